@@ -1,0 +1,200 @@
+package dev.tether.ssh.wire;
+
+import dev.tether.ssh.SshException;
+
+import java.math.BigInteger;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A bounds-checked reader of the SSH data types of RFC 4251 §5 over a byte array slice.
+ *
+ * <p>Every read checks the remaining length before it allocates or copies, so a hostile length
+ * field fails with {@link SshException} (reason PROTOCOL_ERROR) instead of an
+ * {@code ArrayIndexOutOfBoundsException} or an oversized allocation. Not thread-safe.
+ */
+public final class SshReader {
+    private final byte[] buf;
+    private int pos;
+    private final int limit;
+
+    public SshReader(byte[] buf) {
+        this(buf, 0, buf.length);
+    }
+
+    public SshReader(byte[] buf, int off, int len) {
+        if (off < 0 || len < 0 || off + len > buf.length) {
+            throw new IndexOutOfBoundsException("slice " + off + "+" + len + " of " + buf.length);
+        }
+        this.buf = buf;
+        this.pos = off;
+        this.limit = off + len;
+    }
+
+    public int remaining() {
+        return limit - pos;
+    }
+
+    public int position() {
+        return pos;
+    }
+
+    public byte[] array() {
+        return buf;
+    }
+
+    public boolean hasRemaining() {
+        return pos < limit;
+    }
+
+    private void need(int n, String what) throws SshException {
+        if (n < 0 || limit - pos < n) {
+            throw new SshException("truncated message: " + what + " needs " + (n < 0 ? "an invalid length " + n : n + " bytes")
+                    + ", " + (limit - pos) + " remain");
+        }
+    }
+
+    public int byteValue() throws SshException {
+        need(1, "byte");
+        return buf[pos++] & 0xff;
+    }
+
+    public boolean bool() throws SshException {
+        return byteValue() != 0;
+    }
+
+    /** A uint32, as a Java int holding the same 32 bits. */
+    public int uint32() throws SshException {
+        need(4, "uint32");
+        int v = ((buf[pos] & 0xff) << 24) | ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
+        pos += 4;
+        return v;
+    }
+
+    /** A uint32 as a non-negative long. */
+    public long uint32AsLong() throws SshException {
+        return uint32() & 0xffffffffL;
+    }
+
+    public long uint64() throws SshException {
+        long hi = uint32AsLong();
+        long lo = uint32AsLong();
+        return (hi << 32) | lo;
+    }
+
+    /** The length prefix of a string, checked against what remains. */
+    private int stringLength(String what) throws SshException {
+        long len = uint32AsLong();
+        if (len > limit - pos) {
+            throw new SshException("truncated message: " + what + " claims " + len + " bytes, " + (limit - pos) + " remain");
+        }
+        return (int) len;
+    }
+
+    public byte[] string() throws SshException {
+        int len = stringLength("string");
+        byte[] out = new byte[len];
+        System.arraycopy(buf, pos, out, 0, len);
+        pos += len;
+        return out;
+    }
+
+    /**
+     * Skips over a string and returns the offset of its first byte within {@link #array()};
+     * its length is {@code position() - offset}. Lets bulk data be used without a copy.
+     */
+    public int stringInPlace() throws SshException {
+        int len = stringLength("string");
+        int start = pos;
+        pos += len;
+        return start;
+    }
+
+    /** A string that must be valid UTF-8 (RFC 4251 §5). */
+    public String utf8() throws SshException {
+        int len = stringLength("string");
+        try {
+            String s = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(buf, pos, len)).toString();
+            pos += len;
+            return s;
+        } catch (CharacterCodingException e) {
+            throw new SshException("string is not valid UTF-8");
+        }
+    }
+
+    /** A string of US-ASCII, as algorithm names are (RFC 4251 §6). */
+    public String ascii() throws SshException {
+        int len = stringLength("string");
+        for (int i = pos; i < pos + len; i++) {
+            if (buf[i] < 0x20 || buf[i] > 0x7e) {
+                throw new SshException("name contains a byte outside printable US-ASCII: 0x" + Integer.toHexString(buf[i] & 0xff));
+            }
+        }
+        String s = new String(buf, pos, len, StandardCharsets.US_ASCII);
+        pos += len;
+        return s;
+    }
+
+    /** A name-list (RFC 4251 §5): comma-separated, no empty names. */
+    public List<String> nameList() throws SshException {
+        String s = ascii();
+        List<String> out = new ArrayList<>();
+        if (s.isEmpty()) {
+            return out;
+        }
+        for (String name : s.split(",", -1)) {
+            if (name.isEmpty()) {
+                throw new SshException("name-list contains an empty name: \"" + s + "\"");
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    /** An mpint (RFC 4251 §5): two's complement, big-endian. */
+    public BigInteger mpint() throws SshException {
+        int len = stringLength("mpint");
+        if (len == 0) {
+            pos += 0;
+            return BigInteger.ZERO;
+        }
+        BigInteger v = new BigInteger(buf, pos, len);
+        pos += len;
+        return v;
+    }
+
+    public byte[] raw(int n) throws SshException {
+        need(n, "raw bytes");
+        byte[] out = new byte[n];
+        System.arraycopy(buf, pos, out, 0, n);
+        pos += n;
+        return out;
+    }
+
+    public void skip(int n) throws SshException {
+        need(n, "skip");
+        pos += n;
+    }
+
+    /** The rest of the slice, copied. */
+    public byte[] rest() {
+        byte[] out = new byte[limit - pos];
+        System.arraycopy(buf, pos, out, 0, out.length);
+        pos = limit;
+        return out;
+    }
+
+    /** Fails if bytes remain: used where a message must end exactly. */
+    public void expectEnd(String message) throws SshException {
+        if (pos != limit) {
+            throw new SshException(message + " has " + (limit - pos) + " unexpected trailing bytes");
+        }
+    }
+}
