@@ -1,0 +1,1118 @@
+package dev.tether.ssh;
+
+import dev.tether.ssh.kex.HostKeySigner;
+import dev.tether.ssh.kex.KexAlgorithm;
+import dev.tether.ssh.kex.KexContext;
+import dev.tether.ssh.kex.KexIo;
+import dev.tether.ssh.kex.KexResult;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.transport.CipherAlgorithms;
+import dev.tether.ssh.transport.Compression;
+import dev.tether.ssh.transport.Identification;
+import dev.tether.ssh.transport.KeyDerivation;
+import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.transport.Negotiation;
+import dev.tether.ssh.transport.OutboundQueue;
+import dev.tether.ssh.transport.PacketCipher;
+import dev.tether.ssh.transport.PacketReader;
+import dev.tether.ssh.transport.PacketWriter;
+import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.wire.Disconnect;
+import dev.tether.ssh.wire.ExtInfo;
+import dev.tether.ssh.wire.KexInit;
+import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.wire.SshWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One SSH connection's transport layer (RFC 4253), in the client or the server role, over a
+ * connected socket or any pair of streams. In the spirit of paramiko's {@code Transport}.
+ *
+ * <h2>Threading model</h2>
+ * <ul>
+ *   <li><b>One reader thread</b> reads, decrypts and dispatches every packet. It runs key
+ *       exchanges itself, synchronously, and hands every message from number 50 up to the
+ *       current {@link MessageHandler}, which must not block.</li>
+ *   <li><b>One writer thread</b> takes packets from an {@link OutboundQueue}, encrypts and writes
+ *       them. Every sender, the reader included, only queues, so the reader never blocks on the
+ *       socket and two peers can never deadlock each other. During a key exchange the queue
+ *       holds non-KEX packets back until our NEWKEYS is out (RFC 4253 §7.1).</li>
+ *   <li>Both are virtual threads on JDK 21+ and daemon platform threads on 17. Neither outlives
+ *       {@link #close()}: closing queues a DISCONNECT, gives the writer a bounded time to flush
+ *       it, then closes the socket, which ends both threads.</li>
+ *   <li>Public methods are thread-safe. Blocking calls take a timeout.</li>
+ * </ul>
+ *
+ * <h2>Failure</h2>
+ * A malformed, hostile or out-of-order packet ends the connection with a DISCONNECT whose reason
+ * code and description name the problem; no exception escapes the reader thread, and the cause
+ * is available from {@link #closeCause()}.
+ */
+public final class Transport implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+    private static final AtomicLong IDS = new AtomicLong();
+    /** How long the writer may take to flush our final DISCONNECT before the socket is closed under it. */
+    private static final long FINAL_FLUSH_MILLIS = 1000;
+
+    private final boolean client;
+    private final TransportConfig config;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final String remoteHost;
+    private final int remotePort;
+    private final HostKeyVerifier verifier;
+    private final long id;
+    private final String ourVersion;
+    private final PacketReader reader;
+    private final PacketWriter writer;
+    private final OutboundQueue queue;
+    private final Thread readerThread;
+    private final Thread writerThread;
+
+    private final CompletableFuture<Void> firstKex = new CompletableFuture<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean streamsClosed = new AtomicBoolean();
+    private volatile Throwable closeCause;
+    private volatile int threadsRunning = 2;
+    private volatile ScheduledFuture<?> handshakeWatchdog;
+
+    // Key exchange state shared with senders; guarded by kexLock.
+    private final Object kexLock = new Object();
+    private byte[] ourKexInit;
+    private long lastKexNanos = System.nanoTime();
+    private final List<CompletableFuture<Void>> kexWaiters = new ArrayList<>();
+
+    // Reader thread only.
+    private int kexCount;
+    private boolean ignoreNextKexPacket;
+    private boolean peerSentOtherBeforeKexInit;
+    private boolean sawPeerKexInit;
+    private boolean delayedInbound;
+
+    private volatile String peerVersion;
+    private volatile boolean strict;
+    private volatile NegotiatedAlgorithms algorithms;
+    private volatile byte[] sessionId;
+    private volatile byte[] hostKey;
+    private volatile Map<String, String> peerExtensions = Map.of();
+    private volatile boolean peerWantsExtInfo;
+    private volatile boolean delayedOutbound;
+    private volatile MessageHandler handler;
+    private volatile boolean serviceActive;
+    private volatile boolean authenticated;
+    private volatile String pendingServiceName;
+    private volatile CompletableFuture<Void> pendingService;
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> pings = new ConcurrentLinkedQueue<>();
+
+    private Transport(boolean client, TransportConfig config, Socket socket, InputStream in, OutputStream out,
+                      String remoteHost, int remotePort, HostKeyVerifier verifier) {
+        this.client = client;
+        this.config = config;
+        this.socket = socket;
+        this.in = in;
+        this.out = out;
+        this.remoteHost = remoteHost;
+        this.remotePort = remotePort;
+        this.verifier = verifier;
+        this.id = IDS.incrementAndGet();
+        this.ourVersion = Identification.ourLine(config.softwareVersion(), config.comment());
+        this.reader = new PacketReader(in);
+        this.writer = new PacketWriter(out, config.random());
+        this.queue = new OutboundQueue(config.maxQueuedBytes());
+        String role = client ? "client" : "server";
+        this.readerThread = Threads.newThread("tether-" + role + "-" + id + "-reader", this::readLoop);
+        this.writerThread = Threads.newThread("tether-" + role + "-" + id + "-writer", this::writeLoop);
+    }
+
+    // ------------------------------------------------------------------ construction
+
+    /** Connects to {@code host:port} and runs the client handshake; see {@link #startClient(Socket, String, int, TransportConfig, HostKeyVerifier)}. */
+    public static Transport connect(String host, int port, TransportConfig config, HostKeyVerifier verifier) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE, config.handshakeTimeout().toMillis()));
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return startClient(s, host, port, config, verifier);
+    }
+
+    /**
+     * Starts the client side over a connected socket and waits, up to the configured handshake
+     * timeout, for the first key exchange to finish and the host key to be accepted.
+     *
+     * @param host the name the host key is verified for
+     */
+    public static Transport startClient(Socket socket, String host, int port, TransportConfig config,
+                                        HostKeyVerifier verifier) throws IOException {
+        tuneSocket(socket);
+        return startClient(new Transport(true, config, socket, new BufferedInputStream(socket.getInputStream(), 4096),
+                socket.getOutputStream(), host, port, requireVerifier(verifier)));
+    }
+
+    /** Starts the client side over a pair of streams (host name {@code "unknown"}, port 0). */
+    public static Transport startClient(InputStream in, OutputStream out, TransportConfig config,
+                                        HostKeyVerifier verifier) throws IOException {
+        return startClient(new Transport(true, config, null, in, out, "unknown", 0, requireVerifier(verifier)));
+    }
+
+    private static Transport startClient(Transport t) throws IOException {
+        t.start();
+        t.awaitKeyExchange(t.config.handshakeTimeout());
+        return t;
+    }
+
+    /**
+     * Starts the server side over an accepted socket. Returns at once: the handshake runs on the
+     * connection's own threads, bounded by the handshake timeout. Use
+     * {@link #awaitKeyExchange(Duration)} to wait for it.
+     */
+    public static Transport startServer(Socket socket, TransportConfig config) throws IOException {
+        tuneSocket(socket);
+        InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        return startServer(new Transport(false, checkServerConfig(config), socket,
+                new BufferedInputStream(socket.getInputStream(), 4096), socket.getOutputStream(),
+                remote == null ? "unknown" : remote.getAddress().getHostAddress(), remote == null ? 0 : remote.getPort(), null));
+    }
+
+    /** Starts the server side over a pair of streams. */
+    public static Transport startServer(InputStream in, OutputStream out, TransportConfig config) {
+        return startServer(new Transport(false, checkServerConfig(config), null, in, out, "unknown", 0, null));
+    }
+
+    private static Transport startServer(Transport t) {
+        t.start();
+        return t;
+    }
+
+    private static HostKeyVerifier requireVerifier(HostKeyVerifier v) {
+        if (v == null) {
+            throw new IllegalArgumentException("a client needs a HostKeyVerifier; use HostKeyVerifier.insecureAcceptAny() "
+                    + "only if the host key is checked some other way");
+        }
+        return v;
+    }
+
+    private static TransportConfig checkServerConfig(TransportConfig config) {
+        if (config.hostKeys().isEmpty()) {
+            throw new IllegalArgumentException("a server needs at least one host key");
+        }
+        return config;
+    }
+
+    private static void tuneSocket(Socket s) throws SocketException {
+        s.setTcpNoDelay(true);
+        s.setKeepAlive(true);
+    }
+
+    private void start() {
+        writerThread.start();
+        readerThread.start();
+        long timeout = config.handshakeTimeout().toMillis();
+        handshakeWatchdog = Threads.timer().schedule(() -> {
+            if (!firstKex.isDone()) {
+                fail(new SshException(DisconnectReason.PROTOCOL_ERROR,
+                        "key exchange did not complete within " + config.handshakeTimeout().toSeconds() + " s"), true);
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** Waits for the first key exchange to complete. */
+    public void awaitKeyExchange(Duration timeout) throws IOException {
+        await(firstKex, timeout, "the key exchange");
+    }
+
+    /**
+     * Client: requests a service (RFC 4253 §10), normally {@code ssh-userauth}, and waits for
+     * SERVICE_ACCEPT.
+     */
+    public void requestService(String name, Duration timeout) throws IOException {
+        if (!client) {
+            throw new IllegalStateException("only a client requests services");
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        synchronized (this) {
+            if (pendingService != null) {
+                throw new IllegalStateException("a service request is already pending");
+            }
+            pendingServiceName = name;
+            pendingService = f;
+        }
+        send(new SshWriter(32).byteValue(MessageNumbers.SERVICE_REQUEST).string(name).toByteArray());
+        await(f, timeout, "SERVICE_ACCEPT for " + name);
+    }
+
+    /** Queues a message payload (beginning with its message number), waiting up to the send timeout for room. */
+    public void send(byte[] payload) throws IOException {
+        send(payload, config.sendTimeout());
+    }
+
+    public void send(byte[] payload, Duration timeout) throws IOException {
+        checkSendable(payload);
+        if (Thread.currentThread() == readerThread) {
+            queue.putFromReader(payload, null);
+        } else {
+            queue.put(payload, null, timeout.toNanos());
+        }
+    }
+
+    private void checkSendable(byte[] payload) throws SshException {
+        int m = payload[0] & 0xff;
+        if (m == MessageNumbers.KEXINIT || m == MessageNumbers.NEWKEYS || (m >= 30 && m <= 49)) {
+            throw new IllegalArgumentException("key exchange messages are sent by the transport itself");
+        }
+        if (closing.get()) {
+            throw new SshException(DisconnectReason.CONNECTION_LOST, "connection is closed");
+        }
+    }
+
+    /** Sends SSH_MSG_IGNORE with the given data (RFC 4253 §11.2). */
+    public void sendIgnore(byte[] data) throws IOException {
+        send(new SshWriter(data.length + 8).byteValue(MessageNumbers.IGNORE).string(data).toByteArray());
+    }
+
+    /** Sends SSH_MSG_DEBUG (RFC 4253 §11.3). */
+    public void sendDebug(boolean alwaysDisplay, String message) throws IOException {
+        send(new SshWriter(message.length() + 16).byteValue(MessageNumbers.DEBUG).bool(alwaysDisplay)
+                .string(message).string("").toByteArray());
+    }
+
+    /**
+     * Sends {@code ping@openssh.com} (OpenSSH PROTOCOL §1.9) and returns a future completed by the
+     * matching PONG. Fails at once if the peer did not announce the extension.
+     */
+    public CompletableFuture<Void> ping(byte[] data) throws IOException {
+        if (!peerExtensions.containsKey("ping@openssh.com")) {
+            throw new SshException(DisconnectReason.BY_APPLICATION, "peer does not support ping@openssh.com");
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        pings.add(f);
+        send(new SshWriter(data.length + 8).byteValue(MessageNumbers.PING).string(data).toByteArray());
+        return f;
+    }
+
+    /** Starts a key re-exchange (RFC 4253 §9) and waits for it to complete. */
+    public void renegotiateKeys(Duration timeout) throws IOException {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        synchronized (kexLock) {
+            kexWaiters.add(f);
+        }
+        requestKex();
+        await(f, timeout, "the key re-exchange");
+    }
+
+    /** Starts a key re-exchange without waiting. */
+    public void renegotiateKeys() throws IOException {
+        requestKex();
+    }
+
+    /** Installs the layer above the transport; it receives messages 50 and up. */
+    public void setMessageHandler(MessageHandler handler) {
+        this.handler = handler;
+    }
+
+    /**
+     * Marks user authentication as complete. Starts delayed compression
+     * ({@code zlib@openssh.com}) where negotiated, and from now on unknown messages are answered
+     * with UNIMPLEMENTED instead of ending the connection.
+     *
+     * @param successMessage server side: the USERAUTH_SUCCESS payload, queued here so that
+     *                       compression starts right after it; client side: null
+     */
+    public void authenticationSucceeded(byte[] successMessage) throws IOException {
+        authenticated = true;
+        if (delayedInboundNegotiated()) {
+            reader.enableCompression();
+        }
+        Runnable startOut = () -> {
+            if (delayedOutbound) {
+                writer.enableCompression();
+            }
+        };
+        if (successMessage != null) {
+            if (Thread.currentThread() == readerThread) {
+                queue.putFromReader(successMessage, startOut);
+            } else {
+                queue.put(successMessage, startOut, config.sendTimeout().toNanos());
+            }
+        } else {
+            queue.putAction(startOut);
+        }
+    }
+
+    private boolean delayedInboundNegotiated() {
+        return delayedInbound;
+    }
+
+    /** True until the connection has closed or started closing. */
+    public boolean isActive() {
+        return !closing.get();
+    }
+
+    public boolean isClientMode() {
+        return client;
+    }
+
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    /** True if strict key exchange (kex-strict-*-v00@openssh.com) is in force. */
+    public boolean isStrictKex() {
+        return strict;
+    }
+
+    /** The algorithms of the most recent key exchange, or null before the first completes. */
+    public NegotiatedAlgorithms negotiatedAlgorithms() {
+        return algorithms;
+    }
+
+    /** The session identifier: H of the first key exchange. */
+    public byte[] sessionId() {
+        byte[] s = sessionId;
+        return s == null ? null : s.clone();
+    }
+
+    /** The server's host key blob, as sent in the key exchange. */
+    public byte[] remoteHostKeyBlob() {
+        byte[] k = hostKey;
+        return k == null ? null : k.clone();
+    }
+
+    /** The server's host key as a JCA key (client side). */
+    public PublicKey remoteServerKey() throws SshException {
+        byte[] k = hostKey;
+        return k == null ? null : SignatureAlgorithms.decodePublicKey(k);
+    }
+
+    /** The peer's identification line, e.g. {@code SSH-2.0-OpenSSH_9.2p1 Debian-2}. */
+    public String peerVersion() {
+        return peerVersion;
+    }
+
+    public String localVersion() {
+        return ourVersion;
+    }
+
+    /** Extensions the peer announced with EXT_INFO (RFC 8308), e.g. {@code server-sig-algs}. */
+    public Map<String, String> peerExtensions() {
+        return peerExtensions;
+    }
+
+    public String remoteHost() {
+        return remoteHost;
+    }
+
+    public int remotePort() {
+        return remotePort;
+    }
+
+    public TransportConfig config() {
+        return config;
+    }
+
+    /** How many key exchanges have completed, the first one included. */
+    public int keyExchangeCount() {
+        synchronized (kexLock) {
+            return kexCount;
+        }
+    }
+
+    /** Completes when the connection has closed and both its threads have ended. */
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
+    /** Why the connection closed: null for an orderly close by us. */
+    public Throwable closeCause() {
+        return closeCause;
+    }
+
+    /** Sends DISCONNECT with the given reason and closes. Never blocks on the peer. */
+    public void disconnect(DisconnectReason reason, String description) {
+        fail(new DisconnectException(reason.code(), description, false), true);
+    }
+
+    /**
+     * Closes the connection: DISCONNECT (BY_APPLICATION), a bounded wait for the writer to flush
+     * it, then the socket is closed. Waits a bounded time for the threads to end.
+     */
+    @Override
+    public void close() {
+        fail(null, true);
+        if (Thread.currentThread() != readerThread && Thread.currentThread() != writerThread) {
+            try {
+                closed.get(FINAL_FLUSH_MILLIS * 3, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                closeStreams();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Transport[" + (client ? "client" : "server") + " #" + id + " " + remoteHost + ":" + remotePort + "]";
+    }
+
+    // ------------------------------------------------------------------ reader thread
+
+    private void readLoop() {
+        try {
+            peerVersion = Identification.readPeerLine(in);
+            log.debug("{} peer version {}", this, Disconnect.sanitize(peerVersion));
+            requestKex();
+            while (!closing.get()) {
+                int m = reader.read();
+                if (log.isTraceEnabled()) {
+                    log.trace("{} recv {} ({} bytes, seq {})", this, MessageNumbers.name(m), reader.payloadLength(), reader.lastSequence());
+                }
+                dispatch(m);
+                checkRekeyDue(reader.bytesSinceRekey());
+            }
+        } catch (Throwable t) {
+            if (!closing.get()) {
+                fail(t, !(t instanceof DisconnectException) && !(isConnectionLoss(t)));
+            }
+        } finally {
+            reader.release();
+            threadEnded();
+        }
+    }
+
+    private static boolean isConnectionLoss(Throwable t) {
+        return t instanceof IOException && !(t instanceof SshException);
+    }
+
+    private void dispatch(int m) throws IOException {
+        boolean kexDone = firstKex.isDone();
+        if (!sawPeerKexInit && m != MessageNumbers.KEXINIT) {
+            peerSentOtherBeforeKexInit = true;
+        }
+        switch (m) {
+            case MessageNumbers.DISCONNECT:
+                throw peerDisconnect();
+            case MessageNumbers.IGNORE:
+                return;
+            case MessageNumbers.DEBUG:
+                logDebugMessage();
+                return;
+            case MessageNumbers.UNIMPLEMENTED:
+                log.debug("{} peer reports packet {} unimplemented", this, reader.payloadAfterType().uint32AsLong());
+                return;
+            case MessageNumbers.KEXINIT:
+                sawPeerKexInit = true;
+                runKeyExchange(reader.payloadCopy());
+                return;
+            default:
+                break;
+        }
+        if (!kexDone) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "unexpected " + MessageNumbers.name(m) + " before the key exchange completed");
+        }
+        switch (m) {
+            case MessageNumbers.NEWKEYS:
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "NEWKEYS outside a key exchange");
+            case MessageNumbers.SERVICE_REQUEST:
+                handleServiceRequest(reader.payloadAfterType());
+                return;
+            case MessageNumbers.SERVICE_ACCEPT:
+                handleServiceAccept(reader.payloadAfterType());
+                return;
+            case MessageNumbers.EXT_INFO:
+                peerExtensions = ExtInfo.decode(reader.payloadAfterType()).extensions();
+                log.debug("{} peer extensions {}", this, peerExtensions.keySet());
+                return;
+            case MessageNumbers.PING: {
+                byte[] data = reader.payloadAfterType().string();
+                queue.putFromReader(new SshWriter(data.length + 8).byteValue(MessageNumbers.PONG).string(data).toByteArray(), null);
+                return;
+            }
+            case MessageNumbers.PONG: {
+                CompletableFuture<Void> f = pings.poll();
+                if (f != null) {
+                    f.complete(null);
+                }
+                return;
+            }
+            default:
+                break;
+        }
+        if (m >= 30 && m <= 49) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "key exchange message " + m + " outside a key exchange");
+        }
+        if (m < 50 && m != MessageNumbers.PING && m != MessageNumbers.PONG) {
+            unknown(m);
+            return;
+        }
+        if (!client && !serviceActive) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "unexpected " + MessageNumbers.name(m) + " before a service was requested");
+        }
+        MessageHandler h = handler;
+        if (h != null && h.handle(m, reader.payloadAfterType())) {
+            return;
+        }
+        unknown(m);
+    }
+
+    private void unknown(int m) throws SshException {
+        if (!authenticated) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "unexpected message " + MessageNumbers.name(m) + " before authentication");
+        }
+        // RFC 4253 §11.4
+        queue.putFromReader(new SshWriter(8).byteValue(MessageNumbers.UNIMPLEMENTED).uint32(reader.lastSequence()).toByteArray(), null);
+    }
+
+    private DisconnectException peerDisconnect() throws SshException {
+        Disconnect d = Disconnect.decode(reader.payloadAfterType());
+        return new DisconnectException(d.reasonCode(), d.description(), true);
+    }
+
+    private void logDebugMessage() throws SshException {
+        SshReader r = reader.payloadAfterType();
+        r.bool();
+        String msg = new String(r.string(), StandardCharsets.UTF_8);
+        log.debug("{} peer debug message: {}", this, Disconnect.sanitize(msg));
+    }
+
+    private void handleServiceRequest(SshReader r) throws IOException {
+        String name = r.ascii();
+        if (client) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "server sent SERVICE_REQUEST");
+        }
+        if (serviceActive) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second SERVICE_REQUEST (" + name + ")");
+        }
+        var factory = config.services().get(name);
+        if (factory == null) {
+            throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(name));
+        }
+        handler = factory.apply(this);
+        serviceActive = true;
+        queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
+    }
+
+    private void handleServiceAccept(SshReader r) throws IOException {
+        String name = r.hasRemaining() ? r.ascii() : null;
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            f = pendingService;
+            if (f == null || !client) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "SERVICE_ACCEPT without a request");
+            }
+            if (name != null && !name.equals(pendingServiceName)) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                        "SERVICE_ACCEPT for " + Disconnect.sanitize(name) + ", requested " + pendingServiceName);
+            }
+            pendingService = null;
+        }
+        f.complete(null);
+    }
+
+    // ------------------------------------------------------------------ key exchange (reader thread)
+
+    private final KexIo kexIo = new KexIo() {
+        @Override
+        public byte[] read() throws IOException {
+            return readKexMessage(false);
+        }
+
+        @Override
+        public void write(byte[] payload) throws IOException {
+            queue.putKex(payload, null);
+        }
+    };
+
+    /** Reads the next key exchange method message (or NEWKEYS), applying RFC 4253 §7.1's rules. */
+    private byte[] readKexMessage(boolean wantNewKeys) throws IOException {
+        while (true) {
+            int m = reader.read();
+            if (log.isTraceEnabled()) {
+                log.trace("{} recv {} during kex ({} bytes)", this, MessageNumbers.name(m), reader.payloadLength());
+            }
+            switch (m) {
+                case MessageNumbers.DISCONNECT:
+                    throw peerDisconnect();
+                case MessageNumbers.IGNORE:
+                case MessageNumbers.DEBUG:
+                case MessageNumbers.UNIMPLEMENTED:
+                    if (strict && kexCount == 0) {
+                        throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                                "strict KEX: unexpected " + MessageNumbers.name(m) + " during the initial key exchange");
+                    }
+                    continue;
+                case MessageNumbers.NEWKEYS:
+                    if (wantNewKeys) {
+                        return null;
+                    }
+                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "NEWKEYS before the key exchange finished");
+                case MessageNumbers.KEXINIT:
+                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "KEXINIT during a key exchange");
+                default:
+                    if (m >= 30 && m <= 49 && !wantNewKeys) {
+                        if (ignoreNextKexPacket) {
+                            ignoreNextKexPacket = false;
+                            continue;
+                        }
+                        return reader.payloadCopy();
+                    }
+                    throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                            "unexpected " + MessageNumbers.name(m) + " during a key exchange"
+                                    + (wantNewKeys ? " (expected NEWKEYS)" : ""));
+            }
+        }
+    }
+
+    private KexInit buildKexInit() {
+        byte[] cookie = new byte[16];
+        config.random().nextBytes(cookie);
+        boolean first = !firstKex.isDone();
+        List<String> kex = new ArrayList<>(config.kexAlgorithms());
+        if (first) {
+            kex.add(client ? Negotiation.EXT_INFO_C : Negotiation.EXT_INFO_S);
+            if (config.strictKex()) {
+                kex.add(client ? Negotiation.STRICT_C : Negotiation.STRICT_S);
+            }
+        }
+        List<String> hostKeyAlgs = client ? config.hostKeyAlgorithms() : serverHostKeyAlgorithms();
+        return new KexInit(cookie, kex, hostKeyAlgs, config.ciphers(), config.ciphers(), config.macs(), config.macs(),
+                config.compression(), config.compression(), List.of(), List.of(), false);
+    }
+
+    /** The host key algorithms the server's keys can serve, in configured order. */
+    private List<String> serverHostKeyAlgorithms() {
+        List<String> out = new ArrayList<>();
+        for (String alg : config.hostKeyAlgorithms()) {
+            if (hostKeyFor(alg) != null) {
+                out.add(alg);
+            }
+        }
+        return out;
+    }
+
+    private KeyPair hostKeyFor(String alg) {
+        String type = SignatureAlgorithms.keyType(alg);
+        for (KeyPair kp : config.hostKeys()) {
+            List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
+            if (!algs.isEmpty() && SignatureAlgorithms.keyType(algs.get(0)).equals(type)) {
+                return kp;
+            }
+        }
+        return null;
+    }
+
+    /** Queues our KEXINIT unless a key exchange is already under way. Callable from any thread. */
+    private void requestKex() throws SshException {
+        synchronized (kexLock) {
+            if (ourKexInit != null || closing.get()) {
+                return;
+            }
+            byte[] p = buildKexInit().encode();
+            ourKexInit = p;
+            queue.closeGate(p);
+        }
+    }
+
+    private void checkRekeyDue(long bytes) throws SshException {
+        if (!firstKex.isDone()) {
+            return;
+        }
+        boolean due;
+        synchronized (kexLock) {
+            due = ourKexInit == null && (bytes > config.rekeyBytes()
+                    || System.nanoTime() - lastKexNanos > config.rekeyInterval().toNanos());
+        }
+        if (due) {
+            log.debug("{} rekey due after {} bytes", this, bytes);
+            requestKex();
+        }
+    }
+
+    private void runKeyExchange(byte[] peerPayload) throws IOException {
+        KexInit peer = KexInit.decode(peerPayload);
+        requestKex();
+        byte[] ours;
+        synchronized (kexLock) {
+            ours = ourKexInit;
+        }
+        KexInit mine = KexInit.decode(ours);
+        KexInit c = client ? mine : peer;
+        KexInit s = client ? peer : mine;
+        boolean first = !firstKex.isDone();
+        if (first) {
+            boolean peerStrict = client ? s.kex().contains(Negotiation.STRICT_S) : c.kex().contains(Negotiation.STRICT_C);
+            strict = config.strictKex() && peerStrict;
+            if (config.requireStrictKex() && !strict) {
+                throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
+                        "strict KEX is required but the peer does not offer " + (client ? Negotiation.STRICT_S : Negotiation.STRICT_C));
+            }
+            if (strict && peerSentOtherBeforeKexInit) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "strict KEX: the peer's first packet was not KEXINIT");
+            }
+            reader.setFailOnSequenceWrap(strict);
+            if (!client) {
+                peerWantsExtInfo = c.kex().contains(Negotiation.EXT_INFO_C);
+            }
+        }
+        NegotiatedAlgorithms a = Negotiation.negotiate(c, s);
+        if (peer.firstKexPacketFollows() && !Negotiation.guessWasRight(peer, a)) {
+            ignoreNextKexPacket = true;
+        }
+        KexAlgorithm kex = config.kex(a.kex());
+        if (kex == null) {
+            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "key exchange method " + a.kex() + " is not available");
+        }
+        log.debug("{} kex {} hostkey {} cipher {}/{} mac {}/{} compression {}/{}{}", this, a.kex(), a.hostKey(),
+                a.cipherClientToServer(), a.cipherServerToClient(), a.macClientToServer(), a.macServerToClient(),
+                a.compressionClientToServer(), a.compressionServerToClient(), strict ? " strict" : "");
+        byte[] vc = (client ? ourVersion : peerVersion).getBytes(StandardCharsets.US_ASCII);
+        byte[] vs = (client ? peerVersion : ourVersion).getBytes(StandardCharsets.US_ASCII);
+        KexContext ctx = new KexContext(vc, vs, client ? ours : peerPayload, client ? peerPayload : ours, config.random());
+        KexResult r;
+        if (client) {
+            r = kex.client(kexIo, ctx);
+            checkServerHostKey(a.hostKey(), r, first);
+        } else {
+            r = kex.server(kexIo, ctx, signerFor(a.hostKey()));
+        }
+        if (first) {
+            sessionId = r.exchangeHash();
+            hostKey = r.hostKey();
+        }
+        installKeys(a, r, first);
+        algorithms = a;
+        List<CompletableFuture<Void>> waiters;
+        synchronized (kexLock) {
+            ourKexInit = null;
+            lastKexNanos = System.nanoTime();
+            kexCount++;
+            waiters = new ArrayList<>(kexWaiters);
+            kexWaiters.clear();
+        }
+        if (first) {
+            firstKex.complete(null);
+            ScheduledFuture<?> w = handshakeWatchdog;
+            if (w != null) {
+                w.cancel(false);
+            }
+        }
+        waiters.forEach(w -> w.complete(null));
+    }
+
+    private void checkServerHostKey(String alg, KexResult r, boolean first) throws IOException {
+        PublicKey key = SignatureAlgorithms.decodePublicKey(r.hostKey());
+        if (!SignatureAlgorithms.verify(alg, key, r.exchangeHash(), r.signature())) {
+            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
+                    "the server's signature over the exchange hash does not verify with its " + alg + " host key");
+        }
+        if (first) {
+            if (!verifier.verify(remoteHost, remotePort, alg, r.hostKey())) {
+                throw new SshException(DisconnectReason.HOST_KEY_NOT_VERIFIABLE,
+                        "host key " + SignatureAlgorithms.fingerprint(r.hostKey()) + " for " + remoteHost + " was not accepted");
+            }
+        } else if (!MessageDigest.isEqual(hostKey, r.hostKey())) {
+            throw new SshException(DisconnectReason.HOST_KEY_NOT_VERIFIABLE, "the server's host key changed during a key re-exchange");
+        }
+    }
+
+    private HostKeySigner signerFor(String alg) throws SshException {
+        KeyPair kp = hostKeyFor(alg);
+        if (kp == null) {
+            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "no host key for " + alg);
+        }
+        byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
+        return new HostKeySigner() {
+            @Override
+            public byte[] publicKeyBlob() {
+                return blob;
+            }
+
+            @Override
+            public byte[] sign(byte[] data) throws SshException {
+                return SignatureAlgorithms.sign(alg, kp.getPrivate(), data);
+            }
+        };
+    }
+
+    /** RFC 4253 §7.2–7.3: derive keys, send NEWKEYS and switch outbound, await NEWKEYS and switch inbound. */
+    private void installKeys(NegotiatedAlgorithms a, KexResult r, boolean first) throws IOException {
+        String outCipher = client ? a.cipherClientToServer() : a.cipherServerToClient();
+        String inCipher = client ? a.cipherServerToClient() : a.cipherClientToServer();
+        String outMac = client ? a.macClientToServer() : a.macServerToClient();
+        String inMac = client ? a.macServerToClient() : a.macClientToServer();
+        String outComp = client ? a.compressionClientToServer() : a.compressionServerToClient();
+        String inComp = client ? a.compressionServerToClient() : a.compressionClientToServer();
+        // Letters: A/B IV c2s/s2c, C/D key, E/F MAC key.
+        char ivOut = client ? 'A' : 'B', ivIn = client ? 'B' : 'A';
+        char keyOut = client ? 'C' : 'D', keyIn = client ? 'D' : 'C';
+        char macOut = client ? 'E' : 'F', macIn = client ? 'F' : 'E';
+        PacketCipher outbound = makeCipher(r, outCipher, outMac, true, ivOut, keyOut, macOut);
+        PacketCipher inbound = makeCipher(r, inCipher, inMac, false, ivIn, keyIn, macIn);
+        boolean zlibOut = Compression.ZLIB.equals(outComp);
+        boolean zlibIn = Compression.ZLIB.equals(inComp);
+        delayedOutbound = Compression.ZLIB_DELAYED.equals(outComp);
+        delayedInbound = Compression.ZLIB_DELAYED.equals(inComp);
+        boolean resetSeq = strict;
+        Runnable switchOut = () -> {
+            writer.setCipher(outbound);
+            if (resetSeq) {
+                writer.resetSequence();
+            }
+            writer.resetRekeyCounters();
+            if (zlibOut || (delayedOutbound && authenticated)) {
+                writer.enableCompression();
+            }
+        };
+        byte[][] firstUnderNewKeys = (!client && first && peerWantsExtInfo) ? new byte[][]{extInfo()} : new byte[0][];
+        queue.openGate(new byte[]{(byte) MessageNumbers.NEWKEYS}, switchOut, firstUnderNewKeys);
+        readKexMessage(true);
+        reader.setCipher(inbound);
+        if (strict) {
+            reader.resetSequence();
+        }
+        reader.setFailOnSequenceWrap(false);
+        reader.resetRekeyCounters();
+        if (zlibIn || (delayedInbound && authenticated)) {
+            reader.enableCompression();
+        }
+    }
+
+    private PacketCipher makeCipher(KexResult r, String cipher, String mac, boolean encrypt,
+                                    char ivLetter, char keyLetter, char macLetter) throws SshException {
+        String hash = r.hashAlgorithm();
+        byte[] sid = sessionId != null ? sessionId : r.exchangeHash();
+        byte[] iv = KeyDerivation.derive(hash, r.sharedSecret(), r.exchangeHash(), ivLetter, sid, CipherAlgorithms.ivLength(cipher));
+        byte[] key = KeyDerivation.derive(hash, r.sharedSecret(), r.exchangeHash(), keyLetter, sid, CipherAlgorithms.keyLength(cipher));
+        byte[] macKey = mac == null ? null
+                : KeyDerivation.derive(hash, r.sharedSecret(), r.exchangeHash(), macLetter, sid, CipherAlgorithms.macKeyLength(mac));
+        try {
+            return CipherAlgorithms.create(cipher, mac, encrypt, key, iv, macKey);
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+            java.util.Arrays.fill(iv, (byte) 0);
+            if (macKey != null) {
+                java.util.Arrays.fill(macKey, (byte) 0);
+            }
+        }
+    }
+
+    private byte[] extInfo() {
+        Map<String, String> ext = new LinkedHashMap<>();
+        ext.put("server-sig-algs", String.join(",", config.userAuthSignatureAlgorithms()));
+        ext.put("ping@openssh.com", "0");
+        return new ExtInfo(ext).encode();
+    }
+
+    // ------------------------------------------------------------------ writer thread
+
+    private void writeLoop() {
+        try {
+            out.write((ourVersion + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            while (true) {
+                OutboundQueue.Entry e = queue.poll(TimeUnit.SECONDS.toNanos(30));
+                if (e == null) {
+                    if (queue.isClosed()) {
+                        break;
+                    }
+                    continue;
+                }
+                if (e.payload() != null) {
+                    if (log.isTraceEnabled()) {
+                        log.trace("{} send {} ({} bytes, seq {})", this, MessageNumbers.name(e.payload()[0] & 0xff),
+                                e.payload().length, writer.nextSequence());
+                    }
+                    writer.write(e.payload());
+                }
+                queue.written(e);
+                if (e.afterWrite() != null) {
+                    e.afterWrite().run();
+                }
+                if (queue.isIdle()) {
+                    writer.flush();
+                }
+                if (!closing.get()) {
+                    checkRekeyDue(writer.bytesSinceRekey());
+                }
+            }
+            writer.flush();
+        } catch (Throwable t) {
+            if (!closing.get()) {
+                fail(t, false);
+            }
+        } finally {
+            closeStreams();
+            writer.release();
+            threadEnded();
+        }
+    }
+
+    // ------------------------------------------------------------------ teardown
+
+    /**
+     * Ends the connection once. Queues our DISCONNECT when asked (and when the failure is ours to
+     * report), closes the queue so the writer exits after flushing it, and arms a timer that
+     * closes the socket if the writer cannot finish in time. Never blocks.
+     */
+    private void fail(Throwable cause, boolean sendDisconnect) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closeCause = cause;
+        String description;
+        int code;
+        if (cause == null) {
+            code = DisconnectReason.BY_APPLICATION.code();
+            description = "closed by application";
+            log.debug("{} closing", this);
+        } else if (cause instanceof DisconnectException de) {
+            code = de.code();
+            description = de.description();
+            if (de.fromPeer()) {
+                log.debug("{} {}", this, de.getMessage());
+            } else {
+                log.debug("{} disconnecting: {}", this, description);
+            }
+        } else if (cause instanceof SshException se) {
+            code = se.reason().code();
+            description = se.getMessage();
+            log.info("{} disconnecting ({}): {}", this, se.reason(), description);
+        } else if (cause instanceof IOException) {
+            code = DisconnectReason.CONNECTION_LOST.code();
+            description = String.valueOf(cause.getMessage());
+            log.debug("{} connection lost: {}", this, description);
+        } else {
+            code = DisconnectReason.PROTOCOL_ERROR.code();
+            description = "internal error";
+            log.warn("{} internal error", this, cause);
+        }
+        queue.close(description);
+        if (sendDisconnect && !(cause instanceof DisconnectException de && de.fromPeer())) {
+            queue.putFinal(new Disconnect(code, description).encode());
+        }
+        failPending(cause);
+        Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> w = handshakeWatchdog;
+        if (w != null) {
+            w.cancel(false);
+        }
+    }
+
+    private void failPending(Throwable cause) {
+        Throwable c = cause != null ? cause : new SshException(DisconnectReason.BY_APPLICATION, "connection closed");
+        firstKex.completeExceptionally(c);
+        CompletableFuture<Void> f = pendingService;
+        if (f != null) {
+            f.completeExceptionally(c);
+        }
+        synchronized (kexLock) {
+            kexWaiters.forEach(w -> w.completeExceptionally(c));
+            kexWaiters.clear();
+        }
+        CompletableFuture<Void> p;
+        while ((p = pings.poll()) != null) {
+            p.completeExceptionally(c);
+        }
+    }
+
+    private void closeStreams() {
+        if (!streamsClosed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (socket != null) {
+                socket.close();
+            } else {
+                try {
+                    out.close();
+                } finally {
+                    in.close();
+                }
+            }
+        } catch (IOException e) {
+            log.trace("{} close: {}", this, e.toString());
+        }
+    }
+
+    private void threadEnded() {
+        boolean last;
+        synchronized (this) {
+            last = --threadsRunning == 0;
+        }
+        if (last) {
+            MessageHandler h = handler;
+            if (h != null) {
+                try {
+                    h.closed(closeCause);
+                } catch (RuntimeException e) {
+                    log.warn("{} handler failed on close", this, e);
+                }
+            }
+            closed.complete(null);
+        }
+    }
+
+    private static void await(CompletableFuture<Void> f, Duration timeout, String what) throws IOException {
+        try {
+            f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted while waiting for " + what);
+        } catch (TimeoutException e) {
+            throw new SshException(DisconnectReason.BY_APPLICATION, "timed out after " + timeout.toMillis() + " ms waiting for " + what);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof SshException se) {
+                if (se instanceof DisconnectException de) {
+                    throw new DisconnectException(de.code(), de.description(), de.fromPeer());
+                }
+                throw new SshException(se.reason(), se.getMessage(), se);
+            }
+            if (c instanceof EOFException) {
+                throw new SshException(DisconnectReason.CONNECTION_LOST, "connection closed by peer while waiting for " + what, c);
+            }
+            if (c instanceof IOException) {
+                throw new SshException(DisconnectReason.CONNECTION_LOST, c.getMessage(), c);
+            }
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "failed waiting for " + what + ": " + c, c);
+        }
+    }
+}

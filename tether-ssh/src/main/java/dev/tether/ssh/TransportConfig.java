@@ -1,0 +1,360 @@
+package dev.tether.ssh;
+
+import dev.tether.ssh.kex.KexAlgorithm;
+import dev.tether.ssh.kex.KexAlgorithms;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.transport.CipherAlgorithms;
+import dev.tether.ssh.transport.Compression;
+import dev.tether.ssh.transport.MessageHandler;
+
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Immutable settings of a {@link Transport}, for the client and the server role. Build one with
+ * {@link #builder()}; the defaults are secure and interoperate with OpenSSH:
+ * <ul>
+ *   <li>key exchange: post-quantum hybrids, curve25519, ECDH, then DH group exchange and the
+ *       fixed groups 16, 18 and 14 with SHA-2;</li>
+ *   <li>ciphers: chacha20-poly1305, AES-GCM, AES-CTR (no CBC);</li>
+ *   <li>MACs: SHA-2 EtM, SHA-2, and SHA-1 last;</li>
+ *   <li>host keys: ed25519, ECDSA, RSA with SHA-2 (no {@code ssh-rsa} SHA-1 signatures);</li>
+ *   <li>strict KEX (the Terrapin countermeasure) on; rekey after 1 GiB or one hour.</li>
+ * </ul>
+ * Every list can be narrowed, reordered, or extended with weak algorithms we implement.
+ */
+public final class TransportConfig {
+    private final List<String> kexAlgorithms;
+    private final List<String> hostKeyAlgorithms;
+    private final List<String> ciphers;
+    private final List<String> macs;
+    private final List<String> compression;
+    private final Map<String, KexAlgorithm> customKex;
+    private final boolean strictKex;
+    private final boolean requireStrictKex;
+    private final long rekeyBytes;
+    private final Duration rekeyInterval;
+    private final Duration handshakeTimeout;
+    private final Duration sendTimeout;
+    private final long maxQueuedBytes;
+    private final String softwareVersion;
+    private final String comment;
+    private final SecureRandom random;
+    private final List<KeyPair> hostKeys;
+    private final Map<String, Function<Transport, MessageHandler>> services;
+    private final List<String> userAuthSignatureAlgorithms;
+
+    private TransportConfig(Builder b) {
+        this.kexAlgorithms = List.copyOf(b.kexAlgorithms);
+        this.hostKeyAlgorithms = List.copyOf(b.hostKeyAlgorithms);
+        this.ciphers = List.copyOf(b.ciphers);
+        this.macs = List.copyOf(b.macs);
+        this.compression = List.copyOf(b.compression);
+        this.customKex = Map.copyOf(b.customKex);
+        this.strictKex = b.strictKex || b.requireStrictKex;
+        this.requireStrictKex = b.requireStrictKex;
+        this.rekeyBytes = b.rekeyBytes;
+        this.rekeyInterval = b.rekeyInterval;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.sendTimeout = b.sendTimeout;
+        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.softwareVersion = b.softwareVersion;
+        this.comment = b.comment;
+        this.random = b.random != null ? b.random : new SecureRandom();
+        this.hostKeys = List.copyOf(b.hostKeys);
+        this.services = Map.copyOf(b.services);
+        this.userAuthSignatureAlgorithms = List.copyOf(b.userAuthSignatureAlgorithms);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults, for a client (a server also needs host keys). */
+    public static TransportConfig defaults() {
+        return builder().build();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.kexAlgorithms = new ArrayList<>(kexAlgorithms);
+        b.hostKeyAlgorithms = new ArrayList<>(hostKeyAlgorithms);
+        b.ciphers = new ArrayList<>(ciphers);
+        b.macs = new ArrayList<>(macs);
+        b.compression = new ArrayList<>(compression);
+        b.customKex = new LinkedHashMap<>(customKex);
+        b.strictKex = strictKex;
+        b.requireStrictKex = requireStrictKex;
+        b.rekeyBytes = rekeyBytes;
+        b.rekeyInterval = rekeyInterval;
+        b.handshakeTimeout = handshakeTimeout;
+        b.sendTimeout = sendTimeout;
+        b.maxQueuedBytes = maxQueuedBytes;
+        b.softwareVersion = softwareVersion;
+        b.comment = comment;
+        b.random = random;
+        b.hostKeys = new ArrayList<>(hostKeys);
+        b.services = new LinkedHashMap<>(services);
+        b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms);
+        return b;
+    }
+
+    public List<String> kexAlgorithms() {
+        return kexAlgorithms;
+    }
+
+    public List<String> hostKeyAlgorithms() {
+        return hostKeyAlgorithms;
+    }
+
+    public List<String> ciphers() {
+        return ciphers;
+    }
+
+    public List<String> macs() {
+        return macs;
+    }
+
+    public List<String> compression() {
+        return compression;
+    }
+
+    public boolean strictKex() {
+        return strictKex;
+    }
+
+    public boolean requireStrictKex() {
+        return requireStrictKex;
+    }
+
+    public long rekeyBytes() {
+        return rekeyBytes;
+    }
+
+    public Duration rekeyInterval() {
+        return rekeyInterval;
+    }
+
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    public Duration sendTimeout() {
+        return sendTimeout;
+    }
+
+    public long maxQueuedBytes() {
+        return maxQueuedBytes;
+    }
+
+    public String softwareVersion() {
+        return softwareVersion;
+    }
+
+    public String comment() {
+        return comment;
+    }
+
+    public SecureRandom random() {
+        return random;
+    }
+
+    public List<KeyPair> hostKeys() {
+        return hostKeys;
+    }
+
+    public Map<String, Function<Transport, MessageHandler>> services() {
+        return services;
+    }
+
+    /** The signature algorithms a server announces in {@code server-sig-algs} (RFC 8308 §3.1). */
+    public List<String> userAuthSignatureAlgorithms() {
+        return userAuthSignatureAlgorithms;
+    }
+
+    /** The key exchange method for a negotiated name: a custom one if configured, else the built-in. */
+    public KexAlgorithm kex(String name) {
+        KexAlgorithm k = customKex.get(name);
+        return k != null ? k : KexAlgorithms.get(name);
+    }
+
+    /** Builds a {@link TransportConfig}. Not thread-safe. */
+    public static final class Builder {
+        private List<String> kexAlgorithms;
+        private List<String> hostKeyAlgorithms = new ArrayList<>(SignatureAlgorithms.DEFAULT);
+        private List<String> ciphers = new ArrayList<>(CipherAlgorithms.CIPHERS);
+        private List<String> macs = new ArrayList<>(CipherAlgorithms.MACS);
+        private List<String> compression = new ArrayList<>(List.of(Compression.NONE, Compression.ZLIB_DELAYED));
+        private Map<String, KexAlgorithm> customKex = new LinkedHashMap<>();
+        private boolean strictKex = true;
+        private boolean requireStrictKex;
+        private long rekeyBytes = 1L << 30;
+        private Duration rekeyInterval = Duration.ofHours(1);
+        private Duration handshakeTimeout = Duration.ofSeconds(60);
+        private Duration sendTimeout = Duration.ofMinutes(5);
+        private long maxQueuedBytes = 1 << 20;
+        private String softwareVersion = "Tether_0.1";
+        private String comment;
+        private SecureRandom random;
+        private List<KeyPair> hostKeys = new ArrayList<>();
+        private Map<String, Function<Transport, MessageHandler>> services = new LinkedHashMap<>();
+        private List<String> userAuthSignatureAlgorithms = new ArrayList<>(SignatureAlgorithms.DEFAULT);
+
+        private Builder() {
+            List<String> kex = new ArrayList<>();
+            List<String> known = KexAlgorithms.supported();
+            for (String n : KexAlgorithms.DEFAULT) {
+                if (known.contains(n)) {
+                    kex.add(n);
+                }
+            }
+            kexAlgorithms = kex;
+        }
+
+        /** Key exchange methods in preference order; each must be implemented or added with {@link #customKex}. */
+        public Builder kexAlgorithms(List<String> names) {
+            for (String n : names) {
+                if (!customKex.containsKey(n) && KexAlgorithms.get(n) == null) {
+                    throw new IllegalArgumentException("unknown key exchange method " + n + "; supported: "
+                            + String.join(",", KexAlgorithms.supported()));
+                }
+            }
+            this.kexAlgorithms = new ArrayList<>(names);
+            return this;
+        }
+
+        /** Adds (or replaces) a key exchange method, e.g. group exchange over a moduli file. */
+        public Builder customKex(KexAlgorithm kex) {
+            customKex.put(kex.name(), kex);
+            return this;
+        }
+
+        public Builder hostKeyAlgorithms(List<String> names) {
+            check("host key algorithm", names, SignatureAlgorithms.SUPPORTED);
+            this.hostKeyAlgorithms = new ArrayList<>(names);
+            return this;
+        }
+
+        public Builder ciphers(List<String> names) {
+            check("cipher", names, CipherAlgorithms.CIPHERS);
+            this.ciphers = new ArrayList<>(names);
+            return this;
+        }
+
+        public Builder macs(List<String> names) {
+            check("MAC", names, CipherAlgorithms.MACS);
+            this.macs = new ArrayList<>(names);
+            return this;
+        }
+
+        public Builder compression(List<String> names) {
+            check("compression", names, Compression.SUPPORTED);
+            this.compression = new ArrayList<>(names);
+            return this;
+        }
+
+        /** Offer strict KEX (on by default). */
+        public Builder strictKex(boolean on) {
+            this.strictKex = on;
+            return this;
+        }
+
+        /** Refuse peers that do not support strict KEX. */
+        public Builder requireStrictKex(boolean on) {
+            this.requireStrictKex = on;
+            return this;
+        }
+
+        /** Start a new key exchange after this many bytes in either direction. */
+        public Builder rekeyBytes(long bytes) {
+            if (bytes < 16 * 1024) {
+                throw new IllegalArgumentException("rekey limit must be at least 16 KiB");
+            }
+            this.rekeyBytes = bytes;
+            return this;
+        }
+
+        public Builder rekeyInterval(Duration d) {
+            this.rekeyInterval = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** How long the version exchange and the first key exchange may take. */
+        public Builder handshakeTimeout(Duration d) {
+            this.handshakeTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** How long a send may wait for room in the outgoing queue. */
+        public Builder sendTimeout(Duration d) {
+            this.sendTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** Bytes that may wait in the outgoing queue before senders block. */
+        public Builder maxQueuedBytes(long bytes) {
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        /** The software version in our identification line ({@code SSH-2.0-VERSION COMMENT}). */
+        public Builder softwareVersion(String version, String comment) {
+            this.softwareVersion = Objects.requireNonNull(version);
+            this.comment = comment;
+            return this;
+        }
+
+        public Builder random(SecureRandom random) {
+            this.random = random;
+            return this;
+        }
+
+        /** Server: the host keys. A server offers every host key algorithm its keys allow. */
+        public Builder hostKeys(List<KeyPair> keys) {
+            this.hostKeys = new ArrayList<>(keys);
+            return this;
+        }
+
+        public Builder addHostKey(KeyPair key) {
+            this.hostKeys.add(key);
+            return this;
+        }
+
+        /** Server: the handler for a service name requested with SERVICE_REQUEST. */
+        public Builder service(String name, Function<Transport, MessageHandler> factory) {
+            services.put(name, factory);
+            return this;
+        }
+
+        public Builder userAuthSignatureAlgorithms(List<String> names) {
+            check("signature algorithm", names, SignatureAlgorithms.SUPPORTED);
+            this.userAuthSignatureAlgorithms = new ArrayList<>(names);
+            return this;
+        }
+
+        private static void check(String what, List<String> names, List<String> known) {
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException("empty " + what + " list");
+            }
+            for (String n : names) {
+                if (!known.contains(n)) {
+                    throw new IllegalArgumentException("unknown " + what + " " + n + "; supported: " + String.join(",", known));
+                }
+            }
+        }
+
+        public TransportConfig build() {
+            if (kexAlgorithms.isEmpty()) {
+                throw new IllegalArgumentException("no key exchange methods");
+            }
+            return new TransportConfig(this);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.tether.ssh.transport;
+
+import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.wire.SshReader;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * The receiving half of the binary packet protocol, RFC 4253 §6.
+ *
+ * <p>Reads one packet at a time into a buffer it owns, checks the length before allocating
+ * anything for it, authenticates and decrypts through the current {@link PacketCipher}, checks
+ * the padding, inflates if compression is on, and exposes the payload in place until the next
+ * call. Keeps the receive sequence number and the byte counts the rekey policy needs.
+ *
+ * <p>Used only by the connection's reader thread; not thread-safe.
+ */
+public final class PacketReader {
+    /**
+     * The largest packet_length accepted. RFC 4253 §6.1 requires 35000; OpenSSH accepts up to
+     * 256 KiB, and so do we. Anything longer is refused before a buffer is grown for it.
+     */
+    public static final int MAX_PACKET_LENGTH = 256 * 1024;
+    private static final int INITIAL_BUFFER = 512;
+
+    private final InputStream in;
+    private PacketCipher cipher = PacketCipher.NONE;
+    private Compression.Decompressor decompressor;
+    private byte[] buf = new byte[INITIAL_BUFFER];
+    private int seq;
+    private boolean failOnSequenceWrap;
+    private long bytesSinceRekey;
+    private long packetsSinceRekey;
+
+    private byte[] payloadArray;
+    private int payloadOffset;
+    private int payloadLength;
+
+    public PacketReader(InputStream in) {
+        this.in = in;
+    }
+
+    /**
+     * Reads the next packet.
+     *
+     * @return the message number (0–255) of its payload
+     * @throws EOFException when the peer closed the connection between packets
+     */
+    public int read() throws IOException {
+        int prefix = cipher.lengthPrefixSize();
+        ensure(prefix);
+        if (!readFully(buf, 0, prefix, true)) {
+            throw new EOFException("connection closed by peer");
+        }
+        int packetLength = cipher.decryptLength(seq, buf, 0);
+        int bs = cipher.blockSize();
+        if (packetLength < 5 || packetLength > MAX_PACKET_LENGTH) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "bad packet length " + (packetLength & 0xffffffffL) + " (must be 5.." + MAX_PACKET_LENGTH + ")");
+        }
+        int aligned = cipher.lengthExcludedFromPadding() ? packetLength : packetLength + 4;
+        if (aligned % bs != 0) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "packet length " + packetLength + " is not a multiple of the cipher block size " + bs);
+        }
+        int total = 4 + packetLength + cipher.tagLength();
+        ensure(total);
+        readFully(buf, prefix, total - prefix, false);
+        cipher.open(seq, buf, 0, packetLength);
+        int padding = buf[4] & 0xff;
+        if (padding < 4) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "padding length " + padding + " is less than 4");
+        }
+        int plen = packetLength - padding - 1;
+        if (plen < 1) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "padding length " + padding + " leaves no payload in a packet of " + packetLength + " bytes");
+        }
+        seq++;
+        if (seq == 0 && failOnSequenceWrap) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "receive sequence number wrapped during the initial key exchange");
+        }
+        bytesSinceRekey += total;
+        packetsSinceRekey++;
+        if (decompressor != null) {
+            int n = decompressor.decompress(buf, 5, plen);
+            if (n < 1) {
+                throw new SshException(DisconnectReason.COMPRESSION_ERROR, "compressed packet inflates to an empty payload");
+            }
+            payloadArray = decompressor.buffer();
+            payloadOffset = 0;
+            payloadLength = n;
+        } else {
+            payloadArray = buf;
+            payloadOffset = 5;
+            payloadLength = plen;
+        }
+        return payloadArray[payloadOffset] & 0xff;
+    }
+
+    /** A reader over the payload of the last packet, after its message number; valid until the next read. */
+    public SshReader payloadAfterType() {
+        return new SshReader(payloadArray, payloadOffset + 1, payloadLength - 1);
+    }
+
+    /** A copy of the whole payload of the last packet, including its message number. */
+    public byte[] payloadCopy() {
+        return Arrays.copyOfRange(payloadArray, payloadOffset, payloadOffset + payloadLength);
+    }
+
+    public int payloadLength() {
+        return payloadLength;
+    }
+
+    /** The sequence number of the packet that was read last. */
+    public int lastSequence() {
+        return seq - 1;
+    }
+
+    public void setCipher(PacketCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    public void resetSequence() {
+        seq = 0;
+    }
+
+    /** Under strict KEX, a wrap of the sequence number during the initial exchange is fatal. */
+    public void setFailOnSequenceWrap(boolean fail) {
+        this.failOnSequenceWrap = fail;
+    }
+
+    public void enableCompression() {
+        if (decompressor == null) {
+            decompressor = new Compression.Decompressor();
+        }
+    }
+
+    public long bytesSinceRekey() {
+        return bytesSinceRekey;
+    }
+
+    public long packetsSinceRekey() {
+        return packetsSinceRekey;
+    }
+
+    public void resetRekeyCounters() {
+        bytesSinceRekey = 0;
+        packetsSinceRekey = 0;
+    }
+
+    /** Releases native zlib state and drops the buffer. */
+    public void release() {
+        if (decompressor != null) {
+            decompressor.end();
+            decompressor = null;
+        }
+        Arrays.fill(buf, (byte) 0);
+    }
+
+    private void ensure(int n) {
+        if (buf.length < n) {
+            buf = Arrays.copyOf(buf, Math.max(n, Math.min(buf.length * 2, MAX_PACKET_LENGTH + 256)));
+        }
+    }
+
+    private boolean readFully(byte[] b, int off, int len, boolean eofAllowedAtStart) throws IOException {
+        int done = 0;
+        while (done < len) {
+            int n = in.read(b, off + done, len - done);
+            if (n < 0) {
+                if (done == 0 && eofAllowedAtStart) {
+                    return false;
+                }
+                throw new EOFException("connection closed in the middle of a packet");
+            }
+            done += n;
+        }
+        return true;
+    }
+}

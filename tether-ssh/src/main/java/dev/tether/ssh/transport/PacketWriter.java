@@ -1,0 +1,115 @@
+package dev.tether.ssh.transport;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * The sending half of the binary packet protocol, RFC 4253 §6.
+ *
+ * <p>Builds each packet in a buffer it owns: length, padding length, the payload (compressed if
+ * compression is on), at least four bytes of random padding to the cipher's block size, then
+ * seals it in place and writes it with a single call. Keeps the send sequence number and the
+ * byte counts the rekey policy needs.
+ *
+ * <p>Used only by the connection's writer thread; not thread-safe.
+ */
+public final class PacketWriter {
+    private static final int INITIAL_BUFFER = 512;
+
+    private final OutputStream out;
+    private final SecureRandom random;
+    private PacketCipher cipher = PacketCipher.NONE;
+    private Compression.Compressor compressor;
+    private byte[] buf = new byte[INITIAL_BUFFER];
+    private int seq;
+    private long bytesSinceRekey;
+    private long packetsSinceRekey;
+
+    public PacketWriter(OutputStream out, SecureRandom random) {
+        this.out = out;
+        this.random = random;
+    }
+
+    public void write(byte[] payload) throws IOException {
+        write(payload, 0, payload.length);
+    }
+
+    public void write(byte[] payload, int off, int len) throws IOException {
+        if (compressor != null) {
+            len = compressor.compress(payload, off, len);
+            payload = compressor.buffer();
+            off = 0;
+        }
+        int bs = cipher.blockSize();
+        int unpadded = cipher.lengthExcludedFromPadding() ? 1 + len : 5 + len;
+        int padding = bs - (unpadded % bs);
+        if (padding < 4) {
+            padding += bs;
+        }
+        int packetLength = 1 + len + padding;
+        int total = 4 + packetLength + cipher.tagLength();
+        if (buf.length < total) {
+            buf = Arrays.copyOf(buf, Math.max(total, Math.min(buf.length * 2, PacketReader.MAX_PACKET_LENGTH + 256)));
+        }
+        buf[0] = (byte) (packetLength >>> 24);
+        buf[1] = (byte) (packetLength >>> 16);
+        buf[2] = (byte) (packetLength >>> 8);
+        buf[3] = (byte) packetLength;
+        buf[4] = (byte) padding;
+        System.arraycopy(payload, off, buf, 5, len);
+        byte[] pad = new byte[padding];
+        random.nextBytes(pad);
+        System.arraycopy(pad, 0, buf, 5 + len, padding);
+        cipher.seal(seq, buf, 0, packetLength);
+        out.write(buf, 0, total);
+        seq++;
+        bytesSinceRekey += total;
+        packetsSinceRekey++;
+    }
+
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /** The sequence number the next packet will carry. */
+    public int nextSequence() {
+        return seq;
+    }
+
+    public void setCipher(PacketCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    public void resetSequence() {
+        seq = 0;
+    }
+
+    public void enableCompression() {
+        if (compressor == null) {
+            compressor = new Compression.Compressor();
+        }
+    }
+
+    public long bytesSinceRekey() {
+        return bytesSinceRekey;
+    }
+
+    public long packetsSinceRekey() {
+        return packetsSinceRekey;
+    }
+
+    public void resetRekeyCounters() {
+        bytesSinceRekey = 0;
+        packetsSinceRekey = 0;
+    }
+
+    public void release() {
+        if (compressor != null) {
+            compressor.end();
+            compressor = null;
+        }
+        Arrays.fill(buf, (byte) 0);
+    }
+}
