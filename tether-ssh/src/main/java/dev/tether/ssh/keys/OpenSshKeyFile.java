@@ -175,6 +175,11 @@ public final class OpenSshKeyFile {
         for (i++; i < lines.length; i++) {
             String line = lines[i].trim();
             if (line.equals(END)) {
+                if (b64.length() % 4 != 0) {
+                    // the JDK decoder would accept missing padding; a whole file never lacks it
+                    throw new SshException(source + ":" + (beginLine + 1) + "-" + i
+                            + ": invalid OpenSSH private key: the base64 body is truncated (its length is not a multiple of 4)");
+                }
                 try {
                     return Base64.getDecoder().decode(b64.toString());
                 } catch (IllegalArgumentException e) {
