@@ -252,7 +252,7 @@ public final class OpenSshKeyFile {
                 throw new SshException(prefix + "the check integers do not match (the file is corrupt)");
             }
             KeyPair pair = decodePrivate(p, prefix);
-            p.utf8(); // comment
+            p.string(); // the comment: arbitrary bytes in old files, and not returned
             for (int pad = 1; p.hasRemaining(); pad++) {
                 if (p.byteValue() != (pad & 0xff)) {
                     throw new SshException(prefix + "bad padding after the private key");

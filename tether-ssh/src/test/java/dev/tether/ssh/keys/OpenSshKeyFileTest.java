@@ -314,6 +314,32 @@ class OpenSshKeyFileTest {
     }
 
     @Test
+    void commentMayHoldBytesThatAreNotUtf8() throws Exception {
+        KeyPair kp = TestKeys.of("ecdsa-sha2-nistp384");
+        String text = modified("ecdsa-sha2-nistp384", o -> {
+            try {
+                SshReader r = new SshReader(o.privateSection());
+                r.skip(8);
+                int start = r.position();
+                r.ascii();
+                r.ascii();
+                r.string();
+                r.mpint();
+                byte[] fields = Arrays.copyOfRange(o.privateSection(), start, r.position());
+                SshWriter w = new SshWriter().uint32(9).uint32(9).raw(fields).string(new byte[] {(byte) 0xff, (byte) 0xfe});
+                for (int i = 1; w.length() % 8 != 0; i++) {
+                    w.byteValue(i);
+                }
+                return new Outer(o.cipher(), o.kdf(), o.kdfOptions(), o.count(), o.publicBlob(), w.toByteArray());
+            } catch (SshException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        KeyPair back = OpenSshKeyFile.parse(text, "latin1-comment");
+        assertArrayEquals(SignatureAlgorithms.encodePublicKey(kp.getPublic()), SignatureAlgorithms.encodePublicKey(back.getPublic()));
+    }
+
+    @Test
     void otherFormatsGetAHelpfulMessage() throws Exception {
         assertRejected("-----BEGIN RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----\n", "ssh-keygen -p -f");
         assertRejected(OpenSshKeyFile.publicKeyLine(TestKeys.of("ssh-ed25519").getPublic(), "x") + "\n", "public key, not a private key");
