@@ -4,6 +4,7 @@ import dev.tether.ssh.DisconnectReason;
 import dev.tether.ssh.SshException;
 import dev.tether.ssh.wire.SshWriter;
 
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 
@@ -45,7 +46,7 @@ final class ExchangeHash {
     }
 
     /** K as an mpint (RFC 4253 §8), the encoding it has in H and in the key derivation. */
-    static byte[] encodeMpint(java.math.BigInteger k) {
+    static byte[] encodeMpint(BigInteger k) {
         return new SshWriter(k.bitLength() / 8 + 8).mpint(k).toByteArray();
     }
 }

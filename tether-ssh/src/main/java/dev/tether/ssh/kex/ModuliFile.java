@@ -44,13 +44,14 @@ final class ModuliFile {
     private static final Pattern HEX = Pattern.compile("[0-9A-Fa-f]+");
     private static final int MAX_BITS = 16384;
 
-    /** Reads the usable groups of {@code file}; fails on the first malformed line. */
+    /**
+     * Reads the usable groups of {@code file}; fails on the first malformed line. Bytes are read
+     * as ISO-8859-1, which cannot fail to decode, so that a stray non-ASCII byte is reported by the
+     * field check with its own line number (and is harmless in a comment).
+     */
     static List<DhGroup> read(Path file) throws IOException {
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
             return parse(in, file.toString());
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
-                    "moduli file " + file + ": not US-ASCII text", e);
         }
     }
 

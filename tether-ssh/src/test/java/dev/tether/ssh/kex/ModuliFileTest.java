@@ -118,6 +118,18 @@ class ModuliFileTest {
     }
 
     @Test
+    void nonAsciiBytesAreHarmlessInCommentsAndAnErrorInFields(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("moduli");
+        String good = line("20240101000000", 2, 6, 100, ModpGroups.GROUP14);
+        Files.write(file, ("# caf\u00e9\n" + good + "\n" + good.replace(" 100 ", " 1\u00e90 ") + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        SshException e = assertThrows(SshException.class, () -> ModuliFile.read(file));
+        assertTrue(e.getMessage().startsWith("moduli file " + file + ", line 3: tries is not a decimal number"), e.getMessage());
+        Files.write(file, ("# caf\u00e9\n" + good + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(List.of(ModpGroups.GROUP14), ModuliFile.read(file));
+    }
+
+    @Test
     void aFileWithoutUsableGroupsIsRefused(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("moduli");
         Files.writeString(file, "# only a 1536-bit group, below the 2048-bit floor\n"
