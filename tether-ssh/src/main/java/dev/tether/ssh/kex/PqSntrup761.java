@@ -27,7 +27,9 @@ import java.security.SecureRandom;
  *
  * <p>sntrup761 public keys carry no redundancy to check beyond their length; decapsulation of a
  * wrong ciphertext yields an unrelated secret (implicit rejection), and the exchange then fails on
- * the host signature.
+ * the host signature. (Bouncy Castle 1.82 derives that rejection secret from its re-encryption of
+ * the ciphertext where SUPERCOP hashes the received ciphertext; the value differs from OpenSSH's
+ * but never leaves the client, since the exchange is abandoned, so this does not matter here.)
  */
 final class PqSntrup761 implements PqKem {
     static final PqSntrup761 INSTANCE = new PqSntrup761();
