@@ -14,7 +14,7 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>{@code mlkem768x25519-sha256}: ML-KEM-768 (FIPS 203) and X25519 with SHA-256,
- *       draft-ietf-sshm-mlkem-hybrid-kex §2; OpenSSH 9.9 and later.</li>
+ *       draft-ietf-sshm-mlkem-hybrid-kex; OpenSSH 9.9 and later.</li>
  *   <li>{@code sntrup761x25519-sha512} and OpenSSH's older name
  *       {@code sntrup761x25519-sha512@openssh.com}: Streamlined NTRU Prime sntrup761 and X25519
  *       with SHA-512, RFC 9941 (draft-ietf-sshm-ntruprime-ssh, draft-josefsson-ntruprime-ssh);

@@ -11,9 +11,10 @@ import javax.security.auth.DestroyFailedException;
 
 /**
  * The post-quantum half of a hybrid key exchange: a key encapsulation mechanism as the SSH
- * hybrids use it (draft-ietf-sshm-mlkem-hybrid-kex §2, RFC 9941 / draft-ietf-sshm-ntruprime-ssh
- * §2). The client generates a key pair and sends the public key; the server encapsulates a fresh
- * secret to it and replies with the ciphertext; the client decapsulates.
+ * hybrids use it (draft-ietf-sshm-mlkem-hybrid-kex; RFC 9941, formerly
+ * draft-ietf-sshm-ntruprime-ssh). The client generates a key pair and sends the public key; the
+ * server encapsulates a fresh secret to it and replies with the ciphertext; the client
+ * decapsulates.
  *
  * <p>Implementations check the exact lengths of the peer's values themselves and fail with
  * {@link SshException} (reason KEY_EXCHANGE_FAILED), never with a runtime exception.

@@ -15,7 +15,7 @@ import org.bouncycastle.pqc.crypto.mlkem.MLKEMPublicKeyParameters;
 import java.security.SecureRandom;
 /**
  * ML-KEM-768 (FIPS 203) over Bouncy Castle's lightweight API, as the PQ half of
- * {@code mlkem768x25519-sha256} (draft-ietf-sshm-mlkem-hybrid-kex §2.1).
+ * {@code mlkem768x25519-sha256} (draft-ietf-sshm-mlkem-hybrid-kex).
  *
  * <p>The server checks the client's encapsulation key as FIPS 203 §7.2 requires: its exact
  * length (type check) and that every coefficient is reduced modulo q (modulus check, done by
