@@ -43,6 +43,9 @@ public final class KexAlgorithms {
 
     static {
         Map<String, KexAlgorithm> m = new LinkedHashMap<>();
+        add(m, PqHybridKex.mlkem768x25519());
+        add(m, PqHybridKex.sntrup761x25519("sntrup761x25519-sha512"));
+        add(m, PqHybridKex.sntrup761x25519("sntrup761x25519-sha512@openssh.com"));
         add(m, EcdhStyleKex.curve25519("curve25519-sha256"));
         add(m, EcdhStyleKex.curve25519("curve25519-sha256@libssh.org"));
         add(m, NistEcdh.kex(NistEcdh.Curve.NISTP256));
