@@ -123,7 +123,7 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
         setNonce(seq);
         startPayload();
         try {
-            tag(buf, off, 4 + packetLength, computed, 0);
+            tag(polyKeyBlock, buf, off, 4 + packetLength, computed, 0);
         } finally {
             Arrays.fill(polyKeyBlock, (byte) 0);
         }
@@ -146,15 +146,18 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
         startPayload();
         xor(payloadCipher, buf, off + 4, packetLength, buf, off + 4);
         try {
-            tag(buf, off, 4 + packetLength, buf, off + 4 + packetLength);
+            tag(polyKeyBlock, buf, off, 4 + packetLength, buf, off + 4 + packetLength);
         } finally {
             Arrays.fill(polyKeyBlock, (byte) 0);
         }
     }
 
-    /** Poly1305 keyed with the first 32 bytes of {@link #polyKeyBlock} over {@code buf[off, off+len)}. */
-    void tag(byte[] buf, int off, int len, byte[] out, int outOff) {
-        poly.init(new KeyParameter(polyKeyBlock, 0, 32));
+    /**
+     * Poly1305 (RFC 8439 §2.5) keyed with {@code key[0, 32)} over {@code buf[off, off+len)}, the
+     * 16-byte tag written to {@code out[outOff]}.
+     */
+    void tag(byte[] key, byte[] buf, int off, int len, byte[] out, int outOff) {
+        poly.init(new KeyParameter(key, 0, 32));
         poly.update(buf, off, len);
         poly.doFinal(out, outOff);
     }
