@@ -2,6 +2,7 @@ package dev.tether.ssh.interop;
 
 import dev.tether.ssh.NegotiatedAlgorithms;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
@@ -156,6 +157,22 @@ class OpenSshClientToTetherServerTest {
         assertEquals("zlib@openssh.com", t.negotiatedAlgorithms().compressionClientToServer());
         assertEquals("zlib@openssh.com", t.negotiatedAlgorithms().compressionServerToClient());
         assertFalse(t.isAuthenticated());
+    }
+
+    /** SshServer exactly as an application would start it: host keys only, its own default ssh-userauth service. */
+    @Test
+    void sshAgainstSshServerDefaults() throws Exception {
+        KeyPair ed = hostKeys.get("ssh-ed25519");
+        try (TetherTestServer plain = TetherTestServer.startPlain(TransportConfig.builder().hostKeys(List.of(ed)).build())) {
+            OpenSshClient.Result r = ssh.run(plain.port(), new OpenSshClient.Options());
+            String why = r.describe();
+            assertFalse(r.timedOut(), why);
+            assertEquals("ssh-ed25519", r.after("debug1: kex: host key algorithm: "), why);
+            assertTrue(r.hasLine("debug1: SSH2_MSG_SERVICE_ACCEPT received"), why);
+            assertTrue(r.hasLine("Authentications that can continue: " + TetherTestServer.AUTH_METHODS), why);
+            assertTrue(r.hasLine("Permission denied"), why);
+            assertEquals(255, r.exitCode(), why);
+        }
     }
 
     /** Every category has at least one algorithm in common; the lists are printed for the record. */

@@ -1,60 +1,49 @@
 package dev.tether.ssh.interop;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.SshReader;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Our side as a server, for the peers' clients: a loopback listener that runs
- * {@link Transport#startServer} on every accepted socket. Its {@code ssh-userauth} service
- * answers every USERAUTH_REQUEST, {@code none} included, with USERAUTH_FAILURE listing
- * {@value #AUTH_METHODS}, so a peer always reaches user authentication and never gets further.
+ * Our {@link SshServer} on 127.0.0.1 and a free port, with a window onto its connections for
+ * assertions from the server's side.
  *
- * <p>(The library has no {@code SshServer} class yet; this test-scope listener stands in for it
- * and uses only the public Transport API.)
+ * <p>The {@code ssh-userauth} service is the one SshServer installs by default
+ * ({@link NoAuthService} with {@value #AUTH_METHODS} and 6 attempts), wrapped so that the test
+ * learns which Transport reached it and which USERAUTH_REQUESTs it got. The wrapper only
+ * observes: every message goes to the NoAuthService unchanged. (A test that wants SshServer's
+ * untouched default uses {@link #startPlain}.)
  */
 final class TetherTestServer implements AutoCloseable {
     static final String AUTH_METHODS = "publickey,password,keyboard-interactive";
 
-    /** One accepted connection and the user authentication requests it made ("user method"). */
+    /** One connection that requested ssh-userauth, and the USERAUTH_REQUESTs it made ("user method service"). */
     record Connection(Transport transport, BlockingQueue<String> authRequests) {
     }
 
-    private final ServerSocket listener;
-    private final TransportConfig config;
-    private final Map<Transport, BlockingQueue<String>> authLogs = new ConcurrentHashMap<>();
     private final BlockingQueue<Connection> accepted = new LinkedBlockingQueue<>();
-    private final List<Transport> all = new CopyOnWriteArrayList<>();
-    private final Thread acceptor;
-    private volatile boolean closed;
+    private SshServer server;
 
-    private TetherTestServer(ServerSocket listener, TransportConfig.Builder config) {
-        this.listener = listener;
-        this.config = config.service("ssh-userauth", this::refusingAuth).build();
-        this.acceptor = new Thread(this::acceptLoop, "tether-interop-acceptor-" + listener.getLocalPort());
-        this.acceptor.setDaemon(true);
+    private TetherTestServer() {
     }
 
     /** Host keys of every kind we sign with: ed25519, ECDSA on the three NIST curves, RSA 3072. */
@@ -74,8 +63,8 @@ final class TetherTestServer implements AutoCloseable {
     }
 
     /**
-     * A server configuration that offers everything we implement, SHA-1 and weak-but-supported
-     * algorithms included, so that a peer can force any one of them.
+     * A server configuration that offers everything we implement, SHA-1 and other
+     * off-by-default algorithms included, so that a peer can force any one of them.
      */
     static TransportConfig.Builder everythingConfig(List<KeyPair> hostKeys) {
         return TransportConfig.builder()
@@ -88,91 +77,62 @@ final class TetherTestServer implements AutoCloseable {
                 .handshakeTimeout(Duration.ofSeconds(30));
     }
 
-    /** Starts listening on 127.0.0.1 and a free port; adds the refusing {@code ssh-userauth} service to {@code config}. */
+    /** Starts SshServer with the observing ssh-userauth wrapper. */
     static TetherTestServer start(TransportConfig.Builder config) throws IOException {
-        ServerSocket ss = new ServerSocket();
-        try {
-            ss.bind(new InetSocketAddress(Interop.LOOPBACK, 0));
-            TetherTestServer server = new TetherTestServer(ss, config);
-            server.acceptor.start();
-            return server;
-        } catch (IOException | RuntimeException e) {
-            ss.close();
-            throw e;
-        }
+        TetherTestServer s = new TetherTestServer();
+        s.server = SshServer.start(Interop.LOOPBACK, 0, config.service("ssh-userauth", s::observe).build());
+        return s;
     }
 
-    private MessageHandler refusingAuth(Transport t) {
-        BlockingQueue<String> requests = authLogs.computeIfAbsent(t, k -> new LinkedBlockingQueue<>());
-        return (m, payload) -> {
-            if (m != MessageNumbers.USERAUTH_REQUEST) {
-                return false;
+    /** SshServer exactly as configured, with its own default ssh-userauth service; {@link #nextConnection} sees nothing. */
+    static TetherTestServer startPlain(TransportConfig config) throws IOException {
+        TetherTestServer s = new TetherTestServer();
+        s.server = SshServer.start(Interop.LOOPBACK, 0, config);
+        return s;
+    }
+
+    private MessageHandler observe(Transport t) {
+        BlockingQueue<String> requests = new LinkedBlockingQueue<>();
+        accepted.add(new Connection(t, requests));
+        NoAuthService delegate = new NoAuthService(t, List.of(AUTH_METHODS.split(",")), 6);
+        return new MessageHandler() {
+            @Override
+            public boolean handle(int m, SshReader payload) throws IOException {
+                if (m == MessageNumbers.USERAUTH_REQUEST) {
+                    SshReader copy = new SshReader(payload.array(), payload.position(), payload.remaining());
+                    String user = copy.utf8();
+                    String service = copy.ascii();
+                    String method = copy.ascii();
+                    requests.add(user + " " + method + " " + service);
+                }
+                return delegate.handle(m, payload);
             }
-            String user = payload.utf8();
-            String service = payload.ascii();
-            String method = payload.ascii();
-            requests.add(user + " " + method + " " + service);
-            t.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_FAILURE)
-                    .nameList(List.of(AUTH_METHODS.split(","))).bool(false).toByteArray());
-            return true;
+
+            @Override
+            public void closed(Throwable cause) {
+                delegate.closed(cause);
+            }
         };
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket s;
-            try {
-                s = listener.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            try {
-                Transport t = Transport.startServer(s, config);
-                all.add(t);
-                accepted.add(new Connection(t, authLogs.computeIfAbsent(t, k -> new LinkedBlockingQueue<>())));
-            } catch (IOException | RuntimeException e) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // nothing
-                }
-            }
-        }
-    }
-
     int port() {
-        return listener.getLocalPort();
+        return server.port();
     }
 
-    TransportConfig config() {
-        return config;
-    }
-
-    /** Forgets connections accepted so far (call before starting the peer whose connection you want). */
+    /** Forgets connections seen so far (call before starting the peer whose connection you want). */
     void clearAccepted() {
         accepted.clear();
     }
 
-    /** The next connection accepted, waiting at most {@code timeout}; null if none. */
+    /** The next connection that requested ssh-userauth, waiting at most {@code timeout}; null if none. */
     Connection nextConnection(Duration timeout) throws InterruptedException {
         return accepted.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() {
-        closed = true;
-        try {
-            listener.close();
-        } catch (IOException e) {
-            // ignore
-        }
-        try {
-            acceptor.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Transport t : all) {
-            t.close();
+        if (server != null) {
+            server.close();
         }
     }
 }
