@@ -65,6 +65,7 @@ def run_case(host, port, user, case, expected):
     t = None
     try:
         sock = socket.create_connection((host, port), timeout=15)
+        out["local_port"] = sock.getsockname()[1]
         t = paramiko.Transport(sock)
         record_kex(t)
         t.auth_timeout = 15

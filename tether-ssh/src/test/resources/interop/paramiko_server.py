@@ -88,7 +88,15 @@ def serve(conn, keys, done, timeout):
         record_kex(t)
         for k in keys:
             t.add_server_key(k)
-        t.start_server(server=Server(record))  # returns once the key exchange is done
+        # Not the blocking form of start_server: that one polls every 0.1 s and reports
+        # "Negotiation failed" if a fast client has already finished and hung up in between.
+        negotiated = threading.Event()
+        t.start_server(event=negotiated, server=Server(record))
+        negotiated.wait(timeout)
+        # Wait for the client to go away (bounded).
+        t.join(timeout)
+        record["ended_by_client"] = not t.is_alive()
+        record["key_exchange_done"] = t.session_id is not None
         record.update(
             kex=kex_name(t),
             host_key_algorithm=t.host_key_type,
@@ -98,9 +106,12 @@ def serve(conn, keys, done, timeout):
             mac_s2c=t.local_mac,
             remote_version=t.remote_version,
         )
-        # Wait for the client to go away (bounded).
-        t.join(timeout)
-        record["ended_by_client"] = not t.is_alive()
+        e = t.get_exception()
+        if e is not None:
+            # e.g. EOFError once the client hung up: only an error if we never got that far
+            record["exception"] = "%s: %s" % (type(e).__name__, e)
+        if t.session_id is None or record["service_accepted"] is None:
+            record["error"] = record.get("exception") or "no key exchange / no service request"
     except Exception as e:  # noqa: BLE001 - reported to the Java side
         record["error"] = "%s: %s" % (type(e).__name__, e)
         record["traceback"] = traceback.format_exc()

@@ -87,6 +87,16 @@ public final class OpenSshServer implements AutoCloseable {
      * @param extraConfig sshd_config lines appended after the defaults (e.g. {@code "KexAlgorithms curve25519-sha256"})
      */
     public static OpenSshServer start(Set<HostKey> keys, List<String> extraConfig) throws IOException {
+        return start(keys, extraConfig, Interop::freePort);
+    }
+
+    /** A source of candidate ports (the harness test feeds it a taken one first). */
+    @FunctionalInterface
+    interface PortSource {
+        int next() throws IOException;
+    }
+
+    static OpenSshServer start(Set<HostKey> keys, List<String> extraConfig, PortSource ports) throws IOException {
         Interop.assumeSshd();
         Path dir = Interop.tempDir("sshd");
         boolean ok = false;
@@ -100,7 +110,7 @@ public final class OpenSshServer implements AutoCloseable {
             Path config = dir.resolve("sshd_config");
             List<String> failures = new ArrayList<>();
             for (int attempt = 1; attempt <= MAX_START_ATTEMPTS; attempt++) {
-                int port = Interop.freePort();
+                int port = ports.next();
                 Files.write(config, configLines(dir, port, hostKeys.values(), extraConfig), StandardCharsets.UTF_8);
                 if (attempt == 1) {
                     checkConfig(dir, config);
@@ -111,19 +121,17 @@ public final class OpenSshServer implements AutoCloseable {
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .start();
-                boolean up = Interop.await(() -> !p.isAlive() || Interop.accepts(port, Duration.ofMillis(500)),
+                // Ready means: our sshd is alive, says it listens on the port, and an OpenSSH greeting
+                // comes from it. A bare connect is not enough: whoever else holds the port accepts too.
+                String listening = "Server listening on " + Interop.LOOPBACK + " port " + port + ".";
+                boolean up = Interop.await(() -> !p.isAlive() || (readQuietly(log).contains(listening) && isOpenSsh(port)),
                         START_TIMEOUT, Duration.ofMillis(25), p);
                 if (up && p.isAlive()) {
-                    String greeting = Interop.readGreeting(port, Duration.ofSeconds(10));
-                    if (greeting.startsWith("SSH-2.0-OpenSSH")) {
-                        ok = true;
-                        return new OpenSshServer(dir, config, log, Collections.unmodifiableMap(hostKeys), p, port);
-                    }
-                    failures.add("port " + port + " answered " + greeting);
-                } else {
-                    failures.add("port " + port + ": " + (p.isAlive() ? "not accepting after " + START_TIMEOUT : "sshd exited")
-                            + "\n" + readQuietly(log));
+                    ok = true;
+                    return new OpenSshServer(dir, config, log, Collections.unmodifiableMap(hostKeys), p, port);
                 }
+                failures.add("port " + port + ": " + (p.isAlive() ? "no OpenSSH greeting after " + START_TIMEOUT : "sshd exited")
+                        + "\n" + readQuietly(log));
                 Interop.kill(p, STOP_TIMEOUT);
                 String text = readQuietly(log);
                 boolean bindFailure = text.contains("Address already in use") || text.contains("Cannot bind any address");
@@ -136,6 +144,17 @@ public final class OpenSshServer implements AutoCloseable {
             if (!ok) {
                 Interop.deleteTree(dir);
             }
+        }
+    }
+
+    private static boolean isOpenSsh(int port) {
+        if (!Interop.accepts(port, Duration.ofMillis(500))) {
+            return false;
+        }
+        try {
+            return Interop.readGreeting(port, Duration.ofSeconds(1)).startsWith("SSH-2.0-OpenSSH");
+        } catch (IOException e) {
+            return false;
         }
     }
 
