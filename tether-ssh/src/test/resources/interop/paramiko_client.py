@@ -7,10 +7,11 @@ Usage:
   paramiko_client.py HOST PORT USER FINGERPRINTS_JSON CASES_JSON
       FINGERPRINTS_JSON maps a key type (ssh-ed25519, ecdsa-sha2-nistp256, ..., ssh-rsa) to the
       SHA256 fingerprint the server's host key of that type must have.
-      CASES_JSON is a list of {"id": str, "kex": [..], "ciphers": [..], "macs": [..], "keys": [..]}
-      (each list optional: paramiko's defaults otherwise).
+      CASES_JSON is a list of {"id": str, "kex": [..], "ciphers": [..], "macs": [..], "keys": [..],
+      "rekey": bool} (each optional: paramiko's defaults otherwise).
       For every case: connect, t.start_client(timeout=15), compare the server key's fingerprint,
-      then t.auth_none(USER), which must raise BadAuthenticationType with the allowed methods.
+      with "rekey" run a key re-exchange (t.renegotiate_keys()), then t.auth_none(USER), which
+      must raise BadAuthenticationType with the allowed methods.
       Prints one JSON object per case, one per line, as soon as the case is done.
 
 Every network wait is bounded (socket timeout, start_client timeout, auth timeout).
@@ -95,6 +96,9 @@ def run_case(host, port, user, case, expected):
         want = expected.get(key.get_name())
         out["expected_fingerprint"] = want
         out["fingerprint_ok"] = want is not None and want == out["fingerprint"]
+        if case.get("rekey"):
+            t.renegotiate_keys()
+            out["rekeyed"] = True
         try:
             t.auth_none(user)
             out["auth"] = "success"

@@ -57,10 +57,9 @@ class ParamikoInteropTest {
     private static Paramiko py;
     private static Map<String, KeyPair> hostKeys;
     private static TetherTestServer server;
+    private static TetherTestServer rekeyingServer;
     private static final List<Case> clientCases = new ArrayList<>();
-    private static final Map<String, Map<String, Object>> clientResults = new LinkedHashMap<>();
-    private static final Map<String, TetherTestServer.Connection> clientConnections = new LinkedHashMap<>();
-    private static String clientRunLog = "";
+    private static final Map<ClientMode, ClientRun> clientRuns = new LinkedHashMap<>();
 
     private static final List<Case> serverCases = new ArrayList<>();
     private static final Map<String, Path> paramikoHostKeys = new LinkedHashMap<>();
@@ -77,6 +76,15 @@ class ParamikoInteropTest {
         public String toString() {
             return id();
         }
+    }
+
+    /** How paramiko's client cases run: plain, with a re-exchange paramiko starts, or one our server starts. */
+    enum ClientMode {
+        PLAIN, PARAMIKO_REKEYS, SERVER_REKEYS
+    }
+
+    /** One python run over all client cases: its results and our server's connections, by case id. */
+    record ClientRun(Map<String, Map<String, Object>> results, Map<String, TetherTestServer.Connection> connections, String log) {
     }
 
     @SuppressWarnings("unchecked")
@@ -99,17 +107,23 @@ class ParamikoInteropTest {
         py = new Paramiko(); // skips unless /usr/bin/python3 imports paramiko
         hostKeys = TetherTestServer.generateHostKeys();
         server = TetherTestServer.start(TetherTestServer.everythingConfig(new ArrayList<>(hostKeys.values())));
-        runParamikoClient();
+        rekeyingServer = TetherTestServer.start(TetherTestServer.everythingConfig(new ArrayList<>(hostKeys.values())), true);
+        listClientCases();
+        for (ClientMode mode : ClientMode.values()) {
+            clientRuns.put(mode, runParamikoClient(mode));
+        }
         startParamikoServer();
     }
 
-    /** (a): runs every client case in one python process and files the results by case id. */
-    private static void runParamikoClient() throws Exception {
+    private static void listClientCases() throws Exception {
         Interop.ProcessResult listed = py.run("paramiko_client.py", List.of("--list"), Duration.ofSeconds(30));
         assertEquals(0, listed.exitCode(), listed.describe());
-        Map<String, Object> lists = MiniJson.object(listed.stdout().trim());
-        clientCases.addAll(cases(lists, SignatureAlgorithms.SUPPORTED));
+        clientCases.addAll(cases(MiniJson.object(listed.stdout().trim()), SignatureAlgorithms.SUPPORTED));
+    }
 
+    /** (a): runs every client case in one python process and files the results by case id. */
+    private static ClientRun runParamikoClient(ClientMode mode) throws Exception {
+        TetherTestServer target = mode == ClientMode.SERVER_REKEYS ? rekeyingServer : server;
         Map<String, Object> fingerprints = new LinkedHashMap<>();
         hostKeys.forEach((type, kp) -> fingerprints.put(type, SignatureAlgorithms.fingerprint(
                 SignatureAlgorithms.encodePublicKey(kp.getPublic()))));
@@ -126,27 +140,30 @@ class ParamikoInteropTest {
                     default -> throw new IllegalArgumentException(c.category());
                 }
             }
+            spec.put("rekey", mode == ClientMode.PARAMIKO_REKEYS);
             specs.add(spec);
         }
-        server.clearAccepted();
-        Interop.ProcessResult r = py.run("paramiko_client.py", List.of(Interop.LOOPBACK, Integer.toString(server.port()), "user",
+        target.clearAccepted();
+        Interop.ProcessResult r = py.run("paramiko_client.py", List.of(Interop.LOOPBACK, Integer.toString(target.port()), "user",
                 MiniJson.write(fingerprints), MiniJson.write(specs)), Duration.ofSeconds(120));
-        clientRunLog = r.describe();
+        Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         for (String line : r.stdout().lines().filter(l -> l.startsWith("{")).toList()) {
             Map<String, Object> m = MiniJson.object(line);
-            clientResults.put((String) m.get("id"), m);
+            results.put((String) m.get("id"), m);
         }
         // Match our server's connections to the cases by the client's port.
         Map<Integer, TetherTestServer.Connection> byPort = new LinkedHashMap<>();
         TetherTestServer.Connection conn;
-        while ((conn = server.nextConnection(Duration.ofMillis(500))) != null) {
+        while ((conn = target.nextConnection(Duration.ofMillis(500))) != null) {
             byPort.put(conn.transport().remotePort(), conn);
         }
-        for (Map<String, Object> m : clientResults.values()) {
+        Map<String, TetherTestServer.Connection> connections = new LinkedHashMap<>();
+        for (Map<String, Object> m : results.values()) {
             if (m.get("local_port") instanceof Double port && byPort.containsKey(port.intValue())) {
-                clientConnections.put((String) m.get("id"), byPort.get(port.intValue()));
+                connections.put((String) m.get("id"), byPort.get(port.intValue()));
             }
         }
+        return new ClientRun(results, connections, r.describe());
     }
 
     /** (b): starts paramiko's server with ed25519, ECDSA (all three curves) and RSA host keys. */
@@ -181,6 +198,9 @@ class ParamikoInteropTest {
         if (server != null) {
             server.close();
         }
+        if (rekeyingServer != null) {
+            rekeyingServer.close();
+        }
         if (py != null) {
             py.close();
         }
@@ -199,9 +219,28 @@ class ParamikoInteropTest {
     @ParameterizedTest(name = "paramiko -> tether, {0}")
     @MethodSource("clientCases")
     void paramikoClientReachesUserAuth(Case c) throws Exception {
-        Map<String, Object> r = clientResults.get(c.id());
-        assertNotNull(r, "no result for " + c + "\n" + clientRunLog);
-        String why = r + "\n" + clientRunLog;
+        checkClientCase(c, ClientMode.PLAIN);
+    }
+
+    /** paramiko starts a key re-exchange after the first; auth_none then runs under the new keys. */
+    @ParameterizedTest(name = "paramiko -> tether, paramiko rekeys, {0}")
+    @MethodSource("clientCases")
+    void paramikoClientRekeys(Case c) throws Exception {
+        checkClientCase(c, ClientMode.PARAMIKO_REKEYS);
+    }
+
+    /** Our server starts a key re-exchange when paramiko's USERAUTH_REQUEST arrives and answers it under the new keys. */
+    @ParameterizedTest(name = "paramiko -> tether, server rekeys, {0}")
+    @MethodSource("clientCases")
+    void serverRekeysWithParamikoClient(Case c) throws Exception {
+        checkClientCase(c, ClientMode.SERVER_REKEYS);
+    }
+
+    private static void checkClientCase(Case c, ClientMode mode) throws Exception {
+        ClientRun run = clientRuns.get(mode);
+        Map<String, Object> r = run.results().get(c.id());
+        assertNotNull(r, "no result for " + c + "\n" + run.log());
+        String why = r + "\n" + run.log();
         assertNull(r.get("error"), why);
         assertEquals(Boolean.TRUE, r.get("fingerprint_ok"), why);
         assertEquals("BadAuthenticationType", r.get("auth"), why);
@@ -223,7 +262,7 @@ class ParamikoInteropTest {
             }
         }
         // our server's view of the same connection
-        TetherTestServer.Connection conn = clientConnections.get(c.id());
+        TetherTestServer.Connection conn = run.connections().get(c.id());
         assertNotNull(conn, "our server did not accept a connection for " + c + "\n" + why);
         NegotiatedAlgorithms a = conn.transport().negotiatedAlgorithms();
         assertNotNull(a, "no key exchange on our side: " + conn.transport().closeCause());
@@ -235,6 +274,11 @@ class ParamikoInteropTest {
         assertEquals(r.get("mac_s2c"), a.macServerToClient(), why);
         assertFalse(conn.transport().isStrictKex(), "strict KEX with a peer that does not offer it");
         assertEquals("user none ssh-connection", conn.authRequests().poll(5, TimeUnit.SECONDS), why);
+        int expectedKex = mode == ClientMode.PLAIN ? 1 : 2;
+        Transport t = conn.transport();
+        assertTrue(Interop.await(() -> t.keyExchangeCount() == expectedKex, Duration.ofSeconds(5), Duration.ofMillis(10), null),
+                "key exchanges on our side: " + t.keyExchangeCount() + ", expected " + expectedKex + "\n" + why);
+        assertEquals(mode == ClientMode.PARAMIKO_REKEYS ? Boolean.TRUE : null, r.get("rekeyed"), why);
     }
 
     // ------------------------------------------------------------------ (b) our client -> paramiko server
@@ -299,6 +343,44 @@ class ParamikoInteropTest {
         assertEquals(a.macClientToServer(), seen.get("mac_c2s"), why);
         assertEquals(a.macServerToClient(), seen.get("mac_s2c"), why);
         assertTrue(((String) seen.get("remote_version")).startsWith("SSH-2.0-Tether_"), why);
+    }
+
+    /** Our client re-exchanges keys with paramiko's server, then proves them with a USERAUTH_REQUEST (none). */
+    @ParameterizedTest(name = "tether -> paramiko, rekey, {0}")
+    @MethodSource("serverCases")
+    void clientRekeysWithParamikoServer(Case c) throws Exception {
+        TransportConfig.Builder b = TransportConfig.builder().handshakeTimeout(TIMEOUT);
+        String hostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
+                .filter(x -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(x))).findFirst().orElseThrow();
+        if (c.category() != null) {
+            switch (c.category()) {
+                case "kex" -> b.kexAlgorithms(List.of(c.algorithm()));
+                case "cipher" -> b.ciphers(List.of(c.algorithm()));
+                case "mac" -> b.ciphers(List.of(Interop.CIPHER_FOR_MAC_TESTS)).macs(List.of(c.algorithm()));
+                case "hostkey" -> {
+                    b.hostKeyAlgorithms(List.of(c.algorithm()));
+                    hostKeyAlg = c.algorithm();
+                }
+                default -> throw new IllegalArgumentException(c.category());
+            }
+        }
+        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(hostKeyAlg)) + ".pub"));
+        try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
+            t.requestService("ssh-userauth", TIMEOUT);
+            NegotiatedAlgorithms first = t.negotiatedAlgorithms();
+            byte[] sessionId = t.sessionId();
+            t.renegotiateKeys(TIMEOUT);
+            assertEquals(2, t.keyExchangeCount());
+            assertEquals(first, t.negotiatedAlgorithms());
+            assertArrayEquals(sessionId, t.sessionId());
+            assertEquals(List.of("publickey", "password"), AuthProbe.none(t, "user", TIMEOUT));
+        } catch (Exception | AssertionError e) {
+            String report = paramikoServer.nextLine(Duration.ofSeconds(15));
+            e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+            throw e;
+        }
+        Map<String, Object> seen = nextServerReport();
+        assertNull(seen.get("error"), seen + "\n" + paramikoServer.describe());
     }
 
     /** requireStrictKex: paramiko 2.12 does not offer strict KEX, so our client must refuse to go on. */

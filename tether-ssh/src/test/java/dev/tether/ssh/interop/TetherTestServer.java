@@ -41,9 +41,11 @@ final class TetherTestServer implements AutoCloseable {
     }
 
     private final BlockingQueue<Connection> accepted = new LinkedBlockingQueue<>();
+    private final boolean rekeyOnFirstAuthRequest;
     private SshServer server;
 
-    private TetherTestServer() {
+    private TetherTestServer(boolean rekeyOnFirstAuthRequest) {
+        this.rekeyOnFirstAuthRequest = rekeyOnFirstAuthRequest;
     }
 
     /** Host keys of every kind we sign with: ed25519, ECDSA on the three NIST curves, RSA 3072. */
@@ -79,14 +81,23 @@ final class TetherTestServer implements AutoCloseable {
 
     /** Starts SshServer with the observing ssh-userauth wrapper. */
     static TetherTestServer start(TransportConfig.Builder config) throws IOException {
-        TetherTestServer s = new TetherTestServer();
+        return start(config, false);
+    }
+
+    /**
+     * @param rekeyOnFirstAuthRequest start a key re-exchange from our side when the first
+     *                                USERAUTH_REQUEST arrives, so that the USERAUTH_FAILURE goes
+     *                                out under the new keys
+     */
+    static TetherTestServer start(TransportConfig.Builder config, boolean rekeyOnFirstAuthRequest) throws IOException {
+        TetherTestServer s = new TetherTestServer(rekeyOnFirstAuthRequest);
         s.server = SshServer.start(Interop.LOOPBACK, 0, config.service("ssh-userauth", s::observe).build());
         return s;
     }
 
     /** SshServer exactly as configured, with its own default ssh-userauth service; {@link #nextConnection} sees nothing. */
     static TetherTestServer startPlain(TransportConfig config) throws IOException {
-        TetherTestServer s = new TetherTestServer();
+        TetherTestServer s = new TetherTestServer(false);
         s.server = SshServer.start(Interop.LOOPBACK, 0, config);
         return s;
     }
@@ -96,8 +107,14 @@ final class TetherTestServer implements AutoCloseable {
         accepted.add(new Connection(t, requests));
         NoAuthService delegate = new NoAuthService(t, List.of(AUTH_METHODS.split(",")), 6);
         return new MessageHandler() {
+            private boolean rekeyed;
+
             @Override
             public boolean handle(int m, SshReader payload) throws IOException {
+                if (m == MessageNumbers.USERAUTH_REQUEST && rekeyOnFirstAuthRequest && !rekeyed) {
+                    rekeyed = true;
+                    t.renegotiateKeys(); // queues our KEXINIT; the reply below waits behind the new keys
+                }
                 if (m == MessageNumbers.USERAUTH_REQUEST) {
                     SshReader copy = new SshReader(payload.array(), payload.position(), payload.remaining());
                     String user = copy.utf8();
