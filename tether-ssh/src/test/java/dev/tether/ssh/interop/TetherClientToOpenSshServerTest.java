@@ -28,6 +28,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -139,6 +140,30 @@ class TetherClientToOpenSshServerTest {
         assertTrue(log.contains("debug1: kex: host key algorithm: " + a.hostKey()), log);
         String mac = a.macClientToServer() == null ? "<implicit>" : a.macClientToServer();
         assertTrue(log.contains("debug1: kex: client->server cipher: " + a.cipherClientToServer() + " MAC: " + mac), log);
+    }
+
+    /**
+     * OpenSSH does not re-exchange keys before authentication: sshd 9.2 answers a KEXINIT in
+     * preauth with {@code dispatch_protocol_error: type 20 seq N} and SSH_MSG_UNIMPLEMENTED for
+     * that sequence number. Our client must then fail the re-exchange, not wait for a KEXINIT that
+     * never comes with its outbound queue held shut (which leaves the connection alive but unable
+     * to send anything, with no error, for ever).
+     */
+    @Test
+    void rekeyRefusedBySshdFailsInsteadOfHanging() throws Exception {
+        byte[] blob = sshd.hostKeyBlob(HostKey.ED25519);
+        TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
+        long mark = sshd.logMark();
+        try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptKeys(List.of(blob)))) {
+            t.requestService("ssh-userauth", TIMEOUT);
+            Duration budget = Duration.ofSeconds(10);
+            SshException e = assertThrows(SshException.class, () -> t.renegotiateKeys(budget));
+            String log = sshd.awaitLog(mark, "dispatch_protocol_error: type 20", Duration.ofSeconds(5));
+            assertTrue(log.contains("dispatch_protocol_error: type 20"), "sshd accepted the re-exchange after all?\n" + log);
+            assertFalse(e.getMessage().startsWith("timed out"),
+                    "renegotiateKeys only timed out although sshd answered our KEXINIT with UNIMPLEMENTED at once: " + e
+                            + "; transport active=" + t.isActive() + ", key exchanges " + t.keyExchangeCount());
+        }
     }
 
     /** sshd restricted by its own configuration; our client, with its defaults, must land on sshd's choice. */
