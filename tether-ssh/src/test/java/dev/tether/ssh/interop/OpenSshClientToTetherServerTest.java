@@ -168,6 +168,9 @@ class OpenSshClientToTetherServerTest {
             String why = r.describe();
             assertFalse(r.timedOut(), why);
             assertEquals("ssh-ed25519", r.after("debug1: kex: host key algorithm: "), why);
+            // RFC 8308: our EXT_INFO, right after NEWKEYS, announces the signature algorithms we accept
+            assertTrue(r.hasLine("debug1: SSH2_MSG_EXT_INFO received"), why);
+            assertEquals("<" + String.join(",", SignatureAlgorithms.DEFAULT) + ">", r.after("debug1: kex_input_ext_info: server-sig-algs="), why);
             assertTrue(r.hasLine("debug1: SSH2_MSG_SERVICE_ACCEPT received"), why);
             assertTrue(r.hasLine("Authentications that can continue: " + TetherTestServer.AUTH_METHODS), why);
             assertTrue(r.hasLine("Permission denied"), why);

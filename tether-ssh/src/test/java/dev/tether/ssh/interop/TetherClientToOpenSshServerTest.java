@@ -120,6 +120,10 @@ class TetherClientToOpenSshServerTest {
             assertTrue(t.peerVersion().startsWith("SSH-2.0-OpenSSH_"), t.peerVersion());
             assertArrayEquals(blob, t.remoteHostKeyBlob());
             assertEquals(expectedHostKeyAlg, a.hostKey(), a.toString());
+            // sshd's EXT_INFO (RFC 8308) came before SERVICE_ACCEPT
+            String sigAlgs = t.peerExtensions().get("server-sig-algs");
+            assertNotNull(sigAlgs, "no server-sig-algs from sshd: " + t.peerExtensions());
+            assertTrue(List.of(sigAlgs.split(",")).containsAll(List.of("ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256")), sigAlgs);
             switch (category) {
                 case "kex" -> assertEquals(algorithm, a.kex(), a.toString());
                 case "cipher" -> {
