@@ -406,7 +406,24 @@ public final class Transport implements AutoCloseable {
         return s == null ? null : s.clone();
     }
 
-    /** The server's host key blob, as sent in the key exchange. */
+    /**
+     * The host key blob of this connection's first key exchange: on a client the server's key,
+     * on a server our own key that was negotiated.
+     */
+    public byte[] hostKeyBlob() {
+        byte[] k = hostKey;
+        return k == null ? null : k.clone();
+    }
+
+    /**
+     * Ends the connection because of {@code cause}: a DISCONNECT carrying its reason code (for an
+     * {@link SshException}) and message. Never blocks. For protocol layers and policies.
+     */
+    public void abort(Throwable cause) {
+        fail(cause, !(isConnectionLoss(cause)));
+    }
+
+    /** The server's host key blob, as sent in the key exchange (client side). */
     public byte[] remoteHostKeyBlob() {
         byte[] k = hostKey;
         return k == null ? null : k.clone();
