@@ -235,14 +235,7 @@ public final class AgentClient implements AutoCloseable {
      * @throws SshException             if the agent refuses
      */
     public void addIdentity(KeyPair keyPair, String comment, Constraints constraints) throws SshException {
-        AddIdentity add = new AddIdentity(keyPair, comment, constraints);
-        byte[] payload = add.encode();
-        Response r;
-        try {
-            r = AgentMessages.decodeResponse(exchange(payload, true));
-        } finally {
-            Arrays.fill(payload, (byte) 0);
-        }
+        Response r = request(new AddIdentity(keyPair, comment, constraints));
         expectSuccess(r, "add", () -> "agent refused to add the key "
                 + SignatureAlgorithms.fingerprint(SignatureAlgorithms.encodePublicKey(keyPair.getPublic())));
     }
@@ -274,14 +267,13 @@ public final class AgentClient implements AutoCloseable {
         byte[] pass = utf8(passphrase);
         Lock msg = new Lock(pass);
         Arrays.fill(pass, (byte) 0);
-        byte[] payload = msg.encode();
-        msg.wipe();
+        Response r;
         try {
-            expectSuccess(AgentMessages.decodeResponse(exchange(payload, true)), "lock",
-                    () -> "agent refused to lock (is it locked already?)");
+            r = request(msg);
         } finally {
-            Arrays.fill(payload, (byte) 0);
+            msg.wipe();
         }
+        expectSuccess(r, "lock", () -> "agent refused to lock (is it locked already?)");
     }
 
     /**
@@ -293,14 +285,13 @@ public final class AgentClient implements AutoCloseable {
         byte[] pass = utf8(passphrase);
         Unlock msg = new Unlock(pass);
         Arrays.fill(pass, (byte) 0);
-        byte[] payload = msg.encode();
-        msg.wipe();
+        Response r;
         try {
-            expectSuccess(AgentMessages.decodeResponse(exchange(payload, true)), "unlock",
-                    () -> "agent refused to unlock (wrong passphrase, or not locked)");
+            r = request(msg);
         } finally {
-            Arrays.fill(payload, (byte) 0);
+            msg.wipe();
         }
+        expectSuccess(r, "unlock", () -> "agent refused to unlock (wrong passphrase, or not locked)");
     }
 
     /**
@@ -334,9 +325,21 @@ public final class AgentClient implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Sends a request and decodes the reply; a FAILURE reply is returned, not thrown. */
+    /**
+     * Sends a request and decodes the reply; a FAILURE reply is returned, not thrown. The
+     * encoding of a request that carries a secret (a private key, a passphrase) is wiped after
+     * sending.
+     */
     public Response request(Request request) throws SshException {
-        return AgentMessages.decodeResponse(exchange(request.encode(), false));
+        boolean secret = request instanceof AddIdentity || request instanceof Lock || request instanceof Unlock;
+        byte[] payload = request.encode();
+        try {
+            return AgentMessages.decodeResponse(exchange(payload, secret));
+        } finally {
+            if (secret) {
+                Arrays.fill(payload, (byte) 0);
+            }
+        }
     }
 
     /**

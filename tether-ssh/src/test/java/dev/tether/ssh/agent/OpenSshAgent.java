@@ -102,14 +102,22 @@ final class OpenSshAgent implements AutoCloseable {
 
     /** Terminates the agent (SIGTERM, then SIGKILL) and waits for it, bounded. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (!process.isAlive()) {
             return;
         }
         process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new AssertionError("ssh-agent " + process.pid() + " did not die");
+                }
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping ssh-agent", e);
         }
     }
 

@@ -115,14 +115,19 @@ final class ScriptedAgent implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         closing = true;
         server.close();
         SocketChannel c = current;
         if (c != null) {
             c.close();
         }
-        thread.join(TimeUnit.SECONDS.toMillis(20));
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(20));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping the scripted agent", e);
+        }
         if (thread.isAlive()) {
             throw new AssertionError("the scripted agent thread did not end");
         }
