@@ -116,8 +116,7 @@ class HostileResourceTest {
             try (ScriptedPeer p = ScriptedPeer.connect(port)) {
                 p.handshake("aes128-gcm@openssh.com", null);
                 p.sendEncrypted(ScriptedPeer.ignore(40), 3, 2);
-                p.readEncryptedDisconnect();
-                p.expectClosed();
+                p.drainRawUntilClosed();
             }
         });
         KINDS.put("newkeys-then-eof", port -> {
@@ -132,13 +131,15 @@ class HostileResourceTest {
         void run(ScriptedPeer p) throws Exception;
     }
 
-    /** Connects, runs the action, expects the server's DISCONNECT and its close. */
+    /**
+     * Connects, runs the action, and waits (bounded) for the server to close. Whether the
+     * DISCONNECT arrived first is the scenario tests' business; this test is about what the
+     * connections leave behind.
+     */
     private static void disconnected(int port, PeerAction action) throws Exception {
         try (ScriptedPeer p = ScriptedPeer.connect(port)) {
             action.run(p);
-            p.readVersion();
-            p.readDisconnect();
-            p.expectClosed();
+            p.drainRawUntilClosed();
         }
     }
 

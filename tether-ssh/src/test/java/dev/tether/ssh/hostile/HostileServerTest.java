@@ -133,14 +133,14 @@ class HostileServerTest {
     }
 
     /**
-     * The same refusal fifty times in a row: the DISCONNECT must be on the wire before the socket
+     * The same refusal 200 times in a row: the DISCONNECT must be on the wire before the socket
      * closes every time, not only when the writer thread happens to lose a race.
      */
     @Test
     void disconnectAlwaysPrecedesTheClose() throws Exception {
         int missing = 0;
         StringBuilder seen = new StringBuilder();
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 200; i++) {
             try (ScriptedPeer p = ScriptedPeer.connect(server.port())) {
                 p.sendVersion("SSH-1.5-x");
                 p.readVersion();
@@ -160,7 +160,7 @@ class HostileServerTest {
             awaitClosed(t, STEP);
         }
         int m = missing;
-        assertEquals(0, m, () -> m + " of 50 connections were closed without the DISCONNECT (first: " + seen + ")");
+        assertEquals(0, m, () -> m + " of 200 connections were closed without the DISCONNECT (first: " + seen + ")");
     }
 
     @Test

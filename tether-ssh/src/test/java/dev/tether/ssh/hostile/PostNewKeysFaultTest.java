@@ -157,6 +157,15 @@ class PostNewKeysFaultTest {
                 HostKeyVerifier.insecureAcceptAny()));
     }
 
+    /** The client got the server's DISCONNECT with {@code code}. */
+    private static void assertClientGotDisconnect(Transport client, int code) {
+        awaitClosed(client, STEP);
+        DisconnectException de = assertInstanceOf(DisconnectException.class, client.closeCause(),
+                "the client did not receive the server's DISCONNECT");
+        assertTrue(de.fromPeer(), () -> "client closed with its own DISCONNECT: " + de);
+        assertEquals(code, de.code(), () -> "client got " + de);
+    }
+
     /** The client got the server's DISCONNECT with {@code code}, or at least saw the connection close. */
     private static void assertClientSawDisconnect(Transport client, int code) {
         awaitClosed(client, STEP);
@@ -312,6 +321,81 @@ class PostNewKeysFaultTest {
         assertServerCause(server.nextAccepted(STEP), PROTOCOL_ERROR, "EXT_INFO");
     }
 
+    @Test
+    void pingFloodFromAPeerThatNeverReadsIsCutOff() throws Exception {
+        // Every PING is answered with a PONG of the same size; a peer that never reads must not
+        // make the server queue without bound, nor leave it stuck on a blocked write.
+        ScriptedPeer p = handshakenPeer("aes128-gcm@openssh.com", null);
+        Transport st = server.nextAccepted(STEP);
+        byte[] ping = new SshWriter(33_000).byteValue(MessageNumbers.PING).string(new byte[32 * 1024]).toByteArray();
+        int sent = 0;
+        long t0 = System.nanoTime();
+        try {
+            for (; sent < 4000 && st.isActive(); sent++) {
+                p.sendEncrypted(ping);
+            }
+        } catch (IOException expected) {
+            // the server closed under us
+        }
+        int pings = sent;
+        assertTrue(!st.isActive() || pings < 4000, "the server still runs after " + pings + " unanswered PINGs (128 MiB)");
+        SshException cause = assertServerCause(st, PROTOCOL_ERROR, "not reading");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 10_000, () -> "took " + ms + " ms to cut off the peer (" + cause.getMessage() + ")");
+        p.drainRawUntilClosed();
+    }
+
+    // ------------------------------------------------------------------ compression (zlib, negotiated before auth)
+
+    private static TestSshServer zlibServer() throws IOException {
+        return TestSshServer.start("127.0.0.1", 0,
+                HostileSupport.serverConfig().compression(List.of("none", "zlib")).build());
+    }
+
+    @Test
+    void zlibControlCaseIsAccepted() throws Exception {
+        try (TestSshServer zs = zlibServer(); ScriptedPeer p = ScriptedPeer.connect(zs.port())) {
+            p.handshake("aes128-gcm@openssh.com", null, "zlib");
+            p.sendEncrypted(ScriptedPeer.ignore(10_000));
+            p.sendEncrypted(ScriptedPeer.serviceRequest("ssh-userauth"));
+            byte[] reply = p.readEncryptedPacket();
+            // No service is configured on this server: the request is refused, compressed and readable.
+            assertEquals(1, reply[0] & 0xff);
+            assertEquals(DisconnectReason.SERVICE_NOT_AVAILABLE.code(), ScriptedPeer.Disconnect.decode(reply).code());
+        }
+    }
+
+    @Test
+    void zlibBombIsRefused() throws Exception {
+        try (TestSshServer zs = zlibServer(); ScriptedPeer p = ScriptedPeer.connect(zs.port())) {
+            p.handshake("chacha20-poly1305@openssh.com", null, "zlib");
+            byte[] bomb = ScriptedPeer.ignore(16 * 1024 * 1024); // deflates to about 16 KiB
+            p.sendEncrypted(bomb);
+            expectEncryptedDisconnect(p, DisconnectReason.COMPRESSION_ERROR.code(), "inflates beyond");
+            assertServerCause(zs.nextAccepted(STEP), DisconnectReason.COMPRESSION_ERROR.code(), "inflates beyond");
+        }
+    }
+
+    @Test
+    void corruptZlibStreamIsRefused() throws Exception {
+        try (TestSshServer zs = zlibServer(); ScriptedPeer p = ScriptedPeer.connect(zs.port())) {
+            p.handshake("aes128-ctr", "hmac-sha2-256", "zlib");
+            p.sendEncryptedRawPayload(new byte[]{(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4});
+            expectEncryptedDisconnect(p, DisconnectReason.COMPRESSION_ERROR.code(), "corrupt compressed payload");
+            assertServerCause(zs.nextAccepted(STEP), DisconnectReason.COMPRESSION_ERROR.code(), "corrupt compressed payload");
+        }
+    }
+
+    @Test
+    void zlibPayloadInflatingToNothingIsRefused() throws Exception {
+        try (TestSshServer zs = zlibServer(); ScriptedPeer p = ScriptedPeer.connect(zs.port())) {
+            p.handshake("aes128-gcm@openssh.com", null, "zlib");
+            p.sendEncryptedRawPayload(p.deflate(new byte[0]));
+            expectEncryptedDisconnect(p, DisconnectReason.COMPRESSION_ERROR.code(), "empty payload");
+            assertServerCause(zs.nextAccepted(STEP), DisconnectReason.COMPRESSION_ERROR.code(), "empty payload");
+        }
+    }
+
     // ------------------------------------------------------------------ our client: unknown messages
 
     private Transport directClient() throws IOException {
@@ -326,9 +410,12 @@ class PostNewKeysFaultTest {
         Transport st = server.nextAccepted(STEP);
         client.send(new byte[]{(byte) m});
         assertServerCause(st, PROTOCOL_ERROR, MessageNumbers.name(m), "before a service was requested");
-        assertClientSawDisconnect(client, PROTOCOL_ERROR);
-        assertEquals(PROTOCOL_ERROR, ((DisconnectException) client.closeCause()).code());
-        assertTrue(((DisconnectException) client.closeCause()).description().contains(MessageNumbers.name(m)));
+        awaitClosed(client, STEP);
+        DisconnectException de = assertInstanceOf(DisconnectException.class, client.closeCause(),
+                "the client did not receive the server's DISCONNECT");
+        assertTrue(de.fromPeer());
+        assertEquals(PROTOCOL_ERROR, de.code());
+        assertTrue(de.description().contains(MessageNumbers.name(m)), de::description);
     }
 
     @ParameterizedTest(name = "message {0} after the service started, before authentication")
@@ -339,7 +426,7 @@ class PostNewKeysFaultTest {
         client.requestService("ssh-userauth", STEP);
         client.send(new byte[]{(byte) m});
         assertServerCause(st, PROTOCOL_ERROR, MessageNumbers.name(m), "before authentication");
-        assertClientSawDisconnect(client, PROTOCOL_ERROR);
+        assertClientGotDisconnect(client, PROTOCOL_ERROR);
     }
 
     @ParameterizedTest(name = "message {0}")
@@ -349,7 +436,7 @@ class PostNewKeysFaultTest {
         Transport st = server.nextAccepted(STEP);
         client.send(new byte[]{(byte) m, 1, 2, 3});
         assertServerCause(st, PROTOCOL_ERROR, MessageNumbers.name(m), "before authentication");
-        assertClientSawDisconnect(client, PROTOCOL_ERROR);
+        assertClientGotDisconnect(client, PROTOCOL_ERROR);
     }
 
     @Test
@@ -359,7 +446,7 @@ class PostNewKeysFaultTest {
         SshException e = assertThrows(SshException.class, () -> client.requestService("no-such-service", STEP));
         assertTrue(e.getMessage().contains("no-such-service"), e::getMessage);
         assertServerCause(st, DisconnectReason.SERVICE_NOT_AVAILABLE.code(), "no-such-service");
-        assertClientSawDisconnect(client, DisconnectReason.SERVICE_NOT_AVAILABLE.code());
+        assertClientGotDisconnect(client, DisconnectReason.SERVICE_NOT_AVAILABLE.code());
     }
 
     @Test

@@ -194,9 +194,13 @@ final class ScriptedPeer implements AutoCloseable {
 
     /** A KEXINIT that the server can agree to: curve25519, ed25519, the given cipher and MAC. */
     static byte[] kexInit(boolean strict, String cipher, String mac) {
+        return kexInit(strict, cipher, mac, "none");
+    }
+
+    static byte[] kexInit(boolean strict, String cipher, String mac, String compression) {
         List<String> kex = strict ? List.of("curve25519-sha256", "kex-strict-c-v00@openssh.com") : List.of("curve25519-sha256");
         return kexInit(kex, List.of("ssh-ed25519"), List.of(cipher), List.of(mac == null ? "hmac-sha2-256" : mac),
-                List.of("none"), false);
+                List.of(compression), false);
     }
 
     static byte[] kexInit(boolean strict) {
@@ -441,9 +445,18 @@ final class ScriptedPeer implements AutoCloseable {
      * restart at zero after NEWKEYS) and switches to the negotiated cipher in both directions.
      */
     void handshake(String cipher, String mac) throws IOException {
+        handshake(cipher, mac, "none");
+    }
+
+    /**
+     * As {@link #handshake(String, String)}, negotiating {@code compression}; with {@code zlib}
+     * every later payload is deflated (one stream, a sync flush per packet) unless sent with
+     * {@link #sendEncryptedRawPayload}, and the server's are inflated.
+     */
+    void handshake(String cipher, String mac, String compression) throws IOException {
         sendVersion();
         readVersion();
-        byte[] ic = kexInit(true, cipher, mac);
+        byte[] ic = kexInit(true, cipher, mac, compression);
         sendPacket(ic);
         serverKexInit = expectPacket(20);
         SshReader sk = new SshReader(serverKexInit, 17, serverKexInit.length - 17);
@@ -492,10 +505,44 @@ final class ScriptedPeer implements AutoCloseable {
         sendSeq = 0; // strict KEX
         reader = new PacketReader(in);
         reader.setCipher(inbound);
+        if (compression.equals("zlib")) {
+            deflater = new java.util.zip.Deflater(6);
+            reader.enableCompression();
+        }
     }
 
-    /** Seals and sends a well-formed packet under the negotiated keys. */
+    private java.util.zip.Deflater deflater;
+
+    /** Deflates like the negotiated zlib stream does: appends to the stream, then a sync flush. */
+    byte[] deflate(byte[] payload) {
+        deflater.setInput(payload);
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        byte[] b = new byte[8192];
+        while (true) {
+            int n = deflater.deflate(b, 0, b.length, java.util.zip.Deflater.SYNC_FLUSH);
+            o.write(b, 0, n);
+            if (n < b.length && deflater.needsInput()) {
+                return o.toByteArray();
+            }
+        }
+    }
+
+    /** Sends {@code wirePayload} as is, bypassing compression: for hand-made compressed payloads. */
+    void sendEncryptedRawPayload(byte[] wirePayload) throws IOException {
+        java.util.zip.Deflater d = deflater;
+        deflater = null;
+        try {
+            sendEncrypted(wirePayload);
+        } finally {
+            deflater = d;
+        }
+    }
+
+    /** Seals and sends a well-formed packet under the negotiated keys (compressed if zlib was negotiated). */
     void sendEncrypted(byte[] payload) throws IOException {
+        if (deflater != null) {
+            payload = deflate(payload);
+        }
         int bs = outbound.blockSize();
         int unpadded = outbound.lengthExcludedFromPadding() ? 1 + payload.length : 5 + payload.length;
         int padding = bs - unpadded % bs;
