@@ -78,7 +78,7 @@ final class EcdhStyleKex implements KexAlgorithm {
         byte[] qc = side.publicValue();
         io.write(new SshWriter(qc.length + 8).byteValue(30).string(qc).toByteArray());
         byte[] reply = io.read();
-        if ((reply[0] & 0xff) != 31) {
+        if (reply.length == 0 || (reply[0] & 0xff) != 31) {
             throw KexIo.unexpected(name, 31, reply);
         }
         SshReader r = new SshReader(reply, 1, reply.length - 1);
@@ -96,7 +96,7 @@ final class EcdhStyleKex implements KexAlgorithm {
     @Override
     public KexResult server(KexIo io, KexContext ctx, HostKeySigner hostKey) throws IOException {
         byte[] init = io.read();
-        if ((init[0] & 0xff) != 30) {
+        if (init.length == 0 || (init[0] & 0xff) != 30) {
             throw KexIo.unexpected(name, 30, init);
         }
         SshReader r = new SshReader(init, 1, init.length - 1);

@@ -1,0 +1,82 @@
+package dev.tether.cli;
+
+import dev.tether.ssh.SshServer;
+import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code tether server}: an SSH server on embedded defaults (see ../shared/CLI.md). At this
+ * stage it runs the transport and answers user authentication, refusing every login; sessions
+ * arrive with the authentication and connection protocol work.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Run an SSH server.")
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--listen", paramLabel = "ADDR", description = "address to bind (default ${DEFAULT-VALUE})")
+    String listen = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "N", description = "port; 0 picks a free one (default ${DEFAULT-VALUE})")
+    int port = 2222;
+
+    @Option(names = "--host-key", paramLabel = "PATH", description = "host private key (OpenSSH format); repeatable")
+    List<Path> hostKeys = new ArrayList<>();
+
+    @Option(names = "-v", description = "debug logging")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        }
+        List<KeyPair> keys = new ArrayList<>();
+        if (hostKeys.isEmpty()) {
+            keys.add(defaultHostKey());
+        } else {
+            for (Path p : hostKeys) {
+                keys.add(OpenSshKeyFile.read(p));
+            }
+        }
+        TransportConfig config = TransportConfig.builder().hostKeys(keys).build();
+        SshServer server = SshServer.start(listen, port, config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "tether-shutdown"));
+        System.out.println("listening on " + listen + ":" + server.port());
+        for (KeyPair kp : keys) {
+            String alg = SignatureAlgorithms.algorithmsFor(kp.getPublic()).get(0);
+            System.out.println("host key " + SignatureAlgorithms.keyType(alg) + " "
+                    + SignatureAlgorithms.fingerprint(SignatureAlgorithms.encodePublicKey(kp.getPublic())));
+        }
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** {@code ~/.tether/ssh_host_ed25519_key}, generated on first start; {@code ~} is $HOME when set. */
+    private static KeyPair defaultHostKey() throws Exception {
+        String home = System.getenv("HOME");
+        Path dir = Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".tether");
+        Path file = dir.resolve("ssh_host_ed25519_key");
+        if (Files.exists(file)) {
+            return OpenSshKeyFile.read(file);
+        }
+        Files.createDirectories(dir);
+        KeyPair kp = SignatureAlgorithms.generate("ssh-ed25519", 0);
+        OpenSshKeyFile.write(file, kp, "tether-host-key");
+        Files.writeString(dir.resolve("ssh_host_ed25519_key.pub"), OpenSshKeyFile.publicKeyLine(kp.getPublic(), "tether-host-key") + "\n");
+        return kp;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.tether.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tether} command. Subcommands: {@code server} now; {@code ssh}, {@code sftp},
+ * {@code scp} and {@code keygen} as the library grows. Exit code 2 means bad usage.
+ */
+@Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class,
+        description = "SSH server and client tools built on the Tether library.",
+        subcommands = {ServerCommand.class})
+public final class Tether implements Runnable {
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Tether()).execute(args);
+        if (code != 0 || args.length == 0 || !args[0].equals("server")) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+        throw new CommandLine.ParameterException(new CommandLine(this), "a subcommand is required");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Tether.class.getPackage().getImplementationVersion();
+            return new String[]{"tether " + (v != null ? v : "0.1.0-SNAPSHOT")};
+        }
+    }
+}

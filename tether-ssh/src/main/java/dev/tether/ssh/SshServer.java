@@ -1,0 +1,122 @@
+package dev.tether.ssh;
+
+import dev.tether.ssh.auth.NoAuthService;
+import dev.tether.ssh.transport.Threads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A listening SSH server: accepts TCP connections and runs a server-mode {@link Transport} on
+ * each.
+ *
+ * <p>Threads: one accept thread; each connection has its own reader and writer threads (see
+ * {@link Transport}). {@link #close()} stops accepting and closes every connection.
+ */
+public final class SshServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SshServer.class);
+
+    private final TransportConfig config;
+    private final ServerSocket listener;
+    private final Thread acceptThread;
+    private final Set<Transport> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private SshServer(TransportConfig config, ServerSocket listener) {
+        this.config = config;
+        this.listener = listener;
+        this.acceptThread = Threads.newThread("tether-accept-" + listener.getLocalPort(), this::acceptLoop);
+    }
+
+    /**
+     * Binds and starts accepting.
+     *
+     * @param address the address to bind, e.g. 127.0.0.1
+     * @param port    the port; 0 picks a free one (see {@link #port()})
+     */
+    public static SshServer start(String address, int port, TransportConfig config) throws IOException {
+        if (config.hostKeys().isEmpty()) {
+            throw new IllegalArgumentException("a server needs at least one host key");
+        }
+        TransportConfig withAuth = config.services().containsKey("ssh-userauth") ? config
+                : config.toBuilder().service("ssh-userauth",
+                        t -> new NoAuthService(t, List.of("publickey", "password", "keyboard-interactive"), 6)).build();
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(InetAddress.getByName(address), port), 128);
+        SshServer s = new SshServer(withAuth, ss);
+        s.acceptThread.start();
+        return s;
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    /** The connections currently open. */
+    public Set<Transport> connections() {
+        return Set.copyOf(connections);
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = listener.accept();
+            } catch (SocketException e) {
+                if (!closed) {
+                    log.warn("accept failed: {}", e.toString());
+                }
+                return;
+            } catch (IOException e) {
+                log.warn("accept failed: {}", e.toString());
+                continue;
+            }
+            try {
+                Transport t = Transport.startServer(s, config);
+                connections.add(t);
+                t.closeFuture().whenComplete((v, e) -> connections.remove(t));
+                log.debug("connection from {}", s.getRemoteSocketAddress());
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not start a connection from {}: {}", s.getRemoteSocketAddress(), e.toString());
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+            }
+        }
+    }
+
+    /** Stops accepting and closes every connection, each with a bounded wait. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            log.debug("closing listener: {}", e.toString());
+        }
+        for (Transport t : connections) {
+            t.close();
+        }
+        try {
+            acceptThread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.tether.ssh.transport;
+
+import dev.tether.ssh.SshException;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.ShortBufferException;
+
+/**
+ * AES-CTR (RFC 4344 §4) with a classic encrypt-and-MAC HMAC (RFC 4253 §6.4):
+ *
+ * <pre>
+ *   wire = ENC(uint32 packet_length || byte padding_length || payload || padding)
+ *          || MAC(key, uint32 seq || uint32 packet_length || ... || padding)
+ * </pre>
+ *
+ * <p>The whole packet, length included, is encrypted and padded to a multiple of 16. The MAC is
+ * over the <em>plaintext</em>, so the receiver must decrypt before it can verify:
+ * {@link #decryptLength} decrypts the first block in place to learn the length, {@link #open}
+ * decrypts the rest and then checks the MAC. A length that is not a whole number of blocks is
+ * reported with reason MAC_ERROR, like a bad MAC.
+ */
+final class AesCtrEncryptAndMac implements PacketCipher {
+    private final String name;
+    private final boolean encrypt;
+    private final Cipher cipher;
+    private final Mac mac;
+    private final int macLength;
+    private final byte[] seqBytes = new byte[4];
+    private final byte[] computed;
+    private final byte[] received;
+
+    AesCtrEncryptAndMac(String cipherName, Hmac hmac, boolean encrypt, byte[] key, byte[] iv, byte[] macKey) {
+        if (hmac.encryptThenMac()) {
+            throw new IllegalArgumentException(hmac.name() + " is an encrypt-then-MAC algorithm");
+        }
+        this.name = cipherName + " " + hmac.name();
+        this.encrypt = encrypt;
+        this.cipher = AesCtr.stream(key, iv);
+        this.mac = hmac.newMac(macKey);
+        this.macLength = hmac.length();
+        this.computed = new byte[macLength];
+        this.received = new byte[macLength];
+    }
+
+    @Override
+    public int blockSize() {
+        return AesCtr.BLOCK_SIZE;
+    }
+
+    @Override
+    public int tagLength() {
+        return macLength;
+    }
+
+    @Override
+    public boolean lengthExcludedFromPadding() {
+        return false;
+    }
+
+    /** The whole first cipher block, which holds the encrypted length. */
+    @Override
+    public int lengthPrefixSize() {
+        return AesCtr.BLOCK_SIZE;
+    }
+
+    /** Decrypts the first block in place and returns the length field it starts with. */
+    @Override
+    public int decryptLength(int seq, byte[] buf, int off) {
+        requireDirection(false);
+        AesCtr.apply(cipher, buf, off, AesCtr.BLOCK_SIZE);
+        return Tags.getInt(buf, off);
+    }
+
+    @Override
+    public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
+        requireDirection(false);
+        Tags.checkBounds(buf, off, packetLength, macLength);
+        int total = 4 + packetLength;
+        if (total < AesCtr.BLOCK_SIZE || total % AesCtr.BLOCK_SIZE != 0) {
+            throw Tags.badLength();
+        }
+        AesCtr.apply(cipher, buf, off + AesCtr.BLOCK_SIZE, total - AesCtr.BLOCK_SIZE);
+        computeMac(seq, buf, off, total, computed, 0);
+        Tags.verify(computed, received, buf, off + total);
+    }
+
+    @Override
+    public void seal(int seq, byte[] buf, int off, int packetLength) {
+        requireDirection(true);
+        Tags.checkBounds(buf, off, packetLength, macLength);
+        int total = 4 + packetLength;
+        if (total < AesCtr.BLOCK_SIZE || total % AesCtr.BLOCK_SIZE != 0) {
+            throw new IllegalArgumentException("packet of " + total + " bytes is not a whole number of "
+                    + AesCtr.BLOCK_SIZE + "-byte blocks");
+        }
+        computeMac(seq, buf, off, total, buf, off + total);
+        AesCtr.apply(cipher, buf, off, total);
+    }
+
+    private void computeMac(int seq, byte[] buf, int off, int len, byte[] out, int outOff) {
+        Tags.putInt(seq, seqBytes, 0);
+        mac.update(seqBytes, 0, 4);
+        mac.update(buf, off, len);
+        try {
+            mac.doFinal(out, outOff);
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException("no room for the MAC", e);
+        }
+    }
+
+    private void requireDirection(boolean sending) {
+        if (sending != encrypt) {
+            throw new IllegalStateException(name + " was created for " + (encrypt ? "sending" : "receiving"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,119 @@
+package dev.tether.ssh.transport;
+
+import dev.tether.ssh.SshException;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.ShortBufferException;
+
+/**
+ * AES-CTR (RFC 4344 §4) with an encrypt-then-MAC HMAC, OpenSSH PROTOCOL §1.5
+ * ({@code hmac-*-etm@openssh.com}):
+ *
+ * <pre>
+ *   wire = uint32 packet_length
+ *          || ENC(byte padding_length || payload || padding)
+ *          || MAC(key, uint32 seq || uint32 packet_length || ciphertext)
+ * </pre>
+ *
+ * <p>The length goes in clear and is excluded from the padding computation (the encrypted part
+ * alone is a multiple of 16). The MAC covers the length and the ciphertext, so {@link #open}
+ * verifies it before anything is decrypted. A length that is not a whole number of blocks is
+ * reported with reason MAC_ERROR, as OpenSSH does.
+ */
+final class AesCtrEncryptThenMac implements PacketCipher {
+    private final String name;
+    private final boolean encrypt;
+    private final Cipher cipher;
+    private final Mac mac;
+    private final int macLength;
+    private final byte[] seqBytes = new byte[4];
+    private final byte[] computed;
+    private final byte[] received;
+
+    AesCtrEncryptThenMac(String cipherName, Hmac hmac, boolean encrypt, byte[] key, byte[] iv, byte[] macKey) {
+        if (!hmac.encryptThenMac()) {
+            throw new IllegalArgumentException(hmac.name() + " is not an encrypt-then-MAC algorithm");
+        }
+        this.name = cipherName + " " + hmac.name();
+        this.encrypt = encrypt;
+        this.cipher = AesCtr.stream(key, iv);
+        this.mac = hmac.newMac(macKey);
+        this.macLength = hmac.length();
+        this.computed = new byte[macLength];
+        this.received = new byte[macLength];
+    }
+
+    @Override
+    public int blockSize() {
+        return AesCtr.BLOCK_SIZE;
+    }
+
+    @Override
+    public int tagLength() {
+        return macLength;
+    }
+
+    @Override
+    public boolean lengthExcludedFromPadding() {
+        return true;
+    }
+
+    @Override
+    public int lengthPrefixSize() {
+        return 4;
+    }
+
+    /** The length is in clear; nothing is decrypted. */
+    @Override
+    public int decryptLength(int seq, byte[] buf, int off) {
+        requireDirection(false);
+        return Tags.getInt(buf, off);
+    }
+
+    @Override
+    public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
+        requireDirection(false);
+        Tags.checkBounds(buf, off, packetLength, macLength);
+        if (packetLength < AesCtr.BLOCK_SIZE || packetLength % AesCtr.BLOCK_SIZE != 0) {
+            throw Tags.badLength();
+        }
+        computeMac(seq, buf, off, 4 + packetLength, computed, 0);
+        Tags.verify(computed, received, buf, off + 4 + packetLength);
+        AesCtr.apply(cipher, buf, off + 4, packetLength);
+    }
+
+    @Override
+    public void seal(int seq, byte[] buf, int off, int packetLength) {
+        requireDirection(true);
+        Tags.checkBounds(buf, off, packetLength, macLength);
+        if (packetLength < AesCtr.BLOCK_SIZE || packetLength % AesCtr.BLOCK_SIZE != 0) {
+            throw new IllegalArgumentException("packet body of " + packetLength + " bytes is not a whole number of "
+                    + AesCtr.BLOCK_SIZE + "-byte blocks");
+        }
+        AesCtr.apply(cipher, buf, off + 4, packetLength);
+        computeMac(seq, buf, off, 4 + packetLength, buf, off + 4 + packetLength);
+    }
+
+    private void computeMac(int seq, byte[] buf, int off, int len, byte[] out, int outOff) {
+        Tags.putInt(seq, seqBytes, 0);
+        mac.update(seqBytes, 0, 4);
+        mac.update(buf, off, len);
+        try {
+            mac.doFinal(out, outOff);
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException("no room for the MAC", e);
+        }
+    }
+
+    private void requireDirection(boolean sending) {
+        if (sending != encrypt) {
+            throw new IllegalStateException(name + " was created for " + (encrypt ? "sending" : "receiving"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.tether.ssh.transport;
+
+import dev.tether.ssh.SshException;
+
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.ChaCha20ParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.macs.Poly1305;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/**
+ * {@code chacha20-poly1305@openssh.com}, OpenSSH PROTOCOL.chacha20poly1305 (also
+ * draft-ietf-sshm-chacha20-poly1305).
+ *
+ * <p>The 64 bytes of key material are K_2 (the first 32 bytes, for the payload) followed by K_1
+ * (the last 32, for the length). The nonce of both ChaCha20 instances is the packet sequence
+ * number as a 64-bit big-endian integer.
+ *
+ * <pre>
+ *   wire = ChaCha20(K_1, seq, block 0) XOR uint32 packet_length
+ *          || ChaCha20(K_2, seq, blocks 1..) XOR (padding_length || payload || padding)
+ *          || Poly1305(key = first 32 bytes of ChaCha20(K_2, seq, block 0),
+ *                      encrypted length || ciphertext)
+ * </pre>
+ *
+ * <p>The length is excluded from the padding, which brings the encrypted part to a multiple of 8.
+ * {@link #decryptLength} decrypts the length into a scratch array and leaves the buffer as
+ * received, because the tag covers the encrypted length; {@link #open} verifies the tag first,
+ * then decrypts the payload and writes the plaintext length into the length field.
+ *
+ * <p><b>Primitives.</b> ChaCha20 is the JDK's {@code "ChaCha20"} cipher (RFC 8439, since JDK 11).
+ * It is the IETF variant with a 32-bit block counter and a 96-bit nonce, while OpenSSH uses the
+ * original layout with a 64-bit counter and 64-bit nonce. The two state layouts coincide when
+ * the IETF nonce is {@code 00 00 00 00 || uint64 seq}: its first word sits where the high half of
+ * the 64-bit counter would be, and that half is zero because an SSH packet (at most a few hundred
+ * KiB) never needs 2^32 blocks. Both instances are initialised in DECRYPT_MODE, also when sealing:
+ * ChaCha20 is a plain XOR stream so the two modes compute the same thing, while SunJCE refuses
+ * to re-initialise an ENCRYPT_MODE cipher with the key and nonce it used last. That guard is
+ * meant for one-shot AEAD use; here the nonce is the sequence number, whose uniqueness under one
+ * set of keys is the transport's job (RFC 4253 §9 rekeying, strict KEX resets). Poly1305 is
+ * Bouncy Castle's lightweight {@link Poly1305} used without an underlying cipher (the raw
+ * one-time MAC with a 32-byte key r || s, RFC 8439 §2.5), because the JDK has no public Poly1305;
+ * its AEAD {@code ChaCha20-Poly1305} cipher computes a different construction (RFC 8439 §2.8).
+ * The received tag is compared with {@link java.security.MessageDigest#isEqual}.
+ *
+ * <p>The K_2 instance is initialised once per packet at block 0; 64 bytes of zeros through it give
+ * the Poly1305 key and leave the stream positioned at block 1 for the payload.
+ */
+final class ChaCha20Poly1305Cipher implements PacketCipher {
+    static final int KEY_LENGTH = 64;
+    static final int TAG_LENGTH = 16;
+    private static final int BLOCK_SIZE = 8;
+    private static final byte[] ZERO_BLOCK = new byte[64];
+
+    private final boolean encrypt;
+    private final SecretKeySpec payloadKey;
+    private final SecretKeySpec lengthKey;
+    private final Cipher payloadCipher;
+    private final Cipher lengthCipher;
+    private final Poly1305 poly = new Poly1305();
+    private final byte[] nonce = new byte[12];
+    private final byte[] polyKeyBlock = new byte[64];
+    private final byte[] lengthBytes = new byte[4];
+    private final byte[] computed = new byte[TAG_LENGTH];
+    private final byte[] received = new byte[TAG_LENGTH];
+
+    ChaCha20Poly1305Cipher(boolean encrypt, byte[] key) {
+        if (key == null || key.length != KEY_LENGTH) {
+            throw new IllegalArgumentException("chacha20-poly1305@openssh.com needs a " + KEY_LENGTH + "-byte key, got "
+                    + (key == null ? "none" : key.length + " bytes"));
+        }
+        this.encrypt = encrypt;
+        this.payloadKey = new SecretKeySpec(key, 0, 32, "ChaCha20");
+        this.lengthKey = new SecretKeySpec(key, 32, 32, "ChaCha20");
+        try {
+            this.payloadCipher = Cipher.getInstance("ChaCha20");
+            this.lengthCipher = Cipher.getInstance("ChaCha20");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20 unavailable in this JRE", e);
+        }
+    }
+
+    @Override
+    public int blockSize() {
+        return BLOCK_SIZE;
+    }
+
+    @Override
+    public int tagLength() {
+        return TAG_LENGTH;
+    }
+
+    @Override
+    public boolean lengthExcludedFromPadding() {
+        return true;
+    }
+
+    @Override
+    public int lengthPrefixSize() {
+        return 4;
+    }
+
+    /** Decrypts the length with K_1 into scratch space; the buffer is left as received. */
+    @Override
+    public int decryptLength(int seq, byte[] buf, int off) {
+        requireDirection(false);
+        setNonce(seq);
+        start(lengthCipher, lengthKey);
+        xor(lengthCipher, buf, off, 4, lengthBytes, 0);
+        return Tags.getInt(lengthBytes, 0);
+    }
+
+    @Override
+    public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
+        requireDirection(false);
+        Tags.checkBounds(buf, off, packetLength, TAG_LENGTH);
+        if (packetLength < BLOCK_SIZE || packetLength % BLOCK_SIZE != 0) {
+            throw Tags.badLength();
+        }
+        setNonce(seq);
+        startPayload();
+        try {
+            tag(polyKeyBlock, buf, off, 4 + packetLength, computed, 0);
+        } finally {
+            Arrays.fill(polyKeyBlock, (byte) 0);
+        }
+        Tags.verify(computed, received, buf, off + 4 + packetLength);
+        xor(payloadCipher, buf, off + 4, packetLength, buf, off + 4);
+        Tags.putInt(packetLength, buf, off);
+    }
+
+    @Override
+    public void seal(int seq, byte[] buf, int off, int packetLength) {
+        requireDirection(true);
+        Tags.checkBounds(buf, off, packetLength, TAG_LENGTH);
+        if (packetLength < BLOCK_SIZE || packetLength % BLOCK_SIZE != 0) {
+            throw new IllegalArgumentException("packet body of " + packetLength + " bytes is not a whole number of "
+                    + BLOCK_SIZE + "-byte blocks");
+        }
+        setNonce(seq);
+        start(lengthCipher, lengthKey);
+        xor(lengthCipher, buf, off, 4, buf, off);
+        startPayload();
+        xor(payloadCipher, buf, off + 4, packetLength, buf, off + 4);
+        try {
+            tag(polyKeyBlock, buf, off, 4 + packetLength, buf, off + 4 + packetLength);
+        } finally {
+            Arrays.fill(polyKeyBlock, (byte) 0);
+        }
+    }
+
+    /**
+     * Poly1305 (RFC 8439 §2.5) keyed with {@code key[0, 32)} over {@code buf[off, off+len)}, the
+     * 16-byte tag written to {@code out[outOff]}.
+     */
+    void tag(byte[] key, byte[] buf, int off, int len, byte[] out, int outOff) {
+        poly.init(new KeyParameter(key, 0, 32));
+        poly.update(buf, off, len);
+        poly.doFinal(out, outOff);
+    }
+
+    /** K_2 at block 0: derive the Poly1305 key into {@link #polyKeyBlock}, leaving the stream at block 1. */
+    private void startPayload() {
+        start(payloadCipher, payloadKey);
+        xor(payloadCipher, ZERO_BLOCK, 0, ZERO_BLOCK.length, polyKeyBlock, 0);
+    }
+
+    /** The IETF nonce {@code 00000000 || uint64 seq}, seq taken as unsigned. */
+    private void setNonce(int seq) {
+        Tags.putInt(seq, nonce, 8);
+    }
+
+    private void start(Cipher c, SecretKeySpec key) {
+        try {
+            c.init(Cipher.DECRYPT_MODE, key, new ChaCha20ParameterSpec(nonce, 0));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20 initialisation failed", e);
+        }
+    }
+
+    private static void xor(Cipher c, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        try {
+            int n = c.update(in, inOff, len, out, outOff);
+            if (n != len) {
+                throw new IllegalStateException("ChaCha20 produced " + n + " of " + len + " bytes");
+            }
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException("buffer too short", e);
+        }
+    }
+
+    private void requireDirection(boolean sending) {
+        if (sending != encrypt) {
+            throw new IllegalStateException("chacha20-poly1305@openssh.com was created for "
+                    + (encrypt ? "sending" : "receiving"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "chacha20-poly1305@openssh.com";
+    }
+}

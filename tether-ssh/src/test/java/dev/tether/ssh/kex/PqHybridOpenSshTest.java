@@ -1,0 +1,395 @@
+package dev.tether.ssh.kex;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.wire.SshWriter;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Interoperability with the installed OpenSSH: our client against a real {@code sshd}, and our
+ * server against a real {@code ssh}. Only the key exchange is run, over plaintext binary packets
+ * (RFC 4253 §6 before NEWKEYS). A valid ssh-ed25519 signature from sshd over our H (and, the other
+ * way, ssh accepting our signature and answering with NEWKEYS) proves that K and H match
+ * OpenSSH's byte for byte.
+ *
+ * <p>Methods the installed OpenSSH does not offer ({@code ssh -Q kex}) are skipped; OpenSSH 9.2
+ * has both sntrup761 names but not mlkem768x25519-sha256 (9.9).
+ */
+@Timeout(90)
+class PqHybridOpenSshTest {
+    private static final Path SSHD = Path.of("/usr/sbin/sshd");
+    private static final Path SSH = Path.of("/usr/bin/ssh");
+    private static final Path SSH_KEYGEN = Path.of("/usr/bin/ssh-keygen");
+    private static final int WAIT_SECONDS = 20;
+    private static final String VERSION = "SSH-2.0-TetherPqTest";
+
+    @TempDir
+    Path dir;
+
+    private final SecureRandom random = new SecureRandom();
+
+    // ================================================================ our client, OpenSSH's sshd
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512", "mlkem768x25519-sha256"})
+    void tetherClientAgainstSshd(String method) throws Exception {
+        assumeTrue(Files.isExecutable(SSHD), "no " + SSHD);
+        assumeTrue(Files.isExecutable(SSH_KEYGEN), "no " + SSH_KEYGEN);
+        assumeTrue(openSshOffers(method), "the installed OpenSSH does not offer " + method);
+
+        Path hostKey = dir.resolve("hostkey");
+        run(List.of(SSH_KEYGEN.toString(), "-q", "-N", "", "-t", "ed25519", "-f", hostKey.toString()));
+        byte[] hostKeyBlob = Base64.getDecoder().decode(
+                Files.readString(dir.resolve("hostkey.pub")).trim().split("\\s+")[1]);
+        try {
+            Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege separation directory
+        } catch (IOException e) {
+            // not fatal here: sshd says so itself if it needs it
+        }
+        int port = freePort();
+        Path config = dir.resolve("sshd_config");
+        Files.writeString(config, String.join("\n",
+                "Port " + port,
+                "ListenAddress 127.0.0.1",
+                "HostKey " + hostKey,
+                "PidFile " + dir.resolve("sshd.pid"),
+                "UsePAM no",
+                "KexAlgorithms " + method,
+                "HostKeyAlgorithms ssh-ed25519",
+                "LogLevel DEBUG3",
+                ""));
+
+        Process sshd = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
+                .redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
+        Log log = new Log(sshd, "Server listening on 127.0.0.1 port " + port);
+        try {
+            if (!log.awaitMarker()) {
+                fail("sshd did not start listening within " + WAIT_SECONDS + " s:\n" + log.tail());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), WAIT_SECONDS * 1000);
+                socket.setSoTimeout(WAIT_SECONDS * 1000);
+                Wire wire = new Wire(socket);
+                wire.writeVersion();
+                byte[] serverVersion = wire.readVersion();
+                byte[] clientKexInit = kexInit(method);
+                wire.writePacket(clientKexInit);
+                byte[] serverKexInit = wire.readPacket();
+                assertEquals(20, serverKexInit[0] & 0xff, "sshd's first packet is KEXINIT");
+
+                KexContext ctx = new KexContext(VERSION.getBytes(StandardCharsets.US_ASCII), serverVersion,
+                        clientKexInit, serverKexInit, random);
+                KexAlgorithm kex = PqHybridRoundTripTest.byName(method);
+                KexResult result;
+                try {
+                    result = kex.client(wire, ctx);
+                } catch (SshException e) {
+                    throw new AssertionError("key exchange failed: " + e.getMessage() + "\n" + log.tail(), e);
+                }
+                assertArrayEquals(hostKeyBlob, result.hostKey(), "K_S is sshd's host key");
+                assertTrue(PqTestPipe.verifyEd25519(result.hostKey(), result.signature(), result.exchangeHash()),
+                        "sshd's signature over our H must verify (K and H as OpenSSH computes them)\n" + log.tail());
+                byte[] next = wire.readPacket();
+                assertEquals(21, next[0] & 0xff, "sshd sends NEWKEYS next");
+            }
+        } finally {
+            stop(sshd);
+            log.join();
+        }
+    }
+
+    // ================================================================ OpenSSH's ssh, our server
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512", "mlkem768x25519-sha256"})
+    void openSshClientAgainstTetherServer(String method) throws Exception {
+        assumeTrue(Files.isExecutable(SSH), "no " + SSH);
+        assumeTrue(openSshOffers(method), "the installed OpenSSH does not offer " + method);
+
+        PqTestPipe.Ed25519HostKey hostKey = new PqTestPipe.Ed25519HostKey();
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            listener.setSoTimeout(WAIT_SECONDS * 1000);
+            Process ssh = new ProcessBuilder(SSH.toString(), "-F", "/dev/null",
+                    "-o", "BatchMode=yes",
+                    "-o", "StrictHostKeyChecking=no",
+                    "-o", "UserKnownHostsFile=/dev/null",
+                    "-o", "GlobalKnownHostsFile=/dev/null",
+                    "-o", "KexAlgorithms=" + method,
+                    "-o", "HostKeyAlgorithms=ssh-ed25519",
+                    "-o", "ConnectTimeout=" + WAIT_SECONDS,
+                    "-o", "LogLevel=DEBUG3",
+                    "-p", Integer.toString(listener.getLocalPort()),
+                    "tether@127.0.0.1", "true")
+                    .redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
+            Log log = new Log(ssh, null);
+            try (Socket socket = listener.accept()) {
+                socket.setSoTimeout(WAIT_SECONDS * 1000);
+                Wire wire = new Wire(socket);
+                wire.writeVersion();
+                byte[] clientVersion = wire.readVersion();
+                byte[] serverKexInit = kexInit(method);
+                wire.writePacket(serverKexInit);
+                byte[] clientKexInit = wire.readPacket();
+                assertEquals(20, clientKexInit[0] & 0xff, "ssh's first packet is KEXINIT");
+
+                KexContext ctx = new KexContext(clientVersion, VERSION.getBytes(StandardCharsets.US_ASCII),
+                        clientKexInit, serverKexInit, random);
+                KexAlgorithm kex = PqHybridRoundTripTest.byName(method);
+                try {
+                    kex.server(wire, ctx, hostKey);
+                } catch (SshException e) {
+                    throw new AssertionError("key exchange failed: " + e.getMessage() + "\n" + log.tail(), e);
+                }
+                byte[] next;
+                try {
+                    next = wire.readPacket();
+                } catch (IOException e) {
+                    throw new AssertionError("ssh did not accept our reply:\n" + log.tail(), e);
+                }
+                assertEquals(21, next[0] & 0xff,
+                        "ssh verified our signature over H and answers NEWKEYS\n" + log.tail());
+            } finally {
+                stop(ssh);
+                log.join();
+            }
+        }
+    }
+
+    // ================================================================ helpers
+
+    /** Whether {@code ssh -Q kex} lists the method. */
+    private static boolean openSshOffers(String method) throws Exception {
+        if (!Files.isExecutable(SSH)) {
+            return false;
+        }
+        return run(List.of(SSH.toString(), "-Q", "kex")).lines().anyMatch(method::equals);
+    }
+
+    /** Runs a short command to completion within the time limit; returns its output. */
+    private static String run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(new File("/dev/null")).start();
+        Log log = new Log(p, null);
+        try {
+            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                fail(command + " did not finish within " + WAIT_SECONDS + " s");
+            }
+            log.join();
+            assertEquals(0, p.exitValue(), command + " failed:\n" + log.tail());
+            return log.tail();
+        } finally {
+            stop(p);
+        }
+    }
+
+    /** Stops a process this test started, by its handle, with bounded waits. */
+    private static void stop(Process p) throws InterruptedException {
+        if (p.isAlive()) {
+            p.destroy();
+            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A KEXINIT payload offering exactly one method and ssh-ed25519 (RFC 4253 §7.1). */
+    private byte[] kexInit(String method) {
+        byte[] cookie = new byte[16];
+        random.nextBytes(cookie);
+        return new SshWriter().byteValue(20).raw(cookie)
+                .string(method)
+                .string("ssh-ed25519")
+                .string("aes128-ctr").string("aes128-ctr")
+                .string("hmac-sha2-256").string("hmac-sha2-256")
+                .string("none").string("none")
+                .string("").string("")
+                .bool(false).uint32(0)
+                .toByteArray();
+    }
+
+    /** A process's merged output, collected on a thread; keeps the last lines. */
+    private static final class Log {
+        private final Deque<String> lines = new ArrayDeque<>();
+        private final CountDownLatch marker = new CountDownLatch(1);
+        private final Thread reader;
+
+        Log(Process p, String markerText) {
+            reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        synchronized (lines) {
+                            lines.addLast(line);
+                            if (lines.size() > 200) {
+                                lines.removeFirst();
+                            }
+                        }
+                        if (markerText != null && line.contains(markerText)) {
+                            marker.countDown();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process went away
+                } finally {
+                    marker.countDown(); // never wait for a marker from a dead process
+                }
+            }, "openssh-log");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** True once the marker line appears, false if the process ended or time ran out first. */
+        boolean awaitMarker() throws InterruptedException {
+            marker.await(WAIT_SECONDS, TimeUnit.SECONDS);
+            synchronized (lines) {
+                return lines.stream().anyMatch(l -> l.contains("Server listening on"));
+            }
+        }
+
+        void join() throws InterruptedException {
+            reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        }
+
+        String tail() {
+            synchronized (lines) {
+                return String.join("\n", new ArrayList<>(lines));
+            }
+        }
+    }
+
+    /**
+     * Version exchange and unencrypted binary packets (RFC 4253 §4.2 and §6 with the "none"
+     * cipher and MAC), and a {@link KexIo} over them.
+     */
+    private static final class Wire implements KexIo {
+        private static final int MAX_PACKET = 35000;
+        private final DataInputStream in;
+        private final OutputStream out;
+        private final SecureRandom padding = new SecureRandom();
+
+        Wire(Socket socket) throws IOException {
+            in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            out = socket.getOutputStream();
+        }
+
+        void writeVersion() throws IOException {
+            out.write((VERSION + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
+        /** The peer's identification line without CR LF, skipping any lines before it. */
+        byte[] readVersion() throws IOException {
+            for (int lines = 0; lines < 20; lines++) {
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                for (int b; (b = in.read()) != '\n'; ) {
+                    if (b < 0) {
+                        throw new EOFException("connection closed during version exchange");
+                    }
+                    if (line.size() > 255) {
+                        throw new IOException("identification line too long");
+                    }
+                    line.write(b);
+                }
+                byte[] l = line.toByteArray();
+                int n = l.length > 0 && l[l.length - 1] == '\r' ? l.length - 1 : l.length;
+                String s = new String(l, 0, n, StandardCharsets.US_ASCII);
+                if (s.startsWith("SSH-")) {
+                    return s.getBytes(StandardCharsets.US_ASCII);
+                }
+            }
+            throw new IOException("no identification line");
+        }
+
+        void writePacket(byte[] payload) throws IOException {
+            int pad = 8 - ((5 + payload.length) % 8);
+            if (pad < 4) {
+                pad += 8;
+            }
+            byte[] padBytes = new byte[pad];
+            padding.nextBytes(padBytes);
+            out.write(new SshWriter(payload.length + pad + 5)
+                    .uint32(1 + payload.length + pad).byteValue(pad).raw(payload).raw(padBytes).toByteArray());
+            out.flush();
+        }
+
+        byte[] readPacket() throws IOException {
+            int length = in.readInt();
+            if (length < 5 || length > MAX_PACKET) {
+                throw new IOException("bad packet length " + length);
+            }
+            byte[] packet = new byte[length];
+            in.readFully(packet);
+            int pad = packet[0] & 0xff;
+            if (pad < 4 || pad > length - 2) {
+                throw new IOException("bad padding length " + pad);
+            }
+            byte[] payload = new byte[length - 1 - pad];
+            System.arraycopy(packet, 1, payload, 0, payload.length);
+            return payload;
+        }
+
+        @Override
+        public byte[] read() throws IOException {
+            while (true) {
+                byte[] p = readPacket();
+                int n = p[0] & 0xff;
+                if (n == 2 || n == 4) {
+                    continue; // IGNORE, DEBUG
+                }
+                if (n == 1) {
+                    SshReader r = new SshReader(p, 1, p.length - 1);
+                    int code = r.uint32();
+                    throw new SshException("peer disconnected (" + code + "): " + r.utf8());
+                }
+                return p;
+            }
+        }
+
+        @Override
+        public void write(byte[] payload) throws IOException {
+            writePacket(payload);
+        }
+    }
+}
