@@ -49,6 +49,8 @@ class HostileServerTest {
 
     private static TestSshServer server;
     private ScriptedPeer peer;
+    /** The server's side of {@link #peer}'s connection. */
+    private Transport serverSide;
 
     @BeforeAll
     static void startServer() throws IOException {
@@ -65,7 +67,6 @@ class HostileServerTest {
 
     @BeforeEach
     void reset() {
-        server.clearAccepted();
         HostileSupport.EscapeWatch.reset();
     }
 
@@ -77,12 +78,14 @@ class HostileServerTest {
         for (Transport t : server.all()) {
             awaitClosed(t, STEP);
         }
+        HostileSupport.awaitCondition(STEP, () -> server.connections().isEmpty(),
+                () -> "connections still open: " + server.connections());
         HostileSupport.EscapeWatch.assertClean();
-        assertTrue(server.startFailures.isEmpty(), () -> "startServer failed: " + server.startFailures);
     }
 
     private ScriptedPeer connect() throws IOException {
         peer = ScriptedPeer.connect(server.port());
+        serverSide = server.nextAccepted(STEP);
         return peer;
     }
 
@@ -108,7 +111,7 @@ class HostileServerTest {
             assertTrue(d.description().contains(w), () -> "DISCONNECT description \"" + d.description() + "\" does not mention \"" + w + "\"");
         }
         peer.expectClosed();
-        assertServerCause(server.nextAccepted(STEP), code, words);
+        assertServerCause(serverSide, code, words);
         return d;
     }
 
@@ -119,9 +122,8 @@ class HostileServerTest {
         }
         List<Integer> types = peer.drainPacketsUntilClosed();
         assertFalse(types.contains(1), () -> "unexpected DISCONNECT; server sent " + types);
-        Transport st = server.nextAccepted(STEP);
-        awaitClosed(st, STEP);
-        return st.closeCause();
+        awaitClosed(serverSide, STEP);
+        return serverSide.closeCause();
     }
 
     // ------------------------------------------------------------------ identification line
@@ -142,6 +144,7 @@ class HostileServerTest {
         StringBuilder seen = new StringBuilder();
         for (int i = 0; i < 200; i++) {
             try (ScriptedPeer p = ScriptedPeer.connect(server.port())) {
+                server.nextAccepted(STEP);
                 p.sendVersion("SSH-1.5-x");
                 p.readVersion();
                 try {
@@ -277,7 +280,7 @@ class HostileServerTest {
     @Test
     void abruptCloseBeforeTheVersionIsCleanedUp() throws Exception {
         connect();
-        Transport st = server.nextAccepted(STEP);
+        Transport st = serverSide;
         peer.close();
         awaitClosed(st, STEP);
         assertInstanceOf(IOException.class, st.closeCause(), () -> "cause " + st.closeCause());
@@ -299,7 +302,7 @@ class HostileServerTest {
     void truncatedPacketThenAbruptCloseIsCleanedUp() throws Exception {
         byte[] full = packet(kexInit(false));
         connectWithVersion().sendRaw(java.util.Arrays.copyOf(full, full.length / 2));
-        Transport st = server.nextAccepted(STEP);
+        Transport st = serverSide;
         peer.close();
         awaitClosed(st, STEP);
         assertInstanceOf(IOException.class, st.closeCause(), () -> "cause " + st.closeCause());
@@ -468,7 +471,7 @@ class HostileServerTest {
         assertTrue(size <= 35_000, () -> "the server's DISCONNECT is a " + size + "-byte packet echoing the peer's list "
                 + "(description of " + chars + " chars); RFC 4253 6.1 only guarantees 35000");
         peer.expectClosed();
-        assertServerCause(server.nextAccepted(STEP), KEY_EXCHANGE_FAILED, "no-such-kex-00000@example.com");
+        assertServerCause(serverSide, KEY_EXCHANGE_FAILED, "no-such-kex-00000@example.com");
     }
 
     // ------------------------------------------------------------------ no common algorithm
@@ -585,7 +588,7 @@ class HostileServerTest {
         peer.expectPacket(MessageNumbers.KEX_ECDH_REPLY);
         peer.expectPacket(ScriptedPeer.NEWKEYS);
         peer.drainRawUntilClosed();
-        assertServerCause(server.nextAccepted(STEP), PROTOCOL_ERROR, "strict KEX", "IGNORE");
+        assertServerCause(serverSide, PROTOCOL_ERROR, "strict KEX", "IGNORE");
     }
 
     @Test
@@ -706,7 +709,9 @@ class HostileServerTest {
     void silentPeerIsDisconnectedAtTheHandshakeDeadline() throws Exception {
         try (TestSshServer quick = TestSshServer.start("127.0.0.1", 0,
                 HostileSupport.serverConfig().handshakeTimeout(Duration.ofSeconds(1)).build())) {
+            Transport st;
             try (ScriptedPeer p = ScriptedPeer.connect(quick.port())) {
+                st = quick.nextAccepted(STEP);
                 p.readVersion();
                 long t0 = System.nanoTime();
                 ScriptedPeer.Disconnect d = p.readDisconnect();
@@ -716,7 +721,6 @@ class HostileServerTest {
                 assertTrue(ms < 4000, "took " + ms + " ms");
                 p.expectClosed();
             }
-            Transport st = quick.nextAccepted(STEP);
             assertServerCause(st, PROTOCOL_ERROR, "did not complete within");
         }
     }
@@ -725,7 +729,9 @@ class HostileServerTest {
     void slowLorisKexIsDisconnectedAtTheHandshakeDeadline() throws Exception {
         try (TestSshServer quick = TestSshServer.start("127.0.0.1", 0,
                 HostileSupport.serverConfig().handshakeTimeout(Duration.ofSeconds(1)).build())) {
+            Transport st;
             try (ScriptedPeer p = ScriptedPeer.connect(quick.port())) {
+                st = quick.nextAccepted(STEP);
                 p.sendVersion();
                 p.readVersion();
                 p.sendPacket(kexInit(false));
@@ -735,7 +741,7 @@ class HostileServerTest {
                 assertTrue(d.description().contains("did not complete within"), d::description);
                 p.expectClosed();
             }
-            assertServerCause(quick.nextAccepted(STEP), PROTOCOL_ERROR, "did not complete within");
+            assertServerCause(st, PROTOCOL_ERROR, "did not complete within");
         }
     }
 }
