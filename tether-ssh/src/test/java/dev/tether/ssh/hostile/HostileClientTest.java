@@ -269,6 +269,56 @@ class HostileClientTest {
         assertTrue(!e.getMessage().contains("internal error"), e::getMessage);
     }
 
+    /** A server that offers {@code hostKeyAlg} and answers the ECDH init with {@code blob} as its host key. */
+    private static SshException replyWithHostKey(String hostKeyAlg, byte[] blob) throws Exception {
+        return expectFailure(p -> {
+            p.sendVersion(EVIL);
+            p.sendPacket(kexInit(List.of("curve25519-sha256"), List.of(hostKeyAlg), List.of("aes128-ctr"),
+                    List.of("hmac-sha2-256"), List.of("none"), false));
+            readClientKexStart(p);
+            byte[] qs = ScriptedPeer.x25519Public(ScriptedPeer.x25519());
+            byte[] sig = new SshWriter(96).string(hostKeyAlg).string(new byte[64]).toByteArray();
+            p.sendPacket(new SshWriter(blob.length + 256).byteValue(31).string(blob).string(qs).string(sig).toByteArray());
+        });
+    }
+
+    private static void assertRefusedKey(SshException e) {
+        assertTrue(e.reason() == DisconnectReason.KEY_EXCHANGE_FAILED || e.reason() == DisconnectReason.PROTOCOL_ERROR
+                || e.reason() == DisconnectReason.HOST_KEY_NOT_VERIFIABLE, () -> "reason of " + e);
+        assertTrue(!e.getMessage().contains("internal error"), e::getMessage);
+    }
+
+    @Test
+    void serverWithAHugeRsaHostKey() throws Exception {
+        java.math.BigInteger n = java.math.BigInteger.ONE.shiftLeft(20_000).add(java.math.BigInteger.valueOf(12345));
+        byte[] blob = new SshWriter(3000).string("ssh-rsa").mpint(java.math.BigInteger.valueOf(65537)).mpint(n).toByteArray();
+        SshException e = replyWithHostKey("rsa-sha2-256", blob);
+        assertRefusedKey(e);
+        assertTrue(e.getMessage().contains("16384"), e::getMessage);
+    }
+
+    @Test
+    void serverWithAnEcdsaHostKeyOffTheCurve() throws Exception {
+        byte[] q = new byte[65];
+        q[0] = 4;
+        q[32] = 1;
+        q[64] = 1;
+        byte[] blob = new SshWriter(128).string("ecdsa-sha2-nistp256").string("nistp256").string(q).toByteArray();
+        assertRefusedKey(replyWithHostKey("ecdsa-sha2-nistp256", blob));
+    }
+
+    @Test
+    void serverWithAShortEd25519HostKey() throws Exception {
+        byte[] blob = new SshWriter(64).string("ssh-ed25519").string(new byte[31]).toByteArray();
+        assertRefusedKey(replyWithHostKey("ssh-ed25519", blob));
+    }
+
+    @Test
+    void serverWithAHostKeyOfAnotherTypeThanNegotiated() throws Exception {
+        byte[] blob = SignatureAlgorithms.encodePublicKey(HostileSupport.hostKey().getPublic());
+        assertRefusedKey(replyWithHostKey("ecdsa-sha2-nistp256", blob));
+    }
+
     @Test
     void serverReplyingWithABadSignature() throws Exception {
         byte[] blob = SignatureAlgorithms.encodePublicKey(HostileSupport.hostKey().getPublic());

@@ -474,6 +474,26 @@ class HostileServerTest {
         assertServerCause(serverSide, KEY_EXCHANGE_FAILED, "no-such-kex-00000@example.com");
     }
 
+    @Test
+    void hugeMalformedNameListIsRefusedWithADisconnectAPeerCanRead() throws Exception {
+        // The same echo through another path: a name-list with an empty name at its very end.
+        String list = "x".repeat(261_000) + ",";
+        byte[] p = new SshWriter(262_144).byteValue(20).raw(new byte[16]).string(list).toByteArray();
+        connectWithVersion().sendPacket(p);
+        ScriptedPeer.Disconnect d;
+        try {
+            d = peer.readDisconnect();
+        } catch (AssertionError e) {
+            throw new AssertionError("could not read the server's DISCONNECT after a " + p.length
+                    + "-byte KEXINIT: " + e.getMessage(), e);
+        }
+        assertEquals(PROTOCOL_ERROR, d.code(), () -> "code " + d.code());
+        int size = peer.lastPacketLength;
+        assertTrue(size <= 35_000, () -> "the server's DISCONNECT is a " + size + "-byte packet echoing the peer's name-list");
+        peer.expectClosed();
+        assertServerCause(serverSide, PROTOCOL_ERROR, "empty name");
+    }
+
     // ------------------------------------------------------------------ no common algorithm
 
     @Test

@@ -349,6 +349,66 @@ class PostNewKeysFaultTest {
         p.drainRawUntilClosed();
     }
 
+    // ------------------------------------------------------------------ the default ssh-userauth service of SshServer
+
+    /** A server with SshServer's default ssh-userauth service, and a client that has had SERVICE_ACCEPT. */
+    private Transport clientInAuth(TestSshServer s) throws IOException {
+        Transport c = closeLater(Transport.connect("127.0.0.1", s.port(),
+                HostileSupport.clientConfig("chacha20-poly1305@openssh.com", null), HostKeyVerifier.insecureAcceptAny()));
+        serverSide = s.nextAccepted(STEP);
+        c.setMessageHandler((m, payload) -> true); // swallow USERAUTH_FAILURE and the like
+        c.requestService("ssh-userauth", STEP);
+        return c;
+    }
+
+    @Test
+    void truncatedUserauthRequestIsRefused() throws Exception {
+        try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
+            Transport c = clientInAuth(s);
+            c.send(new SshWriter(16).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").toByteArray());
+            assertServerCause(serverSide, PROTOCOL_ERROR, "truncated");
+            assertClientGotDisconnect(c, PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void userauthRequestWithInvalidUtf8IsRefused() throws Exception {
+        try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
+            Transport c = clientInAuth(s);
+            c.send(new SshWriter(32).byteValue(MessageNumbers.USERAUTH_REQUEST).string(new byte[]{(byte) 0xc3, 0x28})
+                    .string("ssh-connection").string("none").toByteArray());
+            assertServerCause(serverSide, PROTOCOL_ERROR, "UTF-8");
+            assertClientGotDisconnect(c, PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void authMethodMessageOutOfPlaceIsRefused() throws Exception {
+        try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
+            Transport c = clientInAuth(s);
+            c.send(new byte[]{60, 0, 0, 0, 0});
+            assertServerCause(serverSide, PROTOCOL_ERROR, "USERAUTH_METHOD_60");
+            assertClientGotDisconnect(c, PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void passwordGuessingEndsAfterTheAttemptLimit() throws Exception {
+        try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
+            Transport c = clientInAuth(s);
+            for (int i = 0; i < 10 && c.isActive(); i++) {
+                try {
+                    c.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").string("ssh-connection")
+                            .string("password").bool(false).string("guess" + i).toByteArray());
+                } catch (SshException closed) {
+                    break;
+                }
+            }
+            assertServerCause(serverSide, DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE.code(), "too many");
+            assertClientGotDisconnect(c, DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE.code());
+        }
+    }
+
     // ------------------------------------------------------------------ compression (zlib, negotiated before auth)
 
     private static TestSshServer zlibServer() throws IOException {
