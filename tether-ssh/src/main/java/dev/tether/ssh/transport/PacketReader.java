@@ -65,8 +65,12 @@ public final class PacketReader {
                 // nothing about it, and call it what it is, a corrupt packet (as OpenSSH does).
                 throw new SshException(DisconnectReason.MAC_ERROR, "corrupt packet: bad packet length");
             }
-            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "bad packet length " + (packetLength & 0xffffffffL)
-                    + " (must be 5.." + MAX_PACKET_LENGTH + " and a multiple of " + bs + ")");
+            if (packetLength < 5 || packetLength > MAX_PACKET_LENGTH) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                        "bad packet length " + (packetLength & 0xffffffffL) + " (must be 5.." + MAX_PACKET_LENGTH + ")");
+            }
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "packet length " + packetLength + " is not a multiple of the cipher block size " + bs);
         }
         int total = 4 + packetLength + cipher.tagLength();
         ensure(total);
