@@ -81,6 +81,11 @@ public final class Transport implements AutoCloseable {
     private static final AtomicLong IDS = new AtomicLong();
     /** How long the writer may take to flush our final DISCONNECT before the socket is closed under it. */
     private static final long FINAL_FLUSH_MILLIS = 1000;
+    /**
+     * Our DISCONNECT descriptions are cut to this many characters, so that a failure message that
+     * quotes peer input (a name-list, say) never makes a packet a peer cannot read.
+     */
+    private static final int MAX_DESCRIPTION = 512;
 
     private final boolean client;
     private final TransportConfig config;
@@ -105,6 +110,7 @@ public final class Transport implements AutoCloseable {
     private volatile Throwable closeCause;
     private volatile int threadsRunning = 2;
     private volatile ScheduledFuture<?> handshakeWatchdog;
+    private volatile ScheduledFuture<?> loginWatchdog;
 
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
@@ -240,6 +246,14 @@ public final class Transport implements AutoCloseable {
         writerThread.start();
         readerThread.start();
         long timeout = config.handshakeTimeout().toMillis();
+        if (!client) {
+            loginWatchdog = Threads.timer().schedule(() -> {
+                if (!authenticated) {
+                    fail(new SshException(DisconnectReason.BY_APPLICATION, "login grace time of "
+                            + config.loginGraceTime().toSeconds() + " s exceeded"), true);
+                }
+            }, config.loginGraceTime().toMillis(), TimeUnit.MILLISECONDS);
+        }
         handshakeWatchdog = Threads.timer().schedule(() -> {
             if (!firstKex.isDone()) {
                 fail(new SshException(DisconnectReason.PROTOCOL_ERROR,
@@ -354,6 +368,7 @@ public final class Transport implements AutoCloseable {
      */
     public void authenticationSucceeded(byte[] successMessage) throws IOException {
         authenticated = true;
+        cancel(loginWatchdog);
         if (delayedInboundNegotiated()) {
             reader.enableCompression();
         }
@@ -406,7 +421,24 @@ public final class Transport implements AutoCloseable {
         return s == null ? null : s.clone();
     }
 
-    /** The server's host key blob, as sent in the key exchange. */
+    /**
+     * The host key blob of this connection's first key exchange: on a client the server's key,
+     * on a server our own key that was negotiated.
+     */
+    public byte[] hostKeyBlob() {
+        byte[] k = hostKey;
+        return k == null ? null : k.clone();
+    }
+
+    /**
+     * Ends the connection because of {@code cause}: a DISCONNECT carrying its reason code (for an
+     * {@link SshException}) and message. Never blocks. For protocol layers and policies.
+     */
+    public void abort(Throwable cause) {
+        fail(cause, !(isConnectionLoss(cause)));
+    }
+
+    /** The server's host key blob, as sent in the key exchange (client side). */
     public byte[] remoteHostKeyBlob() {
         byte[] k = hostKey;
         return k == null ? null : k.clone();
@@ -938,6 +970,9 @@ public final class Transport implements AutoCloseable {
         Map<String, String> ext = new LinkedHashMap<>();
         ext.put("server-sig-algs", String.join(",", config.userAuthSignatureAlgorithms()));
         ext.put("ping@openssh.com", "0");
+        if (config.serverInterface() != null) {
+            ext.put("publickey-hostbound@openssh.com", "0");
+        }
         return new ExtInfo(ext).encode();
     }
 
@@ -1005,7 +1040,7 @@ public final class Transport implements AutoCloseable {
             log.debug("{} closing", this);
         } else if (cause instanceof DisconnectException de) {
             code = de.code();
-            description = de.description();
+            description = clip(de.description());
             if (de.fromPeer()) {
                 log.debug("{} {}", this, de.getMessage());
             } else {
@@ -1013,27 +1048,33 @@ public final class Transport implements AutoCloseable {
             }
         } else if (cause instanceof SshException se) {
             code = se.reason().code();
-            description = se.getMessage();
+            description = clip(se.getMessage());
             log.info("{} disconnecting ({}): {}", this, se.reason(), description);
         } else if (cause instanceof IOException) {
             code = DisconnectReason.CONNECTION_LOST.code();
-            description = String.valueOf(cause.getMessage());
+            description = clip(String.valueOf(cause.getMessage()));
             log.debug("{} connection lost: {}", this, description);
         } else {
             code = DisconnectReason.PROTOCOL_ERROR.code();
             description = "internal error";
             log.warn("{} internal error", this, cause);
         }
-        queue.close(description);
-        if (sendDisconnect && !(cause instanceof DisconnectException de && de.fromPeer())) {
-            queue.putFinal(new Disconnect(code, description).encode());
-        }
+        boolean send = sendDisconnect && !(cause instanceof DisconnectException de && de.fromPeer());
+        queue.close(description, send ? new Disconnect(code, description).encode() : null);
         failPending(cause);
         Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        ScheduledFuture<?> w = handshakeWatchdog;
-        if (w != null) {
-            w.cancel(false);
+        cancel(handshakeWatchdog);
+        cancel(loginWatchdog);
+    }
+
+    private static void cancel(ScheduledFuture<?> f) {
+        if (f != null) {
+            f.cancel(false);
         }
+    }
+
+    private static String clip(String s) {
+        return s.length() > MAX_DESCRIPTION ? s.substring(0, MAX_DESCRIPTION) + "..." : s;
     }
 
     private void failPending(Throwable cause) {

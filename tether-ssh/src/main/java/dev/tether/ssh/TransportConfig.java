@@ -1,5 +1,7 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.auth.RefusingConnectionService;
+import dev.tether.ssh.auth.ServerAuthService;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
@@ -50,6 +52,8 @@ public final class TransportConfig {
     private final List<KeyPair> hostKeys;
     private final Map<String, Function<Transport, MessageHandler>> services;
     private final List<String> userAuthSignatureAlgorithms;
+    private final int maxAuthTries;
+    private final Duration loginGraceTime;
 
     private TransportConfig(Builder b) {
         this.kexAlgorithms = List.copyOf(b.kexAlgorithms);
@@ -69,9 +73,25 @@ public final class TransportConfig {
         this.comment = b.comment;
         this.random = b.random != null ? b.random : new SecureRandom();
         this.hostKeys = List.copyOf(b.hostKeys);
-        this.services = Map.copyOf(b.services);
         this.userAuthSignatureAlgorithms = List.copyOf(b.userAuthSignatureAlgorithms);
+        this.maxAuthTries = b.maxAuthTries;
+        this.loginGraceTime = b.loginGraceTime;
+        Map<String, Function<Transport, MessageHandler>> svc = new LinkedHashMap<>(b.services);
+        if (b.serverInterface != null) {
+            Function<Transport, ServerInterface> policyFactory = b.serverInterface;
+            svc.putIfAbsent("ssh-connection", RefusingConnectionService::new);
+            Map<String, Function<Transport, MessageHandler>> afterAuth = Map.copyOf(svc);
+            svc.putIfAbsent("ssh-userauth", t -> new ServerAuthService(t, policyFactory.apply(t), maxAuthTries,
+                    userAuthSignatureAlgorithms, name -> {
+                        Function<Transport, MessageHandler> f = afterAuth.get(name);
+                        return f == null ? null : f.apply(t);
+                    }));
+        }
+        this.services = Map.copyOf(svc);
+        this.serverInterface = b.serverInterface;
     }
+
+    private final Function<Transport, ServerInterface> serverInterface;
 
     public static Builder builder() {
         return new Builder();
@@ -103,6 +123,12 @@ public final class TransportConfig {
         b.hostKeys = new ArrayList<>(hostKeys);
         b.services = new LinkedHashMap<>(services);
         b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms);
+        b.maxAuthTries = maxAuthTries;
+        b.loginGraceTime = loginGraceTime;
+        b.serverInterface = serverInterface;
+        if (serverInterface != null) {
+            b.services.remove("ssh-userauth");
+        }
         return b;
     }
 
@@ -179,6 +205,21 @@ public final class TransportConfig {
         return userAuthSignatureAlgorithms;
     }
 
+    /** Server: failed authentication attempts allowed before the connection ends (code 14). */
+    public int maxAuthTries() {
+        return maxAuthTries;
+    }
+
+    /** Server: how long a connection may stay unauthenticated. */
+    public Duration loginGraceTime() {
+        return loginGraceTime;
+    }
+
+    /** Server: the per-connection policy factory, or null if none is set. */
+    public Function<Transport, ServerInterface> serverInterface() {
+        return serverInterface;
+    }
+
     /** The key exchange method for a negotiated name: a custom one if configured, else the built-in. */
     public KexAlgorithm kex(String name) {
         KexAlgorithm k = customKex.get(name);
@@ -206,6 +247,9 @@ public final class TransportConfig {
         private List<KeyPair> hostKeys = new ArrayList<>();
         private Map<String, Function<Transport, MessageHandler>> services = new LinkedHashMap<>();
         private List<String> userAuthSignatureAlgorithms = new ArrayList<>(SignatureAlgorithms.DEFAULT);
+        private int maxAuthTries = 6;
+        private Duration loginGraceTime = Duration.ofSeconds(120);
+        private Function<Transport, ServerInterface> serverInterface;
 
         private Builder() {
             List<String> kex = new ArrayList<>();
@@ -330,6 +374,30 @@ public final class TransportConfig {
         /** Server: the handler for a service name requested with SERVICE_REQUEST. */
         public Builder service(String name, Function<Transport, MessageHandler> factory) {
             services.put(name, factory);
+            return this;
+        }
+
+        /**
+         * Server: the policy deciding who may log in, one instance per connection (paramiko's
+         * {@code ServerInterface}). Installs the {@code ssh-userauth} service.
+         */
+        public Builder serverInterface(Function<Transport, ServerInterface> factory) {
+            this.serverInterface = Objects.requireNonNull(factory);
+            return this;
+        }
+
+        /** Server: failed attempts allowed before the connection ends (default 6, as sshd's MaxAuthTries). */
+        public Builder maxAuthTries(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxAuthTries must be at least 1");
+            }
+            this.maxAuthTries = n;
+            return this;
+        }
+
+        /** Server: how long a connection may stay unauthenticated (default 120 s, as sshd's LoginGraceTime). */
+        public Builder loginGraceTime(Duration d) {
+            this.loginGraceTime = Objects.requireNonNull(d);
             return this;
         }
 

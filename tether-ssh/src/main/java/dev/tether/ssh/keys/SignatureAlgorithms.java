@@ -81,6 +81,19 @@ public final class SignatureAlgorithms {
             "rsa-sha2-256",
             "ssh-rsa");
 
+    /**
+     * Certificate host key algorithms (OpenSSH PROTOCOL.certkeys) in default preference order.
+     * Their signatures are made and verified with the {@link #underlyingAlgorithm} of the name;
+     * {@code ssh-rsa-cert-v01@openssh.com} (SHA-1) is not among them.
+     */
+    public static final List<String> CERTIFICATE_ALGORITHMS = List.of(
+            "ssh-ed25519-cert-v01@openssh.com",
+            "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+            "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+            "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+            "rsa-sha2-512-cert-v01@openssh.com",
+            "rsa-sha2-256-cert-v01@openssh.com");
+
     /** The smallest RSA modulus, in bits, that {@link #sign} and {@link #verify} accept (as OpenSSH). */
     public static final int RSA_MIN_BITS = 1024;
     /** The largest RSA modulus, in bits, that {@link #decodePublicKey} accepts (as OpenSSH). */
@@ -94,15 +107,35 @@ public final class SignatureAlgorithms {
 
     /**
      * The key type name as it appears in a public key blob: {@code ssh-rsa} for every RSA algorithm.
+     * For a certificate algorithm the certificate key type: {@code ssh-rsa-cert-v01@openssh.com}
+     * for {@code rsa-sha2-256-cert-v01@openssh.com}, {@code rsa-sha2-512-cert-v01@openssh.com}
+     * and itself; any other certificate key type maps to itself.
      *
-     * @throws IllegalArgumentException if {@code algorithm} is not in {@link #SUPPORTED}
+     * @throws IllegalArgumentException if {@code algorithm} is neither in {@link #SUPPORTED} nor
+     *                                  a certificate form of one of those
      */
     public static String keyType(String algorithm) {
+        if (OpenSshCertificate.isCertificateAlgorithm(algorithm)) {
+            return keyType(underlyingAlgorithm(algorithm)) + OpenSshCertificate.SUFFIX;
+        }
         return switch (algorithm) {
             case ED25519, "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521" -> algorithm;
             case "rsa-sha2-256", "rsa-sha2-512", RSA -> RSA;
             default -> throw new IllegalArgumentException("unsupported public key algorithm " + quote(algorithm));
         };
+    }
+
+    /**
+     * The plain signature algorithm of a certificate algorithm, with which its signatures are made
+     * and checked: {@code ssh-ed25519} for {@code ssh-ed25519-cert-v01@openssh.com},
+     * {@code rsa-sha2-512} for {@code rsa-sha2-512-cert-v01@openssh.com}, {@code ssh-rsa} for
+     * {@code ssh-rsa-cert-v01@openssh.com}. Any other name, plain or not, maps to itself.
+     */
+    public static String underlyingAlgorithm(String algorithm) {
+        if (OpenSshCertificate.isCertificateAlgorithm(algorithm)) {
+            return algorithm.substring(0, algorithm.length() - OpenSshCertificate.SUFFIX.length());
+        }
+        return algorithm;
     }
 
     /**
@@ -148,7 +181,9 @@ public final class SignatureAlgorithms {
     }
 
     /**
-     * Parses an SSH public key blob into a JCA key.
+     * Parses an SSH public key blob into a JCA key. For an OpenSSH certificate blob, the certified
+     * key: the certificate is parsed strictly (see {@link OpenSshCertificate#parse}) but neither its
+     * signature nor its validity is checked here.
      *
      * @throws SshException if the blob is truncated, has trailing bytes, names an unknown key type,
      *                      names a curve that does not match its key type, or holds an invalid key
@@ -159,6 +194,9 @@ public final class SignatureAlgorithms {
         try {
             SshReader r = new SshReader(blob);
             String type = r.ascii();
+            if (OpenSshCertificate.isCertificateAlgorithm(type)) {
+                return OpenSshCertificate.parse(blob).publicKey();
+            }
             if (ED25519.equals(type)) {
                 byte[] a = r.string();
                 r.expectEnd("ssh-ed25519 public key blob");
@@ -198,12 +236,14 @@ public final class SignatureAlgorithms {
     }
 
     /**
-     * Signs {@code data}, returning the SSH signature blob {@code string name || string sig}.
+     * Signs {@code data}, returning the SSH signature blob {@code string name || string sig}. A
+     * certificate algorithm signs as its {@link #underlyingAlgorithm}, whose name the blob holds.
      *
      * @throws SshException if the algorithm is unsupported, the key does not fit the algorithm
      *                      (wrong type or curve, RSA under {@value #RSA_MIN_BITS} bits), or the JCA fails
      */
-    public static byte[] sign(String algorithm, PrivateKey key, byte[] data) throws SshException {
+    public static byte[] sign(String certOrPlainAlgorithm, PrivateKey key, byte[] data) throws SshException {
+        String algorithm = underlyingAlgorithm(certOrPlainAlgorithm);
         String type = supportedKeyType(algorithm);
         try {
             byte[] sig;
@@ -235,7 +275,9 @@ public final class SignatureAlgorithms {
 
     /**
      * Verifies an SSH signature blob. The blob's algorithm name must equal {@code algorithm};
-     * returns false for a wrong signature, throws for a malformed blob.
+     * returns false for a wrong signature, throws for a malformed blob. A certificate algorithm
+     * verifies as its {@link #underlyingAlgorithm} (the blob holds that name), with {@code key}
+     * the certified key.
      *
      * @throws SshException if the algorithm is unsupported or does not fit the key, the name in
      *                      the blob differs from {@code algorithm}, the blob is truncated or has
@@ -243,7 +285,9 @@ public final class SignatureAlgorithms {
      *                      negative, an RSA s is longer than the modulus, or the RSA key is under
      *                      {@value #RSA_MIN_BITS} bits
      */
-    public static boolean verify(String algorithm, PublicKey key, byte[] data, byte[] signatureBlob) throws SshException {
+    public static boolean verify(String certOrPlainAlgorithm, PublicKey key, byte[] data, byte[] signatureBlob)
+            throws SshException {
+        String algorithm = underlyingAlgorithm(certOrPlainAlgorithm);
         String type = supportedKeyType(algorithm);
         byte[] sig;
         try {

@@ -228,31 +228,24 @@ public final class OutboundQueue {
     }
 
     /**
-     * Refuses further packets. Packets already ready stay, so that a final DISCONNECT can still be
-     * written; held packets are dropped. Wakes every waiting thread.
+     * Refuses further packets and, atomically, queues {@code finalPacket} (our DISCONNECT; may be
+     * null) behind the packets already ready, so that the writer writes it before it sees the queue
+     * closed. Held packets are dropped. Wakes every waiting thread.
      */
-    public void close(String reason) {
+    public void close(String reason, byte[] finalPacket) {
         lock.lock();
         try {
             if (!closed) {
                 closed = true;
                 closedReason = reason;
                 held.clear();
+                if (finalPacket != null) {
+                    ready.add(new Entry(finalPacket, null));
+                    queuedBytes += finalPacket.length;
+                }
                 readyOrClosed.signalAll();
                 space.signalAll();
             }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Queues one last packet after {@link #close}; used for our DISCONNECT. */
-    public void putFinal(byte[] payload) {
-        lock.lock();
-        try {
-            ready.add(new Entry(payload, null));
-            queuedBytes += payload.length;
-            readyOrClosed.signalAll();
         } finally {
             lock.unlock();
         }

@@ -58,12 +58,17 @@ public final class PacketReader {
         }
         int packetLength = cipher.decryptLength(seq, buf, 0);
         int bs = cipher.blockSize();
-        if (packetLength < 5 || packetLength > MAX_PACKET_LENGTH) {
-            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                    "bad packet length " + (packetLength & 0xffffffffL) + " (must be 5.." + MAX_PACKET_LENGTH + ")");
-        }
         int aligned = cipher.lengthExcludedFromPadding() ? packetLength : packetLength + 4;
-        if (aligned % bs != 0) {
+        if (packetLength < 5 || packetLength > MAX_PACKET_LENGTH || aligned % bs != 0) {
+            if (cipher != PacketCipher.NONE) {
+                // Under encryption the value is (a decryption of) attacker-chosen bytes: say
+                // nothing about it, and call it what it is, a corrupt packet (as OpenSSH does).
+                throw new SshException(DisconnectReason.MAC_ERROR, "corrupt packet: bad packet length");
+            }
+            if (packetLength < 5 || packetLength > MAX_PACKET_LENGTH) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                        "bad packet length " + (packetLength & 0xffffffffL) + " (must be 5.." + MAX_PACKET_LENGTH + ")");
+            }
             throw new SshException(DisconnectReason.PROTOCOL_ERROR,
                     "packet length " + packetLength + " is not a multiple of the cipher block size " + bs);
         }

@@ -60,7 +60,9 @@ class RekeyUnderLoadTest {
             int kex = p.client.keyExchangeCount();
             long atLeast = TOTAL / (REKEY + QUEUE);
             assertTrue(kex >= atLeast, "expected at least " + atLeast + " key exchanges, saw " + kex);
-            assertEquals(kex, p.server.keyExchangeCount());
+            // the peer may be one exchange ahead: its count moves when its own NEWKEYS arrives
+            assertTrue(Math.abs(kex - p.server.keyExchangeCount()) <= 1,
+                    "client saw " + kex + " exchanges, server " + p.server.keyExchangeCount());
             assertTrue(p.client.isActive() && p.server.isActive());
         }
     }

@@ -1,0 +1,120 @@
+package dev.tether.ssh;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The server's policy, in the shape of paramiko's {@code ServerInterface}: callbacks that decide
+ * who may log in. Every callback denies by default, so a server grants exactly what its
+ * implementation overrides. One instance serves one connection (see
+ * {@link TransportConfig.Builder#serverInterface}), so it may keep per-connection state.
+ *
+ * <p><b>Threads.</b> The synchronous callbacks run on the connection's reader thread and should
+ * return quickly. A policy that must wait (a directory lookup, a remote password check) overrides
+ * the {@code ...Async} variant instead and returns a {@link CompletionStage}; the connection goes
+ * on reading meanwhile and answers the client when the stage completes.
+ */
+public interface ServerInterface {
+
+    /**
+     * The authentication methods that can continue for this user (RFC 4252 §5.1), in order,
+     * e.g. {@code ["publickey", "password"]}. Called after every failure and partial success, so a
+     * multi-factor policy returns what is still missing. An empty list ends the connection with
+     * NO_MORE_AUTH_METHODS_AVAILABLE.
+     */
+    default List<String> getAllowedAuths(String username) {
+        return List.of();
+    }
+
+    /** The {@code none} method; a server with no authentication returns SUCCESSFUL. */
+    default AuthResult checkAuthNone(String username) {
+        return AuthResult.FAILED;
+    }
+
+    /**
+     * The {@code password} method. May return {@link AuthResult#PASSWORD_CHANGE_REQUIRED} when
+     * the password is right but expired. The password must be compared in constant time.
+     */
+    default AuthResult checkAuthPassword(String username, String password) {
+        return AuthResult.FAILED;
+    }
+
+    /** A password change (RFC 4252 §8) after {@link AuthResult#PASSWORD_CHANGE_REQUIRED}, or offered by the client. */
+    default AuthResult checkAuthPasswordChange(String username, String oldPassword, String newPassword) {
+        return AuthResult.FAILED;
+    }
+
+    /** The prompt sent with SSH_MSG_USERAUTH_PASSWD_CHANGEREQ. */
+    default String getPasswordChangePrompt(String username) {
+        return "Your password has expired; please choose a new one.";
+    }
+
+    /**
+     * The {@code publickey} method: is this key acceptable for this user? Called once for a
+     * query without signature (a positive answer sends PK_OK) and again after the signature over
+     * the session has verified. Only the second call can authenticate.
+     */
+    default AuthResult checkAuthPublickey(String username, UserKey key) {
+        return AuthResult.FAILED;
+    }
+
+    /**
+     * Starts {@code keyboard-interactive} (RFC 4256): return the first query, or null to fail.
+     *
+     * @param submethods the client's submethods hint, often empty
+     */
+    default InteractiveQuery checkAuthInteractive(String username, String submethods) {
+        return null;
+    }
+
+    /**
+     * The client's answers to the last query, one per prompt. Return a final result, or a
+     * further query with {@link InteractiveQuery.Answer#ask}.
+     */
+    default InteractiveQuery.Answer checkAuthInteractiveResponse(List<String> responses) {
+        return InteractiveQuery.Answer.done(AuthResult.FAILED);
+    }
+
+    /** A banner shown before authentication (RFC 4252 §5.4), or null for none. */
+    default String getBanner() {
+        return null;
+    }
+
+    // Asynchronous variants: override these instead of the synchronous ones to answer later.
+
+    default CompletionStage<AuthResult> checkAuthNoneAsync(String username) {
+        return CompletableFuture.completedFuture(checkAuthNone(username));
+    }
+
+    default CompletionStage<AuthResult> checkAuthPasswordAsync(String username, String password) {
+        return CompletableFuture.completedFuture(checkAuthPassword(username, password));
+    }
+
+    default CompletionStage<AuthResult> checkAuthPasswordChangeAsync(String username, String oldPassword, String newPassword) {
+        return CompletableFuture.completedFuture(checkAuthPasswordChange(username, oldPassword, newPassword));
+    }
+
+    default CompletionStage<AuthResult> checkAuthPublickeyAsync(String username, UserKey key) {
+        return CompletableFuture.completedFuture(checkAuthPublickey(username, key));
+    }
+
+    default CompletionStage<InteractiveQuery> checkAuthInteractiveAsync(String username, String submethods) {
+        return CompletableFuture.completedFuture(checkAuthInteractive(username, submethods));
+    }
+
+    default CompletionStage<InteractiveQuery.Answer> checkAuthInteractiveResponseAsync(List<String> responses) {
+        return CompletableFuture.completedFuture(checkAuthInteractiveResponse(responses));
+    }
+
+    /**
+     * Called once when the user is authenticated, before USERAUTH_SUCCESS is sent. The
+     * connection protocol layer asks the policy for channels from here on.
+     */
+    default void authenticated(String username) {
+    }
+
+    /** Called once when the connection ends, authenticated or not (Conch's logout hook). */
+    default void connectionClosed() {
+    }
+}

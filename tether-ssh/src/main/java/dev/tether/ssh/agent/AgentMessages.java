@@ -1,0 +1,836 @@
+package dev.tether.ssh.agent;
+
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.wire.SshWriter;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPrivateKey;
+import java.security.interfaces.EdECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECPrivateKeySpec;
+import java.security.spec.EdECPrivateKeySpec;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.RSAPrivateCrtKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The messages of the SSH agent protocol (draft-miller-ssh-agent / draft-ietf-sshm-ssh-agent,
+ * OpenSSH PROTOCOL.agent) as data, with explicit encode and decode, and the stream framing.
+ *
+ * <p>On the stream every message is {@code uint32 length || payload}; the payload starts with
+ * the message type byte. {@link #frame} adds the length, {@link FrameDecoder} splits a byte
+ * stream back into payloads, and both refuse payloads over {@value #MAX_MESSAGE_LENGTH} bytes
+ * (OpenSSH's own limit) before allocating anything for them. The codec is separate from the
+ * socket I/O in {@link AgentClient} so that agent forwarding can reuse it over a channel.
+ *
+ * <p>{@link Message#encode()} returns the payload (type byte and body, no length);
+ * {@link #decodeRequest} and {@link #decodeResponse} take a payload and check it strictly:
+ * truncated fields and trailing bytes are errors. Requests decode too, so that a test peer or
+ * a future forwarding filter can read what a client sends.
+ *
+ * <p>Key encodings in {@link AddIdentity} (the draft's §3.2.1–3.2.5, as OpenSSH writes them):
+ * <ul>
+ *   <li>{@code ssh-ed25519}: {@code string ENC(A) || string k || ENC(A)} (32-byte seed then
+ *       the 32-byte public key);</li>
+ *   <li>{@code ecdsa-sha2-nistpNNN}: {@code string curve || string Q || mpint d};</li>
+ *   <li>{@code ssh-rsa}: {@code mpint n || mpint e || mpint d || mpint iqmp || mpint p ||
+ *       mpint q}.</li>
+ * </ul>
+ */
+public final class AgentMessages {
+    private AgentMessages() {
+    }
+
+    /** The largest payload accepted in either direction: 256 KiB, as OpenSSH's AGENT_MAX_LEN. */
+    public static final int MAX_MESSAGE_LENGTH = 256 * 1024;
+
+    // replies from the agent
+    public static final int SSH_AGENT_FAILURE = 5;
+    public static final int SSH_AGENT_SUCCESS = 6;
+    public static final int SSH2_AGENT_IDENTITIES_ANSWER = 12;
+    public static final int SSH2_AGENT_SIGN_RESPONSE = 14;
+    public static final int SSH_AGENT_EXTENSION_FAILURE = 28;
+    /** The reply to an extension request in newer drafts; OpenSSH answers with SUCCESS instead. */
+    public static final int SSH_AGENT_EXTENSION_RESPONSE = 29;
+
+    // requests from the client
+    public static final int SSH2_AGENTC_REQUEST_IDENTITIES = 11;
+    public static final int SSH2_AGENTC_SIGN_REQUEST = 13;
+    public static final int SSH2_AGENTC_ADD_IDENTITY = 17;
+    public static final int SSH2_AGENTC_REMOVE_IDENTITY = 18;
+    public static final int SSH2_AGENTC_REMOVE_ALL_IDENTITIES = 19;
+    public static final int SSH_AGENTC_LOCK = 22;
+    public static final int SSH_AGENTC_UNLOCK = 23;
+    public static final int SSH2_AGENTC_ADD_ID_CONSTRAINED = 25;
+    public static final int SSH_AGENTC_EXTENSION = 27;
+
+    // signature flags of a sign request
+    public static final int SSH_AGENT_RSA_SHA2_256 = 2;
+    public static final int SSH_AGENT_RSA_SHA2_512 = 4;
+
+    // key constraints of an add request
+    public static final int SSH_AGENT_CONSTRAIN_LIFETIME = 1;
+    public static final int SSH_AGENT_CONSTRAIN_CONFIRM = 2;
+
+    private static final String CERT_SUFFIX = "-cert-v01@openssh.com";
+    private static final int ED25519_KEY_SIZE = 32;
+
+    /** A message of the agent protocol. */
+    public sealed interface Message permits Request, Response {
+        /** The message type byte. */
+        int type();
+
+        /** The payload: the type byte followed by the body, without the length prefix. */
+        byte[] encode();
+    }
+
+    /** A message from a client to the agent. */
+    public sealed interface Request extends Message
+            permits RequestIdentities, SignRequest, AddIdentity, RemoveIdentity, RemoveAllIdentities, Lock, Unlock, Extension {
+    }
+
+    /** A message from the agent to a client. */
+    public sealed interface Response extends Message
+            permits Failure, Success, IdentitiesAnswer, SignResponse, ExtensionFailure, ExtensionResponse {
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /** SSH2_AGENTC_REQUEST_IDENTITIES: list the keys. */
+    public record RequestIdentities() implements Request {
+        @Override
+        public int type() {
+            return SSH2_AGENTC_REQUEST_IDENTITIES;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new byte[] {SSH2_AGENTC_REQUEST_IDENTITIES};
+        }
+    }
+
+    /**
+     * SSH2_AGENTC_SIGN_REQUEST: sign {@code data} with the key whose public blob is
+     * {@code keyBlob}; {@code flags} selects the RSA hash ({@link #signFlags}).
+     */
+    public record SignRequest(byte[] keyBlob, byte[] data, int flags) implements Request {
+        public SignRequest {
+            keyBlob = keyBlob.clone();
+            data = data.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH2_AGENTC_SIGN_REQUEST;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(keyBlob.length + data.length + 16)
+                    .byteValue(SSH2_AGENTC_SIGN_REQUEST).string(keyBlob).string(data).uint32(flags).toByteArray();
+        }
+    }
+
+    /**
+     * Constraints on an added key: a lifetime after which the agent forgets it (null for none)
+     * and whether the agent asks the user to confirm each use.
+     */
+    public record Constraints(Duration lifetime, boolean confirm) {
+        public static final Constraints NONE = new Constraints(null, false);
+
+        public Constraints {
+            if (lifetime != null && (lifetime.isNegative() || lifetime.isZero() || lifetime.getSeconds() > 0xffffffffL)) {
+                throw new IllegalArgumentException("a key lifetime must be between 1 second and 2^32-1 seconds: " + lifetime);
+            }
+        }
+
+        /** True when there is no constraint, so the plain ADD_IDENTITY message is used. */
+        public boolean isEmpty() {
+            return lifetime == null && !confirm;
+        }
+    }
+
+    /**
+     * SSH2_AGENTC_ADD_IDENTITY, or SSH2_AGENTC_ADD_ID_CONSTRAINED when {@code constraints} are
+     * not empty: hand the agent a private key. The key pair must be Ed25519, ECDSA on
+     * nistp256/384/521, or RSA with its CRT parameters.
+     */
+    public record AddIdentity(KeyPair keyPair, String comment, Constraints constraints) implements Request {
+        public AddIdentity {
+            Objects.requireNonNull(keyPair, "keyPair");
+            comment = comment == null ? "" : comment;
+            constraints = constraints == null ? Constraints.NONE : constraints;
+        }
+
+        @Override
+        public int type() {
+            return constraints.isEmpty() ? SSH2_AGENTC_ADD_IDENTITY : SSH2_AGENTC_ADD_ID_CONSTRAINED;
+        }
+
+        /**
+         * @throws IllegalArgumentException if the key pair is of an unsupported type, its halves
+         *                                  do not match in type, or an RSA key lacks CRT parameters
+         */
+        @Override
+        public byte[] encode() {
+            SshWriter w = new SshWriter(1024);
+            try {
+                w.byteValue(type());
+                encodePrivateKey(w, keyPair);
+                w.string(comment);
+                if (constraints.lifetime() != null) {
+                    w.byteValue(SSH_AGENT_CONSTRAIN_LIFETIME).uint32(constraints.lifetime().getSeconds());
+                }
+                if (constraints.confirm()) {
+                    w.byteValue(SSH_AGENT_CONSTRAIN_CONFIRM);
+                }
+                return w.toByteArray();
+            } finally {
+                w.wipe();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "AddIdentity[" + SignatureAlgorithms.fingerprint(SignatureAlgorithms.encodePublicKey(keyPair.getPublic()))
+                    + ", comment=" + comment + ", constraints=" + constraints + "]";
+        }
+    }
+
+    /** SSH2_AGENTC_REMOVE_IDENTITY: forget the key with this public blob. */
+    public record RemoveIdentity(byte[] keyBlob) implements Request {
+        public RemoveIdentity {
+            keyBlob = keyBlob.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH2_AGENTC_REMOVE_IDENTITY;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(keyBlob.length + 8).byteValue(SSH2_AGENTC_REMOVE_IDENTITY).string(keyBlob).toByteArray();
+        }
+    }
+
+    /** SSH2_AGENTC_REMOVE_ALL_IDENTITIES: forget every key. */
+    public record RemoveAllIdentities() implements Request {
+        @Override
+        public int type() {
+            return SSH2_AGENTC_REMOVE_ALL_IDENTITIES;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new byte[] {SSH2_AGENTC_REMOVE_ALL_IDENTITIES};
+        }
+    }
+
+    /** SSH_AGENTC_LOCK: lock the agent with a passphrase. {@link #wipe()} clears the passphrase. */
+    public record Lock(byte[] passphrase) implements Request {
+        public Lock {
+            passphrase = passphrase.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH_AGENTC_LOCK;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(passphrase.length + 8).byteValue(SSH_AGENTC_LOCK).string(passphrase).toByteArray();
+        }
+
+        public void wipe() {
+            Arrays.fill(passphrase, (byte) 0);
+        }
+
+        @Override
+        public String toString() {
+            return "Lock[passphrase hidden]";
+        }
+    }
+
+    /** SSH_AGENTC_UNLOCK: unlock the agent. {@link #wipe()} clears the passphrase. */
+    public record Unlock(byte[] passphrase) implements Request {
+        public Unlock {
+            passphrase = passphrase.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH_AGENTC_UNLOCK;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(passphrase.length + 8).byteValue(SSH_AGENTC_UNLOCK).string(passphrase).toByteArray();
+        }
+
+        public void wipe() {
+            Arrays.fill(passphrase, (byte) 0);
+        }
+
+        @Override
+        public String toString() {
+            return "Unlock[passphrase hidden]";
+        }
+    }
+
+    /**
+     * SSH_AGENTC_EXTENSION: {@code string name} followed by extension-specific bytes. The
+     * contents follow the name directly, as OpenSSH sends and parses them (not as a nested
+     * string, which early drafts showed).
+     */
+    public record Extension(String name, byte[] contents) implements Request {
+        public Extension {
+            Objects.requireNonNull(name, "name");
+            contents = contents == null ? new byte[0] : contents.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH_AGENTC_EXTENSION;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(name.length() + contents.length + 8)
+                    .byteValue(SSH_AGENTC_EXTENSION).string(name).raw(contents).toByteArray();
+        }
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    /** SSH_AGENT_FAILURE: the agent refused or could not do what was asked. */
+    public record Failure() implements Response {
+        @Override
+        public int type() {
+            return SSH_AGENT_FAILURE;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new byte[] {SSH_AGENT_FAILURE};
+        }
+    }
+
+    /**
+     * SSH_AGENT_SUCCESS. Empty {@code contents} except in a reply to an extension request,
+     * where extension-specific data may follow.
+     */
+    public record Success(byte[] contents) implements Response {
+        public Success {
+            contents = contents == null ? new byte[0] : contents.clone();
+        }
+
+        public Success() {
+            this(new byte[0]);
+        }
+
+        @Override
+        public int type() {
+            return SSH_AGENT_SUCCESS;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(contents.length + 1).byteValue(SSH_AGENT_SUCCESS).raw(contents).toByteArray();
+        }
+    }
+
+    /** One key in an identities answer: its public key blob and comment. */
+    public record KeyEntry(byte[] keyBlob, String comment) {
+        public KeyEntry {
+            keyBlob = keyBlob.clone();
+            Objects.requireNonNull(comment, "comment");
+        }
+    }
+
+    /** SSH2_AGENT_IDENTITIES_ANSWER: the keys the agent holds. */
+    public record IdentitiesAnswer(List<KeyEntry> keys) implements Response {
+        public IdentitiesAnswer {
+            keys = List.copyOf(keys);
+        }
+
+        @Override
+        public int type() {
+            return SSH2_AGENT_IDENTITIES_ANSWER;
+        }
+
+        @Override
+        public byte[] encode() {
+            SshWriter w = new SshWriter(256).byteValue(SSH2_AGENT_IDENTITIES_ANSWER).uint32(keys.size());
+            for (KeyEntry k : keys) {
+                w.string(k.keyBlob()).string(k.comment());
+            }
+            return w.toByteArray();
+        }
+    }
+
+    /** SSH2_AGENT_SIGN_RESPONSE: a signature blob {@code string algorithm || string sig}. */
+    public record SignResponse(byte[] signature) implements Response {
+        public SignResponse {
+            signature = signature.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH2_AGENT_SIGN_RESPONSE;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(signature.length + 8).byteValue(SSH2_AGENT_SIGN_RESPONSE).string(signature).toByteArray();
+        }
+    }
+
+    /** SSH_AGENT_EXTENSION_FAILURE: the agent knows the extension but the request failed. */
+    public record ExtensionFailure() implements Response {
+        @Override
+        public int type() {
+            return SSH_AGENT_EXTENSION_FAILURE;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new byte[] {SSH_AGENT_EXTENSION_FAILURE};
+        }
+    }
+
+    /** SSH_AGENT_EXTENSION_RESPONSE (newer drafts): {@code string name} and extension-specific data. */
+    public record ExtensionResponse(String name, byte[] contents) implements Response {
+        public ExtensionResponse {
+            Objects.requireNonNull(name, "name");
+            contents = contents == null ? new byte[0] : contents.clone();
+        }
+
+        @Override
+        public int type() {
+            return SSH_AGENT_EXTENSION_RESPONSE;
+        }
+
+        @Override
+        public byte[] encode() {
+            return new SshWriter(name.length() + contents.length + 8)
+                    .byteValue(SSH_AGENT_EXTENSION_RESPONSE).string(name).raw(contents).toByteArray();
+        }
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /**
+     * Decodes a response payload.
+     *
+     * @throws SshException if the payload is empty, of an unknown type, truncated, or has
+     *                      trailing bytes (except after SUCCESS and EXTENSION_RESPONSE, whose
+     *                      remaining bytes are extension data)
+     */
+    public static Response decodeResponse(byte[] payload) throws SshException {
+        if (payload.length == 0) {
+            throw new SshException("empty agent message");
+        }
+        SshReader r = new SshReader(payload);
+        int type = r.byteValue();
+        try {
+            switch (type) {
+                case SSH_AGENT_FAILURE -> {
+                    r.expectEnd("SSH_AGENT_FAILURE");
+                    return new Failure();
+                }
+                case SSH_AGENT_SUCCESS -> {
+                    return new Success(r.rest());
+                }
+                case SSH_AGENT_EXTENSION_FAILURE -> {
+                    r.expectEnd("SSH_AGENT_EXTENSION_FAILURE");
+                    return new ExtensionFailure();
+                }
+                case SSH_AGENT_EXTENSION_RESPONSE -> {
+                    String name = r.ascii();
+                    return new ExtensionResponse(name, r.rest());
+                }
+                case SSH2_AGENT_SIGN_RESPONSE -> {
+                    byte[] sig = r.string();
+                    r.expectEnd("SSH2_AGENT_SIGN_RESPONSE");
+                    return new SignResponse(sig);
+                }
+                case SSH2_AGENT_IDENTITIES_ANSWER -> {
+                    long n = r.uint32AsLong();
+                    // each entry takes at least two length fields: check before allocating
+                    if (n > r.remaining() / 8) {
+                        throw new SshException("claims " + n + " keys in " + r.remaining() + " bytes");
+                    }
+                    List<KeyEntry> keys = new ArrayList<>((int) n);
+                    for (long i = 0; i < n; i++) {
+                        byte[] blob = r.string();
+                        if (blob.length == 0) {
+                            throw new SshException("key " + i + " has an empty public key blob");
+                        }
+                        new SshReader(blob).ascii(); // the key type must at least be readable
+                        // comments are file names or free text; tolerate bytes that are not UTF-8
+                        String comment = new String(r.string(), StandardCharsets.UTF_8);
+                        keys.add(new KeyEntry(blob, comment));
+                    }
+                    r.expectEnd("SSH2_AGENT_IDENTITIES_ANSWER");
+                    return new IdentitiesAnswer(keys);
+                }
+                default -> throw new SshException("unknown agent response type " + type);
+            }
+        } catch (SshException e) {
+            throw new SshException("invalid agent response: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Decodes a request payload.
+     *
+     * @throws SshException if the payload is empty, of an unknown or unsupported type
+     *                      (smartcard keys, constraint extensions), truncated, has trailing
+     *                      bytes, or holds a private key that is invalid or does not match
+     *                      its public key
+     */
+    public static Request decodeRequest(byte[] payload) throws SshException {
+        if (payload.length == 0) {
+            throw new SshException("empty agent message");
+        }
+        SshReader r = new SshReader(payload);
+        int type = r.byteValue();
+        try {
+            switch (type) {
+                case SSH2_AGENTC_REQUEST_IDENTITIES -> {
+                    r.expectEnd("SSH2_AGENTC_REQUEST_IDENTITIES");
+                    return new RequestIdentities();
+                }
+                case SSH2_AGENTC_SIGN_REQUEST -> {
+                    byte[] blob = r.string();
+                    byte[] data = r.string();
+                    int flags = r.uint32();
+                    r.expectEnd("SSH2_AGENTC_SIGN_REQUEST");
+                    return new SignRequest(blob, data, flags);
+                }
+                case SSH2_AGENTC_ADD_IDENTITY, SSH2_AGENTC_ADD_ID_CONSTRAINED -> {
+                    KeyPair kp = decodePrivateKey(r);
+                    String comment = r.utf8();
+                    Duration lifetime = null;
+                    boolean confirm = false;
+                    if (type == SSH2_AGENTC_ADD_ID_CONSTRAINED) {
+                        while (r.hasRemaining()) {
+                            int c = r.byteValue();
+                            if (c == SSH_AGENT_CONSTRAIN_LIFETIME && lifetime == null) {
+                                long s = r.uint32AsLong();
+                                if (s == 0) {
+                                    throw new SshException("zero key lifetime");
+                                }
+                                lifetime = Duration.ofSeconds(s);
+                            } else if (c == SSH_AGENT_CONSTRAIN_CONFIRM && !confirm) {
+                                confirm = true;
+                            } else {
+                                throw new SshException("unsupported or repeated key constraint " + c);
+                            }
+                        }
+                        if (lifetime == null && !confirm) {
+                            throw new SshException("SSH2_AGENTC_ADD_ID_CONSTRAINED without constraints");
+                        }
+                    }
+                    r.expectEnd("SSH2_AGENTC_ADD_IDENTITY");
+                    return new AddIdentity(kp, comment, new Constraints(lifetime, confirm));
+                }
+                case SSH2_AGENTC_REMOVE_IDENTITY -> {
+                    byte[] blob = r.string();
+                    r.expectEnd("SSH2_AGENTC_REMOVE_IDENTITY");
+                    return new RemoveIdentity(blob);
+                }
+                case SSH2_AGENTC_REMOVE_ALL_IDENTITIES -> {
+                    r.expectEnd("SSH2_AGENTC_REMOVE_ALL_IDENTITIES");
+                    return new RemoveAllIdentities();
+                }
+                case SSH_AGENTC_LOCK, SSH_AGENTC_UNLOCK -> {
+                    byte[] pass = r.string();
+                    try {
+                        r.expectEnd(type == SSH_AGENTC_LOCK ? "SSH_AGENTC_LOCK" : "SSH_AGENTC_UNLOCK");
+                        return type == SSH_AGENTC_LOCK ? new Lock(pass) : new Unlock(pass);
+                    } finally {
+                        Arrays.fill(pass, (byte) 0);
+                    }
+                }
+                case SSH_AGENTC_EXTENSION -> {
+                    String name = r.ascii();
+                    return new Extension(name, r.rest());
+                }
+                default -> throw new SshException("unknown or unsupported agent request type " + type);
+            }
+        } catch (SshException e) {
+            throw new SshException("invalid agent request: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- framing
+
+    /**
+     * {@code uint32 length || payload}.
+     *
+     * @throws SshException if the payload is empty or over {@value #MAX_MESSAGE_LENGTH} bytes
+     */
+    public static byte[] frame(byte[] payload) throws SshException {
+        checkLength(payload.length);
+        return new SshWriter(payload.length + 4).uint32(payload.length).raw(payload).toByteArray();
+    }
+
+    /**
+     * Checks a length field, read as an unsigned 32-bit value, before anything is allocated
+     * for the payload, and returns it as an int.
+     *
+     * @throws SshException if it is zero (no room for the type byte) or over {@value #MAX_MESSAGE_LENGTH}
+     */
+    public static int checkLength(long length) throws SshException {
+        if (length <= 0 || length > MAX_MESSAGE_LENGTH) {
+            throw new SshException(length == 0 ? "agent message of length 0 has no type"
+                    : "agent message of " + length + " bytes exceeds the " + MAX_MESSAGE_LENGTH + "-byte limit");
+        }
+        return (int) length;
+    }
+
+    /**
+     * Splits a byte stream into agent message payloads. Keeps at most one partial message;
+     * a length over the limit fails as soon as its four bytes have arrived. Not thread-safe.
+     */
+    public static final class FrameDecoder {
+        private final byte[] header = new byte[4];
+        private int headerFill;
+        private byte[] body;
+        private int bodyFill;
+
+        /**
+         * Consumes {@code len} bytes and returns the payloads they complete, in order.
+         *
+         * @throws SshException if a length field is zero or over {@value #MAX_MESSAGE_LENGTH};
+         *                      the decoder is unusable afterwards
+         */
+        public List<byte[]> feed(byte[] b, int off, int len) throws SshException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            List<byte[]> out = null;
+            int end = off + len;
+            while (off < end) {
+                if (body == null) {
+                    int n = Math.min(4 - headerFill, end - off);
+                    System.arraycopy(b, off, header, headerFill, n);
+                    headerFill += n;
+                    off += n;
+                    if (headerFill < 4) {
+                        break;
+                    }
+                    long length = ((header[0] & 0xffL) << 24) | ((header[1] & 0xff) << 16) | ((header[2] & 0xff) << 8) | (header[3] & 0xff);
+                    body = new byte[checkLength(length)];
+                    bodyFill = 0;
+                }
+                int n = Math.min(body.length - bodyFill, end - off);
+                System.arraycopy(b, off, body, bodyFill, n);
+                bodyFill += n;
+                off += n;
+                if (bodyFill == body.length) {
+                    if (out == null) {
+                        out = new ArrayList<>(2);
+                    }
+                    out.add(body);
+                    body = null;
+                    headerFill = 0;
+                }
+            }
+            return out == null ? Collections.emptyList() : out;
+        }
+
+        /** True when no partial message is buffered: the stream is at a message boundary. */
+        public boolean atBoundary() {
+            return body == null && headerFill == 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- algorithm names
+
+    /**
+     * The flags of a sign request for a signature algorithm: {@link #SSH_AGENT_RSA_SHA2_256} for
+     * {@code rsa-sha2-256}, {@link #SSH_AGENT_RSA_SHA2_512} for {@code rsa-sha2-512} (and their
+     * certificate forms), 0 for every other algorithm.
+     */
+    public static int signFlags(String algorithm) {
+        return switch (signatureName(algorithm)) {
+            case "rsa-sha2-256" -> SSH_AGENT_RSA_SHA2_256;
+            case "rsa-sha2-512" -> SSH_AGENT_RSA_SHA2_512;
+            default -> 0;
+        };
+    }
+
+    /**
+     * The algorithm name inside a signature made with {@code algorithm}: the name itself, or for
+     * a certificate algorithm its plain form ({@code rsa-sha2-256-cert-v01@openssh.com} signs as
+     * {@code rsa-sha2-256}).
+     */
+    public static String signatureName(String algorithm) {
+        return algorithm.endsWith(CERT_SUFFIX) ? algorithm.substring(0, algorithm.length() - CERT_SUFFIX.length()) : algorithm;
+    }
+
+    /**
+     * The key type in the blob of a key that signs with {@code algorithm}: {@code ssh-rsa} for the
+     * rsa-sha2 algorithms ({@code ssh-rsa-cert-v01@openssh.com} for their certificate forms), the
+     * algorithm name itself otherwise.
+     */
+    public static String keyTypeFor(String algorithm) {
+        String base = signatureName(algorithm);
+        String suffix = algorithm.substring(base.length());
+        return switch (base) {
+            case "rsa-sha2-256", "rsa-sha2-512" -> "ssh-rsa" + suffix;
+            default -> algorithm;
+        };
+    }
+
+    /**
+     * The signature algorithms for a key type, strongest first; {@code ssh-rsa} (SHA-1) is not
+     * offered for RSA keys. For a key type we do not know, the type itself.
+     */
+    public static List<String> algorithmsFor(String keyType) {
+        String base = signatureName(keyType);
+        String suffix = keyType.substring(base.length());
+        if ("ssh-rsa".equals(base)) {
+            return List.of("rsa-sha2-512" + suffix, "rsa-sha2-256" + suffix);
+        }
+        return List.of(keyType);
+    }
+
+    // ---------------------------------------------------------------- private keys
+
+    private static void encodePrivateKey(SshWriter w, KeyPair pair) {
+        PublicKey pub = pair.getPublic();
+        PrivateKey key = pair.getPrivate();
+        byte[] pubBlob = SignatureAlgorithms.encodePublicKey(pub); // rejects unsupported types and curves
+        SshReader pr = new SshReader(pubBlob);
+        try {
+            if (pub instanceof EdECPublicKey && key instanceof EdECPrivateKey ed) {
+                String type = pr.ascii();
+                byte[] a = pr.string();
+                byte[] seed = ed.getBytes().orElseThrow(
+                        () -> new IllegalArgumentException("the Ed25519 private key does not expose its seed"));
+                byte[] sk = new byte[2 * ED25519_KEY_SIZE];
+                try {
+                    if (seed.length != ED25519_KEY_SIZE) {
+                        throw new IllegalArgumentException("the Ed25519 private key seed is not 32 bytes");
+                    }
+                    System.arraycopy(seed, 0, sk, 0, ED25519_KEY_SIZE);
+                    System.arraycopy(a, 0, sk, ED25519_KEY_SIZE, ED25519_KEY_SIZE);
+                    w.string(type).string(a).string(sk);
+                } finally {
+                    Arrays.fill(seed, (byte) 0);
+                    Arrays.fill(sk, (byte) 0);
+                }
+            } else if (pub instanceof ECPublicKey && key instanceof ECPrivateKey ec) {
+                String type = pr.ascii();
+                String curve = pr.ascii();
+                byte[] q = pr.string();
+                w.string(type).string(curve).string(q).mpint(ec.getS());
+            } else if (pub instanceof RSAPublicKey rsaPub && key instanceof RSAPrivateCrtKey rsa) {
+                if (!rsaPub.getModulus().equals(rsa.getModulus())) {
+                    throw new IllegalArgumentException("the RSA private key does not belong to the public key");
+                }
+                w.string("ssh-rsa").mpint(rsa.getModulus()).mpint(rsa.getPublicExponent())
+                        .mpint(rsa.getPrivateExponent()).mpint(rsa.getCrtCoefficient())
+                        .mpint(rsa.getPrimeP()).mpint(rsa.getPrimeQ());
+            } else {
+                throw new IllegalArgumentException("cannot add a " + pub.getAlgorithm() + " public key with a "
+                        + key.getAlgorithm() + " private key to an agent (RSA needs its CRT parameters)");
+            }
+        } catch (SshException e) {
+            throw new IllegalStateException("our own public key blob did not parse", e);
+        }
+    }
+
+    private static KeyPair decodePrivateKey(SshReader r) throws SshException {
+        String type = r.ascii();
+        try {
+            KeyPair kp;
+            if ("ssh-ed25519".equals(type)) {
+                byte[] a = r.string();
+                byte[] sk = r.string();
+                try {
+                    if (a.length != ED25519_KEY_SIZE || sk.length != 2 * ED25519_KEY_SIZE
+                            || !Arrays.equals(sk, ED25519_KEY_SIZE, sk.length, a, 0, a.length)) {
+                        throw new SshException("ssh-ed25519 private key fields are malformed");
+                    }
+                    PublicKey pub = SignatureAlgorithms.decodePublicKey(new SshWriter(48).string(type).string(a).toByteArray());
+                    byte[] seed = Arrays.copyOf(sk, ED25519_KEY_SIZE);
+                    try {
+                        kp = new KeyPair(pub, KeyFactory.getInstance("Ed25519")
+                                .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, seed)));
+                    } finally {
+                        Arrays.fill(seed, (byte) 0);
+                    }
+                } finally {
+                    Arrays.fill(sk, (byte) 0);
+                }
+            } else if (type.startsWith("ecdsa-sha2-")) {
+                String curve = r.ascii();
+                byte[] q = r.string();
+                BigInteger d = r.mpint();
+                PublicKey pub = SignatureAlgorithms.decodePublicKey(
+                        new SshWriter(q.length + 64).string(type).string(curve).string(q).toByteArray());
+                ECPublicKey ec = (ECPublicKey) pub;
+                if (d.signum() <= 0 || d.compareTo(ec.getParams().getOrder()) >= 0) {
+                    throw new SshException(type + " private scalar is out of range");
+                }
+                kp = new KeyPair(pub, KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(d, ec.getParams())));
+            } else if ("ssh-rsa".equals(type)) {
+                BigInteger n = r.mpint();
+                BigInteger e = r.mpint();
+                BigInteger d = r.mpint();
+                BigInteger iqmp = r.mpint();
+                BigInteger p = r.mpint();
+                BigInteger q = r.mpint();
+                PublicKey pub = SignatureAlgorithms.decodePublicKey(
+                        new SshWriter(n.bitLength() / 8 + 32).string(type).mpint(e).mpint(n).toByteArray());
+                if (d.signum() <= 0 || d.compareTo(n) >= 0 || p.compareTo(BigInteger.ONE) <= 0 || q.compareTo(BigInteger.ONE) <= 0
+                        || !p.multiply(q).equals(n) || iqmp.signum() <= 0 || !q.multiply(iqmp).mod(p).equals(BigInteger.ONE)) {
+                    throw new SshException("ssh-rsa private key parameters are inconsistent");
+                }
+                BigInteger dp = d.mod(p.subtract(BigInteger.ONE));
+                BigInteger dq = d.mod(q.subtract(BigInteger.ONE));
+                kp = new KeyPair(pub, KeyFactory.getInstance("RSA")
+                        .generatePrivate(new RSAPrivateCrtKeySpec(n, e, d, p, q, dp, dq, iqmp)));
+            } else {
+                throw new SshException("unsupported key type " + type);
+            }
+            if (!belongTogether(kp)) {
+                throw new SshException(type + " private key does not match its public key");
+            }
+            return kp;
+        } catch (GeneralSecurityException e) {
+            throw new SshException("the JCA rejected the " + type + " private key: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** True if the private key signs what the public key verifies. */
+    private static boolean belongTogether(KeyPair pair) throws SshException {
+        List<String> algs = SignatureAlgorithms.algorithmsFor(pair.getPublic());
+        if (algs.isEmpty()) {
+            return false;
+        }
+        byte[] probe = "tether agent: key pair consistency check".getBytes(StandardCharsets.US_ASCII);
+        String alg = algs.get(0);
+        return SignatureAlgorithms.verify(alg, pair.getPublic(), probe, SignatureAlgorithms.sign(alg, pair.getPrivate(), probe));
+    }
+}

@@ -1,0 +1,402 @@
+package dev.tether.ssh.auth;
+
+import dev.tether.ssh.AuthResult;
+import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.InteractiveQuery;
+import dev.tether.ssh.ServerInterface;
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.UserKey;
+import dev.tether.ssh.keys.OpenSshCertificate;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.wire.Disconnect;
+import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.wire.SshWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * The server side of the {@code ssh-userauth} service (RFC 4252, RFC 4256, OpenSSH's
+ * {@code publickey-hostbound-v00@openssh.com}), driving a {@link ServerInterface}.
+ *
+ * <p><b>Methods.</b> {@code none}; {@code password} with the password change request of §8;
+ * {@code publickey}, where a query without signature is answered with PK_OK when the policy
+ * accepts the key, and a signed request is verified over the session identifier with the
+ * algorithm it names before the policy is asked; {@code keyboard-interactive}, whose rounds the
+ * policy drives with {@link InteractiveQuery}.
+ *
+ * <p><b>Flow.</b> The first request fixes the user name and the service; a change ends the
+ * connection, as in OpenSSH. The banner goes out once, before the first answer. Each failure of a
+ * method other than {@code none} counts; at {@code maxAuthTries} failures, or when no method can
+ * continue, the connection ends with NO_MORE_AUTH_METHODS_AVAILABLE (14). On success the
+ * transport is told (delayed compression starts), and the requested service takes over.
+ *
+ * <p><b>Threads.</b> Requests arrive on the reader thread. A policy answer that is not ready yet
+ * (a pending {@link CompletionStage}) suspends the service: later requests are queued (at most
+ * {@link #MAX_QUEUED}) and processed, in order, by whichever thread completes the stage. All
+ * state is guarded by {@code this}.
+ */
+public final class ServerAuthService implements MessageHandler {
+    private static final Logger log = LoggerFactory.getLogger(ServerAuthService.class);
+    static final int MAX_QUEUED = 8;
+    static final String HOSTBOUND = "publickey-hostbound-v00@openssh.com";
+
+    private final Transport transport;
+    private final ServerInterface policy;
+    private final int maxAuthTries;
+    private final List<String> acceptedAlgorithms;
+    private final Function<String, MessageHandler> nextService;
+
+    private String user;
+    private String service;
+    private int failures;
+    private boolean bannerSent;
+    private boolean busy;
+    private boolean done;
+    private boolean interactiveActive;
+    private int interactivePrompts;
+    private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
+
+    /**
+     * @param acceptedAlgorithms the public key algorithms accepted for user keys (plain names;
+     *                           their certificate variants are accepted with them)
+     * @param nextService        the handler for the service named in the requests, or null if
+     *                           that service is not available
+     */
+    public ServerAuthService(Transport transport, ServerInterface policy, int maxAuthTries,
+                             List<String> acceptedAlgorithms, Function<String, MessageHandler> nextService) {
+        this.transport = transport;
+        this.policy = policy;
+        this.maxAuthTries = maxAuthTries;
+        this.acceptedAlgorithms = List.copyOf(acceptedAlgorithms);
+        this.nextService = nextService;
+        transport.closeFuture().whenComplete((v, e) -> {
+            try {
+                policy.connectionClosed();
+            } catch (RuntimeException ex) {
+                log.warn("{} policy failed in connectionClosed", transport, ex);
+            }
+        });
+    }
+
+    @Override
+    public boolean handle(int messageNumber, SshReader payload) throws IOException {
+        if (messageNumber != MessageNumbers.USERAUTH_REQUEST && messageNumber != MessageNumbers.USERAUTH_INFO_RESPONSE) {
+            if (messageNumber < 80) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                        "unexpected " + MessageNumbers.name(messageNumber) + " during user authentication");
+            }
+            // connection protocol messages before authentication completed: a bypass attempt
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "unexpected " + MessageNumbers.name(messageNumber) + " before authentication completed");
+        }
+        byte[] copy = new byte[payload.remaining() + 1];
+        copy[0] = (byte) messageNumber;
+        System.arraycopy(payload.array(), payload.position(), copy, 1, payload.remaining());
+        synchronized (this) {
+            if (done) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "authentication message after success");
+            }
+            if (busy) {
+                if (queued.size() >= MAX_QUEUED) {
+                    throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                            "more than " + MAX_QUEUED + " authentication requests sent without waiting for answers");
+                }
+                queued.add(copy);
+                return true;
+            }
+            process(copy);
+        }
+        return true;
+    }
+
+    /** Processes one message; may leave the service busy waiting for the policy. Holds {@code this}. */
+    private void process(byte[] message) throws IOException {
+        SshReader r = new SshReader(message, 1, message.length - 1);
+        if ((message[0] & 0xff) == MessageNumbers.USERAUTH_INFO_RESPONSE) {
+            infoResponse(r);
+            return;
+        }
+        String u = r.utf8();
+        String s = r.ascii();
+        String method = r.ascii();
+        if (user == null) {
+            if (nextService.apply(s) == null) {
+                throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(s));
+            }
+            user = u;
+            service = s;
+        } else if (!user.equals(u) || !service.equals(s)) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "change of user name or service during authentication is not allowed");
+        }
+        interactiveActive = false;
+        sendBannerOnce();
+        switch (method) {
+            case "none":
+                await(policy.checkAuthNoneAsync(user), "none", false);
+                return;
+            case "password":
+                password(r);
+                return;
+            case "publickey":
+            case HOSTBOUND:
+                publickey(r, method);
+                return;
+            case "keyboard-interactive":
+                r.utf8(); // language tag, deprecated (RFC 4256 §3.1)
+                String submethods = r.utf8();
+                busy = true;
+                policy.checkAuthInteractiveAsync(user, submethods).whenComplete((q, e) -> resume(() -> {
+                    if (e != null || q == null) {
+                        failure("keyboard-interactive", e);
+                    } else {
+                        sendQuery(q);
+                    }
+                }));
+                return;
+            default:
+                failure(Disconnect.sanitize(method), null);
+        }
+    }
+
+    private void password(SshReader r) throws IOException {
+        boolean change = r.bool();
+        String pw = r.utf8();
+        if (change) {
+            String newPw = r.utf8();
+            await(policy.checkAuthPasswordChangeAsync(user, pw, newPw), "password", true);
+        } else {
+            await(policy.checkAuthPasswordAsync(user, pw), "password", true);
+        }
+    }
+
+    private void publickey(SshReader r, String method) throws IOException {
+        boolean signed = r.bool();
+        String alg = r.ascii();
+        byte[] blob = r.string();
+        byte[] boundHostKey = method.equals(HOSTBOUND) ? r.string() : null;
+        if (boundHostKey != null && !MessageDigest.isEqual(boundHostKey, transport.hostKeyBlob())) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "publickey-hostbound request names a host key that is not ours");
+        }
+        UserKey key;
+        try {
+            key = userKey(alg, blob);
+        } catch (SshException e) {
+            log.debug("{} unusable user key: {}", transport, e.getMessage());
+            failure("publickey", null);
+            return;
+        }
+        if (key == null) {
+            failure("publickey", null);
+            return;
+        }
+        if (!signed) {
+            busy = true;
+            policy.checkAuthPublickeyAsync(user, key).whenComplete((res, e) -> resume(() -> {
+                if (e == null && (res == AuthResult.SUCCESSFUL || res == AuthResult.PARTIALLY_SUCCESSFUL)) {
+                    transport.send(new SshWriter(blob.length + 64).byteValue(MessageNumbers.USERAUTH_PK_OK)
+                            .string(alg).string(blob).toByteArray());
+                } else {
+                    // a query is not an attempt: the client only asked
+                    sendFailure(false);
+                }
+            }));
+            return;
+        }
+        byte[] signature = r.string();
+        r.expectEnd("publickey request");
+        SshWriter signed0 = new SshWriter(512).string(transport.sessionId()).byteValue(MessageNumbers.USERAUTH_REQUEST)
+                .string(user).string(service).string(method).bool(true).string(alg).string(blob);
+        if (boundHostKey != null) {
+            signed0.string(boundHostKey);
+        }
+        boolean ok = SignatureAlgorithms.verify(plainAlgorithm(alg), key.publicKey(), signed0.toByteArray(), signature);
+        if (!ok) {
+            log.info("{} publickey signature for {} by {} did not verify", transport, Disconnect.sanitize(user), key.fingerprint());
+            failure("publickey", null);
+            return;
+        }
+        await(policy.checkAuthPublickeyAsync(user, key), "publickey " + key.fingerprint(), true);
+    }
+
+    private UserKey userKey(String alg, byte[] blob) throws SshException {
+        String plain = plainAlgorithm(alg);
+        if (!acceptedAlgorithms.contains(plain)) {
+            log.debug("{} user key algorithm {} not accepted", transport, Disconnect.sanitize(alg));
+            return null;
+        }
+        OpenSshCertificate cert = null;
+        PublicKey pk;
+        if (!plain.equals(alg)) {
+            cert = OpenSshCertificate.parse(blob);
+            pk = cert.publicKey();
+            String expectedType = SignatureAlgorithms.keyType(plain);
+            if (!cert.keyType().equals(expectedType.equals("ssh-rsa") ? "ssh-rsa-cert-v01@openssh.com" : expectedType + "-cert-v01@openssh.com")) {
+                return null;
+            }
+        } else {
+            pk = SignatureAlgorithms.decodePublicKey(blob);
+            if (!SignatureAlgorithms.keyType(alg).equals(new SshReader(blob).ascii())) {
+                return null;
+            }
+        }
+        return new UserKey(alg, blob.clone(), pk, cert);
+    }
+
+    /** The signature algorithm behind a certificate algorithm name; plain names map to themselves. */
+    static String plainAlgorithm(String alg) {
+        String suffix = "-cert-v01@openssh.com";
+        return alg.endsWith(suffix) ? alg.substring(0, alg.length() - suffix.length()) : alg;
+    }
+
+    private void infoResponse(SshReader r) throws IOException {
+        if (!interactiveActive) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "USERAUTH_INFO_RESPONSE without a pending INFO_REQUEST");
+        }
+        long n = r.uint32AsLong();
+        if (n != interactivePrompts) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "USERAUTH_INFO_RESPONSE has " + n + " responses for " + interactivePrompts + " prompts");
+        }
+        List<String> responses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            responses.add(r.utf8());
+        }
+        r.expectEnd("USERAUTH_INFO_RESPONSE");
+        interactiveActive = false;
+        busy = true;
+        policy.checkAuthInteractiveResponseAsync(responses).whenComplete((a, e) -> resume(() -> {
+            if (e != null || a == null) {
+                failure("keyboard-interactive", e);
+            } else if (a.next() != null) {
+                sendQuery(a.next());
+            } else {
+                result(a.result(), "keyboard-interactive", true);
+            }
+        }));
+    }
+
+    private void sendQuery(InteractiveQuery q) throws IOException {
+        SshWriter w = new SshWriter(256).byteValue(MessageNumbers.USERAUTH_INFO_REQUEST)
+                .string(q.name()).string(q.instruction()).string("").uint32(q.prompts().size());
+        for (InteractiveQuery.Prompt p : q.prompts()) {
+            w.string(p.text()).bool(p.echo());
+        }
+        interactiveActive = true;
+        interactivePrompts = q.prompts().size();
+        transport.send(w.toByteArray());
+    }
+
+    /** Waits for a policy answer, then reports it. */
+    private void await(CompletionStage<AuthResult> stage, String method, boolean counts) {
+        busy = true;
+        stage.whenComplete((res, e) -> resume(() -> {
+            if (e != null || res == null) {
+                failure(method, e);
+            } else {
+                result(res, method, counts);
+            }
+        }));
+    }
+
+    private void result(AuthResult res, String method, boolean counts) throws IOException {
+        switch (res) {
+            case SUCCESSFUL:
+                success(method);
+                return;
+            case PARTIALLY_SUCCESSFUL:
+                log.info("{} partial success for {} with {}", transport, Disconnect.sanitize(user), method);
+                sendFailure(true);
+                return;
+            case PASSWORD_CHANGE_REQUIRED:
+                if (!method.equals("password")) {
+                    failure(method, null);
+                    return;
+                }
+                transport.send(new SshWriter(128).byteValue(MessageNumbers.USERAUTH_PASSWD_CHANGEREQ)
+                        .string(policy.getPasswordChangePrompt(user)).string("").toByteArray());
+                return;
+            case FAILED:
+            default:
+                if (counts) {
+                    failure(method, null);
+                } else {
+                    sendFailure(false);
+                }
+        }
+    }
+
+    private void failure(String method, Throwable policyError) throws IOException {
+        if (policyError != null) {
+            log.warn("{} authentication policy failed for {}", transport, method, policyError);
+        }
+        failures++;
+        log.info("{} failed {} for {} ({} of {})", transport, method, user == null ? "?" : Disconnect.sanitize(user), failures, maxAuthTries);
+        if (failures >= maxAuthTries) {
+            throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,
+                    "too many authentication failures (" + failures + ")");
+        }
+        sendFailure(false);
+    }
+
+    private void sendFailure(boolean partial) throws IOException {
+        List<String> methods = policy.getAllowedAuths(user);
+        if (methods == null || methods.isEmpty()) {
+            throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,
+                    "no authentication methods can continue");
+        }
+        transport.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_FAILURE)
+                .nameList(methods).bool(partial).toByteArray());
+    }
+
+    private void success(String method) throws IOException {
+        log.info("{} accepted {} for {}", transport, method, Disconnect.sanitize(user));
+        done = true;
+        policy.authenticated(user);
+        MessageHandler next = nextService.apply(service);
+        transport.setMessageHandler(next);
+        transport.authenticationSucceeded(new byte[]{(byte) MessageNumbers.USERAUTH_SUCCESS});
+    }
+
+    private void sendBannerOnce() throws IOException {
+        if (bannerSent) {
+            return;
+        }
+        bannerSent = true;
+        String banner = policy.getBanner();
+        if (banner != null && !banner.isEmpty()) {
+            transport.send(new SshWriter(banner.length() + 16).byteValue(MessageNumbers.USERAUTH_BANNER)
+                    .string(banner).string("").toByteArray());
+        }
+    }
+
+    /** A continuation that may run on any thread once the policy has answered. */
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private void resume(Step step) {
+        try {
+            synchronized (this) {
+                busy = false;
+                step.run();
+                while (!busy && !done && !queued.isEmpty()) {
+                    process(queued.poll());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            transport.abort(e);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tether.ssh.hostile;
+
+import dev.tether.ssh.SshServer;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.TransportConfig;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The real {@link SshServer} plus what the tests need to see its side of each connection:
+ * {@link #nextAccepted} picks out the connection that appeared since the last call, so a test can
+ * keep that {@link Transport} and inspect its {@link Transport#closeCause()} after it ended.
+ *
+ * <p>Call {@link #nextAccepted} right after connecting and before sending anything hostile: the
+ * server only lists open connections, and a hostile one may end within a millisecond.
+ */
+final class TestSshServer implements AutoCloseable {
+    private final SshServer server;
+    private final Set<Transport> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<Transport> all = new ArrayList<>();
+
+    private TestSshServer(SshServer server) {
+        this.server = server;
+    }
+
+    static TestSshServer start(String host, int port, TransportConfig config) throws IOException {
+        return new TestSshServer(SshServer.start(host, port, config));
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    SshServer server() {
+        return server;
+    }
+
+    /** The server's open connections. */
+    Set<Transport> connections() {
+        return server.connections();
+    }
+
+    /** The connection that appeared since the last call; waits (bounded) for it to be listed. */
+    synchronized Transport nextAccepted(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (Transport t : server.connections()) {
+                if (seen.add(t)) {
+                    all.add(t);
+                    return t;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the server listed no new connection within " + timeout.toMillis() + " ms");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+
+    /** Every connection returned by {@link #nextAccepted}, in order. */
+    synchronized List<Transport> all() {
+        return new ArrayList<>(all);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
