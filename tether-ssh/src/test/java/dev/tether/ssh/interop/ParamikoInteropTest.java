@@ -43,12 +43,18 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       runs every case, each on a fresh connection: {@code start_client}, the server key's
  *       SHA256 fingerprint against ours, then {@code auth_none}, which must fail with
  *       BadAuthenticationType and our method list. Cases: paramiko's defaults, then every key
- *       exchange method, cipher, MAC and host key algorithm both implement, one forced at a time.</li>
- *   <li>(b) our client against paramiko's server ({@code paramiko_server.py}, ed25519, ECDSA and
- *       RSA host keys made by ssh-keygen): key exchange, host key checked against the .pub file,
- *       SERVICE_ACCEPT for ssh-userauth, again for every common algorithm.</li>
+ *       exchange method, cipher, MAC and host key algorithm both implement, one forced at a time.
+ *       Three passes: plain; paramiko starting a key re-exchange before auth_none; our server
+ *       starting one when the USERAUTH_REQUEST arrives.</li>
+ *   <li>(b) our client against paramiko's server ({@code paramiko_server.py}, a ServerInterface
+ *       subclass; ed25519, ECDSA P-256/384/521 and RSA 3072 host keys made by ssh-keygen, all of
+ *       which paramiko 2.12 serves): key exchange, host key checked against the .pub file,
+ *       SERVICE_ACCEPT for ssh-userauth, for every common algorithm; then again with a key
+ *       re-exchange from our side and a USERAUTH_REQUEST (none) under the new keys.</li>
  * </ul>
- * paramiko 2.12 predates strict KEX, so every connection here must run without it.
+ * paramiko 2.12 predates strict KEX, so every connection here must run without it. (OpenSSH,
+ * unlike paramiko, refuses any key re-exchange before authentication, which is why the
+ * re-exchange tests live here.)
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class ParamikoInteropTest {
