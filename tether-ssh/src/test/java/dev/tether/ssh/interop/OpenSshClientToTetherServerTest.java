@@ -1,6 +1,8 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.DisconnectException;
 import dev.tether.ssh.NegotiatedAlgorithms;
+import dev.tether.ssh.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.kex.KexAlgorithms;
@@ -136,6 +138,21 @@ class OpenSshClientToTetherServerTest {
         assertTrue(c.transport().peerVersion().startsWith("SSH-2.0-OpenSSH_"), c.transport().peerVersion());
         String auth = c.authRequests().poll(5, TimeUnit.SECONDS);
         assertEquals("user none ssh-connection", auth, why);
+        // ssh gave up and left: our side must see an orderly end, not a packet it could not decrypt or verify
+        Transport t = c.transport();
+        t.closeFuture().get(10, TimeUnit.SECONDS);
+        assertOrderlyEnd(t.closeCause(), why);
+    }
+
+    /** The peer disconnected or hung up; nothing our server itself had to complain about. */
+    static void assertOrderlyEnd(Throwable cause, String why) {
+        if (cause == null || (cause instanceof DisconnectException de && de.fromPeer())) {
+            return;
+        }
+        if (cause instanceof SshException se) {
+            throw new AssertionError("our server ended the connection itself: " + se.reason() + " " + se.getMessage() + "\n" + why, se);
+        }
+        // a plain IOException (EOF, reset) is how a client that does not send DISCONNECT leaves
     }
 
     /**

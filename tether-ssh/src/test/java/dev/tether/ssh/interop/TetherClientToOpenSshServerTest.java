@@ -144,6 +144,11 @@ class TetherClientToOpenSshServerTest {
         assertTrue(log.contains("debug1: kex: host key algorithm: " + a.hostKey()), log);
         String mac = a.macClientToServer() == null ? "<implicit>" : a.macClientToServer();
         assertTrue(log.contains("debug1: kex: client->server cipher: " + a.cipherClientToServer() + " MAC: " + mac), log);
+        // close() sent DISCONNECT under the negotiated keys; sshd must have decrypted and verified it
+        log = sshd.awaitLog(mark, "Received disconnect from 127.0.0.1", Duration.ofSeconds(5));
+        assertTrue(log.contains("Received disconnect from 127.0.0.1"), "sshd did not read our DISCONNECT\n" + log);
+        assertTrue(log.contains(":11: "), "our DISCONNECT should carry BY_APPLICATION (11)\n" + Interop.grep(log, "disconnect"));
+        assertFalse(log.contains("Corrupted MAC") || log.contains("Bad packet length") || log.contains("ssh_dispatch_run_fatal"), log);
     }
 
     /**
