@@ -249,8 +249,12 @@ public final class HostPatterns {
                 return null;
             }
         }
+        if (s.charAt(0) != ':' && Character.digit(s.charAt(0), 16) < 0) {
+            return null;
+        }
         try {
-            // only hex digits, colons and dots reach here: the JDK parses the literal, no lookup
+            // only hex digits, colons and dots reach here, starting with a hex digit or a colon:
+            // the JDK parses such a string as a literal and never looks it up
             InetAddress a = InetAddress.getByName(s);
             if (!(a instanceof Inet6Address) && !(a instanceof Inet4Address)) {
                 return null;
