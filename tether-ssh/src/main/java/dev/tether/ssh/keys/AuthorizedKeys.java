@@ -605,6 +605,8 @@ public final class AuthorizedKeys {
         private final boolean certAgentForwarding;
         private final boolean certX11;
         private final boolean certUserRc;
+        private final boolean certNoTouch;
+        private final boolean certVerifyRequired;
         private final String certCommand;
         private final String certSourceAddress;
 
@@ -614,6 +616,8 @@ public final class AuthorizedKeys {
             this.offered = offered.clone();
             if (certificate == null) {
                 certPty = certPortForwarding = certAgentForwarding = certX11 = certUserRc = true;
+                certNoTouch = true;
+                certVerifyRequired = false;
                 certCommand = null;
                 certSourceAddress = null;
             } else {
@@ -623,7 +627,9 @@ public final class AuthorizedKeys {
                 certAgentForwarding = ext.containsKey("permit-agent-forwarding");
                 certX11 = ext.containsKey("permit-X11-forwarding");
                 certUserRc = ext.containsKey("permit-user-rc");
+                certNoTouch = ext.containsKey("no-touch-required");
                 Map<String, String> crit = certificate.criticalOptions();
+                certVerifyRequired = crit.containsKey("verify-required");
                 certCommand = crit.get("force-command");
                 certSourceAddress = crit.get("source-address");
             }
@@ -661,6 +667,19 @@ public final class AuthorizedKeys {
 
         public boolean permitsUserRc() {
             return certUserRc && options().permitsUserRc();
+        }
+
+        /**
+         * Whether FIDO signatures may omit user presence: the line must say {@code no-touch-required}
+         * and, with a certificate, the certificate must have the {@code no-touch-required} extension.
+         */
+        public boolean noTouchRequired() {
+            return certNoTouch && options().noTouchRequired();
+        }
+
+        /** Whether FIDO signatures must attest user verification: the line's or the certificate's {@code verify-required}. */
+        public boolean verifyRequired() {
+            return certVerifyRequired || options().verifyRequired();
         }
 
         /** The line's {@code command=}, or else the certificate's {@code force-command} (equal if both are given). */

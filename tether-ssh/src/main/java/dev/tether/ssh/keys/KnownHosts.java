@@ -382,7 +382,7 @@ public final class KnownHosts {
                 String principal = HostPatterns.asciiLower(host);
                 try {
                     if (cert.type() != OpenSshCertificate.Type.HOST) {
-                        throw new SshException("it is a " + cert.type() + " certificate, not a HOST certificate");
+                        throw new SshException("it is a " + cert.type().name().toLowerCase(java.util.Locale.ROOT) + " certificate, not a host certificate");
                     }
                     if (!cert.criticalOptions().isEmpty()) {
                         throw new SshException("a host certificate must not have critical options, it has "
