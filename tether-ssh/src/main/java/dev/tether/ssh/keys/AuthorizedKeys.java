@@ -141,6 +141,8 @@ public final class AuthorizedKeys {
      */
     public Optional<Match> find(byte[] offeredBlob, String user, String clientHost, InetAddress client, Instant now)
             throws SshException {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(now, "now");
         String type = KnownHostsEntry.blobType(offeredBlob);
         if (!KnownHostsEntry.isCertificateType(type)) {
             for (AuthorizedKey k : entries) {

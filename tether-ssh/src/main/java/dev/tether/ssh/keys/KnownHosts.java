@@ -478,7 +478,8 @@ public final class KnownHosts {
             FileAttribute<?>[] attrs = posix
                     ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"))}
                     : new FileAttribute<?>[0];
-            try (FileChannel ch = FileChannel.open(file, options, attrs); FileLock ignored = ch.lock()) {
+            try (FileChannel ch = FileChannel.open(file, options, attrs); FileLock lock = ch.lock()) {
+                assert lock.isValid();
                 long size = ch.size();
                 boolean newlineFirst = false;
                 if (size > 0) {
