@@ -351,7 +351,7 @@ public final class OpenSshKeyFile {
             if (cipher == KeyCipher.NONE) {
                 priv = section;
             } else {
-                if (passphrase == null || passphrase.length == 0) {
+                if (Passphrases.isEmpty(passphrase)) {
                     throw new SshException(source + ": the private key is encrypted (" + cipher.sshName
                             + "); a passphrase is needed to read it");
                 }
@@ -493,21 +493,16 @@ public final class OpenSshKeyFile {
 
     /** bcrypt_pbkdf over the UTF-8 bytes of the passphrase; the byte copy is wiped. */
     private static byte[] derive(char[] passphrase, byte[] salt, int rounds, int length) {
-        java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(passphrase));
-        byte[] pass = new byte[encoded.remaining()];
-        encoded.get(pass);
+        byte[] pass = Passphrases.utf8(passphrase);
         try {
             return BcryptPbkdf.derive(pass, salt, rounds, length);
         } finally {
             Arrays.fill(pass, (byte) 0);
-            if (encoded.hasArray()) {
-                Arrays.fill(encoded.array(), (byte) 0);
-            }
         }
     }
 
     /** True if the private key signs what the public key verifies. */
-    private static boolean belongTogether(KeyPair pair) throws SshException {
+    static boolean belongTogether(KeyPair pair) throws SshException {
         List<String> algs = SignatureAlgorithms.algorithmsFor(pair.getPublic());
         if (algs.isEmpty()) {
             return false;
@@ -535,7 +530,7 @@ public final class OpenSshKeyFile {
         } catch (SshException e) {
             throw new IllegalArgumentException("the key pair cannot be used: " + e.getMessage(), e);
         }
-        boolean encrypt = passphrase != null && passphrase.length > 0;
+        boolean encrypt = !Passphrases.isEmpty(passphrase);
         KeyCipher cipher = encrypt ? KeyCipher.byName(WRITE_CIPHER) : KeyCipher.NONE;
         SshWriter priv = new SshWriter(1024);
         SshWriter out = new SshWriter(2048);
