@@ -187,12 +187,17 @@ public final class PemKeyFile {
 
     /**
      * Decodes decrypted data: with CBC a wrong passphrase usually fails the padding check, but
-     * may (about once in 256 tries) leave valid padding around garbage, which then fails here.
+     * may (about once in 256 tries) leave valid padding around garbage, which then fails to parse
+     * as DER. Errors about a well-formed structure (they name the source: an unsupported
+     * algorithm, inconsistent parameters) mean the passphrase was right and pass through.
      */
     private static KeyPair decodeOrWrongPassphrase(Decoder decoder, String source) throws SshException {
         try {
             return decoder.decode();
         } catch (SshException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(source + ":")) {
+                throw e;
+            }
             throw new SshException(source + ": wrong passphrase or corrupt key", e);
         }
     }

@@ -146,6 +146,21 @@ class PemKeyFileTest {
     }
 
     @Test
+    void unsupportedAlgorithmInsideAnEncryptedKeyIsNotAWrongPassphrase() throws Exception {
+        String openssl = openssl().toString();
+        Path plain = dir.resolve("ed448.pem");
+        Tools.run(dir, openssl, "genpkey", "-algorithm", "ed448", "-out", plain.toString()).expectSuccess();
+        Path enc = dir.resolve("ed448-enc.pem");
+        Tools.run(dir, openssl, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain.toString(), "-out", enc.toString(),
+                "-passout", "pass:" + PASS).expectSuccess();
+        for (Path p : List.of(plain, enc)) {
+            SshException e = assertThrows(SshException.class, () -> PemKeyFile.read(p, PASS.toCharArray()));
+            assertTrue(e.getMessage().startsWith(p + ": invalid PEM private key (")
+                    && e.getMessage().endsWith("unsupported key algorithm 1.3.101.113 (RSA, EC and Ed25519 are supported)"), e.getMessage());
+        }
+    }
+
+    @Test
     void ecParametersBlockBeforeTheKeyIsSkipped() throws Exception {
         Path key = dir.resolve("ec.pem");
         Tools.run(dir, openssl().toString(), "ecparam", "-name", "prime256v1", "-genkey", "-out", key.toString()).expectSuccess();
