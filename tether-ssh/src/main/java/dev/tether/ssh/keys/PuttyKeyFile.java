@@ -68,7 +68,7 @@ public final class PuttyKeyFile {
     static final String MAGIC_PREFIX = "PuTTY-User-Key-File-";
     private static final String V2_MAC_KEY_PREFIX = "putty-private-key-file-mac-key";
     /** Bounds on the Argon2 cost a file may ask for (PuTTY's defaults: 8192 KiB, parallelism 1). */
-    static final int MAX_ARGON2_MEMORY_KIB = 1 << 20;
+    static final int MAX_ARGON2_MEMORY_KIB = 1 << 18; // 256 MiB
     static final int MAX_ARGON2_PASSES = 1 << 10;
     static final int MAX_ARGON2_PARALLELISM = 64;
     private static final int MAX_BASE64_LINES = 1024;
