@@ -115,6 +115,12 @@ public final class Transport implements AutoCloseable {
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
     private byte[] ourKexInit;
+    /** The send sequence number our pending KEXINIT went out with; -1 until written. */
+    private long ourKexInitSeq = -1;
+    /** The peer refused a re-exchange; none is started again until authentication completes. */
+    private boolean rekeyRefused;
+    /** The peer's KEXINIT for the exchange under way has arrived. */
+    private boolean sawPeerKexInitThisRound;
     private long lastKexNanos = System.nanoTime();
     private final List<CompletableFuture<Void>> kexWaiters = new ArrayList<>();
 
@@ -343,6 +349,7 @@ public final class Transport implements AutoCloseable {
         CompletableFuture<Void> f = new CompletableFuture<>();
         synchronized (kexLock) {
             kexWaiters.add(f);
+            rekeyRefused = false;
         }
         requestKex();
         await(f, timeout, "the key re-exchange");
@@ -564,7 +571,7 @@ public final class Transport implements AutoCloseable {
                 logDebugMessage();
                 return;
             case MessageNumbers.UNIMPLEMENTED:
-                log.debug("{} peer reports packet {} unimplemented", this, reader.payloadAfterType().uint32AsLong());
+                peerUnimplemented(reader.payloadAfterType().uint32());
                 return;
             case MessageNumbers.KEXINIT:
                 sawPeerKexInit = true;
@@ -631,6 +638,38 @@ public final class Transport implements AutoCloseable {
         }
         // RFC 4253 §11.4
         queue.putFromReader(new SshWriter(8).byteValue(MessageNumbers.UNIMPLEMENTED).uint32(reader.lastSequence()).toByteArray(), null);
+    }
+
+    /**
+     * RFC 4253 §11.4. If the packet the peer did not implement is the KEXINIT of a re-exchange we
+     * started (OpenSSH refuses re-exchanges before authentication this way), the re-exchange is
+     * abandoned: held packets go out under the current keys, waiters fail at once, and we do not
+     * start another until authentication completes.
+     */
+    private void peerUnimplemented(int seq) {
+        boolean refusedKex;
+        List<CompletableFuture<Void>> waiters;
+        synchronized (kexLock) {
+            refusedKex = ourKexInit != null && ourKexInitSeq == (seq & 0xffffffffL) && !sawPeerKexInitThisRound;
+            if (refusedKex) {
+                ourKexInit = null;
+                ourKexInitSeq = -1;
+                rekeyRefused = true;
+            }
+            waiters = refusedKex ? new ArrayList<>(kexWaiters) : List.of();
+            if (refusedKex) {
+                kexWaiters.clear();
+            }
+        }
+        if (!refusedKex) {
+            log.debug("{} peer reports packet {} unimplemented", this, seq & 0xffffffffL);
+            return;
+        }
+        log.info("{} peer refused our key re-exchange (UNIMPLEMENTED); continuing with the current keys", this);
+        queue.reopenGate();
+        SshException e = new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
+                "the peer refused the key re-exchange (it answered our KEXINIT with UNIMPLEMENTED)");
+        waiters.forEach(w -> w.completeExceptionally(e));
     }
 
     private DisconnectException peerDisconnect() throws SshException {
@@ -779,6 +818,7 @@ public final class Transport implements AutoCloseable {
             }
             byte[] p = buildKexInit().encode();
             ourKexInit = p;
+            ourKexInitSeq = -1;
             queue.closeGate(p);
         }
     }
@@ -789,7 +829,7 @@ public final class Transport implements AutoCloseable {
         }
         boolean due;
         synchronized (kexLock) {
-            due = ourKexInit == null && (bytes > config.rekeyBytes()
+            due = ourKexInit == null && (!rekeyRefused || authenticated) && (bytes > config.rekeyBytes()
                     || System.nanoTime() - lastKexNanos > config.rekeyInterval().toNanos());
         }
         if (due) {
@@ -800,6 +840,9 @@ public final class Transport implements AutoCloseable {
 
     private void runKeyExchange(byte[] peerPayload) throws IOException {
         KexInit peer = KexInit.decode(peerPayload);
+        synchronized (kexLock) {
+            sawPeerKexInitThisRound = true;
+        }
         requestKex();
         byte[] ours;
         synchronized (kexLock) {
@@ -854,6 +897,8 @@ public final class Transport implements AutoCloseable {
         List<CompletableFuture<Void>> waiters;
         synchronized (kexLock) {
             ourKexInit = null;
+            ourKexInitSeq = -1;
+            sawPeerKexInitThisRound = false;
             lastKexNanos = System.nanoTime();
             kexCount++;
             waiters = new ArrayList<>(kexWaiters);
@@ -991,6 +1036,14 @@ public final class Transport implements AutoCloseable {
                     continue;
                 }
                 if (e.payload() != null) {
+                    if (e.payload()[0] == MessageNumbers.KEXINIT) {
+                        // recorded before the write, so an UNIMPLEMENTED answer always finds it
+                        synchronized (kexLock) {
+                            if (ourKexInit == e.payload()) {
+                                ourKexInitSeq = writer.nextSequence() & 0xffffffffL;
+                            }
+                        }
+                    }
                     if (log.isTraceEnabled()) {
                         log.trace("{} send {} ({} bytes, seq {})", this, MessageNumbers.name(e.payload()[0] & 0xff),
                                 e.payload().length, writer.nextSequence());

@@ -37,25 +37,37 @@ import java.util.EnumSet;
 import java.util.List;
 
 /**
- * Reads and writes unencrypted private key files in OpenSSH's own format ({@code openssh-key-v1},
+ * Reads and writes private key files in OpenSSH's own format ({@code openssh-key-v1},
  * described in OpenSSH's PROTOCOL.key), as {@code ssh-keygen} writes them by default, for
- * Ed25519, ECDSA (nistp256/384/521) and RSA keys; and formats public key lines
- * ({@code TYPE BASE64 COMMENT}) as in {@code .pub} and {@code authorized_keys} files.
+ * Ed25519, ECDSA (nistp256/384/521) and RSA keys, unencrypted or protected by a passphrase; and
+ * formats public key lines ({@code TYPE BASE64 COMMENT}) as in {@code .pub} and
+ * {@code authorized_keys} files.
  *
  * <p>Layout of the binary inside the armour:
  * <pre>
  * byte[15] "openssh-key-v1\0"
- * string   ciphername           "none" (anything else: encrypted, not supported yet)
- * string   kdfname              "none"
- * string   kdfoptions           empty
+ * string   ciphername           "none", or the cipher of an encrypted key
+ * string   kdfname              "none", or "bcrypt"
+ * string   kdfoptions           empty, or for bcrypt: string salt || uint32 rounds
  * uint32   number of keys       1
  * string   public key blob
- * string   private section:
+ * string   private section (encrypted unless the cipher is "none"):
  *            uint32 checkint, uint32 checkint (equal)
  *            string keytype, then the type's private fields
  *            string comment
- *            byte   padding 1, 2, 3, ... up to a multiple of 8
+ *            byte   padding 1, 2, 3, ... up to a multiple of the cipher's block size (8 for none)
+ * byte[]   authentication tag of an AEAD cipher (16 bytes; outside the string above)
  * </pre>
+ * Encrypted keys derive the cipher key and IV together from the passphrase (its UTF-8 bytes)
+ * with {@code bcrypt_pbkdf(passphrase, salt, rounds)} ({@link BcryptPbkdf}). Reading supports
+ * the ciphers {@code ssh-keygen -Z} offers for keys: {@code aes128/192/256-ctr},
+ * {@code aes128/192/256-cbc}, {@code aes128/256-gcm@openssh.com} and
+ * {@code chacha20-poly1305@openssh.com}; writing uses {@code aes256-ctr} with a random 16-byte
+ * salt and {@value #DEFAULT_ROUNDS} rounds, as {@code ssh-keygen} does. A wrong passphrase shows
+ * as check integers that differ (or a failed tag), reported as "wrong passphrase or corrupt key".
+ *
+ * <p>Passphrases are taken as {@code char[]} and never modified; the byte copies made from them
+ * are wiped after use.
  * Private fields: Ed25519 {@code string A || string (seed || A)}; ECDSA
  * {@code string curve || string Q || mpint d}; RSA {@code mpint n, e, d, iqmp, p, q}.
  *
@@ -68,30 +80,50 @@ public final class OpenSshKeyFile {
     static final String BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
     static final String END = "-----END OPENSSH PRIVATE KEY-----";
     private static final byte[] AUTH_MAGIC = "openssh-key-v1\0".getBytes(StandardCharsets.US_ASCII);
-    /** The cipher block size that the private section is padded to when the cipher is "none". */
-    private static final int BLOCK_SIZE = 8;
     private static final int LINE_WIDTH = 70;
     /** Key files are a few kilobytes; refuse to read anything absurdly large. */
     private static final int MAX_FILE_SIZE = 1 << 20;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** bcrypt rounds when writing, as ssh-keygen's default. */
+    static final int DEFAULT_ROUNDS = 16;
+    private static final int SALT_LENGTH = 16;
+    /** Refuse kdf rounds that would keep us busy for many minutes (ssh-keygen's default is 16). */
+    static final int MAX_ROUNDS = 1 << 16;
+    private static final int MAX_SALT_LENGTH = 1024;
+    private static final String WRITE_CIPHER = "aes256-ctr";
 
     private OpenSshKeyFile() {
     }
 
-    /** Reads an unencrypted OpenSSH private key file. */
+    /** Reads an unencrypted OpenSSH private key file; an encrypted one fails, asking for a passphrase. */
     public static KeyPair read(Path file) throws IOException {
+        return read(file, null);
+    }
+
+    /**
+     * Reads an OpenSSH private key file, decrypting it with {@code passphrase} if it is encrypted
+     * ({@code passphrase} is ignored for an unencrypted key, and may be null then).
+     */
+    public static KeyPair read(Path file, char[] passphrase) throws IOException {
+        byte[] bytes = readLimited(file, "not an OpenSSH private key");
+        try {
+            return parse(new String(bytes, StandardCharsets.ISO_8859_1), file.toString(), passphrase);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /** Reads at most {@link #MAX_FILE_SIZE} bytes of a key file. */
+    static byte[] readLimited(Path file, String what) throws IOException {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_FILE_SIZE + 1);
         }
         if (bytes.length > MAX_FILE_SIZE) {
-            throw new SshException(file + ": not an OpenSSH private key: larger than " + MAX_FILE_SIZE + " bytes");
-        }
-        try {
-            return parse(new String(bytes, StandardCharsets.ISO_8859_1), file.toString());
-        } finally {
             Arrays.fill(bytes, (byte) 0);
+            throw new SshException(file + ": " + what + ": larger than " + MAX_FILE_SIZE + " bytes");
         }
+        return bytes;
     }
 
     /**
@@ -99,10 +131,47 @@ public final class OpenSshKeyFile {
      * error messages.
      */
     public static KeyPair parse(String text, String sourceName) throws SshException {
+        return parse(text, sourceName, null);
+    }
+
+    /**
+     * Parses the text of an OpenSSH private key file, decrypting it with {@code passphrase} if it
+     * is encrypted; {@code sourceName} names it in error messages.
+     *
+     * @throws SshException naming the source: if the key is encrypted and {@code passphrase} is
+     *                      null or empty, if the passphrase is wrong ("wrong passphrase or corrupt
+     *                      key"), or if the file is malformed
+     */
+    public static KeyPair parse(String text, String sourceName, char[] passphrase) throws SshException {
         String source = sourceName == null ? "<private key>" : sourceName;
         byte[] binary = unarmor(text, source);
         try {
-            return decode(binary, source);
+            return decode(binary, source, passphrase);
+        } finally {
+            Arrays.fill(binary, (byte) 0);
+        }
+    }
+
+    /**
+     * Whether the text is an OpenSSH private key whose private section is encrypted, so that
+     * reading it needs a passphrase.
+     *
+     * @throws SshException if the text is not a well-formed OpenSSH private key file
+     */
+    static boolean isEncrypted(String text, String sourceName) throws SshException {
+        String source = sourceName == null ? "<private key>" : sourceName;
+        byte[] binary = unarmor(text, source);
+        try {
+            SshReader r = new SshReader(binary);
+            if (r.remaining() < AUTH_MAGIC.length || !Arrays.equals(r.raw(AUTH_MAGIC.length), AUTH_MAGIC)) {
+                throw new SshException(source + ": invalid OpenSSH private key: bad magic (not an openssh-key-v1 key)");
+            }
+            return !"none".equals(r.ascii());
+        } catch (SshException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(source + ":")) {
+                throw e;
+            }
+            throw new SshException(source + ": invalid OpenSSH private key: " + e.getMessage(), e);
         } finally {
             Arrays.fill(binary, (byte) 0);
         }
@@ -117,7 +186,24 @@ public final class OpenSshKeyFile {
      *                                  expose its parameters, or the two keys do not belong together
      */
     public static void write(Path file, KeyPair pair, String comment) throws IOException {
-        byte[] bytes = format(pair, comment).getBytes(StandardCharsets.US_ASCII);
+        write(file, pair, comment, null);
+    }
+
+    /**
+     * Writes {@code pair} as an OpenSSH private key file, encrypted with {@code passphrase}
+     * ({@value #WRITE_CIPHER}, bcrypt with a random salt and {@value #DEFAULT_ROUNDS} rounds), or
+     * unencrypted when {@code passphrase} is null or empty; otherwise as {@link #write(Path, KeyPair, String)}.
+     */
+    public static void write(Path file, KeyPair pair, String comment, char[] passphrase) throws IOException {
+        byte[] bytes = format(pair, comment, passphrase).getBytes(StandardCharsets.US_ASCII);
+        writePrivate(file, bytes);
+    }
+
+    /**
+     * Replaces {@code file} with {@code bytes} through a temporary file that is created with mode
+     * 600 where the file system is POSIX, then wipes {@code bytes}.
+     */
+    static void writePrivate(Path file, byte[] bytes) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
         Path tmp = posix
@@ -216,7 +302,7 @@ public final class OpenSshKeyFile {
 
     // ---------------------------------------------------------------- decoding
 
-    private static KeyPair decode(byte[] binary, String source) throws SshException {
+    private static KeyPair decode(byte[] binary, String source, char[] passphrase) throws SshException {
         String prefix = source + ": invalid OpenSSH private key: ";
         byte[] priv = null;
         try {
@@ -224,32 +310,60 @@ public final class OpenSshKeyFile {
             if (r.remaining() < AUTH_MAGIC.length || !Arrays.equals(r.raw(AUTH_MAGIC.length), AUTH_MAGIC)) {
                 throw new SshException(prefix + "bad magic (not an openssh-key-v1 key)");
             }
-            String cipher = r.ascii();
+            String cipherName = r.ascii();
             String kdf = r.ascii();
             byte[] kdfOptions = r.string();
-            if (!"none".equals(cipher) || !"none".equals(kdf)) {
-                throw new SshException(source + ": encrypted keys are not supported yet (cipher "
-                        + SignatureAlgorithms.quote(cipher) + ", kdf " + SignatureAlgorithms.quote(kdf) + ")");
+            KeyCipher cipher = KeyCipher.byName(cipherName);
+            if (cipher == null) {
+                throw new SshException(source + ": unsupported private key cipher " + SignatureAlgorithms.quote(cipherName));
             }
-            if (kdfOptions.length != 0) {
-                throw new SshException(prefix + "kdf \"none\" with non-empty kdf options");
+            if (cipher == KeyCipher.NONE) {
+                if (!"none".equals(kdf)) {
+                    throw new SshException(prefix + "cipher \"none\" with kdf " + SignatureAlgorithms.quote(kdf));
+                }
+                if (kdfOptions.length != 0) {
+                    throw new SshException(prefix + "kdf \"none\" with non-empty kdf options");
+                }
+            } else if (!"bcrypt".equals(kdf)) {
+                throw new SshException(source + ": unsupported private key kdf " + SignatureAlgorithms.quote(kdf)
+                        + " (only \"bcrypt\" is known)");
             }
             long count = r.uint32AsLong();
             if (count != 1) {
                 throw new SshException(prefix + "the file holds " + count + " keys; exactly one is supported");
             }
             byte[] headerBlob = r.string();
-            priv = r.string();
-            r.expectEnd("key file");
+            long sectionLength = r.uint32AsLong();
+            if (sectionLength > r.remaining()) {
+                throw new SshException(prefix + "the private section is truncated");
+            }
+            if (r.remaining() - sectionLength != cipher.tagLength) {
+                throw new SshException(prefix + "the key file has " + (r.remaining() - sectionLength - cipher.tagLength)
+                        + " unexpected trailing bytes" + (cipher.tagLength > 0 ? " after a " + cipher.tagLength + "-byte tag" : ""));
+            }
+            byte[] section = r.raw((int) sectionLength);
+            byte[] tag = r.raw(cipher.tagLength);
             SignatureAlgorithms.decodePublicKey(headerBlob); // validates the header key on its own
-            if (priv.length % BLOCK_SIZE != 0) {
-                throw new SshException(prefix + "private section length " + priv.length + " is not a multiple of " + BLOCK_SIZE);
+            if (section.length % cipher.blockSize != 0) {
+                throw new SshException(prefix + "private section length " + section.length + " is not a multiple of "
+                        + cipher.blockSize);
+            }
+            if (cipher == KeyCipher.NONE) {
+                priv = section;
+            } else {
+                if (Passphrases.isEmpty(passphrase)) {
+                    throw new SshException(source + ": the private key is encrypted (" + cipher.sshName
+                            + "); a passphrase is needed to read it");
+                }
+                priv = decrypt(cipher, kdfOptions, passphrase, section, tag, source, prefix);
             }
             SshReader p = new SshReader(priv);
             int check1 = p.uint32();
             int check2 = p.uint32();
             if (check1 != check2) {
-                throw new SshException(prefix + "the check integers do not match (the file is corrupt)");
+                throw new SshException(cipher == KeyCipher.NONE
+                        ? prefix + "the check integers do not match (the file is corrupt)"
+                        : source + ": wrong passphrase or corrupt key");
             }
             KeyPair pair = decodePrivate(p, prefix);
             p.string(); // the comment: arbitrary bytes in old files, and not returned
@@ -345,8 +459,50 @@ public final class OpenSshKeyFile {
         }
     }
 
+    /** Decrypts the private section; a failed AEAD tag is reported as a wrong passphrase. */
+    private static byte[] decrypt(KeyCipher cipher, byte[] kdfOptions, char[] passphrase, byte[] section, byte[] tag,
+                                  String source, String prefix) throws SshException {
+        SshReader k = new SshReader(kdfOptions);
+        byte[] salt;
+        long rounds;
+        try {
+            salt = k.string();
+            rounds = k.uint32AsLong();
+            k.expectEnd("bcrypt kdf options");
+        } catch (SshException e) {
+            throw new SshException(prefix + "malformed bcrypt kdf options: " + e.getMessage(), e);
+        }
+        if (salt.length == 0 || salt.length > MAX_SALT_LENGTH) {
+            throw new SshException(prefix + "bcrypt salt of " + salt.length + " bytes (1 to " + MAX_SALT_LENGTH + " expected)");
+        }
+        if (rounds < 1 || rounds > MAX_ROUNDS) {
+            throw new SshException(source + ": bcrypt kdf rounds " + rounds + " outside the supported 1 to " + MAX_ROUNDS);
+        }
+        byte[] keyAndIv = derive(passphrase, salt, (int) rounds, cipher.keyLength + cipher.ivLength);
+        try {
+            return cipher.decrypt(keyAndIv, section, tag);
+        } catch (javax.crypto.AEADBadTagException e) {
+            throw new SshException(source + ": wrong passphrase or corrupt key");
+        } catch (GeneralSecurityException e) {
+            throw new SshException(source + ": cannot decrypt the private key with " + cipher.sshName + ": "
+                    + e.getClass().getSimpleName(), e);
+        } finally {
+            Arrays.fill(keyAndIv, (byte) 0);
+        }
+    }
+
+    /** bcrypt_pbkdf over the UTF-8 bytes of the passphrase; the byte copy is wiped. */
+    private static byte[] derive(char[] passphrase, byte[] salt, int rounds, int length) {
+        byte[] pass = Passphrases.utf8(passphrase);
+        try {
+            return BcryptPbkdf.derive(pass, salt, rounds, length);
+        } finally {
+            Arrays.fill(pass, (byte) 0);
+        }
+    }
+
     /** True if the private key signs what the public key verifies. */
-    private static boolean belongTogether(KeyPair pair) throws SshException {
+    static boolean belongTogether(KeyPair pair) throws SshException {
         List<String> algs = SignatureAlgorithms.algorithmsFor(pair.getPublic());
         if (algs.isEmpty()) {
             return false;
@@ -358,8 +514,13 @@ public final class OpenSshKeyFile {
 
     // ---------------------------------------------------------------- encoding
 
-    /** The full text of the key file, armour included. */
+    /** The full text of the unencrypted key file, armour included. */
     static String format(KeyPair pair, String comment) {
+        return format(pair, comment, null);
+    }
+
+    /** The full text of the key file, encrypted unless {@code passphrase} is null or empty. */
+    static String format(KeyPair pair, String comment, char[] passphrase) {
         PublicKey pub = pair.getPublic();
         byte[] pubBlob = SignatureAlgorithms.encodePublicKey(pub);
         try {
@@ -369,18 +530,40 @@ public final class OpenSshKeyFile {
         } catch (SshException e) {
             throw new IllegalArgumentException("the key pair cannot be used: " + e.getMessage(), e);
         }
+        boolean encrypt = !Passphrases.isEmpty(passphrase);
+        KeyCipher cipher = encrypt ? KeyCipher.byName(WRITE_CIPHER) : KeyCipher.NONE;
         SshWriter priv = new SshWriter(1024);
         SshWriter out = new SshWriter(2048);
+        byte[] keyAndIv = null;
+        byte[] encrypted = null;
         try {
             int check = RANDOM.nextInt();
             priv.uint32(check).uint32(check);
             encodePrivate(priv, pair);
             priv.string(comment == null ? "" : comment);
-            for (int pad = 1; priv.length() % BLOCK_SIZE != 0; pad++) {
+            for (int pad = 1; priv.length() % cipher.blockSize != 0; pad++) {
                 priv.byteValue(pad);
             }
-            out.raw(AUTH_MAGIC).string("none").string("none").string(new byte[0]).uint32(1)
-                    .string(pubBlob).string(priv.array(), 0, priv.length());
+            out.raw(AUTH_MAGIC);
+            if (encrypt) {
+                byte[] salt = new byte[SALT_LENGTH];
+                RANDOM.nextBytes(salt);
+                keyAndIv = derive(passphrase, salt, DEFAULT_ROUNDS, cipher.keyLength + cipher.ivLength);
+                byte[] plain = Arrays.copyOf(priv.array(), priv.length());
+                try {
+                    encrypted = cipher.encrypt(keyAndIv, plain);
+                } finally {
+                    Arrays.fill(plain, (byte) 0);
+                }
+                int sectionLength = encrypted.length - cipher.tagLength;
+                out.string(cipher.sshName).string("bcrypt")
+                        .string(new SshWriter(32).string(salt).uint32(DEFAULT_ROUNDS).toByteArray())
+                        .uint32(1).string(pubBlob).string(encrypted, 0, sectionLength)
+                        .raw(encrypted, sectionLength, cipher.tagLength);
+            } else {
+                out.string("none").string("none").string(new byte[0]).uint32(1)
+                        .string(pubBlob).string(priv.array(), 0, priv.length());
+            }
             String b64 = Base64.getEncoder().encodeToString(out.toByteArray());
             StringBuilder sb = new StringBuilder(b64.length() + b64.length() / LINE_WIDTH + 80);
             sb.append(BEGIN).append('\n');
@@ -388,9 +571,17 @@ public final class OpenSshKeyFile {
                 sb.append(b64, i, Math.min(b64.length(), i + LINE_WIDTH)).append('\n');
             }
             return sb.append(END).append('\n').toString();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("encrypting the private key with " + cipher.sshName + " failed", e);
         } finally {
             priv.wipe();
             out.wipe();
+            if (keyAndIv != null) {
+                Arrays.fill(keyAndIv, (byte) 0);
+            }
+            if (encrypted != null) {
+                Arrays.fill(encrypted, (byte) 0);
+            }
         }
     }
 

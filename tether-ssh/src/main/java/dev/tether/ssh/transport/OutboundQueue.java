@@ -132,6 +132,11 @@ public final class OutboundQueue {
 
     /** Queues our KEXINIT and closes the gate. Returns false if a key exchange is already under way. */
     public boolean closeGate(byte[] kexInit) throws SshException {
+        return closeGate(kexInit, null);
+    }
+
+    /** As {@link #closeGate(byte[])}, with an action the writer runs right after writing the KEXINIT. */
+    public boolean closeGate(byte[] kexInit, Runnable afterWrite) throws SshException {
         lock.lock();
         try {
             if (gateClosed) {
@@ -141,7 +146,7 @@ public final class OutboundQueue {
                 throw new SshException(DisconnectReason.CONNECTION_LOST, closedReason);
             }
             queuedBytes += kexInit.length;
-            ready.add(new Entry(kexInit, null));
+            ready.add(new Entry(kexInit, afterWrite));
             gateClosed = true;
             readyOrClosed.signal();
             return true;
@@ -166,6 +171,22 @@ public final class OutboundQueue {
                 ready.add(new Entry(p, null));
                 queuedBytes += p.length;
             }
+            ready.addAll(held);
+            held.clear();
+            gateClosed = false;
+            readyOrClosed.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Opens the gate without new keys, releasing the held packets: the key exchange we started
+     * was refused by the peer and is abandoned.
+     */
+    public void reopenGate() {
+        lock.lock();
+        try {
             ready.addAll(held);
             held.clear();
             gateClosed = false;

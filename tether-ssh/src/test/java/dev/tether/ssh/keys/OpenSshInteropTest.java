@@ -165,6 +165,6 @@ class OpenSshInteropTest {
         Path key = dir.resolve("encrypted");
         SshKeygen.run(dir, null, "-q", "-N", "correct horse", "-t", "ed25519", "-f", key.toString()).expectSuccess();
         SshException e = assertThrows(SshException.class, () -> OpenSshKeyFile.read(key));
-        assertTrue(e.getMessage().startsWith(key.toString() + ": encrypted keys are not supported yet"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(key.toString() + ": the private key is encrypted"), e.getMessage());
     }
 }

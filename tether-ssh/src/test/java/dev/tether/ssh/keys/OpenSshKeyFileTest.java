@@ -231,10 +231,10 @@ class OpenSshKeyFileTest {
     }
 
     @Test
-    void encryptedKeysAreDetected() throws Exception {
+    void encryptedKeysNeedAPassphrase() throws Exception {
         String text = modified("ssh-ed25519", o -> new Outer("aes256-ctr", "bcrypt",
                 new SshWriter().string(new byte[16]).uint32(16).toByteArray(), 1, o.publicBlob(), o.privateSection()));
-        assertRejected(text, "encrypted keys are not supported yet");
+        assertRejected(text, "the private key is encrypted (aes256-ctr); a passphrase is needed");
     }
 
     @Test

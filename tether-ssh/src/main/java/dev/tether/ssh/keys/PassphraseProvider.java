@@ -1,0 +1,30 @@
+package dev.tether.ssh.keys;
+
+/**
+ * Supplies the passphrase of an encrypted private key file, for
+ * {@link KeyFiles#readPrivateKey(java.nio.file.Path, PassphraseProvider)}. It is asked only when
+ * the key is encrypted, at most once per read.
+ *
+ * <p>The caller of {@link #passphrase} takes ownership of the returned array and overwrites it
+ * once the key is decrypted (or decryption failed), so an implementation must return a fresh
+ * array each time.
+ */
+@FunctionalInterface
+public interface PassphraseProvider {
+    /**
+     * The passphrase for the key file {@code sourceName} (a path, for display in a prompt), or
+     * null to give up reading it.
+     */
+    char[] passphrase(String sourceName);
+
+    /** A provider for keys that are expected to be unencrypted: it never gives a passphrase. */
+    static PassphraseProvider none() {
+        return source -> null;
+    }
+
+    /** A provider that always answers with a copy of {@code passphrase} (copied now, too). */
+    static PassphraseProvider of(char[] passphrase) {
+        char[] copy = passphrase.clone();
+        return source -> copy.clone();
+    }
+}
