@@ -1,10 +1,14 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.agent.AgentClient;
+import dev.tether.ssh.agent.Identity;
+import dev.tether.ssh.auth.ClientAuthenticator;
 import dev.tether.ssh.kex.HostKeySigner;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexContext;
 import dev.tether.ssh.kex.KexIo;
 import dev.tether.ssh.kex.KexResult;
+import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
@@ -132,6 +136,7 @@ public final class Transport implements AutoCloseable {
     private boolean delayedInbound;
 
     private volatile String peerVersion;
+    private ClientAuthenticator clientAuth;
     private volatile boolean strict;
     private volatile NegotiatedAlgorithms algorithms;
     private volatile byte[] sessionId;
@@ -358,6 +363,81 @@ public final class Transport implements AutoCloseable {
     /** Starts a key re-exchange without waiting. */
     public void renegotiateKeys() throws IOException {
         requestKex();
+    }
+
+    // ------------------------------------------------------------------ client authentication
+
+    private ClientAuthenticator clientAuth() {
+        if (!client) {
+            throw new IllegalStateException("authentication methods are for the client side");
+        }
+        synchronized (kexLock) {
+            if (clientAuth == null) {
+                clientAuth = new ClientAuthenticator(this);
+            }
+            return clientAuth;
+        }
+    }
+
+    /**
+     * RFC 4252 {@code none}: succeeds only on servers without authentication; otherwise throws
+     * an {@link AuthenticationException} whose {@code allowed()} lists the server's methods.
+     *
+     * @return empty on success; on partial success, the methods that can continue
+     */
+    public List<String> authNone(String username) throws IOException {
+        return clientAuth().authNone(username, config.handshakeTimeout());
+    }
+
+    /** Password authentication, falling back to keyboard-interactive as paramiko does. */
+    public List<String> authPassword(String username, String password) throws IOException {
+        return clientAuth().authPassword(username, password, config.handshakeTimeout());
+    }
+
+    /** Public key authentication with an in-memory key pair. */
+    public List<String> authPublickey(String username, KeyPair key) throws IOException {
+        return clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
+    }
+
+    /** Public key authentication with an OpenSSH user certificate for {@code key}. */
+    public List<String> authPublickey(String username, KeyPair key, OpenSshCertificate certificate) throws IOException {
+        return clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
+    }
+
+    /**
+     * Public key authentication with the keys of an ssh-agent, tried in the agent's order until
+     * one is accepted.
+     */
+    public List<String> authAgent(String username, AgentClient agent) throws IOException {
+        AuthenticationException last = null;
+        for (Identity id : agent.identities()) {
+            try {
+                return clientAuth().authPublickey(username, ClientAuthenticator.agentSigner(id), config.handshakeTimeout());
+            } catch (AuthenticationException e) {
+                last = e;
+            }
+        }
+        if (last != null) {
+            throw last;
+        }
+        throw new AuthenticationException("the agent holds no keys", List.of(), List.of());
+    }
+
+    /** RFC 4256 keyboard-interactive authentication. */
+    public List<String> authInteractive(String username, KeyboardInteractiveHandler handler) throws IOException {
+        return clientAuth().authInteractive(username, handler, config.handshakeTimeout());
+    }
+
+    /** The user name authentication was attempted with, or null. */
+    public String getUsername() {
+        ClientAuthenticator a = clientAuth;
+        return a == null ? null : a.username();
+    }
+
+    /** The server's USERAUTH_BANNER text, with control characters escaped, or null. */
+    public String getBanner() {
+        ClientAuthenticator a = clientAuth;
+        return a == null ? null : a.banner();
     }
 
     /** Installs the layer above the transport; it receives messages 50 and up. */

@@ -1,0 +1,434 @@
+package dev.tether.ssh.auth;
+
+import dev.tether.ssh.AuthenticationException;
+import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.InteractiveQuery;
+import dev.tether.ssh.KeyboardInteractiveHandler;
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.keys.OpenSshCertificate;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.wire.Disconnect;
+import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.wire.SshWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client side of {@code ssh-userauth} (RFC 4252, RFC 4256): {@code none}, {@code password}
+ * (falling back to keyboard-interactive when the server only offers that, as paramiko does),
+ * {@code publickey} from a key pair, a certificate or an agent, and {@code keyboard-interactive}.
+ *
+ * <p><b>Threads.</b> The method calls run on the caller's thread. The reader thread only parses
+ * replies and hands them over through a one-slot queue; it never runs user code, so a
+ * keyboard-interactive handler may wait for a person. On USERAUTH_SUCCESS the reader thread tells
+ * the transport at once, because delayed compression starts with the very next packet.
+ */
+public final class ClientAuthenticator implements MessageHandler {
+    private static final Logger log = LoggerFactory.getLogger(ClientAuthenticator.class);
+    private static final String SERVICE = "ssh-connection";
+
+    /** A signer for publickey authentication: a key pair, a key with a certificate, or an agent identity. */
+    public interface Signer {
+        /** The blob sent in the request: the public key or the certificate. */
+        byte[] blob();
+
+        /** The signature algorithms this key can use, best first (for RSA: rsa-sha2-512, rsa-sha2-256). */
+        List<String> algorithms();
+
+        /** The SSH signature blob over {@code data} with the (plain) algorithm. */
+        byte[] sign(String algorithm, byte[] data) throws IOException;
+
+        /** For logs: the key type and fingerprint. */
+        String describe();
+    }
+
+    /** One reply from the server. */
+    private record Reply(int type, List<String> methods, boolean partial, SshReader body) {
+    }
+
+    private final Transport transport;
+    private final BlockingQueue<Reply> replies = new ArrayBlockingQueue<>(1);
+    private final List<String> tried = new ArrayList<>();
+    private volatile String banner;
+    private volatile boolean authenticated;
+    private volatile String username;
+    private List<String> allowed = List.of();
+    private boolean serviceRequested;
+
+    public ClientAuthenticator(Transport transport) {
+        this.transport = transport;
+    }
+
+    public String banner() {
+        return banner;
+    }
+
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    // ------------------------------------------------------------------ reader thread
+
+    @Override
+    public boolean handle(int messageNumber, SshReader payload) throws IOException {
+        switch (messageNumber) {
+            case MessageNumbers.USERAUTH_BANNER:
+                banner = sanitizeBanner(new String(payload.string(), StandardCharsets.UTF_8));
+                return true;
+            case MessageNumbers.GLOBAL_REQUEST:
+                if (!authenticated) {
+                    return false;
+                }
+                // until the connection protocol is in place, refuse politely (RFC 4254 §4)
+                payload.ascii();
+                if (payload.bool()) {
+                    transport.send(new byte[]{(byte) MessageNumbers.REQUEST_FAILURE});
+                }
+                return true;
+            case MessageNumbers.USERAUTH_SUCCESS:
+                if (authenticated) {
+                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second USERAUTH_SUCCESS");
+                }
+                authenticated = true;
+                transport.authenticationSucceeded(null);
+                offer(new Reply(messageNumber, List.of(), false, null));
+                return true;
+            case MessageNumbers.USERAUTH_FAILURE: {
+                List<String> methods = payload.nameList();
+                boolean partial = payload.bool();
+                offer(new Reply(messageNumber, methods, partial, null));
+                return true;
+            }
+            case 60:
+            case 61: {
+                byte[] copy = new byte[payload.remaining()];
+                System.arraycopy(payload.array(), payload.position(), copy, 0, copy.length);
+                offer(new Reply(messageNumber, List.of(), false, new SshReader(copy)));
+                return true;
+            }
+            default:
+                if (messageNumber >= 50 && messageNumber < 80) {
+                    throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                            "unexpected " + MessageNumbers.name(messageNumber) + " during user authentication");
+                }
+                return false;
+        }
+    }
+
+    /** Banner text is shown to people: keep line breaks, escape other control characters, bound it. */
+    static String sanitizeBanner(String s) {
+        StringBuilder b = new StringBuilder();
+        for (String line : s.split("\n", -1)) {
+            if (b.length() > 0) {
+                b.append('\n');
+            }
+            b.append(Disconnect.sanitize(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line.replace('\t', ' ')));
+            if (b.length() > 8192) {
+                break;
+            }
+        }
+        return b.toString();
+    }
+
+    private void offer(Reply r) throws SshException {
+        if (!replies.offer(r)) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "the server sent an authentication reply nobody asked for");
+        }
+    }
+
+    // ------------------------------------------------------------------ caller's thread
+
+    private synchronized void start(String user, Duration timeout) throws IOException {
+        if (authenticated) {
+            throw new IllegalStateException("already authenticated");
+        }
+        if (username != null && !username.equals(user)) {
+            throw new IllegalArgumentException("the user name cannot change during authentication");
+        }
+        username = user;
+        if (!serviceRequested) {
+            transport.setMessageHandler(this);
+            transport.requestService("ssh-userauth", timeout);
+            serviceRequested = true;
+        }
+    }
+
+    private Reply await(Duration timeout) throws IOException {
+        try {
+            Reply r = replies.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (r == null) {
+                if (!transport.isActive()) {
+                    throw closed();
+                }
+                throw new SshException(DisconnectReason.BY_APPLICATION, "no authentication reply within " + timeout.toMillis() + " ms");
+            }
+            return r;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted during authentication");
+        }
+    }
+
+    private SshException closed() {
+        Throwable c = transport.closeCause();
+        return c instanceof SshException se ? new SshException(se.reason(), "connection closed during authentication: " + se.getMessage(), se)
+                : new SshException(DisconnectReason.CONNECTION_LOST, "connection closed during authentication");
+    }
+
+    private SshWriter request(String user, String method) {
+        return new SshWriter(256).byteValue(MessageNumbers.USERAUTH_REQUEST).string(user).string(SERVICE).string(method);
+    }
+
+    /**
+     * Interprets a final reply: success returns an empty list, partial success the methods that
+     * can continue, failure throws.
+     */
+    private List<String> outcome(Reply r, String method) throws AuthenticationException {
+        if (r.type() == MessageNumbers.USERAUTH_SUCCESS) {
+            log.debug("{} authenticated as {} with {}", transport, username, method);
+            return List.of();
+        }
+        if (r.type() == MessageNumbers.USERAUTH_FAILURE) {
+            allowed = r.methods();
+            if (r.partial()) {
+                log.debug("{} partial success with {}; continue with {}", transport, method, allowed);
+                return allowed;
+            }
+            throw new AuthenticationException(method + " authentication failed", tried, allowed);
+        }
+        throw new AuthenticationException("unexpected reply " + r.type() + " to " + method, tried, allowed);
+    }
+
+    /** RFC 4252 §5.2: the {@code none} method; also learns which methods the server allows. */
+    public List<String> authNone(String user, Duration timeout) throws IOException {
+        start(user, timeout);
+        tried.add("none");
+        transport.send(request(user, "none").toByteArray());
+        return outcome(await(timeout), "none");
+    }
+
+    /**
+     * RFC 4252 §8 password authentication; if the server does not offer {@code password} but
+     * offers {@code keyboard-interactive}, answers its password prompt instead.
+     */
+    public List<String> authPassword(String user, String password, Duration timeout) throws IOException {
+        start(user, timeout);
+        if (!allowed.isEmpty() && !allowed.contains("password") && allowed.contains("keyboard-interactive")) {
+            return authInteractive(user, passwordAnswerer(password), timeout);
+        }
+        tried.add("password");
+        transport.send(request(user, "password").bool(false).string(password).toByteArray());
+        Reply r = await(timeout);
+        if (r.type() == MessageNumbers.USERAUTH_PASSWD_CHANGEREQ) {
+            throw new AuthenticationException("the server requires a password change", tried, allowed);
+        }
+        try {
+            return outcome(r, "password");
+        } catch (AuthenticationException e) {
+            if (!allowed.contains("password") && allowed.contains("keyboard-interactive")) {
+                return authInteractive(user, passwordAnswerer(password), timeout);
+            }
+            throw e;
+        }
+    }
+
+    /** Answers prompts that ask for a password with it; anything else fails, as paramiko does. */
+    private static KeyboardInteractiveHandler passwordAnswerer(String password) {
+        return (name, instruction, prompts) -> {
+            List<String> out = new ArrayList<>();
+            for (InteractiveQuery.Prompt p : prompts) {
+                out.add(p.text().toLowerCase(Locale.ROOT).contains("password") || prompts.size() == 1 ? password : "");
+            }
+            return out;
+        };
+    }
+
+    /** RFC 4256 keyboard-interactive. */
+    public List<String> authInteractive(String user, KeyboardInteractiveHandler handler, Duration timeout) throws IOException {
+        start(user, timeout);
+        tried.add("keyboard-interactive");
+        transport.send(request(user, "keyboard-interactive").string("").string("").toByteArray());
+        for (int round = 0; round < 32; round++) {
+            Reply r = await(timeout);
+            if (r.type() != MessageNumbers.USERAUTH_INFO_REQUEST) {
+                return outcome(r, "keyboard-interactive");
+            }
+            SshReader b = r.body();
+            String name = b.utf8();
+            String instruction = b.utf8();
+            b.utf8(); // language
+            long n = b.uint32AsLong();
+            if (n > 64) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "INFO_REQUEST with " + n + " prompts");
+            }
+            List<InteractiveQuery.Prompt> prompts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                prompts.add(new InteractiveQuery.Prompt(Disconnect.sanitize(b.utf8()), b.bool()));
+            }
+            List<String> answers = handler.respond(Disconnect.sanitize(name), Disconnect.sanitize(instruction), prompts);
+            if (answers.size() != prompts.size()) {
+                throw new IllegalArgumentException("the handler gave " + answers.size() + " answers to " + prompts.size() + " prompts");
+            }
+            SshWriter w = new SshWriter(128).byteValue(MessageNumbers.USERAUTH_INFO_RESPONSE).uint32(answers.size());
+            answers.forEach(w::string);
+            transport.send(w.toByteArray());
+            w.wipe();
+        }
+        throw new SshException(DisconnectReason.PROTOCOL_ERROR, "more than 32 keyboard-interactive rounds");
+    }
+
+    /**
+     * RFC 4252 §7 publickey: asks whether the key is acceptable (no signature), then signs. For
+     * RSA the algorithm follows the server's {@code server-sig-algs} (RFC 8332 §3.1); without it,
+     * rsa-sha2-512 and then rsa-sha2-256 are tried.
+     */
+    public List<String> authPublickey(String user, Signer signer, Duration timeout) throws IOException {
+        start(user, timeout);
+        List<String> candidates = candidateAlgorithms(signer);
+        AuthenticationException last = null;
+        for (String alg : candidates) {
+            tried.add("publickey");
+            byte[] blob = signer.blob();
+            transport.send(request(user, "publickey").bool(false).string(alg).string(blob).toByteArray());
+            Reply r = await(timeout);
+            if (r.type() != MessageNumbers.USERAUTH_PK_OK) {
+                try {
+                    return outcome(r, "publickey " + signer.describe());
+                } catch (AuthenticationException e) {
+                    last = e;
+                    continue;
+                }
+            }
+            byte[] data = new SshWriter(512).string(transport.sessionId()).byteValue(MessageNumbers.USERAUTH_REQUEST)
+                    .string(user).string(SERVICE).string("publickey").bool(true).string(alg).string(blob).toByteArray();
+            byte[] sig = signer.sign(plain(alg), data);
+            transport.send(request(user, "publickey").bool(true).string(alg).string(blob).string(sig).toByteArray());
+            return outcome(await(timeout), "publickey " + signer.describe());
+        }
+        throw last != null ? last : new AuthenticationException("no usable signature algorithm for " + signer.describe(), tried, allowed);
+    }
+
+    private List<String> candidateAlgorithms(Signer signer) {
+        List<String> own = signer.algorithms();
+        String sigAlgs = transport.peerExtensions().get("server-sig-algs");
+        if (sigAlgs == null) {
+            return own;
+        }
+        List<String> server = Arrays.asList(sigAlgs.split(","));
+        List<String> out = new ArrayList<>();
+        for (String a : own) {
+            if (server.contains(plain(a))) {
+                out.add(a);
+            }
+        }
+        // a server may list only plain names while accepting certificates; keep trying ours
+        return out.isEmpty() ? own : out;
+    }
+
+    private static String plain(String alg) {
+        return SignatureAlgorithms.underlyingAlgorithm(alg);
+    }
+
+    // ------------------------------------------------------------------ signers
+
+    /** A signer for an in-memory key pair; ssh-rsa (SHA-1) is never used. */
+    public static Signer keyPairSigner(KeyPair kp) {
+        byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
+        List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
+        return new Signer() {
+            @Override
+            public byte[] blob() {
+                return blob;
+            }
+
+            @Override
+            public List<String> algorithms() {
+                return algs;
+            }
+
+            @Override
+            public byte[] sign(String algorithm, byte[] data) throws SshException {
+                return SignatureAlgorithms.sign(algorithm, kp.getPrivate(), data);
+            }
+
+            @Override
+            public String describe() {
+                return SignatureAlgorithms.fingerprint(blob);
+            }
+        };
+    }
+
+    /** A signer for a key held by an ssh-agent. */
+    public static Signer agentSigner(dev.tether.ssh.agent.Identity id) {
+        return new Signer() {
+            @Override
+            public byte[] blob() {
+                return id.blob();
+            }
+
+            @Override
+            public List<String> algorithms() {
+                return id.signatureAlgorithms();
+            }
+
+            @Override
+            public byte[] sign(String algorithm, byte[] data) throws IOException {
+                return id.sign(data, algorithm);
+            }
+
+            @Override
+            public String describe() {
+                return "agent key " + id.fingerprint();
+            }
+        };
+    }
+
+    /** A signer for a key pair with an OpenSSH user certificate for its public key. */
+    public static Signer certificateSigner(KeyPair kp, OpenSshCertificate cert) {
+        byte[] blob = cert.encoded();
+        List<String> algs = new ArrayList<>();
+        for (String a : SignatureAlgorithms.algorithmsFor(kp.getPublic())) {
+            algs.add(a + "-cert-v01@openssh.com");
+        }
+        return new Signer() {
+            @Override
+            public byte[] blob() {
+                return blob;
+            }
+
+            @Override
+            public List<String> algorithms() {
+                return algs;
+            }
+
+            @Override
+            public byte[] sign(String algorithm, byte[] data) throws SshException {
+                return SignatureAlgorithms.sign(algorithm, kp.getPrivate(), data);
+            }
+
+            @Override
+            public String describe() {
+                return "certificate " + cert.keyId() + " " + SignatureAlgorithms.fingerprint(cert.publicKeyBlob());
+            }
+        };
+    }
+}
