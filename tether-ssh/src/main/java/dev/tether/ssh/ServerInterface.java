@@ -99,6 +99,15 @@ public interface ServerInterface {
         return CompletableFuture.completedFuture(checkAuthPublickey(username, key));
     }
 
+    /**
+     * The signed {@code publickey} request, asked only after its signature verified; this is the
+     * call that authenticates. By default the same as {@link #checkAuthPublickeyAsync}, as in
+     * paramiko; a policy that counts factors overrides it so that unsigned queries do not count.
+     */
+    default CompletionStage<AuthResult> checkAuthPublickeySignedAsync(String username, UserKey key) {
+        return checkAuthPublickeyAsync(username, key);
+    }
+
     default CompletionStage<InteractiveQuery> checkAuthInteractiveAsync(String username, String submethods) {
         return CompletableFuture.completedFuture(checkAuthInteractive(username, submethods));
     }

@@ -81,7 +81,7 @@ public final class TransportConfig {
             Function<Transport, ServerInterface> policyFactory = b.serverInterface;
             svc.putIfAbsent("ssh-connection", RefusingConnectionService::new);
             Map<String, Function<Transport, MessageHandler>> afterAuth = Map.copyOf(svc);
-            svc.putIfAbsent("ssh-userauth", t -> new ServerAuthService(t, policyFactory.apply(t), maxAuthTries,
+            svc.put("ssh-userauth", t -> new ServerAuthService(t, policyFactory.apply(t), maxAuthTries,
                     userAuthSignatureAlgorithms, name -> {
                         Function<Transport, MessageHandler> f = afterAuth.get(name);
                         return f == null ? null : f.apply(t);
@@ -373,13 +373,18 @@ public final class TransportConfig {
 
         /** Server: the handler for a service name requested with SERVICE_REQUEST. */
         public Builder service(String name, Function<Transport, MessageHandler> factory) {
-            services.put(name, factory);
+            if (factory == null) {
+                services.remove(name);
+            } else {
+                services.put(name, factory);
+            }
             return this;
         }
 
         /**
          * Server: the policy deciding who may log in, one instance per connection (paramiko's
-         * {@code ServerInterface}). Installs the {@code ssh-userauth} service.
+         * {@code ServerInterface}). Installs the {@code ssh-userauth} service, replacing any set
+         * with {@link #service}.
          */
         public Builder serverInterface(Function<Transport, ServerInterface> factory) {
             this.serverInterface = Objects.requireNonNull(factory);

@@ -227,7 +227,7 @@ public final class ServerAuthService implements MessageHandler {
             failure("publickey", null);
             return;
         }
-        await(policy.checkAuthPublickeyAsync(user, key), "publickey " + key.fingerprint(), true);
+        await(policy.checkAuthPublickeySignedAsync(user, key), "publickey " + key.fingerprint(), true);
     }
 
     private UserKey userKey(String alg, byte[] blob) throws SshException {
@@ -256,8 +256,7 @@ public final class ServerAuthService implements MessageHandler {
 
     /** The signature algorithm behind a certificate algorithm name; plain names map to themselves. */
     static String plainAlgorithm(String alg) {
-        String suffix = "-cert-v01@openssh.com";
-        return alg.endsWith(suffix) ? alg.substring(0, alg.length() - suffix.length()) : alg;
+        return SignatureAlgorithms.underlyingAlgorithm(alg);
     }
 
     private void infoResponse(SshReader r) throws IOException {

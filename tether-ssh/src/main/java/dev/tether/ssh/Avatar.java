@@ -1,0 +1,16 @@
+package dev.tether.ssh;
+
+/**
+ * What an authenticated user is on this server, in the sense of Twisted Conch's avatars: the
+ * realm makes one per login, and it decides what the user may do once in. The connection
+ * protocol asks the avatar for its channel types and subsystems, so a restricted user simply
+ * lacks what it may not use.
+ */
+public interface Avatar {
+    /** The user name the avatar was made for. */
+    String username();
+
+    /** Called once when the connection ends (Conch's logout hook). */
+    default void logout() {
+    }
+}

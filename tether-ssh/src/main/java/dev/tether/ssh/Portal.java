@@ -1,0 +1,267 @@
+package dev.tether.ssh;
+
+import dev.tether.ssh.auth.PasswordChecker;
+import dev.tether.ssh.auth.PublicKeyChecker;
+import dev.tether.ssh.keys.AuthorizedKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Twisted Conch's portal in Java: credential checkers (a {@link PasswordChecker}, a
+ * {@link PublicKeyChecker}) are kept apart from the {@link Realm} that makes the user's
+ * {@link Avatar} once they pass. A portal is a {@link ServerInterface} factory: give
+ * {@link #serverInterface()} to {@link TransportConfig.Builder#serverInterface}.
+ *
+ * <p><b>Multi-factor.</b> {@link Builder#require} lists the method sets that admit a user, e.g.
+ * {@code require(List.of("publickey", "password"))} for a key followed by a password. A method
+ * that succeeds without completing a set answers PARTIALLY_SUCCESSFUL, and
+ * {@code getAllowedAuths} then names the methods still missing. By default every configured
+ * method admits alone. {@code keyboard-interactive}, when enabled, asks for the password with
+ * one prompt and counts as {@code password}.
+ *
+ * <p>Immutable and thread-safe; each connection gets its own per-connection state.
+ */
+public final class Portal {
+    private static final Logger log = LoggerFactory.getLogger(Portal.class);
+
+    private final PasswordChecker passwords;
+    private final PublicKeyChecker publicKeys;
+    private final boolean keyboardInteractive;
+    private final List<Set<String>> required;
+    private final Realm realm;
+    private final String banner;
+
+    private Portal(Builder b) {
+        this.passwords = b.passwords;
+        this.publicKeys = b.publicKeys;
+        this.keyboardInteractive = b.keyboardInteractive && b.passwords != null;
+        this.realm = b.realm;
+        this.banner = b.banner;
+        List<Set<String>> req = new ArrayList<>();
+        if (b.required.isEmpty()) {
+            if (publicKeys != null) {
+                req.add(Set.of("publickey"));
+            }
+            if (passwords != null) {
+                req.add(Set.of("password"));
+            }
+        } else {
+            req.addAll(b.required);
+        }
+        this.required = List.copyOf(req);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The per-connection policy factory. */
+    public Function<Transport, ServerInterface> serverInterface() {
+        return Session::new;
+    }
+
+    /** Builds a {@link Portal}. */
+    public static final class Builder {
+        private PasswordChecker passwords;
+        private PublicKeyChecker publicKeys;
+        private boolean keyboardInteractive = true;
+        private final List<Set<String>> required = new ArrayList<>();
+        private Realm realm = (user, login) -> () -> user;
+        private String banner;
+
+        public Builder passwords(PasswordChecker checker) {
+            this.passwords = checker;
+            return this;
+        }
+
+        public Builder publicKeys(PublicKeyChecker checker) {
+            this.publicKeys = checker;
+            return this;
+        }
+
+        /** Also offer keyboard-interactive, asking for the password (on by default when passwords are checked). */
+        public Builder keyboardInteractive(boolean on) {
+            this.keyboardInteractive = on;
+            return this;
+        }
+
+        /** A set of methods that together admit a user ("publickey", "password"); repeatable. */
+        public Builder require(List<String> methods) {
+            for (String m : methods) {
+                if (!m.equals("publickey") && !m.equals("password")) {
+                    throw new IllegalArgumentException("unknown method " + m + "; use publickey or password");
+                }
+            }
+            required.add(Set.copyOf(methods));
+            return this;
+        }
+
+        public Builder realm(Realm realm) {
+            this.realm = Objects.requireNonNull(realm);
+            return this;
+        }
+
+        public Builder banner(String banner) {
+            this.banner = banner;
+            return this;
+        }
+
+        public Portal build() {
+            for (Set<String> set : required) {
+                if (set.contains("publickey") && publicKeys == null || set.contains("password") && passwords == null) {
+                    throw new IllegalArgumentException("required methods " + set + " need their checkers");
+                }
+            }
+            return new Portal(this);
+        }
+    }
+
+    /** One connection's view of the portal. Guarded by {@code this}. */
+    private final class Session implements ServerInterface {
+        private final Transport transport;
+        private final Set<String> passed = new LinkedHashSet<>();
+        private Optional<AuthorizedKeys.Match> keyMatch = Optional.empty();
+        private String pendingUser;
+        private Avatar avatar;
+
+        Session(Transport transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public synchronized List<String> getAllowedAuths(String username) {
+            Set<String> out = new LinkedHashSet<>();
+            for (Set<String> set : required) {
+                if (set.containsAll(passed)) {
+                    for (String m : set) {
+                        if (!passed.contains(m)) {
+                            out.add(m);
+                            if (m.equals("password") && keyboardInteractive) {
+                                out.add("keyboard-interactive");
+                            }
+                        }
+                    }
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        @Override
+        public String getBanner() {
+            return banner;
+        }
+
+        private synchronized AuthResult passedMethod(String method) {
+            passed.add(method);
+            for (Set<String> set : required) {
+                if (passed.containsAll(set)) {
+                    return AuthResult.SUCCESSFUL;
+                }
+            }
+            return AuthResult.PARTIALLY_SUCCESSFUL;
+        }
+
+        private synchronized boolean stillNeeded(String method) {
+            return !passed.contains(method) && getAllowedAuths(null).contains(method);
+        }
+
+        @Override
+        public CompletionStage<AuthResult> checkAuthPasswordAsync(String username, String password) {
+            if (passwords == null || !stillNeeded("password")) {
+                return CompletableFuture.completedFuture(AuthResult.FAILED);
+            }
+            return passwords.check(username, password)
+                    .thenApply(ok -> ok ? passedMethod("password") : AuthResult.FAILED);
+        }
+
+        @Override
+        public CompletionStage<AuthResult> checkAuthPublickeyAsync(String username, UserKey key) {
+            if (publicKeys == null || !stillNeeded("publickey")) {
+                return CompletableFuture.completedFuture(AuthResult.FAILED);
+            }
+            return publicKeys.check(username, key, transport).thenApply(m -> m.isPresent() ? AuthResult.SUCCESSFUL : AuthResult.FAILED);
+        }
+
+        /**
+         * The service asks twice for a key: unsigned (a query) and signed. Only the signed call
+         * records success; the service tells them apart by calling {@link #authenticated} later,
+         * so record the match now and count the method when the signed answer arrives.
+         */
+        @Override
+        public CompletionStage<AuthResult> checkAuthPublickeySignedAsync(String username, UserKey key) {
+            if (publicKeys == null || !stillNeeded("publickey")) {
+                return CompletableFuture.completedFuture(AuthResult.FAILED);
+            }
+            return publicKeys.check(username, key, transport).thenApply(m -> {
+                if (m.isEmpty()) {
+                    return AuthResult.FAILED;
+                }
+                synchronized (this) {
+                    keyMatch = m;
+                }
+                return passedMethod("publickey");
+            });
+        }
+
+        @Override
+        public CompletionStage<InteractiveQuery> checkAuthInteractiveAsync(String username, String submethods) {
+            if (!keyboardInteractive || !stillNeeded("password")) {
+                return CompletableFuture.completedFuture(null);
+            }
+            synchronized (this) {
+                pendingUser = username;
+            }
+            return CompletableFuture.completedFuture(InteractiveQuery.of("", "").withPrompt("Password: ", false));
+        }
+
+        @Override
+        public CompletionStage<InteractiveQuery.Answer> checkAuthInteractiveResponseAsync(List<String> responses) {
+            String user;
+            synchronized (this) {
+                user = pendingUser;
+            }
+            if (user == null || responses.size() != 1) {
+                return CompletableFuture.completedFuture(InteractiveQuery.Answer.done(AuthResult.FAILED));
+            }
+            return passwords.check(user, responses.get(0))
+                    .thenApply(ok -> InteractiveQuery.Answer.done(ok ? passedMethod("password") : AuthResult.FAILED));
+        }
+
+        @Override
+        public void authenticated(String username) {
+            List<String> methods;
+            Optional<AuthorizedKeys.Match> match;
+            synchronized (this) {
+                methods = List.copyOf(passed);
+                match = keyMatch;
+            }
+            Avatar a = realm.avatarFor(username, new Login(username, methods, match, transport));
+            synchronized (this) {
+                avatar = a;
+            }
+            log.debug("{} {} logged in with {}", transport, username, methods);
+        }
+
+        @Override
+        public void connectionClosed() {
+            Avatar a;
+            synchronized (this) {
+                a = avatar;
+                avatar = null;
+            }
+            if (a != null) {
+                a.logout();
+            }
+        }
+    }
+}

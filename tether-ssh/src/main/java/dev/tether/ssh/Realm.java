@@ -1,0 +1,15 @@
+package dev.tether.ssh;
+
+/**
+ * Makes the avatar of a user who has passed the portal's credential checks (Twisted Conch's
+ * realm). Credential checking and what a user may do are kept apart: checkers say who you are,
+ * the realm says what you get.
+ */
+@FunctionalInterface
+public interface Realm {
+    /**
+     * @param username the authenticated user name
+     * @param login    how the user got in: methods, and the key's restrictions if a key was used
+     */
+    Avatar avatarFor(String username, Login login);
+}

@@ -1,0 +1,69 @@
+package dev.tether.ssh.auth;
+
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.UserKey;
+import dev.tether.ssh.keys.AuthorizedKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Public key checks against OpenSSH authorized_keys files, read afresh at each check as sshd
+ * does, with their options and {@code cert-authority} lines enforced by
+ * {@link AuthorizedKeys#find}. Malformed lines are skipped with a warning naming file and line.
+ */
+public final class AuthorizedKeysChecker implements PublicKeyChecker {
+    private static final Logger log = LoggerFactory.getLogger(AuthorizedKeysChecker.class);
+
+    private final Function<String, Path> fileForUser;
+
+    private AuthorizedKeysChecker(Function<String, Path> fileForUser) {
+        this.fileForUser = fileForUser;
+    }
+
+    /** Each user's own file, e.g. {@code user -> home(user).resolve(".ssh/authorized_keys")}; null means no file. */
+    public static AuthorizedKeysChecker perUser(Function<String, Path> fileForUser) {
+        return new AuthorizedKeysChecker(fileForUser);
+    }
+
+    /** One file whose keys log in as {@code onlyUser} only, as sshd does for a single account. */
+    public static AuthorizedKeysChecker forUser(String onlyUser, Path file) {
+        return new AuthorizedKeysChecker(u -> u.equals(onlyUser) ? file : null);
+    }
+
+    @Override
+    public CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, Transport transport) {
+        Path file = fileForUser.apply(username);
+        if (file == null || !Files.isRegularFile(file)) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        try {
+            AuthorizedKeys keys = AuthorizedKeys.load(file);
+            keys.errors().forEach(e -> log.warn("{}", e.getMessage()));
+            InetAddress client = address(transport.remoteHost());
+            return CompletableFuture.completedFuture(keys.find(key.blob(), username, client, Instant.now()));
+        } catch (IOException e) {
+            log.warn("cannot use {}: {}", file, e.getMessage());
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+    }
+
+    private static InetAddress address(String host) {
+        try {
+            // remoteHost is a literal address for accepted sockets; no name lookup happens
+            return InetAddress.getByName(host.equals("unknown") ? "0.0.0.0" : host);
+        } catch (UnknownHostException e) {
+            return InetAddress.getLoopbackAddress();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.tether.ssh.auth;
+
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.UserKey;
+import dev.tether.ssh.keys.AuthorizedKeys;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Decides whether a public key (or user certificate) may log in as a user, and with which
+ * restrictions. The signature has already been verified when this is asked for a login; it is
+ * also asked, unsigned, when a client only queries whether a key would do.
+ */
+@FunctionalInterface
+public interface PublicKeyChecker {
+    /** The matching entry with its effective restrictions, or empty to refuse. */
+    CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, Transport transport);
+}
