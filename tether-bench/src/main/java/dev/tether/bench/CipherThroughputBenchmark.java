@@ -4,10 +4,13 @@ import dev.tether.ssh.SshException;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.PacketCipher;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.ChaCha20ParameterSpec;
@@ -37,6 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Scores are packets per second; MB/s = score × 32768 / 10^6. Each {@code open} gets a freshly
  * sealed packet from an invocation-level setup, which keeps sender and receiver in step (CTR key
  * streams and GCM counters move on with every packet) without timing the sealing.
+ *
+ * <p>On a shared machine add {@code -prof dev.tether.bench.ThreadCpuProfiler}: its
+ * {@code cpu.time.norm} (worker CPU ns per packet) does not count time spent waiting for a CPU.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -45,6 +51,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Thread)
 public class CipherThroughputBenchmark {
+    /** CPU time spent in invocation-level setup (sealing for the open benchmarks), for {@link ThreadCpuProfiler}. */
+    static final AtomicLong SETUP_CPU_NANOS = new AtomicLong();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     /** Bytes of packet_length || body; the tag follows. */
     static final int PACKET_BYTES = 32 * 1024;
 
@@ -134,8 +144,10 @@ public class CipherThroughputBenchmark {
             if (buf == null) {
                 buf = b.plaintext.clone();
             }
+            long t0 = THREADS.getCurrentThreadCpuTime();
             seq = b.seq++;
             b.ourSender.seal(seq, buf, 0, b.packetLength);
+            SETUP_CPU_NANOS.addAndGet(THREADS.getCurrentThreadCpuTime() - t0);
         }
     }
 
@@ -150,8 +162,10 @@ public class CipherThroughputBenchmark {
             if (buf == null) {
                 buf = b.plaintext.clone();
             }
+            long t0 = THREADS.getCurrentThreadCpuTime();
             seq = b.seq++;
             b.rawSender.seal(seq, buf, 0, b.packetLength);
+            SETUP_CPU_NANOS.addAndGet(THREADS.getCurrentThreadCpuTime() - t0);
         }
     }
 
