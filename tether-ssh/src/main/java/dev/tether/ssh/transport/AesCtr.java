@@ -18,6 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
 final class AesCtr {
     static final int BLOCK_SIZE = 16;
 
+    /** Bytes encrypted per JCA call by {@link #apply}: small enough to stay in the L1/L2 cache. */
+    static final int SCRATCH_SIZE = 8192;
+
     private AesCtr() {
     }
 
@@ -53,15 +56,37 @@ final class AesCtr {
         }
     }
 
-    /** XORs the next {@code len} bytes of the stream into {@code buf[off ..)} in place. */
-    static void apply(Cipher c, byte[] buf, int off, int len) {
+    /**
+     * XORs the next {@code len} bytes of the stream into {@code buf[off ..)} in place, passing
+     * through {@code scratch} a chunk at a time.
+     *
+     * <p>Why not {@code c.update(buf, off, len, buf, off)}: when input and output overlap, SunJCE's
+     * {@code CipherCore} first copies the whole input to a new array, i.e. one packet-sized
+     * allocation and copy per call. Encrypting a chunk into a reused scratch array and copying it
+     * back does the same memory traffic without allocating.
+     */
+    static void apply(Cipher c, byte[] scratch, byte[] buf, int off, int len) {
+        if (off < 0 || len < 0 || len > buf.length - off) {
+            throw new IllegalArgumentException("range " + off + "+" + len + " outside a buffer of " + buf.length);
+        }
         try {
-            int n = c.update(buf, off, len, buf, off);
-            if (n != len) {
-                throw new IllegalStateException("CTR update produced " + n + " of " + len + " bytes");
+            while (len > 0) {
+                int n = Math.min(len, scratch.length);
+                int done = c.update(buf, off, n, scratch, 0);
+                if (done != n) {
+                    throw new IllegalStateException("CTR update produced " + done + " of " + n + " bytes");
+                }
+                System.arraycopy(scratch, 0, buf, off, n);
+                off += n;
+                len -= n;
             }
         } catch (ShortBufferException e) {
-            throw new IllegalArgumentException("buffer too short", e);
+            throw new IllegalStateException("scratch buffer too short", e);
         }
+    }
+
+    /** A scratch array for {@link #apply}. */
+    static byte[] newScratch() {
+        return new byte[SCRATCH_SIZE];
     }
 }

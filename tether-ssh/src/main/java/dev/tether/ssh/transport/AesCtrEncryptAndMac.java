@@ -27,6 +27,7 @@ final class AesCtrEncryptAndMac implements PacketCipher {
     private final Mac mac;
     private final int macLength;
     private final byte[] seqBytes = new byte[4];
+    private final byte[] scratch = AesCtr.newScratch();
     private final byte[] computed;
     private final byte[] received;
 
@@ -68,7 +69,7 @@ final class AesCtrEncryptAndMac implements PacketCipher {
     @Override
     public int decryptLength(int seq, byte[] buf, int off) {
         requireDirection(false);
-        AesCtr.apply(cipher, buf, off, AesCtr.BLOCK_SIZE);
+        AesCtr.apply(cipher, scratch, buf, off, AesCtr.BLOCK_SIZE);
         return Tags.getInt(buf, off);
     }
 
@@ -80,7 +81,7 @@ final class AesCtrEncryptAndMac implements PacketCipher {
         if (total < AesCtr.BLOCK_SIZE || total % AesCtr.BLOCK_SIZE != 0) {
             throw Tags.badLength();
         }
-        AesCtr.apply(cipher, buf, off + AesCtr.BLOCK_SIZE, total - AesCtr.BLOCK_SIZE);
+        AesCtr.apply(cipher, scratch, buf, off + AesCtr.BLOCK_SIZE, total - AesCtr.BLOCK_SIZE);
         computeMac(seq, buf, off, total, computed, 0);
         Tags.verify(computed, received, buf, off + total);
     }
@@ -95,7 +96,7 @@ final class AesCtrEncryptAndMac implements PacketCipher {
                     + AesCtr.BLOCK_SIZE + "-byte blocks");
         }
         computeMac(seq, buf, off, total, buf, off + total);
-        AesCtr.apply(cipher, buf, off, total);
+        AesCtr.apply(cipher, scratch, buf, off, total);
     }
 
     private void computeMac(int seq, byte[] buf, int off, int len, byte[] out, int outOff) {

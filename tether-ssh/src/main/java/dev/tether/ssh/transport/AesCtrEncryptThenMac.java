@@ -28,6 +28,7 @@ final class AesCtrEncryptThenMac implements PacketCipher {
     private final Mac mac;
     private final int macLength;
     private final byte[] seqBytes = new byte[4];
+    private final byte[] scratch = AesCtr.newScratch();
     private final byte[] computed;
     private final byte[] received;
 
@@ -80,7 +81,7 @@ final class AesCtrEncryptThenMac implements PacketCipher {
         }
         computeMac(seq, buf, off, 4 + packetLength, computed, 0);
         Tags.verify(computed, received, buf, off + 4 + packetLength);
-        AesCtr.apply(cipher, buf, off + 4, packetLength);
+        AesCtr.apply(cipher, scratch, buf, off + 4, packetLength);
     }
 
     @Override
@@ -91,7 +92,7 @@ final class AesCtrEncryptThenMac implements PacketCipher {
             throw new IllegalArgumentException("packet body of " + packetLength + " bytes is not a whole number of "
                     + AesCtr.BLOCK_SIZE + "-byte blocks");
         }
-        AesCtr.apply(cipher, buf, off + 4, packetLength);
+        AesCtr.apply(cipher, scratch, buf, off + 4, packetLength);
         computeMac(seq, buf, off, 4 + packetLength, buf, off + 4 + packetLength);
     }
 
