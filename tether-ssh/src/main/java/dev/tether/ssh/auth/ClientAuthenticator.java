@@ -149,6 +149,13 @@ public final class ClientAuthenticator implements MessageHandler {
         return b.toString();
     }
 
+    /** Wakes a caller waiting for a reply when the connection ends. */
+    @Override
+    public void closed(Throwable cause) {
+        replies.clear();
+        replies.offer(new Reply(-1, List.of(), false, null));
+    }
+
     private void offer(Reply r) throws SshException {
         if (!replies.offer(r)) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "the server sent an authentication reply nobody asked for");
@@ -175,6 +182,10 @@ public final class ClientAuthenticator implements MessageHandler {
     private Reply await(Duration timeout) throws IOException {
         try {
             Reply r = replies.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (r != null && r.type() == -1) {
+                replies.offer(r);
+                throw closed();
+            }
             if (r == null) {
                 if (!transport.isActive()) {
                     throw closed();
