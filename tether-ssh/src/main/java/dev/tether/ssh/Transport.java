@@ -879,12 +879,29 @@ public final class Transport implements AutoCloseable {
         return out;
     }
 
-    private KeyPair hostKeyFor(String alg) {
-        String type = SignatureAlgorithms.keyType(alg);
+    /** A host key the server can serve for an algorithm: the key pair, and its certificate for certificate algorithms. */
+    private record ServedHostKey(KeyPair pair, OpenSshCertificate certificate) {
+        byte[] blob() {
+            return certificate != null ? certificate.encoded() : SignatureAlgorithms.encodePublicKey(pair.getPublic());
+        }
+    }
+
+    private ServedHostKey hostKeyFor(String alg) {
+        boolean cert = OpenSshCertificate.isCertificateAlgorithm(alg);
+        String type = SignatureAlgorithms.keyType(SignatureAlgorithms.underlyingAlgorithm(alg));
         for (KeyPair kp : config.hostKeys()) {
             List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
-            if (!algs.isEmpty() && SignatureAlgorithms.keyType(algs.get(0)).equals(type)) {
-                return kp;
+            if (algs.isEmpty() || !SignatureAlgorithms.keyType(algs.get(0)).equals(type)) {
+                continue;
+            }
+            if (!cert) {
+                return new ServedHostKey(kp, null);
+            }
+            byte[] keyBlob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
+            for (OpenSshCertificate c : config.hostCertificates()) {
+                if (MessageDigest.isEqual(c.publicKeyBlob(), keyBlob)) {
+                    return new ServedHostKey(kp, c);
+                }
             }
         }
         return null;
@@ -995,6 +1012,11 @@ public final class Transport implements AutoCloseable {
     }
 
     private void checkServerHostKey(String alg, KexResult r, boolean first) throws IOException {
+        String blobType = new SshReader(r.hostKey()).ascii();
+        if (!blobType.equals(SignatureAlgorithms.keyType(alg))) {
+            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
+                    "the server sent a " + Disconnect.sanitize(blobType) + " host key for the negotiated " + alg);
+        }
         PublicKey key = SignatureAlgorithms.decodePublicKey(r.hostKey());
         if (!SignatureAlgorithms.verify(alg, key, r.exchangeHash(), r.signature())) {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
@@ -1011,11 +1033,12 @@ public final class Transport implements AutoCloseable {
     }
 
     private HostKeySigner signerFor(String alg) throws SshException {
-        KeyPair kp = hostKeyFor(alg);
-        if (kp == null) {
+        ServedHostKey hk = hostKeyFor(alg);
+        if (hk == null) {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "no host key for " + alg);
         }
-        byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
+        byte[] blob = hk.blob();
+        String signatureAlgorithm = SignatureAlgorithms.underlyingAlgorithm(alg);
         return new HostKeySigner() {
             @Override
             public byte[] publicKeyBlob() {
@@ -1024,7 +1047,7 @@ public final class Transport implements AutoCloseable {
 
             @Override
             public byte[] sign(byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(alg, kp.getPrivate(), data);
+                return SignatureAlgorithms.sign(signatureAlgorithm, hk.pair().getPrivate(), data);
             }
         };
     }
