@@ -361,85 +361,45 @@ public final class ClientAuthenticator implements MessageHandler {
 
     // ------------------------------------------------------------------ signers
 
+    /** Signs with a plain algorithm name. */
+    @FunctionalInterface
+    private interface SignFunction {
+        byte[] sign(String algorithm, byte[] data) throws IOException;
+    }
+
+    /** A {@link Signer} from its parts. */
+    private record FixedSigner(byte[] blob, List<String> algorithms, SignFunction signer, String description) implements Signer {
+        @Override
+        public byte[] sign(String algorithm, byte[] data) throws IOException {
+            return signer.sign(algorithm, data);
+        }
+
+        @Override
+        public String describe() {
+            return description;
+        }
+    }
+
     /** A signer for an in-memory key pair; ssh-rsa (SHA-1) is never used. */
     public static Signer keyPairSigner(KeyPair kp) {
         byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
-        List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
-        return new Signer() {
-            @Override
-            public byte[] blob() {
-                return blob;
-            }
-
-            @Override
-            public List<String> algorithms() {
-                return algs;
-            }
-
-            @Override
-            public byte[] sign(String algorithm, byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(algorithm, kp.getPrivate(), data);
-            }
-
-            @Override
-            public String describe() {
-                return SignatureAlgorithms.fingerprint(blob);
-            }
-        };
+        return new FixedSigner(blob, SignatureAlgorithms.algorithmsFor(kp.getPublic()),
+                (alg, data) -> SignatureAlgorithms.sign(alg, kp.getPrivate(), data), SignatureAlgorithms.fingerprint(blob));
     }
 
     /** A signer for a key held by an ssh-agent. */
     public static Signer agentSigner(dev.tether.ssh.agent.Identity id) {
-        return new Signer() {
-            @Override
-            public byte[] blob() {
-                return id.blob();
-            }
-
-            @Override
-            public List<String> algorithms() {
-                return id.signatureAlgorithms();
-            }
-
-            @Override
-            public byte[] sign(String algorithm, byte[] data) throws IOException {
-                return id.sign(data, algorithm);
-            }
-
-            @Override
-            public String describe() {
-                return "agent key " + id.fingerprint();
-            }
-        };
+        return new FixedSigner(id.blob(), id.signatureAlgorithms(), (alg, data) -> id.sign(data, alg),
+                "agent key " + id.fingerprint());
     }
 
     /** A signer for a key pair with an OpenSSH user certificate for its public key. */
     public static Signer certificateSigner(KeyPair kp, OpenSshCertificate cert) {
-        byte[] blob = cert.encoded();
         List<String> algs = new ArrayList<>();
         for (String a : SignatureAlgorithms.algorithmsFor(kp.getPublic())) {
             algs.add(a + "-cert-v01@openssh.com");
         }
-        return new Signer() {
-            @Override
-            public byte[] blob() {
-                return blob;
-            }
-
-            @Override
-            public List<String> algorithms() {
-                return algs;
-            }
-
-            @Override
-            public byte[] sign(String algorithm, byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(algorithm, kp.getPrivate(), data);
-            }
-
-            @Override
-            public String describe() {
-                return "certificate " + cert.keyId() + " " + SignatureAlgorithms.fingerprint(cert.publicKeyBlob());
-            }
-        };
+        return new FixedSigner(cert.encoded(), algs, (alg, data) -> SignatureAlgorithms.sign(alg, kp.getPrivate(), data),
+                "certificate " + cert.keyId() + " " + SignatureAlgorithms.fingerprint(cert.publicKeyBlob()));
     }
 }
