@@ -21,8 +21,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code tether server}: an SSH server on embedded defaults (see ../shared/CLI.md). Users log in
  * with the keys of an authorized_keys file (as the server's OS user) or, with
- * {@code --passwords}, by password; sessions arrive with the connection protocol work, until
- * then channel opens are refused.
+ * {@code --passwords}, by password; {@code exec} and {@code shell} run real processes (pseudo-
+ * terminals arrive with the session work).
  */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run an SSH server.")
 final class ServerCommand implements Callable<Integer> {
@@ -43,6 +43,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "user:HASH lines with bcrypt hashes (htpasswd -B); enables password and keyboard-interactive")
     Path passwords;
 
+    @Option(names = "--root", paramLabel = "DIR", description = "working directory of sessions (default: the current directory)")
+    Path root;
+
     @Option(names = "-v", description = "debug logging")
     boolean verbose;
 
@@ -59,7 +62,7 @@ final class ServerCommand implements Callable<Integer> {
                 keys.add(OpenSshKeyFile.read(p));
             }
         }
-        Portal.Builder portal = Portal.builder()
+        Portal.Builder portal = Portal.builder().processSessions(root != null ? root : Path.of("").toAbsolutePath())
                 .publicKeys(AuthorizedKeysChecker.forUser(System.getProperty("user.name"),
                         authorizedKeys != null ? authorizedKeys : home().resolve(".ssh").resolve("authorized_keys")));
         if (passwords != null) {

@@ -1,7 +1,7 @@
 package dev.tether.ssh;
 
-import dev.tether.ssh.auth.RefusingConnectionService;
 import dev.tether.ssh.auth.ServerAuthService;
+import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.OpenSshCertificate;
@@ -82,13 +82,17 @@ public final class TransportConfig {
         Map<String, Function<Transport, MessageHandler>> svc = new LinkedHashMap<>(b.services);
         if (b.serverInterface != null) {
             Function<Transport, ServerInterface> policyFactory = b.serverInterface;
-            svc.putIfAbsent("ssh-connection", RefusingConnectionService::new);
             Map<String, Function<Transport, MessageHandler>> afterAuth = Map.copyOf(svc);
-            svc.put("ssh-userauth", t -> new ServerAuthService(t, policyFactory.apply(t), maxAuthTries,
-                    userAuthSignatureAlgorithms, name -> {
-                        Function<Transport, MessageHandler> f = afterAuth.get(name);
-                        return f == null ? null : f.apply(t);
-                    }));
+            svc.put("ssh-userauth", t -> {
+                ServerInterface policy = policyFactory.apply(t);
+                return new ServerAuthService(t, policy, maxAuthTries, userAuthSignatureAlgorithms, name -> {
+                    Function<Transport, MessageHandler> f = afterAuth.get(name);
+                    if (f != null) {
+                        return f.apply(t);
+                    }
+                    return name.equals("ssh-connection") ? new ConnectionService(t, policy) : null;
+                });
+            });
         }
         this.services = Map.copyOf(svc);
         this.serverInterface = b.serverInterface;

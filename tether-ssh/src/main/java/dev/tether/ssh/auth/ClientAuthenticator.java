@@ -6,6 +6,7 @@ import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.KeyboardInteractiveHandler;
 import dev.tether.ssh.SshException;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.MessageHandler;
@@ -94,22 +95,15 @@ public final class ClientAuthenticator implements MessageHandler {
             case MessageNumbers.USERAUTH_BANNER:
                 banner = sanitizeBanner(new String(payload.string(), StandardCharsets.UTF_8));
                 return true;
-            case MessageNumbers.GLOBAL_REQUEST:
-                if (!authenticated) {
-                    return false;
-                }
-                // until the connection protocol is in place, refuse politely (RFC 4254 §4)
-                payload.ascii();
-                if (payload.bool()) {
-                    transport.send(new byte[]{(byte) MessageNumbers.REQUEST_FAILURE});
-                }
-                return true;
+
             case MessageNumbers.USERAUTH_SUCCESS:
                 if (authenticated) {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second USERAUTH_SUCCESS");
                 }
                 authenticated = true;
                 transport.authenticationSucceeded(null);
+                // the connection protocol takes over at once: the server may speak first
+                transport.setMessageHandler(new ConnectionService(transport, null));
                 offer(new Reply(messageNumber, List.of(), false, null));
                 return true;
             case MessageNumbers.USERAUTH_FAILURE: {
