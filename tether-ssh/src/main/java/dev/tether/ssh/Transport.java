@@ -452,6 +452,12 @@ public final class Transport implements AutoCloseable {
                 authenticated ? "the connection service is not running" : "not authenticated yet");
     }
 
+    /** Channels currently open on this connection (0 before the connection protocol starts). */
+    public int openChannelCount() {
+        MessageHandler h = handler;
+        return h instanceof ConnectionService cs ? cs.openChannelCount() : 0;
+    }
+
     /** Opens a {@code session} channel (RFC 4254 §6.1). */
     public Channel openSession() throws IOException {
         return connection().openChannel("session", new byte[0]);
