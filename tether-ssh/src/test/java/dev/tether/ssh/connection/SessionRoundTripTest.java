@@ -131,6 +131,50 @@ class SessionRoundTripTest {
     }
 
     @Test
+    void subsystemHandlerServesTheChannelAndClosesItOnReturn() throws Exception {
+        Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", authorizedKeys))
+                .subsystem("echo-upper", (ch, name, login) -> {
+                    byte[] in = ch.getInputStream().readAllBytes();
+                    ch.getOutputStream().write((login.username() + ":" + new String(in).toUpperCase()).getBytes());
+                }).build();
+        TransportConfig server = Pair.serverConfig().serverInterface(portal.serverInterface()).build();
+        try (Pair p = Pair.overTcp(TransportConfig.builder().build(), server)) {
+            p.client.authPublickey("u", key);
+            Channel ch = p.client.openSession();
+            assertTrue(!ch.subsystem("nope"));
+            Channel ch2 = p.client.openSession();
+            assertTrue(ch2.subsystem("echo-upper"));
+            ch2.getOutputStream().write("hello".getBytes());
+            ch2.getOutputStream().close();
+            assertEquals("u:HELLO", new String(ch2.getInputStream().readAllBytes()));
+            assertEquals(0, ch2.awaitExitStatus(T));
+            ch.close();
+        }
+    }
+
+    @Test
+    void avatarWithoutSessionCannotOpenOne() throws Exception {
+        Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", authorizedKeys)).processSessions(dir)
+                .realm((user, login) -> new dev.tether.ssh.Avatar() {
+                    @Override
+                    public String username() {
+                        return user;
+                    }
+
+                    @Override
+                    public java.util.Set<String> channelTypes() {
+                        return java.util.Set.of();
+                    }
+                }).build();
+        TransportConfig server = Pair.serverConfig().serverInterface(portal.serverInterface()).build();
+        try (Pair p = Pair.overTcp(TransportConfig.builder().build(), server)) {
+            p.client.authPublickey("u", key);
+            SshException e = assertThrows(SshException.class, () -> p.client.openSession());
+            assertTrue(e.getMessage().contains("refused (1)"), e.getMessage());
+        }
+    }
+
+    @Test
     void serverWithoutSessionsRefusesTheChannel() throws Exception {
         try (Pair p = connect(false)) {
             SshException e = assertThrows(SshException.class, () -> p.client.openSession());
