@@ -116,6 +116,7 @@ public final class Transport implements AutoCloseable {
     private volatile int threadsRunning = 2;
     private volatile ScheduledFuture<?> handshakeWatchdog;
     private volatile ScheduledFuture<?> loginWatchdog;
+    private volatile ScheduledFuture<?> keepalive;
 
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
@@ -450,6 +451,38 @@ public final class Transport implements AutoCloseable {
         }
         throw new SshException(DisconnectReason.BY_APPLICATION,
                 authenticated ? "the connection service is not running" : "not authenticated yet");
+    }
+
+    /**
+     * Sends {@code keepalive@openssh.com} every {@code interval} once the connection protocol
+     * runs (paramiko's {@code set_keepalive}); {@link Duration#ZERO} stops it.
+     */
+    public void setKeepalive(Duration interval) {
+        ScheduledFuture<?> old = keepalive;
+        if (old != null) {
+            old.cancel(false);
+        }
+        if (interval.isZero() || interval.isNegative()) {
+            keepalive = null;
+            return;
+        }
+        long ms = Math.max(1, interval.toMillis());
+        keepalive = Threads.timer().scheduleAtFixedRate(() -> {
+            if (closing.get()) {
+                cancel(keepalive);
+                return;
+            }
+            Threads.newThread("tether-keepalive-" + id, () -> {
+                try {
+                    MessageHandler h = handler;
+                    if (h instanceof ConnectionService cs) {
+                        cs.sendKeepalive();
+                    }
+                } catch (IOException e) {
+                    log.debug("{} keepalive: {}", this, e.getMessage());
+                }
+            }).start();
+        }, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     /** Channels currently open on this connection (0 before the connection protocol starts). */
@@ -1307,6 +1340,7 @@ public final class Transport implements AutoCloseable {
         Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         cancel(handshakeWatchdog);
         cancel(loginWatchdog);
+        cancel(keepalive);
     }
 
     private static void cancel(ScheduledFuture<?> f) {
