@@ -148,6 +148,7 @@ public final class Transport implements AutoCloseable {
     private volatile boolean delayedOutbound;
     private volatile MessageHandler handler;
     private volatile boolean serviceActive;
+    private volatile String activeService;
     private volatile boolean authenticated;
     private volatile String pendingServiceName;
     private volatile CompletableFuture<Void> pendingService;
@@ -889,13 +890,20 @@ public final class Transport implements AutoCloseable {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "server sent SERVICE_REQUEST");
         }
         if (serviceActive) {
-            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second SERVICE_REQUEST (" + name + ")");
+            // paramiko asks for ssh-userauth again before each method; sshd accepts that until
+            // authentication succeeds, and so do we, without restarting the service
+            if (!authenticated && name.equals(activeService)) {
+                queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
+                return;
+            }
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second SERVICE_REQUEST (" + Disconnect.sanitize(name) + ")");
         }
         var factory = config.services().get(name);
         if (factory == null) {
             throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(name));
         }
         handler = factory.apply(this);
+        activeService = name;
         serviceActive = true;
         queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
     }
