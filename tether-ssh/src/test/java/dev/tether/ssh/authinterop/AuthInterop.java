@@ -74,11 +74,16 @@ final class AuthInterop {
      * always removed unless {@code env} sets it, so no agent of the machine takes part.
      */
     static Result run(List<String> command, Map<String, String> env, Path workDir, Duration timeout) throws IOException {
+        return run(command, env, null, workDir, timeout);
+    }
+
+    /** {@link #run(List, Map, Path, Duration)} with stdin read from {@code input} (null: /dev/null). */
+    static Result run(List<String> command, Map<String, String> env, Path input, Path workDir, Duration timeout) throws IOException {
         Path out = Files.createTempFile(workDir, "out", ".txt");
         Path err = Files.createTempFile(workDir, "err", ".txt");
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(workDir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(input != null ? input.toFile() : Path.of("/dev/null").toFile()))
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         Map<String, String> e = pb.environment();
