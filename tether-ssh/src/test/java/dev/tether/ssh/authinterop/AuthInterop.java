@@ -3,7 +3,6 @@ package dev.tether.ssh.authinterop;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.keys.SignatureAlgorithms;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 import java.io.IOException;
@@ -11,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,14 +195,14 @@ final class AuthInterop {
         return System.getProperty("user.name");
     }
 
-    /** Our SshServer on 127.0.0.1 with a fresh ed25519 host key and the portal. */
-    static SshServer startServer(Portal portal, int maxAuthTries) throws IOException {
-        return SshServer.start(LOOPBACK, 0, serverConfig(portal, maxAuthTries).build());
+    /** Our SshServer on 127.0.0.1 with this host key and the portal. */
+    static SshServer startServer(Portal portal, int maxAuthTries, KeyPair hostKey) throws IOException {
+        return SshServer.start(LOOPBACK, 0, serverConfig(portal, maxAuthTries, hostKey).build());
     }
 
-    static TransportConfig.Builder serverConfig(Portal portal, int maxAuthTries) throws IOException {
+    static TransportConfig.Builder serverConfig(Portal portal, int maxAuthTries, KeyPair hostKey) {
         return TransportConfig.builder()
-                .hostKeys(List.of(SignatureAlgorithms.generate("ssh-ed25519", 0)))
+                .hostKeys(List.of(hostKey))
                 .handshakeTimeout(TIMEOUT)
                 .serverInterface(portal.serverInterface())
                 .maxAuthTries(maxAuthTries);

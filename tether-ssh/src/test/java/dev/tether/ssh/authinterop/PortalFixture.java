@@ -7,11 +7,13 @@ import dev.tether.ssh.Realm;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
+import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,11 +41,13 @@ final class PortalFixture implements AutoCloseable {
     final Path certKey;
     final Path authorizedKeys;
     final Path htpasswd;
+    final KeyPair hostKey;
     final BlockingQueue<Login> logins = new LinkedBlockingQueue<>();
     private final List<SshServer> servers = new ArrayList<>();
 
     PortalFixture() throws IOException {
         AuthInterop.assumeExecutable(AuthInterop.SSH_KEYGEN);
+        hostKey = SignatureAlgorithms.generate("ssh-ed25519", 0);
         dir = AuthInterop.tempDir("portal");
         boolean ok = false;
         try {
@@ -89,8 +93,13 @@ final class PortalFixture implements AutoCloseable {
                 .realm(recordingRealm());
     }
 
+    /** The SHA256 fingerprint of the servers' host key, as ssh-keygen -l prints it. */
+    String hostKeyFingerprint() {
+        return SignatureAlgorithms.fingerprint(SignatureAlgorithms.encodePublicKey(hostKey.getPublic()));
+    }
+
     SshServer start(Portal portal, int maxAuthTries) throws IOException {
-        SshServer s = AuthInterop.startServer(portal, maxAuthTries);
+        SshServer s = AuthInterop.startServer(portal, maxAuthTries, hostKey);
         servers.add(s);
         return s;
     }
