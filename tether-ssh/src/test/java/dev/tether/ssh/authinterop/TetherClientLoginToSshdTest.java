@@ -10,6 +10,8 @@ import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.keys.KnownHostsVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.wire.MessageNumbers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -182,6 +185,48 @@ class TetherClientLoginToSshdTest {
             AuthenticationException e = assertThrows(AuthenticationException.class, () -> t.authPublickey(user, kp));
             assertTrue(e.allowed().contains("publickey"), e.allowed().toString());
             assertFalse(t.isAuthenticated());
+        }
+    }
+
+    // ------------------------------------------------------------------ sshd's answers, the reference for AuthBypassAttemptsTest
+
+    /**
+     * sshd answers a signature blob naming another algorithm than its request (an rsa-sha2-256
+     * signature sent as rsa-sha2-512) with an ordinary USERAUTH_FAILURE, and the client may go on.
+     */
+    @Test
+    void sshdAnswersMislabelledSignatureWithFailure() throws Exception {
+        KeyPair rsa = KeyFiles.readPrivateKey(keys.get("rsa"), null);
+        byte[] blob = SignatureAlgorithms.encodePublicKey(rsa.getPublic());
+        try (RawAuthClient c = RawAuthClient.connect(sshd.port(), hostKeyBlob)) {
+            byte[] data512 = RawAuthClient.signedData(c.transport.sessionId(), user, "rsa-sha2-512", blob);
+            byte[] sig256 = SignatureAlgorithms.sign("rsa-sha2-256", rsa.getPrivate(), data512);
+            c.send(RawAuthClient.request(user, "publickey").bool(true).string("rsa-sha2-512").string(blob).string(sig256).toByteArray());
+            RawAuthClient.Reply r = c.next(TIMEOUT);
+            assertNotNull(r);
+            assertEquals(MessageNumbers.USERAUTH_FAILURE, r.type(), r + " " + c.transport.closeCause());
+            c.send(c.signed(user, "rsa-sha2-512", rsa));
+            assertEquals(MessageNumbers.USERAUTH_SUCCESS, c.next(TIMEOUT).type(), c.received().toString());
+        }
+    }
+
+    /** sshd counts publickey queries for keys it refuses toward MaxAuthTries (6 by default) and then ends the connection. */
+    @Test
+    void sshdCountsRefusedPublickeyQueries() throws Exception {
+        try (RawAuthClient c = RawAuthClient.connect(sshd.port(), hostKeyBlob)) {
+            for (int i = 0; i < 12; i++) {
+                KeyPair k = SignatureAlgorithms.generate("ssh-ed25519", 0);
+                c.send(RawAuthClient.query(user, "ssh-ed25519", SignatureAlgorithms.encodePublicKey(k.getPublic())));
+                RawAuthClient.Reply r = c.next(TIMEOUT);
+                assertNotNull(r, c.received().toString());
+                if (r.type() == -1) {
+                    break;
+                }
+                assertEquals(MessageNumbers.USERAUTH_FAILURE, r.type(), r.toString());
+            }
+            c.awaitDisconnect(TIMEOUT);
+            long failures = c.received().stream().filter(x -> x.type() == MessageNumbers.USERAUTH_FAILURE).count();
+            assertTrue(failures <= 6, "sshd answered " + failures + " refused queries");
         }
     }
 
