@@ -1,6 +1,9 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
+import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
@@ -16,9 +19,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code tether server}: an SSH server on embedded defaults (see ../shared/CLI.md). At this
- * stage it runs the transport and answers user authentication, refusing every login; sessions
- * arrive with the authentication and connection protocol work.
+ * {@code tether server}: an SSH server on embedded defaults (see ../shared/CLI.md). Users log in
+ * with the keys of an authorized_keys file (as the server's OS user) or, with
+ * {@code --passwords}, by password; {@code exec} and {@code shell} run real processes (pseudo-
+ * terminals arrive with the session work).
  */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run an SSH server.")
 final class ServerCommand implements Callable<Integer> {
@@ -30,6 +34,17 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--host-key", paramLabel = "PATH", description = "host private key (OpenSSH format); repeatable")
     List<Path> hostKeys = new ArrayList<>();
+
+    @Option(names = "--authorized-keys", paramLabel = "PATH",
+            description = "OpenSSH authorized_keys; its keys log in as this OS user (default ~/.ssh/authorized_keys)")
+    Path authorizedKeys;
+
+    @Option(names = "--passwords", paramLabel = "PATH",
+            description = "user:HASH lines with bcrypt hashes (htpasswd -B); enables password and keyboard-interactive")
+    Path passwords;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "working directory of sessions (default: the current directory)")
+    Path root;
 
     @Option(names = "-v", description = "debug logging")
     boolean verbose;
@@ -47,7 +62,14 @@ final class ServerCommand implements Callable<Integer> {
                 keys.add(OpenSshKeyFile.read(p));
             }
         }
-        TransportConfig config = TransportConfig.builder().hostKeys(keys).build();
+        Portal.Builder portal = Portal.builder().processSessions(root != null ? root : Path.of("").toAbsolutePath())
+                .publicKeys(AuthorizedKeysChecker.forUser(System.getProperty("user.name"),
+                        authorizedKeys != null ? authorizedKeys : home().resolve(".ssh").resolve("authorized_keys")));
+        if (passwords != null) {
+            portal.passwords(HtpasswdFile.load(passwords));
+        }
+        TransportConfig config = TransportConfig.builder().hostKeys(keys)
+                .serverInterface(portal.build().serverInterface()).build();
         SshServer server = SshServer.start(listen, port, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -65,10 +87,15 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code ~/.tether/ssh_host_ed25519_key}, generated on first start; {@code ~} is $HOME when set. */
-    private static KeyPair defaultHostKey() throws Exception {
+    /** {@code ~}: $HOME when set, as OpenSSH does, else the password database's home. */
+    private static Path home() {
         String home = System.getenv("HOME");
-        Path dir = Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".tether");
+        return Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"));
+    }
+
+    /** {@code ~/.tether/ssh_host_ed25519_key}, generated on first start. */
+    private static KeyPair defaultHostKey() throws Exception {
+        Path dir = home().resolve(".tether");
         Path file = dir.resolve("ssh_host_ed25519_key");
         if (Files.exists(file)) {
             return OpenSshKeyFile.read(file);

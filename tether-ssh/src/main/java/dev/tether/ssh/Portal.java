@@ -2,10 +2,12 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
+import dev.tether.ssh.connection.ProcessSession;
 import dev.tether.ssh.keys.AuthorizedKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,8 +42,12 @@ public final class Portal {
     private final List<Set<String>> required;
     private final Realm realm;
     private final String banner;
+    private final Path sessionDirectory;
+    private final boolean sessions;
 
     private Portal(Builder b) {
+        this.sessions = b.sessions;
+        this.sessionDirectory = b.sessionDirectory;
         this.passwords = b.passwords;
         this.publicKeys = b.publicKeys;
         this.keyboardInteractive = b.keyboardInteractive && b.passwords != null;
@@ -78,6 +84,21 @@ public final class Portal {
         private final List<Set<String>> required = new ArrayList<>();
         private Realm realm = (user, login) -> () -> user;
         private String banner;
+        private boolean sessions;
+        private Path sessionDirectory;
+
+        /**
+         * Serve {@code session} channels: {@code exec} and {@code shell} run real OS processes as
+         * the server's user, in {@code workingDirectory} (null: the server's). The environment
+         * accepts only {@code LANG} and {@code LC_*}, as Debian's sshd. An authorized_keys
+         * {@code command=} (or a certificate's force-command) replaces what the client asks, with
+         * the original in {@code SSH_ORIGINAL_COMMAND}.
+         */
+        public Builder processSessions(Path workingDirectory) {
+            this.sessions = true;
+            this.sessionDirectory = workingDirectory;
+            return this;
+        }
 
         public Builder passwords(PasswordChecker checker) {
             this.passwords = checker;
@@ -235,6 +256,72 @@ public final class Portal {
             }
             return passwords.check(user, responses.get(0))
                     .thenApply(ok -> InteractiveQuery.Answer.done(ok ? passedMethod("password") : AuthResult.FAILED));
+        }
+
+        private final java.util.Map<Channel, java.util.Map<String, String>> environments = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public ChannelOpenResult checkChannelRequest(String kind, int chanid) {
+            return sessions && kind.equals("session") ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+        }
+
+        @Override
+        public boolean checkChannelEnvRequest(Channel channel, String name, String value) {
+            if (!name.equals("LANG") && !name.startsWith("LC_")) {
+                return false;
+            }
+            environments.computeIfAbsent(channel, c -> new java.util.concurrent.ConcurrentHashMap<>()).put(name, value);
+            return true;
+        }
+
+        @Override
+        public boolean checkChannelPtyRequest(Channel channel, PtyRequest pty) {
+            Optional<AuthorizedKeys.Match> m;
+            synchronized (this) {
+                m = keyMatch;
+            }
+            if (m.isPresent() && !m.get().permitsPty()) {
+                log.info("{} pty refused by {}", transport, m.get().entry().location());
+            }
+            return false; // pseudo-terminals arrive with the session work
+        }
+
+        @Override
+        public boolean checkChannelExecRequest(Channel channel, String command) {
+            return run(channel, command);
+        }
+
+        @Override
+        public boolean checkChannelShellRequest(Channel channel) {
+            return run(channel, null);
+        }
+
+        private boolean run(Channel channel, String requested) {
+            if (!sessions) {
+                return false;
+            }
+            Optional<AuthorizedKeys.Match> m;
+            synchronized (this) {
+                m = keyMatch;
+            }
+            java.util.Map<String, String> env = new java.util.HashMap<>(environments.getOrDefault(channel, java.util.Map.of()));
+            String command = requested;
+            Optional<String> forced = m.flatMap(AuthorizedKeys.Match::forcedCommand);
+            if (forced.isPresent()) {
+                if (requested != null) {
+                    env.put("SSH_ORIGINAL_COMMAND", requested);
+                }
+                command = forced.get();
+                log.info("{} forced command from {}", transport, m.get().entry().location());
+            }
+            m.ifPresent(match -> env.putAll(match.environment()));
+            if (command == null) {
+                String shell = System.getenv("SHELL");
+                command = "exec " + (shell != null && !shell.isBlank() ? shell : "/bin/sh");
+            }
+            channel.closeFuture().whenComplete((v, e) -> environments.remove(channel));
+            ProcessSession.start(channel, command, sessionDirectory, env);
+            return true;
         }
 
         @Override

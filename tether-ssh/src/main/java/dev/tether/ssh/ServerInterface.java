@@ -116,6 +116,70 @@ public interface ServerInterface {
         return CompletableFuture.completedFuture(checkAuthInteractiveResponse(responses));
     }
 
+    // Connection protocol (RFC 4254). Called on the reader thread; every request denies by default.
+
+    /** A channel open of {@code kind} ({@code session}, ...): SUCCEEDED or an RFC reason (§5.1). */
+    default ChannelOpenResult checkChannelRequest(String kind, int chanid) {
+        return ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+    }
+
+    default boolean checkChannelPtyRequest(Channel channel, PtyRequest pty) {
+        return false;
+    }
+
+    default boolean checkChannelShellRequest(Channel channel) {
+        return false;
+    }
+
+    /**
+     * {@code exec}: return true to accept, then serve the command on the channel (from another
+     * thread, or with {@code ProcessSessions}); the channel closes when the server closes it.
+     */
+    default boolean checkChannelExecRequest(Channel channel, String command) {
+        return false;
+    }
+
+    default boolean checkChannelSubsystemRequest(Channel channel, String name) {
+        return false;
+    }
+
+    default boolean checkChannelWindowChangeRequest(Channel channel, int columns, int rows, int widthPixels, int heightPixels) {
+        return false;
+    }
+
+    default boolean checkChannelEnvRequest(Channel channel, String name, String value) {
+        return false;
+    }
+
+    default boolean checkChannelSignalRequest(Channel channel, String signal) {
+        return false;
+    }
+
+    default boolean checkChannelX11Request(Channel channel, boolean singleConnection, String authProtocol, String authCookie, int screen) {
+        return false;
+    }
+
+    default boolean checkChannelForwardAgentRequest(Channel channel) {
+        return false;
+    }
+
+    default ChannelOpenResult checkChannelDirectTcpipRequest(int chanid, String originHost, int originPort, String host, int port) {
+        return ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+    }
+
+    /** {@code tcpip-forward}: the port bound (the requested one, or the one chosen for 0), or -1 to refuse. */
+    default int checkPortForwardRequest(String address, int port) {
+        return -1;
+    }
+
+    default void cancelPortForwardRequest(String address, int port) {
+    }
+
+    /** A global request we do not handle ourselves; true for REQUEST_SUCCESS. */
+    default boolean checkGlobalRequest(String kind) {
+        return false;
+    }
+
     /**
      * Called once when the user is authenticated, before USERAUTH_SUCCESS is sent. The
      * connection protocol layer asks the policy for channels from here on.

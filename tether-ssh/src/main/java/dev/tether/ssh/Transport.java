@@ -3,6 +3,7 @@ package dev.tether.ssh;
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.agent.Identity;
 import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.kex.HostKeySigner;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexContext;
@@ -438,6 +439,85 @@ public final class Transport implements AutoCloseable {
     public String getBanner() {
         ClientAuthenticator a = clientAuth;
         return a == null ? null : a.banner();
+    }
+
+    // ------------------------------------------------------------------ connection protocol
+
+    private ConnectionService connection() throws SshException {
+        MessageHandler h = handler;
+        if (h instanceof ConnectionService cs) {
+            return cs;
+        }
+        throw new SshException(DisconnectReason.BY_APPLICATION,
+                authenticated ? "the connection service is not running" : "not authenticated yet");
+    }
+
+    /** Opens a {@code session} channel (RFC 4254 §6.1). */
+    public Channel openSession() throws IOException {
+        return connection().openChannel("session", new byte[0]);
+    }
+
+    /** Opens a channel of any type with its type-specific data already encoded. */
+    public Channel openChannel(String type, byte[] typeSpecificData) throws IOException {
+        return connection().openChannel(type, typeSpecificData);
+    }
+
+    /** Server: the next channel a client opened and the policy accepted, or null after {@code wait}. */
+    public Channel accept(Duration wait) throws IOException {
+        return connection().accept(wait);
+    }
+
+    /** Sends a global request with want-reply and returns the reply data, or null if the peer refused. */
+    public SshReader globalRequest(String name, byte[] data, Duration wait) throws IOException {
+        return connection().globalRequest(name, data, wait);
+    }
+
+    /**
+     * Runs a command and collects its output, error and exit status, reading both streams at
+     * once so that neither can stall the other. Fails if the command has not finished within
+     * {@code timeout}.
+     */
+    public ExecResult exec(String command, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Channel ch = openSession()) {
+            if (!ch.exec(command)) {
+                throw new SshException(DisconnectReason.BY_APPLICATION, "the server refused to run the command");
+            }
+            ch.getOutputStream().close();
+            CompletableFuture<byte[]> err = new CompletableFuture<>();
+            Thread t = Threads.newThread("tether-exec-stderr", () -> {
+                try {
+                    err.complete(ch.getErrorStream().readAllBytes());
+                } catch (IOException e) {
+                    err.completeExceptionally(e);
+                }
+            });
+            t.start();
+            ScheduledFuture<?> guard = Threads.timer().schedule(
+                    () -> Threads.newThread("tether-exec-timeout", ch::close).start(),
+                    Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            byte[] out;
+            try {
+                out = ch.getInputStream().readAllBytes();
+            } finally {
+                guard.cancel(false);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new SshException(DisconnectReason.BY_APPLICATION,
+                        "command did not finish within " + timeout.toMillis() + " ms");
+            }
+            byte[] errBytes;
+            try {
+                errBytes = err.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted");
+            } catch (ExecutionException | TimeoutException e) {
+                throw new SshException(DisconnectReason.BY_APPLICATION, "reading stderr failed: " + e);
+            }
+            int status = ch.awaitExitStatus(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            return new ExecResult(out, errBytes, status, ch.exitSignal());
+        }
     }
 
     /** Installs the layer above the transport; it receives messages 50 and up. */
@@ -879,12 +959,29 @@ public final class Transport implements AutoCloseable {
         return out;
     }
 
-    private KeyPair hostKeyFor(String alg) {
-        String type = SignatureAlgorithms.keyType(alg);
+    /** A host key the server can serve for an algorithm: the key pair, and its certificate for certificate algorithms. */
+    private record ServedHostKey(KeyPair pair, OpenSshCertificate certificate) {
+        byte[] blob() {
+            return certificate != null ? certificate.encoded() : SignatureAlgorithms.encodePublicKey(pair.getPublic());
+        }
+    }
+
+    private ServedHostKey hostKeyFor(String alg) {
+        boolean cert = OpenSshCertificate.isCertificateAlgorithm(alg);
+        String type = SignatureAlgorithms.keyType(SignatureAlgorithms.underlyingAlgorithm(alg));
         for (KeyPair kp : config.hostKeys()) {
             List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
-            if (!algs.isEmpty() && SignatureAlgorithms.keyType(algs.get(0)).equals(type)) {
-                return kp;
+            if (algs.isEmpty() || !SignatureAlgorithms.keyType(algs.get(0)).equals(type)) {
+                continue;
+            }
+            if (!cert) {
+                return new ServedHostKey(kp, null);
+            }
+            byte[] keyBlob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
+            for (OpenSshCertificate c : config.hostCertificates()) {
+                if (MessageDigest.isEqual(c.publicKeyBlob(), keyBlob)) {
+                    return new ServedHostKey(kp, c);
+                }
             }
         }
         return null;
@@ -995,6 +1092,11 @@ public final class Transport implements AutoCloseable {
     }
 
     private void checkServerHostKey(String alg, KexResult r, boolean first) throws IOException {
+        String blobType = new SshReader(r.hostKey()).ascii();
+        if (!blobType.equals(SignatureAlgorithms.keyType(alg))) {
+            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
+                    "the server sent a " + Disconnect.sanitize(blobType) + " host key for the negotiated " + alg);
+        }
         PublicKey key = SignatureAlgorithms.decodePublicKey(r.hostKey());
         if (!SignatureAlgorithms.verify(alg, key, r.exchangeHash(), r.signature())) {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
@@ -1011,11 +1113,12 @@ public final class Transport implements AutoCloseable {
     }
 
     private HostKeySigner signerFor(String alg) throws SshException {
-        KeyPair kp = hostKeyFor(alg);
-        if (kp == null) {
+        ServedHostKey hk = hostKeyFor(alg);
+        if (hk == null) {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "no host key for " + alg);
         }
-        byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
+        byte[] blob = hk.blob();
+        String signatureAlgorithm = SignatureAlgorithms.underlyingAlgorithm(alg);
         return new HostKeySigner() {
             @Override
             public byte[] publicKeyBlob() {
@@ -1024,7 +1127,7 @@ public final class Transport implements AutoCloseable {
 
             @Override
             public byte[] sign(byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(alg, kp.getPrivate(), data);
+                return SignatureAlgorithms.sign(signatureAlgorithm, hk.pair().getPrivate(), data);
             }
         };
     }

@@ -1,9 +1,10 @@
 package dev.tether.ssh;
 
-import dev.tether.ssh.auth.RefusingConnectionService;
 import dev.tether.ssh.auth.ServerAuthService;
+import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexAlgorithms;
+import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
@@ -50,6 +51,7 @@ public final class TransportConfig {
     private final String comment;
     private final SecureRandom random;
     private final List<KeyPair> hostKeys;
+    private final List<OpenSshCertificate> hostCertificates;
     private final Map<String, Function<Transport, MessageHandler>> services;
     private final List<String> userAuthSignatureAlgorithms;
     private final int maxAuthTries;
@@ -73,19 +75,24 @@ public final class TransportConfig {
         this.comment = b.comment;
         this.random = b.random != null ? b.random : new SecureRandom();
         this.hostKeys = List.copyOf(b.hostKeys);
+        this.hostCertificates = List.copyOf(b.hostCertificates);
         this.userAuthSignatureAlgorithms = List.copyOf(b.userAuthSignatureAlgorithms);
         this.maxAuthTries = b.maxAuthTries;
         this.loginGraceTime = b.loginGraceTime;
         Map<String, Function<Transport, MessageHandler>> svc = new LinkedHashMap<>(b.services);
         if (b.serverInterface != null) {
             Function<Transport, ServerInterface> policyFactory = b.serverInterface;
-            svc.putIfAbsent("ssh-connection", RefusingConnectionService::new);
             Map<String, Function<Transport, MessageHandler>> afterAuth = Map.copyOf(svc);
-            svc.put("ssh-userauth", t -> new ServerAuthService(t, policyFactory.apply(t), maxAuthTries,
-                    userAuthSignatureAlgorithms, name -> {
-                        Function<Transport, MessageHandler> f = afterAuth.get(name);
-                        return f == null ? null : f.apply(t);
-                    }));
+            svc.put("ssh-userauth", t -> {
+                ServerInterface policy = policyFactory.apply(t);
+                return new ServerAuthService(t, policy, maxAuthTries, userAuthSignatureAlgorithms, name -> {
+                    Function<Transport, MessageHandler> f = afterAuth.get(name);
+                    if (f != null) {
+                        return f.apply(t);
+                    }
+                    return name.equals("ssh-connection") ? new ConnectionService(t, policy) : null;
+                });
+            });
         }
         this.services = Map.copyOf(svc);
         this.serverInterface = b.serverInterface;
@@ -121,6 +128,7 @@ public final class TransportConfig {
         b.comment = comment;
         b.random = random;
         b.hostKeys = new ArrayList<>(hostKeys);
+        b.hostCertificates = new ArrayList<>(hostCertificates);
         b.services = new LinkedHashMap<>(services);
         b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms);
         b.maxAuthTries = maxAuthTries;
@@ -196,6 +204,11 @@ public final class TransportConfig {
         return hostKeys;
     }
 
+    /** Server: host certificates, each for one of {@link #hostKeys()}. */
+    public List<OpenSshCertificate> hostCertificates() {
+        return hostCertificates;
+    }
+
     public Map<String, Function<Transport, MessageHandler>> services() {
         return services;
     }
@@ -245,6 +258,7 @@ public final class TransportConfig {
         private String comment;
         private SecureRandom random;
         private List<KeyPair> hostKeys = new ArrayList<>();
+        private List<OpenSshCertificate> hostCertificates = new ArrayList<>();
         private Map<String, Function<Transport, MessageHandler>> services = new LinkedHashMap<>();
         private List<String> userAuthSignatureAlgorithms = new ArrayList<>(SignatureAlgorithms.DEFAULT);
         private int maxAuthTries = 6;
@@ -280,8 +294,14 @@ public final class TransportConfig {
             return this;
         }
 
+        /**
+         * Host key algorithms in preference order; certificate algorithms
+         * ({@code ssh-ed25519-cert-v01@openssh.com}, ...) are accepted too.
+         */
         public Builder hostKeyAlgorithms(List<String> names) {
-            check("host key algorithm", names, SignatureAlgorithms.SUPPORTED);
+            List<String> known = new ArrayList<>(SignatureAlgorithms.CERTIFICATE_ALGORITHMS);
+            known.addAll(SignatureAlgorithms.SUPPORTED);
+            check("host key algorithm", names, known);
             this.hostKeyAlgorithms = new ArrayList<>(names);
             return this;
         }
@@ -368,6 +388,24 @@ public final class TransportConfig {
 
         public Builder addHostKey(KeyPair key) {
             this.hostKeys.add(key);
+            return this;
+        }
+
+        /**
+         * Server: a host certificate (signed with {@code ssh-keygen -h}) for one of the host keys.
+         * The server then also offers the certificate algorithms, which clients that trust the CA
+         * (a {@code @cert-authority} line) prefer.
+         */
+        public Builder addHostCertificate(OpenSshCertificate certificate) {
+            if (certificate.type() != OpenSshCertificate.Type.HOST) {
+                throw new IllegalArgumentException("not a host certificate: " + certificate.keyId());
+            }
+            this.hostCertificates.add(certificate);
+            for (String alg : SignatureAlgorithms.CERTIFICATE_ALGORITHMS) {
+                if (!hostKeyAlgorithms.contains(alg)) {
+                    hostKeyAlgorithms.add(SignatureAlgorithms.CERTIFICATE_ALGORITHMS.indexOf(alg), alg);
+                }
+            }
             return this;
         }
 

@@ -6,6 +6,7 @@ import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.KeyboardInteractiveHandler;
 import dev.tether.ssh.SshException;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.MessageHandler;
@@ -94,22 +95,15 @@ public final class ClientAuthenticator implements MessageHandler {
             case MessageNumbers.USERAUTH_BANNER:
                 banner = sanitizeBanner(new String(payload.string(), StandardCharsets.UTF_8));
                 return true;
-            case MessageNumbers.GLOBAL_REQUEST:
-                if (!authenticated) {
-                    return false;
-                }
-                // until the connection protocol is in place, refuse politely (RFC 4254 §4)
-                payload.ascii();
-                if (payload.bool()) {
-                    transport.send(new byte[]{(byte) MessageNumbers.REQUEST_FAILURE});
-                }
-                return true;
+
             case MessageNumbers.USERAUTH_SUCCESS:
                 if (authenticated) {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second USERAUTH_SUCCESS");
                 }
                 authenticated = true;
                 transport.authenticationSucceeded(null);
+                // the connection protocol takes over at once: the server may speak first
+                transport.setMessageHandler(new ConnectionService(transport, null));
                 offer(new Reply(messageNumber, List.of(), false, null));
                 return true;
             case MessageNumbers.USERAUTH_FAILURE: {
@@ -361,85 +355,45 @@ public final class ClientAuthenticator implements MessageHandler {
 
     // ------------------------------------------------------------------ signers
 
+    /** Signs with a plain algorithm name. */
+    @FunctionalInterface
+    private interface SignFunction {
+        byte[] sign(String algorithm, byte[] data) throws IOException;
+    }
+
+    /** A {@link Signer} from its parts. */
+    private record FixedSigner(byte[] blob, List<String> algorithms, SignFunction signer, String description) implements Signer {
+        @Override
+        public byte[] sign(String algorithm, byte[] data) throws IOException {
+            return signer.sign(algorithm, data);
+        }
+
+        @Override
+        public String describe() {
+            return description;
+        }
+    }
+
     /** A signer for an in-memory key pair; ssh-rsa (SHA-1) is never used. */
     public static Signer keyPairSigner(KeyPair kp) {
         byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
-        List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
-        return new Signer() {
-            @Override
-            public byte[] blob() {
-                return blob;
-            }
-
-            @Override
-            public List<String> algorithms() {
-                return algs;
-            }
-
-            @Override
-            public byte[] sign(String algorithm, byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(algorithm, kp.getPrivate(), data);
-            }
-
-            @Override
-            public String describe() {
-                return SignatureAlgorithms.fingerprint(blob);
-            }
-        };
+        return new FixedSigner(blob, SignatureAlgorithms.algorithmsFor(kp.getPublic()),
+                (alg, data) -> SignatureAlgorithms.sign(alg, kp.getPrivate(), data), SignatureAlgorithms.fingerprint(blob));
     }
 
     /** A signer for a key held by an ssh-agent. */
     public static Signer agentSigner(dev.tether.ssh.agent.Identity id) {
-        return new Signer() {
-            @Override
-            public byte[] blob() {
-                return id.blob();
-            }
-
-            @Override
-            public List<String> algorithms() {
-                return id.signatureAlgorithms();
-            }
-
-            @Override
-            public byte[] sign(String algorithm, byte[] data) throws IOException {
-                return id.sign(data, algorithm);
-            }
-
-            @Override
-            public String describe() {
-                return "agent key " + id.fingerprint();
-            }
-        };
+        return new FixedSigner(id.blob(), id.signatureAlgorithms(), (alg, data) -> id.sign(data, alg),
+                "agent key " + id.fingerprint());
     }
 
     /** A signer for a key pair with an OpenSSH user certificate for its public key. */
     public static Signer certificateSigner(KeyPair kp, OpenSshCertificate cert) {
-        byte[] blob = cert.encoded();
         List<String> algs = new ArrayList<>();
         for (String a : SignatureAlgorithms.algorithmsFor(kp.getPublic())) {
             algs.add(a + "-cert-v01@openssh.com");
         }
-        return new Signer() {
-            @Override
-            public byte[] blob() {
-                return blob;
-            }
-
-            @Override
-            public List<String> algorithms() {
-                return algs;
-            }
-
-            @Override
-            public byte[] sign(String algorithm, byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(algorithm, kp.getPrivate(), data);
-            }
-
-            @Override
-            public String describe() {
-                return "certificate " + cert.keyId() + " " + SignatureAlgorithms.fingerprint(cert.publicKeyBlob());
-            }
-        };
+        return new FixedSigner(cert.encoded(), algs, (alg, data) -> SignatureAlgorithms.sign(alg, kp.getPrivate(), data),
+                "certificate " + cert.keyId() + " " + SignatureAlgorithms.fingerprint(cert.publicKeyBlob()));
     }
 }

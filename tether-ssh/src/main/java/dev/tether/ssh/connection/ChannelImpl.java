@@ -1,0 +1,470 @@
+package dev.tether.ssh.connection;
+
+import dev.tether.ssh.Channel;
+import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.SshException;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.wire.SshWriter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A channel of the connection protocol (RFC 4254 §5): window accounting both ways, data and
+ * extended data, EOF and CLOSE, and the replies to its requests.
+ *
+ * <p><b>Threads.</b> The reader thread calls the {@code on*} methods, which never block. The
+ * application reads the inbound buffers and writes the output streams from its own threads;
+ * writers block on the peer's window with a timeout. Window adjustments are sent from the thread
+ * that consumed the data. State is guarded by {@code this}; the windows and buffers have their
+ * own locks.
+ */
+public final class ChannelImpl implements Channel {
+    /** Our window per channel, and the largest packet we accept. */
+    static final int LOCAL_WINDOW = 2 * 1024 * 1024;
+    static final int LOCAL_MAX_PACKET = 32 * 1024;
+    private static final long CLOSE_WAIT_MILLIS = 2000;
+
+    private final ConnectionService service;
+    private final Transport transport;
+    private final String type;
+    private final int localId;
+    private volatile int remoteId;
+    private volatile RemoteWindow remoteWindow;
+    private final InboundBuffer stdout;
+    private final InboundBuffer stderr;
+    private final Duration timeout;
+
+    private long localWindowLeft = LOCAL_WINDOW;
+    private long unadjusted;
+    private boolean eofSent;
+    private boolean eofReceived;
+    private boolean closeSent;
+    private boolean closeReceived;
+    private Integer exitStatus;
+    private String exitSignal;
+    private final ArrayDeque<CompletableFuture<Boolean>> pendingRequests = new ArrayDeque<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final ArrayDeque<Runnable> afterReply = new ArrayDeque<>();
+
+    ChannelImpl(ConnectionService service, Transport transport, String type, int localId, Duration timeout) {
+        this.service = service;
+        this.transport = transport;
+        this.type = type;
+        this.localId = localId;
+        this.timeout = timeout;
+        this.stdout = new InboundBuffer(this::consumed, InboundBuffer.nanos(null));
+        this.stderr = new InboundBuffer(this::consumed, InboundBuffer.nanos(null));
+    }
+
+    /** The peer's side became known: its channel id, window and packet size. */
+    void opened(int remoteId, long remoteWindowSize, int remoteMaxPacket) {
+        this.remoteId = remoteId;
+        this.remoteWindow = new RemoteWindow(remoteWindowSize, Math.max(1, Math.min(remoteMaxPacket, LOCAL_MAX_PACKET)));
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public int localId() {
+        return localId;
+    }
+
+    @Override
+    public int remoteId() {
+        return remoteId;
+    }
+
+    @Override
+    public String type() {
+        return type;
+    }
+
+    // ------------------------------------------------------------------ reader thread
+
+    void onData(SshReader r, boolean extended) throws IOException {
+        int dataType = extended ? r.uint32() : 0;
+        int off = r.stringInPlace();
+        int len = r.position() - off;
+        synchronized (this) {
+            if (len > localWindowLeft) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                        "channel " + localId + ": peer sent " + len + " bytes with only " + localWindowLeft + " left in the window");
+            }
+            localWindowLeft -= len;
+            if (eofReceived || closeReceived) {
+                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "channel " + localId + ": data after EOF");
+            }
+        }
+        if (!extended) {
+            stdout.append(r.array(), off, len);
+        } else if (dataType == 1) {
+            stderr.append(r.array(), off, len);
+        } else {
+            consumed(len); // unknown extended data types are dropped, and their window reopened
+        }
+    }
+
+    void onWindowAdjust(long bytes) throws SshException {
+        RemoteWindow w = remoteWindow;
+        if (w != null) {
+            w.adjust(bytes);
+        }
+    }
+
+    void onEof() {
+        synchronized (this) {
+            eofReceived = true;
+        }
+        stdout.eof();
+        stderr.eof();
+    }
+
+    void onClose() throws IOException {
+        boolean reply;
+        synchronized (this) {
+            closeReceived = true;
+            reply = !closeSent;
+            closeSent = true;
+        }
+        stdout.eof();
+        stderr.eof();
+        if (remoteWindow != null) {
+            remoteWindow.close();
+        }
+        if (reply) {
+            transport.send(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(remoteId).toByteArray());
+        }
+        finish();
+    }
+
+    void onRequestReply(boolean success) throws SshException {
+        CompletableFuture<Boolean> f;
+        synchronized (this) {
+            f = pendingRequests.poll();
+        }
+        if (f == null) {
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "channel " + localId + ": a reply to no request");
+        }
+        f.complete(success);
+    }
+
+    synchronized void onExitStatus(int status) {
+        exitStatus = status;
+    }
+
+    synchronized void onExitSignal(String signal) {
+        exitSignal = signal;
+    }
+
+    /** The connection ended: wake everyone. */
+    void connectionLost(IOException cause) {
+        stdout.fail(cause);
+        stderr.fail(cause);
+        if (remoteWindow != null) {
+            remoteWindow.close();
+        }
+        synchronized (this) {
+            pendingRequests.forEach(f -> f.completeExceptionally(cause));
+            pendingRequests.clear();
+        }
+        closed.complete(null);
+    }
+
+    /** Runs an action after the reply to the request being handled has been queued. */
+    public synchronized void afterReply(Runnable action) {
+        afterReply.add(action);
+    }
+
+    void runAfterReply() {
+        Runnable r;
+        while (true) {
+            synchronized (this) {
+                r = afterReply.poll();
+            }
+            if (r == null) {
+                return;
+            }
+            r.run();
+        }
+    }
+
+    private void finish() {
+        boolean done;
+        synchronized (this) {
+            done = closeSent && closeReceived;
+        }
+        if (done) {
+            service.remove(this);
+            closed.complete(null);
+        }
+    }
+
+    // ------------------------------------------------------------------ application threads
+
+    /** Bytes the application consumed: reopen the window in steps of half of it. */
+    private void consumed(int n) {
+        long adjust = 0;
+        synchronized (this) {
+            unadjusted += n;
+            if (unadjusted >= LOCAL_WINDOW / 2 && !closeSent && !closeReceived) {
+                adjust = unadjusted;
+                unadjusted = 0;
+                localWindowLeft += adjust;
+            }
+        }
+        if (adjust > 0) {
+            try {
+                transport.send(new SshWriter(16).byteValue(MessageNumbers.CHANNEL_WINDOW_ADJUST)
+                        .uint32(remoteId).uint32((int) adjust).toByteArray());
+            } catch (IOException e) {
+                // the connection is going away; readers will see it
+            }
+        }
+    }
+
+    @Override
+    public InputStream getInputStream() {
+        return stdout;
+    }
+
+    @Override
+    public InputStream getErrorStream() {
+        return stderr;
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+        return new DataOutput(false);
+    }
+
+    @Override
+    public OutputStream getErrorOutputStream() {
+        return new DataOutput(true);
+    }
+
+    private final class DataOutput extends OutputStream {
+        private final boolean extended;
+        private boolean closedStream;
+
+        DataOutput(boolean extended) {
+            this.extended = extended;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (closedStream) {
+                throw new IOException("stream closed");
+            }
+            while (len > 0) {
+                synchronized (ChannelImpl.this) {
+                    if (eofSent || closeSent) {
+                        throw new SshException(DisconnectReason.BY_APPLICATION, "channel " + localId + " is closed for writing");
+                    }
+                }
+                int n = remoteWindow.reserve(len, timeout.toNanos());
+                SshWriter w = new SshWriter(n + 16).byteValue(extended ? MessageNumbers.CHANNEL_EXTENDED_DATA : MessageNumbers.CHANNEL_DATA)
+                        .uint32(remoteId);
+                if (extended) {
+                    w.uint32(1);
+                }
+                w.string(b, off, n);
+                transport.send(w.toByteArray(), timeout);
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closedStream) {
+                closedStream = true;
+                if (!extended) {
+                    sendEof();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void sendEof() throws IOException {
+        synchronized (this) {
+            if (eofSent || closeSent) {
+                return;
+            }
+            eofSent = true;
+        }
+        transport.send(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_EOF).uint32(remoteId).toByteArray());
+    }
+
+    @Override
+    public void close() {
+        boolean send;
+        synchronized (this) {
+            send = !closeSent;
+            closeSent = true;
+        }
+        if (send && transport.isActive()) {
+            try {
+                transport.send(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(remoteId).toByteArray());
+            } catch (IOException e) {
+                connectionLost(e);
+            }
+        }
+        stdout.close();
+        stderr.close();
+        finish();
+        try {
+            closed.get(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the peer did not answer in time; the channel id stays reserved until it does
+        }
+    }
+
+    @Override
+    public synchronized boolean isClosed() {
+        return closeSent || closeReceived;
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    private boolean request(String name, SshWriter body) throws IOException {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        SshWriter w = new SshWriter(64).byteValue(MessageNumbers.CHANNEL_REQUEST).uint32(remoteId).string(name).bool(true);
+        w.raw(body.array(), 0, body.length());
+        synchronized (this) {
+            if (closeSent || closeReceived) {
+                throw new SshException(DisconnectReason.BY_APPLICATION, "channel " + localId + " is closed");
+            }
+            pendingRequests.add(f);
+        }
+        transport.send(w.toByteArray());
+        try {
+            return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted waiting for the reply to " + name);
+        } catch (TimeoutException e) {
+            throw new SshException(DisconnectReason.BY_APPLICATION, "no reply to " + name + " within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new SshException(DisconnectReason.CONNECTION_LOST, "connection lost waiting for the reply to " + name, e.getCause());
+        }
+    }
+
+    private void requestNoReply(String name, SshWriter body) throws IOException {
+        SshWriter w = new SshWriter(64).byteValue(MessageNumbers.CHANNEL_REQUEST).uint32(remoteId).string(name).bool(false);
+        w.raw(body.array(), 0, body.length());
+        transport.send(w.toByteArray());
+    }
+
+    @Override
+    public boolean exec(String command) throws IOException {
+        return request("exec", new SshWriter().string(command));
+    }
+
+    @Override
+    public boolean shell() throws IOException {
+        return request("shell", new SshWriter());
+    }
+
+    @Override
+    public boolean subsystem(String name) throws IOException {
+        return request("subsystem", new SshWriter().string(name));
+    }
+
+    @Override
+    public boolean requestPty(PtyRequest pty) throws IOException {
+        return request("pty-req", new SshWriter().string(pty.term()).uint32(pty.columns()).uint32(pty.rows())
+                .uint32(pty.widthPixels()).uint32(pty.heightPixels()).string(TerminalModes.encode(pty.modes())));
+    }
+
+    @Override
+    public boolean setEnvironment(String name, String value) throws IOException {
+        return request("env", new SshWriter().string(name).string(value));
+    }
+
+    @Override
+    public void windowChange(int columns, int rows, int widthPixels, int heightPixels) throws IOException {
+        requestNoReply("window-change", new SshWriter().uint32(columns).uint32(rows).uint32(widthPixels).uint32(heightPixels));
+    }
+
+    @Override
+    public void signal(String name) throws IOException {
+        requestNoReply("signal", new SshWriter().string(name));
+    }
+
+    @Override
+    public synchronized Integer exitStatus() {
+        return exitStatus;
+    }
+
+    @Override
+    public synchronized String exitSignal() {
+        return exitSignal;
+    }
+
+    @Override
+    public int awaitExitStatus(Duration wait) throws IOException {
+        try {
+            closed.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted waiting for the exit status");
+        } catch (TimeoutException e) {
+            throw new SshException(DisconnectReason.BY_APPLICATION, "the channel did not close within " + wait.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new SshException(DisconnectReason.CONNECTION_LOST, "connection lost", e.getCause());
+        }
+        Integer s = exitStatus();
+        return s == null ? -1 : s;
+    }
+
+    @Override
+    public void sendExitStatus(int status) throws IOException {
+        requestNoReply("exit-status", new SshWriter().uint32(status));
+    }
+
+    @Override
+    public void sendExitSignal(String signal, boolean coreDumped, String message) throws IOException {
+        requestNoReply("exit-signal", new SshWriter().string(signal).bool(coreDumped).string(message).string(""));
+    }
+
+    @Override
+    public String toString() {
+        return "Channel[" + type + " " + localId + "/" + remoteId + "]";
+    }
+
+    /** For tests and bounds checks: bytes buffered, unread. */
+    long buffered() {
+        return stdout.buffered() + stderr.buffered();
+    }
+
+    static Map<String, Integer> noModes() {
+        return Map.of();
+    }
+}

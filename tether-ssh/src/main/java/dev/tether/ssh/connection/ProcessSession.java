@@ -1,0 +1,106 @@
+package dev.tether.ssh.connection;
+
+import dev.tether.ssh.Channel;
+import dev.tether.ssh.transport.Threads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command for a session channel as a real OS process (no pty): the channel's data feeds
+ * its stdin, its stdout and stderr go back as data and extended data, and when it exits the
+ * server reports {@code exit-status}, sends EOF and closes the channel,
+ * as OpenSSH does (RFC 4254 §6.5, §6.10).
+ *
+ * <p>Three pump threads per process (virtual on JDK 21+). Writes to the channel block on the
+ * client's window, so a client that stops reading stops the process at its pipe, never the
+ * connection.
+ */
+public final class ProcessSession {
+    private static final Logger log = LoggerFactory.getLogger(ProcessSession.class);
+
+    private ProcessSession() {
+    }
+
+    /**
+     * Starts {@code /bin/sh -c command} (or the user's shell) in {@code directory} with
+     * {@code environment} added, once the reply to the current request has gone out.
+     */
+    public static void start(Channel channel, String command, Path directory, Map<String, String> environment) {
+        ChannelImpl ch = (ChannelImpl) channel;
+        ch.afterReply(() -> Threads.newThread("tether-process-" + ch.localId(), () -> run(ch, command, directory, environment)).start());
+    }
+
+    private static void run(ChannelImpl ch, String command, Path directory, Map<String, String> environment) {
+        Process p;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(List.of("/bin/sh", "-c", command));
+            if (directory != null) {
+                pb.directory(directory.toFile());
+            }
+            pb.environment().putAll(environment);
+            p = pb.start();
+        } catch (IOException e) {
+            log.info("{} could not start {}: {}", ch, command, e.getMessage());
+            try {
+                ch.getErrorOutputStream().write(("cannot run command: " + e.getMessage() + "\n").getBytes());
+                ch.sendExitStatus(127);
+                ch.sendEof();
+            } catch (IOException ignored) {
+                // the channel or connection is gone
+            }
+            ch.close();
+            return;
+        }
+        CountDownLatch outputs = new CountDownLatch(2);
+        pump("stdout", p.getInputStream(), ch.getOutputStream(), outputs, ch);
+        pump("stderr", p.getErrorStream(), ch.getErrorOutputStream(), outputs, ch);
+        Thread stdin = Threads.newThread("tether-process-" + ch.localId() + "-stdin", () -> {
+            try (InputStream in = ch.getInputStream(); OutputStream out = p.getOutputStream()) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                // the process closed its stdin or the channel ended
+            }
+        });
+        stdin.start();
+        ch.closeFuture().whenComplete((v, e) -> p.destroy());
+        try {
+            int status = p.waitFor();
+            outputs.await(10, TimeUnit.SECONDS);
+            // A death by signal N shows as 128+N here; telling it from exit(128+N) needs the
+            // pty/process work, so it is reported as that status for now.
+            ch.sendExitStatus(status);
+            ch.sendEof();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        } catch (IOException e) {
+            p.destroyForcibly();
+        }
+        ch.close();
+    }
+
+    private static void pump(String name, InputStream from, OutputStream to, CountDownLatch done, ChannelImpl ch) {
+        Threads.newThread("tether-process-" + ch.localId() + "-" + name, () -> {
+            byte[] buf = new byte[32 * 1024];
+            try (from) {
+                int n;
+                while ((n = from.read(buf)) > 0) {
+                    to.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                // channel closed: the process gets SIGPIPE or is destroyed
+            } finally {
+                done.countDown();
+            }
+        }).start();
+    }
+}
