@@ -41,6 +41,8 @@ final class SshClientRunner implements AutoCloseable {
         private final Map<String, String> options = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
         private String password;
+        private String command = "true";
+        private boolean tty;
         private Duration timeout = Duration.ofSeconds(30);
 
         private Invocation(int port, String user) {
@@ -67,6 +69,18 @@ final class SshClientRunner implements AutoCloseable {
         /** Run under {@code sshpass -e}, which answers every prompt containing "assword" with this. */
         Invocation password(String pw) {
             this.password = pw;
+            return this;
+        }
+
+        /** The remote command (default {@code true}). */
+        Invocation command(String c) {
+            this.command = c;
+            return this;
+        }
+
+        /** {@code -tt}: ask for a pseudo-terminal even without a local one. */
+        Invocation tty() {
+            this.tty = true;
             return this;
         }
 
@@ -99,6 +113,9 @@ final class SshClientRunner implements AutoCloseable {
             o.put("NumberOfPasswordPrompts", "1");
             o.put("IdentitiesOnly", identities.isEmpty() ? "no" : "yes");
             o.putAll(options);
+            if (tty) {
+                cmd.add("-tt");
+            }
             for (String key : identities) {
                 cmd.add("-i");
                 cmd.add(key);
@@ -108,7 +125,7 @@ final class SshClientRunner implements AutoCloseable {
                 cmd.add(k + "=" + v);
             });
             cmd.add(user + "@" + AuthInterop.LOOPBACK);
-            cmd.add("true");
+            cmd.add(command);
             AuthInterop.Result r = AuthInterop.run(cmd, environment, dir, timeout);
             assumeTrue(password == null || r.exitCode() != 3 || !r.stderr().contains("sshpass"),
                     "sshpass cannot run here: " + r.describe());
