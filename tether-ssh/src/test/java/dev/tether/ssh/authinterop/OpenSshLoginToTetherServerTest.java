@@ -3,6 +3,7 @@ package dev.tether.ssh.authinterop;
 import dev.tether.ssh.Login;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.keys.OpenSshCertificate;
+import dev.tether.ssh.keys.OpenSshKeyFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +41,9 @@ class OpenSshLoginToTetherServerTest {
     private static SshServer server;
     private static SshServer twoFactor;
     private static SshClientRunner ssh;
+    private static Path hostCa;
+    private static SshServer certifiedHost;
+    private static SshServer wronglyCertifiedHost;
 
     @BeforeAll
     static void start() throws Exception {
@@ -46,6 +52,17 @@ class OpenSshLoginToTetherServerTest {
         server = fx.start(fx.portal().banner(PortalFixture.BANNER).build(), 6);
         twoFactor = fx.start(fx.portal().require(List.of("publickey", "password")).build(), 6);
         ssh = new SshClientRunner();
+        // a host CA, and a certificate for our host key as ssh-keygen -h makes it
+        hostCa = AuthInterop.keygen(fx.dir, "host_ca", "ed25519", 0);
+        Path ourHostKey = fx.dir.resolve("tether_host_key");
+        Files.writeString(Path.of(ourHostKey + ".pub"), OpenSshKeyFile.publicKeyLine(fx.hostKey.getPublic(), "tether") + "\n");
+        OpenSshCertificate good = OpenSshCertificate.parseLine(Files.readString(
+                AuthInterop.signCertificate(hostCa, ourHostKey, "tether-host", "127.0.0.1", "+1h", true)));
+        Files.delete(Path.of(ourHostKey + "-cert.pub"));
+        OpenSshCertificate otherHost = OpenSshCertificate.parseLine(Files.readString(
+                AuthInterop.signCertificate(hostCa, ourHostKey, "tether-host", "other.example", "+1h", true)));
+        certifiedHost = fx.start(AuthInterop.serverConfig(fx.portal().build(), 6, fx.hostKey).addHostCertificate(good).build());
+        wronglyCertifiedHost = fx.start(AuthInterop.serverConfig(fx.portal().build(), 6, fx.hostKey).addHostCertificate(otherHost).build());
     }
 
     @AfterAll
@@ -168,5 +185,35 @@ class OpenSshLoginToTetherServerTest {
         assertLoggedIn(r, twoFactor, "password");
         Login l = login("publickey", "password");
         assertTrue(l.keyMatch().isPresent(), l.toString());
+    }
+
+    // ------------------------------------------------------------------ host certificates
+
+    private static Path caKnownHosts(SshServer s) throws Exception {
+        Path kh = Files.createTempFile(ssh.dir(), "known_hosts_ca", "");
+        Files.writeString(kh, "@cert-authority [127.0.0.1]:" + s.port() + " " + AuthInterop.pubLine(hostCa) + "\n");
+        return kh;
+    }
+
+    /** ssh trusts our server through its host certificate and a @cert-authority line, with strict checking. */
+    @Test
+    void sshVerifiesOurHostCertificate() throws Exception {
+        AuthInterop.Result r = ssh.to(certifiedHost.port(), fx.user).identity(fx.keys.get("ed25519")).preferred("publickey")
+                .option("UserKnownHostsFile", caKnownHosts(certifiedHost).toString()).option("StrictHostKeyChecking", "yes").run();
+        assertTrue(r.hasLine("kex: host key algorithm: ssh-ed25519-cert-v01@openssh.com"), r.describe());
+        assertTrue(r.hasLine("Server host certificate: ssh-ed25519-cert-v01@openssh.com"), r.describe());
+        assertTrue(r.hasLine("matches the ED25519-CERT host certificate"), r.describe());
+        assertLoggedIn(r, certifiedHost, "publickey");
+        login("publickey");
+    }
+
+    /** A host certificate for another name: ssh refuses it and, with strict checking, the host. */
+    @Test
+    void sshRefusesHostCertificateForAnotherName() throws Exception {
+        AuthInterop.Result r = ssh.to(wronglyCertifiedHost.port(), fx.user).identity(fx.keys.get("ed25519")).preferred("publickey")
+                .option("UserKnownHostsFile", caKnownHosts(wronglyCertifiedHost).toString()).option("StrictHostKeyChecking", "yes").run();
+        assertEquals(255, r.exitCode(), r.describe());
+        assertTrue(r.hasLine("Host key verification failed."), r.describe());
+        assertFalse(r.hasLine("Authenticated to"), r.describe());
     }
 }

@@ -5,6 +5,7 @@ import dev.tether.ssh.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
 import dev.tether.ssh.SshServer;
+import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
@@ -100,6 +101,13 @@ final class PortalFixture implements AutoCloseable {
 
     SshServer start(Portal portal, int maxAuthTries) throws IOException {
         SshServer s = AuthInterop.startServer(portal, maxAuthTries, hostKey);
+        servers.add(s);
+        return s;
+    }
+
+    /** Our SshServer with this configuration, closed with the fixture. */
+    SshServer start(TransportConfig config) throws IOException {
+        SshServer s = SshServer.start(AuthInterop.LOOPBACK, 0, config);
         servers.add(s);
         return s;
     }
