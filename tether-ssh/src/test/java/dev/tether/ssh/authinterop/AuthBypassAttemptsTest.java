@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -306,6 +307,45 @@ class AuthBypassAttemptsTest {
             DisconnectException d = c.awaitDisconnect(WAIT);
             assertEquals(2, d.code(), d.toString());
             assertNoLogin(c);
+        }
+    }
+
+    /**
+     * paramiko sends SERVICE_REQUEST ssh-userauth before every method it tries (see
+     * ParamikoLoginToTetherServerTest); sshd answers each with SERVICE_ACCEPT until authentication
+     * succeeds (TetherClientLoginToSshdTest#sshdAcceptsASecondServiceRequestDuringAuthentication).
+     */
+    @Test
+    void secondServiceRequestDuringAuthenticationIsAccepted() throws Exception {
+        try (RawAuthClient c = connect(server)) {
+            c.send(RawAuthClient.none(fx.user));
+            assertFailure(reply(c), false);
+            try {
+                c.transport.requestService("ssh-userauth", WAIT);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("the server refused a second SERVICE_REQUEST before authentication completed: "
+                        + c.transport.closeCause(), e);
+            }
+            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
+            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+        }
+    }
+
+    /** After success, SERVICE_REQUEST ssh-userauth must not start authentication again. */
+    @Test
+    void serviceRequestAfterSuccessIsNotAccepted() throws Exception {
+        try (RawAuthClient c = connect(server)) {
+            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
+            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+            assertNotNull(fx.nextLogin(WAIT));
+            // the transport treats SERVICE_ACCEPT itself: requestService returns only if one came
+            assertThrows(java.io.IOException.class, () -> c.transport.requestService("ssh-userauth", Duration.ofSeconds(2)));
+            if (c.transport.isActive()) { // (our server ends the connection with PROTOCOL_ERROR)
+                c.send(RawAuthClient.password(fx.user, PortalFixture.PASSWORD));
+                RawAuthClient.Reply r = c.next(Duration.ofSeconds(2));
+                assertTrue(r == null || r.type() == -1, "a userauth request after success was answered: " + r);
+            }
+            assertNull(fx.nextLogin(Duration.ofMillis(100)), "a second login");
         }
     }
 

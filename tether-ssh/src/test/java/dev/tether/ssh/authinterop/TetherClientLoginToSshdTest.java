@@ -210,6 +210,19 @@ class TetherClientLoginToSshdTest {
         }
     }
 
+    /** sshd answers each SERVICE_REQUEST ssh-userauth with SERVICE_ACCEPT until authentication succeeds (paramiko relies on it). */
+    @Test
+    void sshdAcceptsASecondServiceRequestDuringAuthentication() throws Exception {
+        KeyPair kp = KeyFiles.readPrivateKey(keys.get("ed25519"), null);
+        try (RawAuthClient c = RawAuthClient.connect(sshd.port(), hostKeyBlob)) {
+            c.send(RawAuthClient.none(user));
+            assertEquals(MessageNumbers.USERAUTH_FAILURE, c.next(TIMEOUT).type(), c.received().toString());
+            c.transport.requestService("ssh-userauth", TIMEOUT);
+            c.send(c.signed(user, "ssh-ed25519", kp));
+            assertEquals(MessageNumbers.USERAUTH_SUCCESS, c.next(TIMEOUT).type(), c.received().toString());
+        }
+    }
+
     /** sshd counts publickey queries for keys it refuses toward MaxAuthTries (6 by default) and then ends the connection. */
     @Test
     void sshdCountsRefusedPublickeyQueries() throws Exception {
