@@ -106,6 +106,8 @@ class OpenSshLoginToTetherServerTest {
         Path key = fx.keys.get(keyName);
         AuthInterop.Result r = ssh.to(server.port(), fx.user).identity(key).preferred("publickey").run();
         assertLoggedIn(r, server, "publickey");
+        // our EXT_INFO offers publickey-hostbound@openssh.com, so ssh 9.2 binds its signature to our host key
+        assertTrue(r.hasLine("using publickey-hostbound-v00@openssh.com"), String.join("\n", r.grep("sign_and_send_pubkey")));
         Login l = login("publickey");
         assertTrue(l.keyMatch().isPresent(), l.toString());
         assertArrayEquals(AuthInterop.blobOf(AuthInterop.pubLine(key)), l.keyMatch().get().entry().blob());

@@ -51,6 +51,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TetherClientLoginToSshdTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final String BANNER = "sshd says: authinterop banner";
     private static Path dir;
     private static OpenSshServer sshd;
     private static String user;
@@ -59,6 +60,7 @@ class TetherClientLoginToSshdTest {
     private static Path hostKey;
     private static Path hostCa;
     private static byte[] hostKeyBlob;
+    private static String lastBanner;
 
     @BeforeAll
     static void start() throws Exception {
@@ -78,10 +80,13 @@ class TetherClientLoginToSshdTest {
         hostCa = AuthInterop.keygen(dir, "host_ca", "ed25519", 0);
         Path hostCert = AuthInterop.signCertificate(hostCa, hostKey, "host", "127.0.0.1", "+1h", true);
         hostKeyBlob = AuthInterop.blobOf(AuthInterop.pubLine(hostKey));
+        Path banner = dir.resolve("banner.txt");
+        Files.writeString(banner, BANNER + "\n", StandardCharsets.UTF_8);
         sshd = OpenSshServer.start(EnumSet.noneOf(OpenSshServer.HostKey.class), List.of(
                 "HostKey " + hostKey,
                 "HostCertificate " + hostCert,
-                "TrustedUserCAKeys " + userCa + ".pub"));
+                "TrustedUserCAKeys " + userCa + ".pub",
+                "Banner " + banner));
         StringBuilder ak = new StringBuilder();
         for (Path k : keys.values()) {
             ak.append(AuthInterop.pubLine(k)).append('\n');
@@ -123,8 +128,10 @@ class TetherClientLoginToSshdTest {
         try (Transport t = connect()) {
             assertEquals(List.of(), t.authPublickey(user, kp));
             assertTrue(t.isAuthenticated());
+            lastBanner = t.getBanner();
         }
         String type = AuthInterop.pubLine(keys.get(name)).split(" ")[0];
+        assertEquals(BANNER, lastBanner == null ? null : lastBanner.strip());
         assertSshdAccepted(mark, "publickey", name.startsWith("ecdsa") ? "ECDSA SHA256:" : "ED25519 SHA256:");
         assertTrue(type.startsWith(name.startsWith("ecdsa") ? "ecdsa-sha2-nistp" + name.substring(5) : "ssh-ed25519"), type);
     }
@@ -150,10 +157,13 @@ class TetherClientLoginToSshdTest {
     void throughSshAgent() throws Exception {
         Path agentDir = AuthInterop.tempDir("agent");
         try (SshAgentProcess agent = SshAgentProcess.start(agentDir)) {
+            // a key sshd does not know comes first: authAgent must go on to the next
+            agent.add(AuthInterop.keygen(agentDir, "id_not_authorized", "ed25519", 0));
             agent.add(keys.get("ecdsa521"));
             long mark = sshd.logMark();
             try (AgentClient client = AgentClient.connect(agent.socket(), TIMEOUT); Transport t = connect()) {
-                assertEquals(1, client.identities().size());
+                assertEquals(2, client.identities().size());
+                assertEquals("id_not_authorized", client.identities().get(0).comment());
                 assertEquals(List.of(), t.authAgent(user, client));
                 assertTrue(t.isAuthenticated());
             }
