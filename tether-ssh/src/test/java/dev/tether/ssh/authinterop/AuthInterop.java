@@ -208,6 +208,15 @@ final class AuthInterop {
                 .maxAuthTries(maxAuthTries);
     }
 
+    /**
+     * Lets other users read {@code file} (0644, its directory 0755): sshd reads a user's
+     * authorized_keys as that user, and temp dirs are 0700 root's.
+     */
+    static void readableByAll(Path file) throws IOException {
+        Files.setPosixFilePermissions(file.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
     static Path tempDir(String prefix) {
         try {
             return Files.createTempDirectory("tether-authinterop-" + prefix + "-");

@@ -117,6 +117,11 @@ final class PamSshd implements AutoCloseable {
         }
     }
 
+    /** The AuthorizedKeysFile this sshd reads (for every user). */
+    Path authorizedKeys() {
+        return dir.resolve("authorized_keys");
+    }
+
     int port() {
         return port;
     }

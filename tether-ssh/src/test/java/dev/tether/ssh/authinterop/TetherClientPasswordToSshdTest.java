@@ -6,6 +6,7 @@ import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer;
+import dev.tether.ssh.keys.KeyFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +51,9 @@ class TetherClientPasswordToSshdTest {
     private static OpenSshServer sshd;
     private static PamSshd pamSshd;
     private static PamSshd kbdOnlySshd;
+    private static OpenSshServer twoFactorSshd;
+    private static PamSshd twoFactorPamSshd;
+    private static Path userKey;
 
     @BeforeAll
     static void start() throws Exception {
@@ -77,12 +82,19 @@ class TetherClientPasswordToSshdTest {
         sshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of());
         pamSshd = PamSshd.start(List.of("PasswordAuthentication yes", "KbdInteractiveAuthentication yes"));
         kbdOnlySshd = PamSshd.start(List.of("PasswordAuthentication no", "KbdInteractiveAuthentication yes"));
+        userKey = AuthInterop.keygen(dir, "id_ed25519", "ed25519", 0);
+        twoFactorSshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of("AuthenticationMethods publickey,password"));
+        Files.writeString(twoFactorSshd.dir().resolve("authorized_keys"), AuthInterop.pubLine(userKey) + "\n");
+        AuthInterop.readableByAll(twoFactorSshd.dir().resolve("authorized_keys")); // sshd reads it as the throwaway user
+        twoFactorPamSshd = PamSshd.start(List.of("KbdInteractiveAuthentication yes", "AuthenticationMethods publickey,keyboard-interactive"));
+        Files.writeString(twoFactorPamSshd.authorizedKeys(), AuthInterop.pubLine(userKey) + "\n");
+        AuthInterop.readableByAll(twoFactorPamSshd.authorizedKeys());
     }
 
     @AfterAll
     static void stop() throws Exception {
         try {
-            for (AutoCloseable c : new AutoCloseable[]{sshd, pamSshd, kbdOnlySshd}) {
+            for (AutoCloseable c : new AutoCloseable[]{sshd, pamSshd, kbdOnlySshd, twoFactorSshd, twoFactorPamSshd}) {
                 if (c != null) {
                     c.close();
                 }
@@ -183,5 +195,50 @@ class TetherClientPasswordToSshdTest {
         }
         String accepted = "Accepted keyboard-interactive/pam for " + user + " from 127.0.0.1";
         assertTrue(kbdOnlySshd.awaitLog(accepted, Duration.ofSeconds(10)).contains(accepted), kbdOnlySshd.log());
+    }
+
+    /** sshd with AuthenticationMethods publickey,password: the key is a partial success, then the password logs in. */
+    @Test
+    void twoFactorPublickeyThenPasswordAgainstSshd() throws Exception {
+        KeyPair kp = KeyFiles.readPrivateKey(userKey, null);
+        long mark = twoFactorSshd.logMark();
+        try (Transport t = connect(twoFactorSshd.port(), twoFactorSshd.hostKeyBlob(OpenSshServer.HostKey.ED25519))) {
+            assertEquals(List.of("password"), t.authPublickey(user, kp));
+            assertFalse(t.isAuthenticated());
+            assertEquals(List.of(), t.authPassword(user, password));
+            assertTrue(t.isAuthenticated());
+        }
+        String log = twoFactorSshd.awaitLog(mark, "Accepted password for " + user, Duration.ofSeconds(10));
+        assertTrue(log.contains("Partial publickey for " + user), log);
+        assertTrue(log.contains("Accepted password for " + user), log);
+    }
+
+    /** A password alone is not enough there: sshd only lists publickey. */
+    @Test
+    void twoFactorPasswordFirstIsRefusedBySshd() throws Exception {
+        try (Transport t = connect(twoFactorSshd.port(), twoFactorSshd.hostKeyBlob(OpenSshServer.HostKey.ED25519))) {
+            AuthenticationException e = assertThrows(AuthenticationException.class, () -> t.authPassword(user, password));
+            assertEquals(List.of("publickey"), e.allowed());
+            assertFalse(t.isAuthenticated());
+        }
+    }
+
+    /**
+     * sshd with AuthenticationMethods publickey,keyboard-interactive: after the key only
+     * keyboard-interactive can continue, and authPassword answers its password prompt.
+     */
+    @Test
+    void twoFactorPublickeyThenKeyboardInteractiveAgainstPamSshd() throws Exception {
+        KeyPair kp = KeyFiles.readPrivateKey(userKey, null);
+        try (Transport t = connect(twoFactorPamSshd.port(), twoFactorPamSshd.hostKeyBlob())) {
+            assertEquals(List.of("keyboard-interactive"), t.authPublickey(user, kp));
+            assertFalse(t.isAuthenticated());
+            assertEquals(List.of(), t.authPassword(user, password));
+            assertTrue(t.isAuthenticated());
+        }
+        String accepted = "Accepted keyboard-interactive/pam for " + user;
+        String log = twoFactorPamSshd.awaitLog(accepted, Duration.ofSeconds(10));
+        assertTrue(log.contains("Partial publickey for " + user), log);
+        assertTrue(log.contains(accepted), log);
     }
 }
