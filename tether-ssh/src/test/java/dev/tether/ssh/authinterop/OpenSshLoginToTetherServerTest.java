@@ -189,6 +189,25 @@ class OpenSshLoginToTetherServerTest {
         assertTrue(l.keyMatch().isPresent(), l.toString());
     }
 
+    @Test
+    void twoFactorPublickeyThenKeyboardInteractive() throws Exception {
+        AuthInterop.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ecdsa256")).password(PortalFixture.PASSWORD)
+                .preferred("publickey,keyboard-interactive").run();
+        assertTrue(r.hasLine("Authenticated using \"publickey\" with partial success."), r.describe());
+        assertLoggedIn(r, twoFactor, "keyboard-interactive");
+        login("publickey", "password");
+    }
+
+    /** The factors in the other order: the password is the partial success. */
+    @Test
+    void twoFactorPasswordThenPublickey() throws Exception {
+        AuthInterop.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password(PortalFixture.PASSWORD)
+                .preferred("password,publickey").run();
+        assertTrue(r.hasLine("Authenticated using \"password\" with partial success."), r.describe());
+        assertLoggedIn(r, twoFactor, "publickey");
+        login("password", "publickey");
+    }
+
     // ------------------------------------------------------------------ host certificates
 
     private static Path caKnownHosts(SshServer s) throws Exception {
