@@ -2,6 +2,7 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
+import dev.tether.ssh.connection.InProcessSession;
 import dev.tether.ssh.connection.ProcessSession;
 import dev.tether.ssh.keys.AuthorizedKeys;
 import org.slf4j.Logger;
@@ -45,10 +46,12 @@ public final class Portal {
     private final Path sessionDirectory;
     private final boolean sessions;
     private final java.util.Map<String, SubsystemHandler> subsystems;
+    private final java.util.function.Function<String, Command> commands;
 
     private Portal(Builder b) {
         this.sessions = b.sessions;
         this.subsystems = java.util.Map.copyOf(b.subsystems);
+        this.commands = b.commands;
         this.sessionDirectory = b.sessionDirectory;
         this.passwords = b.passwords;
         this.publicKeys = b.publicKeys;
@@ -89,6 +92,18 @@ public final class Portal {
         private boolean sessions;
         private Path sessionDirectory;
         private final java.util.Map<String, SubsystemHandler> subsystems = new java.util.LinkedHashMap<>();
+
+        private java.util.function.Function<String, Command> commands;
+
+        /**
+         * In-process commands: {@code resolver} maps an exec command line (null for a shell) to a
+         * {@link Command}, or to null to fall back to an OS process (if
+         * {@link #processSessions} is on) or refuse.
+         */
+        public Builder commands(java.util.function.Function<String, Command> resolver) {
+            this.commands = Objects.requireNonNull(resolver);
+            return this;
+        }
 
         /** A subsystem every user may start (unless the avatar has its own of that name). */
         public Builder subsystem(String name, SubsystemHandler handler) {
@@ -284,7 +299,7 @@ public final class Portal {
                 return ChannelOpenResult.UNKNOWN_CHANNEL_TYPE;
             }
             // a session is only worth opening if something can run in it
-            return sessions || !subsystems.isEmpty() || !a.subsystems().isEmpty()
+            return sessions || commands != null || !subsystems.isEmpty() || !a.subsystems().isEmpty()
                     ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
         }
 
@@ -356,8 +371,20 @@ public final class Portal {
             return run(channel, null);
         }
 
+        private final java.util.Map<Channel, InProcessSession> inProcess = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public boolean checkChannelSignalRequest(Channel channel, String signal) {
+            InProcessSession s = inProcess.get(channel);
+            if (s == null) {
+                return false;
+            }
+            s.signal(signal);
+            return true;
+        }
+
         private boolean run(Channel channel, String requested) {
-            if (!sessions) {
+            if (!sessions && commands == null) {
                 return false;
             }
             Optional<AuthorizedKeys.Match> m;
@@ -375,11 +402,26 @@ public final class Portal {
                 log.info("{} forced command from {}", transport, m.get().entry().location());
             }
             m.ifPresent(match -> env.putAll(match.environment()));
+            channel.closeFuture().whenComplete((v, e) -> {
+                environments.remove(channel);
+                inProcess.remove(channel);
+            });
+            Command inJava = commands == null ? null : commands.apply(command);
+            if (inJava != null) {
+                Login l;
+                synchronized (this) {
+                    l = login;
+                }
+                inProcess.put(channel, InProcessSession.start(channel, inJava, command, env, l, null));
+                return true;
+            }
+            if (!sessions) {
+                return false;
+            }
             if (command == null) {
                 String shell = System.getenv("SHELL");
                 command = "exec " + (shell != null && !shell.isBlank() ? shell : "/bin/sh");
             }
-            channel.closeFuture().whenComplete((v, e) -> environments.remove(channel));
             ProcessSession.start(channel, command, sessionDirectory, env);
             return true;
         }
