@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class,
         description = "SSH server and client tools built on the Tether library.",
-        subcommands = {ServerCommand.class})
+        subcommands = {ServerCommand.class, SshCommand.class, KeygenCommand.class})
 public final class Tether implements Runnable {
 
     public static void main(String[] args) {

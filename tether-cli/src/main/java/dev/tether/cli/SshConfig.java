@@ -1,0 +1,352 @@
+package dev.tether.cli;
+
+import dev.tether.ssh.keys.HostPatterns;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ssh_config(5) as OpenSSH's client reads it: {@code Keyword value} or {@code Keyword=value}
+ * lines, keywords case-insensitive, arguments split on white space with double quotes; for each
+ * keyword the first value obtained wins (so command-line {@code -o} options, applied first, win
+ * over the files), except the keywords that accumulate, such as {@code IdentityFile}.
+ * {@code Host} blocks apply when a pattern matches the host name given on the command line
+ * ({@code *}, {@code ?}, {@code !} negation); {@code Match} supports {@code all}, {@code host},
+ * {@code originalhost}, {@code user} and {@code localuser} (others never match);
+ * {@code Include} reads files (globs, relative to {@code ~/.ssh}).
+ */
+final class SshConfig {
+    /** A malformed line; OpenSSH exits 255 on these. */
+    static final class ConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    /** Keywords whose every occurrence adds values; the others keep their first value. */
+    private static final Set<String> MULTI = Set.of("identityfile", "certificatefile", "localforward", "remoteforward",
+            "dynamicforward", "sendenv", "setenv");
+
+    /** Every keyword OpenSSH 9's client knows; the ones Tether ignores are accepted silently, as OpenSSH's own unsupported ones are. */
+    private static final Set<String> KNOWN = Set.copyOf(List.of("host", "match", "include", "hostname", "port", "user",
+            "identityfile", "identitiesonly", "identityagent", "userknownhostsfile", "globalknownhostsfile",
+            "stricthostkeychecking", "connecttimeout", "serveraliveinterval", "serveralivecountmax", "batchmode",
+            "preferredauthentications", "hostkeyalias", "loglevel", "numberofpasswordprompts", "requesttty",
+            "remotecommand", "hashknownhosts", "pubkeyauthentication", "passwordauthentication",
+            "kbdinteractiveauthentication", "challengeresponseauthentication", "ciphers", "macs", "kexalgorithms",
+            "hostkeyalgorithms", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes", "compression", "escapechar",
+            "certificatefile", "sendenv", "setenv", "localforward", "remoteforward", "dynamicforward", "proxycommand",
+            "proxyjump", "controlmaster", "controlpath", "controlpersist", "forwardagent", "forwardx11",
+            "forwardx11trusted", "forwardx11timeout", "gssapiauthentication", "gssapidelegatecredentials",
+            "gssapikeyexchange", "gssapiclientidentity", "gssapiserveridentity", "gssapirenewalforcesrekey",
+            "gssapitrustdns", "gssapikexalgorithms",
+            "hostbasedauthentication", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "enablesshkeysign",
+            "addkeystoagent", "addressfamily", "bindaddress", "bindinterface", "canonicaldomains",
+            "canonicalizefallbacklocal", "canonicalizehostname", "canonicalizemaxdots", "canonicalizepermittedcnames",
+            "casignaturealgorithms", "checkhostip", "clearallforwardings", "exitonforwardfailure", "fingerprinthash",
+            "forkafterauthentication", "gatewayports", "ipqos", "kbdinteractivedevices", "knownhostscommand",
+            "localcommand", "nohostauthenticationforlocalhost", "permitlocalcommand", "permitremoteopen",
+            "pkcs11provider", "protocol", "proxyusefdpass", "rekeylimit", "requiredrsasize", "securitykeyprovider",
+            "sessiontype", "stdinnull", "streamlocalbindmask", "streamlocalbindunlink", "syslogfacility",
+            "tcpkeepalive", "tunnel", "tunneldevice", "updatehostkeys", "usekeychain", "verifyhostkeydns",
+            "visualhostkey", "xauthlocation", "ignoreunknown", "logverbose", "enableescapecommandline",
+            "channeltimeout", "obscurekeystroketiming", "tag", "useroaming", "rsaauthentication",
+            "rhostsrsaauthentication", "compressionlevel", "cipher", "usedns", "serveralivecountmax",
+            "connectionattempts", "hostkeyalgorithms", "revokedhostkeys", "usekeychain", "usepriviledgedport",
+            "useprivilegedport", "pubkeyauthentication", "smartcarddevice", "permitremoteopen"));
+
+    private final String originalHost;
+    private final String localUser;
+    private final Map<String, List<String>> values = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private String ignoreUnknown;
+
+    /**
+     * @param originalHost the host as given on the command line (lower-cased, as ssh(1) does)
+     */
+    SshConfig(String originalHost, String localUser) {
+        this.originalHost = originalHost.toLowerCase(Locale.ROOT);
+        this.localUser = localUser;
+    }
+
+    String originalHost() {
+        return originalHost;
+    }
+
+    /** Things worth saying with -v: unsupported Match criteria, unknown keywords in files. */
+    List<String> notes() {
+        return notes;
+    }
+
+    /** The first value of a keyword, or null. */
+    String get(String keyword) {
+        List<String> v = values.get(keyword.toLowerCase(Locale.ROOT));
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    /** All arguments of a keyword: every argument of its first line, or, for accumulating keywords, of every line. */
+    List<String> getAll(String keyword) {
+        List<String> v = values.get(keyword.toLowerCase(Locale.ROOT));
+        return v == null ? List.of() : List.copyOf(v);
+    }
+
+    boolean has(String keyword) {
+        return values.containsKey(keyword.toLowerCase(Locale.ROOT));
+    }
+
+    /** Sets a value from a command-line flag (-l, -p): first value wins, as for any other source. */
+    void setIfAbsent(String keyword, String value) {
+        values.putIfAbsent(keyword.toLowerCase(Locale.ROOT), new ArrayList<>(List.of(value)));
+    }
+
+    /** Adds values from a command-line flag (-i) to an accumulating keyword. */
+    void add(String keyword, String value) {
+        values.computeIfAbsent(keyword.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+    }
+
+    /** A {@code -o} option: one configuration line, always in effect. */
+    void applyOption(String option) throws ConfigException {
+        String[] kv = splitKeyword(option.strip());
+        if (kv == null) {
+            return;
+        }
+        String key = kv[0].toLowerCase(Locale.ROOT);
+        if (key.equals("host") || key.equals("match") || key.equals("include")) {
+            throw new ConfigException("command-line line 0: " + kv[0] + " directive not supported as a command-line option");
+        }
+        if (!KNOWN.contains(key)) {
+            throw new ConfigException("command-line: line 0: Bad configuration option: " + key);
+        }
+        store(key, tokenize(kv[1], "command-line", 0), "command-line", 0);
+    }
+
+    /**
+     * Reads a configuration file; a missing file is no error unless {@code required} (as for -F).
+     *
+     * @param includeBase the directory relative Include paths are resolved against
+     */
+    void readFile(Path file, boolean required, Path includeBase) throws IOException, ConfigException {
+        readFile(file, required, includeBase, 0);
+    }
+
+    private void readFile(Path file, boolean required, Path includeBase, int depth) throws IOException, ConfigException {
+        if (depth > 16) {
+            throw new ConfigException(file + ": Include nested too deeply");
+        }
+        List<String> lines;
+        try {
+            lines = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\r?\n", -1));
+        } catch (NoSuchFileException e) {
+            if (required) {
+                throw new ConfigException("Can't open user config file " + file + ": No such file or directory");
+            }
+            return;
+        }
+        boolean active = true;
+        int lineNo = 0;
+        for (String raw : lines) {
+            lineNo++;
+            String[] kv = splitKeyword(raw.strip());
+            if (kv == null) {
+                continue;
+            }
+            String key = kv[0].toLowerCase(Locale.ROOT);
+            List<String> args = tokenize(kv[1], file.toString(), lineNo);
+            switch (key) {
+                case "host" -> {
+                    if (args.isEmpty()) {
+                        throw new ConfigException(file + " line " + lineNo + ": Missing argument.");
+                    }
+                    active = hostMatches(args);
+                }
+                case "match" -> active = matchMatches(args, file, lineNo);
+                case "include" -> {
+                    if (args.isEmpty()) {
+                        throw new ConfigException(file + " line " + lineNo + ": Include missing filename argument");
+                    }
+                    if (active) {
+                        for (String pattern : args) {
+                            for (Path inc : glob(pattern, includeBase)) {
+                                readFile(inc, false, includeBase, depth + 1);
+                            }
+                        }
+                    }
+                }
+                default -> {
+                    if (!KNOWN.contains(key)) {
+                        if (ignoreUnknown != null && HostPatterns.matchList(key, ignoreUnknown, true) == HostPatterns.Outcome.MATCH) {
+                            continue;
+                        }
+                        notes.add(file + ": line " + lineNo + ": Unsupported option \"" + kv[0] + "\"");
+                        continue;
+                    }
+                    if (active) {
+                        if (key.equals("ignoreunknown") && ignoreUnknown == null && !args.isEmpty()) {
+                            ignoreUnknown = String.join(",", args);
+                        }
+                        store(key, args, file.toString(), lineNo);
+                    }
+                }
+            }
+        }
+    }
+
+    private void store(String key, List<String> args, String source, int lineNo) throws ConfigException {
+        if (args.isEmpty()) {
+            throw new ConfigException(source + " line " + lineNo + ": Missing argument.");
+        }
+        if (MULTI.contains(key)) {
+            values.computeIfAbsent(key, k -> new ArrayList<>()).addAll(args);
+        } else {
+            values.putIfAbsent(key, new ArrayList<>(args));
+        }
+    }
+
+    /** A {@code Host} line: any positive pattern matches and no negated one does. */
+    private boolean hostMatches(List<String> patterns) {
+        boolean positive = false;
+        for (String p : patterns) {
+            boolean negated = p.startsWith("!");
+            String pat = negated ? p.substring(1) : p;
+            if (HostPatterns.matchList(originalHost, pat, true) == HostPatterns.Outcome.MATCH) {
+                if (negated) {
+                    return false;
+                }
+                positive = true;
+            }
+        }
+        return positive;
+    }
+
+    private boolean matchMatches(List<String> args, Path file, int lineNo) throws ConfigException {
+        if (args.isEmpty()) {
+            throw new ConfigException(file + " line " + lineNo + ": Missing Match criteria");
+        }
+        boolean result = true;
+        for (int i = 0; i < args.size(); i++) {
+            String crit = args.get(i);
+            boolean negate = crit.startsWith("!");
+            String c = (negate ? crit.substring(1) : crit).toLowerCase(Locale.ROOT);
+            if (c.equals("all") || c.equals("canonical") || c.equals("final")) {
+                boolean m = c.equals("all");
+                if (c.equals("final")) {
+                    m = true; // Tether reads the files once: the only pass is the final one
+                }
+                result &= negate != m;
+                continue;
+            }
+            if (i + 1 >= args.size()) {
+                throw new ConfigException(file + " line " + lineNo + ": Missing Match criteria for " + c);
+            }
+            String list = args.get(++i);
+            boolean m;
+            switch (c) {
+                case "host" -> {
+                    String h = get("hostname");
+                    m = HostPatterns.matchList(h != null ? expandHostName(h) : originalHost, list, true) == HostPatterns.Outcome.MATCH;
+                }
+                case "originalhost" -> m = HostPatterns.matchList(originalHost, list, true) == HostPatterns.Outcome.MATCH;
+                case "user" -> {
+                    String u = get("user");
+                    m = HostPatterns.matchList(u != null ? u : localUser, list, false) == HostPatterns.Outcome.MATCH;
+                }
+                case "localuser" -> m = HostPatterns.matchList(localUser, list, false) == HostPatterns.Outcome.MATCH;
+                default -> {
+                    notes.add(file + " line " + lineNo + ": Match " + c + " is not supported by tether; the block is skipped");
+                    m = negate; // never matches, negated or not
+                }
+            }
+            result &= negate != m;
+        }
+        return result;
+    }
+
+    /** HostName's tokens: {@code %h} is the host given on the command line, {@code %%} a percent sign. */
+    String expandHostName(String hostName) {
+        return hostName.replace("%%", "\u0000").replace("%h", originalHost).replace("\u0000", "%");
+    }
+
+    private static List<Path> glob(String pattern, Path base) throws IOException {
+        String expanded = Cli.expandTilde(pattern);
+        Path p = Path.of(expanded);
+        if (!p.isAbsolute()) {
+            p = base.resolve(p);
+        }
+        if (!expanded.contains("*") && !expanded.contains("?") && !expanded.contains("[")) {
+            return List.of(p);
+        }
+        Path dir = p.getParent();
+        List<Path> out = new ArrayList<>();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p.getFileName().toString())) {
+            ds.forEach(out::add);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** {keyword, rest} of a line, or null for a blank line or a comment. */
+    private static String[] splitKeyword(String line) {
+        if (line.isEmpty() || line.startsWith("#")) {
+            return null;
+        }
+        int i = 0;
+        while (i < line.length() && !Character.isWhitespace(line.charAt(i)) && line.charAt(i) != '=') {
+            i++;
+        }
+        String key = line.substring(0, i);
+        String rest = line.substring(i).stripLeading();
+        if (rest.startsWith("=")) {
+            rest = rest.substring(1).stripLeading();
+        }
+        return new String[]{key, rest};
+    }
+
+    /** Splits arguments on white space; double quotes group; an unquoted {@code #} starts a comment. */
+    static List<String> tokenize(String s, String source, int lineNo) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+                continue;
+            }
+            if (c == '#') {
+                break;
+            }
+            StringBuilder tok = new StringBuilder();
+            boolean quoted = false;
+            while (i < s.length() && (quoted || !Character.isWhitespace(s.charAt(i)))) {
+                char ch = s.charAt(i);
+                if (ch == '"') {
+                    quoted = !quoted;
+                } else if (ch == '\\' && i + 1 < s.length() && (s.charAt(i + 1) == '"' || s.charAt(i + 1) == '\\')) {
+                    tok.append(s.charAt(++i));
+                } else {
+                    tok.append(ch);
+                }
+                i++;
+            }
+            if (quoted) {
+                throw new ConfigException(source + " line " + lineNo + ": invalid quotes");
+            }
+            out.add(tok.toString());
+        }
+        return out;
+    }
+}
