@@ -99,8 +99,15 @@ public final class ProcessSession {
         pump("stdout", p.getInputStream(), ch.getOutputStream(), outputs, ch);
         pump("stderr", p.getErrorStream(), ch.getErrorOutputStream(), outputs, ch);
         Thread stdin = Threads.newThread("tether-process-" + ch.localId() + "-stdin", () -> {
+            // the JDK buffers a process's stdin: flush every read, or an interactive command
+            // would see nothing until the client's EOF
+            byte[] buf = new byte[32 * 1024];
             try (InputStream in = ch.getInputStream(); OutputStream out = p.getOutputStream()) {
-                in.transferTo(out);
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
             } catch (IOException e) {
                 // the process closed its stdin or the channel ended
             }
