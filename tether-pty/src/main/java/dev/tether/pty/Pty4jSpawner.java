@@ -24,9 +24,11 @@ import java.util.concurrent.TimeUnit;
  * this module on the class path and a {@code Portal} with process sessions grants pseudo-
  * terminals. Unix only (the commands run through {@code /bin/sh}).
  *
- * <p><b>What pty4j allows.</b> The initial size in cells and {@code TERM} from the request; pixel
- * sizes are dropped (pty4j 0.13's {@code WinSize} keeps only cells). Terminal modes are applied
- * by running {@code stty} on the new terminal before the command (see {@link SttyModes}). The
+ * <p><b>What pty4j allows.</b> The size in cells and {@code TERM} from the request; pixel sizes
+ * are dropped (pty4j 0.13's {@code WinSize} keeps only cells), and a size of 0 becomes 80x24.
+ * pty4j has no call for terminal modes, and sets the size only once the process runs; so the
+ * command starts through {@code /bin/sh -c 'stty rows R columns C; stty MODES; exec "$@"'},
+ * which sets both on the new terminal first (see {@link SttyModes}). The
  * process leads its own session and process group, so signals go to the group ({@code kill -s
  * NAME -- -PID}, as sshd's {@code killpg}).
  *
@@ -53,20 +55,26 @@ public final class Pty4jSpawner implements PtySpawner {
         if (term != null && !term.isEmpty() && term.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
             env.put("TERM", term);
         }
-        List<String> argv = new ArrayList<>();
-        List<String> stty = SttyModes.arguments(pty.modes());
-        if (!stty.isEmpty()) {
-            // the arguments come from a fixed vocabulary (names, hex numbers), so quoting is not needed
-            argv.addAll(List.of("/bin/sh", "-c", "stty " + String.join(" ", stty) + " 2>/dev/null; exec \"$@\"", "tether-pty"));
+        int columns = cells(pty.columns(), 80);
+        int rows = cells(pty.rows(), 24);
+        // pty4j sizes the terminal only after the process started, so a quick command could see
+        // 0x0: set the size, then the modes, on the new terminal before the command runs. The
+        // arguments are numbers and names from a fixed vocabulary, so they need no quoting.
+        StringBuilder script = new StringBuilder("stty rows " + rows + " columns " + columns + " 2>/dev/null; ");
+        List<String> modes = SttyModes.arguments(pty.modes());
+        if (!modes.isEmpty()) {
+            script.append("stty ").append(String.join(" ", modes)).append(" 2>/dev/null; ");
         }
+        script.append("exec \"$@\"");
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "tether-pty"));
         argv.addAll(command);
         com.pty4j.PtyProcess p = new PtyProcessBuilder(argv.toArray(String[]::new))
                 .setEnvironment(env)
                 .setDirectory(directory.toString())
                 .setRedirectErrorStream(true)
                 .setConsole(false)
-                .setInitialColumns(cells(pty.columns(), 80))
-                .setInitialRows(cells(pty.rows(), 24))
+                .setInitialColumns(columns)
+                .setInitialRows(rows)
                 .start();
         return new Pty4jProcess(p);
     }
