@@ -10,6 +10,19 @@ public interface Avatar {
     /** The user name the avatar was made for. */
     String username();
 
+    /**
+     * The channel types this user may open (Conch's channel lookup). A restricted user simply
+     * lacks a type, e.g. {@code direct-tcpip}, and cannot open it.
+     */
+    default java.util.Set<String> channelTypes() {
+        return java.util.Set.of("session");
+    }
+
+    /** The subsystems this user may start, by name (Conch's subsystem lookup). */
+    default java.util.Map<String, SubsystemHandler> subsystems() {
+        return java.util.Map.of();
+    }
+
     /** Called once when the connection ends (Conch's logout hook). */
     default void logout() {
     }

@@ -59,10 +59,12 @@ public final class Portal {
     private final Path sessionDirectory;
     private final boolean sessions;
     private final PtySpawner ptySpawner;
+    private final java.util.Map<String, SubsystemHandler> subsystems;
 
     private Portal(Builder b) {
         this.sessions = b.sessions;
         this.ptySpawner = !b.sessions ? null : b.ptySpawnerSet ? b.ptySpawner : PtySpawner.discover().orElse(null);
+        this.subsystems = java.util.Map.copyOf(b.subsystems);
         this.sessionDirectory = b.sessionDirectory;
         this.passwords = b.passwords;
         this.publicKeys = b.publicKeys;
@@ -109,6 +111,13 @@ public final class Portal {
         private Path sessionDirectory;
         private PtySpawner ptySpawner;
         private boolean ptySpawnerSet;
+        private final java.util.Map<String, SubsystemHandler> subsystems = new java.util.LinkedHashMap<>();
+
+        /** A subsystem every user may start (unless the avatar has its own of that name). */
+        public Builder subsystem(String name, SubsystemHandler handler) {
+            subsystems.put(name, Objects.requireNonNull(handler));
+            return this;
+        }
 
         /**
          * Serve {@code session} channels: {@code exec} and {@code shell} run real OS processes as
@@ -187,6 +196,7 @@ public final class Portal {
         private Optional<AuthorizedKeys.Match> keyMatch = Optional.empty();
         private String pendingUser;
         private Avatar avatar;
+        private Login login;
 
         Session(Transport transport) {
             this.transport = transport;
@@ -313,9 +323,59 @@ public final class Portal {
             return s;
         }
 
+        private synchronized Avatar avatar() {
+            return avatar;
+        }
+
         @Override
         public ChannelOpenResult checkChannelRequest(String kind, int chanid) {
-            return sessions && kind.equals("session") ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+            Avatar a = avatar();
+            if (a == null || !a.channelTypes().contains(kind)) {
+                return ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+            }
+            if (!kind.equals("session")) {
+                return ChannelOpenResult.UNKNOWN_CHANNEL_TYPE;
+            }
+            // a session is only worth opening if something can run in it
+            return sessions || !subsystems.isEmpty() || !a.subsystems().isEmpty()
+                    ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+        }
+
+        @Override
+        public boolean checkChannelSubsystemRequest(Channel channel, String name) {
+            Avatar a = avatar();
+            SubsystemHandler h = a == null ? null : a.subsystems().get(name);
+            if (h == null) {
+                h = subsystems.get(name);
+            }
+            if (h == null) {
+                return false;
+            }
+            Login login;
+            synchronized (this) {
+                login = this.login;
+            }
+            SubsystemHandler handler = h;
+            ((dev.tether.ssh.connection.ChannelImpl) channel).afterReply(() -> dev.tether.ssh.transport.Threads.newThread(
+                    "tether-subsystem-" + name + "-" + channel.localId(), () -> runSubsystem(handler, channel, name, login)).start());
+            return true;
+        }
+
+        private void runSubsystem(SubsystemHandler h, Channel channel, String name, Login login) {
+            int status = 0;
+            try {
+                h.run(channel, name, login);
+            } catch (Exception e) {
+                log.warn("{} subsystem {} failed", transport, name, e);
+                status = 1;
+            }
+            try {
+                channel.sendExitStatus(status);
+                channel.sendEof();
+            } catch (java.io.IOException e) {
+                // the channel is already gone
+            }
+            channel.close();
         }
 
         @Override
@@ -440,9 +500,11 @@ public final class Portal {
                 methods = List.copyOf(passed);
                 match = keyMatch;
             }
-            Avatar a = realm.avatarFor(username, new Login(username, methods, match, transport));
+            Login l = new Login(username, methods, match, transport);
+            Avatar a = realm.avatarFor(username, l);
             synchronized (this) {
                 avatar = a;
+                login = l;
             }
             log.debug("{} {} logged in with {}", transport, username, methods);
         }

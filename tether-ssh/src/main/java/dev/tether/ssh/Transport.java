@@ -116,6 +116,7 @@ public final class Transport implements AutoCloseable {
     private volatile int threadsRunning = 2;
     private volatile ScheduledFuture<?> handshakeWatchdog;
     private volatile ScheduledFuture<?> loginWatchdog;
+    private volatile ScheduledFuture<?> keepalive;
 
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
@@ -147,6 +148,7 @@ public final class Transport implements AutoCloseable {
     private volatile boolean delayedOutbound;
     private volatile MessageHandler handler;
     private volatile boolean serviceActive;
+    private volatile String activeService;
     private volatile boolean authenticated;
     private volatile String pendingServiceName;
     private volatile CompletableFuture<Void> pendingService;
@@ -450,6 +452,44 @@ public final class Transport implements AutoCloseable {
         }
         throw new SshException(DisconnectReason.BY_APPLICATION,
                 authenticated ? "the connection service is not running" : "not authenticated yet");
+    }
+
+    /**
+     * Sends {@code keepalive@openssh.com} every {@code interval} once the connection protocol
+     * runs (paramiko's {@code set_keepalive}); {@link Duration#ZERO} stops it.
+     */
+    public void setKeepalive(Duration interval) {
+        ScheduledFuture<?> old = keepalive;
+        if (old != null) {
+            old.cancel(false);
+        }
+        if (interval.isZero() || interval.isNegative()) {
+            keepalive = null;
+            return;
+        }
+        long ms = Math.max(1, interval.toMillis());
+        keepalive = Threads.timer().scheduleAtFixedRate(() -> {
+            if (closing.get()) {
+                cancel(keepalive);
+                return;
+            }
+            Threads.newThread("tether-keepalive-" + id, () -> {
+                try {
+                    MessageHandler h = handler;
+                    if (h instanceof ConnectionService cs) {
+                        cs.sendKeepalive();
+                    }
+                } catch (IOException e) {
+                    log.debug("{} keepalive: {}", this, e.getMessage());
+                }
+            }).start();
+        }, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Channels currently open on this connection (0 before the connection protocol starts). */
+    public int openChannelCount() {
+        MessageHandler h = handler;
+        return h instanceof ConnectionService cs ? cs.openChannelCount() : 0;
     }
 
     /** Opens a {@code session} channel (RFC 4254 §6.1). */
@@ -850,13 +890,20 @@ public final class Transport implements AutoCloseable {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "server sent SERVICE_REQUEST");
         }
         if (serviceActive) {
-            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second SERVICE_REQUEST (" + name + ")");
+            // paramiko asks for ssh-userauth again before each method; sshd accepts that until
+            // authentication succeeds, and so do we, without restarting the service
+            if (!authenticated && name.equals(activeService)) {
+                queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
+                return;
+            }
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second SERVICE_REQUEST (" + Disconnect.sanitize(name) + ")");
         }
         var factory = config.services().get(name);
         if (factory == null) {
             throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(name));
         }
         handler = factory.apply(this);
+        activeService = name;
         serviceActive = true;
         queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
     }
@@ -1301,6 +1348,7 @@ public final class Transport implements AutoCloseable {
         Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         cancel(handshakeWatchdog);
         cancel(loginWatchdog);
+        cancel(keepalive);
     }
 
     private static void cancel(ScheduledFuture<?> f) {

@@ -32,7 +32,7 @@ import java.util.function.Function;
  *
  * <p><b>Methods.</b> {@code none}; {@code password} with the password change request of §8;
  * {@code publickey}, where a query without signature is answered with PK_OK when the policy
- * accepts the key, and a signed request is verified over the session identifier with the
+ * accepts the key (a refused query counts as a failure, as in sshd), and a signed request is verified over the session identifier with the
  * algorithm it names before the policy is asked; {@code keyboard-interactive}, whose rounds the
  * policy drives with {@link InteractiveQuery}.
  *
@@ -208,8 +208,9 @@ public final class ServerAuthService implements MessageHandler {
                     transport.send(new SshWriter(blob.length + 64).byteValue(MessageNumbers.USERAUTH_PK_OK)
                             .string(alg).string(blob).toByteArray());
                 } else {
-                    // a query is not an attempt: the client only asked
-                    sendFailure(false);
+                    // a refused query counts, as in sshd: otherwise a client could probe without
+                    // limit which keys may log in as a user
+                    failure("publickey", e);
                 }
             }));
             return;
@@ -221,7 +222,14 @@ public final class ServerAuthService implements MessageHandler {
         if (boundHostKey != null) {
             signed0.string(boundHostKey);
         }
-        boolean ok = SignatureAlgorithms.verify(plainAlgorithm(alg), key.publicKey(), signed0.toByteArray(), signature);
+        boolean ok;
+        try {
+            ok = SignatureAlgorithms.verify(plainAlgorithm(alg), key.publicKey(), signed0.toByteArray(), signature);
+        } catch (SshException e) {
+            // a malformed or mislabelled signature is a failed attempt, as in sshd, not a reason to hang up
+            log.info("{} unusable publickey signature for {}: {}", transport, Disconnect.sanitize(user), e.getMessage());
+            ok = false;
+        }
         if (!ok) {
             log.info("{} publickey signature for {} by {} did not verify", transport, Disconnect.sanitize(user), key.fingerprint());
             failure("publickey", null);

@@ -123,6 +123,19 @@ public final class ConnectionService implements MessageHandler {
         }
     }
 
+    /**
+     * Sends {@code keepalive@openssh.com} with want-reply and does not wait; the reply (a
+     * failure, normally) is consumed when it comes.
+     */
+    public void sendKeepalive() throws IOException {
+        CompletableFuture<SshReader> f = new CompletableFuture<>();
+        synchronized (globalReplies) {
+            globalReplies.add(f);
+            transport.send(new SshWriter(32).byteValue(MessageNumbers.GLOBAL_REQUEST).string("keepalive@openssh.com").bool(true)
+                    .toByteArray());
+        }
+    }
+
     public int openChannelCount() {
         return channels.size();
     }

@@ -2,8 +2,11 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.SshException;
 
-import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
-import org.bouncycastle.crypto.SecretWithEncapsulation;
+import org.bouncycastle.crypto.AsymmetricCipherKeyPairGenerator;
+import org.bouncycastle.crypto.EncapsulatedSecretExtractor;
+import org.bouncycastle.crypto.EncapsulatedSecretGenerator;
+import org.bouncycastle.crypto.KeyGenerationParameters;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.pqc.crypto.mlkem.MLKEMExtractor;
 import org.bouncycastle.pqc.crypto.mlkem.MLKEMGenerator;
 import org.bouncycastle.pqc.crypto.mlkem.MLKEMKeyGenerationParameters;
@@ -23,7 +26,7 @@ import java.security.SecureRandom;
  * exact length (FIPS 203 §7.3); decapsulation of a wrong ciphertext does not fail but yields an
  * unrelated secret (implicit rejection), and the exchange then fails on the host signature.
  */
-final class PqMlKem768 implements PqKem {
+final class PqMlKem768 extends BcKem {
     static final PqMlKem768 INSTANCE = new PqMlKem768();
 
     static final int PUBLIC_KEY_BYTES = 1184;
@@ -33,104 +36,49 @@ final class PqMlKem768 implements PqKem {
     private static final MLKEMParameters PARAMETERS = MLKEMParameters.ml_kem_768;
 
     private PqMlKem768() {
+        super("ML-KEM-768", PUBLIC_KEY_BYTES, CIPHERTEXT_BYTES, SECRET_BYTES);
     }
 
     @Override
-    public String name() {
-        return "ML-KEM-768";
-    }
-
-    @Override
-    public int publicKeyLength() {
-        return PUBLIC_KEY_BYTES;
-    }
-
-    @Override
-    public int ciphertextLength() {
-        return CIPHERTEXT_BYTES;
-    }
-
-    @Override
-    public int secretLength() {
-        return SECRET_BYTES;
+    AsymmetricCipherKeyPairGenerator keyPairGenerator() {
+        return new MLKEMKeyPairGenerator();
     }
 
     /**
-     * A fresh key pair. Bouncy Castle draws the FIPS 203 seeds d and then z (32 bytes each) from
-     * {@code random} (ML-KEM.KeyGen, Algorithm 19).
+     * Key generation parameters. From {@code random} Bouncy Castle draws the FIPS 203 seeds d and
+     * then z (32 bytes each) (ML-KEM.KeyGen, Algorithm 19).
      */
     @Override
-    public Decapsulator generate(SecureRandom random) throws SshException {
-        MLKEMPrivateKeyParameters priv;
-        byte[] pub;
-        try {
-            MLKEMKeyPairGenerator g = new MLKEMKeyPairGenerator();
-            g.init(new MLKEMKeyGenerationParameters(random, PARAMETERS));
-            AsymmetricCipherKeyPair kp = g.generateKeyPair();
-            priv = (MLKEMPrivateKeyParameters) kp.getPrivate();
-            pub = ((MLKEMPublicKeyParameters) kp.getPublic()).getEncoded();
-        } catch (RuntimeException e) {
-            throw PqKem.failure("ML-KEM-768 key generation failed", e);
-        }
-        if (pub.length != PUBLIC_KEY_BYTES) {
-            throw PqKem.failure("ML-KEM-768 key generation produced a " + pub.length + "-byte public key");
-        }
-        return new Decapsulator() {
-            @Override
-            public byte[] publicKey() {
-                return pub.clone();
-            }
-
-            @Override
-            public byte[] decapsulate(byte[] ciphertext) throws SshException {
-                if (ciphertext.length != CIPHERTEXT_BYTES) {
-                    throw PqKem.failure("ML-KEM-768 ciphertext must be " + CIPHERTEXT_BYTES
-                            + " bytes, got " + ciphertext.length);
-                }
-                byte[] secret;
-                try {
-                    secret = new MLKEMExtractor(priv).extractSecret(ciphertext);
-                } catch (RuntimeException e) {
-                    throw PqKem.failure("ML-KEM-768 decapsulation failed", e);
-                }
-                if (secret.length != SECRET_BYTES) {
-                    throw PqKem.failure("ML-KEM-768 decapsulation produced a " + secret.length + "-byte secret");
-                }
-                return secret;
-            }
-        };
+    KeyGenerationParameters keyGenerationParameters(SecureRandom random) {
+        return new MLKEMKeyGenerationParameters(random, PARAMETERS);
     }
 
-    /**
-     * Encapsulates to the client's key. Bouncy Castle draws the 32-byte message m from
-     * {@code random} (ML-KEM.Encaps, Algorithm 20).
-     */
     @Override
-    public Encapsulation encapsulate(byte[] publicKey, SecureRandom random) throws SshException {
-        if (publicKey.length != PUBLIC_KEY_BYTES) {
-            throw PqKem.failure("ML-KEM-768 public key must be " + PUBLIC_KEY_BYTES + " bytes, got " + publicKey.length);
-        }
-        MLKEMPublicKeyParameters pub;
+    byte[] encodePublicKey(AsymmetricKeyParameter publicKey) {
+        return ((MLKEMPublicKeyParameters) publicKey).getEncoded();
+    }
+
+    @Override
+    EncapsulatedSecretExtractor extractor(AsymmetricKeyParameter privateKey) {
+        return new MLKEMExtractor((MLKEMPrivateKeyParameters) privateKey);
+    }
+
+    /** The client's encapsulation key, which must pass the FIPS 203 modulus check. */
+    @Override
+    AsymmetricKeyParameter decodePublicKey(byte[] encoded) throws SshException {
         try {
-            pub = new MLKEMPublicKeyParameters(PARAMETERS, publicKey);
+            return new MLKEMPublicKeyParameters(PARAMETERS, encoded);
         } catch (IllegalArgumentException e) {
             throw PqKem.failure("ML-KEM-768 public key fails the FIPS 203 encapsulation key check", e);
         }
-        SecretWithEncapsulation s;
-        try {
-            s = new MLKEMGenerator(random).generateEncapsulated(pub);
-        } catch (RuntimeException e) {
-            throw PqKem.failure("ML-KEM-768 encapsulation failed", e);
-        }
-        try {
-            Encapsulation out = new Encapsulation(s.getEncapsulation(), s.getSecret());
-            if (out.ciphertext().length != CIPHERTEXT_BYTES || out.secret().length != SECRET_BYTES) {
-                out.wipe();
-                throw PqKem.failure("ML-KEM-768 encapsulation produced values of unexpected length");
-            }
-            return out;
-        } finally {
-            PqKem.destroy(s);
-        }
+    }
+
+    /**
+     * The encapsulation generator. From {@code random} Bouncy Castle draws the 32-byte message m
+     * (ML-KEM.Encaps, Algorithm 20).
+     */
+    @Override
+    EncapsulatedSecretGenerator generator(SecureRandom random) {
+        return new MLKEMGenerator(random);
     }
 }

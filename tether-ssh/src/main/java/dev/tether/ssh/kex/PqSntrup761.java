@@ -1,9 +1,10 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.SshException;
-
-import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
-import org.bouncycastle.crypto.SecretWithEncapsulation;
+import org.bouncycastle.crypto.AsymmetricCipherKeyPairGenerator;
+import org.bouncycastle.crypto.EncapsulatedSecretExtractor;
+import org.bouncycastle.crypto.EncapsulatedSecretGenerator;
+import org.bouncycastle.crypto.KeyGenerationParameters;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.pqc.crypto.ntruprime.SNTRUPrimeKEMExtractor;
 import org.bouncycastle.pqc.crypto.ntruprime.SNTRUPrimeKEMGenerator;
 import org.bouncycastle.pqc.crypto.ntruprime.SNTRUPrimeKeyGenerationParameters;
@@ -31,7 +32,7 @@ import java.security.SecureRandom;
  * the ciphertext where SUPERCOP hashes the received ciphertext; the value differs from OpenSSH's
  * but never leaves the client, since the exchange is abandoned, so this does not matter here.)
  */
-final class PqSntrup761 implements PqKem {
+final class PqSntrup761 extends BcKem {
     static final PqSntrup761 INSTANCE = new PqSntrup761();
 
     static final int PUBLIC_KEY_BYTES = 1158;
@@ -41,91 +42,37 @@ final class PqSntrup761 implements PqKem {
     private static final SNTRUPrimeParameters PARAMETERS = SNTRUPrimeParameters.sntrup761;
 
     private PqSntrup761() {
+        super("sntrup761", PUBLIC_KEY_BYTES, CIPHERTEXT_BYTES, SECRET_BYTES);
     }
 
     @Override
-    public String name() {
-        return "sntrup761";
+    AsymmetricCipherKeyPairGenerator keyPairGenerator() {
+        return new SNTRUPrimeKeyPairGenerator();
     }
 
     @Override
-    public int publicKeyLength() {
-        return PUBLIC_KEY_BYTES;
+    KeyGenerationParameters keyGenerationParameters(SecureRandom random) {
+        return new SNTRUPrimeKeyGenerationParameters(random, PARAMETERS);
     }
 
     @Override
-    public int ciphertextLength() {
-        return CIPHERTEXT_BYTES;
+    byte[] encodePublicKey(AsymmetricKeyParameter publicKey) {
+        return ((SNTRUPrimePublicKeyParameters) publicKey).getEncoded();
     }
 
     @Override
-    public int secretLength() {
-        return SECRET_BYTES;
+    EncapsulatedSecretExtractor extractor(AsymmetricKeyParameter privateKey) {
+        return new SNTRUPrimeKEMExtractor((SNTRUPrimePrivateKeyParameters) privateKey);
+    }
+
+    /** The client's public key; beyond its length (checked already) there is nothing to check. */
+    @Override
+    AsymmetricKeyParameter decodePublicKey(byte[] encoded) {
+        return new SNTRUPrimePublicKeyParameters(PARAMETERS, encoded.clone());
     }
 
     @Override
-    public Decapsulator generate(SecureRandom random) throws SshException {
-        SNTRUPrimePrivateKeyParameters priv;
-        byte[] pub;
-        try {
-            SNTRUPrimeKeyPairGenerator g = new SNTRUPrimeKeyPairGenerator();
-            g.init(new SNTRUPrimeKeyGenerationParameters(random, PARAMETERS));
-            AsymmetricCipherKeyPair kp = g.generateKeyPair();
-            priv = (SNTRUPrimePrivateKeyParameters) kp.getPrivate();
-            pub = ((SNTRUPrimePublicKeyParameters) kp.getPublic()).getEncoded();
-        } catch (RuntimeException e) {
-            throw PqKem.failure("sntrup761 key generation failed", e);
-        }
-        if (pub.length != PUBLIC_KEY_BYTES) {
-            throw PqKem.failure("sntrup761 key generation produced a " + pub.length + "-byte public key");
-        }
-        return new Decapsulator() {
-            @Override
-            public byte[] publicKey() {
-                return pub.clone();
-            }
-
-            @Override
-            public byte[] decapsulate(byte[] ciphertext) throws SshException {
-                if (ciphertext.length != CIPHERTEXT_BYTES) {
-                    throw PqKem.failure("sntrup761 ciphertext must be " + CIPHERTEXT_BYTES
-                            + " bytes, got " + ciphertext.length);
-                }
-                byte[] secret;
-                try {
-                    secret = new SNTRUPrimeKEMExtractor(priv).extractSecret(ciphertext);
-                } catch (RuntimeException e) {
-                    throw PqKem.failure("sntrup761 decapsulation failed", e);
-                }
-                if (secret.length != SECRET_BYTES) {
-                    throw PqKem.failure("sntrup761 decapsulation produced a " + secret.length + "-byte secret");
-                }
-                return secret;
-            }
-        };
-    }
-
-    @Override
-    public Encapsulation encapsulate(byte[] publicKey, SecureRandom random) throws SshException {
-        if (publicKey.length != PUBLIC_KEY_BYTES) {
-            throw PqKem.failure("sntrup761 public key must be " + PUBLIC_KEY_BYTES + " bytes, got " + publicKey.length);
-        }
-        SecretWithEncapsulation s;
-        try {
-            SNTRUPrimePublicKeyParameters pub = new SNTRUPrimePublicKeyParameters(PARAMETERS, publicKey.clone());
-            s = new SNTRUPrimeKEMGenerator(random).generateEncapsulated(pub);
-        } catch (RuntimeException e) {
-            throw PqKem.failure("sntrup761 encapsulation failed", e);
-        }
-        try {
-            Encapsulation out = new Encapsulation(s.getEncapsulation(), s.getSecret());
-            if (out.ciphertext().length != CIPHERTEXT_BYTES || out.secret().length != SECRET_BYTES) {
-                out.wipe();
-                throw PqKem.failure("sntrup761 encapsulation produced values of unexpected length");
-            }
-            return out;
-        } finally {
-            PqKem.destroy(s);
-        }
+    EncapsulatedSecretGenerator generator(SecureRandom random) {
+        return new SNTRUPrimeKEMGenerator(random);
     }
 }

@@ -3,8 +3,6 @@ package dev.tether.ssh.transport;
 import dev.tether.ssh.SshException;
 
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
 
 /**
  * AES-CTR (RFC 4344 §4) with a classic encrypt-and-MAC HMAC (RFC 4253 §6.4):
@@ -24,12 +22,8 @@ final class AesCtrEncryptAndMac implements PacketCipher {
     private final String name;
     private final boolean encrypt;
     private final Cipher cipher;
-    private final Mac mac;
-    private final int macLength;
-    private final byte[] seqBytes = new byte[4];
+    private final Tags.PacketMac mac;
     private final byte[] scratch = AesCtr.newScratch();
-    private final byte[] computed;
-    private final byte[] received;
 
     AesCtrEncryptAndMac(String cipherName, Hmac hmac, boolean encrypt, byte[] key, byte[] iv, byte[] macKey) {
         if (hmac.encryptThenMac()) {
@@ -38,10 +32,7 @@ final class AesCtrEncryptAndMac implements PacketCipher {
         this.name = cipherName + " " + hmac.name();
         this.encrypt = encrypt;
         this.cipher = AesCtr.stream(key, iv);
-        this.mac = hmac.newMac(macKey);
-        this.macLength = hmac.length();
-        this.computed = new byte[macLength];
-        this.received = new byte[macLength];
+        this.mac = new Tags.PacketMac(hmac.newMac(macKey), hmac.length());
     }
 
     @Override
@@ -51,7 +42,7 @@ final class AesCtrEncryptAndMac implements PacketCipher {
 
     @Override
     public int tagLength() {
-        return macLength;
+        return mac.length();
     }
 
     @Override
@@ -76,38 +67,26 @@ final class AesCtrEncryptAndMac implements PacketCipher {
     @Override
     public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
         requireDirection(false);
-        Tags.checkBounds(buf, off, packetLength, macLength);
+        Tags.checkBounds(buf, off, packetLength, mac.length());
         int total = 4 + packetLength;
         if (total < AesCtr.BLOCK_SIZE || total % AesCtr.BLOCK_SIZE != 0) {
             throw Tags.badLength();
         }
         AesCtr.apply(cipher, scratch, buf, off + AesCtr.BLOCK_SIZE, total - AesCtr.BLOCK_SIZE);
-        computeMac(seq, buf, off, total, computed, 0);
-        Tags.verify(computed, received, buf, off + total);
+        mac.verify(seq, buf, off, total);
     }
 
     @Override
     public void seal(int seq, byte[] buf, int off, int packetLength) {
         requireDirection(true);
-        Tags.checkBounds(buf, off, packetLength, macLength);
+        Tags.checkBounds(buf, off, packetLength, mac.length());
         int total = 4 + packetLength;
         if (total < AesCtr.BLOCK_SIZE || total % AesCtr.BLOCK_SIZE != 0) {
             throw new IllegalArgumentException("packet of " + total + " bytes is not a whole number of "
                     + AesCtr.BLOCK_SIZE + "-byte blocks");
         }
-        computeMac(seq, buf, off, total, buf, off + total);
+        mac.sign(seq, buf, off, total);
         AesCtr.apply(cipher, scratch, buf, off, total);
-    }
-
-    private void computeMac(int seq, byte[] buf, int off, int len, byte[] out, int outOff) {
-        Tags.putInt(seq, seqBytes, 0);
-        mac.update(seqBytes, 0, 4);
-        mac.update(buf, off, len);
-        try {
-            mac.doFinal(out, outOff);
-        } catch (ShortBufferException e) {
-            throw new IllegalArgumentException("no room for the MAC", e);
-        }
     }
 
     private void requireDirection(boolean sending) {

@@ -3,8 +3,6 @@ package dev.tether.ssh.transport;
 import dev.tether.ssh.SshException;
 
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
 
 /**
  * AES-CTR (RFC 4344 §4) with an encrypt-then-MAC HMAC, OpenSSH PROTOCOL §1.5
@@ -25,12 +23,8 @@ final class AesCtrEncryptThenMac implements PacketCipher {
     private final String name;
     private final boolean encrypt;
     private final Cipher cipher;
-    private final Mac mac;
-    private final int macLength;
-    private final byte[] seqBytes = new byte[4];
+    private final Tags.PacketMac mac;
     private final byte[] scratch = AesCtr.newScratch();
-    private final byte[] computed;
-    private final byte[] received;
 
     AesCtrEncryptThenMac(String cipherName, Hmac hmac, boolean encrypt, byte[] key, byte[] iv, byte[] macKey) {
         if (!hmac.encryptThenMac()) {
@@ -39,10 +33,7 @@ final class AesCtrEncryptThenMac implements PacketCipher {
         this.name = cipherName + " " + hmac.name();
         this.encrypt = encrypt;
         this.cipher = AesCtr.stream(key, iv);
-        this.mac = hmac.newMac(macKey);
-        this.macLength = hmac.length();
-        this.computed = new byte[macLength];
-        this.received = new byte[macLength];
+        this.mac = new Tags.PacketMac(hmac.newMac(macKey), hmac.length());
     }
 
     @Override
@@ -52,7 +43,7 @@ final class AesCtrEncryptThenMac implements PacketCipher {
 
     @Override
     public int tagLength() {
-        return macLength;
+        return mac.length();
     }
 
     @Override
@@ -75,36 +66,17 @@ final class AesCtrEncryptThenMac implements PacketCipher {
     @Override
     public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
         requireDirection(false);
-        Tags.checkBounds(buf, off, packetLength, macLength);
-        if (packetLength < AesCtr.BLOCK_SIZE || packetLength % AesCtr.BLOCK_SIZE != 0) {
-            throw Tags.badLength();
-        }
-        computeMac(seq, buf, off, 4 + packetLength, computed, 0);
-        Tags.verify(computed, received, buf, off + 4 + packetLength);
+        Tags.checkOpen(buf, off, packetLength, mac.length(), AesCtr.BLOCK_SIZE);
+        mac.verify(seq, buf, off, 4 + packetLength);
         AesCtr.apply(cipher, scratch, buf, off + 4, packetLength);
     }
 
     @Override
     public void seal(int seq, byte[] buf, int off, int packetLength) {
         requireDirection(true);
-        Tags.checkBounds(buf, off, packetLength, macLength);
-        if (packetLength < AesCtr.BLOCK_SIZE || packetLength % AesCtr.BLOCK_SIZE != 0) {
-            throw new IllegalArgumentException("packet body of " + packetLength + " bytes is not a whole number of "
-                    + AesCtr.BLOCK_SIZE + "-byte blocks");
-        }
+        Tags.checkSeal(buf, off, packetLength, mac.length(), AesCtr.BLOCK_SIZE);
         AesCtr.apply(cipher, scratch, buf, off + 4, packetLength);
-        computeMac(seq, buf, off, 4 + packetLength, buf, off + 4 + packetLength);
-    }
-
-    private void computeMac(int seq, byte[] buf, int off, int len, byte[] out, int outOff) {
-        Tags.putInt(seq, seqBytes, 0);
-        mac.update(seqBytes, 0, 4);
-        mac.update(buf, off, len);
-        try {
-            mac.doFinal(out, outOff);
-        } catch (ShortBufferException e) {
-            throw new IllegalArgumentException("no room for the MAC", e);
-        }
+        mac.sign(seq, buf, off, 4 + packetLength);
     }
 
     private void requireDirection(boolean sending) {

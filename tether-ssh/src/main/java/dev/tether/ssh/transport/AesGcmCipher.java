@@ -99,10 +99,7 @@ final class AesGcmCipher implements PacketCipher {
     @Override
     public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
         requireDirection(false);
-        Tags.checkBounds(buf, off, packetLength, TAG_LENGTH);
-        if (packetLength < BLOCK_SIZE || packetLength % BLOCK_SIZE != 0) {
-            throw Tags.badLength();
-        }
+        Tags.checkOpen(buf, off, packetLength, TAG_LENGTH, BLOCK_SIZE);
         try {
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
             cipher.updateAAD(buf, off, 4);
@@ -122,11 +119,7 @@ final class AesGcmCipher implements PacketCipher {
     @Override
     public void seal(int seq, byte[] buf, int off, int packetLength) {
         requireDirection(true);
-        Tags.checkBounds(buf, off, packetLength, TAG_LENGTH);
-        if (packetLength < BLOCK_SIZE || packetLength % BLOCK_SIZE != 0) {
-            throw new IllegalArgumentException("packet body of " + packetLength + " bytes is not a whole number of "
-                    + BLOCK_SIZE + "-byte blocks");
-        }
+        Tags.checkSeal(buf, off, packetLength, TAG_LENGTH, BLOCK_SIZE);
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
             cipher.updateAAD(buf, off, 4);

@@ -116,10 +116,7 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     @Override
     public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
         requireDirection(false);
-        Tags.checkBounds(buf, off, packetLength, TAG_LENGTH);
-        if (packetLength < BLOCK_SIZE || packetLength % BLOCK_SIZE != 0) {
-            throw Tags.badLength();
-        }
+        Tags.checkOpen(buf, off, packetLength, TAG_LENGTH, BLOCK_SIZE);
         setNonce(seq);
         startPayload();
         try {
@@ -135,11 +132,7 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     @Override
     public void seal(int seq, byte[] buf, int off, int packetLength) {
         requireDirection(true);
-        Tags.checkBounds(buf, off, packetLength, TAG_LENGTH);
-        if (packetLength < BLOCK_SIZE || packetLength % BLOCK_SIZE != 0) {
-            throw new IllegalArgumentException("packet body of " + packetLength + " bytes is not a whole number of "
-                    + BLOCK_SIZE + "-byte blocks");
-        }
+        Tags.checkSeal(buf, off, packetLength, TAG_LENGTH, BLOCK_SIZE);
         setNonce(seq);
         start(lengthCipher, lengthKey);
         xor(lengthCipher, buf, off, 4, buf, off);

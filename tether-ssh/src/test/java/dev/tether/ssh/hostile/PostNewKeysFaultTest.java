@@ -309,10 +309,12 @@ class PostNewKeysFaultTest {
     }
 
     @Test
-    void secondServiceRequestIsRefused() throws Exception {
+    void secondServiceRequestForAnotherServiceIsRefused() throws Exception {
+        // a repeated ssh-userauth request is answered again (as sshd does, for paramiko);
+        // asking for another service while authentication runs is a protocol error
         ScriptedPeer p = handshakenPeer("aes128-gcm@openssh.com", null);
         p.sendEncrypted(ScriptedPeer.serviceRequest("ssh-userauth"));
-        p.sendEncrypted(ScriptedPeer.serviceRequest("ssh-userauth"));
+        p.sendEncrypted(ScriptedPeer.serviceRequest("ssh-connection"));
         expectEncryptedDisconnect(p, PROTOCOL_ERROR, "second SERVICE_REQUEST");
         assertServerCause(serverSide, PROTOCOL_ERROR, "second SERVICE_REQUEST");
     }

@@ -1,0 +1,12 @@
+package dev.tether.ssh;
+
+/**
+ * Serves a named subsystem ({@code sftp}, ...) on a session channel, as paramiko's
+ * {@code SubsystemHandler} registered with {@code Transport.set_subsystem_handler}. It runs in a
+ * thread of its own, reading the channel's input and writing its output; when it returns, the
+ * server sends {@code exit-status} 0 (or 1 if it threw), EOF, and closes the channel.
+ */
+@FunctionalInterface
+public interface SubsystemHandler {
+    void run(Channel channel, String name, Login login) throws Exception;
+}
