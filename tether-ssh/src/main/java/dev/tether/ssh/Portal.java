@@ -427,7 +427,7 @@ public final class Portal {
         }
 
         @Override
-        public void authenticated(String username) {
+        public void authenticated(String username) throws SshException {
             List<String> methods;
             Optional<AuthorizedKeys.Match> match;
             synchronized (this) {
@@ -435,6 +435,7 @@ public final class Portal {
                 match = keyMatch;
             }
             Login l = new Login(username, methods, match, transport);
+            transport.checkIdentification(l);
             Avatar a = realm.avatarFor(username, l);
             synchronized (this) {
                 avatar = a;

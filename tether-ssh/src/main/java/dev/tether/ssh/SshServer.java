@@ -95,7 +95,7 @@ public final class SshServer implements AutoCloseable {
                 continue;
             }
             try {
-                Transport t = Transport.startServer(s, config);
+                Transport t = Transport.startServer(s, config, this::validators);
                 connections.add(t);
                 t.closeFuture().whenComplete((v, e) -> connections.remove(t));
                 log.debug("connection from {}", s.getRemoteSocketAddress());

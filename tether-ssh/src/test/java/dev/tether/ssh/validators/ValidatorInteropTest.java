@@ -99,6 +99,30 @@ class ValidatorInteropTest {
     }
 
     @Test
+    void acceptIdentificationSeesTheLoginAndCanStillRefuse() throws Exception {
+        try (SshServer s = server()) {
+            java.util.concurrent.atomic.AtomicReference<dev.tether.ssh.Login> seen = new java.util.concurrent.atomic.AtomicReference<>();
+            s.setValidators(List.of(new ConnectionValidator() {
+                @Override
+                public Verdict acceptHost(Peer peer) {
+                    return Verdict.accept();
+                }
+
+                @Override
+                public Verdict acceptIdentification(dev.tether.ssh.Login login) {
+                    seen.set(login);
+                    return Verdict.deny(Reason.SECURITY, "user " + login.username() + " is suspended");
+                }
+            }));
+            Run r = ssh(s.port(), "true");
+            assertEquals(255, r.exit(), r.output());
+            assertTrue(r.output().contains(":11: user u is suspended"), r.output());
+            assertEquals(List.of("publickey"), seen.get().methods());
+            assertTrue(seen.get().keyMatch().isPresent());
+        }
+    }
+
+    @Test
     void aValidatorThatThrowsRefusesWithSecurity() throws Exception {
         try (SshServer s = server()) {
             s.setValidators(List.of(peer -> {
