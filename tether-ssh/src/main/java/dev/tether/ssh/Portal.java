@@ -2,6 +2,7 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
+import dev.tether.ssh.connection.InProcessSession;
 import dev.tether.ssh.connection.ProcessSession;
 import dev.tether.ssh.connection.PtySession;
 import dev.tether.ssh.connection.PtySpawner;
@@ -39,11 +40,13 @@ import java.util.function.Function;
  *
  * <p><b>Sessions.</b> With {@link Builder#processSessions}, {@code exec} and {@code shell} run
  * OS processes. A {@code pty-req} is granted when a {@link PtySpawner} is available (set with
- * {@link Builder#ptySpawner} or found on the class path, e.g. the {@code tether-pty} module) and
- * the user's authorized_keys entry or certificate permits a pty ({@code no-pty} and
- * {@code restrict} forbid it); the command then runs on the pty, a shell as a login shell
- * ({@code $SHELL -l}, or {@code /bin/sh -l}). {@code window-change} resizes the pty, and
- * {@code signal} reaches the command's process group, except under a forced command, as in sshd.
+ * {@link Builder#ptySpawner} or found on the class path, e.g. the {@code tether-pty} module), or
+ * in-process {@link Builder#commands} are configured, and the user's authorized_keys entry or
+ * certificate permits a pty ({@code no-pty} and {@code restrict} forbid it). An OS command then
+ * runs on the pty, a shell as a login shell ({@code $SHELL -l}, or {@code /bin/sh -l}); an
+ * in-process command sees it as {@link CommandContext#terminal()}. {@code window-change} resizes
+ * the pty, and {@code signal} reaches the command's process group (or the in-process command's
+ * listeners), except under a forced command, as in sshd.
  *
  * <p>Immutable and thread-safe; each connection gets its own per-connection state.
  */
@@ -60,11 +63,13 @@ public final class Portal {
     private final boolean sessions;
     private final PtySpawner ptySpawner;
     private final java.util.Map<String, SubsystemHandler> subsystems;
+    private final java.util.function.Function<String, Command> commands;
 
     private Portal(Builder b) {
         this.sessions = b.sessions;
         this.ptySpawner = !b.sessions ? null : b.ptySpawnerSet ? b.ptySpawner : PtySpawner.discover().orElse(null);
         this.subsystems = java.util.Map.copyOf(b.subsystems);
+        this.commands = b.commands;
         this.sessionDirectory = b.sessionDirectory;
         this.passwords = b.passwords;
         this.publicKeys = b.publicKeys;
@@ -112,6 +117,18 @@ public final class Portal {
         private PtySpawner ptySpawner;
         private boolean ptySpawnerSet;
         private final java.util.Map<String, SubsystemHandler> subsystems = new java.util.LinkedHashMap<>();
+
+        private java.util.function.Function<String, Command> commands;
+
+        /**
+         * In-process commands: {@code resolver} maps an exec command line (null for a shell) to a
+         * {@link Command}, or to null to fall back to an OS process (if
+         * {@link #processSessions} is on) or refuse.
+         */
+        public Builder commands(java.util.function.Function<String, Command> resolver) {
+            this.commands = Objects.requireNonNull(resolver);
+            return this;
+        }
 
         /** A subsystem every user may start (unless the avatar has its own of that name). */
         public Builder subsystem(String name, SubsystemHandler handler) {
@@ -306,8 +323,14 @@ public final class Portal {
             final Map<String, String> environment = new HashMap<>();
             /** The granted pty-req, resized by window-change until the command starts. */
             PtyRequest pty;
+            /** An OS process, or else an in-process {@link Command}. */
             SessionProcess process;
+            InProcessSession inJava;
             boolean forcedCommand;
+
+            boolean started() {
+                return process != null || inJava != null;
+            }
         }
 
         private final Map<Channel, ChannelState> channels = new ConcurrentHashMap<>();
@@ -337,7 +360,7 @@ public final class Portal {
                 return ChannelOpenResult.UNKNOWN_CHANNEL_TYPE;
             }
             // a session is only worth opening if something can run in it
-            return sessions || !subsystems.isEmpty() || !a.subsystems().isEmpty()
+            return sessions || commands != null || !subsystems.isEmpty() || !a.subsystems().isEmpty()
                     ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
         }
 
@@ -384,7 +407,7 @@ public final class Portal {
                 return false;
             }
             ChannelState s = state(channel);
-            if (s.process != null || s.environment.size() >= 64) {
+            if (s.started() || s.environment.size() >= 64) {
                 return false;
             }
             s.environment.put(name, value);
@@ -393,7 +416,7 @@ public final class Portal {
 
         @Override
         public boolean checkChannelPtyRequest(Channel channel, PtyRequest pty) {
-            if (!sessions) {
+            if (!sessions && commands == null) {
                 return false;
             }
             Optional<AuthorizedKeys.Match> m;
@@ -405,13 +428,13 @@ public final class Portal {
                         transport, m.get().entry().location());
                 return false;
             }
-            if (ptySpawner == null) {
+            if (ptySpawner == null && commands == null) {
                 log.info("{} pty refused: no PtySpawner installed (add tether-pty to the class path)", transport);
                 return false;
             }
             ChannelState s = state(channel);
-            if (s.pty != null || s.process != null) {
-                log.debug("{} pty refused on {}: {}", transport, channel, s.process != null ? "the command already runs" : "it has one");
+            if (s.pty != null || s.started()) {
+                log.debug("{} pty refused on {}: {}", transport, channel, s.started() ? "the command already runs" : "it has one");
                 return false;
             }
             s.pty = pty;
@@ -425,22 +448,27 @@ public final class Portal {
             if (s == null || s.pty == null) {
                 return false;
             }
-            if (s.process == null) {
-                s.pty = new PtyRequest(s.pty.term(), columns, rows, widthPixels, heightPixels, s.pty.modes());
+            s.pty = new PtyRequest(s.pty.term(), columns, rows, widthPixels, heightPixels, s.pty.modes());
+            if (s.inJava != null) {
+                s.inJava.resize(s.pty);
                 return true;
             }
-            return s.process.resize(columns, rows, widthPixels, heightPixels);
+            return s.process == null || s.process.resize(columns, rows, widthPixels, heightPixels);
         }
 
         @Override
         public boolean checkChannelSignalRequest(Channel channel, String signal) {
             ChannelState s = channels.get(channel);
-            if (s == null || s.process == null) {
+            if (s == null || !s.started()) {
                 return false;
             }
             if (s.forcedCommand) {
                 log.info("{} signal {} refused: the session runs a forced command", transport, signal);
                 return false;
+            }
+            if (s.inJava != null) {
+                s.inJava.signal(signal);
+                return true;
             }
             boolean queued = s.process.signal(signal);
             log.debug("{} signal {} on {}: {}", transport, signal, channel, queued ? "sent" : "refused");
@@ -458,7 +486,7 @@ public final class Portal {
         }
 
         private boolean run(Channel channel, String requested) {
-            if (!sessions) {
+            if (!sessions && commands == null) {
                 return false;
             }
             Optional<AuthorizedKeys.Match> m;
@@ -466,7 +494,7 @@ public final class Portal {
                 m = keyMatch;
             }
             ChannelState s = state(channel);
-            if (s.process != null) {
+            if (s.started()) {
                 return false; // one command per channel (RFC 4254 §6.5)
             }
             Map<String, String> env = new HashMap<>(s.environment);
@@ -481,19 +509,34 @@ public final class Portal {
             }
             m.ifPresent(match -> env.putAll(match.environment()));
             s.forcedCommand = forced.isPresent();
+            Command inJava = commands == null ? null : commands.apply(command);
+            if (inJava != null) {
+                Login l;
+                synchronized (this) {
+                    l = login;
+                }
+                s.inJava = InProcessSession.start(channel, inJava, command, env, l, s.pty);
+                return true;
+            }
+            if (!sessions) {
+                return false;
+            }
             String shell = System.getenv("SHELL");
             shell = shell != null && !shell.isBlank() ? shell : "/bin/sh";
-            if (s.pty != null) {
+            if (s.pty != null && ptySpawner != null) {
                 List<String> argv = command != null ? List.of("/bin/sh", "-c", command) : List.of(shell, "-l");
                 s.process = PtySession.start(channel, ptySpawner, argv, sessionDirectory, env, s.pty);
             } else {
+                if (s.pty != null) {
+                    log.info("{} no PtySpawner installed: {} runs without the pty it was granted", transport, channel);
+                }
                 s.process = ProcessSession.start(channel, command != null ? command : "exec " + shell, sessionDirectory, env);
             }
             return true;
         }
 
         @Override
-        public void authenticated(String username) {
+        public void authenticated(String username) throws SshException {
             List<String> methods;
             Optional<AuthorizedKeys.Match> match;
             synchronized (this) {
@@ -501,6 +544,7 @@ public final class Portal {
                 match = keyMatch;
             }
             Login l = new Login(username, methods, match, transport);
+            transport.checkIdentification(l);
             Avatar a = realm.avatarFor(username, l);
             synchronized (this) {
                 avatar = a;

@@ -377,6 +377,12 @@ public final class ChannelImpl implements Channel {
     }
 
     private void requestNoReply(String name, SshWriter body) throws IOException {
+        synchronized (this) {
+            if (closeSent || closeReceived) {
+                // RFC 4254 §5.3: nothing may follow our CLOSE; a late exit-status is simply dropped
+                return;
+            }
+        }
         SshWriter w = new SshWriter(64).byteValue(MessageNumbers.CHANNEL_REQUEST).uint32(remoteId).string(name).bool(false);
         w.raw(body.array(), 0, body.length());
         transport.send(w.toByteArray());

@@ -113,7 +113,11 @@ public final class ProcessSession {
             }
         });
         stdin.start();
-        ch.closeFuture().whenComplete((v, e) -> p.destroy());
+        // closing the channel ends the command and everything it started (sh -c may not exec it)
+        ch.closeFuture().whenComplete((v, e) -> {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        });
         try {
             int status = p.waitFor();
             handle.ended();

@@ -114,6 +114,24 @@ class AuthRoundTripTest {
     }
 
     @Test
+    void loginGraceTimeEndsAnUnauthenticatedConnection() throws Exception {
+        TransportConfig server = Pair.serverConfig().serverInterface(portal().build().serverInterface())
+                .loginGraceTime(java.time.Duration.ofMillis(300)).build();
+        try (Pair p = Pair.inMemory(TransportConfig.builder().build(), server)) {
+            p.client.closeFuture().get(10, TimeUnit.SECONDS);
+            DisconnectException d = (DisconnectException) p.client.closeCause();
+            assertEquals(11, d.code());
+            assertTrue(d.description().contains("login grace time"), d.description());
+        }
+        try (Pair p = Pair.inMemory(TransportConfig.builder().build(), server)) {
+            // once authenticated, the grace timer no longer applies
+            p.client.authPublickey("alice", alice);
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> p.client.closeFuture().get(600, TimeUnit.MILLISECONDS));
+            assertTrue(p.client.isActive());
+        }
+    }
+
+    @Test
     void tooManyFailuresEndTheConnectionWithCode14() throws Exception {
         try (Pair p = connect(portal().build(), 3)) {
             assertThrows(AuthenticationException.class, () -> p.client.authPassword("alice", "a"));

@@ -153,6 +153,52 @@ class SessionRoundTripTest {
     }
 
     @Test
+    void inProcessCommandsServeExecWithStreamsSignalsAndStatus() throws Exception {
+        Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", authorizedKeys))
+                .commands(cmd -> {
+                    if ("upper".equals(cmd)) {
+                        return ctx -> {
+                            ctx.stdout().write(new String(ctx.stdin().readAllBytes()).toUpperCase().getBytes());
+                            ctx.stderr().write(("user " + ctx.login().username()).getBytes());
+                            return 42;
+                        };
+                    }
+                    if ("wait-for-signal".equals(cmd)) {
+                        return ctx -> {
+                            CompletableFuture<String> sig = new CompletableFuture<>();
+                            ctx.onSignal(sig::complete);
+                            ctx.stdout().write("ready\n".getBytes());
+                            ctx.stdout().flush();
+                            return sig.get(30, TimeUnit.SECONDS).equals("TERM") ? 143 : 1;
+                        };
+                    }
+                    return null;
+                }).build();
+        TransportConfig server = Pair.serverConfig().serverInterface(portal.serverInterface()).build();
+        try (Pair p = Pair.overTcp(TransportConfig.builder().build(), server)) {
+            p.client.authPublickey("u", key);
+            try (Channel ch = p.client.openSession()) {
+                assertTrue(ch.exec("upper"));
+                ch.getOutputStream().write("abc".getBytes());
+                ch.getOutputStream().close();
+                assertEquals("ABC", new String(ch.getInputStream().readAllBytes()));
+                assertEquals("user u", new String(ch.getErrorStream().readAllBytes()));
+                assertEquals(42, ch.awaitExitStatus(T));
+            }
+            try (Channel ch = p.client.openSession()) {
+                assertTrue(ch.exec("wait-for-signal"));
+                byte[] ready = new byte[6];
+                assertEquals(6, ch.getInputStream().readNBytes(ready, 0, 6));
+                ch.signal("TERM");
+                assertEquals(143, ch.awaitExitStatus(T));
+            }
+            try (Channel ch = p.client.openSession()) {
+                assertTrue(!ch.exec("unknown"), "no OS processes configured: an unknown command is refused");
+            }
+        }
+    }
+
+    @Test
     void avatarWithoutSessionCannotOpenOne() throws Exception {
         Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", authorizedKeys)).processSessions(dir)
                 .realm((user, login) -> new dev.tether.ssh.Avatar() {

@@ -129,6 +129,35 @@ class SessionSignalTest {
     }
 
     @Test
+    void anInProcessCommandSeesItsPtyAndWindowChanges() throws Exception {
+        Portal portal = Portal.builder().ptySpawner(null).publicKeys(AuthorizedKeysChecker.forUser("alice", authorizedKeys))
+                .commands(cmd -> ctx -> {
+                    CompletableFuture<PtyRequest> resized = new CompletableFuture<>();
+                    ctx.onWindowChange(resized::complete);
+                    PtyRequest t = ctx.terminal();
+                    ctx.stdout().write((t.term() + " " + t.columns() + "x" + t.rows() + "\n").getBytes(StandardCharsets.UTF_8));
+                    ctx.stdout().flush();
+                    PtyRequest r = resized.get(30, TimeUnit.SECONDS);
+                    ctx.stdout().write((r.columns() + "x" + r.rows() + "\n").getBytes(StandardCharsets.UTF_8));
+                    return 0;
+                }).build();
+        try (Pair p = Pair.inMemory(TransportConfig.builder().build(),
+                Pair.serverConfig().serverInterface(portal.serverInterface()).build())) {
+            p.client.authPublickey("alice", key);
+            try (Channel ch = p.client.openSession()) {
+                assertTrue(ch.requestPty(new PtyRequest("vt220", 90, 25, 0, 0, Map.of())));
+                ch.windowChange(100, 30, 0, 0); // before the command: its first size
+                assertTrue(ch.shell());
+                StringBuilder seen = new StringBuilder();
+                readUntil(ch.getInputStream(), "vt220 100x30\n", seen);
+                ch.windowChange(132, 43, 0, 0);
+                readUntil(ch.getInputStream(), "132x43\n", seen);
+                assertEquals(0, ch.awaitExitStatus(WAIT));
+            }
+        }
+    }
+
+    @Test
     void withoutASpawnerPtyRequestsAreRefused() throws Exception {
         try (Pair p = connect(key); Channel ch = p.client.openSession()) {
             assertFalse(ch.requestPty(new PtyRequest("xterm", 80, 24, 0, 0, Map.of())));

@@ -1,0 +1,14 @@
+package dev.tether.ssh;
+
+/**
+ * A command written in Java that a server runs in-process for {@code exec} or {@code shell},
+ * instead of an OS process (in the spirit of AsyncSSH's process API). It runs in a thread of its
+ * own; it reads the client's input from {@link CommandContext#stdin()}, writes to
+ * {@link CommandContext#stdout()} and {@link CommandContext#stderr()} (writes block on the
+ * client's window, so a slow client slows the command, never the connection), and returns its
+ * exit status, which the server reports before closing the channel.
+ */
+@FunctionalInterface
+public interface Command {
+    int run(CommandContext context) throws Exception;
+}
