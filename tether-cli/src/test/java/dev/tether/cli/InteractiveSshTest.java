@@ -1,6 +1,8 @@
 package dev.tether.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,21 +21,42 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code tether ssh} as a person uses it: in a real terminal (a tmux pane), against a private
  * sshd that gives it a real pty. Logs in, sees a prompt, runs a command, follows a window
- * resize, and leaves with Ctrl-D, after which the local terminal's modes are as before.
- * Needs the Debian packages tmux and openssh-server; skipped without them.
+ * resize, and leaves with Ctrl-D, after which the local terminal's modes are as before; once
+ * against OpenSSH's sshd and once against {@code tether server} (Tether on both ends). Also
+ * answers the host key question and a key's passphrase prompt at the terminal. Needs the
+ * Debian packages tmux and openssh-server (and openssh-client for ssh-keygen); skipped without them.
  */
 class InteractiveSshTest {
     private static final Path TMUX = Path.of("/usr/bin/tmux");
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Pattern PROMPT = Pattern.compile("(?m)^.*[#$%>] ?$");
 
-    @Test
-    void loginShellInARealTerminal() throws IOException {
+    /** A server to log in to: its port, the key it lets in, its known_hosts line. */
+    private record Target(int port, Path userKey, String knownHostsLine, AutoCloseable server) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+
+    private static Target target(String kind) throws IOException {
+        if (kind.equals("sshd")) {
+            assumeTrue(PrivateSshd.available(), "OpenSSH server (openssh-server) or ssh-keygen is not installed");
+            PrivateSshd sshd = PrivateSshd.start();
+            return new Target(sshd.port(), sshd.userKey(), sshd.knownHostsLine(), sshd);
+        }
+        assumeTrue(Files.isExecutable(Procs.SSH_KEYGEN), "ssh-keygen is not installed");
+        TetherServerProcess server = TetherServerProcess.start();
+        return new Target(server.port(), server.userKey(), server.knownHostsLine(), server);
+    }
+
+    @ParameterizedTest(name = "against {0}")
+    @ValueSource(strings = {"sshd", "tether server"})
+    void loginShellInARealTerminal(String kind) throws Exception {
         assumeTrue(Files.isExecutable(TMUX), "tmux is not installed (apt-get install -y tmux)");
-        assumeTrue(PrivateSshd.available(), "OpenSSH server (openssh-server) or ssh-keygen is not installed");
         Path dir = Procs.tempDir("interactive");
         Path socket = dir.resolve("tmux.sock");
-        try (PrivateSshd sshd = PrivateSshd.start()) {
+        try (Target sshd = target(kind)) {
             Path home = Files.createDirectories(dir.resolve("home"));
             Path knownHosts = Files.writeString(dir.resolve("known_hosts"), sshd.knownHostsLine() + "\n");
             Path config = Files.writeString(dir.resolve("ssh_config"), "Host box\n  HostName 127.0.0.1\n  Port " + sshd.port()
