@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
  * public key ({@code -y}), with ssh-keygen's flags and output.
  */
 @Command(name = "keygen", mixinStandardHelpOptions = true, sortOptions = false, separator = " ",
-        customSynopsis = {"tether keygen [-q] [-t ed25519|ecdsa|rsa] [-b BITS] [-f FILE] [-N PASSPHRASE] [-C COMMENT]",
+        customSynopsis = {"tether keygen [-q] [-t ed25519|ecdsa|rsa] [-b BITS] [-f FILE]",
+                "                     [-N PASSPHRASE] [-C COMMENT]",
                 "       tether keygen -l [-v] [-E sha256|md5] -f FILE",
                 "       tether keygen -y [-P PASSPHRASE] -f FILE"},
         description = "Generate an SSH key pair (OpenSSH format), or show a key's fingerprint or public key.")

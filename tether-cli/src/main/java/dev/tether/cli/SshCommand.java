@@ -61,8 +61,8 @@ import java.util.concurrent.TimeoutException;
  */
 @Command(name = "ssh", mixinStandardHelpOptions = true, sortOptions = false, separator = " ",
         modelTransformer = SshCommand.Options.class,
-        customSynopsis = {"tether ssh [-GNnqTtv] [-F CONFIG] [-i IDENTITY] [-l USER] [-o KEY=VALUE] [-p PORT]",
-                "           [USER@]HOST [COMMAND...]"},
+        customSynopsis = {"tether ssh [-GNnqTtv] [-F CONFIG] [-i IDENTITY] [-l USER]",
+                "                  [-o KEY=VALUE] [-p PORT] [USER@]HOST [COMMAND...]"},
         description = {"Log in to a host, or run a command there.",
                 "Exits with the remote command's status, or 255 if the connection or authentication fails."})
 final class SshCommand implements Callable<Integer> {
@@ -134,7 +134,7 @@ final class SshCommand implements Callable<Integer> {
 
     /** What the command line and the configuration files settle on. */
     record Settings(String originalHost, String hostName, int port, String user, List<Path> identityFiles,
-                    boolean explicitIdentities, boolean identitiesOnly, String identityAgent, List<Path> knownHosts,
+                    boolean identitiesOnly, String identityAgent, List<Path> knownHosts,
                     List<Path> globalKnownHosts, HostKeyCheck.Policy strict, Duration connectTimeout,
                     Duration serverAliveInterval, boolean batchMode, List<String> preferred, boolean pubkey,
                     boolean password, boolean kbdInteractive, int passwordPrompts, String requestTty,
@@ -330,8 +330,7 @@ final class SshCommand implements Callable<Integer> {
                 ids.add(Path.of(tokens.expandPath(f)));
             }
         }
-        boolean explicit = !ids.isEmpty();
-        if (!explicit) {
+        if (ids.isEmpty()) {
             for (String name : List.of("id_rsa", "id_ecdsa", "id_ed25519")) {
                 ids.add(sshDir.resolve(name));
             }
@@ -394,7 +393,7 @@ final class SshCommand implements Callable<Integer> {
             agent = agent.startsWith("$") ? agent : tokens.expandPath(agent);
         }
         String requestTty = cfg.get("requesttty") != null ? cfg.get("requesttty").toLowerCase(Locale.ROOT) : "auto";
-        return new Settings(cfg.originalHost(), hostName, p, u, ids, explicit, yes(cfg, "identitiesonly", false), agent,
+        return new Settings(cfg.originalHost(), hostName, p, u, ids, yes(cfg, "identitiesonly", false), agent,
                 known, global, strict, seconds(cfg.get("connecttimeout"), null),
                 seconds(cfg.get("serveraliveinterval"), Duration.ZERO), yes(cfg, "batchmode", false), preferred,
                 yes(cfg, "pubkeyauthentication", true), yes(cfg, "passwordauthentication", true),
@@ -879,8 +878,8 @@ final class SshCommand implements Callable<Integer> {
             try {
                 OutputStream stdout = new FileOutputStream(FileDescriptor.out);
                 OutputStream stderr = new FileOutputStream(FileDescriptor.err);
-                Thread out = pump("tether-ssh-stdout", ch.getInputStream(), stdout);
-                Thread errPump = pump("tether-ssh-stderr", ch.getErrorStream(), stderr);
+                Thread out = pump("tether-ssh-stdout", ch, ch.getInputStream(), stdout);
+                Thread errPump = pump("tether-ssh-stderr", ch, ch.getErrorStream(), stderr);
                 InputStream in = devNullStdin ? InputStream.nullInputStream() : new FileInputStream(FileDescriptor.in);
                 Thread input = new Thread(() -> feedStdin(in, ch, raw), "tether-ssh-stdin");
                 input.setDaemon(true);
@@ -926,18 +925,33 @@ final class SshCommand implements Callable<Integer> {
             }
         }
 
-        /** Copies a channel stream to a local one until EOF, byte for byte. */
-        private Thread pump(String name, InputStream from, OutputStream to) {
+        /**
+         * Copies a channel stream to a local one until EOF, byte for byte. If the local side
+         * cannot take more (a closed pipe: ssh(1) would die of SIGPIPE), the channel is closed,
+         * so that the remote command is not left blocked on a full window.
+         */
+        private Thread pump(String name, Channel ch, InputStream from, OutputStream to) {
             Thread t = new Thread(() -> {
                 byte[] buf = new byte[32 * 1024];
-                try {
-                    int n;
-                    while ((n = from.read(buf)) >= 0) {
+                int n;
+                while (true) {
+                    try {
+                        n = from.read(buf);
+                    } catch (IOException e) {
+                        debug(name + ": " + e.getMessage());
+                        return;
+                    }
+                    if (n < 0) {
+                        return;
+                    }
+                    try {
                         to.write(buf, 0, n);
                         to.flush();
+                    } catch (IOException e) {
+                        debug(name + ": local write failed (" + e.getMessage() + "); closing the channel");
+                        ch.close();
+                        return;
                     }
-                } catch (IOException e) {
-                    debug(name + ": " + e.getMessage());
                 }
             }, name);
             t.setDaemon(true);

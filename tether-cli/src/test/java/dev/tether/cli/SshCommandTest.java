@@ -108,6 +108,20 @@ class SshCommandTest {
     }
 
     @Test
+    void aClosedLocalPipeEndsTheSession() throws IOException {
+        // `yes` never stops by itself: when head has had enough, the session must end, as ssh(1) dies of SIGPIPE
+        StringBuilder cmd = new StringBuilder();
+        List<String> args = with(List.of("ssh"), base().toArray(new String[0]));
+        args.addAll(List.of("127.0.0.1", "yes"));
+        for (String a : Procs.tetherCommand(args.toArray(new String[0]))) {
+            cmd.append('\'').append(a.replace("'", "'\\''")).append("' ");
+        }
+        Procs.Result r = Procs.run(List.of("/bin/sh", "-c", cmd + "| head -c 6"), Procs.env(home), null, TIMEOUT);
+        assertFalse(r.timedOut(), r.describe());
+        assertEquals("y\ny\ny\n", r.stdout());
+    }
+
+    @Test
     void acceptNewRecordsTheHostKeyInHomeKnownHosts() throws IOException {
         Path fresh = Procs.tempDir("ssh-fresh");
         try {
