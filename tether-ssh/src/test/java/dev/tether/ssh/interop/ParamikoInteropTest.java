@@ -8,6 +8,10 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.Json;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,9 +126,9 @@ class ParamikoInteropTest {
     }
 
     private static void listClientCases() throws Exception {
-        Interop.ProcessResult listed = py.run("paramiko_client.py", List.of("--list"), Duration.ofSeconds(30));
+        Processes.Result listed = py.run("paramiko_client.py", List.of("--list"), Duration.ofSeconds(30));
         assertEquals(0, listed.exitCode(), listed.describe());
-        clientCases.addAll(cases(MiniJson.object(listed.stdout().trim()), SignatureAlgorithms.SUPPORTED));
+        clientCases.addAll(cases(Json.object(listed.stdout().trim()), SignatureAlgorithms.SUPPORTED));
     }
 
     /** (a): runs every client case in one python process and files the results by case id. */
@@ -150,11 +154,11 @@ class ParamikoInteropTest {
             specs.add(spec);
         }
         target.clearAccepted();
-        Interop.ProcessResult r = py.run("paramiko_client.py", List.of(Interop.LOOPBACK, Integer.toString(target.port()), "user",
-                MiniJson.write(fingerprints), MiniJson.write(specs)), Duration.ofSeconds(120));
+        Processes.Result r = py.run("paramiko_client.py", List.of(Interop.LOOPBACK, Integer.toString(target.port()), "user",
+                Json.write(fingerprints), Json.write(specs)), Duration.ofSeconds(120));
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         for (String line : r.stdout().lines().filter(l -> l.startsWith("{")).toList()) {
-            Map<String, Object> m = MiniJson.object(line);
+            Map<String, Object> m = Json.object(line);
             results.put((String) m.get("id"), m);
         }
         // Match our server's connections to the cases by the client's port.
@@ -175,17 +179,17 @@ class ParamikoInteropTest {
     /** (b): starts paramiko's server with ed25519, ECDSA (all three curves) and RSA host keys. */
     private static void startParamikoServer() throws Exception {
         Path dir = py.dir();
-        paramikoHostKeys.put("ssh-ed25519", Interop.sshKeygen(dir, "p_ed25519", "ed25519", 0, false));
-        paramikoHostKeys.put("ecdsa-sha2-nistp256", Interop.sshKeygen(dir, "p_ecdsa256", "ecdsa", 256, true));
-        paramikoHostKeys.put("ecdsa-sha2-nistp384", Interop.sshKeygen(dir, "p_ecdsa384", "ecdsa", 384, true));
-        paramikoHostKeys.put("ecdsa-sha2-nistp521", Interop.sshKeygen(dir, "p_ecdsa521", "ecdsa", 521, true));
-        paramikoHostKeys.put("ssh-rsa", Interop.sshKeygen(dir, "p_rsa", "rsa", 3072, true));
+        paramikoHostKeys.put("ssh-ed25519", OpenSsh.keygen(dir, "p_ed25519", "ed25519", 0, false));
+        paramikoHostKeys.put("ecdsa-sha2-nistp256", OpenSsh.keygen(dir, "p_ecdsa256", "ecdsa", 256, true));
+        paramikoHostKeys.put("ecdsa-sha2-nistp384", OpenSsh.keygen(dir, "p_ecdsa384", "ecdsa", 384, true));
+        paramikoHostKeys.put("ecdsa-sha2-nistp521", OpenSsh.keygen(dir, "p_ecdsa521", "ecdsa", 521, true));
+        paramikoHostKeys.put("ssh-rsa", OpenSsh.keygen(dir, "p_rsa", "rsa", 3072, true));
 
-        Interop.ProcessResult listed = py.run("paramiko_server.py", List.of("--list"), Duration.ofSeconds(30));
+        Processes.Result listed = py.run("paramiko_server.py", List.of("--list"), Duration.ofSeconds(30));
         assertEquals(0, listed.exitCode(), listed.describe());
         List<String> served = SignatureAlgorithms.SUPPORTED.stream()
                 .filter(a -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(a))).toList();
-        serverCases.addAll(cases(MiniJson.object(listed.stdout().trim()), served));
+        serverCases.addAll(cases(Json.object(listed.stdout().trim()), served));
 
         List<String> args = new ArrayList<>(List.of("--max-connections", "1000", "--timeout", "170"));
         paramikoHostKeys.forEach((type, path) -> args.add((type.equals("ssh-ed25519") ? "ed25519"
@@ -282,7 +286,7 @@ class ParamikoInteropTest {
         assertEquals("user none ssh-connection", conn.authRequests().poll(5, TimeUnit.SECONDS), why);
         int expectedKex = mode == ClientMode.PLAIN ? 1 : 2;
         Transport t = conn.transport();
-        assertTrue(Interop.await(() -> t.keyExchangeCount() == expectedKex, Duration.ofSeconds(5), Duration.ofMillis(10), null),
+        assertTrue(Poll.until(() -> t.keyExchangeCount() == expectedKex, Duration.ofSeconds(5), Duration.ofMillis(10), null),
                 "key exchanges on our side: " + t.keyExchangeCount() + ", expected " + expectedKex + "\n" + why);
         assertEquals(mode == ClientMode.PARAMIKO_REKEYS ? Boolean.TRUE : null, r.get("rekeyed"), why);
     }
@@ -307,7 +311,7 @@ class ParamikoInteropTest {
                 default -> throw new IllegalArgumentException(c.category());
             }
         }
-        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(expectedHostKeyAlg)) + ".pub"));
+        byte[] blob = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(expectedHostKeyAlg)) + ".pub"));
         NegotiatedAlgorithms a;
         try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
             t.requestService("ssh-userauth", TIMEOUT);
@@ -370,7 +374,7 @@ class ParamikoInteropTest {
                 default -> throw new IllegalArgumentException(c.category());
             }
         }
-        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(hostKeyAlg)) + ".pub"));
+        byte[] blob = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(hostKeyAlg)) + ".pub"));
         try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
             t.requestService("ssh-userauth", TIMEOUT);
             NegotiatedAlgorithms first = t.negotiatedAlgorithms();
@@ -392,7 +396,7 @@ class ParamikoInteropTest {
     /** requireStrictKex: paramiko 2.12 does not offer strict KEX, so our client must refuse to go on. */
     @Test
     void requireStrictKexRefusesParamiko() throws Exception {
-        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get("ssh-ed25519") + ".pub"));
+        byte[] blob = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get("ssh-ed25519") + ".pub"));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).requireStrictKex(true)
                 .hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class,
@@ -405,7 +409,7 @@ class ParamikoInteropTest {
     /** A key other than paramiko's host key is refused. */
     @Test
     void wrongHostKeyIsRefusedByClient() throws Exception {
-        byte[] wrong = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get("ecdsa-sha2-nistp256") + ".pub"));
+        byte[] wrong = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get("ecdsa-sha2-nistp256") + ".pub"));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class,
                 () -> Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(wrong))).close());
@@ -418,6 +422,6 @@ class ParamikoInteropTest {
         if (line == null) {
             fail("paramiko server reported no connection\n" + paramikoServer.describe());
         }
-        return MiniJson.object(line);
+        return Json.object(line);
     }
 }
