@@ -83,13 +83,10 @@ class OpenSshLoginToTetherServerTest {
         fx.logins.clear();
     }
 
-    private static String authenticated(SshServer s, String method) {
-        return "Authenticated to 127.0.0.1 ([127.0.0.1]:" + s.port() + ") using \"" + method + "\".";
-    }
-
     /** ssh got in with {@code method}, then our server refused its session channel. */
     private static void assertLoggedIn(Processes.Result r, SshServer s, String method) {
-        assertTrue(r.hasLine(authenticated(s, method)), "ssh did not authenticate with " + method + "\n" + r.describe());
+        assertTrue(r.hasLine(SshClientRunner.authenticated(s.port(), method)),
+                "ssh did not authenticate with " + method + "\n" + r.describe());
         assertTrue(r.hasLine("administratively prohibited"),
                 "after login our server should refuse the session channel\n" + r.describe());
         assertEquals(255, r.exitCode(), r.describe());

@@ -124,10 +124,6 @@ class OpenSshRefusedByTetherServerTest {
         return new TreeSet<>(List.of(m.split(",")));
     }
 
-    private static String authenticated(SshServer s, String method) {
-        return "Authenticated to 127.0.0.1 ([127.0.0.1]:" + s.port() + ") using \"" + method + "\".";
-    }
-
     @Test
     void unknownKey() throws Exception {
         Processes.Result r = ssh.to(server.port(), fx.user).identity(fx.unknownKey).preferred("publickey").run();
@@ -206,7 +202,7 @@ class OpenSshRefusedByTetherServerTest {
     @Test
     void fromLoopbackAdmits() throws Exception {
         Processes.Result r = ssh.to(restricted.port(), fx.user).identity(loopbackKey).preferred("publickey").run();
-        assertTrue(r.hasLine(authenticated(restricted, "publickey")), r.describe());
+        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
         Login l = fx.nextLogin(WAIT);
         assertNotNull(l);
         assertEquals("127.0.0.1", l.keyMatch().orElseThrow().options().from().orElseThrow());
@@ -223,7 +219,7 @@ class OpenSshRefusedByTetherServerTest {
     void forcedCommandRuns() throws Exception {
         Processes.Result r = ssh.to(restricted.port(), fx.user).identity(forcedKey).preferred("publickey")
                 .command("echo not-forced").run();
-        assertTrue(r.hasLine(authenticated(restricted, "publickey")), r.describe());
+        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
         assertEquals("forced:echo not-forced", r.stdout().strip(), r.describe());
         assertEquals(0, r.exitCode(), r.describe());
         Login l = fx.nextLogin(WAIT);
@@ -243,7 +239,7 @@ class OpenSshRefusedByTetherServerTest {
     void noPtyRefusesTheTerminal() throws Exception {
         Processes.Result r = ssh.to(restricted.port(), fx.user).identity(forcedKey).preferred("publickey").tty()
                 .command("x").run();
-        assertTrue(r.hasLine(authenticated(restricted, "publickey")), r.describe());
+        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
         assertTrue(r.hasLine("PTY allocation request failed"), r.describe());
         assertEquals(255, r.exitCode(), r.describe());
         assertFalse(r.stdout().contains("forced:"), r.describe());
@@ -254,7 +250,7 @@ class OpenSshRefusedByTetherServerTest {
     void environmentOptionReachesTheCommand() throws Exception {
         Processes.Result r = ssh.to(restricted.port(), fx.user).identity(envKey).preferred("publickey")
                 .command("echo env:$AUTHINTEROP_ENV").run();
-        assertTrue(r.hasLine(authenticated(restricted, "publickey")), r.describe());
+        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
         assertEquals("env:from-authorized-keys", r.stdout().strip(), r.describe());
         assertEquals(0, r.exitCode(), r.describe());
         assertNotNull(fx.nextLogin(WAIT));
@@ -265,7 +261,7 @@ class OpenSshRefusedByTetherServerTest {
     void certAuthorityPrincipalsOption() throws Exception {
         Processes.Result r = ssh.to(restricted.port(), fx.user).identity(principalsCertKey).preferred("publickey")
                 .option("CertificateFile", principalsCertKey + "-cert.pub").run();
-        assertTrue(r.hasLine(authenticated(restricted, "publickey")), r.describe());
+        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
         Login l = fx.nextLogin(WAIT);
         assertNotNull(l);
         assertEquals("ops-cert", l.keyMatch().orElseThrow().certificate().orElseThrow().keyId());

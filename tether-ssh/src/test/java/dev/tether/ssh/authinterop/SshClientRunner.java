@@ -33,6 +33,11 @@ final class SshClientRunner implements AutoCloseable {
         return dir;
     }
 
+    /** The line {@code ssh -v} logs once it has authenticated to our server on {@code port} with {@code method}. */
+    static String authenticated(int port, String method) {
+        return "Authenticated to 127.0.0.1 ([127.0.0.1]:" + port + ") using \"" + method + "\".";
+    }
+
     Invocation to(int port, String user) {
         return new Invocation(port, user);
     }

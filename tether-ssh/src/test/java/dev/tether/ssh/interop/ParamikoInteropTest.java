@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -293,11 +294,13 @@ class ParamikoInteropTest {
 
     // ------------------------------------------------------------------ (b) our client -> paramiko server
 
-    @ParameterizedTest(name = "tether -> paramiko, {0}")
-    @MethodSource("serverCases")
-    void clientCompletesKexWithParamikoServer(Case c) throws Exception {
+    /** How our client connects to paramiko's server for a case: its config, and the host key algorithm and blob it must see. */
+    private record ClientSetup(TransportConfig config, String hostKeyAlgorithm, byte[] hostKeyBlob) {
+    }
+
+    private static ClientSetup clientSetup(Case c) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().handshakeTimeout(TIMEOUT);
-        String expectedHostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
+        String hostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
                 .filter(x -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(x))).findFirst().orElseThrow();
         if (c.category() != null) {
             switch (c.category()) {
@@ -306,20 +309,45 @@ class ParamikoInteropTest {
                 case "mac" -> b.ciphers(List.of(Interop.CIPHER_FOR_MAC_TESTS)).macs(List.of(c.algorithm()));
                 case "hostkey" -> {
                     b.hostKeyAlgorithms(List.of(c.algorithm()));
-                    expectedHostKeyAlg = c.algorithm();
+                    hostKeyAlg = c.algorithm();
                 }
                 default -> throw new IllegalArgumentException(c.category());
             }
         }
-        byte[] blob = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(expectedHostKeyAlg)) + ".pub"));
+        return new ClientSetup(b.build(), hostKeyAlg, paramikoHostKeyBlob(TetherTestServer.keyTypeFor(hostKeyAlg)));
+    }
+
+    /** The public blob of paramiko's host key of this type, from its .pub file. */
+    private static byte[] paramikoHostKeyBlob(String keyType) throws IOException {
+        return OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(keyType) + ".pub"));
+    }
+
+    /** Our client connected to paramiko's server, accepting only {@code hostKeyBlob}. */
+    private static Transport connectToParamiko(TransportConfig config, byte[] hostKeyBlob) throws IOException {
+        return Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(hostKeyBlob)));
+    }
+
+    /**
+     * paramiko reports every connection once it has ended: consume this one's report so that the
+     * next test reads its own, and show it with the failure {@code e}.
+     */
+    private static void addServerReport(Throwable e) {
+        String report = paramikoServer.nextLine(Duration.ofSeconds(15));
+        e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+    }
+
+    @ParameterizedTest(name = "tether -> paramiko, {0}")
+    @MethodSource("serverCases")
+    void clientCompletesKexWithParamikoServer(Case c) throws Exception {
+        ClientSetup setup = clientSetup(c);
         NegotiatedAlgorithms a;
-        try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
+        try (Transport t = connectToParamiko(setup.config(), setup.hostKeyBlob())) {
             t.requestService("ssh-userauth", TIMEOUT);
             a = t.negotiatedAlgorithms();
             assertTrue(t.peerVersion().startsWith("SSH-2.0-paramiko_"), t.peerVersion());
             assertFalse(t.isStrictKex(), "strict KEX with paramiko 2.12, which does not offer it");
-            assertArrayEquals(blob, t.remoteHostKeyBlob());
-            assertEquals(expectedHostKeyAlg, a.hostKey(), a.toString());
+            assertArrayEquals(setup.hostKeyBlob(), t.remoteHostKeyBlob());
+            assertEquals(setup.hostKeyAlgorithm(), a.hostKey(), a.toString());
             if (c.category() != null) {
                 switch (c.category()) {
                     case "kex" -> assertEquals(c.algorithm(), a.kex(), a.toString());
@@ -336,10 +364,7 @@ class ParamikoInteropTest {
                 }
             }
         } catch (Exception | AssertionError e) {
-            // paramiko reports every connection once it has ended: consume this one's report so
-            // that the next test reads its own, and show it with the failure
-            String report = paramikoServer.nextLine(Duration.ofSeconds(15));
-            e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+            addServerReport(e);
             throw e;
         }
         Map<String, Object> seen = nextServerReport();
@@ -359,23 +384,8 @@ class ParamikoInteropTest {
     @ParameterizedTest(name = "tether -> paramiko, rekey, {0}")
     @MethodSource("serverCases")
     void clientRekeysWithParamikoServer(Case c) throws Exception {
-        TransportConfig.Builder b = TransportConfig.builder().handshakeTimeout(TIMEOUT);
-        String hostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
-                .filter(x -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(x))).findFirst().orElseThrow();
-        if (c.category() != null) {
-            switch (c.category()) {
-                case "kex" -> b.kexAlgorithms(List.of(c.algorithm()));
-                case "cipher" -> b.ciphers(List.of(c.algorithm()));
-                case "mac" -> b.ciphers(List.of(Interop.CIPHER_FOR_MAC_TESTS)).macs(List.of(c.algorithm()));
-                case "hostkey" -> {
-                    b.hostKeyAlgorithms(List.of(c.algorithm()));
-                    hostKeyAlg = c.algorithm();
-                }
-                default -> throw new IllegalArgumentException(c.category());
-            }
-        }
-        byte[] blob = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(hostKeyAlg)) + ".pub"));
-        try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
+        ClientSetup setup = clientSetup(c);
+        try (Transport t = connectToParamiko(setup.config(), setup.hostKeyBlob())) {
             t.requestService("ssh-userauth", TIMEOUT);
             NegotiatedAlgorithms first = t.negotiatedAlgorithms();
             byte[] sessionId = t.sessionId();
@@ -385,8 +395,7 @@ class ParamikoInteropTest {
             assertArrayEquals(sessionId, t.sessionId());
             assertEquals(List.of("publickey", "password"), AuthProbe.none(t, "user", TIMEOUT));
         } catch (Exception | AssertionError e) {
-            String report = paramikoServer.nextLine(Duration.ofSeconds(15));
-            e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+            addServerReport(e);
             throw e;
         }
         Map<String, Object> seen = nextServerReport();
@@ -396,11 +405,11 @@ class ParamikoInteropTest {
     /** requireStrictKex: paramiko 2.12 does not offer strict KEX, so our client must refuse to go on. */
     @Test
     void requireStrictKexRefusesParamiko() throws Exception {
-        byte[] blob = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get("ssh-ed25519") + ".pub"));
+        byte[] blob = paramikoHostKeyBlob("ssh-ed25519");
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).requireStrictKex(true)
                 .hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class,
-                () -> Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(blob))).close());
+                () -> connectToParamiko(config, blob).close());
         assertEquals(DisconnectReason.KEY_EXCHANGE_FAILED, e.reason(), e.toString());
         Map<String, Object> seen = nextServerReport();
         assertNull(seen.get("service_accepted"), seen.toString());
@@ -409,10 +418,10 @@ class ParamikoInteropTest {
     /** A key other than paramiko's host key is refused. */
     @Test
     void wrongHostKeyIsRefusedByClient() throws Exception {
-        byte[] wrong = OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get("ecdsa-sha2-nistp256") + ".pub"));
+        byte[] wrong = paramikoHostKeyBlob("ecdsa-sha2-nistp256");
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class,
-                () -> Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(wrong))).close());
+                () -> connectToParamiko(config, wrong).close());
         assertEquals(DisconnectReason.HOST_KEY_NOT_VERIFIABLE, e.reason(), e.toString());
         nextServerReport();
     }
