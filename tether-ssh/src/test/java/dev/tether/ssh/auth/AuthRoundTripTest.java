@@ -116,7 +116,7 @@ class AuthRoundTripTest {
     @Test
     void loginGraceTimeEndsAnUnauthenticatedConnection() throws Exception {
         TransportConfig server = Pair.serverConfig().serverInterface(portal().build().serverInterface())
-                .loginGraceTime(java.time.Duration.ofMillis(300)).build();
+                .loginGraceTime(java.time.Duration.ofSeconds(1)).build();
         try (Pair p = Pair.inMemory(TransportConfig.builder().build(), server)) {
             p.client.closeFuture().get(10, TimeUnit.SECONDS);
             DisconnectException d = (DisconnectException) p.client.closeCause();
