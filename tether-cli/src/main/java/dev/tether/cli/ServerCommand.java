@@ -21,8 +21,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code tether server}: an SSH server on embedded defaults (see ../shared/CLI.md). Users log in
  * with the keys of an authorized_keys file (as the server's OS user) or, with
- * {@code --passwords}, by password; {@code exec} and {@code shell} run real processes (pseudo-
- * terminals arrive with the session work).
+ * {@code --passwords}, by password; {@code exec} and {@code shell} run real processes, on a
+ * pseudo-terminal when the client asks for one (through tether-pty, on the class path), unless
+ * the key's authorized_keys entry says {@code no-pty} or {@code restrict}.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run an SSH server.")
 final class ServerCommand implements Callable<Integer> {
@@ -68,8 +69,9 @@ final class ServerCommand implements Callable<Integer> {
         if (passwords != null) {
             portal.passwords(HtpasswdFile.load(passwords));
         }
+        Portal built = portal.build();
         TransportConfig config = TransportConfig.builder().hostKeys(keys)
-                .serverInterface(portal.build().serverInterface()).build();
+                .serverInterface(built.serverInterface()).build();
         SshServer server = SshServer.start(listen, port, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -83,6 +85,9 @@ final class ServerCommand implements Callable<Integer> {
                     + SignatureAlgorithms.fingerprint(SignatureAlgorithms.encodePublicKey(kp.getPublic())));
         }
         System.out.flush();
+        // stderr: stdout's first lines are fixed (see CLI.md)
+        System.err.println("tether: pseudo-terminals " + built.ptySpawner().map(sp -> "through " + sp.name())
+                .orElse("refused (tether-pty is not on the class path)"));
         stopped.await();
         return 0;
     }

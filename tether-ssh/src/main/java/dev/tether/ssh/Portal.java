@@ -4,19 +4,25 @@ import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
 import dev.tether.ssh.connection.InProcessSession;
 import dev.tether.ssh.connection.ProcessSession;
+import dev.tether.ssh.connection.PtySession;
+import dev.tether.ssh.connection.PtySpawner;
+import dev.tether.ssh.connection.SessionProcess;
 import dev.tether.ssh.keys.AuthorizedKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -32,6 +38,16 @@ import java.util.function.Function;
  * method admits alone. {@code keyboard-interactive}, when enabled, asks for the password with
  * one prompt and counts as {@code password}.
  *
+ * <p><b>Sessions.</b> With {@link Builder#processSessions}, {@code exec} and {@code shell} run
+ * OS processes. A {@code pty-req} is granted when a {@link PtySpawner} is available (set with
+ * {@link Builder#ptySpawner} or found on the class path, e.g. the {@code tether-pty} module), or
+ * in-process {@link Builder#commands} are configured, and the user's authorized_keys entry or
+ * certificate permits a pty ({@code no-pty} and {@code restrict} forbid it). An OS command then
+ * runs on the pty, a shell as a login shell ({@code $SHELL -l}, or {@code /bin/sh -l}); an
+ * in-process command sees it as {@link CommandContext#terminal()}. {@code window-change} resizes
+ * the pty, and {@code signal} reaches the command's process group (or the in-process command's
+ * listeners), except under a forced command, as in sshd.
+ *
  * <p>Immutable and thread-safe; each connection gets its own per-connection state.
  */
 public final class Portal {
@@ -45,11 +61,13 @@ public final class Portal {
     private final String banner;
     private final Path sessionDirectory;
     private final boolean sessions;
+    private final PtySpawner ptySpawner;
     private final java.util.Map<String, SubsystemHandler> subsystems;
     private final java.util.function.Function<String, Command> commands;
 
     private Portal(Builder b) {
         this.sessions = b.sessions;
+        this.ptySpawner = !b.sessions ? null : b.ptySpawnerSet ? b.ptySpawner : PtySpawner.discover().orElse(null);
         this.subsystems = java.util.Map.copyOf(b.subsystems);
         this.commands = b.commands;
         this.sessionDirectory = b.sessionDirectory;
@@ -76,6 +94,11 @@ public final class Portal {
         return new Builder();
     }
 
+    /** The spawner that serves pseudo-terminals, if sessions are on and one is available. */
+    public Optional<PtySpawner> ptySpawner() {
+        return Optional.ofNullable(ptySpawner);
+    }
+
     /** The per-connection policy factory. */
     public Function<Transport, ServerInterface> serverInterface() {
         return Session::new;
@@ -91,6 +114,8 @@ public final class Portal {
         private String banner;
         private boolean sessions;
         private Path sessionDirectory;
+        private PtySpawner ptySpawner;
+        private boolean ptySpawnerSet;
         private final java.util.Map<String, SubsystemHandler> subsystems = new java.util.LinkedHashMap<>();
 
         private java.util.function.Function<String, Command> commands;
@@ -121,6 +146,16 @@ public final class Portal {
         public Builder processSessions(Path workingDirectory) {
             this.sessions = true;
             this.sessionDirectory = workingDirectory;
+            return this;
+        }
+
+        /**
+         * What opens pseudo-terminals for sessions; null refuses every {@code pty-req}. Unset,
+         * the first {@link PtySpawner} found with {@link java.util.ServiceLoader} is used, if any.
+         */
+        public Builder ptySpawner(PtySpawner spawner) {
+            this.ptySpawner = spawner;
+            this.ptySpawnerSet = true;
             return this;
         }
 
@@ -283,7 +318,33 @@ public final class Portal {
                     .thenApply(ok -> InteractiveQuery.Answer.done(ok ? passedMethod("password") : AuthResult.FAILED));
         }
 
-        private final java.util.Map<Channel, java.util.Map<String, String>> environments = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Per session channel; touched only by the reader thread, which runs the channel requests. */
+        private final class ChannelState {
+            final Map<String, String> environment = new HashMap<>();
+            /** The granted pty-req, resized by window-change until the command starts. */
+            PtyRequest pty;
+            /** An OS process, or else an in-process {@link Command}. */
+            SessionProcess process;
+            InProcessSession inJava;
+            boolean forcedCommand;
+
+            boolean started() {
+                return process != null || inJava != null;
+            }
+        }
+
+        private final Map<Channel, ChannelState> channels = new ConcurrentHashMap<>();
+
+        private ChannelState state(Channel channel) {
+            ChannelState s = channels.get(channel);
+            if (s == null) {
+                ChannelState fresh = new ChannelState();
+                channels.put(channel, fresh);
+                channel.closeFuture().whenComplete((v, e) -> channels.remove(channel, fresh));
+                s = fresh;
+            }
+            return s;
+        }
 
         private synchronized Avatar avatar() {
             return avatar;
@@ -345,20 +406,73 @@ public final class Portal {
             if (!name.equals("LANG") && !name.startsWith("LC_")) {
                 return false;
             }
-            environments.computeIfAbsent(channel, c -> new java.util.concurrent.ConcurrentHashMap<>()).put(name, value);
+            ChannelState s = state(channel);
+            if (s.started() || s.environment.size() >= 64) {
+                return false;
+            }
+            s.environment.put(name, value);
             return true;
         }
 
         @Override
         public boolean checkChannelPtyRequest(Channel channel, PtyRequest pty) {
+            if (!sessions && commands == null) {
+                return false;
+            }
             Optional<AuthorizedKeys.Match> m;
             synchronized (this) {
                 m = keyMatch;
             }
             if (m.isPresent() && !m.get().permitsPty()) {
-                log.info("{} pty refused by {}", transport, m.get().entry().location());
+                log.info("{} pty refused: {} forbids it (no-pty, restrict, or a certificate without permit-pty)",
+                        transport, m.get().entry().location());
+                return false;
             }
-            return false; // pseudo-terminals arrive with the session work
+            if (ptySpawner == null && commands == null) {
+                log.info("{} pty refused: no PtySpawner installed (add tether-pty to the class path)", transport);
+                return false;
+            }
+            ChannelState s = state(channel);
+            if (s.pty != null || s.started()) {
+                log.debug("{} pty refused on {}: {}", transport, channel, s.started() ? "the command already runs" : "it has one");
+                return false;
+            }
+            s.pty = pty;
+            log.debug("{} pty granted on {}: {} {}x{}", transport, channel, pty.term(), pty.columns(), pty.rows());
+            return true;
+        }
+
+        @Override
+        public boolean checkChannelWindowChangeRequest(Channel channel, int columns, int rows, int widthPixels, int heightPixels) {
+            ChannelState s = channels.get(channel);
+            if (s == null || s.pty == null) {
+                return false;
+            }
+            s.pty = new PtyRequest(s.pty.term(), columns, rows, widthPixels, heightPixels, s.pty.modes());
+            if (s.inJava != null) {
+                s.inJava.resize(s.pty);
+                return true;
+            }
+            return s.process == null || s.process.resize(columns, rows, widthPixels, heightPixels);
+        }
+
+        @Override
+        public boolean checkChannelSignalRequest(Channel channel, String signal) {
+            ChannelState s = channels.get(channel);
+            if (s == null || !s.started()) {
+                return false;
+            }
+            if (s.forcedCommand) {
+                log.info("{} signal {} refused: the session runs a forced command", transport, signal);
+                return false;
+            }
+            if (s.inJava != null) {
+                s.inJava.signal(signal);
+                return true;
+            }
+            boolean queued = s.process.signal(signal);
+            log.debug("{} signal {} on {}: {}", transport, signal, channel, queued ? "sent" : "refused");
+            return queued;
         }
 
         @Override
@@ -371,18 +485,6 @@ public final class Portal {
             return run(channel, null);
         }
 
-        private final java.util.Map<Channel, InProcessSession> inProcess = new java.util.concurrent.ConcurrentHashMap<>();
-
-        @Override
-        public boolean checkChannelSignalRequest(Channel channel, String signal) {
-            InProcessSession s = inProcess.get(channel);
-            if (s == null) {
-                return false;
-            }
-            s.signal(signal);
-            return true;
-        }
-
         private boolean run(Channel channel, String requested) {
             if (!sessions && commands == null) {
                 return false;
@@ -391,7 +493,11 @@ public final class Portal {
             synchronized (this) {
                 m = keyMatch;
             }
-            java.util.Map<String, String> env = new java.util.HashMap<>(environments.getOrDefault(channel, java.util.Map.of()));
+            ChannelState s = state(channel);
+            if (s.started()) {
+                return false; // one command per channel (RFC 4254 §6.5)
+            }
+            Map<String, String> env = new HashMap<>(s.environment);
             String command = requested;
             Optional<String> forced = m.flatMap(AuthorizedKeys.Match::forcedCommand);
             if (forced.isPresent()) {
@@ -402,32 +508,35 @@ public final class Portal {
                 log.info("{} forced command from {}", transport, m.get().entry().location());
             }
             m.ifPresent(match -> env.putAll(match.environment()));
-            channel.closeFuture().whenComplete((v, e) -> {
-                environments.remove(channel);
-                inProcess.remove(channel);
-            });
+            s.forcedCommand = forced.isPresent();
             Command inJava = commands == null ? null : commands.apply(command);
             if (inJava != null) {
                 Login l;
                 synchronized (this) {
                     l = login;
                 }
-                inProcess.put(channel, InProcessSession.start(channel, inJava, command, env, l, null));
+                s.inJava = InProcessSession.start(channel, inJava, command, env, l, s.pty);
                 return true;
             }
             if (!sessions) {
                 return false;
             }
-            if (command == null) {
-                String shell = System.getenv("SHELL");
-                command = "exec " + (shell != null && !shell.isBlank() ? shell : "/bin/sh");
+            String shell = System.getenv("SHELL");
+            shell = shell != null && !shell.isBlank() ? shell : "/bin/sh";
+            if (s.pty != null && ptySpawner != null) {
+                List<String> argv = command != null ? List.of("/bin/sh", "-c", command) : List.of(shell, "-l");
+                s.process = PtySession.start(channel, ptySpawner, argv, sessionDirectory, env, s.pty);
+            } else {
+                if (s.pty != null) {
+                    log.info("{} no PtySpawner installed: {} runs without the pty it was granted", transport, channel);
+                }
+                s.process = ProcessSession.start(channel, command != null ? command : "exec " + shell, sessionDirectory, env);
             }
-            ProcessSession.start(channel, command, sessionDirectory, env);
             return true;
         }
 
         @Override
-        public void authenticated(String username) {
+        public void authenticated(String username) throws SshException {
             List<String> methods;
             Optional<AuthorizedKeys.Match> match;
             synchronized (this) {
@@ -435,6 +544,7 @@ public final class Portal {
                 match = keyMatch;
             }
             Login l = new Login(username, methods, match, transport);
+            transport.checkIdentification(l);
             Avatar a = realm.avatarFor(username, l);
             synchronized (this) {
                 avatar = a;

@@ -182,9 +182,10 @@ public interface ServerInterface {
 
     /**
      * Called once when the user is authenticated, before USERAUTH_SUCCESS is sent. The
-     * connection protocol layer asks the policy for channels from here on.
+     * connection protocol layer asks the policy for channels from here on. Throwing refuses the
+     * login after all: the connection ends with the exception's reason.
      */
-    default void authenticated(String username) {
+    default void authenticated(String username) throws SshException {
     }
 
     /** Called once when the connection ends, authenticated or not (Conch's logout hook). */

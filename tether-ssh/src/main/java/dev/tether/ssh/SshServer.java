@@ -1,7 +1,10 @@
 package dev.tether.ssh;
 
 import dev.tether.ssh.auth.NoAuthService;
+import dev.tether.ssh.transport.Identification;
+import dev.tether.ssh.transport.PacketWriter;
 import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +33,7 @@ public final class SshServer implements AutoCloseable {
     private final Thread acceptThread;
     private final Set<Transport> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private volatile List<ConnectionValidator> validators = List.of();
 
     private SshServer(TransportConfig config, ServerSocket listener) {
         this.config = config;
@@ -85,8 +89,13 @@ public final class SshServer implements AutoCloseable {
                 log.warn("accept failed: {}", e.toString());
                 continue;
             }
+            ConnectionValidator.Verdict verdict = validate(s);
+            if (!verdict.accepted()) {
+                refuse(s, verdict);
+                continue;
+            }
             try {
-                Transport t = Transport.startServer(s, config);
+                Transport t = Transport.startServer(s, config, this::validators);
                 connections.add(t);
                 t.closeFuture().whenComplete((v, e) -> connections.remove(t));
                 log.debug("connection from {}", s.getRemoteSocketAddress());
@@ -99,6 +108,83 @@ public final class SshServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Replaces the validators; the first refusal in list order wins. Thread-safe: connections
+     * arriving after the call see the new list.
+     */
+    public void setValidators(List<ConnectionValidator> list) {
+        validators = List.copyOf(list);
+    }
+
+    public List<ConnectionValidator> validators() {
+        return validators;
+    }
+
+    private ConnectionValidator.Verdict validate(Socket s) {
+        List<ConnectionValidator> vs = validators;
+        if (vs.isEmpty()) {
+            return ConnectionValidator.Verdict.accept();
+        }
+        InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
+        int total = 0;
+        int unauthenticated = 0;
+        int fromSource = 0;
+        for (Transport t : connections) {
+            total++;
+            if (!t.isAuthenticated()) {
+                unauthenticated++;
+            }
+            if (t.remoteHost().equals(remote.getAddress().getHostAddress())) {
+                fromSource++;
+            }
+        }
+        ConnectionValidator.Peer peer = new ConnectionValidator.Peer(remote, (InetSocketAddress) s.getLocalSocketAddress(),
+                total, unauthenticated, fromSource);
+        for (ConnectionValidator v : vs) {
+            ConnectionValidator.Verdict verdict;
+            try {
+                verdict = v.acceptHost(peer);
+            } catch (RuntimeException e) {
+                log.warn("validator {} failed; refusing {}", v, remote, e);
+                verdict = ConnectionValidator.Verdict.deny(ConnectionValidator.Reason.SECURITY, "connection refused");
+            }
+            if (!verdict.accepted()) {
+                return verdict;
+            }
+        }
+        return ConnectionValidator.Verdict.accept();
+    }
+
+    /**
+     * Sends our version line and an unencrypted DISCONNECT with the verdict's code, then closes,
+     * on a short-lived thread so the accept loop never waits on the client. The client's own
+     * version line and KEXINIT are read (bounded) before closing, so that the close does not
+     * reset the connection before the client has read our DISCONNECT.
+     */
+    private void refuse(Socket s, ConnectionValidator.Verdict verdict) {
+        log.info("refused {}: {} ({})", s.getRemoteSocketAddress(), verdict.message(), verdict.reason());
+        Threads.newThread("tether-refuse", () -> {
+            try (s) {
+                s.setSoTimeout(2000);
+                java.io.OutputStream out = s.getOutputStream();
+                out.write((Identification.ourLine(config.softwareVersion(), config.comment()) + "\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                new PacketWriter(out, config.random()).write(
+                        new Disconnect(verdict.reason().disconnectReason().code(), verdict.message()).encode());
+                out.flush();
+                s.shutdownOutput();
+                java.io.InputStream in = s.getInputStream();
+                byte[] sink = new byte[4096];
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+                while (System.nanoTime() < deadline && in.read(sink) >= 0) {
+                    // drain until the client closes
+                }
+            } catch (IOException e) {
+                log.trace("refusing {}: {}", s.getRemoteSocketAddress(), e.toString());
+            }
+        }).start();
     }
 
     /** Stops accepting and closes every connection, each with a bounded wait. */

@@ -139,6 +139,7 @@ public final class Transport implements AutoCloseable {
 
     private volatile String peerVersion;
     private ClientAuthenticator clientAuth;
+    private java.util.function.Supplier<List<ConnectionValidator>> validators = List::of;
     private volatile boolean strict;
     private volatile NegotiatedAlgorithms algorithms;
     private volatile byte[] sessionId;
@@ -219,11 +220,19 @@ public final class Transport implements AutoCloseable {
      * {@link #awaitKeyExchange(Duration)} to wait for it.
      */
     public static Transport startServer(Socket socket, TransportConfig config) throws IOException {
+        return startServer(socket, config, List::of);
+    }
+
+    /** As {@link #startServer(Socket, TransportConfig)}, with the server's validators for the post-login check. */
+    static Transport startServer(Socket socket, TransportConfig config,
+                                 java.util.function.Supplier<List<ConnectionValidator>> validators) throws IOException {
         tuneSocket(socket);
         InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
-        return startServer(new Transport(false, checkServerConfig(config), socket,
+        Transport t = new Transport(false, checkServerConfig(config), socket,
                 new BufferedInputStream(socket.getInputStream(), 4096), socket.getOutputStream(),
-                remote == null ? "unknown" : remote.getAddress().getHostAddress(), remote == null ? 0 : remote.getPort(), null));
+                remote == null ? "unknown" : remote.getAddress().getHostAddress(), remote == null ? 0 : remote.getPort(), null);
+        t.validators = validators;
+        return startServer(t);
     }
 
     /** Starts the server side over a pair of streams. */
@@ -597,6 +606,20 @@ public final class Transport implements AutoCloseable {
 
     private boolean delayedInboundNegotiated() {
         return delayedInbound;
+    }
+
+    /**
+     * Runs the server's validators' {@link ConnectionValidator#acceptIdentification} on a login
+     * that the policy has just accepted; a refusal ends the connection with the verdict's code
+     * before USERAUTH_SUCCESS is sent.
+     */
+    void checkIdentification(Login login) throws SshException {
+        for (ConnectionValidator v : validators.get()) {
+            ConnectionValidator.Verdict verdict = v.acceptIdentification(login);
+            if (!verdict.accepted()) {
+                throw new DisconnectException(verdict.reason().disconnectReason().code(), verdict.message(), false);
+            }
+        }
     }
 
     /** True until the connection has closed or started closing. */

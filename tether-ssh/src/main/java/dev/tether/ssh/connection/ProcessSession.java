@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +22,15 @@ import java.util.concurrent.TimeUnit;
  * server reports {@code exit-status}, sends EOF and closes the channel,
  * as OpenSSH does (RFC 4254 §6.5, §6.10).
  *
+ * <p>Where util-linux's {@code setsid} is installed, the command runs through it and so leads
+ * its own session and process group, as under sshd: a {@code signal} request then reaches the
+ * whole job ({@code sh -c 'a | b'} included), and the command has no controlling terminal of the
+ * server's. Without {@code setsid}, signals go to the shell's pid alone.
+ *
+ * <p><b>Exit signals.</b> The JDK reports a death by signal N as status 128 + N, which cannot
+ * be told from {@code exit(128 + N)}, and gives no other way to ask; so such a process is
+ * reported with {@code exit-status} 128 + N, never {@code exit-signal}.
+ *
  * <p>Three pump threads per process (virtual on JDK 21+). Writes to the channel block on the
  * client's window, so a client that stops reading stops the process at its pipe, never the
  * connection.
@@ -30,24 +41,48 @@ public final class ProcessSession {
     private ProcessSession() {
     }
 
+    /** util-linux's setsid, if installed. */
+    private static final String SETSID = setsid();
+
+    private static String setsid() {
+        for (String p : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(p))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /**
      * Starts {@code /bin/sh -c command} (or the user's shell) in {@code directory} with
      * {@code environment} added, once the reply to the current request has gone out.
+     *
+     * @return the handle that signals reach the process through
      */
-    public static void start(Channel channel, String command, Path directory, Map<String, String> environment) {
+    public static SessionProcess start(Channel channel, String command, Path directory, Map<String, String> environment) {
         ChannelImpl ch = (ChannelImpl) channel;
-        ch.afterReply(() -> Threads.newThread("tether-process-" + ch.localId(), () -> run(ch, command, directory, environment)).start());
+        SessionProcess handle = new SessionProcess("tether-process-" + ch.localId());
+        ch.afterReply(() -> Threads.newThread("tether-process-" + ch.localId(),
+                () -> run(ch, handle, command, directory, environment)).start());
+        return handle;
     }
 
-    private static void run(ChannelImpl ch, String command, Path directory, Map<String, String> environment) {
+    private static void run(ChannelImpl ch, SessionProcess handle, String command, Path directory, Map<String, String> environment) {
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(List.of("/bin/sh", "-c", command));
+            List<String> argv = new ArrayList<>();
+            if (SETSID != null) {
+                // --wait: should setsid ever have to fork, it still reports the command's status
+                argv.addAll(List.of(SETSID, "--wait"));
+            }
+            argv.addAll(List.of("/bin/sh", "-c", command));
+            ProcessBuilder pb = new ProcessBuilder(argv);
             if (directory != null) {
                 pb.directory(directory.toFile());
             }
             pb.environment().putAll(environment);
             p = pb.start();
+            handle.started(p, SETSID != null);
         } catch (IOException e) {
             log.info("{} could not start {}: {}", ch, command, e.getMessage());
             try {
@@ -64,8 +99,15 @@ public final class ProcessSession {
         pump("stdout", p.getInputStream(), ch.getOutputStream(), outputs, ch);
         pump("stderr", p.getErrorStream(), ch.getErrorOutputStream(), outputs, ch);
         Thread stdin = Threads.newThread("tether-process-" + ch.localId() + "-stdin", () -> {
+            // the JDK buffers a process's stdin: flush every read, or an interactive command
+            // would see nothing until the client's EOF
+            byte[] buf = new byte[32 * 1024];
             try (InputStream in = ch.getInputStream(); OutputStream out = p.getOutputStream()) {
-                in.transferTo(out);
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
             } catch (IOException e) {
                 // the process closed its stdin or the channel ended
             }
@@ -78,9 +120,9 @@ public final class ProcessSession {
         });
         try {
             int status = p.waitFor();
+            handle.ended();
             outputs.await(10, TimeUnit.SECONDS);
-            // A death by signal N shows as 128+N here; telling it from exit(128+N) needs the
-            // pty/process work, so it is reported as that status for now.
+            // a death by signal N shows as 128 + N: see the class comment
             ch.sendExitStatus(status);
             ch.sendEof();
         } catch (InterruptedException e) {
@@ -89,6 +131,7 @@ public final class ProcessSession {
         } catch (IOException e) {
             p.destroyForcibly();
         }
+        handle.ended();
         ch.close();
     }
 

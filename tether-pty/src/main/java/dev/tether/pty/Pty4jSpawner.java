@@ -1,0 +1,191 @@
+package dev.tether.pty;
+
+import com.pty4j.PtyProcessBuilder;
+import com.pty4j.WinSize;
+import com.pty4j.unix.UnixPtyProcess;
+import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.connection.ProcessSignals;
+import dev.tether.ssh.connection.PtyProcess;
+import dev.tether.ssh.connection.PtySpawner;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link PtySpawner} on JetBrains' pty4j, registered for {@link java.util.ServiceLoader}: put
+ * this module on the class path and a {@code Portal} with process sessions grants pseudo-
+ * terminals. Unix only (the commands run through {@code /bin/sh}).
+ *
+ * <p><b>What pty4j allows.</b> The size in cells and {@code TERM} from the request; pixel sizes
+ * are dropped (pty4j 0.13's {@code WinSize} keeps only cells), and a size of 0 becomes 80x24.
+ * pty4j has no call for terminal modes, and sets the size only once the process runs; so the
+ * command starts through {@code /bin/sh -c 'stty rows R columns C; stty MODES; exec "$@"'},
+ * which sets both on the new terminal first (see {@link SttyModes}). The
+ * process leads its own session and process group, so signals go to the group ({@code kill -s
+ * NAME -- -PID}, as sshd's {@code killpg}).
+ *
+ * <p><b>Exit signals.</b> pty4j's reaper turns a death by signal N into status 128 + N and
+ * keeps the raw wait status to itself, so {@link PtyProcess.Exit#signal()} is always null here
+ * and the client gets {@code exit-status} 128 + N, as from a shell.
+ */
+public final class Pty4jSpawner implements PtySpawner {
+    /** Hang-up grace before TERM and KILL. */
+    private static final long HANGUP_GRACE_MILLIS = 2000;
+
+    @Override
+    public String name() {
+        return "pty4j";
+    }
+
+    @Override
+    public PtyProcess spawn(List<String> command, Path directory, Map<String, String> environment, PtyRequest pty) throws IOException {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command");
+        }
+        Map<String, String> env = new HashMap<>(environment);
+        String term = pty.term();
+        if (term != null && !term.isEmpty() && term.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+            env.put("TERM", term);
+        }
+        int columns = cells(pty.columns(), 80);
+        int rows = cells(pty.rows(), 24);
+        // pty4j sizes the terminal only after the process started, so a quick command could see
+        // 0x0: set the size, then the modes, on the new terminal before the command runs. The
+        // arguments are numbers and names from a fixed vocabulary, so they need no quoting.
+        StringBuilder script = new StringBuilder("stty rows " + rows + " columns " + columns + " 2>/dev/null; ");
+        List<String> modes = SttyModes.arguments(pty.modes());
+        if (!modes.isEmpty()) {
+            script.append("stty ").append(String.join(" ", modes)).append(" 2>/dev/null; ");
+        }
+        script.append("exec \"$@\"");
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "tether-pty"));
+        argv.addAll(command);
+        com.pty4j.PtyProcess p = new PtyProcessBuilder(argv.toArray(String[]::new))
+                .setEnvironment(env)
+                .setDirectory(directory.toString())
+                .setRedirectErrorStream(true)
+                .setConsole(false)
+                .setInitialColumns(columns)
+                .setInitialRows(rows)
+                .start();
+        return new Pty4jProcess(p);
+    }
+
+    /** A size in cells as a winsize holds it (16 bits); 0 (unknown) becomes the default. */
+    private static int cells(int n, int fallback) {
+        if (n == 0) {
+            return fallback;
+        }
+        return (int) Math.min(n & 0xffffffffL, 0xffff);
+    }
+
+    private static final class Pty4jProcess implements PtyProcess {
+        private final com.pty4j.PtyProcess p;
+        private final OutputStream in;
+        private boolean destroyed;
+
+        Pty4jProcess(com.pty4j.PtyProcess p) {
+            this.p = p;
+            // closing what the session writes to must not close the terminal (the master fd)
+            this.in = new FilterOutputStream(p.getOutputStream()) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+        }
+
+        @Override
+        public long pid() {
+            return p.pid();
+        }
+
+        @Override
+        public String ttyName() {
+            return p instanceof UnixPtyProcess u ? u.getPty().getSlaveName() : null;
+        }
+
+        @Override
+        public InputStream getInputStream() {
+            return p.getInputStream();
+        }
+
+        @Override
+        public OutputStream getOutputStream() {
+            return in;
+        }
+
+        @Override
+        public void resize(int columns, int rows, int widthPixels, int heightPixels) throws IOException {
+            if (!p.isAlive()) {
+                return;
+            }
+            try {
+                p.setWinSize(new WinSize(cells(columns, 80), cells(rows, 24)));
+            } catch (IllegalStateException e) {
+                throw new IOException("resizing the pty failed", e);
+            }
+        }
+
+        @Override
+        public void signal(String name) throws IOException {
+            if (p.isAlive()) {
+                ProcessSignals.send(p.pid(), name, true);
+            }
+        }
+
+        @Override
+        public boolean isAlive() {
+            return p.isAlive();
+        }
+
+        @Override
+        public Exit waitFor() throws InterruptedException {
+            return Exit.status(p.waitFor());
+        }
+
+        @Override
+        public void destroy() {
+            synchronized (this) {
+                if (destroyed) {
+                    return;
+                }
+                destroyed = true;
+            }
+            try {
+                if (p.isAlive()) {
+                    try {
+                        ProcessSignals.send(p.pid(), "HUP", true);
+                    } catch (IOException e) {
+                        // gone meanwhile
+                    }
+                    if (!p.waitFor(HANGUP_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                        p.destroy(); // TERM to the group, then KILL after a second
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            } finally {
+                try {
+                    p.getInputStream().close(); // releases the master side
+                } catch (IOException ignored) {
+                    // already closed
+                }
+            }
+        }
+    }
+}

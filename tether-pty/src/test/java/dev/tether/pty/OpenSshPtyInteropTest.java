@@ -1,0 +1,124 @@
+package dev.tether.pty;
+
+import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The OpenSSH client against our server: {@code ssh -tt} gets a real terminal, {@code ssh -T} none. */
+@Timeout(120)
+class OpenSshPtyInteropTest {
+    static final Path SSH = Path.of("/usr/bin/ssh");
+
+    @TempDir
+    static Path dir;
+    static PtyTestServer server;
+    static Path keyFile;
+    static Path noPtyKeyFile;
+    static Path knownHosts;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isExecutable(SSH), "OpenSSH client not installed at " + SSH);
+        server = new PtyTestServer(dir);
+        keyFile = writeKey("id_plain", server.key);
+        noPtyKeyFile = writeKey("id_nopty", server.noPtyKey);
+        knownHosts = dir.resolve("known_hosts");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + server.port() + " "
+                + OpenSshKeyFile.publicKeyLine(server.hostKey.getPublic(), "tether-test") + "\n");
+    }
+
+    private static Path writeKey(String name, java.security.KeyPair kp) throws IOException {
+        Path f = dir.resolve(name);
+        OpenSshKeyFile.write(f, kp, name);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        return f;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    record Result(int exit, String stdout, String stderr) {
+        String describe() {
+            return "exit " + exit + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+        }
+    }
+
+    /** Runs ssh with a bounded wait; stdin is /dev/null and output goes to files. */
+    static Result ssh(Path key, String ttyFlag, String command) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(SSH.toString(), "-F", "/dev/null", ttyFlag,
+                "-p", String.valueOf(server.port()), "-i", key.toString(),
+                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
+                PtyTestServer.USER + "@127.0.0.1", command));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("ssh did not finish in 60 s: " + String.join(" ", argv) + "\n"
+                    + Files.readString(out) + Files.readString(err));
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void sshWithForcedTtySeesARealTerminal() throws Exception {
+        // with stdin not a terminal ssh asks for a 0x0 window, which the server makes 80x24
+        // before the command starts
+        Result r = ssh(keyFile, "-tt", "tty; stty size");
+        assertEquals(0, r.exit(), r.describe());
+        assertTrue(r.stdout().matches("(?s)/dev/pts/\\d+\r\n24 80\r\n"), r.describe());
+    }
+
+    @Test
+    void sshWithoutTtyHasNone() throws Exception {
+        Result r = ssh(keyFile, "-T", "tty");
+        assertEquals(1, r.exit(), r.describe());
+        assertEquals("not a tty\n", r.stdout(), r.describe());
+    }
+
+    @Test
+    void aNoPtyKeyIsRefusedATerminal() throws Exception {
+        // -tt makes a refused pty fatal in ssh: it gives up with 255 before running the command
+        Result r = ssh(noPtyKeyFile, "-tt", "tty");
+        assertEquals(255, r.exit(), r.describe());
+        assertTrue(r.stderr().contains("PTY allocation request failed"), r.describe());
+        assertEquals("", r.stdout(), r.describe());
+        // without a pty request the same key runs commands
+        Result plain = ssh(noPtyKeyFile, "-T", "tty");
+        assertEquals("not a tty\n", plain.stdout(), plain.describe());
+    }
+
+    @Test
+    void exitStatusComesBackThroughTheTerminal() throws Exception {
+        Result r = ssh(keyFile, "-tt", "exit 42");
+        assertEquals(42, r.exit(), r.describe());
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tether.ssh;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Decides whether a connection may proceed, in the spirit of Pyro's connection validators.
+ * {@link #acceptHost} runs when a connection arrives, before any protocol work; a refused client
+ * receives our version line and then an unencrypted DISCONNECT with the reason's code and a
+ * readable message, which OpenSSH prints as {@code Received disconnect from ...:CODE: message}.
+ *
+ * <p>Validators compose as a list on {@link SshServer} (the first refusal wins) and may be
+ * swapped at runtime. They are called from the server's accept thread and must be quick and
+ * thread-safe.
+ */
+public interface ConnectionValidator {
+
+    /** Why a connection is refused, with the DISCONNECT code the client receives. */
+    enum Reason {
+        HOST_BLOCKED(DisconnectReason.HOST_NOT_ALLOWED_TO_CONNECT),
+        SERVER_TOO_BUSY(DisconnectReason.TOO_MANY_CONNECTIONS),
+        SECURITY(DisconnectReason.BY_APPLICATION);
+
+        private final DisconnectReason code;
+
+        Reason(DisconnectReason code) {
+            this.code = code;
+        }
+
+        public DisconnectReason disconnectReason() {
+            return code;
+        }
+    }
+
+    /** Accept, or deny with a reason and a message for the client. */
+    record Verdict(Reason reason, String message) {
+        private static final Verdict ACCEPT = new Verdict(null, null);
+
+        public static Verdict accept() {
+            return ACCEPT;
+        }
+
+        public static Verdict deny(Reason reason, String message) {
+            return new Verdict(java.util.Objects.requireNonNull(reason), java.util.Objects.requireNonNull(message));
+        }
+
+        public boolean accepted() {
+            return reason == null;
+        }
+    }
+
+    /**
+     * A connection as validators see it.
+     *
+     * @param remote          the client's address (after PROXY protocol, when on)
+     * @param local           the address it connected to
+     * @param total           connections open now, this one excluded
+     * @param unauthenticated of those, the ones not yet authenticated
+     * @param fromSource      of those, the ones from the same source address
+     */
+    record Peer(InetSocketAddress remote, InetSocketAddress local, int total, int unauthenticated, int fromSource) {
+    }
+
+    /** Called when a connection arrives, before the version exchange. */
+    Verdict acceptHost(Peer peer);
+
+    /**
+     * Called after authentication, before USERAUTH_SUCCESS: the user, the methods and the key
+     * (in {@link Login#keyMatch()}) are known, and the login can still be refused.
+     */
+    default Verdict acceptIdentification(Login login) {
+        return Verdict.accept();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.tether.ssh.connection;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * A process running on a pseudo-terminal, started by a {@link PtySpawner}. It leads its own
+ * session and process group, so signals go to the group, as sshd's {@code killpg} does.
+ * Thread-safe: one thread reads, one writes, and others may resize, signal or destroy.
+ */
+public interface PtyProcess {
+
+    /** The process id. */
+    long pid();
+
+    /** The terminal's device name, e.g. {@code /dev/pts/3}, or null when unknown. */
+    String ttyName();
+
+    /** What the process writes to the terminal: stdout and stderr merged, as on any terminal. */
+    InputStream getInputStream();
+
+    /**
+     * What the process reads from the terminal. Closing it must not close the terminal; the
+     * terminal ends with {@link #destroy}.
+     */
+    OutputStream getOutputStream();
+
+    /** Sets the window size; the kernel sends SIGWINCH to the terminal's foreground group. */
+    void resize(int columns, int rows, int widthPixels, int heightPixels) throws IOException;
+
+    /**
+     * Sends a signal, by its RFC 4254 §6.10 name without {@code SIG} (e.g. {@code TERM}), to
+     * the process group; does nothing once the process has ended.
+     */
+    void signal(String name) throws IOException;
+
+    boolean isAlive();
+
+    /** Waits for the process to end. */
+    Exit waitFor() throws InterruptedException;
+
+    /**
+     * Hangs up: ends the process (SIGHUP to its group, then harder if it stays) unless it has
+     * ended already, and releases the terminal. May block for a bounded grace time. Idempotent.
+     */
+    void destroy();
+
+    /**
+     * How the process ended: its exit status, or the signal that killed it when the
+     * implementation can tell (then {@code status} is 128 + the signal number).
+     *
+     * @param signal     the RFC 4254 §6.10 signal name without {@code SIG}, or null when the
+     *                   process exited, or when the implementation cannot tell a death by signal
+     *                   N from {@code exit(128 + N)}
+     * @param coreDumped whether a core was dumped (only meaningful with a signal)
+     */
+    record Exit(int status, String signal, boolean coreDumped) {
+        public static Exit status(int status) {
+            return new Exit(status, null, false);
+        }
+    }
+}
