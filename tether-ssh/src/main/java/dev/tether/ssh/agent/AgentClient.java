@@ -48,6 +48,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A client of an SSH agent (OpenSSH's ssh-agent or any agent speaking draft-miller-ssh-agent)
@@ -264,15 +266,7 @@ public final class AgentClient implements AutoCloseable {
      * @throws SshException if the agent refuses, as OpenSSH does when it is already locked
      */
     public void lock(char[] passphrase) throws SshException {
-        byte[] pass = utf8(passphrase);
-        Lock msg = new Lock(pass);
-        Arrays.fill(pass, (byte) 0);
-        Response r;
-        try {
-            r = request(msg);
-        } finally {
-            msg.wipe();
-        }
+        Response r = requestWithPassphrase(passphrase, Lock::new, Lock::wipe);
         expectSuccess(r, "lock", () -> "agent refused to lock (is it locked already?)");
     }
 
@@ -282,15 +276,7 @@ public final class AgentClient implements AutoCloseable {
      * @throws SshException if the agent refuses: a wrong passphrase, or it is not locked
      */
     public void unlock(char[] passphrase) throws SshException {
-        byte[] pass = utf8(passphrase);
-        Unlock msg = new Unlock(pass);
-        Arrays.fill(pass, (byte) 0);
-        Response r;
-        try {
-            r = request(msg);
-        } finally {
-            msg.wipe();
-        }
+        Response r = requestWithPassphrase(passphrase, Unlock::new, Unlock::wipe);
         expectSuccess(r, "unlock", () -> "agent refused to unlock (wrong passphrase, or not locked)");
     }
 
@@ -484,6 +470,22 @@ public final class AgentClient implements AutoCloseable {
             throw new SshException(refusal.get());
         }
         throw unexpected("a " + what + " request", r);
+    }
+
+    /**
+     * Sends the request {@code message} makes of the passphrase's UTF-8 bytes; those bytes and
+     * the request's own copy ({@code wipe}) are cleared once it has been sent.
+     */
+    private <M extends Request> Response requestWithPassphrase(char[] passphrase, Function<byte[], M> message, Consumer<M> wipe)
+            throws SshException {
+        byte[] pass = utf8(passphrase);
+        M msg = message.apply(pass);
+        Arrays.fill(pass, (byte) 0);
+        try {
+            return request(msg);
+        } finally {
+            wipe.accept(msg);
+        }
     }
 
     private static SshException unexpected(String what, Response r) {

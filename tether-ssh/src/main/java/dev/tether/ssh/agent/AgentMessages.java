@@ -226,7 +226,7 @@ public final class AgentMessages {
 
         @Override
         public byte[] encode() {
-            return new SshWriter(keyBlob.length + 8).byteValue(SSH2_AGENTC_REMOVE_IDENTITY).string(keyBlob).toByteArray();
+            return typeAndString(SSH2_AGENTC_REMOVE_IDENTITY, keyBlob);
         }
     }
 
@@ -256,7 +256,7 @@ public final class AgentMessages {
 
         @Override
         public byte[] encode() {
-            return new SshWriter(passphrase.length + 8).byteValue(SSH_AGENTC_LOCK).string(passphrase).toByteArray();
+            return typeAndString(SSH_AGENTC_LOCK, passphrase);
         }
 
         public void wipe() {
@@ -282,7 +282,7 @@ public final class AgentMessages {
 
         @Override
         public byte[] encode() {
-            return new SshWriter(passphrase.length + 8).byteValue(SSH_AGENTC_UNLOCK).string(passphrase).toByteArray();
+            return typeAndString(SSH_AGENTC_UNLOCK, passphrase);
         }
 
         public void wipe() {
@@ -313,8 +313,7 @@ public final class AgentMessages {
 
         @Override
         public byte[] encode() {
-            return new SshWriter(name.length() + contents.length + 8)
-                    .byteValue(SSH_AGENTC_EXTENSION).string(name).raw(contents).toByteArray();
+            return typeNameAndContents(SSH_AGENTC_EXTENSION, name, contents);
         }
     }
 
@@ -399,7 +398,7 @@ public final class AgentMessages {
 
         @Override
         public byte[] encode() {
-            return new SshWriter(signature.length + 8).byteValue(SSH2_AGENT_SIGN_RESPONSE).string(signature).toByteArray();
+            return typeAndString(SSH2_AGENT_SIGN_RESPONSE, signature);
         }
     }
 
@@ -430,9 +429,20 @@ public final class AgentMessages {
 
         @Override
         public byte[] encode() {
-            return new SshWriter(name.length() + contents.length + 8)
-                    .byteValue(SSH_AGENT_EXTENSION_RESPONSE).string(name).raw(contents).toByteArray();
+            return typeNameAndContents(SSH_AGENT_EXTENSION_RESPONSE, name, contents);
         }
+    }
+
+    // ---------------------------------------------------------------- encoding helpers
+
+    /** {@code byte type || string value}: the layout of the messages that carry one blob. */
+    private static byte[] typeAndString(int type, byte[] value) {
+        return new SshWriter(value.length + 8).byteValue(type).string(value).toByteArray();
+    }
+
+    /** {@code byte type || string name || contents}: an extension request or response. */
+    private static byte[] typeNameAndContents(int type, String name, byte[] contents) {
+        return new SshWriter(name.length() + contents.length + 8).byteValue(type).string(name).raw(contents).toByteArray();
     }
 
     // ---------------------------------------------------------------- decoding
@@ -445,58 +455,7 @@ public final class AgentMessages {
      *                      remaining bytes are extension data)
      */
     public static Response decodeResponse(byte[] payload) throws SshException {
-        if (payload.length == 0) {
-            throw new SshException("empty agent message");
-        }
-        SshReader r = new SshReader(payload);
-        int type = r.byteValue();
-        try {
-            switch (type) {
-                case SSH_AGENT_FAILURE -> {
-                    r.expectEnd("SSH_AGENT_FAILURE");
-                    return new Failure();
-                }
-                case SSH_AGENT_SUCCESS -> {
-                    return new Success(r.rest());
-                }
-                case SSH_AGENT_EXTENSION_FAILURE -> {
-                    r.expectEnd("SSH_AGENT_EXTENSION_FAILURE");
-                    return new ExtensionFailure();
-                }
-                case SSH_AGENT_EXTENSION_RESPONSE -> {
-                    String name = r.ascii();
-                    return new ExtensionResponse(name, r.rest());
-                }
-                case SSH2_AGENT_SIGN_RESPONSE -> {
-                    byte[] sig = r.string();
-                    r.expectEnd("SSH2_AGENT_SIGN_RESPONSE");
-                    return new SignResponse(sig);
-                }
-                case SSH2_AGENT_IDENTITIES_ANSWER -> {
-                    long n = r.uint32AsLong();
-                    // each entry takes at least two length fields: check before allocating
-                    if (n > r.remaining() / 8) {
-                        throw new SshException("claims " + n + " keys in " + r.remaining() + " bytes");
-                    }
-                    List<KeyEntry> keys = new ArrayList<>((int) n);
-                    for (long i = 0; i < n; i++) {
-                        byte[] blob = r.string();
-                        if (blob.length == 0) {
-                            throw new SshException("key " + i + " has an empty public key blob");
-                        }
-                        new SshReader(blob).ascii(); // the key type must at least be readable
-                        // comments are file names or free text; tolerate bytes that are not UTF-8
-                        String comment = new String(r.string(), StandardCharsets.UTF_8);
-                        keys.add(new KeyEntry(blob, comment));
-                    }
-                    r.expectEnd("SSH2_AGENT_IDENTITIES_ANSWER");
-                    return new IdentitiesAnswer(keys);
-                }
-                default -> throw new SshException("unknown agent response type " + type);
-            }
-        } catch (SshException e) {
-            throw new SshException("invalid agent response: " + e.getMessage(), e);
-        }
+        return decode(payload, "response", AgentMessages::responseBody);
     }
 
     /**
@@ -508,78 +467,115 @@ public final class AgentMessages {
      *                      its public key
      */
     public static Request decodeRequest(byte[] payload) throws SshException {
+        return decode(payload, "request", AgentMessages::requestBody);
+    }
+
+    /** Decodes the body that follows the type byte; {@code r} is positioned after it. */
+    @FunctionalInterface
+    private interface BodyDecoder<M extends Message> {
+        M decode(int type, SshReader r) throws SshException;
+    }
+
+    /** Reads the type byte and hands the rest to {@code body}; its failures name the kind of message. */
+    private static <M extends Message> M decode(byte[] payload, String kind, BodyDecoder<M> body) throws SshException {
         if (payload.length == 0) {
             throw new SshException("empty agent message");
         }
         SshReader r = new SshReader(payload);
         int type = r.byteValue();
         try {
-            switch (type) {
-                case SSH2_AGENTC_REQUEST_IDENTITIES -> {
-                    r.expectEnd("SSH2_AGENTC_REQUEST_IDENTITIES");
-                    return new RequestIdentities();
-                }
-                case SSH2_AGENTC_SIGN_REQUEST -> {
-                    byte[] blob = r.string();
-                    byte[] data = r.string();
-                    int flags = r.uint32();
-                    r.expectEnd("SSH2_AGENTC_SIGN_REQUEST");
-                    return new SignRequest(blob, data, flags);
-                }
-                case SSH2_AGENTC_ADD_IDENTITY, SSH2_AGENTC_ADD_ID_CONSTRAINED -> {
-                    KeyPair kp = decodePrivateKey(r);
-                    String comment = r.utf8();
-                    Duration lifetime = null;
-                    boolean confirm = false;
-                    if (type == SSH2_AGENTC_ADD_ID_CONSTRAINED) {
-                        while (r.hasRemaining()) {
-                            int c = r.byteValue();
-                            if (c == SSH_AGENT_CONSTRAIN_LIFETIME && lifetime == null) {
-                                long s = r.uint32AsLong();
-                                if (s == 0) {
-                                    throw new SshException("zero key lifetime");
-                                }
-                                lifetime = Duration.ofSeconds(s);
-                            } else if (c == SSH_AGENT_CONSTRAIN_CONFIRM && !confirm) {
-                                confirm = true;
-                            } else {
-                                throw new SshException("unsupported or repeated key constraint " + c);
-                            }
-                        }
-                        if (lifetime == null && !confirm) {
-                            throw new SshException("SSH2_AGENTC_ADD_ID_CONSTRAINED without constraints");
-                        }
-                    }
-                    r.expectEnd("SSH2_AGENTC_ADD_IDENTITY");
-                    return new AddIdentity(kp, comment, new Constraints(lifetime, confirm));
-                }
-                case SSH2_AGENTC_REMOVE_IDENTITY -> {
-                    byte[] blob = r.string();
-                    r.expectEnd("SSH2_AGENTC_REMOVE_IDENTITY");
-                    return new RemoveIdentity(blob);
-                }
-                case SSH2_AGENTC_REMOVE_ALL_IDENTITIES -> {
-                    r.expectEnd("SSH2_AGENTC_REMOVE_ALL_IDENTITIES");
-                    return new RemoveAllIdentities();
-                }
-                case SSH_AGENTC_LOCK, SSH_AGENTC_UNLOCK -> {
-                    byte[] pass = r.string();
-                    try {
-                        r.expectEnd(type == SSH_AGENTC_LOCK ? "SSH_AGENTC_LOCK" : "SSH_AGENTC_UNLOCK");
-                        return type == SSH_AGENTC_LOCK ? new Lock(pass) : new Unlock(pass);
-                    } finally {
-                        Arrays.fill(pass, (byte) 0);
-                    }
-                }
-                case SSH_AGENTC_EXTENSION -> {
-                    String name = r.ascii();
-                    return new Extension(name, r.rest());
-                }
-                default -> throw new SshException("unknown or unsupported agent request type " + type);
-            }
+            return body.decode(type, r);
         } catch (SshException e) {
-            throw new SshException("invalid agent request: " + e.getMessage(), e);
+            throw new SshException("invalid agent " + kind + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code message}, once {@code r} is checked to be at its end. */
+    private static <M extends Message> M atEnd(SshReader r, String name, M message) throws SshException {
+        r.expectEnd(name);
+        return message;
+    }
+
+    private static Response responseBody(int type, SshReader r) throws SshException {
+        return switch (type) {
+            case SSH_AGENT_FAILURE -> atEnd(r, "SSH_AGENT_FAILURE", new Failure());
+            case SSH_AGENT_SUCCESS -> new Success(r.rest());
+            case SSH_AGENT_EXTENSION_FAILURE -> atEnd(r, "SSH_AGENT_EXTENSION_FAILURE", new ExtensionFailure());
+            case SSH_AGENT_EXTENSION_RESPONSE -> new ExtensionResponse(r.ascii(), r.rest());
+            case SSH2_AGENT_SIGN_RESPONSE -> atEnd(r, "SSH2_AGENT_SIGN_RESPONSE", new SignResponse(r.string()));
+            case SSH2_AGENT_IDENTITIES_ANSWER -> atEnd(r, "SSH2_AGENT_IDENTITIES_ANSWER", new IdentitiesAnswer(keyEntries(r)));
+            default -> throw new SshException("unknown agent response type " + type);
+        };
+    }
+
+    private static List<KeyEntry> keyEntries(SshReader r) throws SshException {
+        long n = r.uint32AsLong();
+        // each entry takes at least two length fields: check before allocating
+        if (n > r.remaining() / 8) {
+            throw new SshException("claims " + n + " keys in " + r.remaining() + " bytes");
+        }
+        List<KeyEntry> keys = new ArrayList<>((int) n);
+        for (long i = 0; i < n; i++) {
+            byte[] blob = r.string();
+            if (blob.length == 0) {
+                throw new SshException("key " + i + " has an empty public key blob");
+            }
+            new SshReader(blob).ascii(); // the key type must at least be readable
+            // comments are file names or free text; tolerate bytes that are not UTF-8
+            String comment = new String(r.string(), StandardCharsets.UTF_8);
+            keys.add(new KeyEntry(blob, comment));
+        }
+        return keys;
+    }
+
+    private static Request requestBody(int type, SshReader r) throws SshException {
+        return switch (type) {
+            case SSH2_AGENTC_REQUEST_IDENTITIES -> atEnd(r, "SSH2_AGENTC_REQUEST_IDENTITIES", new RequestIdentities());
+            case SSH2_AGENTC_SIGN_REQUEST -> atEnd(r, "SSH2_AGENTC_SIGN_REQUEST", new SignRequest(r.string(), r.string(), r.uint32()));
+            case SSH2_AGENTC_ADD_IDENTITY, SSH2_AGENTC_ADD_ID_CONSTRAINED -> {
+                KeyPair kp = decodePrivateKey(r);
+                String comment = r.utf8();
+                Constraints constraints = type == SSH2_AGENTC_ADD_ID_CONSTRAINED ? constraints(r) : Constraints.NONE;
+                yield atEnd(r, "SSH2_AGENTC_ADD_IDENTITY", new AddIdentity(kp, comment, constraints));
+            }
+            case SSH2_AGENTC_REMOVE_IDENTITY -> atEnd(r, "SSH2_AGENTC_REMOVE_IDENTITY", new RemoveIdentity(r.string()));
+            case SSH2_AGENTC_REMOVE_ALL_IDENTITIES -> atEnd(r, "SSH2_AGENTC_REMOVE_ALL_IDENTITIES", new RemoveAllIdentities());
+            case SSH_AGENTC_LOCK, SSH_AGENTC_UNLOCK -> {
+                byte[] pass = r.string();
+                try {
+                    r.expectEnd(type == SSH_AGENTC_LOCK ? "SSH_AGENTC_LOCK" : "SSH_AGENTC_UNLOCK");
+                    yield type == SSH_AGENTC_LOCK ? new Lock(pass) : new Unlock(pass);
+                } finally {
+                    Arrays.fill(pass, (byte) 0);
+                }
+            }
+            case SSH_AGENTC_EXTENSION -> new Extension(r.ascii(), r.rest());
+            default -> throw new SshException("unknown or unsupported agent request type " + type);
+        };
+    }
+
+    /** The constraints after the comment of an ADD_ID_CONSTRAINED: each known one at most once, at least one. */
+    private static Constraints constraints(SshReader r) throws SshException {
+        Duration lifetime = null;
+        boolean confirm = false;
+        while (r.hasRemaining()) {
+            int c = r.byteValue();
+            if (c == SSH_AGENT_CONSTRAIN_LIFETIME && lifetime == null) {
+                long s = r.uint32AsLong();
+                if (s == 0) {
+                    throw new SshException("zero key lifetime");
+                }
+                lifetime = Duration.ofSeconds(s);
+            } else if (c == SSH_AGENT_CONSTRAIN_CONFIRM && !confirm) {
+                confirm = true;
+            } else {
+                throw new SshException("unsupported or repeated key constraint " + c);
+            }
+        }
+        if (lifetime == null && !confirm) {
+            throw new SshException("SSH2_AGENTC_ADD_ID_CONSTRAINED without constraints");
+        }
+        return new Constraints(lifetime, confirm);
     }
 
     // ---------------------------------------------------------------- framing

@@ -153,7 +153,11 @@ final class EcdhStyleKex implements KexAlgorithm {
 
                     @Override
                     public byte[] finish(byte[] serverPublic) throws SshException {
-                        return x.agree(serverPublic);
+                        try {
+                            return x.agree(serverPublic);
+                        } finally {
+                            x.destroy();
+                        }
                     }
                 };
             }
@@ -161,7 +165,11 @@ final class EcdhStyleKex implements KexAlgorithm {
             @Override
             public ServerSide respond(byte[] clientPublic, SecureRandom random) throws SshException {
                 X25519 x = X25519.generate(random);
-                return new ServerSide(x.publicKey(), x.agree(clientPublic));
+                try {
+                    return new ServerSide(x.publicKey(), x.agree(clientPublic));
+                } finally {
+                    x.destroy();
+                }
             }
         });
     }

@@ -1,19 +1,16 @@
 package dev.tether.ssh.agent;
 
-import java.io.BufferedReader;
+import dev.tether.ssh.testutil.OpenSsh;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A real OpenSSH {@code ssh-agent -D -a SOCKET} process for tests, and helpers that run
@@ -21,9 +18,9 @@ import java.util.concurrent.TimeoutException;
  * kills the agent and waits for it.
  */
 final class OpenSshAgent implements AutoCloseable {
-    static final Path SSH_AGENT = Paths.get("/usr/bin/ssh-agent");
-    static final Path SSH_ADD = Paths.get("/usr/bin/ssh-add");
-    static final Path SSH_KEYGEN = Paths.get("/usr/bin/ssh-keygen");
+    static final Path SSH_AGENT = OpenSsh.SSH_AGENT;
+    static final Path SSH_ADD = OpenSsh.SSH_ADD;
+    static final Path SSH_KEYGEN = OpenSsh.SSH_KEYGEN;
     static final long TIMEOUT_SECONDS = 30;
 
     final Path socket;
@@ -44,39 +41,7 @@ final class OpenSshAgent implements AutoCloseable {
      */
     static OpenSshAgent start(Path dir) throws IOException, InterruptedException {
         Path socket = dir.resolve("agent.sock");
-        ProcessBuilder pb = new ProcessBuilder(SSH_AGENT.toString(), "-D", "-a", socket.toString())
-                .redirectError(dir.resolve("agent.err").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Paths.get("/dev/null").toFile()));
-        Process p = pb.start();
-        OpenSshAgent agent = new OpenSshAgent(socket, p);
-        CompletableFuture<String> firstLine = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line = r.readLine();
-                firstLine.complete(line == null ? "" : line);
-                while (r.readLine() != null) {
-                    // drain until the agent exits
-                }
-            } catch (IOException e) {
-                firstLine.completeExceptionally(e);
-            }
-        }, "ssh-agent stdout");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            String line = firstLine.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (!line.startsWith("SSH_AUTH_SOCK=" + socket + ";")) {
-                throw new IOException("ssh-agent did not start: \"" + line + "\" "
-                        + Files.readString(dir.resolve("agent.err")).strip());
-            }
-            if (!Files.exists(socket)) {
-                throw new IOException("ssh-agent reported " + socket + " but it does not exist");
-            }
-        } catch (ExecutionException | TimeoutException | IOException e) {
-            agent.close();
-            throw new IOException("ssh-agent did not become ready within " + TIMEOUT_SECONDS + "s", e);
-        }
-        return agent;
+        return new OpenSshAgent(socket, OpenSsh.startAgent(socket, dir.resolve("agent.err"), Duration.ofSeconds(TIMEOUT_SECONDS)));
     }
 
     long pid() {
@@ -143,17 +108,9 @@ final class OpenSshAgent implements AutoCloseable {
         return out;
     }
 
-    /** Generates an unencrypted key with ssh-keygen at {@code dir/name} (and .pub). */
+    /** Generates an unencrypted key with ssh-keygen at {@code dir/name} (and .pub), with the comment NAME@tether-test. */
     static Path keygen(Path dir, String name, String type, int bits) throws IOException, InterruptedException {
-        Path key = dir.resolve(name);
-        List<String> cmd = new ArrayList<>(List.of(SSH_KEYGEN.toString(), "-q", "-N", "", "-t", type,
-                "-C", name + "@tether-test", "-f", key.toString()));
-        if (bits > 0) {
-            cmd.add("-b");
-            cmd.add(Integer.toString(bits));
-        }
-        run(cmd, Map.of()).expectSuccess();
-        return key;
+        return OpenSsh.keygen(dir, name, type, bits, false, name + "@tether-test");
     }
 
     record Result(int exitCode, String stdout, String stderr) {

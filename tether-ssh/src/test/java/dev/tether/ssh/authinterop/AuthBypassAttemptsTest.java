@@ -85,6 +85,37 @@ class AuthBypassAttemptsTest {
         assertNull(fx.nextLogin(Duration.ofMillis(100)), "the realm was asked for an avatar");
     }
 
+    private static void assertSuccess(RawAuthClient c) throws InterruptedException {
+        assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+    }
+
+    /** The server ends the connection with DISCONNECT {@code code}, and nobody logged in. */
+    private static void assertDisconnected(RawAuthClient c, int code) throws Exception {
+        DisconnectException d = c.awaitDisconnect(WAIT);
+        assertEquals(code, d.code(), d.toString());
+        assertNoLogin(c);
+    }
+
+    /** The first factor on the two-factor portal: the ed25519 key, a partial success. */
+    private static RawAuthClient.Reply keyFirst(RawAuthClient c) throws Exception {
+        c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
+        RawAuthClient.Reply r = reply(c);
+        assertFailure(r, true);
+        return r;
+    }
+
+    /** An ed25519 signature over this connection's session for {@code user}'s publickey request. */
+    private static byte[] ed25519Signature(RawAuthClient c, String user) throws Exception {
+        return SignatureAlgorithms.sign("ssh-ed25519", ed25519.getPrivate(),
+                RawAuthClient.signedData(c.transport.sessionId(), user, "ssh-ed25519", ed25519Blob));
+    }
+
+    /** A publickey request for the ed25519 key with has-signature {@code hasSignature} and this signature blob. */
+    private static byte[] ed25519Request(boolean hasSignature, byte[] signature) {
+        return RawAuthClient.request(fx.user, "publickey").bool(hasSignature).string("ssh-ed25519").string(ed25519Blob)
+                .string(signature).toByteArray();
+    }
+
     // ------------------------------------------------------------------ signatures
 
     @Test
@@ -97,7 +128,7 @@ class AuthBypassAttemptsTest {
             assertNoLogin(c);
             // control: the same key signing over this connection's session id gets in
             c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+            assertSuccess(c);
             assertNotNull(fx.nextLogin(WAIT));
         }
     }
@@ -118,10 +149,8 @@ class AuthBypassAttemptsTest {
     @Test
     void signatureForAnotherUserNameFails() throws Exception {
         try (RawAuthClient c = connect(server)) {
-            byte[] sig = SignatureAlgorithms.sign("ssh-ed25519", ed25519.getPrivate(),
-                    RawAuthClient.signedData(c.transport.sessionId(), "someone-else", "ssh-ed25519", ed25519Blob));
-            c.send(RawAuthClient.request(fx.user, "publickey").bool(true).string("ssh-ed25519").string(ed25519Blob).string(sig)
-                    .toByteArray());
+            byte[] sig = ed25519Signature(c, "someone-else");
+            c.send(ed25519Request(true, sig));
             assertFailure(reply(c), false);
             assertNoLogin(c);
         }
@@ -153,7 +182,7 @@ class AuthBypassAttemptsTest {
             assertEquals(MessageNumbers.USERAUTH_FAILURE, r.type(),
                     "expected USERAUTH_FAILURE as from sshd; the connection ended with " + c.transport.closeCause());
             c.send(c.signed(fx.user, "rsa-sha2-512", rsa));
-            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+            assertSuccess(c);
         }
     }
 
@@ -186,10 +215,8 @@ class AuthBypassAttemptsTest {
             assertEquals(MessageNumbers.USERAUTH_PK_OK, reply(c).type());
 
             // FALSE, but with a valid signature appended: still a query
-            byte[] sig = SignatureAlgorithms.sign("ssh-ed25519", ed25519.getPrivate(),
-                    RawAuthClient.signedData(c.transport.sessionId(), fx.user, "ssh-ed25519", ed25519Blob));
-            c.send(RawAuthClient.request(fx.user, "publickey").bool(false).string("ssh-ed25519").string(ed25519Blob).string(sig)
-                    .toByteArray());
+            byte[] sig = ed25519Signature(c, fx.user);
+            c.send(ed25519Request(false, sig));
             RawAuthClient.Reply r3 = reply(c);
             assertTrue(r3.type() == MessageNumbers.USERAUTH_PK_OK || r3.type() == MessageNumbers.USERAUTH_FAILURE, r3.toString());
 
@@ -214,8 +241,7 @@ class AuthBypassAttemptsTest {
     @Test
     void emptySignatureFails() throws Exception {
         try (RawAuthClient c = connect(server)) {
-            c.send(RawAuthClient.request(fx.user, "publickey").bool(true).string("ssh-ed25519").string(ed25519Blob).string(new byte[0])
-                    .toByteArray());
+            c.send(ed25519Request(true, new byte[0]));
             RawAuthClient.Reply r = c.next(WAIT);
             // a FAILURE, or the connection ended for a malformed signature blob; never SUCCESS
             assertNotNull(r, c.received().toString());
@@ -233,29 +259,22 @@ class AuthBypassAttemptsTest {
     @Test
     void channelOpenAfterPartialSuccessEndsTheConnection() throws Exception {
         try (RawAuthClient c = connect(twoFactor)) {
-            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            RawAuthClient.Reply r = reply(c);
-            assertFailure(r, true);
+            RawAuthClient.Reply r = keyFirst(c);
             assertEquals(List.of("keyboard-interactive", "password"), r.methods().stream().sorted().toList());
             c.send(RawAuthClient.channelOpenSession());
-            DisconnectException d = c.awaitDisconnect(WAIT);
-            assertEquals(2, d.code(), d.toString()); // PROTOCOL_ERROR
+            assertDisconnected(c, 2); // PROTOCOL_ERROR
             assertFalse(c.received().stream().anyMatch(x -> x.type() == MessageNumbers.CHANNEL_OPEN_CONFIRMATION
                     || x.type() == MessageNumbers.CHANNEL_OPEN_FAILURE), c.received().toString());
-            assertNoLogin(c);
         }
     }
 
     @Test
     void globalRequestAfterPartialSuccessEndsTheConnection() throws Exception {
         try (RawAuthClient c = connect(twoFactor)) {
-            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertFailure(reply(c), true);
+            keyFirst(c);
             c.send(new dev.tether.ssh.wire.SshWriter(64).byteValue(MessageNumbers.GLOBAL_REQUEST).string("tcpip-forward").bool(true)
                     .string("127.0.0.1").uint32(0).toByteArray());
-            DisconnectException d = c.awaitDisconnect(WAIT);
-            assertEquals(2, d.code(), d.toString());
-            assertNoLogin(c);
+            assertDisconnected(c, 2); // PROTOCOL_ERROR
         }
     }
 
@@ -263,12 +282,9 @@ class AuthBypassAttemptsTest {
     @Test
     void userChangeAfterPartialSuccessEndsTheConnection() throws Exception {
         try (RawAuthClient c = connect(twoFactor)) {
-            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertFailure(reply(c), true);
+            keyFirst(c);
             c.send(RawAuthClient.password("other-" + fx.user, PortalFixture.PASSWORD));
-            DisconnectException d = c.awaitDisconnect(WAIT);
-            assertEquals(2, d.code(), d.toString());
-            assertNoLogin(c);
+            assertDisconnected(c, 2); // PROTOCOL_ERROR
         }
     }
 
@@ -276,10 +292,9 @@ class AuthBypassAttemptsTest {
     @Test
     void twoFactorControl() throws Exception {
         try (RawAuthClient c = connect(twoFactor)) {
-            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertFailure(reply(c), true);
+            keyFirst(c);
             c.send(RawAuthClient.password(fx.user, PortalFixture.PASSWORD));
-            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+            assertSuccess(c);
             assertEquals(List.of("publickey", "password"), fx.nextLogin(WAIT).methods());
         }
     }
@@ -288,8 +303,7 @@ class AuthBypassAttemptsTest {
     @Test
     void sameFactorTwiceIsNotTwoFactors() throws Exception {
         try (RawAuthClient c = connect(twoFactor)) {
-            c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertFailure(reply(c), true);
+            keyFirst(c);
             c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
             RawAuthClient.Reply r = reply(c);
             assertFailure(r, false);
@@ -304,9 +318,7 @@ class AuthBypassAttemptsTest {
     void userauthBeforeServiceRequestEndsTheConnection() throws Exception {
         try (RawAuthClient c = RawAuthClient.connectOnly(server.port(), fx.hostKey)) {
             c.send(RawAuthClient.password(fx.user, PortalFixture.PASSWORD));
-            DisconnectException d = c.awaitDisconnect(WAIT);
-            assertEquals(2, d.code(), d.toString());
-            assertNoLogin(c);
+            assertDisconnected(c, 2); // PROTOCOL_ERROR
         }
     }
 
@@ -327,7 +339,7 @@ class AuthBypassAttemptsTest {
                         + c.transport.closeCause(), e);
             }
             c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+            assertSuccess(c);
         }
     }
 
@@ -336,7 +348,7 @@ class AuthBypassAttemptsTest {
     void serviceRequestAfterSuccessIsNotAccepted() throws Exception {
         try (RawAuthClient c = connect(server)) {
             c.send(c.signed(fx.user, "ssh-ed25519", ed25519));
-            assertEquals(MessageNumbers.USERAUTH_SUCCESS, reply(c).type(), c.received().toString());
+            assertSuccess(c);
             assertNotNull(fx.nextLogin(WAIT));
             // the transport treats SERVICE_ACCEPT itself: requestService returns only if one came
             assertThrows(java.io.IOException.class, () -> c.transport.requestService("ssh-userauth", Duration.ofSeconds(2)));
@@ -358,9 +370,7 @@ class AuthBypassAttemptsTest {
                 assertFailure(reply(c), false);
             }
             c.send(RawAuthClient.password(fx.user, "wrong " + MAX_TRIES));
-            DisconnectException d = c.awaitDisconnect(WAIT);
-            assertEquals(14, d.code(), d.toString());
-            assertNoLogin(c);
+            assertDisconnected(c, 14); // NO_MORE_AUTH_METHODS_AVAILABLE
         }
     }
 
@@ -374,9 +384,7 @@ class AuthBypassAttemptsTest {
             c.send(c.signed(fx.user, "ssh-ed25519", unknown));
             assertFailure(reply(c), false);
             c.send(RawAuthClient.signed(new byte[32], fx.user, "ssh-ed25519", ed25519Blob, ed25519.getPrivate()));
-            DisconnectException d = c.awaitDisconnect(WAIT);
-            assertEquals(14, d.code(), d.toString());
-            assertNoLogin(c);
+            assertDisconnected(c, 14); // NO_MORE_AUTH_METHODS_AVAILABLE
         }
     }
 

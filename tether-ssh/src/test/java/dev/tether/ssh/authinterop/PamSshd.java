@@ -1,17 +1,18 @@
 package dev.tether.ssh.authinterop;
 
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.Ports;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
+
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A private sshd with {@code UsePAM yes}, which the interop harness's OpenSshServer cannot give
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class PamSshd implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration LOOK_INTERVAL = Duration.ofMillis(20);
 
     private final Path dir;
     private final Path log;
@@ -42,17 +44,13 @@ final class PamSshd implements AutoCloseable {
         Path dir = AuthInterop.tempDir("pam-sshd");
         boolean ok = false;
         try {
-            Path hostKey = AuthInterop.keygen(dir, "ssh_host_ed25519_key", "ed25519", 0);
+            Path hostKey = OpenSsh.keygen(dir, "ssh_host_ed25519_key", "ed25519", 0);
             Files.createDirectories(Path.of("/run/sshd"));
             Path config = dir.resolve("sshd_config");
             Path log = dir.resolve("sshd.log");
             List<String> failures = new ArrayList<>();
             for (int attempt = 0; attempt < 5; attempt++) {
-                int port;
-                try (ServerSocket s = new ServerSocket()) {
-                    s.bind(new InetSocketAddress(AuthInterop.LOOPBACK, 0));
-                    port = s.getLocalPort();
-                }
+                int port = Ports.freePort();
                 List<String> lines = new ArrayList<>(List.of(
                         "Port " + port,
                         "ListenAddress " + AuthInterop.LOOPBACK,
@@ -64,7 +62,7 @@ final class PamSshd implements AutoCloseable {
                 lines.addAll(extraConfig);
                 lines.add("UsePAM yes");
                 Files.write(config, lines, StandardCharsets.UTF_8);
-                AuthInterop.Result check = AuthInterop.run(List.of(AuthInterop.SSHD.toString(), "-t", "-f", config.toString()), dir,
+                Processes.Result check = AuthInterop.run(List.of(AuthInterop.SSHD.toString(), "-t", "-f", config.toString()), dir,
                         Duration.ofSeconds(20));
                 if (check.exitCode() != 0) {
                     throw new IOException("sshd rejects its configuration:\n" + check.describe());
@@ -76,15 +74,13 @@ final class PamSshd implements AutoCloseable {
                         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .start();
                 String listening = "Server listening on " + AuthInterop.LOOPBACK + " port " + port + ".";
-                long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-                while (p.isAlive() && !read(log).contains(listening) && System.nanoTime() < deadline) {
-                    waitForExit(p, Duration.ofMillis(20)); // a bounded wait that returns early if sshd dies
-                }
+                // bounded; each wait returns early if sshd dies
+                Poll.until(() -> !p.isAlive() || read(log).contains(listening), START_TIMEOUT, LOOK_INTERVAL, p);
                 if (p.isAlive() && read(log).contains(listening)) {
                     ok = true;
                     return new PamSshd(dir, log, p, port, hostKey);
                 }
-                AuthInterop.kill(p);
+                Processes.kill(p);
                 String text = read(log);
                 failures.add("port " + port + ":\n" + text);
                 if (!text.contains("Address already in use")) {
@@ -94,18 +90,8 @@ final class PamSshd implements AutoCloseable {
             throw new IOException("sshd did not start:\n" + String.join("\n", failures));
         } finally {
             if (!ok) {
-                AuthInterop.deleteTree(dir);
+                TempDirs.deleteTree(dir);
             }
-        }
-    }
-
-    private static void waitForExit(Process p, Duration d) {
-        try {
-            p.onExit().get(d.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // look again
         }
     }
 
@@ -127,7 +113,7 @@ final class PamSshd implements AutoCloseable {
     }
 
     byte[] hostKeyBlob() throws IOException {
-        return AuthInterop.blobOf(AuthInterop.pubLine(hostKey));
+        return OpenSsh.blobOf(OpenSsh.pubLine(hostKey));
     }
 
     String log() {
@@ -136,21 +122,16 @@ final class PamSshd implements AutoCloseable {
 
     /** Waits (bounded) until the log contains {@code text}; returns the whole log. */
     String awaitLog(String text, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!read(log).contains(text) && System.nanoTime() < deadline) {
-            waitForExit(process, Duration.ofMillis(20));
-        }
+        Poll.until(() -> read(log).contains(text), timeout, LOOK_INTERVAL, process);
         return read(log);
     }
 
     @Override
     public void close() {
         try {
-            List<ProcessHandle> children = process.descendants().toList();
-            children.forEach(ProcessHandle::destroyForcibly);
-            AuthInterop.kill(process);
+            Processes.kill(process); // and the per-connection children
         } finally {
-            AuthInterop.deleteTree(dir);
+            TempDirs.deleteTree(dir);
         }
     }
 }

@@ -2,6 +2,9 @@ package dev.tether.ssh.authinterop;
 
 import dev.tether.ssh.Login;
 import dev.tether.ssh.SshServer;
+import dev.tether.ssh.testutil.Json;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,13 +46,13 @@ class ParamikoLoginToTetherServerTest {
     private static Path workDir;
     private static final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
     private static final List<Login> logins = new ArrayList<>();
-    private static AuthInterop.Result run;
+    private static Processes.Result run;
 
     @BeforeAll
     static void runScript() throws Exception {
         AuthInterop.assumeExecutable(AuthInterop.PYTHON);
         workDir = AuthInterop.tempDir("paramiko");
-        AuthInterop.Result probe = AuthInterop.run(List.of(AuthInterop.PYTHON.toString(), "-c", "import paramiko"), workDir,
+        Processes.Result probe = AuthInterop.run(List.of(AuthInterop.PYTHON.toString(), "-c", "import paramiko"), workDir,
                 Duration.ofSeconds(30));
         assumeTrue(probe.exitCode() == 0, "paramiko is not importable by " + AuthInterop.PYTHON);
         fx = new PortalFixture();
@@ -121,7 +124,7 @@ class ParamikoLoginToTetherServerTest {
         if (fx != null) {
             fx.close();
         }
-        AuthInterop.deleteTree(workDir);
+        TempDirs.deleteTree(workDir);
     }
 
     private static Map<String, Object> result(String id) {

@@ -9,6 +9,8 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.TempDirs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,28 +54,28 @@ final class PortalFixture implements AutoCloseable {
         dir = AuthInterop.tempDir("portal");
         boolean ok = false;
         try {
-            keys.put("ed25519", AuthInterop.keygen(dir, "id_ed25519", "ed25519", 0));
-            keys.put("ecdsa256", AuthInterop.keygen(dir, "id_ecdsa256", "ecdsa", 256));
-            keys.put("ecdsa384", AuthInterop.keygen(dir, "id_ecdsa384", "ecdsa", 384));
-            keys.put("ecdsa521", AuthInterop.keygen(dir, "id_ecdsa521", "ecdsa", 521));
-            keys.put("rsa", AuthInterop.keygen(dir, "id_rsa", "rsa", 3072));
-            unknownKey = AuthInterop.keygen(dir, "id_unknown", "ed25519", 0);
-            ca = AuthInterop.keygen(dir, "user_ca", "ed25519", 0);
-            certKey = AuthInterop.keygen(dir, "id_cert", "ed25519", 0);
+            keys.put("ed25519", OpenSsh.keygen(dir, "id_ed25519", "ed25519", 0));
+            keys.put("ecdsa256", OpenSsh.keygen(dir, "id_ecdsa256", "ecdsa", 256));
+            keys.put("ecdsa384", OpenSsh.keygen(dir, "id_ecdsa384", "ecdsa", 384));
+            keys.put("ecdsa521", OpenSsh.keygen(dir, "id_ecdsa521", "ecdsa", 521));
+            keys.put("rsa", OpenSsh.keygen(dir, "id_rsa", "rsa", 3072));
+            unknownKey = OpenSsh.keygen(dir, "id_unknown", "ed25519", 0);
+            ca = OpenSsh.keygen(dir, "user_ca", "ed25519", 0);
+            certKey = OpenSsh.keygen(dir, "id_cert", "ed25519", 0);
             AuthInterop.signCertificate(ca, certKey, "authinterop-cert", user, "+1h", false);
             authorizedKeys = dir.resolve("authorized_keys");
             StringBuilder ak = new StringBuilder();
             for (Path k : keys.values()) {
-                ak.append(AuthInterop.pubLine(k)).append('\n');
+                ak.append(OpenSsh.pubLine(k)).append('\n');
             }
-            ak.append("cert-authority ").append(AuthInterop.pubLine(ca)).append('\n');
+            ak.append("cert-authority ").append(OpenSsh.pubLine(ca)).append('\n');
             Files.writeString(authorizedKeys, ak.toString(), StandardCharsets.US_ASCII);
             htpasswd = dir.resolve("htpasswd");
             Files.writeString(htpasswd, AuthInterop.htpasswdLine(user, PASSWORD) + "\n", StandardCharsets.UTF_8);
             ok = true;
         } finally {
             if (!ok) {
-                AuthInterop.deleteTree(dir);
+                TempDirs.deleteTree(dir);
             }
         }
     }
@@ -120,6 +122,6 @@ final class PortalFixture implements AutoCloseable {
     @Override
     public void close() {
         servers.forEach(SshServer::close);
-        AuthInterop.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 }

@@ -1,17 +1,12 @@
 package dev.tether.ssh.authinterop;
 
-import java.io.BufferedReader;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Processes;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A private OpenSSH agent: {@code ssh-agent -D -a DIR/agent.sock}, ready once it prints its
@@ -31,38 +26,7 @@ final class SshAgentProcess implements AutoCloseable {
         AuthInterop.assumeExecutable(AuthInterop.SSH_AGENT);
         AuthInterop.assumeExecutable(AuthInterop.SSH_ADD);
         Path socket = dir.resolve("agent.sock");
-        Process p = new ProcessBuilder(AuthInterop.SSH_AGENT.toString(), "-D", "-a", socket.toString())
-                .redirectError(dir.resolve("agent.err").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .start();
-        SshAgentProcess agent = new SshAgentProcess(socket, p);
-        CompletableFuture<String> firstLine = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line = r.readLine();
-                firstLine.complete(line == null ? "" : line);
-                while (r.readLine() != null) {
-                    // drain until the agent exits
-                }
-            } catch (IOException e) {
-                firstLine.completeExceptionally(e);
-            }
-        }, "ssh-agent-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            String line = firstLine.get(20, TimeUnit.SECONDS);
-            if (!line.startsWith("SSH_AUTH_SOCK=" + socket + ";") || !Files.exists(socket)) {
-                throw new IOException("ssh-agent did not start: \"" + line + "\" " + Files.readString(dir.resolve("agent.err")));
-            }
-        } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            agent.close();
-            throw new IOException("ssh-agent did not become ready", e);
-        } catch (IOException e) {
-            agent.close();
-            throw e;
-        }
-        return agent;
+        return new SshAgentProcess(socket, OpenSsh.startAgent(socket, dir.resolve("agent.err"), AuthInterop.TIMEOUT));
     }
 
     Path socket() {
@@ -78,7 +42,7 @@ final class SshAgentProcess implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
-            AuthInterop.kill(process);
+            Processes.kill(process);
         }
     }
 }

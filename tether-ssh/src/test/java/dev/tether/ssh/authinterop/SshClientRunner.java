@@ -1,5 +1,8 @@
 package dev.tether.ssh.authinterop;
 
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +31,11 @@ final class SshClientRunner implements AutoCloseable {
 
     Path dir() {
         return dir;
+    }
+
+    /** The line {@code ssh -v} logs once it has authenticated to our server on {@code port} with {@code method}. */
+    static String authenticated(int port, String method) {
+        return "Authenticated to 127.0.0.1 ([127.0.0.1]:" + port + ") using \"" + method + "\".";
     }
 
     Invocation to(int port, String user) {
@@ -94,7 +102,7 @@ final class SshClientRunner implements AutoCloseable {
             return this;
         }
 
-        AuthInterop.Result run() throws IOException {
+        Processes.Result run() throws IOException {
             int n = runs.incrementAndGet();
             List<String> cmd = new ArrayList<>();
             Map<String, String> environment = new LinkedHashMap<>(env);
@@ -126,7 +134,7 @@ final class SshClientRunner implements AutoCloseable {
             });
             cmd.add(user + "@" + AuthInterop.LOOPBACK);
             cmd.add(command);
-            AuthInterop.Result r = AuthInterop.run(cmd, environment, dir, timeout);
+            Processes.Result r = AuthInterop.run(cmd, environment, dir, timeout);
             assumeTrue(password == null || r.exitCode() != 3 || !r.stderr().contains("sshpass"),
                     "sshpass cannot run here: " + r.describe());
             return r;
@@ -135,6 +143,6 @@ final class SshClientRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        AuthInterop.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 }

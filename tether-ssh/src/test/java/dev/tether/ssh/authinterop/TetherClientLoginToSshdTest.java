@@ -11,6 +11,8 @@ import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.keys.KnownHostsVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.TempDirs;
 import dev.tether.ssh.wire.MessageNumbers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,18 +70,18 @@ class TetherClientLoginToSshdTest {
         AuthInterop.assumeExecutable(AuthInterop.SSH_KEYGEN);
         user = AuthInterop.osUser();
         dir = AuthInterop.tempDir("sshd-files");
-        keys.put("ed25519", AuthInterop.keygen(dir, "id_ed25519", "ed25519", 0));
-        keys.put("ecdsa256", AuthInterop.keygen(dir, "id_ecdsa256", "ecdsa", 256));
-        keys.put("ecdsa384", AuthInterop.keygen(dir, "id_ecdsa384", "ecdsa", 384));
-        keys.put("ecdsa521", AuthInterop.keygen(dir, "id_ecdsa521", "ecdsa", 521));
-        keys.put("rsa", AuthInterop.keygen(dir, "id_rsa", "rsa", 3072));
-        Path userCa = AuthInterop.keygen(dir, "user_ca", "ed25519", 0);
-        certKey = AuthInterop.keygen(dir, "id_cert", "ecdsa", 256);
+        keys.put("ed25519", OpenSsh.keygen(dir, "id_ed25519", "ed25519", 0));
+        keys.put("ecdsa256", OpenSsh.keygen(dir, "id_ecdsa256", "ecdsa", 256));
+        keys.put("ecdsa384", OpenSsh.keygen(dir, "id_ecdsa384", "ecdsa", 384));
+        keys.put("ecdsa521", OpenSsh.keygen(dir, "id_ecdsa521", "ecdsa", 521));
+        keys.put("rsa", OpenSsh.keygen(dir, "id_rsa", "rsa", 3072));
+        Path userCa = OpenSsh.keygen(dir, "user_ca", "ed25519", 0);
+        certKey = OpenSsh.keygen(dir, "id_cert", "ecdsa", 256);
         AuthInterop.signCertificate(userCa, certKey, "authinterop-client-cert", user, "+1h", false);
-        hostKey = AuthInterop.keygen(dir, "ssh_host_ed25519_key", "ed25519", 0);
-        hostCa = AuthInterop.keygen(dir, "host_ca", "ed25519", 0);
+        hostKey = OpenSsh.keygen(dir, "ssh_host_ed25519_key", "ed25519", 0);
+        hostCa = OpenSsh.keygen(dir, "host_ca", "ed25519", 0);
         Path hostCert = AuthInterop.signCertificate(hostCa, hostKey, "host", "127.0.0.1", "+1h", true);
-        hostKeyBlob = AuthInterop.blobOf(AuthInterop.pubLine(hostKey));
+        hostKeyBlob = OpenSsh.blobOf(OpenSsh.pubLine(hostKey));
         Path banner = dir.resolve("banner.txt");
         Files.writeString(banner, BANNER + "\n", StandardCharsets.UTF_8);
         sshd = OpenSshServer.start(EnumSet.noneOf(OpenSshServer.HostKey.class), List.of(
@@ -89,7 +91,7 @@ class TetherClientLoginToSshdTest {
                 "Banner " + banner));
         StringBuilder ak = new StringBuilder();
         for (Path k : keys.values()) {
-            ak.append(AuthInterop.pubLine(k)).append('\n');
+            ak.append(OpenSsh.pubLine(k)).append('\n');
         }
         Files.writeString(sshd.dir().resolve("authorized_keys"), ak.toString(), StandardCharsets.US_ASCII);
     }
@@ -99,7 +101,7 @@ class TetherClientLoginToSshdTest {
         if (sshd != null) {
             sshd.close();
         }
-        AuthInterop.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 
     private static TransportConfig config() {
@@ -130,7 +132,7 @@ class TetherClientLoginToSshdTest {
             assertTrue(t.isAuthenticated());
             lastBanner = t.getBanner();
         }
-        String type = AuthInterop.pubLine(keys.get(name)).split(" ")[0];
+        String type = OpenSsh.pubLine(keys.get(name)).split(" ")[0];
         assertEquals(BANNER, lastBanner == null ? null : lastBanner.strip());
         assertSshdAccepted(mark, "publickey", name.startsWith("ecdsa") ? "ECDSA SHA256:" : "ED25519 SHA256:");
         assertTrue(type.startsWith(name.startsWith("ecdsa") ? "ecdsa-sha2-nistp" + name.substring(5) : "ssh-ed25519"), type);
@@ -158,7 +160,7 @@ class TetherClientLoginToSshdTest {
         Path agentDir = AuthInterop.tempDir("agent");
         try (SshAgentProcess agent = SshAgentProcess.start(agentDir)) {
             // a key sshd does not know comes first: authAgent must go on to the next
-            agent.add(AuthInterop.keygen(agentDir, "id_not_authorized", "ed25519", 0));
+            agent.add(OpenSsh.keygen(agentDir, "id_not_authorized", "ed25519", 0));
             agent.add(keys.get("ecdsa521"));
             long mark = sshd.logMark();
             try (AgentClient client = AgentClient.connect(agent.socket(), TIMEOUT); Transport t = connect()) {
@@ -169,7 +171,7 @@ class TetherClientLoginToSshdTest {
             }
             assertSshdAccepted(mark, "publickey", "ECDSA SHA256:");
         } finally {
-            AuthInterop.deleteTree(agentDir);
+            TempDirs.deleteTree(agentDir);
         }
     }
 
@@ -267,7 +269,7 @@ class TetherClientLoginToSshdTest {
      */
     @Test
     void hostCertificateVerifiedThroughCertAuthorityLine() throws Exception {
-        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + AuthInterop.pubLine(hostCa));
+        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostCa));
         KnownHostsVerifier verifier = KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT);
         TransportConfig config;
         try {
@@ -293,7 +295,7 @@ class TetherClientLoginToSshdTest {
     /** A @cert-authority line vouches for certificates only: sshd's plain key stays unknown and is refused. */
     @Test
     void certAuthorityLineDoesNotVouchForThePlainKey() throws Exception {
-        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + AuthInterop.pubLine(hostCa));
+        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostCa));
         SshException e = assertThrows(SshException.class,
                 () -> Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(), KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT)).close());
         assertTrue(messages(e).contains("Host key verification failed."), messages(e));
@@ -302,7 +304,7 @@ class TetherClientLoginToSshdTest {
     /** The plain key in known_hosts is accepted (the control for the refusals around it). */
     @Test
     void knownPlainHostKeyIsAccepted() throws Exception {
-        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + AuthInterop.pubLine(hostKey));
+        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostKey));
         try (Transport t = Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(), KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT))) {
             t.requestService("ssh-userauth", TIMEOUT);
             assertArrayEquals(hostKeyBlob, t.remoteHostKeyBlob());
@@ -312,8 +314,8 @@ class TetherClientLoginToSshdTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"STRICT", "ACCEPT_NEW"})
     void changedHostKeyIsRefused(String mode) throws Exception {
-        Path other = AuthInterop.keygen(Files.createTempDirectory(dir, "other"), "other_host_key", "ed25519", 0);
-        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + AuthInterop.pubLine(other));
+        Path other = OpenSsh.keygen(Files.createTempDirectory(dir, "other"), "other_host_key", "ed25519", 0);
+        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(other));
         String before = Files.readString(kh);
         SshException e = assertThrows(SshException.class, () -> Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(),
                 KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.valueOf(mode))).close());

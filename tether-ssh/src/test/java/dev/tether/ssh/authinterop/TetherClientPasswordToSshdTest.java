@@ -7,6 +7,9 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.KeyFiles;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +75,7 @@ class TetherClientPasswordToSshdTest {
         Path input = dir.resolve("chpasswd.in");
         Files.writeString(input, user + ":" + password + "\n", StandardCharsets.UTF_8);
         try {
-            AuthInterop.Result r = AuthInterop.run(List.of("/usr/sbin/chpasswd"), Map.of(), input, dir, Duration.ofSeconds(30));
+            Processes.Result r = AuthInterop.run(List.of("/usr/sbin/chpasswd"), Map.of(), input, dir, Duration.ofSeconds(30));
             if (r.exitCode() != 0) {
                 throw new IOException("chpasswd failed: " + r.describe());
             }
@@ -82,12 +85,12 @@ class TetherClientPasswordToSshdTest {
         sshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of());
         pamSshd = PamSshd.start(List.of("PasswordAuthentication yes", "KbdInteractiveAuthentication yes"));
         kbdOnlySshd = PamSshd.start(List.of("PasswordAuthentication no", "KbdInteractiveAuthentication yes"));
-        userKey = AuthInterop.keygen(dir, "id_ed25519", "ed25519", 0);
+        userKey = OpenSsh.keygen(dir, "id_ed25519", "ed25519", 0);
         twoFactorSshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of("AuthenticationMethods publickey,password"));
-        Files.writeString(twoFactorSshd.dir().resolve("authorized_keys"), AuthInterop.pubLine(userKey) + "\n");
+        Files.writeString(twoFactorSshd.dir().resolve("authorized_keys"), OpenSsh.pubLine(userKey) + "\n");
         AuthInterop.readableByAll(twoFactorSshd.dir().resolve("authorized_keys")); // sshd reads it as the throwaway user
         twoFactorPamSshd = PamSshd.start(List.of("KbdInteractiveAuthentication yes", "AuthenticationMethods publickey,keyboard-interactive"));
-        Files.writeString(twoFactorPamSshd.authorizedKeys(), AuthInterop.pubLine(userKey) + "\n");
+        Files.writeString(twoFactorPamSshd.authorizedKeys(), OpenSsh.pubLine(userKey) + "\n");
         AuthInterop.readableByAll(twoFactorPamSshd.authorizedKeys());
     }
 
@@ -102,13 +105,13 @@ class TetherClientPasswordToSshdTest {
         } finally {
             if (user != null) {
                 // the user's processes are gone with the servers; -r removes the home directory
-                AuthInterop.Result r = AuthInterop.run(List.of("/usr/sbin/userdel", "-r", user), Map.of(), dir, Duration.ofSeconds(30));
+                Processes.Result r = AuthInterop.run(List.of("/usr/sbin/userdel", "-r", user), Map.of(), dir, Duration.ofSeconds(30));
                 // 12: "mail spool not found" and the like, after the user itself is gone
                 assertTrue(r.exitCode() == 0 || r.exitCode() == 12, r.describe());
-                AuthInterop.Result check = AuthInterop.run(List.of("/usr/bin/id", user), Map.of(), dir, Duration.ofSeconds(10));
+                Processes.Result check = AuthInterop.run(List.of("/usr/bin/id", user), Map.of(), dir, Duration.ofSeconds(10));
                 assertTrue(check.exitCode() != 0, "throwaway user " + user + " still exists: " + r.describe());
             }
-            AuthInterop.deleteTree(dir);
+            TempDirs.deleteTree(dir);
         }
     }
 
@@ -116,10 +119,10 @@ class TetherClientPasswordToSshdTest {
         try {
             Path d = AuthInterop.tempDir("id");
             try {
-                AuthInterop.Result r = AuthInterop.run(List.of("/usr/bin/id", "-u"), Map.of(), d, Duration.ofSeconds(10));
+                Processes.Result r = AuthInterop.run(List.of("/usr/bin/id", "-u"), Map.of(), d, Duration.ofSeconds(10));
                 return r.exitCode() == 0 && r.stdout().strip().equals("0");
             } finally {
-                AuthInterop.deleteTree(d);
+                TempDirs.deleteTree(d);
             }
         } catch (IOException e) {
             return false;

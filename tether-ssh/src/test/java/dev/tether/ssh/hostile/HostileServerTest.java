@@ -46,6 +46,12 @@ class HostileServerTest {
     private static final int PROTOCOL_ERROR = DisconnectReason.PROTOCOL_ERROR.code();
     private static final int KEY_EXCHANGE_FAILED = DisconnectReason.KEY_EXCHANGE_FAILED.code();
     private static final int VERSION_NOT_SUPPORTED = DisconnectReason.PROTOCOL_VERSION_NOT_SUPPORTED.code();
+    /** What a KEXINIT offers in the lists a test does not vary: the server accepts each. */
+    private static final List<String> KEX = List.of("curve25519-sha256");
+    private static final List<String> HOST_KEYS = List.of("ssh-ed25519");
+    private static final List<String> CIPHERS = List.of("aes128-ctr");
+    private static final List<String> MACS = List.of("hmac-sha2-256");
+    private static final List<String> COMPRESSION = List.of("none");
 
     private static TestSshServer server;
     private ScriptedPeer peer;
@@ -75,12 +81,7 @@ class HostileServerTest {
         if (peer != null) {
             peer.close();
         }
-        for (Transport t : server.all()) {
-            awaitClosed(t, STEP);
-        }
-        HostileSupport.awaitCondition(STEP, () -> server.connections().isEmpty(),
-                () -> "connections still open: " + server.connections());
-        HostileSupport.EscapeWatch.assertClean();
+        HostileSupport.assertServerClean(server);
     }
 
     private ScriptedPeer connect() throws IOException {
@@ -113,6 +114,53 @@ class HostileServerTest {
         peer.expectClosed();
         assertServerCause(serverSide, code, words);
         return d;
+    }
+
+    /** After KEXINIT ({@code strict}: offering strict KEX), {@code packet} while the key exchange runs. */
+    private void sendDuringKex(boolean strict, byte[] packet) throws IOException {
+        connectWithVersion();
+        peer.sendPacket(kexInit(strict));
+        peer.sendPacket(packet);
+    }
+
+    /** Our half-close: the server must close quietly, its side ending with an EOFException (returned). */
+    private Throwable shutdownOutputAndExpectEof() throws Exception {
+        peer.shutdownOutput();
+        Throwable cause = expectQuietClose();
+        assertInstanceOf(EOFException.class, cause, () -> "cause " + cause);
+        return cause;
+    }
+
+    /** Our abrupt close: the server's side must end, with an IOException. */
+    private void closeAndExpectCleanUp() {
+        Transport st = serverSide;
+        peer.close();
+        awaitClosed(st, STEP);
+        assertInstanceOf(IOException.class, st.closeCause(), () -> "cause " + st.closeCause());
+    }
+
+    /** {@code length} bytes that start as a TLS ClientHello, with no newline anywhere. */
+    private static byte[] tlsClientHello(int length) {
+        byte[] junk = new byte[length];
+        byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03};
+        System.arraycopy(hello, 0, junk, 0, hello.length);
+        return junk;
+    }
+
+    /** Sends a KEXINIT near the packet limit and reads the server's DISCONNECT, which must be readable. */
+    private ScriptedPeer.Disconnect disconnectAfterHugeKexinit(byte[] kexinit) throws Exception {
+        connectWithVersion().sendPacket(kexinit);
+        try {
+            return peer.readDisconnect();
+        } catch (AssertionError e) {
+            throw new AssertionError("could not read the server's DISCONNECT after a " + kexinit.length
+                    + "-byte KEXINIT: " + e.getMessage(), e);
+        }
+    }
+
+    /** A server that gives every handshake one second. */
+    private static TestSshServer quickServer() throws IOException {
+        return TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().handshakeTimeout(Duration.ofSeconds(1)).build());
     }
 
     /** The server must close without a DISCONNECT (nobody to send it to) and clean up. */
@@ -253,37 +301,28 @@ class HostileServerTest {
 
     @Test
     void binaryGarbageInsteadOfAVersionLineIsRefused() throws Exception {
-        // The first bytes of a TLS ClientHello, padded well past 255 bytes without a newline.
-        byte[] tls = new byte[600];
-        byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03};
-        System.arraycopy(hello, 0, tls, 0, hello.length);
-        connect().sendRaw(tls);
+        // padded well past 255 bytes
+        connect().sendRaw(tlsClientHello(600));
         expectDisconnect(PROTOCOL_ERROR, "identification");
     }
 
     @Test
     void eofBeforeTheVersionLineJustCloses() throws Exception {
-        connect().shutdownOutput();
-        Throwable cause = expectQuietClose();
-        assertInstanceOf(EOFException.class, cause, () -> "cause " + cause);
+        connect();
+        Throwable cause = shutdownOutputAndExpectEof();
         assertTrue(cause.getMessage().contains("before the peer sent its identification"), cause::getMessage);
     }
 
     @Test
     void eofInTheMiddleOfTheVersionLineJustCloses() throws Exception {
         connect().sendRaw("SSH-2.0-Half".getBytes(StandardCharsets.US_ASCII));
-        peer.shutdownOutput();
-        Throwable cause = expectQuietClose();
-        assertInstanceOf(EOFException.class, cause, () -> "cause " + cause);
+        shutdownOutputAndExpectEof();
     }
 
     @Test
     void abruptCloseBeforeTheVersionIsCleanedUp() throws Exception {
         connect();
-        Transport st = serverSide;
-        peer.close();
-        awaitClosed(st, STEP);
-        assertInstanceOf(IOException.class, st.closeCause(), () -> "cause " + st.closeCause());
+        closeAndExpectCleanUp();
     }
 
     // ------------------------------------------------------------------ binary packet framing
@@ -292,9 +331,7 @@ class HostileServerTest {
     void truncatedPacketThenEofIsCleanedUp() throws Exception {
         byte[] full = packet(kexInit(false));
         connectWithVersion().sendRaw(java.util.Arrays.copyOf(full, full.length / 2));
-        peer.shutdownOutput();
-        Throwable cause = expectQuietClose();
-        assertInstanceOf(EOFException.class, cause, () -> "cause " + cause);
+        Throwable cause = shutdownOutputAndExpectEof();
         assertTrue(cause.getMessage().contains("middle of a packet"), cause::getMessage);
     }
 
@@ -302,10 +339,7 @@ class HostileServerTest {
     void truncatedPacketThenAbruptCloseIsCleanedUp() throws Exception {
         byte[] full = packet(kexInit(false));
         connectWithVersion().sendRaw(java.util.Arrays.copyOf(full, full.length / 2));
-        Transport st = serverSide;
-        peer.close();
-        awaitClosed(st, STEP);
-        assertInstanceOf(IOException.class, st.closeCause(), () -> "cause " + st.closeCause());
+        closeAndExpectCleanUp();
     }
 
     @ParameterizedTest(name = "packet_length {0}")
@@ -378,10 +412,7 @@ class HostileServerTest {
 
     @Test
     void tlsHandshakeAfterTheVersionLineIsRefused() throws Exception {
-        byte[] junk = new byte[512];
-        byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03};
-        System.arraycopy(hello, 0, junk, 0, hello.length);
-        connectWithVersion().sendRaw(junk);
+        connectWithVersion().sendRaw(tlsClientHello(512));
         expectDisconnect(PROTOCOL_ERROR, "bad packet length");
     }
 
@@ -395,9 +426,7 @@ class HostileServerTest {
 
     @Test
     void secondKexinitIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(kexInit(false));
+        sendDuringKex(false, kexInit(false));
         expectDisconnect(PROTOCOL_ERROR, "KEXINIT during a key exchange");
     }
 
@@ -429,15 +458,15 @@ class HostileServerTest {
 
     @Test
     void kexinitWithAnEmptyNameIsRefused() throws Exception {
-        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256", "", "x"), List.of("ssh-ed25519"),
-                List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("none"), false));
+        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256", "", "x"), HOST_KEYS,
+                CIPHERS, MACS, COMPRESSION, false));
         expectDisconnect(PROTOCOL_ERROR, "empty name");
     }
 
     @Test
     void kexinitWithNonAsciiNamesIsRefused() throws Exception {
-        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256\u00e9"), List.of("ssh-ed25519"),
-                List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("none"), false));
+        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256\u00e9"), HOST_KEYS,
+                CIPHERS, MACS, COMPRESSION, false));
         expectDisconnect(PROTOCOL_ERROR, "US-ASCII");
     }
 
@@ -447,23 +476,15 @@ class HostileServerTest {
         // DISCONNECT names the lists, but must stay a packet that SSH implementations can
         // process: RFC 4253 section 6.1 only guarantees 35000 bytes, and Tether's own
         // PacketReader refuses anything over 256 KiB.
-        int base = kexInit(List.of(), List.of("ssh-ed25519"), List.of("aes128-ctr"), List.of("hmac-sha2-256"),
-                List.of("none"), false).length;
+        int base = kexInit(List.of(), HOST_KEYS, CIPHERS, MACS, COMPRESSION, false).length;
         int count = (262_100 + 1 - base) / 30; // each name is 29 characters plus a comma
         List<String> names = new java.util.ArrayList<>();
         for (int i = 0; i < count; i++) {
             names.add(String.format("no-such-kex-%05d@example.com", i));
         }
-        byte[] p = kexInit(names, List.of("ssh-ed25519"), List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("none"), false);
+        byte[] p = kexInit(names, HOST_KEYS, CIPHERS, MACS, COMPRESSION, false);
         assertTrue(p.length <= 262_100, "KEXINIT of " + p.length);
-        connectWithVersion().sendPacket(p);
-        ScriptedPeer.Disconnect d;
-        try {
-            d = peer.readDisconnect();
-        } catch (AssertionError e) {
-            throw new AssertionError("could not read the server's DISCONNECT after a " + p.length
-                    + "-byte KEXINIT: " + e.getMessage(), e);
-        }
+        ScriptedPeer.Disconnect d = disconnectAfterHugeKexinit(p);
         assertEquals(KEY_EXCHANGE_FAILED, d.code(), () -> "code " + d.code());
         assertTrue(d.description().contains("no-such-kex-00000@example.com"), "description does not name the client's list");
         int size = peer.lastPacketLength;
@@ -479,14 +500,7 @@ class HostileServerTest {
         // The same echo through another path: a name-list with an empty name at its very end.
         String list = "x".repeat(261_000) + ",";
         byte[] p = new SshWriter(262_144).byteValue(20).raw(new byte[16]).string(list).toByteArray();
-        connectWithVersion().sendPacket(p);
-        ScriptedPeer.Disconnect d;
-        try {
-            d = peer.readDisconnect();
-        } catch (AssertionError e) {
-            throw new AssertionError("could not read the server's DISCONNECT after a " + p.length
-                    + "-byte KEXINIT: " + e.getMessage(), e);
-        }
+        ScriptedPeer.Disconnect d = disconnectAfterHugeKexinit(p);
         assertEquals(PROTOCOL_ERROR, d.code(), () -> "code " + d.code());
         int size = peer.lastPacketLength;
         assertTrue(size <= 35_000, () -> "the server's DISCONNECT is a " + size + "-byte packet echoing the peer's name-list");
@@ -499,42 +513,38 @@ class HostileServerTest {
     @Test
     void noCommonKexMethodFailsNamingBothLists() throws Exception {
         connectWithVersion().sendPacket(kexInit(List.of("no-such-kex@example.com", "diffie-hellman-group1-sha1"),
-                List.of("ssh-ed25519"), List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("none"), false));
+                HOST_KEYS, CIPHERS, MACS, COMPRESSION, false));
         expectDisconnect(KEY_EXCHANGE_FAILED, "kex", "no-such-kex@example.com,diffie-hellman-group1-sha1", "curve25519-sha256");
     }
 
     @Test
     void onlyPseudoKexNamesFail() throws Exception {
         connectWithVersion().sendPacket(kexInit(List.of("ext-info-c", "kex-strict-c-v00@openssh.com"),
-                List.of("ssh-ed25519"), List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("none"), false));
+                HOST_KEYS, CIPHERS, MACS, COMPRESSION, false));
         expectDisconnect(KEY_EXCHANGE_FAILED, "kex", "curve25519-sha256");
     }
 
     @Test
     void noCommonCipherFailsNamingBothLists() throws Exception {
-        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256"), List.of("ssh-ed25519"),
-                List.of("aes128-cbc", "3des-cbc"), List.of("hmac-sha2-256"), List.of("none"), false));
+        connectWithVersion().sendPacket(kexInit(KEX, HOST_KEYS, List.of("aes128-cbc", "3des-cbc"), MACS, COMPRESSION, false));
         expectDisconnect(KEY_EXCHANGE_FAILED, "cipher", "aes128-cbc,3des-cbc", "chacha20-poly1305@openssh.com");
     }
 
     @Test
     void noCommonMacFailsNamingBothLists() throws Exception {
-        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256"), List.of("ssh-ed25519"),
-                List.of("aes128-ctr"), List.of("hmac-md5"), List.of("none"), false));
+        connectWithVersion().sendPacket(kexInit(KEX, HOST_KEYS, CIPHERS, List.of("hmac-md5"), COMPRESSION, false));
         expectDisconnect(KEY_EXCHANGE_FAILED, "MAC", "hmac-md5", "hmac-sha2-256");
     }
 
     @Test
     void noCommonHostKeyAlgorithmFailsNamingBothLists() throws Exception {
-        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256"), List.of("ssh-dss"),
-                List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("none"), false));
+        connectWithVersion().sendPacket(kexInit(KEX, List.of("ssh-dss"), CIPHERS, MACS, COMPRESSION, false));
         expectDisconnect(KEY_EXCHANGE_FAILED, "host key", "ssh-dss", "ssh-ed25519");
     }
 
     @Test
     void noCommonCompressionFailsNamingBothLists() throws Exception {
-        connectWithVersion().sendPacket(kexInit(List.of("curve25519-sha256"), List.of("ssh-ed25519"),
-                List.of("aes128-ctr"), List.of("hmac-sha2-256"), List.of("lz4@example.com"), false));
+        connectWithVersion().sendPacket(kexInit(KEX, HOST_KEYS, CIPHERS, MACS, List.of("lz4@example.com"), false));
         expectDisconnect(KEY_EXCHANGE_FAILED, "compression", "lz4@example.com", "none");
     }
 
@@ -558,41 +568,31 @@ class HostileServerTest {
 
     @Test
     void strictKexIgnoreDuringKexIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(true));
-        peer.sendPacket(ScriptedPeer.ignore(8));
+        sendDuringKex(true, ScriptedPeer.ignore(8));
         expectDisconnect(PROTOCOL_ERROR, "strict KEX", "IGNORE");
     }
 
     @Test
     void strictKexDebugDuringKexIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(true));
-        peer.sendPacket(ScriptedPeer.debug("hello"));
+        sendDuringKex(true, ScriptedPeer.debug("hello"));
         expectDisconnect(PROTOCOL_ERROR, "strict KEX", "DEBUG");
     }
 
     @Test
     void strictKexUnimplementedDuringKexIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(true));
-        peer.sendPacket(new byte[]{3, 0, 0, 0, 0});
+        sendDuringKex(true, new byte[]{3, 0, 0, 0, 0});
         expectDisconnect(PROTOCOL_ERROR, "strict KEX", "UNIMPLEMENTED");
     }
 
     @Test
     void strictKexServiceRequestDuringKexIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(true));
-        peer.sendPacket(ScriptedPeer.serviceRequest("ssh-userauth"));
+        sendDuringKex(true, ScriptedPeer.serviceRequest("ssh-userauth"));
         expectDisconnect(PROTOCOL_ERROR, "SERVICE_REQUEST");
     }
 
     @Test
     void strictKexChannelOpenDuringKexIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(true));
-        peer.sendPacket(ScriptedPeer.channelOpen());
+        sendDuringKex(true, ScriptedPeer.channelOpen());
         expectDisconnect(PROTOCOL_ERROR, "CHANNEL_OPEN");
     }
 
@@ -613,9 +613,7 @@ class HostileServerTest {
 
     @Test
     void serviceRequestDuringKexIsRefusedWithoutStrictKexToo() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(ScriptedPeer.serviceRequest("ssh-userauth"));
+        sendDuringKex(false, ScriptedPeer.serviceRequest("ssh-userauth"));
         expectDisconnect(PROTOCOL_ERROR, "SERVICE_REQUEST");
     }
 
@@ -639,9 +637,7 @@ class HostileServerTest {
 
     @Test
     void newkeysRightAfterKexinitIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(new byte[]{21});
+        sendDuringKex(false, new byte[]{21});
         expectDisconnect(PROTOCOL_ERROR, "NEWKEYS before the key exchange finished");
     }
 
@@ -653,17 +649,13 @@ class HostileServerTest {
 
     @Test
     void wrongKexMethodMessageIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(new SshWriter(64).byteValue(31).string(new byte[32]).toByteArray());
+        sendDuringKex(false, new SshWriter(64).byteValue(31).string(new byte[32]).toByteArray());
         expectDisconnect(PROTOCOL_ERROR, "expected message 30, got 31");
     }
 
     @Test
     void shortX25519PublicValueFailsTheKeyExchange() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(ecdhInit(new byte[31]));
+        sendDuringKex(false, ecdhInit(new byte[31]));
         expectDisconnect(KEY_EXCHANGE_FAILED, "32 bytes");
     }
 
@@ -677,17 +669,13 @@ class HostileServerTest {
 
     @Test
     void ecdhInitWithTrailingBytesIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(concat(ecdhInit(ScriptedPeer.x25519Public(ScriptedPeer.x25519())), new byte[]{0}));
+        sendDuringKex(false, concat(ecdhInit(ScriptedPeer.x25519Public(ScriptedPeer.x25519())), new byte[]{0}));
         expectDisconnect(PROTOCOL_ERROR, "trailing");
     }
 
     @Test
     void ecdhInitWithATruncatedStringIsRefused() throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(new SshWriter(16).byteValue(30).uint32(32).raw(new byte[5]).toByteArray());
+        sendDuringKex(false, new SshWriter(16).byteValue(30).uint32(32).raw(new byte[5]).toByteArray());
         expectDisconnect(PROTOCOL_ERROR, "truncated");
     }
 
@@ -703,9 +691,7 @@ class HostileServerTest {
     @ParameterizedTest(name = "message {0} during the key exchange")
     @ValueSource(ints = {0, 6, 7, 50, 60, 79, 80, 90, 128, 192, 200, 255})
     void unknownMessageDuringKexIsRefused(int m) throws Exception {
-        connectWithVersion();
-        peer.sendPacket(kexInit(false));
-        peer.sendPacket(new byte[]{(byte) m, 0, 0, 0, 0});
+        sendDuringKex(false, new byte[]{(byte) m, 0, 0, 0, 0});
         expectDisconnect(PROTOCOL_ERROR, MessageNumbers.name(m), "during a key exchange");
     }
 
@@ -727,8 +713,7 @@ class HostileServerTest {
 
     @Test
     void silentPeerIsDisconnectedAtTheHandshakeDeadline() throws Exception {
-        try (TestSshServer quick = TestSshServer.start("127.0.0.1", 0,
-                HostileSupport.serverConfig().handshakeTimeout(Duration.ofSeconds(1)).build())) {
+        try (TestSshServer quick = quickServer()) {
             Transport st;
             try (ScriptedPeer p = ScriptedPeer.connect(quick.port())) {
                 st = quick.nextAccepted(STEP);
@@ -747,8 +732,7 @@ class HostileServerTest {
 
     @Test
     void slowLorisKexIsDisconnectedAtTheHandshakeDeadline() throws Exception {
-        try (TestSshServer quick = TestSshServer.start("127.0.0.1", 0,
-                HostileSupport.serverConfig().handshakeTimeout(Duration.ofSeconds(1)).build())) {
+        try (TestSshServer quick = quickServer()) {
             Transport st;
             try (ScriptedPeer p = ScriptedPeer.connect(quick.port())) {
                 st = quick.nextAccepted(STEP);

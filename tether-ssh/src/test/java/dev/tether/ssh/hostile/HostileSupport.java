@@ -100,6 +100,18 @@ final class HostileSupport {
     }
 
     /**
+     * After a test: every connection {@code server} accepted has ended, it holds none, and nothing
+     * escaped as an exception.
+     */
+    static void assertServerClean(TestSshServer server) {
+        for (Transport t : server.all()) {
+            awaitClosed(t, STEP);
+        }
+        awaitCondition(STEP, () -> server.connections().isEmpty(), () -> "connections still open: " + server.connections());
+        EscapeWatch.assertClean();
+    }
+
+    /**
      * Asserts how the server side of a hostile connection ended: an {@link SshException} (so no
      * internal error, no raw runtime exception) with the given reason code, whose message contains
      * every one of {@code words}.

@@ -110,12 +110,7 @@ class PostNewKeysFaultTest {
         for (AutoCloseable c : toClose) {
             c.close();
         }
-        for (Transport t : server.all()) {
-            awaitClosed(t, STEP);
-        }
-        HostileSupport.awaitCondition(STEP, () -> server.connections().isEmpty(),
-                () -> "connections still open: " + server.connections());
-        HostileSupport.EscapeWatch.assertClean();
+        HostileSupport.assertServerClean(server);
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {

@@ -1,5 +1,8 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +32,7 @@ public final class OpenSshClient implements AutoCloseable {
     public static List<String> query(String what) {
         Path d = Interop.tempDir("ssh-q");
         try {
-            Interop.ProcessResult r = Interop.run(List.of(Interop.SSH.toString(), "-Q", what), d, Duration.ofSeconds(20));
+            Processes.Result r = Processes.run(List.of(Interop.SSH.toString(), "-Q", what), d, Duration.ofSeconds(20));
             if (r.exitCode() != 0) {
                 throw new IllegalStateException("ssh -Q " + what + " failed: " + r.describe());
             }
@@ -37,7 +40,7 @@ public final class OpenSshClient implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } finally {
-            Interop.deleteTree(d);
+            TempDirs.deleteTree(d);
         }
     }
 
@@ -133,7 +136,7 @@ public final class OpenSshClient implements AutoCloseable {
         }
         cmd.add(o.user + "@" + Interop.LOOPBACK);
         cmd.add(o.command);
-        Interop.ProcessResult r = Interop.run(cmd, dir, o.timeout);
+        Processes.Result r = Processes.run(cmd, dir, o.timeout);
         return new Result(r.exitCode(), r.stdout() + r.stderr(), r.timedOut(), knownHosts, r.command());
     }
 
@@ -154,6 +157,6 @@ public final class OpenSshClient implements AutoCloseable {
 
     @Override
     public void close() {
-        Interop.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 }

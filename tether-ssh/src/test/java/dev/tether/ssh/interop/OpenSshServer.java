@@ -1,5 +1,11 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.Ports;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -87,7 +93,7 @@ public final class OpenSshServer implements AutoCloseable {
      * @param extraConfig sshd_config lines appended after the defaults (e.g. {@code "KexAlgorithms curve25519-sha256"})
      */
     public static OpenSshServer start(Set<HostKey> keys, List<String> extraConfig) throws IOException {
-        return start(keys, extraConfig, Interop::freePort);
+        return start(keys, extraConfig, Ports::freePort);
     }
 
     /** A source of candidate ports (the harness test feeds it a taken one first). */
@@ -103,7 +109,7 @@ public final class OpenSshServer implements AutoCloseable {
         try {
             Map<HostKey, Path> hostKeys = new LinkedHashMap<>();
             for (HostKey k : keys) {
-                hostKeys.put(k, Interop.sshKeygen(dir, "ssh_host_" + k.name().toLowerCase() + "_key", k.keygenType, k.bits, false));
+                hostKeys.put(k, OpenSsh.keygen(dir, "ssh_host_" + k.name().toLowerCase() + "_key", k.keygenType, k.bits, false));
             }
             Files.createDirectories(Path.of("/run/sshd"));
             Path log = dir.resolve("sshd.log");
@@ -124,7 +130,7 @@ public final class OpenSshServer implements AutoCloseable {
                 // Ready means: our sshd is alive, says it listens on the port, and an OpenSSH greeting
                 // comes from it. A bare connect is not enough: whoever else holds the port accepts too.
                 String listening = "Server listening on " + Interop.LOOPBACK + " port " + port + ".";
-                boolean up = Interop.await(() -> !p.isAlive() || (readQuietly(log).contains(listening) && isOpenSsh(port)),
+                boolean up = Poll.until(() -> !p.isAlive() || (readQuietly(log).contains(listening) && isOpenSsh(port)),
                         START_TIMEOUT, Duration.ofMillis(25), p);
                 if (up && p.isAlive()) {
                     ok = true;
@@ -132,7 +138,7 @@ public final class OpenSshServer implements AutoCloseable {
                 }
                 failures.add("port " + port + ": " + (p.isAlive() ? "no OpenSSH greeting after " + START_TIMEOUT : "sshd exited")
                         + "\n" + readQuietly(log));
-                Interop.kill(p, STOP_TIMEOUT);
+                Processes.kill(p, STOP_TIMEOUT);
                 String text = readQuietly(log);
                 boolean bindFailure = text.contains("Address already in use") || text.contains("Cannot bind any address");
                 if (!bindFailure) {
@@ -142,7 +148,7 @@ public final class OpenSshServer implements AutoCloseable {
             throw new IOException("sshd did not start:\n" + String.join("\n", failures));
         } finally {
             if (!ok) {
-                Interop.deleteTree(dir);
+                TempDirs.deleteTree(dir);
             }
         }
     }
@@ -179,7 +185,7 @@ public final class OpenSshServer implements AutoCloseable {
     }
 
     private static void checkConfig(Path dir, Path config) throws IOException {
-        Interop.ProcessResult r = Interop.run(List.of(Interop.SSHD.toString(), "-t", "-f", config.toString()), dir,
+        Processes.Result r = Processes.run(List.of(Interop.SSHD.toString(), "-t", "-f", config.toString()), dir,
                 Duration.ofSeconds(20));
         if (r.exitCode() != 0) {
             throw new IOException("sshd rejects its configuration:\n" + r.describe() + "\n--- config ---\n" + readQuietly(config));
@@ -244,7 +250,7 @@ public final class OpenSshServer implements AutoCloseable {
 
     /** Waits (bounded, polling) until the log after {@code mark} contains {@code text}; returns that part of the log. */
     public String awaitLog(long mark, String text, Duration timeout) {
-        Interop.await(() -> logSince(mark).contains(text), timeout, Duration.ofMillis(20), null);
+        Poll.until(() -> logSince(mark).contains(text), timeout, Duration.ofMillis(20), null);
         return logSince(mark);
     }
 
@@ -258,7 +264,7 @@ public final class OpenSshServer implements AutoCloseable {
         if (priv == null) {
             throw new IllegalArgumentException("sshd has no " + k + " host key");
         }
-        return Interop.publicKeyBlob(Path.of(priv + ".pub"));
+        return OpenSsh.publicKeyBlob(Path.of(priv + ".pub"));
     }
 
     public boolean isAlive() {
@@ -272,14 +278,14 @@ public final class OpenSshServer implements AutoCloseable {
             List<ProcessHandle> children = process.descendants().toList();
             children.forEach(ProcessHandle::destroy);
             process.destroy();
-            boolean ended = Interop.await(() -> !process.isAlive() && children.stream().noneMatch(ProcessHandle::isAlive),
+            boolean ended = Poll.until(() -> !process.isAlive() && children.stream().noneMatch(ProcessHandle::isAlive),
                     STOP_TIMEOUT, Duration.ofMillis(50), process);
             if (!ended) {
                 children.forEach(ProcessHandle::destroyForcibly);
-                Interop.kill(process, STOP_TIMEOUT);
+                Processes.kill(process, STOP_TIMEOUT);
             }
         } finally {
-            Interop.deleteTree(dir);
+            TempDirs.deleteTree(dir);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.tether.ssh.interop;
 
 import dev.tether.ssh.interop.OpenSshServer.HostKey;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Ports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,7 +31,7 @@ class OpenSshServerHarnessTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(Interop.LOOPBACK, 0));
             AtomicInteger calls = new AtomicInteger();
-            OpenSshServer.PortSource ports = () -> calls.getAndIncrement() == 0 ? taken.getLocalPort() : Interop.freePort();
+            OpenSshServer.PortSource ports = () -> calls.getAndIncrement() == 0 ? taken.getLocalPort() : Ports.freePort();
             try (OpenSshServer sshd = OpenSshServer.start(EnumSet.of(HostKey.ED25519), List.of(), ports)) {
                 assertEquals(2, calls.get());
                 assertNotEquals(taken.getLocalPort(), sshd.port());
@@ -45,7 +47,7 @@ class OpenSshServerHarnessTest {
         int port = sshd.port();
         assertTrue(Files.readString(sshd.configFile()).contains("MaxAuthTries 3"));
         assertTrue(Files.readString(sshd.configFile()).contains("HostKey " + sshd.hostKeyFiles().get(HostKey.ECDSA_384)));
-        assertEquals("ecdsa-sha2-nistp384", Interop.publicKeyType(Path.of(sshd.hostKeyFiles().get(HostKey.ECDSA_384) + ".pub")));
+        assertEquals("ecdsa-sha2-nistp384", OpenSsh.publicKeyType(Path.of(sshd.hostKeyFiles().get(HostKey.ECDSA_384) + ".pub")));
         assertTrue(sshd.log().contains("Server listening on 127.0.0.1 port " + port), sshd.log());
         sshd.close();
         assertFalse(sshd.isAlive());

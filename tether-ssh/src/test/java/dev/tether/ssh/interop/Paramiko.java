@@ -1,5 +1,9 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,12 +44,12 @@ public final class Paramiko implements AutoCloseable {
             if (Files.isExecutable(Interop.PYTHON)) {
                 Path d = Interop.tempDir("paramiko-probe");
                 try {
-                    a = Interop.run(List.of(Interop.PYTHON.toString(), "-c", "import paramiko"), d, Duration.ofSeconds(30))
+                    a = Processes.run(List.of(Interop.PYTHON.toString(), "-c", "import paramiko"), d, Duration.ofSeconds(30))
                             .exitCode() == 0;
                 } catch (IOException e) {
                     a = false;
                 } finally {
-                    Interop.deleteTree(d);
+                    TempDirs.deleteTree(d);
                 }
             }
             available = a;
@@ -74,10 +78,10 @@ public final class Paramiko implements AutoCloseable {
     }
 
     /** Runs a script to completion (killed after {@code timeout}). */
-    public Interop.ProcessResult run(String script, List<String> args, Duration timeout) throws IOException {
+    public Processes.Result run(String script, List<String> args, Duration timeout) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Interop.PYTHON.toString(), "-u", script(script).toString()));
         cmd.addAll(args);
-        return Interop.run(cmd, dir, timeout);
+        return Processes.run(cmd, dir, timeout);
     }
 
     /**
@@ -168,14 +172,14 @@ public final class Paramiko implements AutoCloseable {
             } catch (IOException e) {
                 // already closed
             }
-            if (!Interop.await(() -> !process.isAlive(), Duration.ofSeconds(10), Duration.ofMillis(50), process)) {
-                Interop.kill(process, Duration.ofSeconds(5));
+            if (!Poll.until(() -> !process.isAlive(), Duration.ofSeconds(10), Duration.ofMillis(50), process)) {
+                Processes.kill(process);
             }
         }
     }
 
     @Override
     public void close() {
-        Interop.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 }

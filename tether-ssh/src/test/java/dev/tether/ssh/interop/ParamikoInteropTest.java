@@ -8,6 +8,10 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.Json;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -122,9 +127,9 @@ class ParamikoInteropTest {
     }
 
     private static void listClientCases() throws Exception {
-        Interop.ProcessResult listed = py.run("paramiko_client.py", List.of("--list"), Duration.ofSeconds(30));
+        Processes.Result listed = py.run("paramiko_client.py", List.of("--list"), Duration.ofSeconds(30));
         assertEquals(0, listed.exitCode(), listed.describe());
-        clientCases.addAll(cases(MiniJson.object(listed.stdout().trim()), SignatureAlgorithms.SUPPORTED));
+        clientCases.addAll(cases(Json.object(listed.stdout().trim()), SignatureAlgorithms.SUPPORTED));
     }
 
     /** (a): runs every client case in one python process and files the results by case id. */
@@ -150,11 +155,11 @@ class ParamikoInteropTest {
             specs.add(spec);
         }
         target.clearAccepted();
-        Interop.ProcessResult r = py.run("paramiko_client.py", List.of(Interop.LOOPBACK, Integer.toString(target.port()), "user",
-                MiniJson.write(fingerprints), MiniJson.write(specs)), Duration.ofSeconds(120));
+        Processes.Result r = py.run("paramiko_client.py", List.of(Interop.LOOPBACK, Integer.toString(target.port()), "user",
+                Json.write(fingerprints), Json.write(specs)), Duration.ofSeconds(120));
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         for (String line : r.stdout().lines().filter(l -> l.startsWith("{")).toList()) {
-            Map<String, Object> m = MiniJson.object(line);
+            Map<String, Object> m = Json.object(line);
             results.put((String) m.get("id"), m);
         }
         // Match our server's connections to the cases by the client's port.
@@ -175,17 +180,17 @@ class ParamikoInteropTest {
     /** (b): starts paramiko's server with ed25519, ECDSA (all three curves) and RSA host keys. */
     private static void startParamikoServer() throws Exception {
         Path dir = py.dir();
-        paramikoHostKeys.put("ssh-ed25519", Interop.sshKeygen(dir, "p_ed25519", "ed25519", 0, false));
-        paramikoHostKeys.put("ecdsa-sha2-nistp256", Interop.sshKeygen(dir, "p_ecdsa256", "ecdsa", 256, true));
-        paramikoHostKeys.put("ecdsa-sha2-nistp384", Interop.sshKeygen(dir, "p_ecdsa384", "ecdsa", 384, true));
-        paramikoHostKeys.put("ecdsa-sha2-nistp521", Interop.sshKeygen(dir, "p_ecdsa521", "ecdsa", 521, true));
-        paramikoHostKeys.put("ssh-rsa", Interop.sshKeygen(dir, "p_rsa", "rsa", 3072, true));
+        paramikoHostKeys.put("ssh-ed25519", OpenSsh.keygen(dir, "p_ed25519", "ed25519", 0, false));
+        paramikoHostKeys.put("ecdsa-sha2-nistp256", OpenSsh.keygen(dir, "p_ecdsa256", "ecdsa", 256, true));
+        paramikoHostKeys.put("ecdsa-sha2-nistp384", OpenSsh.keygen(dir, "p_ecdsa384", "ecdsa", 384, true));
+        paramikoHostKeys.put("ecdsa-sha2-nistp521", OpenSsh.keygen(dir, "p_ecdsa521", "ecdsa", 521, true));
+        paramikoHostKeys.put("ssh-rsa", OpenSsh.keygen(dir, "p_rsa", "rsa", 3072, true));
 
-        Interop.ProcessResult listed = py.run("paramiko_server.py", List.of("--list"), Duration.ofSeconds(30));
+        Processes.Result listed = py.run("paramiko_server.py", List.of("--list"), Duration.ofSeconds(30));
         assertEquals(0, listed.exitCode(), listed.describe());
         List<String> served = SignatureAlgorithms.SUPPORTED.stream()
                 .filter(a -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(a))).toList();
-        serverCases.addAll(cases(MiniJson.object(listed.stdout().trim()), served));
+        serverCases.addAll(cases(Json.object(listed.stdout().trim()), served));
 
         List<String> args = new ArrayList<>(List.of("--max-connections", "1000", "--timeout", "170"));
         paramikoHostKeys.forEach((type, path) -> args.add((type.equals("ssh-ed25519") ? "ed25519"
@@ -282,18 +287,20 @@ class ParamikoInteropTest {
         assertEquals("user none ssh-connection", conn.authRequests().poll(5, TimeUnit.SECONDS), why);
         int expectedKex = mode == ClientMode.PLAIN ? 1 : 2;
         Transport t = conn.transport();
-        assertTrue(Interop.await(() -> t.keyExchangeCount() == expectedKex, Duration.ofSeconds(5), Duration.ofMillis(10), null),
+        assertTrue(Poll.until(() -> t.keyExchangeCount() == expectedKex, Duration.ofSeconds(5), Duration.ofMillis(10), null),
                 "key exchanges on our side: " + t.keyExchangeCount() + ", expected " + expectedKex + "\n" + why);
         assertEquals(mode == ClientMode.PARAMIKO_REKEYS ? Boolean.TRUE : null, r.get("rekeyed"), why);
     }
 
     // ------------------------------------------------------------------ (b) our client -> paramiko server
 
-    @ParameterizedTest(name = "tether -> paramiko, {0}")
-    @MethodSource("serverCases")
-    void clientCompletesKexWithParamikoServer(Case c) throws Exception {
+    /** How our client connects to paramiko's server for a case: its config, and the host key algorithm and blob it must see. */
+    private record ClientSetup(TransportConfig config, String hostKeyAlgorithm, byte[] hostKeyBlob) {
+    }
+
+    private static ClientSetup clientSetup(Case c) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().handshakeTimeout(TIMEOUT);
-        String expectedHostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
+        String hostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
                 .filter(x -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(x))).findFirst().orElseThrow();
         if (c.category() != null) {
             switch (c.category()) {
@@ -302,20 +309,45 @@ class ParamikoInteropTest {
                 case "mac" -> b.ciphers(List.of(Interop.CIPHER_FOR_MAC_TESTS)).macs(List.of(c.algorithm()));
                 case "hostkey" -> {
                     b.hostKeyAlgorithms(List.of(c.algorithm()));
-                    expectedHostKeyAlg = c.algorithm();
+                    hostKeyAlg = c.algorithm();
                 }
                 default -> throw new IllegalArgumentException(c.category());
             }
         }
-        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(expectedHostKeyAlg)) + ".pub"));
+        return new ClientSetup(b.build(), hostKeyAlg, paramikoHostKeyBlob(TetherTestServer.keyTypeFor(hostKeyAlg)));
+    }
+
+    /** The public blob of paramiko's host key of this type, from its .pub file. */
+    private static byte[] paramikoHostKeyBlob(String keyType) throws IOException {
+        return OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(keyType) + ".pub"));
+    }
+
+    /** Our client connected to paramiko's server, accepting only {@code hostKeyBlob}. */
+    private static Transport connectToParamiko(TransportConfig config, byte[] hostKeyBlob) throws IOException {
+        return Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(hostKeyBlob)));
+    }
+
+    /**
+     * paramiko reports every connection once it has ended: consume this one's report so that the
+     * next test reads its own, and show it with the failure {@code e}.
+     */
+    private static void addServerReport(Throwable e) {
+        String report = paramikoServer.nextLine(Duration.ofSeconds(15));
+        e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+    }
+
+    @ParameterizedTest(name = "tether -> paramiko, {0}")
+    @MethodSource("serverCases")
+    void clientCompletesKexWithParamikoServer(Case c) throws Exception {
+        ClientSetup setup = clientSetup(c);
         NegotiatedAlgorithms a;
-        try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
+        try (Transport t = connectToParamiko(setup.config(), setup.hostKeyBlob())) {
             t.requestService("ssh-userauth", TIMEOUT);
             a = t.negotiatedAlgorithms();
             assertTrue(t.peerVersion().startsWith("SSH-2.0-paramiko_"), t.peerVersion());
             assertFalse(t.isStrictKex(), "strict KEX with paramiko 2.12, which does not offer it");
-            assertArrayEquals(blob, t.remoteHostKeyBlob());
-            assertEquals(expectedHostKeyAlg, a.hostKey(), a.toString());
+            assertArrayEquals(setup.hostKeyBlob(), t.remoteHostKeyBlob());
+            assertEquals(setup.hostKeyAlgorithm(), a.hostKey(), a.toString());
             if (c.category() != null) {
                 switch (c.category()) {
                     case "kex" -> assertEquals(c.algorithm(), a.kex(), a.toString());
@@ -332,10 +364,7 @@ class ParamikoInteropTest {
                 }
             }
         } catch (Exception | AssertionError e) {
-            // paramiko reports every connection once it has ended: consume this one's report so
-            // that the next test reads its own, and show it with the failure
-            String report = paramikoServer.nextLine(Duration.ofSeconds(15));
-            e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+            addServerReport(e);
             throw e;
         }
         Map<String, Object> seen = nextServerReport();
@@ -355,23 +384,8 @@ class ParamikoInteropTest {
     @ParameterizedTest(name = "tether -> paramiko, rekey, {0}")
     @MethodSource("serverCases")
     void clientRekeysWithParamikoServer(Case c) throws Exception {
-        TransportConfig.Builder b = TransportConfig.builder().handshakeTimeout(TIMEOUT);
-        String hostKeyAlg = TransportConfig.defaults().hostKeyAlgorithms().stream()
-                .filter(x -> paramikoHostKeys.containsKey(TetherTestServer.keyTypeFor(x))).findFirst().orElseThrow();
-        if (c.category() != null) {
-            switch (c.category()) {
-                case "kex" -> b.kexAlgorithms(List.of(c.algorithm()));
-                case "cipher" -> b.ciphers(List.of(c.algorithm()));
-                case "mac" -> b.ciphers(List.of(Interop.CIPHER_FOR_MAC_TESTS)).macs(List.of(c.algorithm()));
-                case "hostkey" -> {
-                    b.hostKeyAlgorithms(List.of(c.algorithm()));
-                    hostKeyAlg = c.algorithm();
-                }
-                default -> throw new IllegalArgumentException(c.category());
-            }
-        }
-        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get(TetherTestServer.keyTypeFor(hostKeyAlg)) + ".pub"));
-        try (Transport t = Transport.connect(Interop.LOOPBACK, paramikoPort, b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
+        ClientSetup setup = clientSetup(c);
+        try (Transport t = connectToParamiko(setup.config(), setup.hostKeyBlob())) {
             t.requestService("ssh-userauth", TIMEOUT);
             NegotiatedAlgorithms first = t.negotiatedAlgorithms();
             byte[] sessionId = t.sessionId();
@@ -381,8 +395,7 @@ class ParamikoInteropTest {
             assertArrayEquals(sessionId, t.sessionId());
             assertEquals(List.of("publickey", "password"), AuthProbe.none(t, "user", TIMEOUT));
         } catch (Exception | AssertionError e) {
-            String report = paramikoServer.nextLine(Duration.ofSeconds(15));
-            e.addSuppressed(new AssertionError("paramiko server's report: " + report + "\n" + paramikoServer.describe()));
+            addServerReport(e);
             throw e;
         }
         Map<String, Object> seen = nextServerReport();
@@ -392,11 +405,11 @@ class ParamikoInteropTest {
     /** requireStrictKex: paramiko 2.12 does not offer strict KEX, so our client must refuse to go on. */
     @Test
     void requireStrictKexRefusesParamiko() throws Exception {
-        byte[] blob = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get("ssh-ed25519") + ".pub"));
+        byte[] blob = paramikoHostKeyBlob("ssh-ed25519");
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).requireStrictKex(true)
                 .hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class,
-                () -> Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(blob))).close());
+                () -> connectToParamiko(config, blob).close());
         assertEquals(DisconnectReason.KEY_EXCHANGE_FAILED, e.reason(), e.toString());
         Map<String, Object> seen = nextServerReport();
         assertNull(seen.get("service_accepted"), seen.toString());
@@ -405,10 +418,10 @@ class ParamikoInteropTest {
     /** A key other than paramiko's host key is refused. */
     @Test
     void wrongHostKeyIsRefusedByClient() throws Exception {
-        byte[] wrong = Interop.publicKeyBlob(Path.of(paramikoHostKeys.get("ecdsa-sha2-nistp256") + ".pub"));
+        byte[] wrong = paramikoHostKeyBlob("ecdsa-sha2-nistp256");
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class,
-                () -> Transport.connect(Interop.LOOPBACK, paramikoPort, config, HostKeyVerifier.acceptKeys(List.of(wrong))).close());
+                () -> connectToParamiko(config, wrong).close());
         assertEquals(DisconnectReason.HOST_KEY_NOT_VERIFIABLE, e.reason(), e.toString());
         nextServerReport();
     }
@@ -418,6 +431,6 @@ class ParamikoInteropTest {
         if (line == null) {
             fail("paramiko server reported no connection\n" + paramikoServer.describe());
         }
-        return MiniJson.object(line);
+        return Json.object(line);
     }
 }

@@ -9,6 +9,8 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer.HostKey;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,8 +198,8 @@ class TetherClientToOpenSshServerTest {
     /** A host key other than sshd's is refused: the client must not connect. */
     @Test
     void differentHostKeyIsRefused() throws Exception {
-        Path other = Interop.sshKeygen(sshd.dir(), "not_the_host_key", "ed25519", 0, false);
-        byte[] otherBlob = Interop.publicKeyBlob(Path.of(other + ".pub"));
+        Path other = OpenSsh.keygen(sshd.dir(), "not_the_host_key", "ed25519", 0, false);
+        byte[] otherBlob = OpenSsh.publicKeyBlob(Path.of(other + ".pub"));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class, () -> {
             try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptKeys(List.of(otherBlob)))) {
@@ -221,11 +223,11 @@ class TetherClientToOpenSshServerTest {
     @Test
     void fingerprintVerifierMatchesSshKeygen() throws Exception {
         Path pub = Path.of(sshd.hostKeyFiles().get(HostKey.ED25519) + ".pub");
-        Interop.ProcessResult r = Interop.run(List.of(Interop.SSH_KEYGEN.toString(), "-l", "-E", "sha256", "-f", pub.toString()),
+        Processes.Result r = Processes.run(List.of(Interop.SSH_KEYGEN.toString(), "-l", "-E", "sha256", "-f", pub.toString()),
                 sshd.dir(), Duration.ofSeconds(20));
         assertEquals(0, r.exitCode(), r.describe());
         String fp = r.stdout().trim().split("\\s+")[1];
-        assertEquals(fp, SignatureAlgorithms.fingerprint(Interop.publicKeyBlob(pub)));
+        assertEquals(fp, SignatureAlgorithms.fingerprint(OpenSsh.publicKeyBlob(pub)));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptFingerprint(fp))) {
             t.requestService("ssh-userauth", TIMEOUT);

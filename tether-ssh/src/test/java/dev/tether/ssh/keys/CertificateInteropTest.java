@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Instant;
@@ -27,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -52,7 +50,6 @@ class CertificateInteropTest {
             {"ecdsa384", "ecdsa", "384", "ecdsa-sha2-nistp384"},
             {"ecdsa521", "ecdsa", "521", "ecdsa-sha2-nistp521"},
             {"rsa", "rsa", "2048", "ssh-rsa"}};
-    private static final long TIMEOUT_SECONDS = 60;
     private static final DateTimeFormatter KEYGEN_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
             .withZone(ZoneOffset.UTC);
 
@@ -136,37 +133,13 @@ class CertificateInteropTest {
     }
 
     /** Runs ssh-keygen with TZ=UTC (so -L prints times in UTC), with a bounded wait. */
-    private SshKeygen.Result keygenUtc(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(SshKeygen.BINARY.toString());
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "keygen-", ".out");
-        Path err = Files.createTempFile(dir, "keygen-", ".err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Paths.get("/dev/null").toFile()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("TZ", "UTC");
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError("ssh-keygen did not finish within " + TIMEOUT_SECONDS + "s: " + cmd);
-            }
-            return new SshKeygen.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-            }
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private Tools.Result keygenUtc(String... args) throws Exception {
+        return SshKeygen.run(dir, null, Map.of("TZ", "UTC"), args);
     }
 
     /** {@code ssh-keygen -L -f certFile}, parsed into a section per heading ("Type", "Principals", ...). */
     private Map<String, List<String>> keygenList(Path certFile) throws Exception {
-        SshKeygen.Result r = keygenUtc("-L", "-f", certFile.toString()).expectSuccess();
+        Tools.Result r = keygenUtc("-L", "-f", certFile.toString()).expectSuccess();
         Map<String, List<String>> out = new LinkedHashMap<>();
         List<String> current = null;
         for (String raw : r.stdout().split("\n")) {

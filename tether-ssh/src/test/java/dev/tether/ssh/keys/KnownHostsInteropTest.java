@@ -70,7 +70,7 @@ class KnownHostsInteropTest {
 
     /** The line numbers ssh-keygen -F reports for a query. */
     private List<Integer> keygenFind(Path file, String query) throws Exception {
-        SshKeygen.Result r = SshKeygen.run(dir, null, "-F", query, "-f", file.toString());
+        Tools.Result r = SshKeygen.run(dir, null, "-F", query, "-f", file.toString());
         List<Integer> lines = new ArrayList<>();
         Matcher m = FOUND.matcher(r.stdout());
         while (m.find()) {
@@ -141,7 +141,7 @@ class KnownHostsInteropTest {
         assertEquals(List.of(5), keygenFind(f, "2001:db8::5"));
         assertEquals(List.of(6), keygenFind(f, "[2001:db8::5]:8022"));
         // ssh-keygen prints the key it found; it must be ours
-        SshKeygen.Result r = SshKeygen.run(dir, null, "-F", "[ported.example.com]:2222", "-f", f.toString()).expectSuccess();
+        Tools.Result r = SshKeygen.run(dir, null, "-F", "[ported.example.com]:2222", "-f", f.toString()).expectSuccess();
         assertTrue(r.stdout().contains(key(RSA)), r.stdout());
         // and ssh-keygen -R removes what we wrote
         SshKeygen.run(dir, null, "-R", "hashed.example.com", "-f", f.toString()).expectSuccess();

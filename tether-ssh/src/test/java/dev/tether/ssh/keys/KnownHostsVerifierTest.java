@@ -164,7 +164,7 @@ class KnownHostsVerifierTest {
         knownHosts("existing " + key(EC256));
         KnownHostsVerifier v = KnownHostsVerifier.of(file, Mode.ACCEPT_NEW).withHashing(true);
         assertTrue(v.verify("added.example.com", 2200, "ssh-ed25519", ED));
-        SshKeygen.Result r = SshKeygen.run(dir, null, "-F", "[added.example.com]:2200", "-f", file.toString()).expectSuccess();
+        Tools.Result r = SshKeygen.run(dir, null, "-F", "[added.example.com]:2200", "-f", file.toString()).expectSuccess();
         Matcher m = Pattern.compile("found: line (\\d+)").matcher(r.stdout());
         assertTrue(m.find(), r.stdout());
         assertEquals("2", m.group(1));

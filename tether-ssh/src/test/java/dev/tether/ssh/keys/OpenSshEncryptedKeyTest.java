@@ -169,7 +169,7 @@ class OpenSshEncryptedKeyTest {
         OpenSshKeyFile.write(key, kp, "me@example", PASS.toCharArray());
         String pub = SshKeygen.run(dir, null, "-y", "-P", PASS, "-f", key.toString()).expectSuccess().stdout().strip();
         assertEquals(OpenSshKeyFile.publicKeyLine(kp.getPublic(), "me@example"), pub);
-        SshKeygen.Result wrong = SshKeygen.run(dir, null, "-y", "-P", "wrong", "-f", key.toString());
+        Tools.Result wrong = SshKeygen.run(dir, null, "-y", "-P", "wrong", "-f", key.toString());
         assertNotEquals(0, wrong.exitCode());
         // ssh-keygen can also change the passphrase, which decrypts and re-encrypts the whole file
         SshKeygen.run(dir, null, "-p", "-P", PASS, "-N", "new pass", "-f", key.toString()).expectSuccess();

@@ -45,7 +45,7 @@ class OpenSshInteropTest {
 
     /** The fingerprint field of an {@code ssh-keygen -l} line: {@code BITS FINGERPRINT COMMENT (TYPE)}. */
     private String keygenFingerprint(Path key, String hash) throws Exception {
-        SshKeygen.Result r = SshKeygen.run(dir, null, "-E", hash, "-l", "-f", key.toString()).expectSuccess();
+        Tools.Result r = SshKeygen.run(dir, null, "-E", hash, "-l", "-f", key.toString()).expectSuccess();
         return r.stdout().strip().split(" ")[1];
     }
 
@@ -83,7 +83,7 @@ class OpenSshInteropTest {
         OpenSshKeyFile.write(key, kp, "ours@tether");
         String ourLine = OpenSshKeyFile.publicKeyLine(kp.getPublic(), "ours@tether");
 
-        SshKeygen.Result y = SshKeygen.run(dir, null, "-y", "-f", key.toString()).expectSuccess();
+        Tools.Result y = SshKeygen.run(dir, null, "-y", "-f", key.toString()).expectSuccess();
         assertEquals(ourLine, y.stdout().strip(), "ssh-keygen -y derives the same public key line");
 
         byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
@@ -139,7 +139,7 @@ class OpenSshInteropTest {
         Path data = dir.resolve("data");
         Files.write(data, MESSAGE);
 
-        SshKeygen.Result r = SshKeygen.run(dir, data, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
+        Tools.Result r = SshKeygen.run(dir, data, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
                 "-s", sig.toString());
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.stdout().contains("Good \"file\" signature"), r.stdout());
@@ -148,14 +148,14 @@ class OpenSshInteropTest {
         // verify against an allowed_signers file, which also pins the key
         Path allowed = dir.resolve("allowed_signers");
         Files.writeString(allowed, "ours@tether " + OpenSshKeyFile.publicKeyLine(kp.getPublic(), null) + "\n");
-        SshKeygen.Result v = SshKeygen.run(dir, data, "-Y", "verify", "-f", allowed.toString(), "-I", "ours@tether",
+        Tools.Result v = SshKeygen.run(dir, data, "-Y", "verify", "-f", allowed.toString(), "-I", "ours@tether",
                 "-n", "file", "-s", sig.toString());
         assertEquals(0, v.exitCode(), v.stderr());
 
         // and ssh-keygen rejects the signature for other data, so the checks above are not vacuous
         Path other = dir.resolve("other");
         Files.write(other, "something else".getBytes(StandardCharsets.UTF_8));
-        SshKeygen.Result bad = SshKeygen.run(dir, other, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
+        Tools.Result bad = SshKeygen.run(dir, other, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
                 "-s", sig.toString());
         assertNotEquals(0, bad.exitCode());
     }

@@ -5,6 +5,8 @@ import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.testutil.Pair;
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.TempDirs;
 import dev.tether.ssh.transport.Threads;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +67,7 @@ class ChannelStressTest {
         if (pair != null) {
             pair.close();
         }
-        Sessions.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 
     private static long buffered(Channel ch) throws IOException {
@@ -103,7 +105,7 @@ class ChannelStressTest {
         watcher.setDaemon(true);
         watcher.start();
 
-        assertTrue(Sessions.await(() -> {
+        assertTrue(Poll.until(() -> {
             try {
                 return buffered(stalled) >= WINDOW;
             } catch (IOException e) {
@@ -136,7 +138,7 @@ class ChannelStressTest {
 
         stalled.close();
         assertTrue(stalled.closeFuture().isDone(), "our CLOSE was answered");
-        assertTrue(Sessions.await(() -> processes("" + STALLED_OUTPUT).isEmpty(), Duration.ofSeconds(10)),
+        assertTrue(Poll.until(() -> processes("" + STALLED_OUTPUT).isEmpty(), Duration.ofSeconds(10)),
                 "closing the channel ends its process: " + processes("" + STALLED_OUTPUT));
         assertConnectionSurvives(c);
     }
@@ -155,10 +157,10 @@ class ChannelStressTest {
         try {
             Channel ch = c.openSession();
             assertTrue(ch.exec("exec " + marker));
-            assertTrue(Sessions.await(() -> !processes(marker).isEmpty(), Duration.ofSeconds(10)), "the command started");
+            assertTrue(Poll.until(() -> !processes(marker).isEmpty(), Duration.ofSeconds(10)), "the command started");
             ch.close();
             assertTrue(ch.closeFuture().isDone(), "our CLOSE was answered");
-            assertTrue(Sessions.await(() -> processes(marker).isEmpty(), Duration.ofSeconds(10)),
+            assertTrue(Poll.until(() -> processes(marker).isEmpty(), Duration.ofSeconds(10)),
                     "closing the channel ends its process: " + processes(marker));
             assertConnectionSurvives(c);
         } finally {
@@ -177,10 +179,10 @@ class ChannelStressTest {
         try {
             Channel ch = c.openSession();
             assertTrue(ch.exec(marker + "; echo after"));
-            assertTrue(Sessions.await(() -> !processes(marker).isEmpty(), Duration.ofSeconds(10)), "the command started");
+            assertTrue(Poll.until(() -> !processes(marker).isEmpty(), Duration.ofSeconds(10)), "the command started");
             ch.close();
             assertTrue(ch.closeFuture().isDone(), "our CLOSE was answered");
-            assertTrue(Sessions.await(() -> processes(marker).isEmpty(), Duration.ofSeconds(10)),
+            assertTrue(Poll.until(() -> processes(marker).isEmpty(), Duration.ofSeconds(10)),
                     "closing the channel must end the command it runs; still running 10 s later: " + processes(marker));
         } finally {
             killAll(marker);
@@ -195,7 +197,7 @@ class ChannelStressTest {
 
     private void assertConnectionSurvives(Transport c) throws IOException {
         // the server's exit-status for the closed channel, if it sends one, follows the process's death at once
-        Sessions.await(() -> !c.isActive(), Duration.ofMillis(500));
+        Poll.until(() -> !c.isActive(), Duration.ofMillis(500));
         assertTrue(c.isActive() && pair.server.isActive(), "closing a running session must not end the connection; client cause: "
                 + describe(c.closeCause()) + "; server cause: " + describe(pair.server.closeCause()));
         assertEquals("ok\n", c.exec("echo ok", Duration.ofSeconds(10)).stdoutText(), "the connection still works");
@@ -299,7 +301,7 @@ class ChannelStressTest {
         boolean platformThreads = !Threads.virtualThreads();
         // warm up once, so that lazily made shared threads (timers) and classes are in the baseline
         assertEquals(0, pair.client.exec("true", Duration.ofSeconds(10)).exitStatus());
-        boolean quiet = Sessions.await(() -> Sessions.connectionService(pair.client).openChannelCount() == 0
+        boolean quiet = Poll.until(() -> Sessions.connectionService(pair.client).openChannelCount() == 0
                 && Sessions.connectionService(pair.server).openChannelCount() == 0
                 && (!platformThreads || sessionThreads().isEmpty())
                 && ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), Duration.ofSeconds(10));
@@ -313,7 +315,7 @@ class ChannelStressTest {
         }
 
         // bounded poll: the last sessions' threads and pipes wind down asynchronously
-        boolean clean = Sessions.await(() -> Sessions.connectionService(pair.client).openChannelCount() == 0
+        boolean clean = Poll.until(() -> Sessions.connectionService(pair.client).openChannelCount() == 0
                 && Sessions.connectionService(pair.server).openChannelCount() == 0
                 && openFds() <= baseFds + 8
                 && ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive)

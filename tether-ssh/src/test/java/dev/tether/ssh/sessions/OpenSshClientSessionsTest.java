@@ -1,6 +1,9 @@
 package dev.tether.ssh.sessions;
 
 import dev.tether.ssh.SshServer;
+import dev.tether.ssh.testutil.Poll;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,13 +64,13 @@ class OpenSshClientSessionsTest {
             Sessions.run(List.of(Sessions.SSH.toString(), "-F", "/dev/null", "-S", controlPath.toString(), "-O", "exit",
                     USER + "@" + Sessions.LOOPBACK), dir, null, null, Duration.ofSeconds(10));
             if (!master.process.waitFor(10, TimeUnit.SECONDS)) {
-                Sessions.kill(master.process);
+                Processes.kill(master.process);
             }
         }
         if (server != null) {
             server.close();
         }
-        Sessions.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 
     private static synchronized Path nextLog() {
@@ -99,7 +102,7 @@ class OpenSshClientSessionsTest {
         master = Sessions.start(cmd, dir, null, log);
         List<String> check = List.of(Sessions.SSH.toString(), "-F", "/dev/null", "-S", controlPath.toString(), "-O", "check",
                 USER + "@" + Sessions.LOOPBACK);
-        boolean up = Sessions.await(() -> {
+        boolean up = Poll.until(() -> {
             if (!master.process.isAlive()) {
                 return true;
             }
@@ -147,7 +150,7 @@ class OpenSshClientSessionsTest {
         }
         assertTrue(wrong.isEmpty(), wrong.size() + " of 256 exit codes came back wrong; first:\n"
                 + (wrong.isEmpty() ? "" : wrong.get(0)));
-        assertTrue(Sessions.await(() -> server.connections().size() == 1, Duration.ofSeconds(10)),
+        assertTrue(Poll.until(() -> server.connections().size() == 1, Duration.ofSeconds(10)),
                 "all sessions went over the master's one connection; the server holds " + server.connections().size());
     }
 
@@ -235,7 +238,7 @@ class OpenSshClientSessionsTest {
             }
         }
         assertTrue(wrong.isEmpty(), wrong.size() + " of " + n + " sessions failed; first:\n" + (wrong.isEmpty() ? "" : wrong.get(0)));
-        assertTrue(Sessions.await(() -> server.connections().size() == 1, Duration.ofSeconds(10)),
+        assertTrue(Poll.until(() -> server.connections().size() == 1, Duration.ofSeconds(10)),
                 "all 30 sessions went over the master's one connection; the server holds " + server.connections().size());
         String masterLog = Files.readString(dir.resolve("master.log"), StandardCharsets.UTF_8);
         assertFalse(masterLog.contains("channel open failed") || masterLog.contains("open failed"), masterLog);

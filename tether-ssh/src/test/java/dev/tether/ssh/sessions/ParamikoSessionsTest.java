@@ -8,6 +8,8 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.Paramiko;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
 import dev.tether.ssh.testutil.TestKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,7 +58,7 @@ class ParamikoSessionsTest {
 
     @AfterEach
     void tearDown() {
-        Sessions.deleteTree(dir);
+        TempDirs.deleteTree(dir);
     }
 
     private Path script(String name) throws IOException {
@@ -125,7 +127,7 @@ class ParamikoSessionsTest {
         } finally {
             server.getOutputStream().close();
             if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                Sessions.kill(server);
+                Processes.kill(server);
             }
         }
     }

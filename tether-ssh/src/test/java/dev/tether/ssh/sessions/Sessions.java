@@ -8,12 +8,14 @@ import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Processes;
+import dev.tether.ssh.testutil.TempDirs;
 import dev.tether.ssh.testutil.TestKeys;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,27 +26,22 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Helpers for the session tests: processes with bounded waits (stdout and stderr kept in
- * separate files), deterministic data files with their SHA-256, bounded polling, and our
+ * separate files, as bytes), deterministic data files with their SHA-256, and our
  * {@link SshServer} serving OS-process sessions through a {@link Portal} with key auth.
+ * Killing processes, polling and temp dirs are in {@code testutil}.
  */
 final class Sessions {
-    static final Path SSH = Path.of("/usr/bin/ssh");
-    static final Path SSHD = Path.of("/usr/sbin/sshd");
+    static final Path SSH = OpenSsh.SSH;
+    static final Path SSHD = OpenSsh.SSHD;
     static final Path PYTHON = Path.of("/usr/bin/python3");
     static final String LOOPBACK = "127.0.0.1";
     static final String USER = "tester";
@@ -99,18 +96,8 @@ final class Sessions {
 
         /** Waits (bounded) for the process; kills it (and its descendants) on timeout. */
         Proc await(Duration timeout) throws IOException {
-            boolean timedOut = false;
-            try {
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    timedOut = true;
-                    kill(process);
-                }
-            } catch (InterruptedException e) {
-                kill(process);
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-            int code = process.isAlive() ? -1 : process.exitValue();
+            boolean timedOut = Processes.awaitOrKill(process, timeout, command);
+            int code = Processes.exitCode(process);
             String logText = log != null && Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : null;
             return new Proc(command, code, Files.readAllBytes(out), Files.readAllBytes(err), timedOut, logText);
         }
@@ -119,77 +106,18 @@ final class Sessions {
     static Running start(List<String> command, Path workDir, Path stdin, Path log) throws IOException {
         Path out = Files.createTempFile(workDir, "out", ".bin");
         Path err = Files.createTempFile(workDir, "err", ".bin");
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from((stdin != null ? stdin : Path.of("/dev/null")).toFile()))
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile());
-        pb.environment().put("LC_ALL", "C");
-        pb.environment().remove("LC_X");
-        return new Running(List.copyOf(command), pb.start(), out, err, log);
+        Process p = Processes.builder(command, Collections.singletonMap("LC_X", null), stdin, out, err).start();
+        return new Running(List.copyOf(command), p, out, err, log);
     }
 
     static Proc run(List<String> command, Path workDir, Path stdin, Path log, Duration timeout) throws IOException {
         return start(command, workDir, stdin, log).await(timeout);
     }
 
-    /** Kills a process and its descendants and waits a bounded time for it to end. */
-    static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try {
-            p.onExit().get(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // nothing more to do
-        }
-    }
-
-    /**
-     * Polls until {@code condition} holds or {@code timeout} passes. It parks at most 20 ms
-     * between looks: the bound is on how often it looks, not a wait for something to happen.
-     */
-    static boolean await(BooleanSupplier condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            if (Thread.currentThread().isInterrupted()) {
-                return false;
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ files and data
 
     static Path tempDir(String prefix) {
-        try {
-            return Files.createTempDirectory("tether-sessions-" + prefix + "-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
-        } catch (IOException e) {
-            // best effort
-        }
+        return TempDirs.create("tether-sessions-" + prefix + "-");
     }
 
     /** Writes {@code size} pseudo-random bytes from {@code seed}; returns their SHA-256 in hex. */

@@ -7,6 +7,7 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.testutil.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class TetherClientToSshdSessionsTest {
         if (sshd != null) {
             sshd.close();
         }
-        Sessions.deleteTree(data);
+        TempDirs.deleteTree(data);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.tether.ssh.interop;
+package dev.tether.ssh.testutil;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,16 +9,16 @@ import java.util.Map;
  * Just enough JSON for the paramiko scripts' output (objects, arrays, strings, numbers, booleans,
  * null) and for passing them their arguments, so the tests need no JSON library.
  */
-final class MiniJson {
+public final class Json {
     private final String s;
     private int i;
 
-    private MiniJson(String s) {
+    private Json(String s) {
         this.s = s;
     }
 
-    static Object parse(String text) {
-        MiniJson p = new MiniJson(text);
+    public static Object parse(String text) {
+        Json p = new Json(text);
         Object v = p.value();
         p.ws();
         if (p.i != p.s.length()) {
@@ -27,12 +27,17 @@ final class MiniJson {
         return v;
     }
 
+    /** Parses {@code text}, which must be exactly one JSON object. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(String text) {
-        return (Map<String, Object>) parse(text);
+    public static Map<String, Object> object(String text) {
+        Object v = parse(text);
+        if (!(v instanceof Map)) {
+            throw new IllegalArgumentException("not one JSON object: " + text);
+        }
+        return (Map<String, Object>) v;
     }
 
-    static String quote(String v) {
+    public static String quote(String v) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : v.toCharArray()) {
             switch (c) {
@@ -54,7 +59,7 @@ final class MiniJson {
     }
 
     /** Encodes maps, lists, strings, numbers, booleans and null. */
-    static String write(Object v) {
+    public static String write(Object v) {
         if (v == null) {
             return "null";
         }

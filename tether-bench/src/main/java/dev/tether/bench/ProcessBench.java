@@ -1,0 +1,1090 @@
+package dev.tether.bench;
+
+import dev.tether.ssh.Channel;
+import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Whole-process benchmarks of a Tether server (a {@link BenchServer} JVM) side by side with a
+ * private OpenSSH sshd, on loopback, alternating A B A B and reporting medians of the per-round
+ * ratios ours/sshd. See tether-bench/README.md for the parts, the options and what runs where.
+ *
+ * <p>Everything it starts (the two servers, ssh clients) is a child of this JVM, lives under a
+ * temp directory and is stopped at the end, on failure too, and by a shutdown hook on Ctrl-C.
+ */
+public final class ProcessBench {
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * KIB;
+    private static final long GIB = 1024 * MIB;
+
+    private final Options o;
+    private final Path dir;
+    private final String user = System.getProperty("user.name");
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private OurServer ours;
+    private SshdServer sshd;
+    private KeyPair userKey;
+    private byte[] hostKeyBlob;
+
+    private ProcessBench(Options o, Path dir) {
+        this.o = o;
+        this.dir = dir;
+    }
+
+    // ------------------------------------------------------------------ options
+
+    static final class Options {
+        List<String> parts = List.of("bulk", "handshake", "idle");
+        long size = GIB;
+        int rounds = 3;
+        List<String> ciphers = List.of("aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes128-ctr");
+        String mac = "hmac-sha2-256-etm@openssh.com";
+        List<String> directions = List.of("upload", "download");
+        long bulkWarmup = -1;
+        int handshakes = 200;
+        int parallel = 8;
+        int handshakeWarmup = 200;
+        int idle = 2000;
+        int unauth = -1;
+        String serverJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> serverOpts = List.of();
+        String kex = "curve25519-sha256";
+        String sshdPath = "/usr/sbin/sshd";
+        boolean histogram = true;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("-h") || a.equals("--help")) {
+                    usage(0);
+                }
+                if (a.equals("--no-histogram")) {
+                    o.histogram = false;
+                    continue;
+                }
+                if (!a.startsWith("--") || i + 1 >= args.length) {
+                    System.err.println("bad option " + a);
+                    usage(2);
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--parts" -> o.parts = List.of(v.split(","));
+                    case "--size" -> o.size = bytes(v);
+                    case "--rounds" -> o.rounds = Integer.parseInt(v);
+                    case "--ciphers" -> o.ciphers = List.of(v.split(","));
+                    case "--mac" -> o.mac = v;
+                    case "--directions" -> o.directions = List.of(v.split(","));
+                    case "--bulk-warmup" -> o.bulkWarmup = bytes(v);
+                    case "--handshakes" -> o.handshakes = Integer.parseInt(v);
+                    case "--parallel" -> o.parallel = Integer.parseInt(v);
+                    case "--handshake-warmup" -> o.handshakeWarmup = Integer.parseInt(v);
+                    case "--idle" -> o.idle = Integer.parseInt(v);
+                    case "--unauth" -> o.unauth = Integer.parseInt(v);
+                    case "--server-java" -> o.serverJava = v;
+                    case "--server-opts" -> o.serverOpts = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
+                    case "--kex" -> o.kex = v;
+                    case "--sshd" -> o.sshdPath = v;
+                    default -> {
+                        System.err.println("unknown option " + a);
+                        usage(2);
+                    }
+                }
+            }
+            if (o.rounds < 1 || o.rounds > 100 || o.handshakes < 1 || o.parallel < 1 || o.parallel > 256
+                    || o.idle < 0 || o.idle > 100_000 || o.size < 1 || o.size > 64 * GIB) {
+                System.err.println("an option is out of range");
+                usage(2);
+            }
+            for (String p : o.parts) {
+                if (!List.of("bulk", "handshake", "idle").contains(p)) {
+                    System.err.println("unknown part " + p);
+                    usage(2);
+                }
+            }
+            if (o.unauth < 0) {
+                o.unauth = o.idle;
+            }
+            if (o.bulkWarmup < 0) {
+                o.bulkWarmup = Math.min(o.size, 64 * MIB);
+            }
+            return o;
+        }
+
+        static long bytes(String v) {
+            String s = v.trim().toUpperCase(Locale.ROOT);
+            long mult = 1;
+            if (s.endsWith("IB")) {
+                s = s.substring(0, s.length() - 2);
+            } else if (s.endsWith("B")) {
+                s = s.substring(0, s.length() - 1);
+            }
+            switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
+                case 'K' -> mult = KIB;
+                case 'M' -> mult = MIB;
+                case 'G' -> mult = GIB;
+                default -> mult = 1;
+            }
+            if (mult != 1) {
+                s = s.substring(0, s.length() - 1);
+            }
+            return Long.parseLong(s) * mult;
+        }
+
+        static void usage(int status) {
+            System.err.println("""
+                    usage: ProcessBench [options]    (Linux, loopback only; runs /usr/sbin/sshd and ssh)
+                      --parts LIST          bulk,handshake,idle (default: all three)
+                      --size N[K|M|G]       bytes per bulk transfer (default 1G)
+                      --rounds N            A B rounds per bulk case and per handshake batch (default 3)
+                      --ciphers LIST        default aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr
+                      --mac NAME            MAC for non-AEAD ciphers (default hmac-sha2-256-etm@openssh.com)
+                      --directions LIST     upload,download (default both)
+                      --bulk-warmup N       one untimed transfer of N bytes per case and server (default min(size, 64M))
+                      --handshakes N        connections per handshake batch (default 200)
+                      --parallel N          connections at once, handshakes and idle set-up (default 8)
+                      --handshake-warmup N  untimed handshakes per server first (default 200)
+                      --idle N              idle authenticated sessions, our server only (default 2000; 0 skips)
+                      --unauth N            idle unauthenticated connections (default: as --idle; 0 skips)
+                      --server-java PATH    java for our server (default: this JVM's)
+                      --server-opts "..."   JVM options for our server, e.g. "-Xmx2g -XX:+UseSerialGC"
+                      --kex NAME            key exchange forced on every client (default curve25519-sha256)
+                      --no-histogram        skip the jcmd class histogram diff of the idle part
+                    """);
+            System.exit(status);
+        }
+    }
+
+    // ------------------------------------------------------------------ main
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        Path dir = Files.createTempDirectory("tether-process-bench-");
+        ProcessBench b = new ProcessBench(o, dir);
+        Thread hook = new Thread(() -> {
+            b.stopEverything();
+            deleteTree(dir);
+        }, "process-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int status = 0;
+        try {
+            b.run();
+        } catch (Exception e) {
+            System.err.println("process bench failed: " + e);
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            b.stopEverything();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // shutting down already
+            }
+            deleteTree(dir);
+        }
+        System.exit(status);
+    }
+
+    private void run() throws Exception {
+        setUp();
+        printMachine();
+        if (o.parts.contains("bulk")) {
+            bulk();
+        }
+        if (o.parts.contains("handshake")) {
+            handshakes();
+        }
+        if (o.parts.contains("idle") && (o.idle > 0 || o.unauth > 0)) {
+            idle();
+        }
+    }
+
+    private static void progress(String s) {
+        System.err.println("[process-bench] " + s);
+    }
+
+    private static void out(String s) {
+        System.out.println(s);
+        System.out.flush();
+    }
+
+    // ------------------------------------------------------------------ set-up
+
+    private void setUp() throws Exception {
+        runChecked(List.of("ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "bench-host", "-f", dir.resolve("host_ed25519").toString()));
+        runChecked(List.of("ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "bench-user", "-f", dir.resolve("id_ed25519").toString()));
+        Files.copy(dir.resolve("id_ed25519.pub"), dir.resolve("authorized_keys"));
+        userKey = OpenSshKeyFile.read(dir.resolve("id_ed25519"));
+        hostKeyBlob = SignatureAlgorithms.encodePublicKey(OpenSshKeyFile.read(dir.resolve("host_ed25519")).getPublic());
+        Files.createDirectories(dir.resolve("work"));
+
+        ours = new OurServer();
+        toClose.add(ours);
+        boolean needSshd = o.parts.contains("bulk") || o.parts.contains("handshake");
+        if (needSshd) {
+            sshd = new SshdServer();
+            toClose.add(sshd);
+        }
+        String hostPub = Files.readString(dir.resolve("host_ed25519.pub")).trim();
+        StringBuilder kh = new StringBuilder("[127.0.0.1]:" + ours.port + " " + hostPub + "\n");
+        if (sshd != null) {
+            kh.append("[127.0.0.1]:").append(sshd.port).append(' ').append(hostPub).append('\n');
+        }
+        Files.writeString(dir.resolve("known_hosts"), kh);
+    }
+
+    /** The environment of both servers, and so of the commands our server runs: what sshd gives root. */
+    private Map<String, String> serverEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("HOME", System.getProperty("user.home"));
+        env.put("USER", user);
+        env.put("LOGNAME", user);
+        env.put("SHELL", "/bin/sh");
+        env.put("SHLVL", "1");
+        return env;
+    }
+
+    private void printMachine() throws Exception {
+        out("# Tether process benchmarks (ours = Tether BenchServer JVM, sshd = OpenSSH) on 127.0.0.1");
+        out("# machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, "
+                + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim() + ", loadavg at start "
+                + loadavg());
+        out("# client JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
+                + "; server JVM: " + ours.version + (o.serverOpts.isEmpty() ? "" : " " + String.join(" ", o.serverOpts)));
+        out("# OpenSSH: " + capture(List.of("ssh", "-V"), Duration.ofSeconds(10)).trim() + ", sshd " + o.sshdPath);
+        out("# key exchange forced on clients: " + o.kex + "; host key ssh-ed25519; user key ed25519");
+        // what runs a command on each server (see README: Debian's bash sources ~/.bashrc when run by sshd)
+        String probe = "echo \"$0 SHLVL=$SHLVL PYENV_ROOT=${PYENV_ROOT-unset}\"; exec cat /proc/$$/comm > /dev/stderr";
+        out("# command probe, remote: " + probe);
+        for (Server s : servers()) {
+            String r = capture(sshCommand(s, "aes128-gcm@openssh.com", probe), Duration.ofSeconds(30));
+            out("#   " + s.name() + ": " + r.trim().replace('\n', ' ').replaceAll("\\s+", " ")
+                    + (r.contains("PYENV_ROOT=unset") ? "" : "   <- ~/.bashrc ran!"));
+        }
+    }
+
+    private List<Server> servers() {
+        return sshd == null ? List.of(ours) : List.of(ours, sshd);
+    }
+
+    private static String loadavg() throws IOException {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
+    }
+
+    // ------------------------------------------------------------------ servers
+
+    interface Server extends AutoCloseable {
+        String name();
+
+        int port();
+
+        long pid();
+
+        /** Waits (bounded) until the server has no connection and no child process left. */
+        void awaitQuiet(Duration max) throws Exception;
+
+        default long cpuNanos() {
+            return ProcStat.treeCpuNanos(pid());
+        }
+
+        @Override
+        void close();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitPort(int port, Process p, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("server exited with " + p.exitValue());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("port " + port + " did not open within " + max);
+    }
+
+    private static void stopProcess(Process p, Duration grace) {
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> kids = p.descendants().toList();
+        p.destroy();
+        try {
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+        kids.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** A private sshd under the temp dir, as in ../shared/PEERS.md. */
+    final class SshdServer implements Server {
+        final int port;
+        final Process process;
+
+        SshdServer() throws Exception {
+            Files.createDirectories(Path.of("/run/sshd"));
+            port = freePort();
+            Path conf = dir.resolve("sshd_config");
+            Files.writeString(conf, String.join("\n",
+                    "Port " + port,
+                    "ListenAddress 127.0.0.1",
+                    "HostKey " + dir.resolve("host_ed25519"),
+                    "PidFile " + dir.resolve("sshd.pid"),
+                    "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                    "StrictModes no",
+                    "UsePAM no",
+                    "PermitRootLogin yes",
+                    "PubkeyAuthentication yes",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "PrintMotd no",
+                    "PrintLastLog no",
+                    "X11Forwarding no",
+                    "MaxStartups 100",
+                    "UseDNS no",
+                    // bash, root's shell, skips ~/.bashrc when SHLVL says it is not a top-level shell
+                    "SetEnv SHLVL=1",
+                    "LogLevel ERROR",
+                    ""));
+            ProcessBuilder pb = new ProcessBuilder(o.sshdPath, "-D", "-e", "-f", conf.toString());
+            pb.environment().clear();
+            pb.environment().putAll(serverEnvironment());
+            pb.redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile());
+            process = pb.start();
+            try {
+                awaitPort(port, process, Duration.ofSeconds(15));
+            } catch (Exception e) {
+                stopProcess(process, Duration.ofSeconds(2));
+                throw new IllegalStateException("sshd did not start: " + Files.readString(dir.resolve("sshd.log")), e);
+            }
+            progress("sshd pid " + process.pid() + " on port " + port);
+        }
+
+        @Override
+        public String name() {
+            return "sshd";
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void awaitQuiet(Duration max) throws Exception {
+            long deadline = System.nanoTime() + max.toNanos();
+            while (ProcStat.descendantCount(pid()) > 0) {
+                if (System.nanoTime() > deadline) {
+                    progress("warning: sshd still has " + ProcStat.descendantCount(pid()) + " children after " + max);
+                    return;
+                }
+                Thread.sleep(10);
+            }
+        }
+
+        @Override
+        public void close() {
+            stopProcess(process, Duration.ofSeconds(5));
+        }
+    }
+
+    /** Our server in its own JVM, driven over its stdin/stdout (see {@link BenchServer}). */
+    final class OurServer implements Server {
+        final int port;
+        final Process process;
+        final String version;
+        private final BufferedWriter commands;
+        private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+
+        OurServer() throws Exception {
+            version = capture(List.of(o.serverJava, "-version"), Duration.ofSeconds(30)).lines()
+                    .filter(l -> l.contains("version")).findFirst().orElse("?").trim();
+            List<String> cmd = new ArrayList<>();
+            cmd.add(o.serverJava);
+            cmd.addAll(o.serverOpts);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
+                    dir.resolve("host_ed25519").toString(), dir.resolve("authorized_keys").toString(), user,
+                    dir.resolve("work").toString(), "3600"));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().clear();
+            pb.environment().putAll(serverEnvironment());
+            pb.redirectError(dir.resolve("ours.log").toFile());
+            process = pb.start();
+            commands = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        replies.add(line);
+                    }
+                } catch (IOException e) {
+                    // the server has gone
+                }
+            }, "bench-server-stdout");
+            reader.setDaemon(true);
+            reader.start();
+            // JVM options such as -XX:StartFlightRecording may print first
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String first = replies.poll(60, TimeUnit.SECONDS);
+            while (first != null && !first.startsWith("PORT ") && System.nanoTime() < deadline) {
+                progress("our server: " + first);
+                first = replies.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            if (first == null || !first.startsWith("PORT ")) {
+                stopProcess(process, Duration.ofSeconds(2));
+                throw new IllegalStateException("our server did not start (" + first + "): " + Files.readString(dir.resolve("ours.log")));
+            }
+            port = Integer.parseInt(first.substring(5).trim());
+            progress("our server pid " + process.pid() + " on port " + port + " (" + version + ")");
+        }
+
+        synchronized String command(String c, Duration max) throws Exception {
+            replies.clear();
+            commands.write(c + "\n");
+            commands.flush();
+            String r = replies.poll(max.toMillis(), TimeUnit.MILLISECONDS);
+            if (r == null) {
+                throw new IllegalStateException("our server did not answer " + c + " within " + max);
+            }
+            return r;
+        }
+
+        Map<String, Long> values(String c, Duration max) throws Exception {
+            Map<String, Long> m = new HashMap<>();
+            Matcher mm = Pattern.compile("(\\w+)=(\\d+)").matcher(command(c, max));
+            while (mm.find()) {
+                m.put(mm.group(1), Long.parseLong(mm.group(2)));
+            }
+            return m;
+        }
+
+        Map<String, Long> stats() throws Exception {
+            return values("stats", Duration.ofSeconds(30));
+        }
+
+        /** Waits (bounded) until {@code test} holds for the server's stats; returns the last stats. */
+        Map<String, Long> awaitStats(java.util.function.Predicate<Map<String, Long>> test, Duration max) throws Exception {
+            long deadline = System.nanoTime() + max.toNanos();
+            Map<String, Long> s = stats();
+            while (!test.test(s) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                s = stats();
+            }
+            return s;
+        }
+
+        @Override
+        public String name() {
+            return "ours";
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void awaitQuiet(Duration max) throws Exception {
+            long deadline = System.nanoTime() + max.toNanos();
+            Map<String, Long> s = awaitStats(m -> m.get("connections") == 0, max);
+            if (s.get("connections") != 0) {
+                progress("warning: our server still has " + s + " after " + max);
+            }
+            while (ProcStat.descendantCount(pid()) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            // the connections' threads end just after the server drops them
+            Thread.sleep(200);
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                try {
+                    commands.write("quit\n");
+                    commands.flush();
+                    commands.close();
+                } catch (IOException e) {
+                    // gone already
+                }
+            }
+            stopProcess(process, Duration.ofSeconds(15));
+        }
+    }
+
+    private void stopEverything() {
+        List<AutoCloseable> list;
+        synchronized (toClose) {
+            list = new ArrayList<>(toClose);
+            toClose.clear();
+        }
+        Collections.reverse(list);
+        for (AutoCloseable c : list) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                progress("cleanup: " + e);
+            }
+        }
+        // any ssh client or helper still running is ours: stop it by its pid
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    private static void runChecked(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(cmd + " failed: " + outText);
+        }
+    }
+
+    /** Runs a command, returns stdout + stderr; bounded by {@code max}. */
+    private String capture(List<String> cmd, Duration max) throws Exception {
+        Path outFile = Files.createTempFile(dir, "out", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(outFile.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            if (!p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new IllegalStateException(cmd + " did not finish within " + max);
+            }
+            return Files.readString(outFile);
+        } finally {
+            Files.deleteIfExists(outFile);
+        }
+    }
+
+    private List<String> sshCommand(Server s, String cipher, String remote) {
+        List<String> c = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-T", "-p", Integer.toString(s.port()),
+                "-i", dir.resolve("id_ed25519").toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes",
+                "-o", "LogLevel=ERROR", "-o", "KexAlgorithms=" + o.kex, "-o", "HostKeyAlgorithms=ssh-ed25519",
+                "-o", "ControlMaster=no", "-c", cipher));
+        if (!cipher.endsWith("-gcm@openssh.com") && !cipher.startsWith("chacha20-poly1305")) {
+            c.addAll(List.of("-o", "MACs=" + o.mac));
+        }
+        c.add(user + "@127.0.0.1");
+        c.add(remote);
+        return c;
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String shellJoin(List<String> cmd) {
+        StringBuilder b = new StringBuilder();
+        for (String a : cmd) {
+            if (b.length() > 0) {
+                b.append(' ');
+            }
+            b.append(a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : shellQuote(a));
+        }
+        return b.toString();
+    }
+
+    /** A bulk transfer's shell pipeline on the client side. */
+    private String pipeline(Server s, String cipher, String direction, long bytes, boolean verify) {
+        if (direction.equals("upload")) {
+            String remote = verify ? "exec wc -c" : "exec cat > /dev/null";
+            return "head -c " + bytes + " /dev/zero | " + shellJoin(sshCommand(s, cipher, remote));
+        }
+        String remote = "exec head -c " + bytes + " /dev/zero";
+        return shellJoin(sshCommand(s, cipher, remote)) + (verify ? " | wc -c" : " > /dev/null");
+    }
+
+    record Run(double wallSeconds, double serverCpuSeconds) {
+    }
+
+    /** Runs one transfer (after the server is quiet) and measures wall time and the server tree's CPU. */
+    private Run transfer(Server s, String cipher, String direction, long bytes) throws Exception {
+        Duration max = Duration.ofSeconds(60 + bytes / MIB); // at least 1 MiB/s
+        s.awaitQuiet(Duration.ofSeconds(20));
+        long cpu0 = s.cpuNanos();
+        long t0 = System.nanoTime();
+        Path errFile = dir.resolve("ssh.err");
+        Process p = new ProcessBuilder("/bin/sh", "-c", pipeline(s, cipher, direction, bytes, false))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
+        boolean done = p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
+        long wall = System.nanoTime() - t0;
+        if (!done) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new IllegalStateException(direction + " " + cipher + " on " + s.name() + " did not finish within " + max);
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(direction + " " + cipher + " on " + s.name() + " failed with " + p.exitValue()
+                    + ": " + Files.readString(errFile));
+        }
+        s.awaitQuiet(Duration.ofSeconds(20));
+        long cpu = s.cpuNanos() - cpu0;
+        return new Run(wall / 1e9, cpu / 1e9);
+    }
+
+    private void verifyTransfer(Server s, String cipher, String direction) throws Exception {
+        String r = capture(List.of("/bin/sh", "-c", pipeline(s, cipher, direction, MIB, true)), Duration.ofSeconds(60)).trim();
+        if (!r.equals(Long.toString(MIB))) {
+            throw new IllegalStateException("check of " + direction + " " + cipher + " on " + s.name()
+                    + ": expected " + MIB + " bytes, got: " + r);
+        }
+    }
+
+    // ------------------------------------------------------------------ part 1: bulk data
+
+    private void bulk() throws Exception {
+        List<String[]> cases = new ArrayList<>();
+        for (String c : o.ciphers) {
+            for (String d : o.directions) {
+                cases.add(new String[] {d, c});
+            }
+        }
+        progress("bulk: checking and warming up " + cases.size() + " cases on both servers");
+        for (String[] c : cases) {
+            for (Server s : servers()) {
+                verifyTransfer(s, c[1], c[0]);
+                if (o.bulkWarmup > 0) {
+                    transfer(s, c[1], c[0], o.bulkWarmup);
+                }
+            }
+        }
+        Map<String, List<Run>> oursRuns = new LinkedHashMap<>();
+        Map<String, List<Run>> sshdRuns = new LinkedHashMap<>();
+        for (int round = 1; round <= o.rounds; round++) {
+            for (String[] c : cases) {
+                String key = c[0] + " " + c[1];
+                Run a = transfer(ours, c[1], c[0], o.size);
+                Run b = transfer(sshd, c[1], c[0], o.size);
+                oursRuns.computeIfAbsent(key, k -> new ArrayList<>()).add(a);
+                sshdRuns.computeIfAbsent(key, k -> new ArrayList<>()).add(b);
+                progress(String.format(Locale.ROOT, "round %d %-40s ours %6.2f s (server CPU %6.2f s)  sshd %6.2f s (CPU %6.2f s)  ratio %.2f",
+                        round, key, a.wallSeconds, a.serverCpuSeconds, b.wallSeconds, b.serverCpuSeconds, a.wallSeconds / b.wallSeconds));
+            }
+        }
+        String mac = o.mac;
+        out("");
+        out(String.format(Locale.ROOT, "## bulk data: %s per transfer, %d rounds A B (ours, sshd), medians; ratio = median of per-round ours/sshd",
+                human(o.size), o.rounds));
+        out("# upload:   head -c N /dev/zero | ssh ... 'exec cat > /dev/null'");
+        out("# download: ssh ... 'exec head -c N /dev/zero' > /dev/null");
+        out("# CTR ciphers use " + mac + "; server CPU = utime+stime of the server's whole process tree (incl. cat/head)");
+        out(String.format(Locale.ROOT, "%-40s %8s %8s %9s %9s %6s | %9s %9s %6s", "case", "ours s", "sshd s", "ours MB/s",
+                "sshd MB/s", "wall×", "ours CPU", "sshd CPU", "CPU×"));
+        for (String key : oursRuns.keySet()) {
+            List<Run> a = oursRuns.get(key);
+            List<Run> b = sshdRuns.get(key);
+            double wa = median(a.stream().mapToDouble(Run::wallSeconds).toArray());
+            double wb = median(b.stream().mapToDouble(Run::wallSeconds).toArray());
+            double ca = median(a.stream().mapToDouble(Run::serverCpuSeconds).toArray());
+            double cb = median(b.stream().mapToDouble(Run::serverCpuSeconds).toArray());
+            double[] wr = new double[a.size()];
+            double[] cr = new double[a.size()];
+            for (int i = 0; i < a.size(); i++) {
+                wr[i] = a.get(i).wallSeconds / b.get(i).wallSeconds;
+                cr[i] = a.get(i).serverCpuSeconds / b.get(i).serverCpuSeconds;
+            }
+            out(String.format(Locale.ROOT, "%-40s %8.2f %8.2f %9.0f %9.0f %6.2f | %8.2fs %8.2fs %6.2f", key, wa, wb,
+                    o.size / 1e6 / wa, o.size / 1e6 / wb, median(wr), ca, cb, median(cr)));
+        }
+    }
+
+    // ------------------------------------------------------------------ part 2: handshakes
+
+    private TransportConfig clientConfig() {
+        return TransportConfig.builder().kexAlgorithms(List.of(o.kex)).hostKeyAlgorithms(List.of("ssh-ed25519"))
+                .handshakeTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    /** Runs {@code task(i)} for i in [0, n) on {@code parallel} threads; bounded by {@code max}; returns failures. */
+    private static List<Throwable> parallel(int n, int parallel, Duration max, IntConsumer task) throws InterruptedException {
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger next = new AtomicInteger();
+        long deadline = System.nanoTime() + max.toNanos();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+            Thread t = new Thread(r, "bench-client");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int w = 0; w < parallel; w++) {
+            pool.execute(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < n && System.nanoTime() < deadline) {
+                    try {
+                        task.accept(i);
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }
+            });
+        }
+        pool.shutdown();
+        if (!pool.awaitTermination(max.toMillis() + 60_000, TimeUnit.MILLISECONDS)) {
+            pool.shutdownNow();
+            failures.add(new IllegalStateException("workers did not finish in time"));
+        }
+        if (next.get() < n) {
+            failures.add(new IllegalStateException("time limit " + max + " reached after " + next.get() + " of " + n));
+        }
+        return new ArrayList<>(failures);
+    }
+
+    private void handshake(Server s, TransportConfig config, HostKeyVerifier verifier) {
+        try {
+            Transport t = Transport.connect("127.0.0.1", s.port(), config, verifier);
+            try {
+                t.authPublickey(user, userKey);
+            } finally {
+                t.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    record Batch(int ok, double wallSeconds, double serverCpuSeconds, double clientCpuSeconds, long[] jvmBreakdown) {
+        double cpuMsPerHandshake() {
+            return serverCpuSeconds * 1000 / ok;
+        }
+
+        double wallMsPerHandshake() {
+            return wallSeconds * 1000 / ok;
+        }
+    }
+
+    private Batch handshakeBatch(Server s, int n, TransportConfig config, HostKeyVerifier verifier) throws Exception {
+        s.awaitQuiet(Duration.ofSeconds(30));
+        long self = ProcessHandle.current().pid();
+        long cpu0 = s.cpuNanos();
+        long[] split0 = s == ours ? ProcStat.jvmCpuBreakdown(s.pid()) : new long[5];
+        long client0 = ProcStat.processCpuNanos(self);
+        long t0 = System.nanoTime();
+        List<Throwable> failures = parallel(n, o.parallel, Duration.ofSeconds(30 + n), i -> handshake(s, config, verifier));
+        long wall = System.nanoTime() - t0;
+        long client = ProcStat.processCpuNanos(self) - client0;
+        s.awaitQuiet(Duration.ofSeconds(30));
+        long cpu = s.cpuNanos() - cpu0;
+        long[] split = s == ours ? ProcStat.jvmCpuBreakdown(s.pid()) : new long[5];
+        for (int i = 0; i < split.length; i++) {
+            split[i] -= split0[i];
+        }
+        if (!failures.isEmpty()) {
+            progress(failures.size() + " of " + n + " handshakes on " + s.name() + " failed; first: " + failures.get(0));
+            if (failures.size() > n / 10) {
+                throw new IllegalStateException("too many handshake failures on " + s.name(), failures.get(0));
+            }
+        }
+        return new Batch(n - failures.size(), wall / 1e9, cpu / 1e9, client / 1e9, split);
+    }
+
+    private void handshakes() throws Exception {
+        TransportConfig config = clientConfig();
+        HostKeyVerifier verifier = HostKeyVerifier.acceptKeys(List.of(hostKeyBlob));
+        progress("handshakes: warm-up " + o.handshakeWarmup + " per server");
+        for (Server s : servers()) {
+            if (o.handshakeWarmup > 0) {
+                handshakeBatch(s, o.handshakeWarmup, config, verifier);
+            }
+        }
+        List<Batch> a = new ArrayList<>();
+        List<Batch> b = new ArrayList<>();
+        for (int round = 1; round <= o.rounds; round++) {
+            Batch x = handshakeBatch(ours, o.handshakes, config, verifier);
+            Batch y = handshakeBatch(sshd, o.handshakes, config, verifier);
+            a.add(x);
+            b.add(y);
+            progress(String.format(Locale.ROOT, "round %d handshakes: ours %.2f ms CPU, %.2f ms wall; sshd %.2f ms CPU, %.2f ms wall",
+                    round, x.cpuMsPerHandshake(), x.wallMsPerHandshake(), y.cpuMsPerHandshake(), y.wallMsPerHandshake()));
+        }
+        double[] cr = new double[a.size()];
+        double[] wr = new double[a.size()];
+        for (int i = 0; i < a.size(); i++) {
+            cr[i] = a.get(i).cpuMsPerHandshake() / b.get(i).cpuMsPerHandshake();
+            wr[i] = a.get(i).wallMsPerHandshake() / b.get(i).wallMsPerHandshake();
+        }
+        out("");
+        out(String.format(Locale.ROOT, "## handshakes: %d connections per batch, %d at once, %d rounds A B after %d warm-up each; medians",
+                o.handshakes, o.parallel, o.rounds, o.handshakeWarmup));
+        out("# client: Tether Transport.connect + authPublickey(ed25519) + close, no session; " + o.kex);
+        out("# server CPU = utime+stime of the server's process tree (sshd: listener + reaped per-connection children)");
+        out(String.format(Locale.ROOT, "%-6s %16s %16s %14s %18s", "", "CPU ms/handshake", "wall ms/handshake", "handshakes/s",
+                "client CPU ms/hs"));
+        for (List<Batch> l : List.of(a, b)) {
+            out(String.format(Locale.ROOT, "%-6s %16.2f %16.2f %14.0f %18.2f", l == a ? "ours" : "sshd",
+                    median(l.stream().mapToDouble(Batch::cpuMsPerHandshake).toArray()),
+                    median(l.stream().mapToDouble(Batch::wallMsPerHandshake).toArray()),
+                    median(l.stream().mapToDouble(x -> x.ok / x.wallSeconds).toArray()),
+                    median(l.stream().mapToDouble(x -> x.clientCpuSeconds * 1000 / x.ok).toArray())));
+        }
+        out(String.format(Locale.ROOT, "%-6s %16.2f %16.2f   (median of per-round ratios ours/sshd)", "ratio", median(cr), median(wr)));
+        String[] parts = {"JVM total", "JIT compiler threads", "GC/VM threads", "other live threads", "exited threads"};
+        StringBuilder split = new StringBuilder("# ours, where the JVM's CPU went (ms/handshake, median):");
+        for (int k = 0; k < parts.length; k++) {
+            int kk = k;
+            split.append(String.format(Locale.ROOT, " %s %.2f;", parts[k],
+                    median(a.stream().mapToDouble(x -> x.jvmBreakdown[kk] / 1e6 / x.ok).toArray())));
+        }
+        out(split.substring(0, split.length() - 1));
+    }
+
+    // ------------------------------------------------------------------ part 3: idle sessions
+
+    record Heap(long used, long committed, long threads, long rssKib, long osThreads) {
+    }
+
+    private Heap heap() throws Exception {
+        Map<String, Long> m = ours.values("heap", Duration.ofSeconds(120));
+        return new Heap(m.get("used"), m.get("committed"), m.get("threads"), ProcStat.status(ours.pid(), "VmRSS"),
+                ProcStat.status(ours.pid(), "Threads"));
+    }
+
+    private Map<String, long[]> histogram() {
+        if (!o.histogram) {
+            return Map.of();
+        }
+        Path jcmd = Path.of(o.serverJava).resolveSibling("jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return Map.of();
+        }
+        try {
+            String text = capture(List.of(jcmd.toString(), Long.toString(ours.pid()), "GC.class_histogram"), Duration.ofSeconds(120));
+            Map<String, long[]> m = new HashMap<>();
+            Pattern line = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+            for (String l : text.split("\n")) {
+                Matcher mm = line.matcher(l);
+                if (mm.find()) {
+                    m.put(mm.group(3), new long[] {Long.parseLong(mm.group(1)), Long.parseLong(mm.group(2))});
+                }
+            }
+            return m;
+        } catch (Exception e) {
+            progress("class histogram unavailable: " + e);
+            return Map.of();
+        }
+    }
+
+    private void printHistogramDiff(Map<String, long[]> before, Map<String, long[]> after, int n) {
+        if (before.isEmpty() || after.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<String, long[]>> diff = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            diff.add(Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]}));
+        }
+        diff.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1]).reversed());
+        out(String.format(Locale.ROOT, "#   %-70s %12s %14s", "top classes by heap growth (jcmd GC.class_histogram)", "per conn", "bytes/conn"));
+        for (int i = 0; i < Math.min(15, diff.size()); i++) {
+            var e = diff.get(i);
+            out(String.format(Locale.ROOT, "#   %-70s %12.2f %14.0f", e.getKey(), e.getValue()[0] / (double) n, e.getValue()[1] / (double) n));
+        }
+    }
+
+    /**
+     * Closed connections stay reachable for a moment after the server drops them (their threads
+     * are still ending): wait until the class histogram shows no Transport, or 3 s without jcmd.
+     */
+    private void settleHeap() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, long[]> h = histogram();
+        if (h.isEmpty()) {
+            Thread.sleep(3000);
+            return;
+        }
+        while (h.containsKey(Transport.class.getName()) && h.get(Transport.class.getName())[0] > 0) {
+            if (System.nanoTime() > deadline) {
+                progress("warning: " + h.get(Transport.class.getName())[0] + " Transport objects still live in the baseline");
+                return;
+            }
+            Thread.sleep(500);
+            h = histogram();
+        }
+    }
+
+    private void closeAll(List<Transport> clients) throws InterruptedException {
+        List<Transport> list = new ArrayList<>(clients);
+        clients.clear();
+        parallel(list.size(), o.parallel * 4, Duration.ofSeconds(60 + list.size() / 10), i -> list.get(i).close());
+    }
+
+    private void idleSet(String label, int n, boolean authenticate, TransportConfig config, HostKeyVerifier verifier)
+            throws Exception {
+        List<Transport> clients = Collections.synchronizedList(new ArrayList<>());
+        List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
+        try {
+            ours.awaitQuiet(Duration.ofSeconds(60));
+            settleHeap();
+            Map<String, long[]> histoBefore = histogram();
+            Heap base = heap();
+            long t0 = System.nanoTime();
+            List<Throwable> failures = parallel(n, o.parallel, Duration.ofSeconds(120 + n / 20), i -> {
+                try {
+                    Transport t = Transport.connect("127.0.0.1", ours.port(), config, verifier);
+                    clients.add(t);
+                    if (authenticate) {
+                        t.authPublickey(user, userKey);
+                        channels.add(t.openSession());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            double openSeconds = (System.nanoTime() - t0) / 1e9;
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException(failures.size() + " of " + n + " " + label + " connections failed", failures.get(0));
+            }
+            Map<String, Long> s = ours.awaitStats(m -> m.get("connections") == n
+                    && m.get("authenticated") == (authenticate ? n : 0) && m.get("channels") == (authenticate ? n : 0),
+                    Duration.ofSeconds(60));
+            Heap loaded = heap();
+            Map<String, long[]> histoAfter = histogram();
+            out(String.format(Locale.ROOT, "%-34s %6d %12.1f %12.1f %10.2f %10.2f   (server: %s, opened in %.1f s)", label, n,
+                    (loaded.used - base.used) / 1024.0 / n,
+                    (loaded.rssKib - base.rssKib) / (double) n, (loaded.osThreads - base.osThreads) / (double) n,
+                    (loaded.threads - base.threads) / (double) n, s, openSeconds));
+            out(String.format(Locale.ROOT, "#   heap used after GC %.1f -> %.1f MiB, RSS %.1f -> %.1f MiB, OS threads %d -> %d",
+                    base.used / (double) MIB, loaded.used / (double) MIB, base.rssKib / 1024.0, loaded.rssKib / 1024.0,
+                    base.osThreads, loaded.osThreads));
+            printHistogramDiff(histoBefore, histoAfter, n);
+        } finally {
+            progress("closing " + clients.size() + " " + label + " connections");
+            closeAll(clients);
+            ours.awaitQuiet(Duration.ofSeconds(120));
+        }
+    }
+
+    private void idle() throws Exception {
+        TransportConfig config = clientConfig();
+        HostKeyVerifier verifier = HostKeyVerifier.acceptKeys(List.of(hostKeyBlob));
+        progress("idle: warm-up of our server");
+        List<Throwable> warm = parallel(50, o.parallel, Duration.ofSeconds(120), i -> {
+            try (Transport t = Transport.connect("127.0.0.1", ours.port(), config, verifier)) {
+                t.authPublickey(user, userKey);
+                t.openSession().close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!warm.isEmpty()) {
+            throw new IllegalStateException("warm-up failed", warm.get(0));
+        }
+        out("");
+        out("## idle connections on our server: growth after System.gc() x3, per connection (baseline: same server, no connection)");
+        out("# server JVM: " + ours.version + (o.serverOpts.isEmpty() ? "" : " " + String.join(" ", o.serverOpts))
+                + "; client: this JVM, " + System.getProperty("java.version"));
+        out(String.format(Locale.ROOT, "%-34s %6s %12s %12s %10s %10s", "set", "N", "heap KiB/c", "RSS KiB/c",
+                "OS thr/c", "JVM thr/c"));
+        if (o.unauth > 0) {
+            progress("idle: " + o.unauth + " unauthenticated connections");
+            idleSet("unauthenticated (KEX done)", o.unauth, false, config, verifier);
+        }
+        if (o.idle > 0) {
+            progress("idle: " + o.idle + " authenticated connections with one session each");
+            idleSet("authenticated + 1 idle session", o.idle, true, config, verifier);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        if (n == 0) {
+            return Double.NaN;
+        }
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static String human(long bytes) {
+        if (bytes % GIB == 0) {
+            return bytes / GIB + " GiB";
+        }
+        if (bytes % MIB == 0) {
+            return bytes / MIB + " MiB";
+        }
+        return bytes + " bytes";
+    }
+
+    private static void deleteTree(Path root) {
+        try (var s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
