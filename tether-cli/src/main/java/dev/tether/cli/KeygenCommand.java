@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
  * {@code tether keygen}: generates OpenSSH keys, and prints a key's fingerprint ({@code -l}) or
  * public key ({@code -y}), with ssh-keygen's flags and output.
  */
-@Command(name = "keygen", mixinStandardHelpOptions = true, sortOptions = false, separator = " ",
+@Command(name = "keygen", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class, sortOptions = false,
+        separator = " ",
         customSynopsis = {"tether keygen [-q] [-t ed25519|ecdsa|rsa] [-b BITS] [-f FILE]",
                 "                     [-N PASSPHRASE] [-C COMMENT]",
                 "       tether keygen -l [-v] [-E sha256|md5] -f FILE",

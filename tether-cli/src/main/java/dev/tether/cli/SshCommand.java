@@ -59,7 +59,8 @@ import java.util.concurrent.TimeoutException;
  * the local terminal in raw mode. Exits with the remote status, or 255 when the connection or
  * authentication fails.
  */
-@Command(name = "ssh", mixinStandardHelpOptions = true, sortOptions = false, separator = " ",
+@Command(name = "ssh", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class, sortOptions = false,
+        separator = " ",
         modelTransformer = SshCommand.Options.class,
         customSynopsis = {"tether ssh [-GNnqTtv] [-F CONFIG] [-i IDENTITY] [-l USER]",
                 "                  [-o KEY=VALUE] [-p PORT] [USER@]HOST [COMMAND...]"},

@@ -67,7 +67,8 @@ final class Tty {
         if (Cli.hasConsole()) {
             return true;
         }
-        try (FileInputStream in = new FileInputStream(DEV_TTY)) {
+        try {
+            new FileInputStream(DEV_TTY).close();
             return true;
         } catch (IOException e) {
             return false;

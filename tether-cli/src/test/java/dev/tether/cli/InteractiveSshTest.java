@@ -32,10 +32,10 @@ class InteractiveSshTest {
     private static final Pattern PROMPT = Pattern.compile("(?m)^.*[#$%>] ?$");
 
     /** A server to log in to: its port, the key it lets in, its known_hosts line. */
-    private record Target(int port, Path userKey, String knownHostsLine, AutoCloseable server) implements AutoCloseable {
+    private record Target(int port, Path userKey, String knownHostsLine, Runnable stop) implements AutoCloseable {
         @Override
-        public void close() throws Exception {
-            server.close();
+        public void close() {
+            stop.run();
         }
     }
 
@@ -43,16 +43,16 @@ class InteractiveSshTest {
         if (kind.equals("sshd")) {
             assumeTrue(PrivateSshd.available(), "OpenSSH server (openssh-server) or ssh-keygen is not installed");
             PrivateSshd sshd = PrivateSshd.start();
-            return new Target(sshd.port(), sshd.userKey(), sshd.knownHostsLine(), sshd);
+            return new Target(sshd.port(), sshd.userKey(), sshd.knownHostsLine(), sshd::close);
         }
         assumeTrue(Files.isExecutable(Procs.SSH_KEYGEN), "ssh-keygen is not installed");
         TetherServerProcess server = TetherServerProcess.start();
-        return new Target(server.port(), server.userKey(), server.knownHostsLine(), server);
+        return new Target(server.port(), server.userKey(), server.knownHostsLine(), server::close);
     }
 
     @ParameterizedTest(name = "against {0}")
     @ValueSource(strings = {"sshd", "tether server"})
-    void loginShellInARealTerminal(String kind) throws Exception {
+    void loginShellInARealTerminal(String kind) throws IOException {
         assumeTrue(Files.isExecutable(TMUX), "tmux is not installed (apt-get install -y tmux)");
         Path dir = Procs.tempDir("interactive");
         Path socket = dir.resolve("tmux.sock");
