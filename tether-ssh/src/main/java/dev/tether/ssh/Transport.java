@@ -411,6 +411,14 @@ public final class Transport implements AutoCloseable {
         return clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
     }
 
+    /**
+     * Public key authentication with any signer: a key whose private half is read only once the
+     * server has accepted the public half, a hardware token, a remote signing service.
+     */
+    public List<String> authPublickey(String username, ClientAuthenticator.Signer signer) throws IOException {
+        return clientAuth().authPublickey(username, signer, config.handshakeTimeout());
+    }
+
     /** Public key authentication with an OpenSSH user certificate for {@code key}. */
     public List<String> authPublickey(String username, KeyPair key, OpenSshCertificate certificate) throws IOException {
         return clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
