@@ -73,11 +73,18 @@ final class ServerCommand implements Callable<Integer> {
         TransportConfig config = TransportConfig.builder().hostKeys(keys)
                 .serverInterface(built.serverInterface()).build();
         SshServer server = SshServer.start(listen, port, config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "tether-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM and SIGINT stop the server gracefully and the command exits 0 (CLI.md); a plain
+        // shutdown hook would leave the JVM's exit status at 128+signal
+        for (String name : new String[]{"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                // the signal is not available here; the shutdown hook below still closes the server
+            }
+        }
+        Thread hook = new Thread(server::close, "tether-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("listening on " + listen + ":" + server.port());
         for (KeyPair kp : keys) {
             String alg = SignatureAlgorithms.algorithmsFor(kp.getPublic()).get(0);
@@ -88,7 +95,9 @@ final class ServerCommand implements Callable<Integer> {
         // stderr: stdout's first lines are fixed (see CLI.md)
         System.err.println("tether: pseudo-terminals " + built.ptySpawner().map(sp -> "through " + sp.name())
                 .orElse("refused (tether-pty is not on the class path)"));
-        stopped.await();
+        stopRequested.await();
+        server.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
         return 0;
     }
 

@@ -13,10 +13,7 @@ import picocli.CommandLine.Command;
 public final class Tether implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Tether()).execute(args);
-        if (code != 0 || args.length == 0 || !args[0].equals("server")) {
-            System.exit(code);
-        }
+        System.exit(new CommandLine(new Tether()).execute(args));
     }
 
     @Override
