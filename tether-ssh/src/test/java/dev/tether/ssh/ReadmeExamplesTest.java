@@ -76,7 +76,7 @@ class ReadmeExamplesTest {
                 .serverInterface(portal.serverInterface()).build())) {
             Path knownHosts = dir.resolve("known_hosts");
             Process p = java("RunCommand", "127.0.0.1", String.valueOf(server.port()), "me", key.toString(),
-                    knownHosts.toString(), "echo hello; exit 3").redirectErrorStream(true).start();
+                    knownHosts.toString(), "echo hello; exit 3").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the example did not finish");
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(3, p.exitValue(), out);
