@@ -1,5 +1,6 @@
 package dev.tether.bench;
 
+import dev.tether.ssh.Command;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
@@ -8,7 +9,9 @@ import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,15 @@ import java.time.Duration;
  * public key authentication from an authorized_keys file for one user, and process sessions
  * ({@code exec} runs {@code /bin/sh -c}), all on the library's defaults except the login grace
  * time, which is raised so that idle unauthenticated connections stay open while measured.
+ *
+ * <p>Two exec command lines run in-process instead ({@link Portal.Builder#commands}), so that bulk
+ * transfers can be measured without an OS process on the server:
+ * <ul>
+ *   <li>{@code tether-sink}: reads stdin to EOF into a reused 64 KiB buffer, exit 0
+ *       ({@code tether-sink -c} also prints the byte count, for checks);</li>
+ *   <li>{@code tether-source N}: writes N zero bytes to stdout from a reused 64 KiB buffer, exit 0.</li>
+ * </ul>
+ * Every other command line goes to {@code /bin/sh -c} as before.
  *
  * <p>Arguments: {@code HOST_KEY AUTHORIZED_KEYS USER WORKING_DIR [LOGIN_GRACE_SECONDS]}. Prints
  * {@code PORT n} once listening, then answers one line per command read from stdin:
@@ -35,6 +47,45 @@ public final class BenchServer {
     private BenchServer() {
     }
 
+    /** The in-process commands, or null for an OS process. */
+    static Command inProcess(String line) {
+        if (line == null) {
+            return null;
+        }
+        String[] w = line.trim().split("\\s+");
+        if (w[0].equals("tether-sink") && (w.length == 1 || w.length == 2 && w[1].equals("-c"))) {
+            boolean count = w.length == 2;
+            return ctx -> {
+                byte[] buf = new byte[64 * 1024];
+                InputStream in = ctx.stdin();
+                long total = 0;
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    total += n;
+                }
+                if (count) {
+                    ctx.stdout().write((total + "\n").getBytes(StandardCharsets.US_ASCII));
+                    ctx.stdout().flush();
+                }
+                return 0;
+            };
+        }
+        if (w[0].equals("tether-source") && w.length == 2 && w[1].matches("[0-9]{1,18}")) {
+            long bytes = Long.parseLong(w[1]);
+            return ctx -> {
+                byte[] buf = new byte[64 * 1024];
+                OutputStream out = ctx.stdout();
+                for (long left = bytes; left > 0; ) {
+                    int n = (int) Math.min(buf.length, left);
+                    out.write(buf, 0, n);
+                    left -= n;
+                }
+                out.flush();
+                return 0;
+            };
+        }
+        return null;
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
             System.err.println("usage: BenchServer HOST_KEY AUTHORIZED_KEYS USER WORKING_DIR [LOGIN_GRACE_SECONDS]");
@@ -44,6 +95,7 @@ public final class BenchServer {
         Portal portal = Portal.builder()
                 .publicKeys(AuthorizedKeysChecker.forUser(args[2], Path.of(args[1])))
                 .processSessions(Path.of(args[3]))
+                .commands(BenchServer::inProcess)
                 .build();
         TransportConfig config = TransportConfig.builder()
                 .addHostKey(OpenSshKeyFile.read(Path.of(args[0])))

@@ -134,7 +134,7 @@ public final class ProcessBench {
                 usage(2);
             }
             for (String p : o.parts) {
-                if (!List.of("bulk", "handshake", "idle").contains(p)) {
+                if (!List.of("bulk", "inproc", "handshake", "idle").contains(p)) {
                     System.err.println("unknown part " + p);
                     usage(2);
                 }
@@ -171,7 +171,8 @@ public final class ProcessBench {
         static void usage(int status) {
             System.err.println("""
                     usage: ProcessBench [options]    (Linux, loopback only; runs /usr/sbin/sshd and ssh)
-                      --parts LIST          bulk,handshake,idle (default: all three)
+                      --parts LIST          bulk,inproc,handshake,idle (default: bulk,handshake,idle; inproc = bulk
+                                            with in-process Java commands on ours vs cat/head on sshd)
                       --size N[K|M|G]       bytes per bulk transfer (default 1G)
                       --rounds N            A B rounds per bulk case and per handshake batch (default 3)
                       --ciphers LIST        default aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr
@@ -226,7 +227,10 @@ public final class ProcessBench {
         setUp();
         printMachine();
         if (o.parts.contains("bulk")) {
-            bulk();
+            bulk(false);
+        }
+        if (o.parts.contains("inproc")) {
+            bulk(true);
         }
         if (o.parts.contains("handshake")) {
             handshakes();
@@ -257,7 +261,7 @@ public final class ProcessBench {
 
         ours = new OurServer();
         toClose.add(ours);
-        boolean needSshd = o.parts.contains("bulk") || o.parts.contains("handshake");
+        boolean needSshd = o.parts.contains("bulk") || o.parts.contains("inproc") || o.parts.contains("handshake");
         if (needSshd) {
             sshd = new SshdServer();
             toClose.add(sshd);
@@ -653,12 +657,15 @@ public final class ProcessBench {
     }
 
     /** A bulk transfer's shell pipeline on the client side. */
-    private String pipeline(Server s, String cipher, String direction, long bytes, boolean verify) {
+    private String pipeline(Server s, String cipher, String direction, long bytes, boolean verify, boolean inProcess) {
+        // inProcess: our server runs BenchServer's Java commands instead of cat / head
+        boolean java = inProcess && s == ours;
         if (direction.equals("upload")) {
-            String remote = verify ? "exec wc -c" : "exec cat > /dev/null";
+            String remote = java ? (verify ? "tether-sink -c" : "tether-sink")
+                    : verify ? "exec wc -c" : "exec cat > /dev/null";
             return "head -c " + bytes + " /dev/zero | " + shellJoin(sshCommand(s, cipher, remote));
         }
-        String remote = "exec head -c " + bytes + " /dev/zero";
+        String remote = java ? "tether-source " + bytes : "exec head -c " + bytes + " /dev/zero";
         return shellJoin(sshCommand(s, cipher, remote)) + (verify ? " | wc -c" : " > /dev/null");
     }
 
@@ -666,13 +673,13 @@ public final class ProcessBench {
     }
 
     /** Runs one transfer (after the server is quiet) and measures wall time and the server tree's CPU. */
-    private Run transfer(Server s, String cipher, String direction, long bytes) throws Exception {
+    private Run transfer(Server s, String cipher, String direction, long bytes, boolean inProcess) throws Exception {
         Duration max = Duration.ofSeconds(60 + bytes / MIB); // at least 1 MiB/s
         s.awaitQuiet(Duration.ofSeconds(20));
         long cpu0 = s.cpuNanos();
         long t0 = System.nanoTime();
         Path errFile = dir.resolve("ssh.err");
-        Process p = new ProcessBuilder("/bin/sh", "-c", pipeline(s, cipher, direction, bytes, false))
+        Process p = new ProcessBuilder("/bin/sh", "-c", pipeline(s, cipher, direction, bytes, false, inProcess))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
         boolean done = p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
@@ -691,8 +698,8 @@ public final class ProcessBench {
         return new Run(wall / 1e9, cpu / 1e9);
     }
 
-    private void verifyTransfer(Server s, String cipher, String direction) throws Exception {
-        String r = capture(List.of("/bin/sh", "-c", pipeline(s, cipher, direction, MIB, true)), Duration.ofSeconds(60)).trim();
+    private void verifyTransfer(Server s, String cipher, String direction, boolean inProcess) throws Exception {
+        String r = capture(List.of("/bin/sh", "-c", pipeline(s, cipher, direction, MIB, true, inProcess)), Duration.ofSeconds(60)).trim();
         if (!r.equals(Long.toString(MIB))) {
             throw new IllegalStateException("check of " + direction + " " + cipher + " on " + s.name()
                     + ": expected " + MIB + " bytes, got: " + r);
@@ -701,19 +708,20 @@ public final class ProcessBench {
 
     // ------------------------------------------------------------------ part 1: bulk data
 
-    private void bulk() throws Exception {
+    /** Part 1 ({@code bulk}) or, with {@code inProcess}, part {@code inproc}: ours runs Java commands, sshd cat / head. */
+    private void bulk(boolean inProcess) throws Exception {
         List<String[]> cases = new ArrayList<>();
         for (String c : o.ciphers) {
             for (String d : o.directions) {
                 cases.add(new String[] {d, c});
             }
         }
-        progress("bulk: checking and warming up " + cases.size() + " cases on both servers");
+        progress((inProcess ? "inproc" : "bulk") + ": checking and warming up " + cases.size() + " cases on both servers");
         for (String[] c : cases) {
             for (Server s : servers()) {
-                verifyTransfer(s, c[1], c[0]);
+                verifyTransfer(s, c[1], c[0], inProcess);
                 if (o.bulkWarmup > 0) {
-                    transfer(s, c[1], c[0], o.bulkWarmup);
+                    transfer(s, c[1], c[0], o.bulkWarmup, inProcess);
                 }
             }
         }
@@ -722,8 +730,8 @@ public final class ProcessBench {
         for (int round = 1; round <= o.rounds; round++) {
             for (String[] c : cases) {
                 String key = c[0] + " " + c[1];
-                Run a = transfer(ours, c[1], c[0], o.size);
-                Run b = transfer(sshd, c[1], c[0], o.size);
+                Run a = transfer(ours, c[1], c[0], o.size, inProcess);
+                Run b = transfer(sshd, c[1], c[0], o.size, inProcess);
                 oursRuns.computeIfAbsent(key, k -> new ArrayList<>()).add(a);
                 sshdRuns.computeIfAbsent(key, k -> new ArrayList<>()).add(b);
                 progress(String.format(Locale.ROOT, "round %d %-40s ours %6.2f s (server CPU %6.2f s)  sshd %6.2f s (CPU %6.2f s)  ratio %.2f",
@@ -732,10 +740,15 @@ public final class ProcessBench {
         }
         String mac = o.mac;
         out("");
-        out(String.format(Locale.ROOT, "## bulk data: %s per transfer, %d rounds A B (ours, sshd), medians; ratio = median of per-round ours/sshd",
-                human(o.size), o.rounds));
-        out("# upload:   head -c N /dev/zero | ssh ... 'exec cat > /dev/null'");
-        out("# download: ssh ... 'exec head -c N /dev/zero' > /dev/null");
+        out(String.format(Locale.ROOT, "## %s: %s per transfer, %d rounds A B (ours, sshd), medians; ratio = median of per-round ours/sshd",
+                inProcess ? "bulk data, in-process commands on ours" : "bulk data", human(o.size), o.rounds));
+        if (inProcess) {
+            out("# upload:   head -c N /dev/zero | ssh ... CMD; ours CMD = 'tether-sink' (Java, in the server JVM), sshd 'exec cat > /dev/null'");
+            out("# download: ssh ... CMD > /dev/null; ours CMD = 'tether-source N' (Java, in the server JVM), sshd 'exec head -c N /dev/zero'");
+        } else {
+            out("# upload:   head -c N /dev/zero | ssh ... 'exec cat > /dev/null'");
+            out("# download: ssh ... 'exec head -c N /dev/zero' > /dev/null");
+        }
         out("# CTR ciphers use " + mac + "; server CPU = utime+stime of the server's whole process tree (incl. cat/head)");
         out(String.format(Locale.ROOT, "%-40s %8s %8s %9s %9s %6s | %9s %9s %6s", "case", "ours s", "sshd s", "ours MB/s",
                 "sshd MB/s", "wall×", "ours CPU", "sshd CPU", "CPU×"));
