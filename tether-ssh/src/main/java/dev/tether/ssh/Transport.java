@@ -135,7 +135,7 @@ public final class Transport implements AutoCloseable {
     private boolean ignoreNextKexPacket;
     private boolean peerSentOtherBeforeKexInit;
     private boolean sawPeerKexInit;
-    private boolean delayedInbound;
+    private volatile boolean delayedInbound;
 
     private volatile String peerVersion;
     private ClientAuthenticator clientAuth;
@@ -593,7 +593,7 @@ public final class Transport implements AutoCloseable {
     public void authenticationSucceeded(byte[] successMessage) throws IOException {
         authenticated = true;
         cancel(loginWatchdog);
-        if (delayedInboundNegotiated()) {
+        if (delayedInbound) {
             reader.enableCompression();
         }
         Runnable startOut = () -> {
@@ -610,10 +610,6 @@ public final class Transport implements AutoCloseable {
         } else {
             queue.putAction(startOut);
         }
-    }
-
-    private boolean delayedInboundNegotiated() {
-        return delayedInbound;
     }
 
     /**

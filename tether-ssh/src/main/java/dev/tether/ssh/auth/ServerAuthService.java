@@ -224,7 +224,7 @@ public final class ServerAuthService implements MessageHandler {
         }
         boolean ok;
         try {
-            ok = SignatureAlgorithms.verify(plainAlgorithm(alg), key.publicKey(), signed0.toByteArray(), signature);
+            ok = SignatureAlgorithms.verify(SignatureAlgorithms.underlyingAlgorithm(alg), key.publicKey(), signed0.toByteArray(), signature);
         } catch (SshException e) {
             // a malformed or mislabelled signature is a failed attempt, as in sshd, not a reason to hang up
             log.info("{} unusable publickey signature for {}: {}", transport, Disconnect.sanitize(user), e.getMessage());
@@ -239,7 +239,7 @@ public final class ServerAuthService implements MessageHandler {
     }
 
     private UserKey userKey(String alg, byte[] blob) throws SshException {
-        String plain = plainAlgorithm(alg);
+        String plain = SignatureAlgorithms.underlyingAlgorithm(alg);
         if (!acceptedAlgorithms.contains(plain)) {
             log.debug("{} user key algorithm {} not accepted", transport, Disconnect.sanitize(alg));
             return null;
@@ -260,11 +260,6 @@ public final class ServerAuthService implements MessageHandler {
             }
         }
         return new UserKey(alg, blob.clone(), pk, cert);
-    }
-
-    /** The signature algorithm behind a certificate algorithm name; plain names map to themselves. */
-    static String plainAlgorithm(String alg) {
-        return SignatureAlgorithms.underlyingAlgorithm(alg);
     }
 
     private void infoResponse(SshReader r) throws IOException {

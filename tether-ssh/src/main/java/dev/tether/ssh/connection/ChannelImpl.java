@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -468,9 +467,5 @@ public final class ChannelImpl implements Channel {
     /** For tests and bounds checks: bytes buffered, unread. */
     long buffered() {
         return stdout.buffered() + stderr.buffered();
-    }
-
-    static Map<String, Integer> noModes() {
-        return Map.of();
     }
 }

@@ -196,15 +196,6 @@ public final class OutboundQueue {
         }
     }
 
-    public boolean gateClosed() {
-        lock.lock();
-        try {
-            return gateClosed;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * The writer's side: the next packet to write, waiting up to {@code timeoutNanos}; null on
      * timeout or when the queue was closed and nothing remains.

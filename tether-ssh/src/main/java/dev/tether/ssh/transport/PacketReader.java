@@ -30,6 +30,7 @@ public final class PacketReader {
     private final InputStream in;
     private PacketCipher cipher = PacketCipher.NONE;
     private Compression.Decompressor decompressor;
+    private volatile boolean compressionRequested;
     private byte[] buf = new byte[INITIAL_BUFFER];
     private int seq;
     private boolean failOnSequenceWrap;
@@ -91,6 +92,9 @@ public final class PacketReader {
         }
         bytesSinceRekey += total;
         packetsSinceRekey++;
+        if (compressionRequested && decompressor == null) {
+            decompressor = new Compression.Decompressor();
+        }
         if (decompressor != null) {
             int n = decompressor.decompress(buf, 5, plen);
             if (n < 1) {
@@ -139,10 +143,13 @@ public final class PacketReader {
         this.failOnSequenceWrap = fail;
     }
 
+    /**
+     * Starts decompression with the next packet that arrives, as sshd does when it sends
+     * USERAUTH_SUCCESS. Callable from any thread (delayed compression may start on the thread
+     * that completed authentication); only the reader thread touches the decompressor.
+     */
     public void enableCompression() {
-        if (decompressor == null) {
-            decompressor = new Compression.Decompressor();
-        }
+        compressionRequested = true;
     }
 
     public long bytesSinceRekey() {

@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 
 /**
  * Where Tether's threads come from. On JDK 21 and later, connection threads are virtual threads;
@@ -36,19 +35,12 @@ public final class Threads {
         NAME = name;
     }
 
-    private static final ThreadFactory DEFAULT = r -> newThread("tether", r);
-
     private Threads() {
     }
 
     /** True when connection threads are virtual threads. */
     public static boolean virtualThreads() {
         return OF_VIRTUAL != null;
-    }
-
-    /** The default factory: virtual threads on JDK 21+, daemon platform threads otherwise. */
-    public static ThreadFactory defaultFactory() {
-        return DEFAULT;
     }
 
     /** An unstarted thread with the given name. */
