@@ -29,14 +29,16 @@ public final class SshServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshServer.class);
 
     private final TransportConfig config;
+    private final ServerLimits limits;
     private final ServerSocket listener;
     private final Thread acceptThread;
     private final Set<Transport> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile List<ConnectionValidator> validators = List.of();
 
-    private SshServer(TransportConfig config, ServerSocket listener) {
+    private SshServer(TransportConfig config, ServerLimits limits, ServerSocket listener) {
         this.config = config;
+        this.limits = limits;
         this.listener = listener;
         this.acceptThread = Threads.newThread("tether-accept-" + listener.getLocalPort(), this::acceptLoop);
     }
@@ -48,6 +50,13 @@ public final class SshServer implements AutoCloseable {
      * @param port    the port; 0 picks a free one (see {@link #port()})
      */
     public static SshServer start(String address, int port, TransportConfig config) throws IOException {
+        return start(address, port, config, ServerLimits.defaults());
+    }
+
+    /** Binds and starts accepting, with server-wide limits (MaxStartups, PROXY protocol, ...). */
+    public static SshServer start(String address, int port, TransportConfig config, ServerLimits limits)
+            throws IOException {
+        java.util.Objects.requireNonNull(limits);
         if (config.hostKeys().isEmpty()) {
             throw new IllegalArgumentException("a server needs at least one host key");
         }
@@ -57,9 +66,13 @@ public final class SshServer implements AutoCloseable {
         ServerSocket ss = new ServerSocket();
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(InetAddress.getByName(address), port), 128);
-        SshServer s = new SshServer(withAuth, ss);
+        SshServer s = new SshServer(withAuth, limits, ss);
         s.acceptThread.start();
         return s;
+    }
+
+    public ServerLimits limits() {
+        return limits;
     }
 
     public int port() {
