@@ -33,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * NAME -- -PID}, as sshd's {@code killpg}).
  *
  * <p><b>Exit signals.</b> pty4j's reaper turns a death by signal N into status 128 + N and
- * keeps the raw wait status to itself, so {@link PtyProcess.Exit#signal()} is always null here
- * and the client gets {@code exit-status} 128 + N, as from a shell.
+ * keeps the raw wait status to itself, so {@link PtyProcess.Exit#signal()} is always null here;
+ * the core's session code runs the command under a wrapper that recovers the signal, and
+ * reports {@code exit-signal} itself.
  */
 public final class Pty4jSpawner implements PtySpawner {
     /** Hang-up grace before TERM and KILL. */

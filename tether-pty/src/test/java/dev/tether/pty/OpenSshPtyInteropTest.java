@@ -68,11 +68,15 @@ class OpenSshPtyInteropTest {
 
     /** Runs ssh with a bounded wait; stdin is /dev/null and output goes to files. */
     static Result ssh(Path key, String ttyFlag, String command) throws Exception {
+        return ssh(key, ttyFlag, "ERROR", command);
+    }
+
+    static Result ssh(Path key, String ttyFlag, String logLevel, String command) throws Exception {
         List<String> argv = new ArrayList<>(List.of(SSH.toString(), "-F", "/dev/null", ttyFlag,
                 "-p", String.valueOf(server.port()), "-i", key.toString(),
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
+                "-o", "ConnectTimeout=20", "-o", "LogLevel=" + logLevel,
                 PtyTestServer.USER + "@127.0.0.1", command));
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
@@ -120,5 +124,19 @@ class OpenSshPtyInteropTest {
     void exitStatusComesBackThroughTheTerminal() throws Exception {
         Result r = ssh(keyFile, "-tt", "exit 42");
         assertEquals(42, r.exit(), r.describe());
+    }
+
+    /**
+     * A command on a pty that dies of a signal is reported with {@code exit-signal}, as sshd
+     * does, so ssh exits 255; an explicit {@code exit 137} stays a status.
+     */
+    @Test
+    void deathBySignalOnATerminalIsAnExitSignal() throws Exception {
+        Result killed = ssh(keyFile, "-tt", "DEBUG1", "echo before; kill -KILL $$");
+        assertEquals(255, killed.exit(), killed.describe());
+        assertTrue(killed.stderr().contains("rtype exit-signal"), killed.describe());
+        assertTrue(killed.stdout().contains("before"), killed.describe());
+        Result plain = ssh(keyFile, "-tt", "exit 137");
+        assertEquals(137, plain.exit(), plain.describe());
     }
 }

@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  * server's. Without {@code setsid}, signals go to the shell's pid alone.
  *
  * <p><b>Exit signals.</b> The JDK reports a death by signal N as status 128 + N, which cannot
- * be told from {@code exit(128 + N)}, and gives no other way to ask; so such a process is
- * reported with {@code exit-status} 128 + N, never {@code exit-signal}.
+ * be told from {@code exit(128 + N)}; so where {@code setsid} is there, the command runs under
+ * {@link ExitReport}'s wrapper, and a death by signal is reported as {@code exit-signal} with
+ * the signal's name, as sshd does. Elsewhere it shows as {@code exit-status} 128 + N.
  *
  * <p>Three pump threads per process (virtual on JDK 21+). Writes to the channel block on the
  * client's window, so a client that stops reading stops the process at its pipe, never the
@@ -69,13 +70,16 @@ public final class ProcessSession {
 
     private static void run(ChannelImpl ch, SessionProcess handle, String command, Path directory, Map<String, String> environment) {
         Process p;
+        // the wrapper ignores the signals sent to the group, so only with setsid's group
+        ExitReport report = SETSID != null ? ExitReport.create() : null;
         try {
             List<String> argv = new ArrayList<>();
             if (SETSID != null) {
                 // --wait: should setsid ever have to fork, it still reports the command's status
                 argv.addAll(List.of(SETSID, "--wait"));
             }
-            argv.addAll(List.of("/bin/sh", "-c", command));
+            List<String> sh = List.of("/bin/sh", "-c", command);
+            argv.addAll(report != null ? report.wrap(sh) : sh);
             ProcessBuilder pb = new ProcessBuilder(argv);
             if (directory != null) {
                 pb.directory(directory.toFile());
@@ -85,6 +89,9 @@ public final class ProcessSession {
             handle.started(p, SETSID != null);
         } catch (IOException e) {
             log.info("{} could not start {}: {}", ch, command, e.getMessage());
+            if (report != null) {
+                report.discard();
+            }
             try {
                 ch.getErrorOutputStream().write(("cannot run command: " + e.getMessage() + "\n").getBytes());
                 ch.sendExitStatus(127);
@@ -122,8 +129,12 @@ public final class ProcessSession {
             int status = p.waitFor();
             handle.ended();
             outputs.await(10, TimeUnit.SECONDS);
-            // a death by signal N shows as 128 + N: see the class comment
-            ch.sendExitStatus(status);
+            PtyProcess.Exit exit = report != null ? report.exit(status) : PtyProcess.Exit.status(status);
+            if (exit.signal() != null) {
+                ch.sendExitSignal(exit.signal(), exit.coreDumped(), "");
+            } else {
+                ch.sendExitStatus(exit.status());
+            }
             ch.sendEof();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

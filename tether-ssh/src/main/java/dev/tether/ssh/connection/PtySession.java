@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * channel's data is typed into the terminal, what the terminal shows goes back as data (a
  * terminal has no separate stderr), {@code window-change} resizes it (§6.7) and {@code signal}
  * reaches its process group (§6.9). When the process ends the server reports {@code exit-signal}
- * if the spawner could tell a death by signal, else {@code exit-status} (§6.10), then sends EOF
- * and closes the channel, as sshd does.
+ * if it died by a signal (the spawner's word, or {@link ExitReport}'s wrapper's), else
+ * {@code exit-status} (§6.10), then sends EOF and closes the channel, as sshd does.
  *
  * <p>The client's EOF is not passed on: a terminal cannot be half-closed, and closing it would
  * hang up the process. Closing the channel hangs up the terminal ({@link PtyProcess#destroy}).
@@ -62,10 +62,15 @@ public final class PtySession {
     private static void run(ChannelImpl ch, String name, SessionProcess handle, PtySpawner spawner, List<String> command,
                             Path directory, Map<String, String> environment, PtyRequest pty) {
         PtyProcess p;
+        // the spawner makes the process a group leader, so group signals reach the command
+        ExitReport report = ExitReport.create();
         try {
-            p = spawner.spawn(command, directory, environment, pty);
+            p = spawner.spawn(report != null ? report.wrap(command) : command, directory, environment, pty);
         } catch (IOException | RuntimeException | LinkageError e) {
             log.info("{} could not start {} on a pty: {}", ch, command, e.toString());
+            if (report != null) {
+                report.discard();
+            }
             try {
                 ch.getOutputStream().write(("cannot run command on a pty: " + e.getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8));
                 ch.sendExitStatus(127);
@@ -115,6 +120,9 @@ public final class PtySession {
         });
         try {
             PtyProcess.Exit exit = p.waitFor();
+            if (report != null && exit.signal() == null) {
+                exit = report.exit(exit.status());
+            }
             handle.ended();
             if (!output.await(DRAIN_SECONDS, TimeUnit.SECONDS)) {
                 log.debug("{} output still open {} s after the process ended", ch, DRAIN_SECONDS);

@@ -155,19 +155,19 @@ class OpenSshClientSessionsTest {
     }
 
     /**
-     * {@code kill -TERM $$}: the shell dies of SIGTERM. OpenSSH's sshd would send
-     * {@code exit-signal TERM} (and ssh would then exit 255). Today ProcessSession cannot tell a
-     * death by signal from {@code exit 143} (it sees Java's 128+N) and sends
-     * {@code exit-status 143} (ProcessSession.run, "A death by signal N shows as 128+N"), so ssh
-     * exits 143. This test pins that; when exit-signal is implemented it must become 255 with an
-     * {@code exit-signal} line in ssh's log.
+     * {@code kill -TERM $$}: the shell dies of SIGTERM, and the server reports
+     * {@code exit-signal TERM} as sshd does; OpenSSH's client then exits 255. An explicit
+     * {@code exit 143} stays an exit status (the 0-255 test covers it).
      */
     @Test
-    void deathBySignalIsReportedAsExitStatus143Today() throws Exception {
+    void deathBySignalIsReportedAsExitSignal() throws Exception {
         Sessions.Proc p = ssh("kill -TERM $$", null, Duration.ofSeconds(20));
-        assertEquals(143, p.exit(), p.describe());
-        assertTrue(p.log().contains("rtype exit-status"), p.describe());
-        assertFalse(p.log().contains("rtype exit-signal"), p.describe());
+        assertEquals(255, p.exit(), p.describe());
+        assertTrue(p.log().contains("rtype exit-signal"), p.describe());
+        assertFalse(p.log().contains("rtype exit-status"), p.describe());
+        Sessions.Proc q = ssh("exit 143", null, Duration.ofSeconds(20));
+        assertEquals(143, q.exit(), q.describe());
+        assertTrue(q.log().contains("rtype exit-status"), q.describe());
     }
 
     @Test
