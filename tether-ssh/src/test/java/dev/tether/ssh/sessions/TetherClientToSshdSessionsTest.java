@@ -61,7 +61,7 @@ class TetherClientToSshdSessionsTest {
     @BeforeAll
     static void start() throws Exception {
         sshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519),
-                List.of("AcceptEnv LC_*", "SetEnv SHLVL=1", "MaxSessions 16"));
+                List.of("AcceptEnv LC_*", "SetEnv SHLVL=1", "MaxSessions 40"));
         data = Sessions.tempDir("sshd-data");
         userKey = Sessions.userKey(data).pair();
         Files.writeString(sshd.dir().resolve("authorized_keys"), OpenSshKeyFile.publicKeyLine(userKey.getPublic(), "tester") + "\n");
@@ -177,6 +177,91 @@ class TetherClientToSshdSessionsTest {
             String out = new String(ch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals("LC_X=[hello] LD_PRELOAD=[]\n", out, new String(err.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
             assertEquals(0, ch.awaitExitStatus(Duration.ofSeconds(10)));
+        }
+    }
+
+    /** Reads from {@code in} until {@code regex} matches what has arrived, bounded by {@code wait}. */
+    private static java.util.regex.Matcher readUntil(InputStream in, StringBuilder seen, String regex, Duration wait)
+            throws Exception {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        CompletableFuture<java.util.regex.Matcher> f = CompletableFuture.supplyAsync(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                while (true) {
+                    java.util.regex.Matcher m = p.matcher(seen);
+                    if (m.find()) {
+                        return m;
+                    }
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        throw new IllegalStateException("EOF before /" + regex + "/: " + seen);
+                    }
+                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return f.get(wait.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** A pty: sshd's {@code tty} names it, {@code stty size} shows the requested size, then follows a window change. */
+    @Test
+    void aPtyIsARealTerminalThatFollowsWindowChanges() throws Exception {
+        try (Channel ch = t.openSession()) {
+            assertTrue(ch.requestPty(new dev.tether.ssh.PtyRequest("xterm", 100, 30, 0, 0, java.util.Map.of())));
+            assertTrue(ch.exec("tty; echo SIZE $(stty size); read line; echo SIZE $(stty size)"));
+            StringBuilder seen = new StringBuilder();
+            readUntil(ch.getInputStream(), seen, "SIZE 30 100", Duration.ofSeconds(20));
+            assertTrue(seen.toString().matches("(?s).*/dev/pts/\\d+\r\n.*"), seen.toString());
+            ch.windowChange(132, 43, 0, 0);
+            ch.getOutputStream().write("\n".getBytes(StandardCharsets.US_ASCII));
+            ch.getOutputStream().flush();
+            readUntil(ch.getInputStream(), seen, "SIZE 43 132", Duration.ofSeconds(20));
+            assertEquals(0, ch.awaitExitStatus(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void withoutAPtyThereIsNoTerminal() throws Exception {
+        ExecResult r = t.exec("tty", Duration.ofSeconds(10));
+        assertEquals(1, r.exitStatus());
+        assertEquals("not a tty\n", r.stdoutText());
+    }
+
+    /** sshd starts sessions in the user's home directory, its configured working directory. */
+    @Test
+    void sessionsStartInTheHomeDirectory() throws Exception {
+        ExecResult r = t.exec("pwd; echo \"$HOME\"", Duration.ofSeconds(10));
+        assertEquals(0, r.exitStatus());
+        String[] lines = r.stdoutText().split("\n");
+        assertEquals(2, lines.length, r.stdoutText());
+        assertEquals(lines[1], lines[0], "pwd is $HOME");
+    }
+
+    /** 30 sessions open at once on one connection, each a live command, all answered. */
+    @Test
+    void thirtySessionsAtOnceOnOneConnection() throws Exception {
+        List<Channel> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 30; i++) {
+                Channel ch = t.openSession();
+                open.add(ch);
+                assertTrue(ch.exec("read x; echo \"session " + i + " got $x\""), "exec on session " + i);
+            }
+            for (int i = 0; i < 30; i++) {
+                open.get(i).getOutputStream().write(("v" + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                open.get(i).getOutputStream().flush();
+            }
+            for (int i = 0; i < 30; i++) {
+                Channel ch = open.get(i);
+                ch.getOutputStream().close();
+                assertEquals("session " + i + " got v" + i + "\n",
+                        new String(ch.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                assertEquals(0, ch.awaitExitStatus(Duration.ofSeconds(10)));
+            }
+        } finally {
+            open.forEach(Channel::close);
         }
     }
 
