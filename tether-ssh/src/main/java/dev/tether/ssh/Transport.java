@@ -117,6 +117,8 @@ public final class Transport implements AutoCloseable {
     private volatile ScheduledFuture<?> handshakeWatchdog;
     private volatile ScheduledFuture<?> loginWatchdog;
     private volatile ScheduledFuture<?> keepalive;
+    /** Starts a rekey when {@code rekeyInterval} has passed, traffic or not (as OpenSSH does). */
+    private volatile ScheduledFuture<?> rekeyTimer;
 
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
@@ -1074,6 +1076,22 @@ public final class Transport implements AutoCloseable {
         }
     }
 
+    private void scheduleTimedRekey() {
+        cancel(rekeyTimer);
+        long nanos = config.rekeyInterval().toNanos();
+        if (nanos <= 0 || closing.get()) {
+            return;
+        }
+        // the timer's task only queues our KEXINIT; the KEX itself runs on the reader thread
+        rekeyTimer = Threads.timer().schedule(() -> {
+            try {
+                checkRekeyDue(0);
+            } catch (SshException | RuntimeException e) {
+                abort(e);
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
+    }
+
     private void checkRekeyDue(long bytes) throws SshException {
         if (!firstKex.isDone()) {
             return;
@@ -1081,7 +1099,7 @@ public final class Transport implements AutoCloseable {
         boolean due;
         synchronized (kexLock) {
             due = ourKexInit == null && (!rekeyRefused || authenticated) && (bytes > config.rekeyBytes()
-                    || System.nanoTime() - lastKexNanos > config.rekeyInterval().toNanos());
+                    || System.nanoTime() - lastKexNanos >= config.rekeyInterval().toNanos());
         }
         if (due) {
             log.debug("{} rekey due after {} bytes", this, bytes);
@@ -1155,6 +1173,7 @@ public final class Transport implements AutoCloseable {
             waiters = new ArrayList<>(kexWaiters);
             kexWaiters.clear();
         }
+        scheduleTimedRekey();
         if (first) {
             firstKex.complete(null);
             ScheduledFuture<?> w = handshakeWatchdog;
@@ -1376,6 +1395,7 @@ public final class Transport implements AutoCloseable {
         cancel(handshakeWatchdog);
         cancel(loginWatchdog);
         cancel(keepalive);
+        cancel(rekeyTimer);
     }
 
     private static void cancel(ScheduledFuture<?> f) {
