@@ -408,6 +408,14 @@ public final class Transport implements AutoCloseable {
         return clientAuth().authPassword(username, password, config.handshakeTimeout());
     }
 
+    /**
+     * Password authentication that answers a password change request (RFC 4252 §8) with a new
+     * password from {@code changer}, as OpenSSH's client does when it prompts for one.
+     */
+    public List<String> authPassword(String username, String password, PasswordChanger changer) throws IOException {
+        return clientAuth().authPassword(username, password, changer, config.handshakeTimeout());
+    }
+
     /** Public key authentication with an in-memory key pair. */
     public List<String> authPublickey(String username, KeyPair key) throws IOException {
         return clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());

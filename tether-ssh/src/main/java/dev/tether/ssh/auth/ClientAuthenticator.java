@@ -236,6 +236,18 @@ public final class ClientAuthenticator implements MessageHandler {
      * offers {@code keyboard-interactive}, answers its password prompt instead.
      */
     public List<String> authPassword(String user, String password, Duration timeout) throws IOException {
+        return authPassword(user, password, null, timeout);
+    }
+
+    /** The most password changes one attempt goes through, should the server keep asking. */
+    private static final int MAX_PASSWORD_CHANGES = 3;
+
+    /**
+     * RFC 4252 §8 password authentication that answers SSH_MSG_USERAUTH_PASSWD_CHANGEREQ with a
+     * new password from {@code changer} (null: a change request fails the attempt).
+     */
+    public List<String> authPassword(String user, String password, dev.tether.ssh.PasswordChanger changer, Duration timeout)
+            throws IOException {
         start(user, timeout);
         if (!allowed.isEmpty() && !allowed.contains("password") && allowed.contains("keyboard-interactive")) {
             return authInteractive(user, passwordAnswerer(password), timeout);
@@ -243,8 +255,15 @@ public final class ClientAuthenticator implements MessageHandler {
         tried.add("password");
         transport.send(request(user, "password").bool(false).string(password).toByteArray());
         Reply r = await(timeout);
-        if (r.type() == MessageNumbers.USERAUTH_PASSWD_CHANGEREQ) {
-            throw new AuthenticationException("the server requires a password change", tried, allowed);
+        for (int changes = 0; r.type() == MessageNumbers.USERAUTH_PASSWD_CHANGEREQ; changes++) {
+            String prompt = sanitizeBanner(new String(r.body().string(), StandardCharsets.UTF_8));
+            String language = new String(r.body().string(), StandardCharsets.UTF_8);
+            String fresh = changer == null || changes >= MAX_PASSWORD_CHANGES ? null : changer.newPassword(prompt, language);
+            if (fresh == null) {
+                throw new AuthenticationException("the server requires a password change", tried, allowed);
+            }
+            transport.send(request(user, "password").bool(true).string(password).string(fresh).toByteArray());
+            r = await(timeout);
         }
         try {
             return outcome(r, "password");
