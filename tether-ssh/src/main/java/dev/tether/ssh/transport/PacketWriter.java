@@ -13,16 +13,22 @@ import java.util.Arrays;
  * seals it in place and writes it with a single call. Keeps the send sequence number and the
  * byte counts the rekey policy needs.
  *
+ * <p>The buffer grows to the largest packet written; {@link #flush()}, called when nothing more
+ * is queued, gives a grown buffer up again if the last packet fitted {@value #IDLE_BUFFER} bytes,
+ * so that an idle connection keeps no large buffer while a bulk transfer keeps its own.
+ *
  * <p>Used only by the connection's writer thread; not thread-safe.
  */
 public final class PacketWriter {
-    private static final int INITIAL_BUFFER = 512;
+    /** The size of the buffer before the first packet and while idle after small packets. */
+    static final int IDLE_BUFFER = 512;
 
     private final OutputStream out;
     private final SecureRandom random;
     private PacketCipher cipher = PacketCipher.NONE;
     private Compression.Compressor compressor;
-    private byte[] buf = new byte[INITIAL_BUFFER];
+    private byte[] buf = new byte[IDLE_BUFFER];
+    private int lastTotal;
     private int seq;
     private long bytesSinceRekey;
     private long packetsSinceRekey;
@@ -64,13 +70,24 @@ public final class PacketWriter {
         System.arraycopy(pad, 0, buf, 5 + len, padding);
         cipher.seal(seq, buf, 0, packetLength);
         out.write(buf, 0, total);
+        lastTotal = total;
         seq++;
         bytesSinceRekey += total;
         packetsSinceRekey++;
     }
 
+    /** Flushes the stream; the writer calls this when nothing more is queued. */
     public void flush() throws IOException {
         out.flush();
+        if (buf.length > IDLE_BUFFER && lastTotal <= IDLE_BUFFER) {
+            Arrays.fill(buf, (byte) 0);
+            buf = new byte[IDLE_BUFFER];
+        }
+    }
+
+    /** The size of the current buffer; for tests of the idle footprint. */
+    int bufferSize() {
+        return buf.length;
     }
 
     /** The sequence number the next packet will carry. */
