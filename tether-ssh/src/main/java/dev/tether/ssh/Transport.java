@@ -31,7 +31,6 @@ import dev.tether.ssh.wire.SshWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -200,7 +199,7 @@ public final class Transport implements AutoCloseable {
     public static Transport startClient(Socket socket, String host, int port, TransportConfig config,
                                         HostKeyVerifier verifier) throws IOException {
         tuneSocket(socket);
-        return startClient(new Transport(true, config, socket, new BufferedInputStream(socket.getInputStream(), 4096),
+        return startClient(new Transport(true, config, socket, socket.getInputStream(),
                 socket.getOutputStream(), host, port, requireVerifier(verifier)));
     }
 
@@ -231,7 +230,7 @@ public final class Transport implements AutoCloseable {
         tuneSocket(socket);
         InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         Transport t = new Transport(false, checkServerConfig(config), socket,
-                new BufferedInputStream(socket.getInputStream(), 4096), socket.getOutputStream(),
+                socket.getInputStream(), socket.getOutputStream(),
                 remote == null ? "unknown" : remote.getAddress().getHostAddress(), remote == null ? 0 : remote.getPort(), null);
         t.validators = validators;
         return startServer(t);
@@ -769,7 +768,7 @@ public final class Transport implements AutoCloseable {
 
     private void readLoop() {
         try {
-            peerVersion = Identification.readPeerLine(in);
+            peerVersion = Identification.readPeerLine(reader.input()); // buffered by the reader: no BufferedInputStream
             log.debug("{} peer version {}", this, Disconnect.sanitize(peerVersion));
             requestKex();
             while (!closing.get()) {

@@ -16,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link InputStream}. The reader thread appends without ever blocking; the application reads.
  * What it holds is bounded by the channel's local window, which only reopens as the application
  * consumes: every consumed byte is reported to {@link Consumer} so that the channel sends
- * WINDOW_ADJUST for bytes actually read (RFC 4254 §5.2). Thread-safe.
+ * WINDOW_ADJUST for bytes actually read (RFC 4254 §5.2). The queue of chunks exists only while
+ * something is buffered, so an idle channel holds no buffer. Thread-safe.
  */
 final class InboundBuffer extends InputStream {
     /** Told how many bytes the application has just consumed. */
@@ -26,7 +27,8 @@ final class InboundBuffer extends InputStream {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition readable = lock.newCondition();
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    /** Null while nothing is buffered. */
+    private ArrayDeque<byte[]> chunks;
     private final Consumer consumer;
     private final long readTimeoutNanos;
     private int headOffset;
@@ -50,6 +52,9 @@ final class InboundBuffer extends InputStream {
         try {
             if (eof) {
                 return; // data after our close is dropped; the window accounting already rejected excess
+            }
+            if (chunks == null) {
+                chunks = new ArrayDeque<>(4);
             }
             chunks.add(copy);
             buffered += len;
@@ -107,7 +112,7 @@ final class InboundBuffer extends InputStream {
         lock.lock();
         try {
             long remaining = readTimeoutNanos;
-            while (chunks.isEmpty()) {
+            while (chunks == null) {
                 if (eof) {
                     if (failure != null) {
                         throw new IOException(failure.getMessage(), failure);
@@ -136,6 +141,9 @@ final class InboundBuffer extends InputStream {
                     headOffset = 0;
                 }
             }
+            if (chunks.isEmpty()) {
+                chunks = null;
+            }
             buffered -= n;
         } finally {
             lock.unlock();
@@ -161,7 +169,7 @@ final class InboundBuffer extends InputStream {
         lock.lock();
         try {
             dropped = buffered;
-            chunks.clear();
+            chunks = null;
             buffered = 0;
             headOffset = 0;
             eof = true;

@@ -17,6 +17,15 @@ import java.util.Arrays;
  * the padding, inflates if compression is on, and exposes the payload in place until the next
  * call. Keeps the receive sequence number and the byte counts the rekey policy needs.
  *
+ * <p><b>Buffering.</b> The reader does its own buffering (no {@code BufferedInputStream} in front
+ * of the socket): each read from the stream takes as much as the buffer has room for, so several
+ * small packets arrive with one read, and what belongs to the next packet stays buffered. The
+ * identification line is read through {@link #input()}, the same buffer. The buffer grows to the
+ * largest packet that arrives (bounded by {@link #MAX_PACKET_LENGTH}) and goes back to
+ * {@value #IDLE_BUFFER} bytes when it has been drained by a packet that fits that size, so an idle
+ * connection keeps no large buffer (after the key exchange, whose KEXINIT is the largest packet
+ * most connections ever see) while a bulk transfer of large packets keeps its buffer.
+ *
  * <p>Used only by the connection's reader thread; not thread-safe.
  */
 public final class PacketReader {
@@ -25,13 +34,19 @@ public final class PacketReader {
      * 256 KiB, and so do we. Anything longer is refused before a buffer is grown for it.
      */
     public static final int MAX_PACKET_LENGTH = 256 * 1024;
-    private static final int INITIAL_BUFFER = 512;
+    /** The size of the buffer before the first packet and after a small packet drained it. */
+    static final int IDLE_BUFFER = 512;
 
     private final InputStream in;
     private PacketCipher cipher = PacketCipher.NONE;
     private Compression.Decompressor decompressor;
     private volatile boolean compressionRequested;
-    private byte[] buf = new byte[INITIAL_BUFFER];
+    private byte[] buf = new byte[IDLE_BUFFER];
+    /** Buffered bytes not yet consumed are {@code buf[start, end)}; the last packet starts at {@code start}. */
+    private int start;
+    private int end;
+    /** The size of the last packet, consumed when the next one is read. */
+    private int pending;
     private int seq;
     private boolean failOnSequenceWrap;
     private long bytesSinceRekey;
@@ -52,12 +67,12 @@ public final class PacketReader {
      * @throws EOFException when the peer closed the connection between packets
      */
     public int read() throws IOException {
+        consumePending();
         int prefix = cipher.lengthPrefixSize();
-        ensure(prefix);
-        if (!readFully(buf, 0, prefix, true)) {
+        if (!fill(prefix, true)) {
             throw new EOFException("connection closed by peer");
         }
-        int packetLength = cipher.decryptLength(seq, buf, 0);
+        int packetLength = cipher.decryptLength(seq, buf, start);
         int bs = cipher.blockSize();
         int aligned = cipher.lengthExcludedFromPadding() ? packetLength : packetLength + 4;
         if (packetLength < 5 || packetLength > MAX_PACKET_LENGTH || aligned % bs != 0) {
@@ -74,10 +89,11 @@ public final class PacketReader {
                     "packet length " + packetLength + " is not a multiple of the cipher block size " + bs);
         }
         int total = 4 + packetLength + cipher.tagLength();
-        ensure(total);
-        readFully(buf, prefix, total - prefix, false);
-        cipher.open(seq, buf, 0, packetLength);
-        int padding = buf[4] & 0xff;
+        fill(total, false);
+        int p = start;
+        cipher.open(seq, buf, p, packetLength);
+        pending = total;
+        int padding = buf[p + 4] & 0xff;
         if (padding < 4) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "padding length " + padding + " is less than 4");
         }
@@ -96,7 +112,7 @@ public final class PacketReader {
             decompressor = new Compression.Decompressor();
         }
         if (decompressor != null) {
-            int n = decompressor.decompress(buf, 5, plen);
+            int n = decompressor.decompress(buf, p + 5, plen);
             if (n < 1) {
                 throw new SshException(DisconnectReason.COMPRESSION_ERROR, "compressed packet inflates to an empty payload");
             }
@@ -105,10 +121,28 @@ public final class PacketReader {
             payloadLength = n;
         } else {
             payloadArray = buf;
-            payloadOffset = 5;
+            payloadOffset = p + 5;
             payloadLength = plen;
         }
         return payloadArray[payloadOffset] & 0xff;
+    }
+
+    /**
+     * The bytes before the first packet (the peer's identification line and any lines before
+     * it, RFC 4253 §4.2), through this reader's buffer, so that what follows them stays buffered
+     * for {@link #read()}. Only for use before the first packet.
+     */
+    public InputStream input() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                consumePending();
+                if (!fill(1, true)) {
+                    return -1;
+                }
+                return buf[start++] & 0xff;
+            }
+        };
     }
 
     /** A reader over the payload of the last packet, after its message number; valid until the next read. */
@@ -165,7 +199,7 @@ public final class PacketReader {
         packetsSinceRekey = 0;
     }
 
-    /** Releases native zlib state and drops the buffer. */
+    /** Releases native zlib state and clears the buffer. */
     public void release() {
         if (decompressor != null) {
             decompressor.end();
@@ -174,23 +208,58 @@ public final class PacketReader {
         Arrays.fill(buf, (byte) 0);
     }
 
-    private void ensure(int n) {
-        if (buf.length < n) {
-            buf = Arrays.copyOf(buf, Math.max(n, Math.min(buf.length * 2, MAX_PACKET_LENGTH + 256)));
+    /** The size of the current buffer; for tests of the idle footprint. */
+    int bufferSize() {
+        return buf.length;
+    }
+
+    /**
+     * Drops the last packet from the buffer. When that leaves nothing buffered and the packet was
+     * small, a buffer grown for a larger one is given up (cleared first: it held plaintext).
+     */
+    private void consumePending() {
+        start += pending;
+        int last = pending;
+        pending = 0;
+        if (start == end) {
+            start = 0;
+            end = 0;
+            if (buf.length > IDLE_BUFFER && last > 0 && last <= IDLE_BUFFER) {
+                Arrays.fill(buf, (byte) 0);
+                buf = new byte[IDLE_BUFFER];
+            }
         }
     }
 
-    private boolean readFully(byte[] b, int off, int len, boolean eofAllowedAtStart) throws IOException {
-        int done = 0;
-        while (done < len) {
-            int n = in.read(b, off + done, len - done);
-            if (n < 0) {
-                if (done == 0 && eofAllowedAtStart) {
+    /**
+     * Makes at least {@code n} bytes available from {@code start}, reading as many as the buffer
+     * has room for. The caller has checked {@code n} against the packet size limit.
+     *
+     * @return false if the stream ended before any byte of them, when that is allowed
+     */
+    private boolean fill(int n, boolean eofAllowedAtStart) throws IOException {
+        if (end - start >= n) {
+            return true;
+        }
+        if (start + n > buf.length) {
+            byte[] dst = n > buf.length ? new byte[Math.max(n, Math.min(buf.length * 2, MAX_PACKET_LENGTH + 256))] : buf;
+            System.arraycopy(buf, start, dst, 0, end - start);
+            if (dst != buf) {
+                Arrays.fill(buf, (byte) 0);
+                buf = dst;
+            }
+            end -= start;
+            start = 0;
+        }
+        while (end - start < n) {
+            int got = in.read(buf, end, buf.length - end);
+            if (got < 0) {
+                if (end == start && eofAllowedAtStart) {
                     return false;
                 }
                 throw new EOFException("connection closed in the middle of a packet");
             }
-            done += n;
+            end += got;
         }
         return true;
     }

@@ -13,16 +13,24 @@ import java.util.Arrays;
  * seals it in place and writes it with a single call. Keeps the send sequence number and the
  * byte counts the rekey policy needs.
  *
+ * <p>The buffer is allocated with the first packet and grows to the largest packet written;
+ * {@link #flush()}, called when nothing more is queued, gives it up if the last packet fitted
+ * {@value #IDLE_BUFFER} bytes, so that an idle connection holds no buffer at all while a bulk
+ * transfer of large packets keeps its own.
+ *
  * <p>Used only by the connection's writer thread; not thread-safe.
  */
 public final class PacketWriter {
-    private static final int INITIAL_BUFFER = 512;
+    /** The smallest buffer allocated; a buffer is given up when idle after a packet of at most this size. */
+    static final int IDLE_BUFFER = 512;
 
     private final OutputStream out;
     private final SecureRandom random;
     private PacketCipher cipher = PacketCipher.NONE;
     private Compression.Compressor compressor;
-    private byte[] buf = new byte[INITIAL_BUFFER];
+    /** Null while idle. */
+    private byte[] buf;
+    private int lastTotal;
     private int seq;
     private long bytesSinceRekey;
     private long packetsSinceRekey;
@@ -50,8 +58,10 @@ public final class PacketWriter {
         }
         int packetLength = 1 + len + padding;
         int total = 4 + packetLength + cipher.tagLength();
-        if (buf.length < total) {
-            buf = Arrays.copyOf(buf, Math.max(total, Math.min(buf.length * 2, PacketReader.MAX_PACKET_LENGTH + 256)));
+        if (buf == null) {
+            buf = new byte[Math.max(total, IDLE_BUFFER)];
+        } else if (buf.length < total) {
+            buf = new byte[Math.max(total, Math.min(buf.length * 2, PacketReader.MAX_PACKET_LENGTH + 256))];
         }
         buf[0] = (byte) (packetLength >>> 24);
         buf[1] = (byte) (packetLength >>> 16);
@@ -64,13 +74,23 @@ public final class PacketWriter {
         System.arraycopy(pad, 0, buf, 5 + len, padding);
         cipher.seal(seq, buf, 0, packetLength);
         out.write(buf, 0, total);
+        lastTotal = total;
         seq++;
         bytesSinceRekey += total;
         packetsSinceRekey++;
     }
 
+    /** Flushes the stream; the writer calls this when nothing more is queued. */
     public void flush() throws IOException {
         out.flush();
+        if (buf != null && lastTotal <= IDLE_BUFFER) {
+            buf = null; // it holds only sealed packets: nothing to clear
+        }
+    }
+
+    /** The size of the current buffer, 0 if none; for tests of the idle footprint. */
+    int bufferSize() {
+        return buf == null ? 0 : buf.length;
     }
 
     /** The sequence number the next packet will carry. */
@@ -110,6 +130,8 @@ public final class PacketWriter {
             compressor.end();
             compressor = null;
         }
-        Arrays.fill(buf, (byte) 0);
+        if (buf != null) {
+            Arrays.fill(buf, (byte) 0);
+        }
     }
 }
