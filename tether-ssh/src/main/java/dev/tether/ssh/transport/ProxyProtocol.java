@@ -117,7 +117,7 @@ public final class ProxyProtocol implements AutoCloseable {
             try {
                 h = read(s, timeout);
             } catch (IOException e) {
-                refuse(s, real, e.getMessage());
+                refuse(s, real, closed ? "server closed" : e.getMessage());
                 return;
             } finally {
                 waiting.remove(s);
