@@ -259,6 +259,41 @@ class ProxyProtocolInteropTest {
         }
     }
 
+    /** Bad headers in a bounded burst leave no file descriptor or header thread behind, and the server lives on. */
+    @Test
+    void badHeadersLeakNothing() throws Exception {
+        try (SshServer s = server(proxied(Duration.ofSeconds(5)))) {
+            serverReplyTo(s, "SSH-2.0-x\r\n".getBytes(StandardCharsets.US_ASCII)); // warm up lazily opened files
+            int fdsBefore = openFds();
+            List<byte[]> kinds = List.of("SSH-2.0-x\r\n".getBytes(StandardCharsets.US_ASCII),
+                    "PROXY TCP4 1.2.3.4 5.6.7.8 99999 22\r\n".getBytes(StandardCharsets.US_ASCII),
+                    ByteBuffer.allocate(16).put(V2_SIGNATURE).put((byte) 0x31).put((byte) 0x11).putShort((short) 12).array(),
+                    "PROXY TCP4 1.2".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 60; i++) {
+                try (Socket sock = new Socket("127.0.0.1", s.port())) {
+                    sock.getOutputStream().write(kinds.get(i % kinds.size()));
+                    // the truncated kind is closed by us, the others by the server
+                }
+            }
+            assertTrue(Poll.until(() -> openFds() <= fdsBefore + 4 && headerThreads() == 0, Duration.ofSeconds(15)),
+                    "fds " + fdsBefore + " -> " + openFds() + ", header threads " + headerThreads());
+            try (Transport t = loginThrough(s, v1(CLIENT, 11, 22))) {
+                assertEquals("from " + CLIENT + " 11\n", t.exec("x", Duration.ofSeconds(10)).stdoutText());
+            }
+        }
+    }
+
+    private static int openFds() {
+        String[] fds = new File("/proc/self/fd").list();
+        return fds == null ? -1 : fds.length;
+    }
+
+    /** Live header threads; 0 on JDK 21+, where they are virtual and not listed. */
+    private static long headerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("tether-proxy-header")).count();
+    }
+
     @Test
     void aSilentConnectionTimesOutAndDoesNotHoldUpOthers() throws Exception {
         try (SshServer s = server(proxied(Duration.ofMillis(1500)));
