@@ -9,8 +9,8 @@ import java.net.InetSocketAddress;
  * readable message, which OpenSSH prints as {@code Received disconnect from ...:CODE: message}.
  *
  * <p>Validators compose as a list on {@link SshServer} (the first refusal wins) and may be
- * swapped at runtime. They are called from the server's accept thread and must be quick and
- * thread-safe.
+ * swapped at runtime. They are called from the server's accept thread (with PROXY protocol on,
+ * from the thread that read the connection's header) and must be quick and thread-safe.
  */
 public interface ConnectionValidator {
 

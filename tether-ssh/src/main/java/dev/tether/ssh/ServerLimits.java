@@ -15,7 +15,10 @@ import java.util.Objects;
  *       not finished its key exchange before it refuses anyone.</li>
  *   <li>{@code PerSourceMaxStartups}: unauthenticated connections from one source address.</li>
  *   <li>PROXY protocol v1/v2: when on, every connection must begin with a valid header, and the
- *       address it names is the one validators, penalties and logs see.</li>
+ *       address it names is the one validators, penalties and logs see. The header is read off
+ *       the accept thread within {@code proxyHeaderTimeout}; a connection without a valid one is
+ *       closed without a reply. At most {@code full} (of MaxStartups) connections may wait for
+ *       their header at once.</li>
  * </ul>
  */
 public final class ServerLimits {

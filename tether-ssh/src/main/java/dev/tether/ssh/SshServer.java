@@ -3,6 +3,7 @@ package dev.tether.ssh;
 import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.transport.Identification;
 import dev.tether.ssh.transport.PacketWriter;
+import dev.tether.ssh.transport.ProxyProtocol;
 import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
@@ -32,6 +33,7 @@ public final class SshServer implements AutoCloseable {
     private final ServerLimits limits;
     private final ServerSocket listener;
     private final Thread acceptThread;
+    private final ProxyProtocol proxy;
     private final Set<Transport> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile List<ConnectionValidator> validators = List.of();
@@ -41,6 +43,7 @@ public final class SshServer implements AutoCloseable {
         this.limits = limits;
         this.listener = listener;
         this.acceptThread = Threads.newThread("tether-accept-" + listener.getLocalPort(), this::acceptLoop);
+        this.proxy = limits.proxyProtocol() ? new ProxyProtocol(limits.proxyHeaderTimeout(), limits.maxStartupsFull()) : null;
     }
 
     /**
@@ -102,23 +105,35 @@ public final class SshServer implements AutoCloseable {
                 log.warn("accept failed: {}", e.toString());
                 continue;
             }
-            ConnectionValidator.Verdict verdict = validate(s);
-            if (!verdict.accepted()) {
-                refuse(s, verdict);
-                continue;
+            if (proxy != null) {
+                proxy.readThen(s, remote -> admit(s, remote)); // header read off the accept thread
+            } else {
+                admit(s, (InetSocketAddress) s.getRemoteSocketAddress());
             }
+        }
+    }
+
+    /** Validates and starts a connection whose client is {@code remote} (after PROXY protocol, when on). */
+    private void admit(Socket s, InetSocketAddress remote) {
+        ConnectionValidator.Verdict verdict = validate(s, remote);
+        if (!verdict.accepted()) {
+            refuse(s, remote, verdict);
+            return;
+        }
+        try {
+            Transport t = Transport.startServer(s, config, this::validators, remote);
+            connections.add(t);
+            t.closeFuture().whenComplete((v, e) -> connections.remove(t));
+            if (closed) {
+                t.close(); // a PROXY header finished while the server closed
+            }
+            log.debug("connection from {}", remote);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not start a connection from {}: {}", remote, e.toString());
             try {
-                Transport t = Transport.startServer(s, config, this::validators);
-                connections.add(t);
-                t.closeFuture().whenComplete((v, e) -> connections.remove(t));
-                log.debug("connection from {}", s.getRemoteSocketAddress());
-            } catch (IOException | RuntimeException e) {
-                log.warn("could not start a connection from {}: {}", s.getRemoteSocketAddress(), e.toString());
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // already failing
-                }
+                s.close();
+            } catch (IOException ignored) {
+                // already failing
             }
         }
     }
@@ -135,12 +150,11 @@ public final class SshServer implements AutoCloseable {
         return validators;
     }
 
-    private ConnectionValidator.Verdict validate(Socket s) {
+    private ConnectionValidator.Verdict validate(Socket s, InetSocketAddress remote) {
         List<ConnectionValidator> vs = validators;
         if (vs.isEmpty()) {
             return ConnectionValidator.Verdict.accept();
         }
-        InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
         int total = 0;
         int unauthenticated = 0;
         int fromSource = 0;
@@ -176,8 +190,8 @@ public final class SshServer implements AutoCloseable {
      * version line and KEXINIT are read (bounded) before closing, so that the close does not
      * reset the connection before the client has read our DISCONNECT.
      */
-    private void refuse(Socket s, ConnectionValidator.Verdict verdict) {
-        log.info("refused {}: {} ({})", s.getRemoteSocketAddress(), verdict.message(), verdict.reason());
+    private void refuse(Socket s, InetSocketAddress remote, ConnectionValidator.Verdict verdict) {
+        log.info("refused {}: {} ({})", remote, verdict.message(), verdict.reason());
         Threads.newThread("tether-refuse", () -> {
             try (s) {
                 s.setSoTimeout(2000);
@@ -195,7 +209,7 @@ public final class SshServer implements AutoCloseable {
                     // drain until the client closes
                 }
             } catch (IOException e) {
-                log.trace("refusing {}: {}", s.getRemoteSocketAddress(), e.toString());
+                log.trace("refusing {}: {}", remote, e.toString());
             }
         }).start();
     }
@@ -208,6 +222,9 @@ public final class SshServer implements AutoCloseable {
             listener.close();
         } catch (IOException e) {
             log.debug("closing listener: {}", e.toString());
+        }
+        if (proxy != null) {
+            proxy.close();
         }
         for (Transport t : connections) {
             t.close();

@@ -221,14 +221,18 @@ public final class Transport implements AutoCloseable {
      * {@link #awaitKeyExchange(Duration)} to wait for it.
      */
     public static Transport startServer(Socket socket, TransportConfig config) throws IOException {
-        return startServer(socket, config, List::of);
+        return startServer(socket, config, List::of, (InetSocketAddress) socket.getRemoteSocketAddress());
     }
 
-    /** As {@link #startServer(Socket, TransportConfig)}, with the server's validators for the post-login check. */
+    /**
+     * As {@link #startServer(Socket, TransportConfig)}, with the server's validators for the
+     * post-login check and the client's address ({@code remote}: the socket's peer, or the one a
+     * PROXY protocol header named), which {@link #remoteHost()} reports.
+     */
     static Transport startServer(Socket socket, TransportConfig config,
-                                 java.util.function.Supplier<List<ConnectionValidator>> validators) throws IOException {
+                                 java.util.function.Supplier<List<ConnectionValidator>> validators,
+                                 InetSocketAddress remote) throws IOException {
         tuneSocket(socket);
-        InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         Transport t = new Transport(false, checkServerConfig(config), socket,
                 socket.getInputStream(), socket.getOutputStream(),
                 remote == null ? "unknown" : remote.getAddress().getHostAddress(), remote == null ? 0 : remote.getPort(), null);
