@@ -16,7 +16,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A listening SSH server: accepts TCP connections and runs a server-mode {@link Transport} on
@@ -27,18 +27,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SshServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshServer.class);
+    private static final int MAX_REFUSING = 64;
 
     private final TransportConfig config;
     private final ServerLimits limits;
     private final ServerSocket listener;
     private final Thread acceptThread;
-    private final Set<Transport> connections = ConcurrentHashMap.newKeySet();
+    private final StartupGate gate;
+    /** Refusals being sent now, each on a short-lived thread; past {@link #MAX_REFUSING} they are sent inline without draining. */
+    private final AtomicInteger refusing = new AtomicInteger();
     private volatile boolean closed;
     private volatile List<ConnectionValidator> validators = List.of();
 
     private SshServer(TransportConfig config, ServerLimits limits, ServerSocket listener) {
         this.config = config;
         this.limits = limits;
+        this.gate = new StartupGate(limits);
         this.listener = listener;
         this.acceptThread = Threads.newThread("tether-accept-" + listener.getLocalPort(), this::acceptLoop);
     }
@@ -85,7 +89,12 @@ public final class SshServer implements AutoCloseable {
 
     /** The connections currently open. */
     public Set<Transport> connections() {
-        return Set.copyOf(connections);
+        return gate.connections();
+    }
+
+    /** The connection table and its limits (package-private, for tests). */
+    StartupGate gate() {
+        return gate;
     }
 
     private void acceptLoop() {
@@ -102,23 +111,42 @@ public final class SshServer implements AutoCloseable {
                 log.warn("accept failed: {}", e.toString());
                 continue;
             }
-            ConnectionValidator.Verdict verdict = validate(s);
+            InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
+            ConnectionValidator.Verdict verdict = admission(s, remote);
             if (!verdict.accepted()) {
                 refuse(s, verdict);
                 continue;
             }
+            start(s, remote);
+        }
+    }
+
+    /**
+     * Whether a new connection may start: penalties of its source, then the validators, then
+     * MaxStartups / PerSourceMaxStartups (which may evict a stale connection to make room).
+     */
+    private ConnectionValidator.Verdict admission(Socket s, InetSocketAddress remote) {
+        ConnectionValidator.Verdict verdict = gate.penalty(remote);
+        if (verdict.accepted()) {
+            verdict = validate(remote, (InetSocketAddress) s.getLocalSocketAddress());
+        }
+        if (verdict.accepted()) {
+            verdict = gate.admit(remote);
+        }
+        return verdict;
+    }
+
+    private void start(Socket s, InetSocketAddress remote) {
+        try {
+            Transport t = Transport.startServer(s, config, this::validators);
+            gate.started(t, remote);
+            log.debug("connection from {}", remote);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not start a connection from {}: {}", remote, e.toString());
             try {
-                Transport t = Transport.startServer(s, config, this::validators);
-                connections.add(t);
-                t.closeFuture().whenComplete((v, e) -> connections.remove(t));
-                log.debug("connection from {}", s.getRemoteSocketAddress());
-            } catch (IOException | RuntimeException e) {
-                log.warn("could not start a connection from {}: {}", s.getRemoteSocketAddress(), e.toString());
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // already failing
-                }
+                s.close();
+            } catch (IOException ignored) {
+                // already failing
             }
         }
     }
@@ -135,26 +163,12 @@ public final class SshServer implements AutoCloseable {
         return validators;
     }
 
-    private ConnectionValidator.Verdict validate(Socket s) {
+    private ConnectionValidator.Verdict validate(InetSocketAddress remote, InetSocketAddress local) {
         List<ConnectionValidator> vs = validators;
         if (vs.isEmpty()) {
             return ConnectionValidator.Verdict.accept();
         }
-        InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
-        int total = 0;
-        int unauthenticated = 0;
-        int fromSource = 0;
-        for (Transport t : connections) {
-            total++;
-            if (!t.isAuthenticated()) {
-                unauthenticated++;
-            }
-            if (t.remoteHost().equals(remote.getAddress().getHostAddress())) {
-                fromSource++;
-            }
-        }
-        ConnectionValidator.Peer peer = new ConnectionValidator.Peer(remote, (InetSocketAddress) s.getLocalSocketAddress(),
-                total, unauthenticated, fromSource);
+        ConnectionValidator.Peer peer = gate.peer(remote, local);
         for (ConnectionValidator v : vs) {
             ConnectionValidator.Verdict verdict;
             try {
@@ -174,20 +188,25 @@ public final class SshServer implements AutoCloseable {
      * Sends our version line and an unencrypted DISCONNECT with the verdict's code, then closes,
      * on a short-lived thread so the accept loop never waits on the client. The client's own
      * version line and KEXINIT are read (bounded) before closing, so that the close does not
-     * reset the connection before the client has read our DISCONNECT.
+     * reset the connection before the client has read our DISCONNECT. At most
+     * {@link #MAX_REFUSING} such threads run at once; past that (a flood of refused clients) the
+     * refusal is written at once and the socket closed without draining, which costs no thread.
      */
     private void refuse(Socket s, ConnectionValidator.Verdict verdict) {
         log.info("refused {}: {} ({})", s.getRemoteSocketAddress(), verdict.message(), verdict.reason());
+        if (refusing.incrementAndGet() > MAX_REFUSING) {
+            refusing.decrementAndGet();
+            try (s) {
+                writeRefusal(s, verdict);
+            } catch (IOException e) {
+                log.trace("refusing {}: {}", s.getRemoteSocketAddress(), e.toString());
+            }
+            return;
+        }
         Threads.newThread("tether-refuse", () -> {
             try (s) {
                 s.setSoTimeout(2000);
-                java.io.OutputStream out = s.getOutputStream();
-                out.write((Identification.ourLine(config.softwareVersion(), config.comment()) + "\r\n")
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                new PacketWriter(out, config.random()).write(
-                        new Disconnect(verdict.reason().disconnectReason().code(), verdict.message()).encode());
-                out.flush();
-                s.shutdownOutput();
+                writeRefusal(s, verdict);
                 java.io.InputStream in = s.getInputStream();
                 byte[] sink = new byte[4096];
                 long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
@@ -196,8 +215,20 @@ public final class SshServer implements AutoCloseable {
                 }
             } catch (IOException e) {
                 log.trace("refusing {}: {}", s.getRemoteSocketAddress(), e.toString());
+            } finally {
+                refusing.decrementAndGet();
             }
         }).start();
+    }
+
+    private void writeRefusal(Socket s, ConnectionValidator.Verdict verdict) throws IOException {
+        java.io.OutputStream out = s.getOutputStream();
+        out.write((Identification.ourLine(config.softwareVersion(), config.comment()) + "\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        new PacketWriter(out, config.random()).write(
+                new Disconnect(verdict.reason().disconnectReason().code(), verdict.message()).encode());
+        out.flush();
+        s.shutdownOutput();
     }
 
     /** Stops accepting and closes every connection, each with a bounded wait. */
@@ -209,7 +240,12 @@ public final class SshServer implements AutoCloseable {
         } catch (IOException e) {
             log.debug("closing listener: {}", e.toString());
         }
-        for (Transport t : connections) {
+        gate.closing();
+        Set<Transport> all = gate.connections();
+        for (Transport t : all) {
+            t.disconnect(DisconnectReason.BY_APPLICATION, "server shutting down");
+        }
+        for (Transport t : all) {
             t.close();
         }
         try {
