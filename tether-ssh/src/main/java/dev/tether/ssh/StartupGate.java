@@ -169,7 +169,7 @@ final class StartupGate {
         }
         stalestEntry.evicted = true;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalestEntry.startNanos);
-        log.info("evicting {}: no key exchange after {} ms, and unauthenticated connections are at their limit", stalest, ms);
+        log.debug("evicting {}: no key exchange after {} ms, and unauthenticated connections are at their limit", stalest, ms);
         stalest.disconnect(DisconnectReason.TOO_MANY_CONNECTIONS,
                 "too many unauthenticated connections; this one had not finished its key exchange after " + ms + " ms");
         return true;
