@@ -147,21 +147,29 @@ final class StartupGate {
     }
 
     /**
-     * Evicts the oldest open unauthenticated connection that has not finished its first key
-     * exchange (from {@code network}, or from anywhere when null): DISCONNECT code 12, then close.
+     * Evicts the stalest open unauthenticated connection that has not finished its first key
+     * exchange (from {@code network}, or from anywhere when null): first those that have not even
+     * sent their version line (a real client sends it at once), then the others; the oldest first
+     * within each. DISCONNECT code 12, then close.
      *
      * @return false if there was none
      */
     private boolean evictStalest(InetAddress network) {
         Transport stalest = null;
         Entry stalestEntry = null;
+        boolean stalestSpoke = true;
         for (Map.Entry<Transport, Entry> e : open.entrySet()) {
             Transport t = e.getKey();
             Entry en = e.getValue();
-            if (unauthenticated(t) && !t.hasCompletedKeyExchange() && (network == null || en.network.equals(network))
-                    && (stalestEntry == null || en.startNanos - stalestEntry.startNanos < 0)) {
+            if (!unauthenticated(t) || t.hasCompletedKeyExchange() || (network != null && !en.network.equals(network))) {
+                continue;
+            }
+            boolean spoke = t.peerVersion() != null;
+            if (stalestEntry == null || (stalestSpoke && !spoke)
+                    || (spoke == stalestSpoke && en.startNanos - stalestEntry.startNanos < 0)) {
                 stalest = t;
                 stalestEntry = en;
+                stalestSpoke = spoke;
             }
         }
         if (stalest == null) {

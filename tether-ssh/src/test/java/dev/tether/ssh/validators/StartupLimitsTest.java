@@ -54,23 +54,27 @@ class StartupLimitsTest {
     void aFullServerEvictsTheStalestConnectionThatHasNotFinishedItsKeyExchange() throws Exception {
         LimitsFixture f = new LimitsFixture(dir);
         try (SshServer s = f.server(ServerLimits.builder().maxStartups(3).build());
-             RawPeer oldest = RawPeer.connect(s.port());
-             RawPeer middle = RawPeer.connect(s.port());
-             RawPeer newest = RawPeer.connect(s.port())) {
-            newest.send("SSH-2.0-slow\r\n"); // past the version exchange, still no KEX
-            assertTrue(Poll.until(() -> s.connections().size() == 3, WAIT));
+             RawPeer talker = RawPeer.connect(s.port());
+             RawPeer silentOld = RawPeer.connect(s.port());
+             RawPeer silentNew = RawPeer.connect(s.port())) {
+            talker.send("SSH-2.0-slow\r\n"); // the oldest, past the version exchange but no KEX
+            assertTrue(Poll.until(() -> s.connections().size() == 3
+                    && s.connections().stream().anyMatch(t -> t.peerVersion() != null), WAIT));
             LimitsFixture.Run ok = f.ssh(s.port(), "true");
             assertEquals(0, ok.exit(), ok.output());
             assertTrue(ok.output().contains("ok"), ok.output());
-            oldest.versionLine(WAIT);
-            RawPeer.Outcome o = oldest.next(WAIT, true);
+            // the stalest is the oldest of those that never even sent a version line
+            silentOld.versionLine(WAIT);
+            RawPeer.Outcome o = silentOld.next(WAIT, true);
             assertNotNull(o, "the stalest connection got no DISCONNECT");
             assertTrue(o.disconnected(12), o.toString());
             assertTrue(o.description().startsWith("too many unauthenticated connections; this one had not finished"),
                     o.description());
             // the others were not in the way: still open, no DISCONNECT
-            middle.versionLine(WAIT);
-            assertEquals(null, middle.next(Duration.ofMillis(300), true));
+            silentNew.versionLine(WAIT);
+            assertEquals(null, silentNew.next(Duration.ofMillis(300), true));
+            talker.versionLine(WAIT);
+            assertEquals(null, talker.next(Duration.ofMillis(300), true));
         }
     }
 
