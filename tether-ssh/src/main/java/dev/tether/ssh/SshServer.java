@@ -22,8 +22,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A listening SSH server: accepts TCP connections and runs a server-mode {@link Transport} on
  * each.
  *
+ * <p>On arrival a connection passes, in order: the {@link PerSourcePenalties} of its source, the
+ * {@link ConnectionValidator}s, and MaxStartups / PerSourceMaxStartups (see {@link ServerLimits},
+ * which may evict a stale unauthenticated connection to make room). A refusal is our version
+ * line and an unencrypted DISCONNECT with a code and a readable message.
+ *
  * <p>Threads: one accept thread; each connection has its own reader and writer threads (see
- * {@link Transport}). {@link #close()} stops accepting and closes every connection.
+ * {@link Transport}); refusals are sent by short-lived threads, at most 64 at once.
+ * {@link #close()} stops accepting and closes every connection.
  */
 public final class SshServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshServer.class);
