@@ -2,6 +2,7 @@ package dev.tether.ssh;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
  * Server-wide limits of an {@link SshServer}, the ones that concern connections as a crowd rather
@@ -10,22 +11,45 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code MaxStartups start:rate:full} as in sshd_config: once {@code start} connections are
- *       unauthenticated, new ones are refused with probability {@code rate}% rising linearly to
- *       100% at {@code full}. Tether first evicts the stalest unauthenticated connection that has
- *       not finished its key exchange before it refuses anyone.</li>
- *   <li>{@code PerSourceMaxStartups}: unauthenticated connections from one source address.</li>
+ *       unauthenticated, a new one is dropped with probability {@code rate}% rising linearly to
+ *       100% at {@code full}. Where sshd drops the <em>new</em> connection, Tether first evicts
+ *       the stalest one instead: the oldest unauthenticated connection that has not finished its
+ *       key exchange gets DISCONNECT code 12 (TOO_MANY_CONNECTIONS) and is closed, and the new
+ *       one is admitted. Only when no such connection exists (all the unauthenticated ones have
+ *       finished their key exchange and are authenticating) is the new one refused, with our
+ *       version line and a DISCONNECT code 12. A crowd of silent or garbage-sending connections
+ *       therefore cannot keep a real client out, even one from the same address: each newcomer
+ *       displaces the oldest of the crowd, and a real client finishes its key exchange in
+ *       milliseconds, after which it is no longer a candidate. Authenticated connections never
+ *       count and are never evicted. The drop decision draws from {@link Builder#random}.</li>
+ *   <li>{@code PerSourceMaxStartups}: unauthenticated connections from one source network
+ *       (the address masked to {@code PerSourceNetBlockSize} bits, default 32:128, i.e. each
+ *       address on its own); over it, the stalest of that network's connections that has not
+ *       finished its key exchange is evicted, or else the new one is refused (code 12).</li>
+ *   <li>{@link PerSourcePenalties}: sources that fail authentication, send garbage or exceed
+ *       the login grace time are refused for a growing time. <b>Off by default</b>; see that
+ *       class for why and for the exempt list.</li>
  *   <li>PROXY protocol v1/v2: when on, every connection must begin with a valid header, and the
  *       address it names is the one validators, penalties and logs see. The header is read off
  *       the accept thread within {@code proxyHeaderTimeout}; a connection without a valid one is
  *       closed without a reply. At most {@code full} (of MaxStartups) connections may wait for
  *       their header at once.</li>
  * </ul>
+ *
+ * <p>Order on arrival: penalties, then validators, then MaxStartups/PerSourceMaxStartups (which
+ * may evict), then the connection starts. What an unauthenticated connection costs is bounded:
+ * its buffers (a few KiB of heap), its reader and writer threads, and the handshake timeout and
+ * login grace time of {@link TransportConfig}.
  */
 public final class ServerLimits {
     private final int maxStartupsBegin;
     private final int maxStartupsRate;
     private final int maxStartupsFull;
     private final int perSourceMaxStartups;
+    private final int netBlockV4;
+    private final int netBlockV6;
+    private final PerSourcePenalties penalties;
+    private final RandomGenerator random;
     private final boolean proxyProtocol;
     private final Duration proxyHeaderTimeout;
 
@@ -34,11 +58,18 @@ public final class ServerLimits {
         this.maxStartupsRate = b.maxStartupsRate;
         this.maxStartupsFull = b.maxStartupsFull;
         this.perSourceMaxStartups = b.perSourceMaxStartups;
+        this.netBlockV4 = b.netBlockV4;
+        this.netBlockV6 = b.netBlockV6;
+        this.penalties = b.penalties;
+        this.random = b.random;
         this.proxyProtocol = b.proxyProtocol;
         this.proxyHeaderTimeout = b.proxyHeaderTimeout;
     }
 
-    /** sshd's defaults: MaxStartups 10:30:100, no per-source limit, no PROXY protocol. */
+    /**
+     * sshd's defaults with eviction first: MaxStartups 10:30:100, no per-source limit,
+     * PerSourceNetBlockSize 32:128, no penalties, no PROXY protocol.
+     */
     public static ServerLimits defaults() {
         return builder().build();
     }
@@ -53,6 +84,10 @@ public final class ServerLimits {
         b.maxStartupsRate = maxStartupsRate;
         b.maxStartupsFull = maxStartupsFull;
         b.perSourceMaxStartups = perSourceMaxStartups;
+        b.netBlockV4 = netBlockV4;
+        b.netBlockV6 = netBlockV6;
+        b.penalties = penalties;
+        b.random = random;
         b.proxyProtocol = proxyProtocol;
         b.proxyHeaderTimeout = proxyHeaderTimeout;
         return b;
@@ -75,6 +110,25 @@ public final class ServerLimits {
         return perSourceMaxStartups;
     }
 
+    /** {@code PerSourceNetBlockSize}, IPv4 part: how many leading bits make a source network. */
+    public int perSourceNetBlockSizeV4() {
+        return netBlockV4;
+    }
+
+    /** {@code PerSourceNetBlockSize}, IPv6 part. */
+    public int perSourceNetBlockSizeV6() {
+        return netBlockV6;
+    }
+
+    public PerSourcePenalties penalties() {
+        return penalties;
+    }
+
+    /** Where the MaxStartups drop decision draws from; null for {@code ThreadLocalRandom}. */
+    public RandomGenerator random() {
+        return random;
+    }
+
     public boolean proxyProtocol() {
         return proxyProtocol;
     }
@@ -88,6 +142,10 @@ public final class ServerLimits {
         private int maxStartupsRate = 30;
         private int maxStartupsFull = 100;
         private int perSourceMaxStartups;
+        private int netBlockV4 = 32;
+        private int netBlockV6 = 128;
+        private PerSourcePenalties penalties = PerSourcePenalties.off();
+        private RandomGenerator random;
         private boolean proxyProtocol;
         private Duration proxyHeaderTimeout = Duration.ofSeconds(5);
 
@@ -116,6 +174,31 @@ public final class ServerLimits {
                 throw new IllegalArgumentException("perSourceMaxStartups must be >= 0");
             }
             this.perSourceMaxStartups = n;
+            return this;
+        }
+
+        /** {@code PerSourceNetBlockSize v4:v6}, e.g. 24:56 to treat each /24 and /56 as one source. */
+        public Builder perSourceNetBlockSize(int v4, int v6) {
+            if (v4 < 0 || v4 > 32 || v6 < 0 || v6 > 128) {
+                throw new IllegalArgumentException("PerSourceNetBlockSize needs 0..32 and 0..128: " + v4 + ":" + v6);
+            }
+            this.netBlockV4 = v4;
+            this.netBlockV6 = v6;
+            return this;
+        }
+
+        /** {@code PerSourcePenalties}; {@link PerSourcePenalties#off()} by default. */
+        public Builder penalties(PerSourcePenalties p) {
+            this.penalties = Objects.requireNonNull(p);
+            return this;
+        }
+
+        /**
+         * The random source of the MaxStartups drop decision, for tests that want it seeded;
+         * used from the accept thread only. Null (the default) uses {@code ThreadLocalRandom}.
+         */
+        public Builder random(RandomGenerator r) {
+            this.random = r;
             return this;
         }
 

@@ -17,30 +17,40 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A listening SSH server: accepts TCP connections and runs a server-mode {@link Transport} on
  * each.
  *
+ * <p>On arrival a connection passes, in order: the {@link PerSourcePenalties} of its source, the
+ * {@link ConnectionValidator}s, and MaxStartups / PerSourceMaxStartups (see {@link ServerLimits},
+ * which may evict a stale unauthenticated connection to make room). A refusal is our version
+ * line and an unencrypted DISCONNECT with a code and a readable message.
+ *
  * <p>Threads: one accept thread; each connection has its own reader and writer threads (see
- * {@link Transport}). {@link #close()} stops accepting and closes every connection.
+ * {@link Transport}); refusals are sent by short-lived threads, at most 64 at once.
+ * {@link #close()} stops accepting and closes every connection.
  */
 public final class SshServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshServer.class);
+    private static final int MAX_REFUSING = 64;
 
     private final TransportConfig config;
     private final ServerLimits limits;
     private final ServerSocket listener;
     private final Thread acceptThread;
     private final ProxyProtocol proxy;
-    private final Set<Transport> connections = ConcurrentHashMap.newKeySet();
+    private final StartupGate gate;
+    /** Refusals being sent now, each on a short-lived thread; past {@link #MAX_REFUSING} they are sent inline without draining. */
+    private final AtomicInteger refusing = new AtomicInteger();
     private volatile boolean closed;
     private volatile List<ConnectionValidator> validators = List.of();
 
     private SshServer(TransportConfig config, ServerLimits limits, ServerSocket listener) {
         this.config = config;
         this.limits = limits;
+        this.gate = new StartupGate(limits);
         this.listener = listener;
         this.acceptThread = Threads.newThread("tether-accept-" + listener.getLocalPort(), this::acceptLoop);
         this.proxy = limits.proxyProtocol() ? new ProxyProtocol(limits.proxyHeaderTimeout(), limits.maxStartupsFull()) : null;
@@ -88,7 +98,12 @@ public final class SshServer implements AutoCloseable {
 
     /** The connections currently open. */
     public Set<Transport> connections() {
-        return Set.copyOf(connections);
+        return gate.connections();
+    }
+
+    /** The connection table and its limits (package-private, for tests). */
+    StartupGate gate() {
+        return gate;
     }
 
     private void acceptLoop() {
@@ -113,17 +128,43 @@ public final class SshServer implements AutoCloseable {
         }
     }
 
-    /** Validates and starts a connection whose client is {@code remote} (after PROXY protocol, when on). */
+    /**
+     * Admits or refuses a connection whose client is {@code remote} (the PROXY header's address,
+     * when that is on). Runs on the accept thread, or on a PROXY header thread; admissions are
+     * serialised so that the counts a decision sees include every connection admitted before it.
+     */
     private void admit(Socket s, InetSocketAddress remote) {
-        ConnectionValidator.Verdict verdict = validate(s, remote);
+        ConnectionValidator.Verdict verdict;
+        synchronized (gate) {
+            verdict = admission(s, remote);
+            if (verdict.accepted()) {
+                start(s, remote);
+            }
+        }
         if (!verdict.accepted()) {
             refuse(s, remote, verdict);
-            return;
         }
+    }
+
+    /**
+     * Whether a new connection may start: penalties of its source, then the validators, then
+     * MaxStartups / PerSourceMaxStartups (which may evict a stale connection to make room).
+     */
+    private ConnectionValidator.Verdict admission(Socket s, InetSocketAddress remote) {
+        ConnectionValidator.Verdict verdict = gate.penalty(remote);
+        if (verdict.accepted()) {
+            verdict = validate(remote, (InetSocketAddress) s.getLocalSocketAddress());
+        }
+        if (verdict.accepted()) {
+            verdict = gate.admit(remote);
+        }
+        return verdict;
+    }
+
+    private void start(Socket s, InetSocketAddress remote) {
         try {
             Transport t = Transport.startServer(s, config, this::validators, remote);
-            connections.add(t);
-            t.closeFuture().whenComplete((v, e) -> connections.remove(t));
+            gate.started(t, remote);
             if (closed) {
                 t.close(); // a PROXY header finished while the server closed
             }
@@ -150,25 +191,12 @@ public final class SshServer implements AutoCloseable {
         return validators;
     }
 
-    private ConnectionValidator.Verdict validate(Socket s, InetSocketAddress remote) {
+    private ConnectionValidator.Verdict validate(InetSocketAddress remote, InetSocketAddress local) {
         List<ConnectionValidator> vs = validators;
         if (vs.isEmpty()) {
             return ConnectionValidator.Verdict.accept();
         }
-        int total = 0;
-        int unauthenticated = 0;
-        int fromSource = 0;
-        for (Transport t : connections) {
-            total++;
-            if (!t.isAuthenticated()) {
-                unauthenticated++;
-            }
-            if (t.remoteHost().equals(remote.getAddress().getHostAddress())) {
-                fromSource++;
-            }
-        }
-        ConnectionValidator.Peer peer = new ConnectionValidator.Peer(remote, (InetSocketAddress) s.getLocalSocketAddress(),
-                total, unauthenticated, fromSource);
+        ConnectionValidator.Peer peer = gate.peer(remote, local);
         for (ConnectionValidator v : vs) {
             ConnectionValidator.Verdict verdict;
             try {
@@ -188,20 +216,25 @@ public final class SshServer implements AutoCloseable {
      * Sends our version line and an unencrypted DISCONNECT with the verdict's code, then closes,
      * on a short-lived thread so the accept loop never waits on the client. The client's own
      * version line and KEXINIT are read (bounded) before closing, so that the close does not
-     * reset the connection before the client has read our DISCONNECT.
+     * reset the connection before the client has read our DISCONNECT. At most
+     * {@link #MAX_REFUSING} such threads run at once; past that (a flood of refused clients) the
+     * refusal is written at once and the socket closed without draining, which costs no thread.
      */
     private void refuse(Socket s, InetSocketAddress remote, ConnectionValidator.Verdict verdict) {
         log.info("refused {}: {} ({})", remote, verdict.message(), verdict.reason());
+        if (refusing.incrementAndGet() > MAX_REFUSING) {
+            refusing.decrementAndGet();
+            try (s) {
+                writeRefusal(s, verdict);
+            } catch (IOException e) {
+                log.trace("refusing {}: {}", remote, e.toString());
+            }
+            return;
+        }
         Threads.newThread("tether-refuse", () -> {
             try (s) {
                 s.setSoTimeout(2000);
-                java.io.OutputStream out = s.getOutputStream();
-                out.write((Identification.ourLine(config.softwareVersion(), config.comment()) + "\r\n")
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                new PacketWriter(out, config.random()).write(
-                        new Disconnect(verdict.reason().disconnectReason().code(), verdict.message()).encode());
-                out.flush();
-                s.shutdownOutput();
+                writeRefusal(s, verdict);
                 java.io.InputStream in = s.getInputStream();
                 byte[] sink = new byte[4096];
                 long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
@@ -210,8 +243,20 @@ public final class SshServer implements AutoCloseable {
                 }
             } catch (IOException e) {
                 log.trace("refusing {}: {}", remote, e.toString());
+            } finally {
+                refusing.decrementAndGet();
             }
         }).start();
+    }
+
+    private void writeRefusal(Socket s, ConnectionValidator.Verdict verdict) throws IOException {
+        java.io.OutputStream out = s.getOutputStream();
+        out.write((Identification.ourLine(config.softwareVersion(), config.comment()) + "\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        new PacketWriter(out, config.random()).write(
+                new Disconnect(verdict.reason().disconnectReason().code(), verdict.message()).encode());
+        out.flush();
+        s.shutdownOutput();
     }
 
     /** Stops accepting and closes every connection, each with a bounded wait. */
@@ -226,7 +271,12 @@ public final class SshServer implements AutoCloseable {
         if (proxy != null) {
             proxy.close();
         }
-        for (Transport t : connections) {
+        gate.closing();
+        Set<Transport> all = gate.connections();
+        for (Transport t : all) {
+            t.disconnect(DisconnectReason.BY_APPLICATION, "server shutting down");
+        }
+        for (Transport t : all) {
             t.close();
         }
         try {

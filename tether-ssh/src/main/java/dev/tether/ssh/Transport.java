@@ -152,6 +152,9 @@ public final class Transport implements AutoCloseable {
     private volatile boolean serviceActive;
     private volatile String activeService;
     private volatile boolean authenticated;
+    /** Server: failed authentication attempts and whether the login grace time ran out (for PerSourcePenalties). */
+    private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean loginGraceExceeded;
     private volatile String pendingServiceName;
     private volatile CompletableFuture<Void> pendingService;
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> pings = new ConcurrentLinkedQueue<>();
@@ -277,6 +280,7 @@ public final class Transport implements AutoCloseable {
         if (!client) {
             loginWatchdog = Threads.timer().schedule(() -> {
                 if (!authenticated) {
+                    loginGraceExceeded = true;
                     fail(new SshException(DisconnectReason.BY_APPLICATION, "login grace time of "
                             + config.loginGraceTime().toSeconds() + " s exceeded"), true);
                 }
@@ -650,6 +654,28 @@ public final class Transport implements AutoCloseable {
 
     public boolean isAuthenticated() {
         return authenticated;
+    }
+
+    /** True once the first key exchange has completed (false again never; false if it failed). */
+    boolean hasCompletedKeyExchange() {
+        return firstKex.isDone() && !firstKex.isCompletedExceptionally();
+    }
+
+    /**
+     * Server, for the authentication service: one more failed authentication attempt (a method
+     * other than {@code none} that did not succeed). The server's PerSourcePenalties charge
+     * {@code authfail} for a connection that ends unauthenticated after one.
+     */
+    public void noteAuthenticationFailure() {
+        authFailures.incrementAndGet();
+    }
+
+    int authenticationFailures() {
+        return authFailures.get();
+    }
+
+    boolean loginGraceExceeded() {
+        return loginGraceExceeded;
     }
 
     /** True if strict key exchange (kex-strict-*-v00@openssh.com) is in force. */

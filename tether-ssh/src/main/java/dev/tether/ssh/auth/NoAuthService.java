@@ -45,6 +45,7 @@ public final class NoAuthService implements MessageHandler {
         String method = payload.ascii();
         if (!method.equals("none")) {
             attempts++;
+            transport.noteAuthenticationFailure();
         }
         if (attempts > maxAttempts) {
             throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,

@@ -344,6 +344,7 @@ public final class ServerAuthService implements MessageHandler {
             log.warn("{} authentication policy failed for {}", transport, method, policyError);
         }
         failures++;
+        transport.noteAuthenticationFailure();
         log.info("{} failed {} for {} ({} of {})", transport, method, user == null ? "?" : Disconnect.sanitize(user), failures, maxAuthTries);
         if (failures >= maxAuthTries) {
             throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,

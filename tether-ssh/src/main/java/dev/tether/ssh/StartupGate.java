@@ -1,0 +1,226 @@
+package dev.tether.ssh;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * The connections of an {@link SshServer} and the limits on them as a crowd (see
+ * {@link ServerLimits}): PerSourcePenalties on arrival, MaxStartups and PerSourceMaxStartups with
+ * eviction of the stalest connection that has not finished its key exchange, the counts
+ * validators see, and the penalty charged when an unauthenticated connection ends.
+ *
+ * <p>Threads: {@link #penalty}, {@link #peer}, {@link #admit} and {@link #started} run on the
+ * accept thread or a PROXY header thread, serialised by the server (it holds this object's
+ * lock); the table is concurrent because connections leave it from their own threads when they close.
+ * Counting is a scan of the table, so the counts can never drift from the connections.
+ */
+final class StartupGate {
+    private static final Logger log = LoggerFactory.getLogger(StartupGate.class);
+
+    /** One open connection as the gate sees it. */
+    private static final class Entry {
+        final InetAddress source;
+        final InetAddress network;
+        final long startNanos;
+        volatile boolean evicted;
+
+        Entry(InetAddress source, InetAddress network, long startNanos) {
+            this.source = source;
+            this.network = network;
+            this.startNanos = startNanos;
+        }
+    }
+
+    private final ServerLimits limits;
+    private final PenaltyBox penalties;
+    private final Map<Transport, Entry> open = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+
+    StartupGate(ServerLimits limits) {
+        this.limits = limits;
+        this.penalties = limits.penalties().enabled()
+                ? new PenaltyBox(limits.penalties(), limits.perSourceNetBlockSizeV4(), limits.perSourceNetBlockSizeV6(),
+                System::nanoTime)
+                : null;
+    }
+
+    Set<Transport> connections() {
+        return Set.copyOf(open.keySet());
+    }
+
+    /** The penalty table, or null when penalties are off (for tests). */
+    PenaltyBox penaltyBox() {
+        return penalties;
+    }
+
+    private InetAddress network(InetAddress a) {
+        return PenaltyBox.network(a, limits.perSourceNetBlockSizeV4(), limits.perSourceNetBlockSizeV6());
+    }
+
+    private static boolean unauthenticated(Transport t) {
+        return t.isActive() && !t.isAuthenticated();
+    }
+
+    /** Accept, or the refusal a penalised source gets (before validators run). */
+    ConnectionValidator.Verdict penalty(InetSocketAddress remote) {
+        ConnectionValidator.Verdict v = penalties == null ? null : penalties.check(remote.getAddress());
+        return v == null ? ConnectionValidator.Verdict.accept() : v;
+    }
+
+    /** The counts validators see: open connections (closing ones left out), this one excluded. */
+    ConnectionValidator.Peer peer(InetSocketAddress remote, InetSocketAddress local) {
+        int total = 0;
+        int unauthenticated = 0;
+        int fromSource = 0;
+        for (Map.Entry<Transport, Entry> e : open.entrySet()) {
+            Transport t = e.getKey();
+            if (!t.isActive()) {
+                continue;
+            }
+            total++;
+            if (!t.isAuthenticated()) {
+                unauthenticated++;
+            }
+            if (e.getValue().source.equals(remote.getAddress())) {
+                fromSource++;
+            }
+        }
+        return new ConnectionValidator.Peer(remote, local, total, unauthenticated, fromSource);
+    }
+
+    /**
+     * MaxStartups and PerSourceMaxStartups for a new connection from {@code remote}: accept,
+     * possibly after evicting the stalest unauthenticated connection that has not finished its key
+     * exchange, or refuse (SERVER_TOO_BUSY, code 12) when there is none to evict.
+     */
+    ConnectionValidator.Verdict admit(InetSocketAddress remote) {
+        InetAddress net = network(remote.getAddress());
+        int unauthenticated = 0;
+        int fromNetwork = 0;
+        for (Map.Entry<Transport, Entry> e : open.entrySet()) {
+            if (unauthenticated(e.getKey())) {
+                unauthenticated++;
+                if (e.getValue().network.equals(net)) {
+                    fromNetwork++;
+                }
+            }
+        }
+        int perSource = limits.perSourceMaxStartups();
+        if (perSource > 0 && fromNetwork >= perSource) {
+            if (!evictStalest(net)) {
+                return ConnectionValidator.Verdict.deny(ConnectionValidator.Reason.SERVER_TOO_BUSY,
+                        "too many unauthenticated connections from " + remote.getAddress().getHostAddress()
+                                + " (PerSourceMaxStartups " + perSource + "); try again later");
+            }
+            unauthenticated--;
+        }
+        if (drop(unauthenticated) && !evictStalest(null)) {
+            return ConnectionValidator.Verdict.deny(ConnectionValidator.Reason.SERVER_TOO_BUSY,
+                    "too many unauthenticated connections (MaxStartups); try again later");
+        }
+        return ConnectionValidator.Verdict.accept();
+    }
+
+    /** sshd's drop_connection: never below start, always at full, else rate% rising linearly. */
+    private boolean drop(int startups) {
+        int begin = limits.maxStartupsBegin();
+        int full = limits.maxStartupsFull();
+        int rate = limits.maxStartupsRate();
+        if (startups < begin) {
+            return false;
+        }
+        if (startups >= full || rate == 100) {
+            return true;
+        }
+        int p = rate + (100 - rate) * (startups - begin) / (full - begin);
+        RandomGenerator r = limits.random() != null ? limits.random() : ThreadLocalRandom.current();
+        return r.nextInt(100) < p;
+    }
+
+    /**
+     * Evicts the stalest open unauthenticated connection that has not finished its first key
+     * exchange (from {@code network}, or from anywhere when null): first those that have not even
+     * sent their version line (a real client sends it at once), then the others; the oldest first
+     * within each. DISCONNECT code 12, then close.
+     *
+     * @return false if there was none
+     */
+    private boolean evictStalest(InetAddress network) {
+        Transport stalest = null;
+        Entry stalestEntry = null;
+        boolean stalestSpoke = true;
+        for (Map.Entry<Transport, Entry> e : open.entrySet()) {
+            Transport t = e.getKey();
+            Entry en = e.getValue();
+            if (!unauthenticated(t) || t.hasCompletedKeyExchange() || (network != null && !en.network.equals(network))) {
+                continue;
+            }
+            boolean spoke = t.peerVersion() != null;
+            if (stalestEntry == null || (stalestSpoke && !spoke)
+                    || (spoke == stalestSpoke && en.startNanos - stalestEntry.startNanos < 0)) {
+                stalest = t;
+                stalestEntry = en;
+                stalestSpoke = spoke;
+            }
+        }
+        if (stalest == null) {
+            return false;
+        }
+        stalestEntry.evicted = true;
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalestEntry.startNanos);
+        log.debug("evicting {}: no key exchange after {} ms, and unauthenticated connections are at their limit", stalest, ms);
+        stalest.disconnect(DisconnectReason.TOO_MANY_CONNECTIONS,
+                "too many unauthenticated connections; this one had not finished its key exchange after " + ms + " ms");
+        return true;
+    }
+
+    /** Tracks a started connection until it closes, then charges its source if it earned a penalty. */
+    void started(Transport t, InetSocketAddress remote) {
+        Entry e = new Entry(remote.getAddress(), network(remote.getAddress()), System.nanoTime());
+        open.put(t, e);
+        t.closeFuture().whenComplete((v, x) -> {
+            open.remove(t);
+            PenaltyBox.Kind kind = penaltyFor(t, e);
+            if (kind != null) {
+                log.debug("{} ended unauthenticated: {}", t, kind.reason);
+                penalties.charge(e.source, kind);
+            }
+        });
+    }
+
+    /** The penalty a closed connection earned, or null. */
+    private PenaltyBox.Kind penaltyFor(Transport t, Entry e) {
+        if (penalties == null || closing || e.evicted || t.isAuthenticated()) {
+            return null;
+        }
+        Throwable cause = t.closeCause();
+        if (cause == null) {
+            return null; // closed by the application
+        }
+        if (!(cause instanceof IOException)) {
+            return PenaltyBox.Kind.CRASH;
+        }
+        if (t.loginGraceExceeded()) {
+            return PenaltyBox.Kind.GRACE_EXCEEDED;
+        }
+        if (t.authenticationFailures() > 0) {
+            return PenaltyBox.Kind.AUTHFAIL;
+        }
+        return PenaltyBox.Kind.NOAUTH;
+    }
+
+    /** The server is closing: what ends now is our doing, not the clients'. */
+    void closing() {
+        closing = true;
+    }
+}

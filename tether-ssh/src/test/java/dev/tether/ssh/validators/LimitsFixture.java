@@ -1,0 +1,96 @@
+package dev.tether.ssh.validators;
+
+import dev.tether.ssh.Portal;
+import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.SshServer;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.OpenSsh;
+import dev.tether.ssh.testutil.Pair;
+import dev.tether.ssh.testutil.TestKeys;
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A public-key server on 127.0.0.1 (user {@code u}, key {@code DIR/id}; every command prints
+ * {@code ok}) and the OpenSSH client against it, for the MaxStartups, penalty and crowd tests.
+ */
+final class LimitsFixture {
+    /** One {@code ssh -v} run: exit code, everything it printed, and how long it took. */
+    record Run(int exit, String output, Duration took) {
+    }
+
+    final Path dir;
+    final KeyPair user;
+
+    LimitsFixture(Path dir) throws Exception {
+        this.dir = dir;
+        this.user = SignatureAlgorithms.generate("ssh-ed25519", 0);
+        OpenSshKeyFile.write(dir.resolve("id"), user, "u");
+        Files.writeString(dir.resolve("authorized_keys"), OpenSshKeyFile.publicKeyLine(user.getPublic(), "u") + "\n");
+        OpenSshKeyFile.write(dir.resolve("stranger"), SignatureAlgorithms.generate("ssh-ed25519", 0), "stranger");
+    }
+
+    SshServer server(ServerLimits limits) throws Exception {
+        return server(limits, b -> b);
+    }
+
+    /** The server, its transport config adjusted by {@code tune} (e.g. a short login grace time). */
+    SshServer server(ServerLimits limits, UnaryOperator<TransportConfig.Builder> tune) throws Exception {
+        Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", dir.resolve("authorized_keys")))
+                .commands(cmd -> ctx -> {
+                    ctx.stdout().write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                    return 0;
+                }).build();
+        TransportConfig.Builder b = TransportConfig.builder().hostKeys(List.of(TestKeys.ed25519()))
+                .serverInterface(portal.serverInterface());
+        return SshServer.start("127.0.0.1", 0, tune.apply(b).build(), limits);
+    }
+
+    /** {@code ssh -v -i DIR/id u@127.0.0.1 COMMAND}. */
+    Run ssh(int port, String command) throws Exception {
+        return ssh(port, "id", command);
+    }
+
+    /** {@code ssh -v} with the key {@code DIR/KEY} ({@code id} is authorized, {@code stranger} is not). */
+    Run ssh(int port, String key, String command) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(OpenSsh.SSH), "OpenSSH client not installed");
+        Path log = dir.resolve("ssh-" + System.nanoTime() + ".log");
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(OpenSsh.SSH.toString(), "-F", "/dev/null", "-v", "-p", String.valueOf(port),
+                "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "-o", "StrictHostKeyChecking=accept-new", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20",
+                "-i", dir.resolve(key).toString(), "u@127.0.0.1", command)
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("ssh did not finish: " + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8), took);
+    }
+
+    /** Our own client: key exchange done, not authenticated (an unauthenticated connection that is past KEX). */
+    Transport kexOnly(SshServer s) throws Exception {
+        return Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+    }
+
+    /** Our own client, authenticated as {@code u}. */
+    Transport loggedIn(SshServer s) throws Exception {
+        Transport t = kexOnly(s);
+        t.authPublickey("u", user);
+        return t;
+    }
+}
