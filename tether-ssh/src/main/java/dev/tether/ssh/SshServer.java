@@ -200,22 +200,30 @@ public final class SshServer implements AutoCloseable {
         }).start();
     }
 
-    /** Stops accepting and closes every connection, each with a bounded wait. */
-    @Override
-    public void close() {
+    /**
+     * Closes the listener and stops accepting, leaving open connections to end on their own (a
+     * graceful shutdown: wait on {@link #connections()}, then {@link #close()}).
+     */
+    public void stopAccepting() {
         closed = true;
         try {
             listener.close();
         } catch (IOException e) {
             log.debug("closing listener: {}", e.toString());
         }
-        for (Transport t : connections) {
-            t.close();
-        }
         try {
             acceptThread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops accepting and closes every connection, each with a bounded wait. */
+    @Override
+    public void close() {
+        stopAccepting();
+        for (Transport t : connections) {
+            t.close();
         }
     }
 }
