@@ -186,8 +186,8 @@ final class ServerCommand implements Callable<Integer> {
             s.authorizedKeysFiles = List.of(authorizedKeys.toAbsolutePath().toString());
         }
         if (passwords != null) {
+            // the credentials; PasswordAuthentication no in the config file still turns the method off
             s.passwords = passwords;
-            s.passwordAuthentication = true;
         }
         if (root != null) {
             s.root = root;
