@@ -70,8 +70,10 @@ final class TetherServerProcess implements AutoCloseable {
             Process proc = p;
             int[] port = {0};
             boolean up = Procs.await(() -> {
-                Matcher m = LISTENING.matcher(read(out));
-                if (m.find()) {
+                String text = read(out);
+                Matcher m = LISTENING.matcher(text);
+                // the host key lines follow the listening line
+                if (m.find() && text.contains("host key ") && text.endsWith("\n")) {
                     port[0] = Integer.parseInt(m.group(1));
                     return true;
                 }

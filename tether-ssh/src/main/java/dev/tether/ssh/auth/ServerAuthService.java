@@ -369,7 +369,8 @@ public final class ServerAuthService implements MessageHandler {
         try {
             policy.authenticated(user);
         } catch (SshException | RuntimeException e) {
-            EventLog.authRefused(transport, user, method + ": " + e.getMessage());
+            EventLog.authRefused(transport, user, method,
+                    e instanceof dev.tether.ssh.DisconnectException de ? de.description() : String.valueOf(e.getMessage()));
             throw e;
         }
         EventLog.authAccepted(transport, user, method);

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  *   #3 127.0.0.1:40112 connect
  *   #3 127.0.0.1:40112 auth failed alice password (1 of 6)
  *   #3 127.0.0.1:40112 auth accepted alice publickey ssh-ed25519 SHA256:...
+ *   #4 127.0.0.1:40120 auth refused bob password: user bob is not allowed to log in (not in AllowUsers)
  *   #3 127.0.0.1:40112 session 0 start exec "make test"
  *   #3 127.0.0.1:40112 session 0 end exec "make test" status 0
  *   #3 127.0.0.1:40112 disconnect by peer (11): disconnected by user
@@ -71,9 +72,9 @@ public final class EventLog {
     }
 
     /** A login the policy refused after its credentials passed (AllowUsers, a validator, ...). */
-    public static void authRefused(Transport t, String user, String why) {
+    public static void authRefused(Transport t, String user, String method, String why) {
         if (log.isInfoEnabled()) {
-            log.info("{} auth refused {}: {}", tag(t), quote(user), why);
+            log.info("{} auth refused {} {}: {}", tag(t), quote(user), method, Disconnect.sanitize(why));
         }
     }
 
