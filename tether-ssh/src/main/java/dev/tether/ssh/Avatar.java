@@ -23,6 +23,16 @@ public interface Avatar {
         return java.util.Map.of();
     }
 
+    /** Whether this user may start a {@code shell} on a session channel (sshd's ForceCommand/sftp-only users may not). */
+    default boolean shellAllowed() {
+        return true;
+    }
+
+    /** Whether this user may run an {@code exec} command on a session channel. */
+    default boolean execAllowed() {
+        return true;
+    }
+
     /** Called once when the connection ends (Conch's logout hook). */
     default void logout() {
     }

@@ -8,6 +8,9 @@ import dev.tether.ssh.connection.PtySession;
 import dev.tether.ssh.connection.PtySpawner;
 import dev.tether.ssh.connection.SessionProcess;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.keys.HostPatterns;
+import dev.tether.ssh.transport.EventLog;
+import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,8 +67,12 @@ public final class Portal {
     private final PtySpawner ptySpawner;
     private final java.util.Map<String, SubsystemHandler> subsystems;
     private final java.util.function.Function<String, Command> commands;
+    private final Map<String, String> subsystemCommands;
+    private final List<String> acceptEnv;
 
     private Portal(Builder b) {
+        this.subsystemCommands = Map.copyOf(b.subsystemCommands);
+        this.acceptEnv = List.copyOf(b.acceptEnv);
         this.sessions = b.sessions;
         this.ptySpawner = !b.sessions ? null : b.ptySpawnerSet ? b.ptySpawner : PtySpawner.discover().orElse(null);
         this.subsystems = java.util.Map.copyOf(b.subsystems);
@@ -117,6 +124,8 @@ public final class Portal {
         private PtySpawner ptySpawner;
         private boolean ptySpawnerSet;
         private final java.util.Map<String, SubsystemHandler> subsystems = new java.util.LinkedHashMap<>();
+        private final Map<String, String> subsystemCommands = new java.util.LinkedHashMap<>();
+        private List<String> acceptEnv = List.of("LANG", "LC_*");
 
         private java.util.function.Function<String, Command> commands;
 
@@ -137,9 +146,31 @@ public final class Portal {
         }
 
         /**
+         * A subsystem served by an OS process, as sshd_config's {@code Subsystem NAME COMMAND}:
+         * {@code /bin/sh -c command} runs as the server's user in the session directory, the
+         * channel is piped to its stdin and stdout (stderr goes as extended data), and its exit
+         * status is reported. E.g. {@code subsystemCommand("sftp", "/usr/lib/openssh/sftp-server")}.
+         * An in-process {@link #subsystem} of the same name wins.
+         */
+        public Builder subsystemCommand(String name, String command) {
+            subsystemCommands.put(Objects.requireNonNull(name), Objects.requireNonNull(command));
+            return this;
+        }
+
+        /**
+         * The environment variables a client may set with {@code env}, as sshd_config's
+         * {@code AcceptEnv}: names or patterns with {@code *} and {@code ?}. Default
+         * {@code LANG} and {@code LC_*}, as Debian's sshd; an empty list accepts none.
+         */
+        public Builder acceptEnv(List<String> patterns) {
+            this.acceptEnv = List.copyOf(patterns);
+            return this;
+        }
+
+        /**
          * Serve {@code session} channels: {@code exec} and {@code shell} run real OS processes as
          * the server's user, in {@code workingDirectory} (null: the server's). The environment
-         * accepts only {@code LANG} and {@code LC_*}, as Debian's sshd. An authorized_keys
+         * accepts what {@link #acceptEnv} allows (LANG and LC_* by default). An authorized_keys
          * {@code command=} (or a certificate's force-command) replaces what the client asks, with
          * the original in {@code SSH_ORIGINAL_COMMAND}.
          */
@@ -360,8 +391,8 @@ public final class Portal {
                 return ChannelOpenResult.UNKNOWN_CHANNEL_TYPE;
             }
             // a session is only worth opening if something can run in it
-            return sessions || commands != null || !subsystems.isEmpty() || !a.subsystems().isEmpty()
-                    ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+            return sessions || commands != null || !subsystems.isEmpty() || !subsystemCommands.isEmpty()
+                    || !a.subsystems().isEmpty() ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
         }
 
         @Override
@@ -371,13 +402,25 @@ public final class Portal {
             if (h == null) {
                 h = subsystems.get(name);
             }
+            String what = EventLog.what("subsystem", name);
+            if (h == null && subsystemCommands.containsKey(name)) {
+                ChannelState s = state(channel);
+                if (s.started()) {
+                    return false;
+                }
+                logSession(channel, what);
+                s.process = ProcessSession.start(channel, subsystemCommands.get(name), sessionDirectory, new HashMap<>(s.environment));
+                return true;
+            }
             if (h == null) {
+                EventLog.sessionRefused(transport, channel, what, "no such subsystem");
                 return false;
             }
             Login login;
             synchronized (this) {
                 login = this.login;
             }
+            logSession(channel, what);
             SubsystemHandler handler = h;
             ((dev.tether.ssh.connection.ChannelImpl) channel).afterReply(() -> dev.tether.ssh.transport.Threads.newThread(
                     "tether-subsystem-" + name + "-" + channel.localId(), () -> runSubsystem(handler, channel, name, login)).start());
@@ -401,9 +444,17 @@ public final class Portal {
             channel.close();
         }
 
+        /** Logs the session's start now and its end, with the exit status sent, when the channel closes. */
+        private void logSession(Channel channel, String what) {
+            EventLog.sessionStart(transport, channel, what);
+            channel.closeFuture().whenComplete((v, e) -> EventLog.sessionEnd(transport, channel, what,
+                    channel instanceof dev.tether.ssh.connection.ChannelImpl ci ? ci.sentExitStatus() : null));
+        }
+
         @Override
         public boolean checkChannelEnvRequest(Channel channel, String name, String value) {
-            if (!name.equals("LANG") && !name.startsWith("LC_")) {
+            if (acceptEnv.stream().noneMatch(p -> HostPatterns.wildcardMatch(name, p))) {
+                log.debug("{} env {} refused: not in AcceptEnv", transport, Disconnect.sanitize(name));
                 return false;
             }
             ChannelState s = state(channel);
@@ -486,7 +537,13 @@ public final class Portal {
         }
 
         private boolean run(Channel channel, String requested) {
+            String what = requested == null ? "shell" : EventLog.what("exec", requested);
             if (!sessions && commands == null) {
+                return false;
+            }
+            Avatar a = avatar();
+            if (a != null && !(requested == null ? a.shellAllowed() : a.execAllowed())) {
+                EventLog.sessionRefused(transport, channel, what, "not allowed for this user");
                 return false;
             }
             Optional<AuthorizedKeys.Match> m;
@@ -515,12 +572,14 @@ public final class Portal {
                 synchronized (this) {
                     l = login;
                 }
+                logSession(channel, what);
                 s.inJava = InProcessSession.start(channel, inJava, command, env, l, s.pty);
                 return true;
             }
             if (!sessions) {
                 return false;
             }
+            logSession(channel, forced.isPresent() ? what + " (forced " + EventLog.quote(command) + ")" : what);
             String shell = System.getenv("SHELL");
             shell = shell != null && !shell.isBlank() ? shell : "/bin/sh";
             if (s.pty != null && ptySpawner != null) {

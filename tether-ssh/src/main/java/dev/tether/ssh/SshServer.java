@@ -259,9 +259,12 @@ public final class SshServer implements AutoCloseable {
         s.shutdownOutput();
     }
 
-    /** Stops accepting and closes every connection, each with a bounded wait. */
-    @Override
-    public void close() {
+    /**
+     * Closes the listener and stops accepting (connections still waiting for a PROXY header are
+     * closed), leaving open connections to end on their own: a graceful shutdown waits on
+     * {@link #connections()}, then calls {@link #close()}.
+     */
+    public void stopAccepting() {
         closed = true;
         try {
             listener.close();
@@ -271,6 +274,17 @@ public final class SshServer implements AutoCloseable {
         if (proxy != null) {
             proxy.close();
         }
+        try {
+            acceptThread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops accepting and closes every connection, each with a bounded wait. */
+    @Override
+    public void close() {
+        stopAccepting();
         gate.closing();
         Set<Transport> all = gate.connections();
         for (Transport t : all) {
@@ -278,11 +292,6 @@ public final class SshServer implements AutoCloseable {
         }
         for (Transport t : all) {
             t.close();
-        }
-        try {
-            acceptThread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

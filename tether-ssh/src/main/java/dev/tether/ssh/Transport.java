@@ -12,6 +12,7 @@ import dev.tether.ssh.kex.KexResult;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
+import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.Identification;
 import dev.tether.ssh.transport.KeyDerivation;
@@ -249,6 +250,7 @@ public final class Transport implements AutoCloseable {
     }
 
     private static Transport startServer(Transport t) {
+        EventLog.connect(t);
         t.start();
         return t;
     }
@@ -739,6 +741,11 @@ public final class Transport implements AutoCloseable {
 
     public String remoteHost() {
         return remoteHost;
+    }
+
+    /** This connection's number, unique in the JVM; logs and the server's event log name it {@code #ID}. */
+    public long id() {
+        return id;
     }
 
     public int remotePort() {
@@ -1415,7 +1422,11 @@ public final class Transport implements AutoCloseable {
         } else if (cause instanceof SshException se) {
             code = se.reason().code();
             description = clip(se.getMessage());
-            log.info("{} disconnecting ({}): {}", this, se.reason(), description);
+            if (client) {
+                log.info("{} disconnecting ({}): {}", this, se.reason(), description);
+            } else {
+                log.debug("{} disconnecting ({}): {}", this, se.reason(), description); // the event log has it
+            }
         } else if (cause instanceof IOException) {
             code = DisconnectReason.CONNECTION_LOST.code();
             description = clip(String.valueOf(cause.getMessage()));
@@ -1425,7 +1436,12 @@ public final class Transport implements AutoCloseable {
             description = "internal error";
             log.warn("{} internal error", this, cause);
         }
-        boolean send = sendDisconnect && !(cause instanceof DisconnectException de && de.fromPeer());
+        boolean fromPeer = cause instanceof DisconnectException de && de.fromPeer();
+        boolean send = sendDisconnect && !fromPeer;
+        if (!client) {
+            EventLog.disconnect(this, fromPeer ? "by peer" : cause instanceof IOException && !(cause instanceof SshException)
+                    ? "connection lost" : "by server", code, description);
+        }
         queue.close(description, send ? new Disconnect(code, description).encode() : null);
         failPending(cause);
         Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);

@@ -9,6 +9,7 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.UserKey;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.MessageNumbers;
@@ -198,9 +199,10 @@ public final class ServerAuthService implements MessageHandler {
             return;
         }
         if (key == null) {
-            failure("publickey", null);
+            failure("publickey " + Disconnect.sanitize(alg), null);
             return;
         }
+        String described = "publickey " + Disconnect.sanitize(alg) + " " + key.fingerprint();
         if (!signed) {
             busy = true;
             policy.checkAuthPublickeyAsync(user, key).whenComplete((res, e) -> resume(() -> {
@@ -210,7 +212,7 @@ public final class ServerAuthService implements MessageHandler {
                 } else {
                     // a refused query counts, as in sshd: otherwise a client could probe without
                     // limit which keys may log in as a user
-                    failure("publickey", e);
+                    failure(described, e);
                 }
             }));
             return;
@@ -232,10 +234,10 @@ public final class ServerAuthService implements MessageHandler {
         }
         if (!ok) {
             log.info("{} publickey signature for {} by {} did not verify", transport, Disconnect.sanitize(user), key.fingerprint());
-            failure("publickey", null);
+            failure(described + " (bad signature)", null);
             return;
         }
-        await(policy.checkAuthPublickeySignedAsync(user, key), "publickey " + key.fingerprint(), true);
+        await(policy.checkAuthPublickeySignedAsync(user, key), described, true);
     }
 
     private UserKey userKey(String alg, byte[] blob) throws SshException {
@@ -318,7 +320,7 @@ public final class ServerAuthService implements MessageHandler {
                 success(method);
                 return;
             case PARTIALLY_SUCCESSFUL:
-                log.info("{} partial success for {} with {}", transport, Disconnect.sanitize(user), method);
+                EventLog.authPartial(transport, user, method);
                 sendFailure(true);
                 return;
             case PASSWORD_CHANGE_REQUIRED:
@@ -345,7 +347,7 @@ public final class ServerAuthService implements MessageHandler {
         }
         failures++;
         transport.noteAuthenticationFailure();
-        log.info("{} failed {} for {} ({} of {})", transport, method, user == null ? "?" : Disconnect.sanitize(user), failures, maxAuthTries);
+        EventLog.authFailed(transport, user, method, failures, maxAuthTries);
         if (failures >= maxAuthTries) {
             throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,
                     "too many authentication failures (" + failures + ")");
@@ -364,9 +366,15 @@ public final class ServerAuthService implements MessageHandler {
     }
 
     private void success(String method) throws IOException {
-        log.info("{} accepted {} for {}", transport, method, Disconnect.sanitize(user));
         done = true;
-        policy.authenticated(user);
+        try {
+            policy.authenticated(user);
+        } catch (SshException | RuntimeException e) {
+            EventLog.authRefused(transport, user, method,
+                    e instanceof dev.tether.ssh.DisconnectException de ? de.description() : String.valueOf(e.getMessage()));
+            throw e;
+        }
+        EventLog.authAccepted(transport, user, method);
         MessageHandler next = nextService.apply(service);
         transport.setMessageHandler(next);
         transport.authenticationSucceeded(new byte[]{(byte) MessageNumbers.USERAUTH_SUCCESS});

@@ -52,6 +52,7 @@ public final class ChannelImpl implements Channel {
     private boolean closeSent;
     private boolean closeReceived;
     private Integer exitStatus;
+    private Integer sentExitStatus;
     private String exitSignal;
     private final ArrayDeque<CompletableFuture<Boolean>> pendingRequests = new ArrayDeque<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -451,7 +452,15 @@ public final class ChannelImpl implements Channel {
 
     @Override
     public void sendExitStatus(int status) throws IOException {
+        synchronized (this) {
+            sentExitStatus = status;
+        }
         requestNoReply("exit-status", new SshWriter().uint32(status));
+    }
+
+    /** Server side: the exit status we sent, or null if none was (for the event log). */
+    public synchronized Integer sentExitStatus() {
+        return sentExitStatus;
     }
 
     @Override

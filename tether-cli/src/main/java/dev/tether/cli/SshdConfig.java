@@ -1,0 +1,434 @@
+package dev.tether.cli;
+
+import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.kex.KexAlgorithms;
+import dev.tether.ssh.keys.HostPatterns;
+import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.transport.CipherAlgorithms;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Reads the subset of sshd_config(5) that {@code tether server --config FILE} understands into a
+ * {@link ServerSettings}, parsed as sshd parses it: keywords case-insensitive; {@code #} starts a
+ * comment (at the start of a word); {@code Keyword value} or {@code Keyword=value}; arguments in
+ * double quotes may hold spaces; for single-valued keywords the first value wins (later ones are
+ * still checked); list-valued keywords accumulate.
+ *
+ * <p>Unknown or unsupported keywords, and {@code Match} blocks (whose lines are skipped up to the
+ * next {@code Match}), give a warning naming {@code FILE:LINE}. A bad value throws
+ * {@link ConfigException} naming {@code FILE:LINE}. Relative {@code HostKey} and {@code Banner}
+ * paths are taken from the file's directory; {@code AuthorizedKeysFile} from the home directory,
+ * as in sshd.
+ */
+final class SshdConfig {
+    /** The keywords understood, lower-cased. */
+    static final Set<String> KEYWORDS = Set.of("port", "listenaddress", "hostkey", "authorizedkeysfile",
+            "passwordauthentication", "pubkeyauthentication", "kbdinteractiveauthentication",
+            "challengeresponseauthentication", "permitemptypasswords", "maxauthtries", "maxsessions", "maxstartups",
+            "logingracetime", "allowusers", "denyusers", "ciphers", "macs", "kexalgorithms", "hostkeyalgorithms",
+            "banner", "clientaliveinterval", "clientalivecountmax", "allowtcpforwarding", "acceptenv", "subsystem");
+
+    /** A bad value: the message starts with {@code FILE:LINE:}. */
+    static final class ConfigException extends Exception {
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    private final Path file;
+    private final ServerSettings settings;
+    private final PrintStream warnings;
+    private final Set<String> seen = new HashSet<>();
+    private int line;
+
+    private SshdConfig(Path file, ServerSettings settings, PrintStream warnings) {
+        this.file = file;
+        this.settings = settings;
+        this.warnings = warnings;
+    }
+
+    /** Reads {@code file} into {@code settings}; warnings go to {@code warnings}. */
+    static void read(Path file, ServerSettings settings, PrintStream warnings) throws ConfigException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        new SshdConfig(file, settings, warnings).parse(lines);
+    }
+
+    private void parse(List<String> lines) throws ConfigException {
+        boolean inMatch = false;
+        for (int i = 0; i < lines.size(); i++) {
+            line = i + 1;
+            List<String> words = split(lines.get(i));
+            if (words.isEmpty()) {
+                continue;
+            }
+            String keyword = words.get(0).toLowerCase(Locale.ROOT);
+            List<String> args = words.subList(1, words.size());
+            if (keyword.equals("match")) {
+                if (!inMatch) {
+                    warn("Match blocks are not supported; their lines are ignored");
+                }
+                inMatch = true;
+                continue;
+            }
+            if (inMatch) {
+                continue;
+            }
+            if (!KEYWORDS.contains(keyword)) {
+                warn("unsupported keyword " + words.get(0) + ", ignored");
+                continue;
+            }
+            if (args.isEmpty()) {
+                throw error(words.get(0) + ": missing argument");
+            }
+            apply(keyword, words.get(0), args);
+        }
+    }
+
+    private void warn(String message) {
+        warnings.println("tether: " + file + ":" + line + ": " + message);
+        warnings.flush();
+    }
+
+    private ConfigException error(String message) {
+        return new ConfigException(file + ":" + line + ": " + message);
+    }
+
+    /** True the first time a single-valued keyword is seen: sshd keeps the first value. */
+    private boolean first(String keyword) {
+        return seen.add(keyword);
+    }
+
+    private void apply(String keyword, String name, List<String> args) throws ConfigException {
+        ServerSettings s = settings;
+        switch (keyword) {
+            case "port" -> s.ports.add(port(name, single(name, args)));
+            case "listenaddress" -> {
+                // "ListenAddress host [rdomain NAME]": routing domains are not supported
+                if (args.size() > 1) {
+                    throw error(name + ": only one address per line is supported");
+                }
+                s.listenAddresses.add(listenAddress(name, args.get(0)));
+            }
+            case "hostkey" -> s.hostKeys.add(relativeToFile(single(name, args)));
+            case "authorizedkeysfile" -> {
+                if (first(keyword)) {
+                    s.authorizedKeysFiles = args.size() == 1 && args.get(0).equalsIgnoreCase("none") ? List.of() : List.copyOf(args);
+                }
+            }
+            case "passwordauthentication" -> setOnce(keyword, yesNo(name, args), v -> s.passwordAuthentication = v);
+            case "pubkeyauthentication" -> setOnce(keyword, yesNo(name, args), v -> s.pubkeyAuthentication = v);
+            // ChallengeResponseAuthentication is the deprecated alias sshd still accepts
+            case "kbdinteractiveauthentication", "challengeresponseauthentication" ->
+                    setOnce("kbdinteractiveauthentication", yesNo(name, args), v -> s.kbdInteractiveAuthentication = v);
+            case "permitemptypasswords" -> setOnce(keyword, yesNo(name, args), v -> s.permitEmptyPasswords = v);
+            case "maxauthtries" -> setOnce(keyword, number(name, single(name, args), 1), v -> s.maxAuthTries = v);
+            case "maxsessions" -> setOnce(keyword, number(name, single(name, args), 0), v -> s.maxSessions = v);
+            case "clientalivecountmax" -> setOnce(keyword, number(name, single(name, args), 0), v -> s.clientAliveCountMax = v);
+            case "maxstartups" -> setOnce(keyword, checked(name, single(name, args), ServerSettings::parseMaxStartups),
+                    v -> s.maxStartups = v);
+            case "logingracetime" -> setOnce(keyword, checked(name, single(name, args), SshdConfig::time), v -> s.loginGraceTime = v);
+            case "clientaliveinterval" -> setOnce(keyword, checked(name, single(name, args), SshdConfig::time),
+                    v -> s.clientAliveInterval = v);
+            case "allowusers" -> s.allowUsers.addAll(args);
+            case "denyusers" -> s.denyUsers.addAll(args);
+            case "acceptenv" -> {
+                if (s.acceptEnv == null) {
+                    s.acceptEnv = new ArrayList<>();
+                }
+                s.acceptEnv.addAll(args);
+            }
+            case "ciphers" -> setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().ciphers(),
+                    CipherAlgorithms.CIPHERS, (b, l) -> b.ciphers(l)), v -> s.ciphers = v);
+            case "macs" -> setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().macs(),
+                    CipherAlgorithms.MACS, (b, l) -> b.macs(l)), v -> s.macs = v);
+            case "kexalgorithms" -> setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().kexAlgorithms(),
+                    KexAlgorithms.supported(), (b, l) -> b.kexAlgorithms(l)), v -> s.kexAlgorithms = v);
+            case "hostkeyalgorithms" -> {
+                List<String> known = new ArrayList<>(SignatureAlgorithms.SUPPORTED);
+                known.addAll(SignatureAlgorithms.CERTIFICATE_ALGORITHMS);
+                setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().hostKeyAlgorithms(), known,
+                        (b, l) -> b.hostKeyAlgorithms(l)), v -> s.hostKeyAlgorithms = v);
+            }
+            case "banner" -> {
+                String arg = single(name, args);
+                String text = null;
+                if (!arg.equalsIgnoreCase("none")) {
+                    Path p = relativeToFile(arg);
+                    try {
+                        text = Files.readString(p, StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw error(name + ": cannot read " + p + ": " + e.getMessage());
+                    }
+                }
+                String banner = text;
+                if (first(keyword)) {
+                    s.banner = banner == null ? "" : banner;
+                }
+            }
+            case "allowtcpforwarding" -> setOnce(keyword, checked(name, single(name, args), ServerSettings.Forwarding::parse),
+                    v -> s.forwarding = v);
+            case "subsystem" -> {
+                if (args.size() < 2) {
+                    throw error(name + ": needs a name and a command");
+                }
+                String sub = args.get(0);
+                if (s.subsystems.containsKey(sub)) {
+                    throw error(name + ": subsystem '" + sub + "' already defined");
+                }
+                // the command line as written, its words joined; internal-sftp needs an in-process server
+                if (args.get(1).equals("internal-sftp")) {
+                    throw error(name + ": internal-sftp is not available yet; name a program such as /usr/lib/openssh/sftp-server");
+                }
+                s.subsystems.put(sub, String.join(" ", args.subList(1, args.size())));
+            }
+            default -> throw new IllegalStateException(keyword);
+        }
+    }
+
+    private interface Setter<T> {
+        void set(T value);
+    }
+
+    private <T> void setOnce(String keyword, T value, Setter<T> setter) {
+        if (first(keyword)) {
+            setter.set(value);
+        }
+    }
+
+    private String single(String name, List<String> args) throws ConfigException {
+        if (args.size() != 1) {
+            throw error(name + ": expected one argument, got " + args.size());
+        }
+        return args.get(0);
+    }
+
+    private <T> T checked(String name, String value, Function<String, T> parse) throws ConfigException {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw error(name + ": " + e.getMessage());
+        }
+    }
+
+    private boolean yesNo(String name, List<String> args) throws ConfigException {
+        String v = single(name, args).toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "yes" -> true;
+            case "no" -> false;
+            default -> throw error(name + ": expected yes or no, not '" + v + "'");
+        };
+    }
+
+    private int number(String name, String value, int min) throws ConfigException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw error(name + ": expected a number of at least " + min + ", not '" + value + "'");
+    }
+
+    private int port(String name, String value) throws ConfigException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0 && n <= 65535) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw error(name + ": bad port number '" + value + "'");
+    }
+
+    /** {@code host}, {@code host:port}, {@code [v6]:port} or a bare IPv6 address. */
+    private ServerSettings.Listen listenAddress(String name, String value) throws ConfigException {
+        String host = value;
+        Integer port = null;
+        if (value.startsWith("[")) {
+            int close = value.indexOf(']');
+            if (close < 0) {
+                throw error(name + ": bad address '" + value + "'");
+            }
+            host = value.substring(1, close);
+            String rest = value.substring(close + 1);
+            if (rest.startsWith(":")) {
+                port = port(name, rest.substring(1));
+            } else if (!rest.isEmpty()) {
+                throw error(name + ": bad address '" + value + "'");
+            }
+        } else if (value.indexOf(':') >= 0 && value.indexOf(':') == value.lastIndexOf(':')) {
+            host = value.substring(0, value.indexOf(':'));
+            port = port(name, value.substring(value.indexOf(':') + 1));
+        }
+        if (host.isEmpty()) {
+            throw error(name + ": bad address '" + value + "'");
+        }
+        return new ServerSettings.Listen(host, port);
+    }
+
+    private Path relativeToFile(String value) {
+        Path p = Path.of(Cli.expandTilde(value));
+        Path dir = file.toAbsolutePath().getParent();
+        return p.isAbsolute() || dir == null ? p : dir.resolve(p);
+    }
+
+    /**
+     * An algorithm list as sshd_config writes it: a comma-separated list replaces the default;
+     * {@code +list} appends to it, {@code -list} removes from it, {@code ^list} puts in front of
+     * it. Names may be wildcard patterns ({@code *}, {@code ?}), expanded against what is
+     * supported. The result is checked by the builder method that will use it.
+     */
+    private List<String> algorithms(String name, String value, List<String> defaults, List<String> supported,
+                                    java.util.function.BiConsumer<TransportConfig.Builder, List<String>> check)
+            throws ConfigException {
+        char op = value.charAt(0);
+        String list = op == '+' || op == '-' || op == '^' ? value.substring(1) : value;
+        List<String> named = new ArrayList<>();
+        for (String item : list.split(",", -1)) {
+            if (item.isEmpty()) {
+                throw error(name + ": empty name in '" + value + "'");
+            }
+            boolean pattern = item.indexOf('*') >= 0 || item.indexOf('?') >= 0;
+            List<String> matches = supported.stream().filter(a -> pattern ? HostPatterns.wildcardMatch(a, item) : a.equals(item)).toList();
+            if (matches.isEmpty() && op != '-') {
+                throw error(name + ": unsupported algorithm '" + item + "'; supported: " + String.join(",", supported));
+            }
+            named.addAll(matches);
+        }
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        switch (op) {
+            case '+' -> {
+                out.addAll(defaults);
+                out.addAll(named);
+            }
+            case '-' -> {
+                out.addAll(defaults);
+                named.forEach(out::remove);
+            }
+            case '^' -> {
+                out.addAll(named);
+                out.addAll(defaults);
+            }
+            default -> out.addAll(named);
+        }
+        List<String> result = List.copyOf(out);
+        try {
+            check.accept(TransportConfig.builder(), result);
+        } catch (IllegalArgumentException e) {
+            throw error(name + ": " + e.getMessage());
+        }
+        return result;
+    }
+
+    /**
+     * sshd's time format: a number of seconds, or a sequence of {@code NUMBER[smhdw]}, e.g.
+     * {@code 90}, {@code 2m}, {@code 1h30m}.
+     */
+    static Duration time(String value) {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("empty time");
+        }
+        long total = 0;
+        int i = 0;
+        while (i < value.length()) {
+            int start = i;
+            while (i < value.length() && Character.isDigit(value.charAt(i))) {
+                i++;
+            }
+            if (start == i || i - start > 9) {
+                throw new IllegalArgumentException("bad time '" + value + "'");
+            }
+            long n = Long.parseLong(value.substring(start, i));
+            long unit = 1;
+            if (i < value.length()) {
+                unit = switch (Character.toLowerCase(value.charAt(i))) {
+                    case 's' -> 1;
+                    case 'm' -> 60;
+                    case 'h' -> 3600;
+                    case 'd' -> 86400;
+                    case 'w' -> 604800;
+                    default -> throw new IllegalArgumentException("bad time '" + value + "'");
+                };
+                i++;
+            }
+            total += n * unit;
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("time too large '" + value + "'");
+            }
+        }
+        return Duration.ofSeconds(total);
+    }
+
+    /**
+     * Splits a line into words as sshd does: whitespace separates, the keyword may be followed by
+     * one {@code =}, double quotes group (a backslash escapes a quote or backslash inside them),
+     * and a word starting with {@code #} ends the line.
+     */
+    List<String> split(String text) throws ConfigException {
+        List<String> words = new ArrayList<>();
+        int n = text.length();
+        int i = skipSpace(text, 0);
+        if (i >= n || text.charAt(i) == '#') {
+            return words;
+        }
+        int k = i;
+        while (i < n && !Character.isWhitespace(text.charAt(i)) && text.charAt(i) != '=') {
+            i++;
+        }
+        words.add(text.substring(k, i));
+        i = skipSpace(text, i);
+        if (i < n && text.charAt(i) == '=') {
+            i = skipSpace(text, i + 1);
+        }
+        while (i < n && text.charAt(i) != '#') {
+            StringBuilder w = new StringBuilder();
+            boolean quoted = false;
+            while (i < n && (quoted || !Character.isWhitespace(text.charAt(i)))) {
+                char c = text.charAt(i++);
+                if (!quoted && c == '"') {
+                    quoted = true;
+                } else if (quoted && c == '"') {
+                    quoted = false;
+                } else if (quoted && c == '\\' && i < n && (text.charAt(i) == '"' || text.charAt(i) == '\\')) {
+                    w.append(text.charAt(i++));
+                } else {
+                    w.append(c);
+                }
+            }
+            if (quoted) {
+                throw error("unterminated quote");
+            }
+            words.add(w.toString());
+            i = skipSpace(text, i);
+        }
+        return words;
+    }
+
+    private static int skipSpace(String text, int i) {
+        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+}

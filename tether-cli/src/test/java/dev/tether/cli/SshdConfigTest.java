@@ -1,0 +1,200 @@
+package dev.tether.cli;
+
+import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.TransportConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sshd_config subset parser, in process: syntax, first-value-wins, list modifiers, times, errors. */
+class SshdConfigTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+
+    private ServerSettings read(String... lines) throws Exception {
+        Path f = Files.writeString(dir.resolve("sshd_config"), String.join("\n", lines) + "\n");
+        ServerSettings s = new ServerSettings();
+        SshdConfig.read(f, s, new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        return s;
+    }
+
+    private String warnings() {
+        return warnings.toString(StandardCharsets.UTF_8);
+    }
+
+    private SshdConfig.ConfigException bad(String... lines) {
+        return assertThrows(SshdConfig.ConfigException.class, () -> read(lines));
+    }
+
+    @Test
+    void syntaxAsSshdReadsIt() throws Exception {
+        ServerSettings s = read(
+                "  # comment line",
+                "",
+                "PORT 2200",
+                "port=2201",
+                "ListenAddress = 127.0.0.2",
+                "ListenAddress [::1]:2300",
+                "ListenAddress 127.0.0.3:2400",
+                "HostKey \"keys/my key\"   # trailing comment",
+                "AuthorizedKeysFile %h/.ssh/authorized_keys /etc/keys/%u",
+                "PubKeyAuthentication no",
+                "PubkeyAuthentication yes",
+                "ChallengeResponseAuthentication no",
+                "PermitEmptyPasswords yes",
+                "AllowUsers alice bob@10.0.0.0/8",
+                "AllowUsers carol",
+                "DenyUsers mallory",
+                "AcceptEnv LANG LC_*",
+                "AcceptEnv TETHER_*",
+                "Subsystem sftp /usr/lib/openssh/sftp-server -l INFO",
+                "AllowTcpForwarding local");
+        assertEquals(List.of(2200, 2201), s.ports);
+        assertEquals(List.of(new ServerSettings.Listen("127.0.0.2", 2200), new ServerSettings.Listen("127.0.0.2", 2201),
+                new ServerSettings.Listen("::1", 2300), new ServerSettings.Listen("127.0.0.3", 2400)), s.endpoints());
+        assertEquals(List.of(dir.resolve("keys/my key")), s.hostKeys);
+        assertEquals(List.of("%h/.ssh/authorized_keys", "/etc/keys/%u"), s.authorizedKeysFiles);
+        assertEquals(false, s.pubkeyAuthentication, "first value wins");
+        assertEquals(false, s.kbdInteractiveAuthentication);
+        assertEquals(true, s.permitEmptyPasswords);
+        assertEquals(List.of("alice", "bob@10.0.0.0/8", "carol"), s.allowUsers);
+        assertEquals(List.of("mallory"), s.denyUsers);
+        assertEquals(List.of("LANG", "LC_*", "TETHER_*"), s.acceptEnv);
+        assertEquals(Map.of("sftp", "/usr/lib/openssh/sftp-server -l INFO"), s.subsystems);
+        assertEquals(ServerSettings.Forwarding.LOCAL, s.forwarding());
+        assertEquals("", warnings());
+    }
+
+    @Test
+    void limitsAndTimes() throws Exception {
+        ServerSettings s = read("MaxAuthTries 3", "MaxAuthTries 9", "MaxSessions 4", "MaxStartups 5:50:20",
+                "LoginGraceTime 1h30m", "ClientAliveInterval 2m", "ClientAliveCountMax 5");
+        assertEquals(3, s.maxAuthTries);
+        assertEquals(4, s.maxSessions);
+        assertEquals(Duration.ofMinutes(90), s.loginGraceTime);
+        assertEquals(Duration.ofMinutes(2), s.clientAliveInterval);
+        assertEquals(5, s.clientAliveCountMax);
+        ServerLimits limits = s.limits();
+        assertEquals(List.of(5, 50, 20), List.of(limits.maxStartupsBegin(), limits.maxStartupsRate(), limits.maxStartupsFull()));
+        assertFalse(limits.proxyProtocol());
+
+        ServerLimits bare = read("MaxStartups 7").limits();
+        assertEquals(List.of(7, 100, 7), List.of(bare.maxStartupsBegin(), bare.maxStartupsRate(), bare.maxStartupsFull()));
+
+        assertEquals(Duration.ofSeconds(30), SshdConfig.time("30"));
+        assertEquals(Duration.ofSeconds(90), SshdConfig.time("1m30s"));
+        assertEquals(Duration.ofDays(8), SshdConfig.time("1w1D"));
+        assertEquals(Duration.ZERO, SshdConfig.time("0"));
+        for (String t : List.of("", "m", "10x", "1.5h", "-1")) {
+            assertThrows(IllegalArgumentException.class, () -> SshdConfig.time(t), t);
+        }
+    }
+
+    @Test
+    void algorithmListModifiers() throws Exception {
+        List<String> defaults = TransportConfig.defaults().ciphers();
+        assertEquals(List.of("aes128-ctr", "aes256-ctr"), read("Ciphers aes128-ctr,aes256-ctr").ciphers);
+
+        List<String> minus = read("Ciphers -aes*-ctr").ciphers;
+        assertTrue(minus.stream().noneMatch(c -> c.endsWith("-ctr")), minus.toString());
+        assertEquals(defaults.stream().filter(c -> !c.endsWith("-ctr")).toList(), minus);
+
+        List<String> caret = read("Ciphers ^aes128-ctr").ciphers;
+        assertEquals("aes128-ctr", caret.get(0));
+        assertEquals(defaults.size(), caret.size(), "moved, not duplicated");
+
+        List<String> macs = read("MACs -hmac-sha1*").macs;
+        assertTrue(macs.stream().noneMatch(m -> m.startsWith("hmac-sha1")), macs.toString());
+        assertEquals(List.of("curve25519-sha256"), read("KexAlgorithms curve25519-sha256").kexAlgorithms);
+        assertEquals(List.of("ssh-ed25519"), read("HostKeyAlgorithms ssh-ed25519").hostKeyAlgorithms);
+
+        assertTrue(bad("Ciphers +no-such-cipher").getMessage().endsWith(":1: Ciphers: unsupported algorithm 'no-such-cipher'; supported: "
+                + String.join(",", dev.tether.ssh.transport.CipherAlgorithms.CIPHERS)));
+        assertTrue(bad("", "MACs hmac-sha2-256,,umac").getMessage().contains("sshd_config:2: MACs: empty name"));
+        assertTrue(bad("Ciphers -*").getMessage().contains("sshd_config:1: Ciphers: empty cipher list"));
+    }
+
+    @Test
+    void unknownKeywordsAndMatchBlocksAreWarnedWithFileAndLine() throws Exception {
+        ServerSettings s = read("UsePAM yes", "Port 2200", "X11Forwarding=yes", "Match User bob", "  Port 9999",
+                "  Banner none", "Match all", "PasswordAuthentication yes");
+        String f = dir.resolve("sshd_config").toString();
+        assertTrue(warnings().contains("tether: " + f + ":1: unsupported keyword UsePAM, ignored\n"), warnings());
+        assertTrue(warnings().contains("tether: " + f + ":3: unsupported keyword X11Forwarding, ignored\n"), warnings());
+        assertTrue(warnings().contains("tether: " + f + ":4: Match blocks are not supported"), warnings());
+        assertEquals(List.of(2200), s.ports, "lines in a Match block are not applied");
+        assertNull(s.banner);
+        assertNull(s.passwordAuthentication);
+    }
+
+    @Test
+    void badValuesNameFileAndLine() throws Exception {
+        String f = dir.resolve("sshd_config") + ":";
+        assertTrue(bad("# x", "Port 70000").getMessage().startsWith(f + "2: Port: bad port number"));
+        assertTrue(bad("PasswordAuthentication maybe").getMessage().startsWith(f + "1: PasswordAuthentication: expected yes or no"));
+        assertTrue(bad("MaxStartups 10:30").getMessage().startsWith(f + "1: MaxStartups: expected START:RATE:FULL"));
+        assertTrue(bad("MaxStartups 10:30:5").getMessage().startsWith(f + "1: MaxStartups: MaxStartups needs"));
+        assertTrue(bad("LoginGraceTime soon").getMessage().startsWith(f + "1: LoginGraceTime: bad time"));
+        assertTrue(bad("MaxAuthTries 0").getMessage().startsWith(f + "1: MaxAuthTries: expected a number of at least 1"));
+        assertTrue(bad("Port").getMessage().startsWith(f + "1: Port: missing argument"));
+        assertTrue(bad("Port 1 2").getMessage().startsWith(f + "1: Port: expected one argument"));
+        assertTrue(bad("Banner /no/such/banner").getMessage().startsWith(f + "1: Banner: cannot read"));
+        assertTrue(bad("AllowTcpForwarding sometimes").getMessage().startsWith(f + "1: AllowTcpForwarding: expected yes, no"));
+        assertTrue(bad("Subsystem sftp").getMessage().startsWith(f + "1: Subsystem: needs a name and a command"));
+        assertTrue(bad("Subsystem a /bin/a", "Subsystem a /bin/b").getMessage().startsWith(f + "2: Subsystem: subsystem 'a' already defined"));
+        assertTrue(bad("HostKey \"unterminated").getMessage().startsWith(f + "1: unterminated quote"));
+        // a later, ignored value is still checked, as in sshd
+        assertTrue(bad("MaxAuthTries 3", "MaxAuthTries x").getMessage().startsWith(f + "2: MaxAuthTries"));
+    }
+
+    @Test
+    void bannerFileIsReadRelativeToTheConfigAndNoneTurnsItOff() throws Exception {
+        Files.writeString(dir.resolve("banner"), "hello\n");
+        assertEquals("hello\n", read("Banner banner").banner);
+        assertEquals("", read("Banner none", "Banner banner").banner);
+    }
+
+    @Test
+    void userPatternsAsAllowUsersMatchesThem() {
+        assertTrue(UserAccess.matches("alice", "alice", "10.1.2.3"));
+        assertTrue(UserAccess.matches("al?ce", "alice", "10.1.2.3"));
+        assertTrue(UserAccess.matches("*", "anyone", "10.1.2.3"));
+        assertFalse(UserAccess.matches("alice", "alicia", "10.1.2.3"));
+        assertTrue(UserAccess.matches("alice@10.0.0.0/8", "alice", "10.1.2.3"));
+        assertFalse(UserAccess.matches("alice@10.0.0.0/8", "alice", "192.168.1.1"));
+        assertTrue(UserAccess.matches("a*@192.168.1.*", "anna", "192.168.1.77"));
+        assertFalse(UserAccess.matches("a*@192.168.1.*", "bob", "192.168.1.77"));
+    }
+
+    @Test
+    void flagsAndDefaultsAreWiredIntoTheLibraryObjects() throws Exception {
+        ServerSettings s = read("MaxSessions 3", "ClientAliveInterval 15", "ClientAliveCountMax 2");
+        s.proxyProtocol = true;
+        assertTrue(s.limits().proxyProtocol());
+        assertEquals(List.of(new ServerSettings.Listen("127.0.0.1", 2222)), new ServerSettings().endpoints());
+        // --sftp-only keeps only the sftp subsystem and turns forwarding off whatever the file says
+        ServerSettings only = read("Subsystem sftp /usr/lib/openssh/sftp-server", "Subsystem other /bin/cat",
+                "AllowTcpForwarding yes");
+        only.sftpOnly = true;
+        assertEquals(Map.of("sftp", "/usr/lib/openssh/sftp-server"), only.effectiveSubsystems());
+        assertEquals(ServerSettings.Forwarding.NONE, only.forwarding());
+        assertTrue(s.validators().isEmpty());
+        assertEquals(1, read("AllowUsers a", "DenyUsers b").validators().size(), "AllowUsers/DenyUsers make a validator");
+    }
+}
