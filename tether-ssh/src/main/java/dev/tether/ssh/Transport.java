@@ -117,6 +117,8 @@ public final class Transport implements AutoCloseable {
     private volatile ScheduledFuture<?> handshakeWatchdog;
     private volatile ScheduledFuture<?> loginWatchdog;
     private volatile ScheduledFuture<?> keepalive;
+    /** When the reader last received a packet (System.nanoTime), for the server's client-alive probes. */
+    private volatile long lastReceivedNanos = System.nanoTime();
 
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
@@ -324,6 +326,21 @@ public final class Transport implements AutoCloseable {
         } else {
             queue.put(payload, null, timeout.toNanos());
         }
+    }
+
+    /**
+     * Queues a payload without ever waiting, for timer tasks and other code that must not block:
+     * like the reader's own replies, it fails (and the caller should end the connection) only
+     * when four times {@code maxQueuedBytes} already wait, that is when the peer is not reading.
+     */
+    public void sendNoWait(byte[] payload) throws IOException {
+        checkSendable(payload);
+        queue.putFromReader(payload, null);
+    }
+
+    /** When the last packet from the peer arrived, on the {@link System#nanoTime()} clock. */
+    public long lastReceivedNanos() {
+        return lastReceivedNanos;
     }
 
     private void checkSendable(byte[] payload) throws SshException {
@@ -580,6 +597,9 @@ public final class Transport implements AutoCloseable {
     /** Installs the layer above the transport; it receives messages 50 and up. */
     public void setMessageHandler(MessageHandler handler) {
         this.handler = handler;
+        if (handler != null) {
+            handler.installed();
+        }
     }
 
     /**
@@ -764,6 +784,7 @@ public final class Transport implements AutoCloseable {
             requestKex();
             while (!closing.get()) {
                 int m = reader.read();
+                lastReceivedNanos = System.nanoTime();
                 if (log.isTraceEnabled()) {
                     log.trace("{} recv {} ({} bytes, seq {})", this, MessageNumbers.name(m), reader.payloadLength(), reader.lastSequence());
                 }
@@ -929,7 +950,7 @@ public final class Transport implements AutoCloseable {
         if (factory == null) {
             throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(name));
         }
-        handler = factory.apply(this);
+        setMessageHandler(factory.apply(this));
         activeService = name;
         serviceActive = true;
         queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
