@@ -507,16 +507,14 @@ public final class Transport implements AutoCloseable {
                 cancel(keepalive);
                 return;
             }
-            Threads.newThread("tether-keepalive-" + id, () -> {
-                try {
-                    MessageHandler h = handler;
-                    if (h instanceof ConnectionService cs) {
-                        cs.sendKeepalive();
-                    }
-                } catch (IOException e) {
-                    log.debug("{} keepalive: {}", this, e.getMessage());
+            try {
+                MessageHandler h = handler;
+                if (h instanceof ConnectionService cs) {
+                    cs.sendKeepaliveNoWait();
                 }
-            }).start();
+            } catch (IOException e) {
+                log.debug("{} keepalive: {}", this, e.getMessage());
+            }
         }, ms, ms, TimeUnit.MILLISECONDS);
     }
 

@@ -144,7 +144,7 @@ public final class ConnectionService implements MessageHandler {
     }
 
     /** {@link #sendKeepalive()} that never blocks, for timer tasks ({@link Transport#sendNoWait}). */
-    void sendKeepaliveNoWait() throws IOException {
+    public void sendKeepaliveNoWait() throws IOException {
         keepalive(true);
     }
 
