@@ -264,14 +264,17 @@ final class ServerSettings {
         return b.build();
     }
 
-    /**
-     * MaxSessions, ClientAliveInterval and ClientAliveCountMax: parsed into {@link #maxSessions},
-     * {@link #clientAliveInterval} and {@link #clientAliveCountMax}, applied here through
-     * {@code TransportConfig.Builder.maxSessions(int)}, {@code .clientAliveInterval(Duration)}
-     * and {@code .clientAliveCountMax(int)}.
-     */
+    /** MaxSessions, ClientAliveInterval and ClientAliveCountMax, when given; else the library's defaults (sshd's). */
     void applyPerConnection(TransportConfig.Builder b) {
-        // wired by lead after the timeouts branch merges
+        if (maxSessions != null) {
+            b.maxSessions(maxSessions);
+        }
+        if (clientAliveInterval != null) {
+            b.clientAliveInterval(clientAliveInterval);
+        }
+        if (clientAliveCountMax != null) {
+            b.clientAliveCountMax(clientAliveCountMax);
+        }
     }
 
     ServerLimits limits() {

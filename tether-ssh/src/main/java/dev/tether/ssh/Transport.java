@@ -119,6 +119,8 @@ public final class Transport implements AutoCloseable {
     private volatile ScheduledFuture<?> keepalive;
     /** Starts a rekey when {@code rekeyInterval} has passed, traffic or not (as OpenSSH does). */
     private volatile ScheduledFuture<?> rekeyTimer;
+    /** When the reader last received a packet (System.nanoTime), for the server's client-alive probes. */
+    private volatile long lastReceivedNanos = System.nanoTime();
 
     // Key exchange state shared with senders; guarded by kexLock.
     private final Object kexLock = new Object();
@@ -337,6 +339,21 @@ public final class Transport implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues a payload without ever waiting, for timer tasks and other code that must not block:
+     * like the reader's own replies, it fails (and the caller should end the connection) only
+     * when four times {@code maxQueuedBytes} already wait, that is when the peer is not reading.
+     */
+    public void sendNoWait(byte[] payload) throws IOException {
+        checkSendable(payload);
+        queue.putFromReader(payload, null);
+    }
+
+    /** When the last packet from the peer arrived, on the {@link System#nanoTime()} clock. */
+    public long lastReceivedNanos() {
+        return lastReceivedNanos;
+    }
+
     private void checkSendable(byte[] payload) throws SshException {
         int m = payload[0] & 0xff;
         if (m == MessageNumbers.KEXINIT || m == MessageNumbers.NEWKEYS || (m >= 30 && m <= 49)) {
@@ -509,16 +526,14 @@ public final class Transport implements AutoCloseable {
                 cancel(keepalive);
                 return;
             }
-            Threads.newThread("tether-keepalive-" + id, () -> {
-                try {
-                    MessageHandler h = handler;
-                    if (h instanceof ConnectionService cs) {
-                        cs.sendKeepalive();
-                    }
-                } catch (IOException e) {
-                    log.debug("{} keepalive: {}", this, e.getMessage());
+            try {
+                MessageHandler h = handler;
+                if (h instanceof ConnectionService cs) {
+                    cs.sendKeepaliveNoWait();
                 }
-            }).start();
+            } catch (IOException e) {
+                log.debug("{} keepalive: {}", this, e.getMessage());
+            }
         }, ms, ms, TimeUnit.MILLISECONDS);
     }
 
@@ -599,6 +614,9 @@ public final class Transport implements AutoCloseable {
     /** Installs the layer above the transport; it receives messages 50 and up. */
     public void setMessageHandler(MessageHandler handler) {
         this.handler = handler;
+        if (handler != null) {
+            handler.installed();
+        }
     }
 
     /**
@@ -810,6 +828,7 @@ public final class Transport implements AutoCloseable {
             requestKex();
             while (!closing.get()) {
                 int m = reader.read();
+                lastReceivedNanos = System.nanoTime();
                 if (log.isTraceEnabled()) {
                     log.trace("{} recv {} ({} bytes, seq {})", this, MessageNumbers.name(m), reader.payloadLength(), reader.lastSequence());
                 }
@@ -975,7 +994,7 @@ public final class Transport implements AutoCloseable {
         if (factory == null) {
             throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(name));
         }
-        handler = factory.apply(this);
+        setMessageHandler(factory.apply(this));
         activeService = name;
         serviceActive = true;
         queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);

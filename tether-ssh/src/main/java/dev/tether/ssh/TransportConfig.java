@@ -4,6 +4,7 @@ import dev.tether.ssh.auth.ServerAuthService;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexAlgorithms;
+import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
@@ -14,6 +15,7 @@ import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +58,11 @@ public final class TransportConfig {
     private final List<String> userAuthSignatureAlgorithms;
     private final int maxAuthTries;
     private final Duration loginGraceTime;
+    private final int maxSessions;
+    private final Duration clientAliveInterval;
+    private final int clientAliveCountMax;
+    private final Duration unusedConnectionTimeout;
+    private final Map<String, Duration> channelTimeouts;
 
     private TransportConfig(Builder b) {
         this.kexAlgorithms = List.copyOf(b.kexAlgorithms);
@@ -79,6 +86,11 @@ public final class TransportConfig {
         this.userAuthSignatureAlgorithms = List.copyOf(b.userAuthSignatureAlgorithms);
         this.maxAuthTries = b.maxAuthTries;
         this.loginGraceTime = b.loginGraceTime;
+        this.maxSessions = b.maxSessions;
+        this.clientAliveInterval = b.clientAliveInterval;
+        this.clientAliveCountMax = b.clientAliveCountMax;
+        this.unusedConnectionTimeout = b.unusedConnectionTimeout;
+        this.channelTimeouts = Collections.unmodifiableMap(new LinkedHashMap<>(b.channelTimeouts));
         Map<String, Function<Transport, MessageHandler>> svc = new LinkedHashMap<>(b.services);
         if (b.serverInterface != null) {
             Function<Transport, ServerInterface> policyFactory = b.serverInterface;
@@ -133,6 +145,11 @@ public final class TransportConfig {
         b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms);
         b.maxAuthTries = maxAuthTries;
         b.loginGraceTime = loginGraceTime;
+        b.maxSessions = maxSessions;
+        b.clientAliveInterval = clientAliveInterval;
+        b.clientAliveCountMax = clientAliveCountMax;
+        b.unusedConnectionTimeout = unusedConnectionTimeout;
+        b.channelTimeouts = new LinkedHashMap<>(channelTimeouts);
         b.serverInterface = serverInterface;
         if (serverInterface != null) {
             b.services.remove("ssh-userauth");
@@ -228,6 +245,46 @@ public final class TransportConfig {
         return loginGraceTime;
     }
 
+    /** Server: open session channels allowed per connection (sshd's MaxSessions); 0 refuses every session. */
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** Server: silence from the client after which it is probed with {@code keepalive@openssh.com}; zero: off. */
+    public Duration clientAliveInterval() {
+        return clientAliveInterval;
+    }
+
+    /** Server: unanswered probes after which the client is disconnected (sshd's ClientAliveCountMax). */
+    public int clientAliveCountMax() {
+        return clientAliveCountMax;
+    }
+
+    /** Server: how long an authenticated connection may have no open channels; zero: forever. */
+    public Duration unusedConnectionTimeout() {
+        return unusedConnectionTimeout;
+    }
+
+    /** Server: the inactivity timeout of {@code session} channels; zero: none. */
+    public Duration channelTimeout() {
+        return channelTimeout("session");
+    }
+
+    /** Server: the inactivity timeout for a channel type: the first matching pattern's, else zero (none). */
+    public Duration channelTimeout(String channelType) {
+        for (Map.Entry<String, Duration> e : channelTimeouts.entrySet()) {
+            if (HostPatterns.wildcardMatch(channelType, e.getKey())) {
+                return e.getValue();
+            }
+        }
+        return Duration.ZERO;
+    }
+
+    /** Server: the channel inactivity timeouts, channel type pattern to timeout, in match order. */
+    public Map<String, Duration> channelTimeouts() {
+        return channelTimeouts;
+    }
+
     /** Server: the per-connection policy factory, or null if none is set. */
     public Function<Transport, ServerInterface> serverInterface() {
         return serverInterface;
@@ -263,6 +320,11 @@ public final class TransportConfig {
         private List<String> userAuthSignatureAlgorithms = new ArrayList<>(SignatureAlgorithms.DEFAULT);
         private int maxAuthTries = 6;
         private Duration loginGraceTime = Duration.ofSeconds(120);
+        private int maxSessions = 10;
+        private Duration clientAliveInterval = Duration.ZERO;
+        private int clientAliveCountMax = 3;
+        private Duration unusedConnectionTimeout = Duration.ZERO;
+        private Map<String, Duration> channelTimeouts = new LinkedHashMap<>();
         private Function<Transport, ServerInterface> serverInterface;
 
         private Builder() {
@@ -442,6 +504,81 @@ public final class TransportConfig {
         public Builder loginGraceTime(Duration d) {
             this.loginGraceTime = Objects.requireNonNull(d);
             return this;
+        }
+
+        /**
+         * Server: how many session channels (shell, exec, subsystem) one connection may hold open
+         * at once (default 10, as sshd's MaxSessions). One more is refused as sshd refuses it,
+         * with CONNECT_FAILED and "open failed". 0 refuses every session while other channel
+         * types (forwardings) still open; 1 disables multiplexing.
+         */
+        public Builder maxSessions(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxSessions must not be negative");
+            }
+            this.maxSessions = n;
+            return this;
+        }
+
+        /**
+         * Server: after this long without a packet from the client, send it
+         * {@code keepalive@openssh.com} with want-reply, and again every interval while it stays
+         * silent (sshd's ClientAliveInterval). Zero (the default) turns probing off.
+         */
+        public Builder clientAliveInterval(Duration d) {
+            this.clientAliveInterval = nonNegative("clientAliveInterval", d);
+            return this;
+        }
+
+        /**
+         * Server: probes that may go unanswered (default 3, as sshd's ClientAliveCountMax). When
+         * the last of them has had an interval to be answered, the connection ends with
+         * BY_APPLICATION "Timeout, client not responding", so a silent client is dropped after
+         * about (count + 1) × interval, as sshd drops it. Any packet from the client counts as
+         * an answer. 0 drops a client after one interval of silence, without probing.
+         */
+        public Builder clientAliveCountMax(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("clientAliveCountMax must not be negative");
+            }
+            this.clientAliveCountMax = n;
+            return this;
+        }
+
+        /**
+         * Server: close an authenticated connection that has had no open channel for this long
+         * (sshd's UnusedConnectionTimeout), counted from authentication and from each moment
+         * the last channel closed. Zero (the default): never.
+         */
+        public Builder unusedConnectionTimeout(Duration d) {
+            this.unusedConnectionTimeout = nonNegative("unusedConnectionTimeout", d);
+            return this;
+        }
+
+        /**
+         * Server: close a {@code session} channel after this long without data in either
+         * direction (sshd's {@code ChannelTimeout session=...}); its command is then ended as on
+         * any close. Zero: no timeout (the default).
+         */
+        public Builder channelTimeout(Duration d) {
+            return channelTimeout("session", d);
+        }
+
+        /**
+         * Server: the inactivity timeout for channels whose type matches {@code typePattern}
+         * ({@code *} and {@code ?} wildcards, e.g. {@code direct-tcpip} or {@code *}); the first
+         * pattern set that matches a channel's type applies. Zero exempts the types it matches.
+         */
+        public Builder channelTimeout(String typePattern, Duration d) {
+            channelTimeouts.put(Objects.requireNonNull(typePattern), nonNegative("channelTimeout", d));
+            return this;
+        }
+
+        private static Duration nonNegative(String what, Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative");
+            }
+            return d;
         }
 
         public Builder userAuthSignatureAlgorithms(List<String> names) {

@@ -57,6 +57,9 @@ public final class ChannelImpl implements Channel {
     private final ArrayDeque<CompletableFuture<Boolean>> pendingRequests = new ArrayDeque<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final ArrayDeque<Runnable> afterReply = new ArrayDeque<>();
+    /** When data last went either way (System.nanoTime), for the server's channel timeout. */
+    private volatile long lastActivityNanos = System.nanoTime();
+    private volatile long inactivityTimeoutNanos;
 
     ChannelImpl(ConnectionService service, Transport transport, String type, int localId, Duration timeout) {
         this.service = service;
@@ -99,6 +102,7 @@ public final class ChannelImpl implements Channel {
         int dataType = extended ? r.uint32() : 0;
         int off = r.stringInPlace();
         int len = r.position() - off;
+        lastActivityNanos = System.nanoTime();
         synchronized (this) {
             if (len > localWindowLeft) {
                 throw new SshException(DisconnectReason.PROTOCOL_ERROR,
@@ -281,6 +285,7 @@ public final class ChannelImpl implements Channel {
                     }
                 }
                 int n = remoteWindow.reserve(len, timeout.toNanos());
+                lastActivityNanos = System.nanoTime();
                 SshWriter w = new SshWriter(n + 16).byteValue(extended ? MessageNumbers.CHANNEL_EXTENDED_DATA : MessageNumbers.CHANNEL_DATA)
                         .uint32(remoteId);
                 if (extended) {
@@ -338,6 +343,38 @@ public final class ChannelImpl implements Channel {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             // the peer did not answer in time; the channel id stays reserved until it does
+        }
+    }
+
+    /** Server: close the channel after this long without data (0: never); set before the channel is published. */
+    void inactivityTimeout(Duration d) {
+        inactivityTimeoutNanos = d.toNanos();
+    }
+
+    long inactivityTimeoutNanos() {
+        return inactivityTimeoutNanos;
+    }
+
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    /**
+     * Closes the channel from our side without waiting, for the inactivity timer: sends CLOSE
+     * (never blocking) and leaves the rest to the peer's CLOSE, which ends the channel as any
+     * close does. A no-op once either side has sent CLOSE.
+     */
+    void closeForInactivity() {
+        synchronized (this) {
+            if (closeSent || closeReceived) {
+                return;
+            }
+            closeSent = true;
+        }
+        try {
+            transport.sendNoWait(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(remoteId).toByteArray());
+        } catch (IOException e) {
+            transport.disconnect(DisconnectReason.BY_APPLICATION, "channel " + localId + ": " + e.getMessage());
         }
     }
 

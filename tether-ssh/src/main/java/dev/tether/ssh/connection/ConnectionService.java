@@ -51,6 +51,8 @@ public final class ConnectionService implements MessageHandler {
     private final LinkedBlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
     private final ArrayDeque<CompletableFuture<SshReader>> globalReplies = new ArrayDeque<>();
     private volatile boolean noMoreSessions;
+    /** Server: the client-alive, unused-connection and channel timeouts; null when none is on. */
+    private volatile IdleTimers idle;
 
     /**
      * @param policy the server's policy; null on the client, which refuses every channel the
@@ -62,6 +64,14 @@ public final class ConnectionService implements MessageHandler {
         this.timeout = transport.config().sendTimeout();
     }
 
+    /** Server: starts the idle and liveness timers the config turns on, from authentication on. */
+    @Override
+    public void installed() {
+        if (policy != null && transport.isActive()) {
+            idle = IdleTimers.start(transport, this);
+        }
+    }
+
     // ------------------------------------------------------------------ application side
 
     /** Opens a channel and waits for the peer's answer (RFC 4254 §5.1). */
@@ -70,10 +80,11 @@ public final class ConnectionService implements MessageHandler {
             throw new SshException(DisconnectReason.BY_APPLICATION, "too many open channels (" + MAX_CHANNELS + ")");
         }
         int id = nextId.getAndIncrement();
-        ChannelImpl ch = new ChannelImpl(this, transport, type, id, timeout);
+        ChannelImpl ch = newChannel(type, id);
         CompletableFuture<ChannelImpl> f = new CompletableFuture<>();
         opening.put(id, f);
         channels.put(id, ch);
+        channelsChanged();
         transport.send(new SshWriter(64 + typeSpecific.length).byteValue(MessageNumbers.CHANNEL_OPEN).string(type).uint32(id)
                 .uint32(ChannelImpl.LOCAL_WINDOW).uint32(ChannelImpl.LOCAL_MAX_PACKET).raw(typeSpecific).toByteArray());
         try {
@@ -83,6 +94,7 @@ public final class ConnectionService implements MessageHandler {
             throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted opening a " + type + " channel");
         } catch (TimeoutException e) {
             channels.remove(id);
+            channelsChanged();
             throw new SshException(DisconnectReason.BY_APPLICATION, "no answer to a " + type + " channel open");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
@@ -128,11 +140,24 @@ public final class ConnectionService implements MessageHandler {
      * failure, normally) is consumed when it comes.
      */
     public void sendKeepalive() throws IOException {
-        CompletableFuture<SshReader> f = new CompletableFuture<>();
+        keepalive(false);
+    }
+
+    /** {@link #sendKeepalive()} that never blocks, for timer tasks ({@link Transport#sendNoWait}). */
+    public void sendKeepaliveNoWait() throws IOException {
+        keepalive(true);
+    }
+
+    private void keepalive(boolean noWait) throws IOException {
+        byte[] m = new SshWriter(32).byteValue(MessageNumbers.GLOBAL_REQUEST).string("keepalive@openssh.com").bool(true)
+                .toByteArray();
         synchronized (globalReplies) {
-            globalReplies.add(f);
-            transport.send(new SshWriter(32).byteValue(MessageNumbers.GLOBAL_REQUEST).string("keepalive@openssh.com").bool(true)
-                    .toByteArray());
+            globalReplies.add(new CompletableFuture<>());
+            if (noWait) {
+                transport.sendNoWait(m);
+            } else {
+                transport.send(m);
+            }
         }
     }
 
@@ -140,8 +165,45 @@ public final class ConnectionService implements MessageHandler {
         return channels.size();
     }
 
+    java.util.Collection<ChannelImpl> channelList() {
+        return channels.values();
+    }
+
     void remove(ChannelImpl ch) {
-        channels.remove(ch.localId(), ch);
+        if (channels.remove(ch.localId(), ch)) {
+            channelsChanged();
+        }
+    }
+
+    private ChannelImpl newChannel(String type, int id) {
+        ChannelImpl ch = new ChannelImpl(this, transport, type, id, timeout);
+        if (policy != null) {
+            ch.inactivityTimeout(transport.config().channelTimeout(type));
+        }
+        return ch;
+    }
+
+    /** Server: the idle and liveness timers, or null when the config turns none on. */
+    IdleTimers idleTimers() {
+        return idle;
+    }
+
+    private void channelsChanged() {
+        IdleTimers t = idle;
+        if (t != null) {
+            t.poke();
+        }
+    }
+
+    /** Server: session channels open now, against MaxSessions. */
+    private int openSessions() {
+        int n = 0;
+        for (ChannelImpl ch : channels.values()) {
+            if (ch.type().equals("session")) {
+                n++;
+            }
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ reader thread
@@ -192,6 +254,7 @@ public final class ConnectionService implements MessageHandler {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "open failure for channel " + id + " that is not opening");
                 }
                 channels.remove(id);
+                channelsChanged();
                 int code = r.uint32();
                 String why = Disconnect.sanitize(r.utf8());
                 f.completeExceptionally(new SshException(DisconnectReason.BY_APPLICATION,
@@ -280,6 +343,7 @@ public final class ConnectionService implements MessageHandler {
         long window = r.uint32AsLong();
         int maxPacket = r.uint32();
         ChannelOpenResult result;
+        String refusal = "channel type " + Disconnect.sanitize(type) + " refused";
         int id = nextId.getAndIncrement();
         if (policy == null) {
             result = ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
@@ -289,6 +353,11 @@ public final class ConnectionService implements MessageHandler {
             result = ChannelOpenResult.CONNECT_FAILED;
         } else if (type.equals("session") && noMoreSessions) {
             result = ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+        } else if (type.equals("session") && openSessions() >= transport.config().maxSessions()) {
+            // as sshd: CONNECT_FAILED, "open failed" (ssh prints "open failed: connect failed: open failed")
+            result = ChannelOpenResult.CONNECT_FAILED;
+            refusal = "open failed";
+            log.info("{} refused a session: MaxSessions ({}) reached", transport, transport.config().maxSessions());
         } else if (type.equals("direct-tcpip")) {
             String host = r.utf8();
             int port = r.uint32();
@@ -301,12 +370,13 @@ public final class ConnectionService implements MessageHandler {
         if (result != ChannelOpenResult.SUCCEEDED) {
             log.debug("{} refused {} channel: {}", transport, Disconnect.sanitize(type), result);
             transport.send(new SshWriter(64).byteValue(MessageNumbers.CHANNEL_OPEN_FAILURE).uint32(sender).uint32(result.code())
-                    .string("channel type " + Disconnect.sanitize(type) + " refused").string("").toByteArray());
+                    .string(refusal).string("").toByteArray());
             return;
         }
-        ChannelImpl ch = new ChannelImpl(this, transport, type, id, timeout);
+        ChannelImpl ch = newChannel(type, id);
         ch.opened(sender, window, maxPacket);
         channels.put(id, ch);
+        channelsChanged();
         transport.send(new SshWriter(32).byteValue(MessageNumbers.CHANNEL_OPEN_CONFIRMATION).uint32(sender).uint32(id)
                 .uint32(ChannelImpl.LOCAL_WINDOW).uint32(ChannelImpl.LOCAL_MAX_PACKET).toByteArray());
         accepted.add(ch);
@@ -375,6 +445,10 @@ public final class ConnectionService implements MessageHandler {
 
     @Override
     public void closed(Throwable cause) {
+        IdleTimers t = idle;
+        if (t != null) {
+            t.stop();
+        }
         IOException e = cause instanceof IOException io ? io : new SshException(DisconnectReason.CONNECTION_LOST, "connection closed");
         channels.values().forEach(ch -> ch.connectionLost(e));
         channels.clear();

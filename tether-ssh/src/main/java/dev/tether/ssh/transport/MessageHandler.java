@@ -23,6 +23,15 @@ public interface MessageHandler {
      */
     boolean handle(int messageNumber, SshReader payload) throws IOException;
 
+    /**
+     * The transport has installed this handler: it now receives the messages. Called once,
+     * before the first {@link #handle}. A handler may be built and never installed (the
+     * authentication service builds the next service to check that it exists), so work that
+     * must not run for such a handler, like starting timers, starts here.
+     */
+    default void installed() {
+    }
+
     /** The connection has ended; {@code cause} is null for an orderly close by us. */
     default void closed(Throwable cause) {
     }

@@ -55,7 +55,9 @@ class OpenSshClientSessionsTest {
         dir = Sessions.tempDir("ssh");
         work = Files.createDirectory(dir.resolve("work"));
         key = Sessions.userKey(dir);
-        server = Sessions.startPortalServer(key.authorizedKeys(), work);
+        // thirty sessions at once over one master: above sshd's default MaxSessions of 10
+        server = SshServer.start(Sessions.LOOPBACK, 0,
+                Sessions.portalServerConfig(key.authorizedKeys(), work).maxSessions(40).build());
     }
 
     @AfterAll
