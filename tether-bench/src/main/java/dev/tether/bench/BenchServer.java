@@ -2,6 +2,7 @@ package dev.tether.bench;
 
 import dev.tether.ssh.Command;
 import dev.tether.ssh.Portal;
+import dev.tether.ssh.ServerLimits;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
@@ -102,7 +103,9 @@ public final class BenchServer {
                 .serverInterface(portal.serverInterface())
                 .loginGraceTime(Duration.ofSeconds(grace))
                 .build();
-        SshServer server = SshServer.start("127.0.0.1", 0, config);
+        // the idle part holds thousands of unauthenticated connections on purpose: no MaxStartups
+        SshServer server = SshServer.start("127.0.0.1", 0, config,
+                ServerLimits.builder().maxStartups(Integer.MAX_VALUE).build());
         System.out.println("PORT " + server.port());
         System.out.flush();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
