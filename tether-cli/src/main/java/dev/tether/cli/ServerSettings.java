@@ -86,6 +86,14 @@ final class ServerSettings {
     String banner;
     Duration clientAliveInterval;
     Integer clientAliveCountMax;
+    /** PerSourceMaxStartups (0: none), PerSourceNetBlockSize {v4, v6}, PerSourcePenalties and its exempt list. */
+    Integer perSourceMaxStartups;
+    int[] netBlockSize;
+    dev.tether.ssh.PerSourcePenalties penalties;
+    List<String> penaltyExempt;
+    /** UnusedConnectionTimeout (ZERO: none) and ChannelTimeout TYPE=INTERVAL, in file order. */
+    Duration unusedConnectionTimeout;
+    java.util.Map<String, Duration> channelTimeouts;
     Forwarding forwarding;
     /** AcceptEnv patterns; null for the library's default (LANG, LC_*). */
     List<String> acceptEnv;
@@ -275,10 +283,26 @@ final class ServerSettings {
         if (clientAliveCountMax != null) {
             b.clientAliveCountMax(clientAliveCountMax);
         }
+        if (unusedConnectionTimeout != null) {
+            b.unusedConnectionTimeout(unusedConnectionTimeout);
+        }
+        if (channelTimeouts != null) {
+            channelTimeouts.forEach(b::channelTimeout);
+        }
     }
 
     ServerLimits limits() {
         ServerLimits.Builder b = maxStartups != null ? maxStartups : ServerLimits.builder();
+        if (perSourceMaxStartups != null) {
+            b.perSourceMaxStartups(perSourceMaxStartups);
+        }
+        if (netBlockSize != null) {
+            b.perSourceNetBlockSize(netBlockSize[0], netBlockSize[1]);
+        }
+        if (penalties != null) {
+            b.penalties(penaltyExempt == null || !penalties.enabled() ? penalties
+                    : penalties.toBuilder().exempt(penaltyExempt).build());
+        }
         return b.proxyProtocol(proxyProtocol).build();
     }
 

@@ -39,7 +39,9 @@ final class SshdConfig {
             "passwordauthentication", "pubkeyauthentication", "kbdinteractiveauthentication",
             "challengeresponseauthentication", "permitemptypasswords", "maxauthtries", "maxsessions", "maxstartups",
             "logingracetime", "allowusers", "denyusers", "ciphers", "macs", "kexalgorithms", "hostkeyalgorithms",
-            "banner", "clientaliveinterval", "clientalivecountmax", "allowtcpforwarding", "acceptenv", "subsystem");
+            "banner", "clientaliveinterval", "clientalivecountmax", "allowtcpforwarding", "acceptenv", "subsystem",
+            "persourcemaxstartups", "persourcenetblocksize", "persourcepenalties", "persourcepenaltyexemptlist",
+            "unusedconnectiontimeout", "channeltimeout");
 
     /** A bad value: the message starts with {@code FILE:LINE:}. */
     static final class ConfigException extends Exception {
@@ -199,6 +201,14 @@ final class SshdConfig {
                 }
                 s.subsystems.put(sub, String.join(" ", args.subList(1, args.size())));
             }
+            case "persourcemaxstartups" -> setOnce(keyword, args.get(0).equalsIgnoreCase("none") ? 0
+                    : number(name, single(name, args), 1), v -> s.perSourceMaxStartups = v);
+            case "persourcenetblocksize" -> setOnce(keyword, netBlockSize(name, single(name, args)), v -> s.netBlockSize = v);
+            case "persourcepenalties" -> setOnce(keyword, penalties(name, args), v -> s.penalties = v);
+            case "persourcepenaltyexemptlist" -> setOnce(keyword, cidrList(name, single(name, args)), v -> s.penaltyExempt = v);
+            case "unusedconnectiontimeout" -> setOnce(keyword, args.get(0).equalsIgnoreCase("none") ? java.time.Duration.ZERO
+                    : checked(name, single(name, args), SshdConfig::time), v -> s.unusedConnectionTimeout = v);
+            case "channeltimeout" -> setOnce(keyword, channelTimeouts(name, args), v -> s.channelTimeouts = v);
             default -> throw new IllegalStateException(keyword);
         }
     }
@@ -247,6 +257,106 @@ final class SshdConfig {
             // below
         }
         throw error(name + ": expected a number of at least " + min + ", not '" + value + "'");
+    }
+
+    /** {@code PerSourceNetBlockSize V4[:V6]}: prefix lengths, 0-32 and 0-128 (default 32:128). */
+    private int[] netBlockSize(String name, String value) throws ConfigException {
+        String[] f = value.split(":", -1);
+        if (f.length > 2) {
+            throw error(name + ": expected V4 or V4:V6, not '" + value + "'");
+        }
+        int v4 = number(name, f[0], 0);
+        int v6 = f.length == 2 ? number(name, f[1], 0) : 128;
+        if (v4 > 32 || v6 > 128) {
+            throw error(name + ": prefix lengths are at most 32 and 128, not '" + value + "'");
+        }
+        return new int[]{v4, v6};
+    }
+
+    /**
+     * {@code PerSourcePenalties yes|no} or OpenSSH's {@code key:value} list: {@code crash},
+     * {@code authfail}, {@code noauth}, {@code grace-exceeded}, {@code max}, {@code min} (times),
+     * {@code max-sources4}, {@code max-sources6} (counts), {@code overflow}
+     * ({@code permissive}|{@code deny-all}). A list turns penalties on, from OpenSSH's defaults.
+     */
+    private dev.tether.ssh.PerSourcePenalties penalties(String name, List<String> args) throws ConfigException {
+        if (args.size() == 1 && args.get(0).equalsIgnoreCase("no")) {
+            return dev.tether.ssh.PerSourcePenalties.off();
+        }
+        dev.tether.ssh.PerSourcePenalties.Builder b = dev.tether.ssh.PerSourcePenalties.builder();
+        if (args.size() == 1 && args.get(0).equalsIgnoreCase("yes")) {
+            return b.build();
+        }
+        int v4 = 65536;
+        int v6 = 65536;
+        for (String a : args) {
+            int colon = a.indexOf(':');
+            if (colon <= 0) {
+                throw error(name + ": expected yes, no or KEY:VALUE words, not '" + a + "'");
+            }
+            String key = a.substring(0, colon).toLowerCase(Locale.ROOT);
+            String value = a.substring(colon + 1);
+            switch (key) {
+                case "crash" -> b.crash(checked(name, value, SshdConfig::time));
+                case "authfail" -> b.authFail(checked(name, value, SshdConfig::time));
+                case "noauth" -> b.noAuth(checked(name, value, SshdConfig::time));
+                case "grace-exceeded" -> b.graceExceeded(checked(name, value, SshdConfig::time));
+                case "max" -> b.max(checked(name, value, SshdConfig::time));
+                case "min" -> b.min(checked(name, value, SshdConfig::time));
+                case "max-sources4" -> v4 = number(name, value, 1);
+                case "max-sources6" -> v6 = number(name, value, 1);
+                case "overflow" -> b.overflow(switch (value.toLowerCase(Locale.ROOT)) {
+                    case "permissive" -> dev.tether.ssh.PerSourcePenalties.Overflow.PERMISSIVE;
+                    case "deny-all" -> dev.tether.ssh.PerSourcePenalties.Overflow.DENY_ALL;
+                    default -> throw error(name + ": overflow is permissive or deny-all, not '" + value + "'");
+                });
+                case "overflow6", "invaliduser", "refuseconnection" ->
+                        warn(name + ": " + key + " is not supported, ignored");
+                default -> throw error(name + ": unknown penalty '" + key + "'");
+            }
+        }
+        return buildPenalties(name, b.maxSources(v4, v6));
+    }
+
+    private dev.tether.ssh.PerSourcePenalties buildPenalties(String name, dev.tether.ssh.PerSourcePenalties.Builder b)
+            throws ConfigException {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw error(name + ": " + e.getMessage());
+        }
+    }
+
+    /** A comma-separated list of addresses or CIDRs. */
+    private List<String> cidrList(String name, String value) throws ConfigException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String c : value.split(",")) {
+            if (!dev.tether.ssh.keys.HostPatterns.isValidCidrList(c)) {
+                throw error(name + ": not an address or CIDR: '" + c + "'");
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    /**
+     * {@code ChannelTimeout TYPE=INTERVAL ...} ({@code session}, {@code direct-tcpip},
+     * patterns with {@code *}), or {@code none}; the first matching pattern wins.
+     */
+    private java.util.LinkedHashMap<String, java.time.Duration> channelTimeouts(String name, List<String> args)
+            throws ConfigException {
+        java.util.LinkedHashMap<String, java.time.Duration> out = new java.util.LinkedHashMap<>();
+        if (args.size() == 1 && args.get(0).equalsIgnoreCase("none")) {
+            return out;
+        }
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw error(name + ": expected TYPE=INTERVAL, not '" + a + "'");
+            }
+            out.putIfAbsent(a.substring(0, eq), checked(name, a.substring(eq + 1), SshdConfig::time));
+        }
+        return out;
     }
 
     private int port(String name, String value) throws ConfigException {

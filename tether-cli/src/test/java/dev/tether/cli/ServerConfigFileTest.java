@@ -146,4 +146,47 @@ class ServerConfigFileTest {
         assertEquals(2, c.exit(), c.describe());
         assertTrue(c.stderr().contains(ciphers + ":3: Ciphers: unsupported algorithm 'rot13-cbc'"), c.describe());
     }
+
+    /**
+     * ChannelTimeout, UnusedConnectionTimeout and PerSourcePenalties from the file, observed
+     * through OpenSSH's ssh: an idle session is closed, an idle connection is closed, and a
+     * failed login gets the source refused with code 1.
+     */
+    @Test
+    void idleTimeoutsAndPenaltiesFromTheFile() throws Exception {
+        try (TetherServerProcess server = TetherServerProcess.start(true, dir -> {
+            try {
+                Files.writeString(dir.resolve("sshd_config"), String.join("\n",
+                        "ChannelTimeout session=2",
+                        "UnusedConnectionTimeout 2",
+                        "PerSourcePenalties authfail:1m min:1s",
+                        ""));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return List.of("--config", dir.resolve("sshd_config").toString());
+        })) {
+            // an idle command: no traffic either way, so the channel is closed; ssh exits 255
+            long t0 = System.nanoTime();
+            Procs.Result idle = server.ssh(List.of(), "sleep 60");
+            assertEquals(255, idle.exit(), idle.describe());
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(40).toNanos(), "closed well before the sleep ended");
+
+            // ssh -N opens no channel: the unused-connection timeout ends it
+            Procs.Result unused = server.ssh(List.of("-N"));
+            assertEquals(255, unused.exit(), unused.describe());
+            server.awaitStderr("unused connection timeout", WAIT);
+
+            // a stranger's key fails authentication: the source is penalised, then refused with code 1
+            Path stranger = Procs.sshKeygen(server.dir(), "stranger", "ed25519", 0, "");
+            List<String> asStranger = new ArrayList<>(server.sshCommand(List.of(), "true"));
+            asStranger.set(asStranger.indexOf(server.userKey().toString()), stranger.toString());
+            Procs.Result failed = Procs.run(asStranger, Map.of("LC_ALL", "C"), null, WAIT);
+            assertEquals(255, failed.exit(), failed.describe());
+            Procs.Result refused = server.ssh(List.of("-v"), "echo should-not-run");
+            assertEquals(255, refused.exit(), refused.describe());
+            assertTrue(refused.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:1: penalty.*"),
+                    refused.describe());
+        }
+    }
 }

@@ -197,4 +197,41 @@ class SshdConfigTest {
         assertTrue(s.validators().isEmpty());
         assertEquals(1, read("AllowUsers a", "DenyUsers b").validators().size(), "AllowUsers/DenyUsers make a validator");
     }
+
+    @Test
+    void perSourceLimitsPenaltiesAndIdleTimeouts() throws Exception {
+        ServerSettings s = read(
+                "PerSourceMaxStartups 3",
+                "PerSourceNetBlockSize 24:64",
+                "PerSourcePenalties authfail:30s noauth:2 min:1m max:1h overflow:deny-all max-sources4:100 invaliduser:5",
+                "PerSourcePenaltyExemptList 10.0.0.0/8,192.0.2.1",
+                "UnusedConnectionTimeout 5m",
+                "ChannelTimeout session=1m direct-tcpip=30s session=9m");
+        ServerLimits l = s.limits();
+        assertEquals(3, l.perSourceMaxStartups());
+        assertEquals(24, l.perSourceNetBlockSizeV4());
+        assertEquals(64, l.perSourceNetBlockSizeV6());
+        assertTrue(l.penalties().enabled());
+        String p = l.penalties().toString();
+        assertTrue(p.contains("30000ms") && p.contains("max-sources4:100") && p.contains("DENY_ALL")
+                && p.contains("10.0.0.0/8") && p.contains("192.0.2.1"), p);
+        assertTrue(warnings().contains(":3: PerSourcePenalties: invaliduser is not supported"), warnings());
+        TransportConfig.Builder b = TransportConfig.builder();
+        s.applyPerConnection(b);
+        TransportConfig c = b.build();
+        assertEquals(Duration.ofMinutes(5), c.unusedConnectionTimeout());
+        assertEquals(Duration.ofMinutes(1), c.channelTimeout("session"), "the first session= wins");
+        assertEquals(Duration.ofSeconds(30), c.channelTimeout("direct-tcpip"));
+
+        ServerSettings off = read("PerSourcePenalties no", "PerSourceMaxStartups none", "ChannelTimeout none");
+        assertFalse(off.limits().penalties().enabled());
+        assertEquals(0, off.limits().perSourceMaxStartups());
+        assertTrue(read("PerSourcePenalties yes").limits().penalties().enabled());
+
+        assertTrue(bad("PerSourcePenalties authfail").getMessage().contains(":1: PerSourcePenalties: expected yes, no or KEY:VALUE"));
+        assertTrue(bad("PerSourcePenalties bogus:5").getMessage().contains(":1: PerSourcePenalties: unknown penalty 'bogus'"));
+        assertTrue(bad("PerSourceNetBlockSize 33").getMessage().contains(":1: PerSourceNetBlockSize"));
+        assertTrue(bad("PerSourcePenaltyExemptList 10.0.0.0/99").getMessage().contains(":1: PerSourcePenaltyExemptList"));
+        assertTrue(bad("ChannelTimeout session").getMessage().contains(":1: ChannelTimeout: expected TYPE=INTERVAL"));
+    }
 }

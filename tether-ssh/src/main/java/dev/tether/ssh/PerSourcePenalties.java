@@ -98,6 +98,22 @@ public final class PerSourcePenalties {
         return new Builder();
     }
 
+    /** A builder starting from these settings (building it turns penalties on). */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.crash = crash;
+        b.authFail = authFail;
+        b.noAuth = noAuth;
+        b.graceExceeded = graceExceeded;
+        b.max = max;
+        b.min = min;
+        b.maxSources4 = maxSources4;
+        b.maxSources6 = maxSources6;
+        b.overflow = overflow;
+        b.exempt = exempt;
+        return b;
+    }
+
     public boolean enabled() {
         return enabled;
     }
