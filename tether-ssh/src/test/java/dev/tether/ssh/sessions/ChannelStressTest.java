@@ -153,7 +153,7 @@ class ChannelStressTest {
     @Test
     void closingASessionWhoseCommandStillRunsKeepsTheConnection() throws Exception {
         Transport c = pair.client;
-        String marker = "sleep 37.6";
+        String marker = uniqueSleep(); // unique: other test runs on this machine may run at once
         try {
             Channel ch = c.openSession();
             assertTrue(ch.exec("exec " + marker));
@@ -175,7 +175,7 @@ class ChannelStressTest {
     @Test
     void closingASessionEndsTheCommandNotOnlyItsShell() throws Exception {
         Transport c = pair.client;
-        String marker = "sleep 37.5";
+        String marker = uniqueSleep();
         try {
             Channel ch = c.openSession();
             assertTrue(ch.exec(marker + "; echo after"));
@@ -187,6 +187,11 @@ class ChannelStressTest {
         } finally {
             killAll(marker);
         }
+    }
+
+    /** A {@code sleep} of about 37 s whose command line no other process on this machine has. */
+    private static String uniqueSleep() {
+        return "sleep 37." + (100000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(900000));
     }
 
     /** Ends the test's own leftover processes, found by their unique command line. */
