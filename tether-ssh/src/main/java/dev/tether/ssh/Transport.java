@@ -40,7 +40,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -70,22 +69,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Transport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
     private static final AtomicLong IDS = new AtomicLong();
-    /** How long the writer may take to flush our final DISCONNECT before the socket is closed under it. */
-    private static final long FINAL_FLUSH_MILLIS = 1000;
-    /**
-     * Our DISCONNECT descriptions are cut to this many characters, so that a failure message that
-     * quotes peer input (a name-list, say) never makes a packet a peer cannot read.
-     */
-    private static final int MAX_DESCRIPTION = 512;
 
     private final boolean client;
     private final TransportConfig config;
-    private final Socket socket;
-    private final InputStream in;
     private final OutputStream out;
     private final String remoteHost;
     private final int remotePort;
-    private final HostKeyVerifier verifier;
     private final long id;
     private final String ourVersion;
     private final PacketReader reader;
@@ -95,14 +84,9 @@ public final class Transport implements AutoCloseable {
     private final Thread writerThread;
     /** The key exchange state machine: KEXINIT, rekeying, NEWKEYS, strict KEX; its results. */
     private final KeyExchanger kex;
+    /** Starting the threads and watchdogs; the teardown. */
+    private final Lifecycle life;
 
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final AtomicBoolean streamsClosed = new AtomicBoolean();
-    private volatile Throwable closeCause;
-    private volatile int threadsRunning = 2;
-    private volatile ScheduledFuture<?> handshakeWatchdog;
-    private volatile ScheduledFuture<?> loginWatchdog;
     private volatile ScheduledFuture<?> keepalive;
     /** When the reader last received a packet (System.nanoTime), for the server's client-alive probes. */
     private volatile long lastReceivedNanos = System.nanoTime();
@@ -115,9 +99,8 @@ public final class Transport implements AutoCloseable {
     private volatile boolean serviceActive;
     private volatile String activeService;
     private volatile boolean authenticated;
-    /** Server: failed authentication attempts and whether the login grace time ran out (for PerSourcePenalties). */
+    /** Server: failed authentication attempts (for PerSourcePenalties; the lifecycle knows whether the login grace time ran out). */
     private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean loginGraceExceeded;
     private volatile String pendingServiceName;
     private volatile CompletableFuture<Void> pendingService;
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> pings = new ConcurrentLinkedQueue<>();
@@ -126,12 +109,9 @@ public final class Transport implements AutoCloseable {
                       String remoteHost, int remotePort, HostKeyVerifier verifier) {
         this.client = client;
         this.config = config;
-        this.socket = socket;
-        this.in = in;
         this.out = out;
         this.remoteHost = remoteHost;
         this.remotePort = remotePort;
-        this.verifier = verifier;
         this.id = IDS.incrementAndGet();
         this.ourVersion = Identification.ourLine(config.softwareVersion(), config.comment());
         this.reader = new PacketReader(in);
@@ -141,6 +121,7 @@ public final class Transport implements AutoCloseable {
         String role = client ? "client" : "server";
         this.readerThread = Threads.newThread("tether-" + role + "-" + id + "-reader", this::readLoop);
         this.writerThread = Threads.newThread("tether-" + role + "-" + id + "-writer", this::writeLoop);
+        this.life = new Lifecycle(this, client, config, socket, in, out, queue, kex, readerThread, writerThread);
     }
 
     // ------------------------------------------------------------------ construction
@@ -177,7 +158,7 @@ public final class Transport implements AutoCloseable {
     }
 
     private static Transport startClient(Transport t) throws IOException {
-        t.start();
+        t.life.start();
         t.awaitKeyExchange(t.config.handshakeTimeout());
         return t;
     }
@@ -214,7 +195,7 @@ public final class Transport implements AutoCloseable {
 
     private static Transport startServer(Transport t) {
         EventLog.connect(t);
-        t.start();
+        t.life.start();
         return t;
     }
 
@@ -236,27 +217,6 @@ public final class Transport implements AutoCloseable {
     private static void tuneSocket(Socket s) throws SocketException {
         s.setTcpNoDelay(true);
         s.setKeepAlive(true);
-    }
-
-    private void start() {
-        writerThread.start();
-        readerThread.start();
-        long timeout = config.handshakeTimeout().toMillis();
-        if (!client) {
-            loginWatchdog = Threads.timer().schedule(() -> {
-                if (!authenticated) {
-                    loginGraceExceeded = true;
-                    fail(new SshException(DisconnectReason.BY_APPLICATION, "login grace time of "
-                            + config.loginGraceTime().toSeconds() + " s exceeded"), true);
-                }
-            }, config.loginGraceTime().toMillis(), TimeUnit.MILLISECONDS);
-        }
-        handshakeWatchdog = Threads.timer().schedule(() -> {
-            if (!kex.firstKex().isDone()) {
-                fail(new SshException(DisconnectReason.PROTOCOL_ERROR,
-                        "key exchange did not complete within " + config.handshakeTimeout().toSeconds() + " s"), true);
-            }
-        }, timeout, TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------ public API
@@ -320,7 +280,7 @@ public final class Transport implements AutoCloseable {
         if (m == MessageNumbers.KEXINIT || m == MessageNumbers.NEWKEYS || (m >= 30 && m <= 49)) {
             throw new IllegalArgumentException("key exchange messages are sent by the transport itself");
         }
-        if (closing.get()) {
+        if (life.isClosing()) {
             throw new SshException(DisconnectReason.CONNECTION_LOST, "connection is closed");
         }
     }
@@ -479,7 +439,7 @@ public final class Transport implements AutoCloseable {
         }
         long ms = Math.max(1, interval.toMillis());
         keepalive = Threads.timer().scheduleAtFixedRate(() -> {
-            if (closing.get()) {
+            if (life.isClosing()) {
                 cancel(keepalive);
                 return;
             }
@@ -586,7 +546,7 @@ public final class Transport implements AutoCloseable {
      */
     public void authenticationSucceeded(byte[] successMessage) throws IOException {
         authenticated = true;
-        cancel(loginWatchdog);
+        life.loginSucceeded();
         if (kex.delayedInbound()) {
             reader.enableCompression();
         }
@@ -622,7 +582,7 @@ public final class Transport implements AutoCloseable {
 
     /** True until the connection has closed or started closing. */
     public boolean isActive() {
-        return !closing.get();
+        return !life.isClosing();
     }
 
     public boolean isClientMode() {
@@ -652,7 +612,7 @@ public final class Transport implements AutoCloseable {
     }
 
     boolean loginGraceExceeded() {
-        return loginGraceExceeded;
+        return life.loginGraceExceeded();
     }
 
     /** True if strict key exchange (kex-strict-*-v00@openssh.com) is in force. */
@@ -685,7 +645,7 @@ public final class Transport implements AutoCloseable {
      * {@link SshException}) and message. Never blocks. For protocol layers and policies.
      */
     public void abort(Throwable cause) {
-        fail(cause, !(isConnectionLoss(cause)));
+        life.fail(cause, !(isConnectionLoss(cause)));
     }
 
     /** The server's host key blob, as sent in the key exchange (client side). */
@@ -738,17 +698,17 @@ public final class Transport implements AutoCloseable {
 
     /** Completes when the connection has closed and both its threads have ended. */
     public CompletableFuture<Void> closeFuture() {
-        return closed;
+        return life.closed();
     }
 
     /** Why the connection closed: null for an orderly close by us. */
     public Throwable closeCause() {
-        return closeCause;
+        return life.closeCause();
     }
 
     /** Sends DISCONNECT with the given reason and closes. Never blocks on the peer. */
     public void disconnect(DisconnectReason reason, String description) {
-        fail(new DisconnectException(reason.code(), description, false), true);
+        life.fail(new DisconnectException(reason.code(), description, false), true);
     }
 
     /**
@@ -757,16 +717,7 @@ public final class Transport implements AutoCloseable {
      */
     @Override
     public void close() {
-        fail(null, true);
-        if (Thread.currentThread() != readerThread && Thread.currentThread() != writerThread) {
-            try {
-                closed.get(FINAL_FLUSH_MILLIS * 3, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                closeStreams();
-            }
-        }
+        life.close();
     }
 
     @Override
@@ -776,10 +727,7 @@ public final class Transport implements AutoCloseable {
 
     /** Called by the key exchanger on the reader thread once the first exchange has completed. */
     void firstKeyExchangeDone() {
-        ScheduledFuture<?> w = handshakeWatchdog;
-        if (w != null) {
-            w.cancel(false);
-        }
+        life.firstKeyExchangeDone();
     }
 
     // ------------------------------------------------------------------ reader thread
@@ -789,7 +737,7 @@ public final class Transport implements AutoCloseable {
             peerVersion = Identification.readPeerLine(reader.input()); // buffered by the reader: no BufferedInputStream
             log.debug("{} peer version {}", this, Disconnect.sanitize(peerVersion));
             kex.requestKex();
-            while (!closing.get()) {
+            while (!life.isClosing()) {
                 int m = reader.read();
                 lastReceivedNanos = System.nanoTime();
                 if (log.isTraceEnabled()) {
@@ -799,12 +747,12 @@ public final class Transport implements AutoCloseable {
                 kex.checkRekeyDue(reader.bytesSinceRekey());
             }
         } catch (Throwable t) {
-            if (!closing.get()) {
-                fail(t, !(t instanceof DisconnectException) && !(isConnectionLoss(t)));
+            if (!life.isClosing()) {
+                life.fail(t, !(t instanceof DisconnectException) && !(isConnectionLoss(t)));
             }
         } finally {
             reader.release();
-            threadEnded();
+            life.threadEnded();
         }
     }
 
@@ -976,79 +924,23 @@ public final class Transport implements AutoCloseable {
                 if (queue.isIdle()) {
                     writer.flush();
                 }
-                if (!closing.get()) {
+                if (!life.isClosing()) {
                     kex.checkRekeyDue(writer.bytesSinceRekey());
                 }
             }
             writer.flush();
         } catch (Throwable t) {
-            if (!closing.get()) {
-                fail(t, false);
+            if (!life.isClosing()) {
+                life.fail(t, false);
             }
         } finally {
-            closeStreams();
+            life.closeStreams();
             writer.release();
-            threadEnded();
+            life.threadEnded();
         }
     }
 
     // ------------------------------------------------------------------ teardown
-
-    /**
-     * Ends the connection once. Queues our DISCONNECT when asked (and when the failure is ours to
-     * report), closes the queue so the writer exits after flushing it, and arms a timer that
-     * closes the socket if the writer cannot finish in time. Never blocks.
-     */
-    private void fail(Throwable cause, boolean sendDisconnect) {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        closeCause = cause;
-        String description;
-        int code;
-        if (cause == null) {
-            code = DisconnectReason.BY_APPLICATION.code();
-            description = "closed by application";
-            log.debug("{} closing", this);
-        } else if (cause instanceof DisconnectException de) {
-            code = de.code();
-            description = clip(de.description());
-            if (de.fromPeer()) {
-                log.debug("{} {}", this, de.getMessage());
-            } else {
-                log.debug("{} disconnecting: {}", this, description);
-            }
-        } else if (cause instanceof SshException se) {
-            code = se.reason().code();
-            description = clip(se.getMessage());
-            if (client) {
-                log.info("{} disconnecting ({}): {}", this, se.reason(), description);
-            } else {
-                log.debug("{} disconnecting ({}): {}", this, se.reason(), description); // the event log has it
-            }
-        } else if (cause instanceof IOException) {
-            code = DisconnectReason.CONNECTION_LOST.code();
-            description = clip(String.valueOf(cause.getMessage()));
-            log.debug("{} connection lost: {}", this, description);
-        } else {
-            code = DisconnectReason.PROTOCOL_ERROR.code();
-            description = "internal error";
-            log.warn("{} internal error", this, cause);
-        }
-        boolean fromPeer = cause instanceof DisconnectException de && de.fromPeer();
-        boolean send = sendDisconnect && !fromPeer;
-        if (!client) {
-            EventLog.disconnect(this, fromPeer ? "by peer" : cause instanceof IOException && !(cause instanceof SshException)
-                    ? "connection lost" : "by server", code, description);
-        }
-        queue.close(description, send ? new Disconnect(code, description).encode() : null);
-        failPending(cause);
-        Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        cancel(handshakeWatchdog);
-        cancel(loginWatchdog);
-        cancel(keepalive);
-        kex.stopRekeyTimer();
-    }
 
     static void cancel(ScheduledFuture<?> f) {
         if (f != null) {
@@ -1056,11 +948,8 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    private static String clip(String s) {
-        return s.length() > MAX_DESCRIPTION ? s.substring(0, MAX_DESCRIPTION) + "..." : s;
-    }
-
-    private void failPending(Throwable cause) {
+    /** For the teardown: fails everything that waits on this connection. */
+    void failPending(Throwable cause) {
         Throwable c = cause != null ? cause : new SshException(DisconnectReason.BY_APPLICATION, "connection closed");
         kex.firstKex().completeExceptionally(c);
         CompletableFuture<Void> f = pendingService;
@@ -1074,40 +963,21 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    private void closeStreams() {
-        if (!streamsClosed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            if (socket != null) {
-                socket.close();
-            } else {
-                try {
-                    out.close();
-                } finally {
-                    in.close();
-                }
-            }
-        } catch (IOException e) {
-            log.trace("{} close: {}", this, e.toString());
-        }
+    /** For the teardown: stops this connection's timers (the watchdogs are the lifecycle's own). */
+    void stopTimers() {
+        cancel(keepalive);
+        kex.stopRekeyTimer();
     }
 
-    private void threadEnded() {
-        boolean last;
-        synchronized (this) {
-            last = --threadsRunning == 0;
-        }
-        if (last) {
-            MessageHandler h = handler;
-            if (h != null) {
-                try {
-                    h.closed(closeCause);
-                } catch (RuntimeException e) {
-                    log.warn("{} handler failed on close", this, e);
-                }
+    /** For the teardown, once both threads have ended: the handler hears that the connection closed. */
+    void handlerClosed(Throwable closeCause) {
+        MessageHandler h = handler;
+        if (h != null) {
+            try {
+                h.closed(closeCause);
+            } catch (RuntimeException e) {
+                log.warn("{} handler failed on close", this, e);
             }
-            closed.complete(null);
         }
     }
 
