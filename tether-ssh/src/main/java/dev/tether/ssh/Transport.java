@@ -1,7 +1,6 @@
 package dev.tether.ssh;
 
 import dev.tether.ssh.agent.AgentClient;
-import dev.tether.ssh.agent.Identity;
 import dev.tether.ssh.auth.ClientAuthenticator;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshCertificate;
@@ -86,13 +85,13 @@ public final class Transport implements AutoCloseable {
     private final KeyExchanger kex;
     /** Starting the threads and watchdogs; the teardown. */
     private final Lifecycle life;
+    /** Client conveniences: service request, authenticator, keepalive, exec. */
+    private final ClientSide clientSide;
 
-    private volatile ScheduledFuture<?> keepalive;
     /** When the reader last received a packet (System.nanoTime), for the server's client-alive probes. */
     private volatile long lastReceivedNanos = System.nanoTime();
 
     private volatile String peerVersion;
-    private ClientAuthenticator clientAuth;
     private java.util.function.Supplier<List<ConnectionValidator>> validators = List::of;
     private volatile Map<String, String> peerExtensions = Map.of();
     private volatile MessageHandler handler;
@@ -101,8 +100,6 @@ public final class Transport implements AutoCloseable {
     private volatile boolean authenticated;
     /** Server: failed authentication attempts (for PerSourcePenalties; the lifecycle knows whether the login grace time ran out). */
     private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile String pendingServiceName;
-    private volatile CompletableFuture<Void> pendingService;
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> pings = new ConcurrentLinkedQueue<>();
 
     private Transport(boolean client, TransportConfig config, Socket socket, InputStream in, OutputStream out,
@@ -121,6 +118,7 @@ public final class Transport implements AutoCloseable {
         String role = client ? "client" : "server";
         this.readerThread = Threads.newThread("tether-" + role + "-" + id + "-reader", this::readLoop);
         this.writerThread = Threads.newThread("tether-" + role + "-" + id + "-writer", this::writeLoop);
+        this.clientSide = new ClientSide(this, client, kex);
         this.life = new Lifecycle(this, client, config, socket, in, out, queue, kex, readerThread, writerThread);
     }
 
@@ -231,19 +229,7 @@ public final class Transport implements AutoCloseable {
      * SERVICE_ACCEPT.
      */
     public void requestService(String name, Duration timeout) throws IOException {
-        if (!client) {
-            throw new IllegalStateException("only a client requests services");
-        }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (this) {
-            if (pendingService != null) {
-                throw new IllegalStateException("a service request is already pending");
-            }
-            pendingServiceName = name;
-            pendingService = f;
-        }
-        send(new SshWriter(32).byteValue(MessageNumbers.SERVICE_REQUEST).string(name).toByteArray());
-        await(f, timeout, "SERVICE_ACCEPT for " + name);
+        clientSide.requestService(name, timeout);
     }
 
     /** Queues a message payload (beginning with its message number), waiting up to the send timeout for room. */
@@ -325,15 +311,7 @@ public final class Transport implements AutoCloseable {
     // ------------------------------------------------------------------ client authentication
 
     private ClientAuthenticator clientAuth() {
-        if (!client) {
-            throw new IllegalStateException("authentication methods are for the client side");
-        }
-        synchronized (kex.lock()) { // the lock of the key exchange state, as before the split
-            if (clientAuth == null) {
-                clientAuth = new ClientAuthenticator(this);
-            }
-            return clientAuth;
-        }
+        return clientSide.clientAuth();
     }
 
     /**
@@ -382,18 +360,7 @@ public final class Transport implements AutoCloseable {
      * one is accepted.
      */
     public List<String> authAgent(String username, AgentClient agent) throws IOException {
-        AuthenticationException last = null;
-        for (Identity id : agent.identities()) {
-            try {
-                return clientAuth().authPublickey(username, ClientAuthenticator.agentSigner(id), config.handshakeTimeout());
-            } catch (AuthenticationException e) {
-                last = e;
-            }
-        }
-        if (last != null) {
-            throw last;
-        }
-        throw new AuthenticationException("the agent holds no keys", List.of(), List.of());
+        return clientSide.authAgent(username, agent, config.handshakeTimeout());
     }
 
     /** RFC 4256 keyboard-interactive authentication. */
@@ -403,13 +370,13 @@ public final class Transport implements AutoCloseable {
 
     /** The user name authentication was attempted with, or null. */
     public String getUsername() {
-        ClientAuthenticator a = clientAuth;
+        ClientAuthenticator a = clientSide.existingAuth();
         return a == null ? null : a.username();
     }
 
     /** The server's USERAUTH_BANNER text, with control characters escaped, or null. */
     public String getBanner() {
-        ClientAuthenticator a = clientAuth;
+        ClientAuthenticator a = clientSide.existingAuth();
         return a == null ? null : a.banner();
     }
 
@@ -429,29 +396,7 @@ public final class Transport implements AutoCloseable {
      * runs (paramiko's {@code set_keepalive}); {@link Duration#ZERO} stops it.
      */
     public void setKeepalive(Duration interval) {
-        ScheduledFuture<?> old = keepalive;
-        if (old != null) {
-            old.cancel(false);
-        }
-        if (interval.isZero() || interval.isNegative()) {
-            keepalive = null;
-            return;
-        }
-        long ms = Math.max(1, interval.toMillis());
-        keepalive = Threads.timer().scheduleAtFixedRate(() -> {
-            if (life.isClosing()) {
-                cancel(keepalive);
-                return;
-            }
-            try {
-                MessageHandler h = handler;
-                if (h instanceof ConnectionService cs) {
-                    cs.sendKeepaliveNoWait();
-                }
-            } catch (IOException e) {
-                log.debug("{} keepalive: {}", this, e.getMessage());
-            }
-        }, ms, ms, TimeUnit.MILLISECONDS);
+        clientSide.setKeepalive(interval);
     }
 
     /** Channels currently open on this connection (0 before the connection protocol starts). */
@@ -486,46 +431,7 @@ public final class Transport implements AutoCloseable {
      * {@code timeout}.
      */
     public ExecResult exec(String command, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Channel ch = openSession()) {
-            if (!ch.exec(command)) {
-                throw new SshException(DisconnectReason.BY_APPLICATION, "the server refused to run the command");
-            }
-            ch.getOutputStream().close();
-            CompletableFuture<byte[]> err = new CompletableFuture<>();
-            Thread t = Threads.newThread("tether-exec-stderr", () -> {
-                try {
-                    err.complete(ch.getErrorStream().readAllBytes());
-                } catch (IOException e) {
-                    err.completeExceptionally(e);
-                }
-            });
-            t.start();
-            ScheduledFuture<?> guard = Threads.timer().schedule(
-                    () -> Threads.newThread("tether-exec-timeout", ch::close).start(),
-                    Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            byte[] out;
-            try {
-                out = ch.getInputStream().readAllBytes();
-            } finally {
-                guard.cancel(false);
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new SshException(DisconnectReason.BY_APPLICATION,
-                        "command did not finish within " + timeout.toMillis() + " ms");
-            }
-            byte[] errBytes;
-            try {
-                errBytes = err.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted");
-            } catch (ExecutionException | TimeoutException e) {
-                throw new SshException(DisconnectReason.BY_APPLICATION, "reading stderr failed: " + e);
-            }
-            int status = ch.awaitExitStatus(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            return new ExecResult(out, errBytes, status, ch.exitSignal());
-        }
+        return clientSide.exec(command, timeout);
     }
 
     /** Installs the layer above the transport; it receives messages 50 and up. */
@@ -791,7 +697,7 @@ public final class Transport implements AutoCloseable {
                 handleServiceRequest(reader.payloadAfterType());
                 return;
             case MessageNumbers.SERVICE_ACCEPT:
-                handleServiceAccept(reader.payloadAfterType());
+                clientSide.serviceAccepted(reader.payloadAfterType());
                 return;
             case MessageNumbers.EXT_INFO:
                 peerExtensions = ExtInfo.decode(reader.payloadAfterType()).extensions();
@@ -876,23 +782,6 @@ public final class Transport implements AutoCloseable {
         queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
     }
 
-    private void handleServiceAccept(SshReader r) throws IOException {
-        String name = r.hasRemaining() ? r.ascii() : null;
-        CompletableFuture<Void> f;
-        synchronized (this) {
-            f = pendingService;
-            if (f == null || !client) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "SERVICE_ACCEPT without a request");
-            }
-            if (name != null && !name.equals(pendingServiceName)) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                        "SERVICE_ACCEPT for " + Disconnect.sanitize(name) + ", requested " + pendingServiceName);
-            }
-            pendingService = null;
-        }
-        f.complete(null);
-    }
-
     // ------------------------------------------------------------------ writer thread
 
     private void writeLoop() {
@@ -952,10 +841,7 @@ public final class Transport implements AutoCloseable {
     void failPending(Throwable cause) {
         Throwable c = cause != null ? cause : new SshException(DisconnectReason.BY_APPLICATION, "connection closed");
         kex.firstKex().completeExceptionally(c);
-        CompletableFuture<Void> f = pendingService;
-        if (f != null) {
-            f.completeExceptionally(c);
-        }
+        clientSide.failPending(c);
         kex.failWaiters(c);
         CompletableFuture<Void> p;
         while ((p = pings.poll()) != null) {
@@ -965,8 +851,13 @@ public final class Transport implements AutoCloseable {
 
     /** For the teardown: stops this connection's timers (the watchdogs are the lifecycle's own). */
     void stopTimers() {
-        cancel(keepalive);
+        clientSide.stopKeepalive();
         kex.stopRekeyTimer();
+    }
+
+    /** The layer above the transport, or null. */
+    MessageHandler handler() {
+        return handler;
     }
 
     /** For the teardown, once both threads have ended: the handler hears that the connection closed. */
@@ -981,7 +872,7 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    private static void await(CompletableFuture<Void> f, Duration timeout, String what) throws IOException {
+    static void await(CompletableFuture<Void> f, Duration timeout, String what) throws IOException {
         try {
             f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
