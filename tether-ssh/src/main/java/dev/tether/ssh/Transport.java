@@ -64,6 +64,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * A malformed, hostile or out-of-order packet ends the connection with a DISCONNECT whose reason
  * code and description name the problem; no exception escapes the reader thread, and the cause
  * is available from {@link #closeCause()}.
+ *
+ * <h2>Parts</h2>
+ * This class holds the reader and writer loops, dispatch and the public API; {@link KeyExchanger}
+ * runs key exchanges and rekeys, {@link Lifecycle} starts and tears down the connection, and
+ * {@link ClientSide} holds the client's conveniences (service request, authenticator, exec).
  */
 public final class Transport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
@@ -310,10 +315,6 @@ public final class Transport implements AutoCloseable {
 
     // ------------------------------------------------------------------ client authentication
 
-    private ClientAuthenticator clientAuth() {
-        return clientSide.clientAuth();
-    }
-
     /**
      * RFC 4252 {@code none}: succeeds only on servers without authentication; otherwise throws
      * an {@link AuthenticationException} whose {@code allowed()} lists the server's methods.
@@ -321,12 +322,12 @@ public final class Transport implements AutoCloseable {
      * @return empty on success; on partial success, the methods that can continue
      */
     public List<String> authNone(String username) throws IOException {
-        return clientAuth().authNone(username, config.handshakeTimeout());
+        return clientSide.clientAuth().authNone(username, config.handshakeTimeout());
     }
 
     /** Password authentication, falling back to keyboard-interactive as paramiko does. */
     public List<String> authPassword(String username, String password) throws IOException {
-        return clientAuth().authPassword(username, password, config.handshakeTimeout());
+        return clientSide.clientAuth().authPassword(username, password, config.handshakeTimeout());
     }
 
     /**
@@ -334,12 +335,12 @@ public final class Transport implements AutoCloseable {
      * password from {@code changer}, as OpenSSH's client does when it prompts for one.
      */
     public List<String> authPassword(String username, String password, PasswordChanger changer) throws IOException {
-        return clientAuth().authPassword(username, password, changer, config.handshakeTimeout());
+        return clientSide.clientAuth().authPassword(username, password, changer, config.handshakeTimeout());
     }
 
     /** Public key authentication with an in-memory key pair. */
     public List<String> authPublickey(String username, KeyPair key) throws IOException {
-        return clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
     }
 
     /**
@@ -347,12 +348,12 @@ public final class Transport implements AutoCloseable {
      * server has accepted the public half, a hardware token, a remote signing service.
      */
     public List<String> authPublickey(String username, ClientAuthenticator.Signer signer) throws IOException {
-        return clientAuth().authPublickey(username, signer, config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, signer, config.handshakeTimeout());
     }
 
     /** Public key authentication with an OpenSSH user certificate for {@code key}. */
     public List<String> authPublickey(String username, KeyPair key, OpenSshCertificate certificate) throws IOException {
-        return clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
     }
 
     /**
@@ -365,7 +366,7 @@ public final class Transport implements AutoCloseable {
 
     /** RFC 4256 keyboard-interactive authentication. */
     public List<String> authInteractive(String username, KeyboardInteractiveHandler handler) throws IOException {
-        return clientAuth().authInteractive(username, handler, config.handshakeTimeout());
+        return clientSide.clientAuth().authInteractive(username, handler, config.handshakeTimeout());
     }
 
     /** The user name authentication was attempted with, or null. */
