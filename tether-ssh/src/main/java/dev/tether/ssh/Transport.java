@@ -1,31 +1,19 @@
 package dev.tether.ssh;
 
 import dev.tether.ssh.agent.AgentClient;
-import dev.tether.ssh.agent.Identity;
 import dev.tether.ssh.auth.ClientAuthenticator;
 import dev.tether.ssh.connection.ConnectionService;
-import dev.tether.ssh.kex.HostKeySigner;
-import dev.tether.ssh.kex.KexAlgorithm;
-import dev.tether.ssh.kex.KexContext;
-import dev.tether.ssh.kex.KexIo;
-import dev.tether.ssh.kex.KexResult;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.EventLog;
-import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.Identification;
-import dev.tether.ssh.transport.KeyDerivation;
 import dev.tether.ssh.transport.MessageHandler;
-import dev.tether.ssh.transport.Negotiation;
 import dev.tether.ssh.transport.OutboundQueue;
-import dev.tether.ssh.transport.PacketCipher;
 import dev.tether.ssh.transport.PacketReader;
 import dev.tether.ssh.transport.PacketWriter;
 import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.ExtInfo;
-import dev.tether.ssh.wire.KexInit;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
@@ -41,11 +29,8 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +39,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -80,26 +64,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * A malformed, hostile or out-of-order packet ends the connection with a DISCONNECT whose reason
  * code and description name the problem; no exception escapes the reader thread, and the cause
  * is available from {@link #closeCause()}.
+ *
+ * <h2>Parts</h2>
+ * This class holds the reader and writer loops, dispatch and the public API; {@link KeyExchanger}
+ * runs key exchanges and rekeys, {@link Lifecycle} starts and tears down the connection, and
+ * {@link ClientSide} holds the client's conveniences (service request, authenticator, exec).
  */
 public final class Transport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
     private static final AtomicLong IDS = new AtomicLong();
-    /** How long the writer may take to flush our final DISCONNECT before the socket is closed under it. */
-    private static final long FINAL_FLUSH_MILLIS = 1000;
-    /**
-     * Our DISCONNECT descriptions are cut to this many characters, so that a failure message that
-     * quotes peer input (a name-list, say) never makes a packet a peer cannot read.
-     */
-    private static final int MAX_DESCRIPTION = 512;
 
     private final boolean client;
     private final TransportConfig config;
-    private final Socket socket;
-    private final InputStream in;
     private final OutputStream out;
     private final String remoteHost;
     private final int remotePort;
-    private final HostKeyVerifier verifier;
     private final long id;
     private final String ourVersion;
     private final PacketReader reader;
@@ -107,79 +86,45 @@ public final class Transport implements AutoCloseable {
     private final OutboundQueue queue;
     private final Thread readerThread;
     private final Thread writerThread;
+    /** The key exchange state machine: KEXINIT, rekeying, NEWKEYS, strict KEX; its results. */
+    private final KeyExchanger kex;
+    /** Starting the threads and watchdogs; the teardown. */
+    private final Lifecycle life;
+    /** Client conveniences: service request, authenticator, keepalive, exec. */
+    private final ClientSide clientSide;
 
-    private final CompletableFuture<Void> firstKex = new CompletableFuture<>();
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final AtomicBoolean streamsClosed = new AtomicBoolean();
-    private volatile Throwable closeCause;
-    private volatile int threadsRunning = 2;
-    private volatile ScheduledFuture<?> handshakeWatchdog;
-    private volatile ScheduledFuture<?> loginWatchdog;
-    private volatile ScheduledFuture<?> keepalive;
-    /** Starts a rekey when {@code rekeyInterval} has passed, traffic or not (as OpenSSH does). */
-    private volatile ScheduledFuture<?> rekeyTimer;
     /** When the reader last received a packet (System.nanoTime), for the server's client-alive probes. */
     private volatile long lastReceivedNanos = System.nanoTime();
 
-    // Key exchange state shared with senders; guarded by kexLock.
-    private final Object kexLock = new Object();
-    private byte[] ourKexInit;
-    /** The send sequence number our pending KEXINIT went out with; -1 until written. */
-    private long ourKexInitSeq = -1;
-    /** The peer refused a re-exchange; none is started again until authentication completes. */
-    private boolean rekeyRefused;
-    /** The peer's KEXINIT for the exchange under way has arrived. */
-    private boolean sawPeerKexInitThisRound;
-    private long lastKexNanos = System.nanoTime();
-    private final List<CompletableFuture<Void>> kexWaiters = new ArrayList<>();
-
-    // Reader thread only.
-    private int kexCount;
-    private boolean ignoreNextKexPacket;
-    private boolean peerSentOtherBeforeKexInit;
-    private boolean sawPeerKexInit;
-    private volatile boolean delayedInbound;
-
     private volatile String peerVersion;
-    private ClientAuthenticator clientAuth;
     private java.util.function.Supplier<List<ConnectionValidator>> validators = List::of;
-    private volatile boolean strict;
-    private volatile NegotiatedAlgorithms algorithms;
-    private volatile byte[] sessionId;
-    private volatile byte[] hostKey;
     private volatile Map<String, String> peerExtensions = Map.of();
-    private volatile boolean peerWantsExtInfo;
-    private volatile boolean delayedOutbound;
     private volatile MessageHandler handler;
     private volatile boolean serviceActive;
     private volatile String activeService;
     private volatile boolean authenticated;
-    /** Server: failed authentication attempts and whether the login grace time ran out (for PerSourcePenalties). */
+    /** Server: failed authentication attempts (for PerSourcePenalties; the lifecycle knows whether the login grace time ran out). */
     private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean loginGraceExceeded;
-    private volatile String pendingServiceName;
-    private volatile CompletableFuture<Void> pendingService;
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> pings = new ConcurrentLinkedQueue<>();
 
     private Transport(boolean client, TransportConfig config, Socket socket, InputStream in, OutputStream out,
                       String remoteHost, int remotePort, HostKeyVerifier verifier) {
         this.client = client;
         this.config = config;
-        this.socket = socket;
-        this.in = in;
         this.out = out;
         this.remoteHost = remoteHost;
         this.remotePort = remotePort;
-        this.verifier = verifier;
         this.id = IDS.incrementAndGet();
         this.ourVersion = Identification.ourLine(config.softwareVersion(), config.comment());
         this.reader = new PacketReader(in);
         this.writer = new PacketWriter(out, config.random());
         this.queue = new OutboundQueue(config.maxQueuedBytes());
+        this.kex = new KeyExchanger(this, client, config, reader, writer, queue, verifier);
         String role = client ? "client" : "server";
         this.readerThread = Threads.newThread("tether-" + role + "-" + id + "-reader", this::readLoop);
         this.writerThread = Threads.newThread("tether-" + role + "-" + id + "-writer", this::writeLoop);
+        this.clientSide = new ClientSide(this, client, kex);
+        this.life = new Lifecycle(this, client, config, socket, in, out, queue, kex, readerThread, writerThread);
     }
 
     // ------------------------------------------------------------------ construction
@@ -216,7 +161,7 @@ public final class Transport implements AutoCloseable {
     }
 
     private static Transport startClient(Transport t) throws IOException {
-        t.start();
+        t.life.start();
         t.awaitKeyExchange(t.config.handshakeTimeout());
         return t;
     }
@@ -253,7 +198,7 @@ public final class Transport implements AutoCloseable {
 
     private static Transport startServer(Transport t) {
         EventLog.connect(t);
-        t.start();
+        t.life.start();
         return t;
     }
 
@@ -277,32 +222,11 @@ public final class Transport implements AutoCloseable {
         s.setKeepAlive(true);
     }
 
-    private void start() {
-        writerThread.start();
-        readerThread.start();
-        long timeout = config.handshakeTimeout().toMillis();
-        if (!client) {
-            loginWatchdog = Threads.timer().schedule(() -> {
-                if (!authenticated) {
-                    loginGraceExceeded = true;
-                    fail(new SshException(DisconnectReason.BY_APPLICATION, "login grace time of "
-                            + config.loginGraceTime().toSeconds() + " s exceeded"), true);
-                }
-            }, config.loginGraceTime().toMillis(), TimeUnit.MILLISECONDS);
-        }
-        handshakeWatchdog = Threads.timer().schedule(() -> {
-            if (!firstKex.isDone()) {
-                fail(new SshException(DisconnectReason.PROTOCOL_ERROR,
-                        "key exchange did not complete within " + config.handshakeTimeout().toSeconds() + " s"), true);
-            }
-        }, timeout, TimeUnit.MILLISECONDS);
-    }
-
     // ------------------------------------------------------------------ public API
 
     /** Waits for the first key exchange to complete. */
     public void awaitKeyExchange(Duration timeout) throws IOException {
-        await(firstKex, timeout, "the key exchange");
+        await(kex.firstKex(), timeout, "the key exchange");
     }
 
     /**
@@ -310,19 +234,7 @@ public final class Transport implements AutoCloseable {
      * SERVICE_ACCEPT.
      */
     public void requestService(String name, Duration timeout) throws IOException {
-        if (!client) {
-            throw new IllegalStateException("only a client requests services");
-        }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (this) {
-            if (pendingService != null) {
-                throw new IllegalStateException("a service request is already pending");
-            }
-            pendingServiceName = name;
-            pendingService = f;
-        }
-        send(new SshWriter(32).byteValue(MessageNumbers.SERVICE_REQUEST).string(name).toByteArray());
-        await(f, timeout, "SERVICE_ACCEPT for " + name);
+        clientSide.requestService(name, timeout);
     }
 
     /** Queues a message payload (beginning with its message number), waiting up to the send timeout for room. */
@@ -359,7 +271,7 @@ public final class Transport implements AutoCloseable {
         if (m == MessageNumbers.KEXINIT || m == MessageNumbers.NEWKEYS || (m >= 30 && m <= 49)) {
             throw new IllegalArgumentException("key exchange messages are sent by the transport itself");
         }
-        if (closing.get()) {
+        if (life.isClosing()) {
             throw new SshException(DisconnectReason.CONNECTION_LOST, "connection is closed");
         }
     }
@@ -391,33 +303,17 @@ public final class Transport implements AutoCloseable {
 
     /** Starts a key re-exchange (RFC 4253 §9) and waits for it to complete. */
     public void renegotiateKeys(Duration timeout) throws IOException {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (kexLock) {
-            kexWaiters.add(f);
-            rekeyRefused = false;
-        }
-        requestKex();
+        CompletableFuture<Void> f = kex.rekeyWaiter();
+        kex.requestKex();
         await(f, timeout, "the key re-exchange");
     }
 
     /** Starts a key re-exchange without waiting. */
     public void renegotiateKeys() throws IOException {
-        requestKex();
+        kex.requestKex();
     }
 
     // ------------------------------------------------------------------ client authentication
-
-    private ClientAuthenticator clientAuth() {
-        if (!client) {
-            throw new IllegalStateException("authentication methods are for the client side");
-        }
-        synchronized (kexLock) {
-            if (clientAuth == null) {
-                clientAuth = new ClientAuthenticator(this);
-            }
-            return clientAuth;
-        }
-    }
 
     /**
      * RFC 4252 {@code none}: succeeds only on servers without authentication; otherwise throws
@@ -426,12 +322,12 @@ public final class Transport implements AutoCloseable {
      * @return empty on success; on partial success, the methods that can continue
      */
     public List<String> authNone(String username) throws IOException {
-        return clientAuth().authNone(username, config.handshakeTimeout());
+        return clientSide.clientAuth().authNone(username, config.handshakeTimeout());
     }
 
     /** Password authentication, falling back to keyboard-interactive as paramiko does. */
     public List<String> authPassword(String username, String password) throws IOException {
-        return clientAuth().authPassword(username, password, config.handshakeTimeout());
+        return clientSide.clientAuth().authPassword(username, password, config.handshakeTimeout());
     }
 
     /**
@@ -439,12 +335,12 @@ public final class Transport implements AutoCloseable {
      * password from {@code changer}, as OpenSSH's client does when it prompts for one.
      */
     public List<String> authPassword(String username, String password, PasswordChanger changer) throws IOException {
-        return clientAuth().authPassword(username, password, changer, config.handshakeTimeout());
+        return clientSide.clientAuth().authPassword(username, password, changer, config.handshakeTimeout());
     }
 
     /** Public key authentication with an in-memory key pair. */
     public List<String> authPublickey(String username, KeyPair key) throws IOException {
-        return clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
     }
 
     /**
@@ -452,12 +348,12 @@ public final class Transport implements AutoCloseable {
      * server has accepted the public half, a hardware token, a remote signing service.
      */
     public List<String> authPublickey(String username, ClientAuthenticator.Signer signer) throws IOException {
-        return clientAuth().authPublickey(username, signer, config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, signer, config.handshakeTimeout());
     }
 
     /** Public key authentication with an OpenSSH user certificate for {@code key}. */
     public List<String> authPublickey(String username, KeyPair key, OpenSshCertificate certificate) throws IOException {
-        return clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
     }
 
     /**
@@ -465,34 +361,23 @@ public final class Transport implements AutoCloseable {
      * one is accepted.
      */
     public List<String> authAgent(String username, AgentClient agent) throws IOException {
-        AuthenticationException last = null;
-        for (Identity id : agent.identities()) {
-            try {
-                return clientAuth().authPublickey(username, ClientAuthenticator.agentSigner(id), config.handshakeTimeout());
-            } catch (AuthenticationException e) {
-                last = e;
-            }
-        }
-        if (last != null) {
-            throw last;
-        }
-        throw new AuthenticationException("the agent holds no keys", List.of(), List.of());
+        return clientSide.authAgent(username, agent, config.handshakeTimeout());
     }
 
     /** RFC 4256 keyboard-interactive authentication. */
     public List<String> authInteractive(String username, KeyboardInteractiveHandler handler) throws IOException {
-        return clientAuth().authInteractive(username, handler, config.handshakeTimeout());
+        return clientSide.clientAuth().authInteractive(username, handler, config.handshakeTimeout());
     }
 
     /** The user name authentication was attempted with, or null. */
     public String getUsername() {
-        ClientAuthenticator a = clientAuth;
+        ClientAuthenticator a = clientSide.existingAuth();
         return a == null ? null : a.username();
     }
 
     /** The server's USERAUTH_BANNER text, with control characters escaped, or null. */
     public String getBanner() {
-        ClientAuthenticator a = clientAuth;
+        ClientAuthenticator a = clientSide.existingAuth();
         return a == null ? null : a.banner();
     }
 
@@ -512,29 +397,7 @@ public final class Transport implements AutoCloseable {
      * runs (paramiko's {@code set_keepalive}); {@link Duration#ZERO} stops it.
      */
     public void setKeepalive(Duration interval) {
-        ScheduledFuture<?> old = keepalive;
-        if (old != null) {
-            old.cancel(false);
-        }
-        if (interval.isZero() || interval.isNegative()) {
-            keepalive = null;
-            return;
-        }
-        long ms = Math.max(1, interval.toMillis());
-        keepalive = Threads.timer().scheduleAtFixedRate(() -> {
-            if (closing.get()) {
-                cancel(keepalive);
-                return;
-            }
-            try {
-                MessageHandler h = handler;
-                if (h instanceof ConnectionService cs) {
-                    cs.sendKeepaliveNoWait();
-                }
-            } catch (IOException e) {
-                log.debug("{} keepalive: {}", this, e.getMessage());
-            }
-        }, ms, ms, TimeUnit.MILLISECONDS);
+        clientSide.setKeepalive(interval);
     }
 
     /** Channels currently open on this connection (0 before the connection protocol starts). */
@@ -569,46 +432,7 @@ public final class Transport implements AutoCloseable {
      * {@code timeout}.
      */
     public ExecResult exec(String command, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Channel ch = openSession()) {
-            if (!ch.exec(command)) {
-                throw new SshException(DisconnectReason.BY_APPLICATION, "the server refused to run the command");
-            }
-            ch.getOutputStream().close();
-            CompletableFuture<byte[]> err = new CompletableFuture<>();
-            Thread t = Threads.newThread("tether-exec-stderr", () -> {
-                try {
-                    err.complete(ch.getErrorStream().readAllBytes());
-                } catch (IOException e) {
-                    err.completeExceptionally(e);
-                }
-            });
-            t.start();
-            ScheduledFuture<?> guard = Threads.timer().schedule(
-                    () -> Threads.newThread("tether-exec-timeout", ch::close).start(),
-                    Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            byte[] out;
-            try {
-                out = ch.getInputStream().readAllBytes();
-            } finally {
-                guard.cancel(false);
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new SshException(DisconnectReason.BY_APPLICATION,
-                        "command did not finish within " + timeout.toMillis() + " ms");
-            }
-            byte[] errBytes;
-            try {
-                errBytes = err.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted");
-            } catch (ExecutionException | TimeoutException e) {
-                throw new SshException(DisconnectReason.BY_APPLICATION, "reading stderr failed: " + e);
-            }
-            int status = ch.awaitExitStatus(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            return new ExecResult(out, errBytes, status, ch.exitSignal());
-        }
+        return clientSide.exec(command, timeout);
     }
 
     /** Installs the layer above the transport; it receives messages 50 and up. */
@@ -629,12 +453,12 @@ public final class Transport implements AutoCloseable {
      */
     public void authenticationSucceeded(byte[] successMessage) throws IOException {
         authenticated = true;
-        cancel(loginWatchdog);
-        if (delayedInbound) {
+        life.loginSucceeded();
+        if (kex.delayedInbound()) {
             reader.enableCompression();
         }
         Runnable startOut = () -> {
-            if (delayedOutbound) {
+            if (kex.delayedOutbound()) {
                 writer.enableCompression();
             }
         };
@@ -665,7 +489,7 @@ public final class Transport implements AutoCloseable {
 
     /** True until the connection has closed or started closing. */
     public boolean isActive() {
-        return !closing.get();
+        return !life.isClosing();
     }
 
     public boolean isClientMode() {
@@ -678,7 +502,7 @@ public final class Transport implements AutoCloseable {
 
     /** True once the first key exchange has completed (false again never; false if it failed). */
     boolean hasCompletedKeyExchange() {
-        return firstKex.isDone() && !firstKex.isCompletedExceptionally();
+        return kex.firstKex().isDone() && !kex.firstKex().isCompletedExceptionally();
     }
 
     /**
@@ -695,22 +519,22 @@ public final class Transport implements AutoCloseable {
     }
 
     boolean loginGraceExceeded() {
-        return loginGraceExceeded;
+        return life.loginGraceExceeded();
     }
 
     /** True if strict key exchange (kex-strict-*-v00@openssh.com) is in force. */
     public boolean isStrictKex() {
-        return strict;
+        return kex.isStrict();
     }
 
     /** The algorithms of the most recent key exchange, or null before the first completes. */
     public NegotiatedAlgorithms negotiatedAlgorithms() {
-        return algorithms;
+        return kex.algorithms();
     }
 
     /** The session identifier: H of the first key exchange. */
     public byte[] sessionId() {
-        byte[] s = sessionId;
+        byte[] s = kex.sessionId();
         return s == null ? null : s.clone();
     }
 
@@ -719,7 +543,7 @@ public final class Transport implements AutoCloseable {
      * on a server our own key that was negotiated.
      */
     public byte[] hostKeyBlob() {
-        byte[] k = hostKey;
+        byte[] k = kex.hostKey();
         return k == null ? null : k.clone();
     }
 
@@ -728,18 +552,18 @@ public final class Transport implements AutoCloseable {
      * {@link SshException}) and message. Never blocks. For protocol layers and policies.
      */
     public void abort(Throwable cause) {
-        fail(cause, !(isConnectionLoss(cause)));
+        life.fail(cause, !(isConnectionLoss(cause)));
     }
 
     /** The server's host key blob, as sent in the key exchange (client side). */
     public byte[] remoteHostKeyBlob() {
-        byte[] k = hostKey;
+        byte[] k = kex.hostKey();
         return k == null ? null : k.clone();
     }
 
     /** The server's host key as a JCA key (client side). */
     public PublicKey remoteServerKey() throws SshException {
-        byte[] k = hostKey;
+        byte[] k = kex.hostKey();
         return k == null ? null : SignatureAlgorithms.decodePublicKey(k);
     }
 
@@ -776,24 +600,22 @@ public final class Transport implements AutoCloseable {
 
     /** How many key exchanges have completed, the first one included. */
     public int keyExchangeCount() {
-        synchronized (kexLock) {
-            return kexCount;
-        }
+        return kex.count();
     }
 
     /** Completes when the connection has closed and both its threads have ended. */
     public CompletableFuture<Void> closeFuture() {
-        return closed;
+        return life.closed();
     }
 
     /** Why the connection closed: null for an orderly close by us. */
     public Throwable closeCause() {
-        return closeCause;
+        return life.closeCause();
     }
 
     /** Sends DISCONNECT with the given reason and closes. Never blocks on the peer. */
     public void disconnect(DisconnectReason reason, String description) {
-        fail(new DisconnectException(reason.code(), description, false), true);
+        life.fail(new DisconnectException(reason.code(), description, false), true);
     }
 
     /**
@@ -802,21 +624,17 @@ public final class Transport implements AutoCloseable {
      */
     @Override
     public void close() {
-        fail(null, true);
-        if (Thread.currentThread() != readerThread && Thread.currentThread() != writerThread) {
-            try {
-                closed.get(FINAL_FLUSH_MILLIS * 3, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                closeStreams();
-            }
-        }
+        life.close();
     }
 
     @Override
     public String toString() {
         return "Transport[" + (client ? "client" : "server") + " #" + id + " " + remoteHost + ":" + remotePort + "]";
+    }
+
+    /** Called by the key exchanger on the reader thread once the first exchange has completed. */
+    void firstKeyExchangeDone() {
+        life.firstKeyExchangeDone();
     }
 
     // ------------------------------------------------------------------ reader thread
@@ -825,23 +643,23 @@ public final class Transport implements AutoCloseable {
         try {
             peerVersion = Identification.readPeerLine(reader.input()); // buffered by the reader: no BufferedInputStream
             log.debug("{} peer version {}", this, Disconnect.sanitize(peerVersion));
-            requestKex();
-            while (!closing.get()) {
+            kex.requestKex();
+            while (!life.isClosing()) {
                 int m = reader.read();
                 lastReceivedNanos = System.nanoTime();
                 if (log.isTraceEnabled()) {
                     log.trace("{} recv {} ({} bytes, seq {})", this, MessageNumbers.name(m), reader.payloadLength(), reader.lastSequence());
                 }
                 dispatch(m);
-                checkRekeyDue(reader.bytesSinceRekey());
+                kex.checkRekeyDue(reader.bytesSinceRekey());
             }
         } catch (Throwable t) {
-            if (!closing.get()) {
-                fail(t, !(t instanceof DisconnectException) && !(isConnectionLoss(t)));
+            if (!life.isClosing()) {
+                life.fail(t, !(t instanceof DisconnectException) && !(isConnectionLoss(t)));
             }
         } finally {
             reader.release();
-            threadEnded();
+            life.threadEnded();
         }
     }
 
@@ -850,10 +668,8 @@ public final class Transport implements AutoCloseable {
     }
 
     private void dispatch(int m) throws IOException {
-        boolean kexDone = firstKex.isDone();
-        if (!sawPeerKexInit && m != MessageNumbers.KEXINIT) {
-            peerSentOtherBeforeKexInit = true;
-        }
+        boolean kexDone = kex.firstKex().isDone();
+        kex.noteIncoming(m);
         switch (m) {
             case MessageNumbers.DISCONNECT:
                 throw peerDisconnect();
@@ -863,11 +679,10 @@ public final class Transport implements AutoCloseable {
                 logDebugMessage();
                 return;
             case MessageNumbers.UNIMPLEMENTED:
-                peerUnimplemented(reader.payloadAfterType().uint32());
+                kex.peerUnimplemented(reader.payloadAfterType().uint32());
                 return;
             case MessageNumbers.KEXINIT:
-                sawPeerKexInit = true;
-                runKeyExchange(reader.payloadCopy());
+                kex.peerKexInit(reader.payloadCopy());
                 return;
             default:
                 break;
@@ -883,7 +698,7 @@ public final class Transport implements AutoCloseable {
                 handleServiceRequest(reader.payloadAfterType());
                 return;
             case MessageNumbers.SERVICE_ACCEPT:
-                handleServiceAccept(reader.payloadAfterType());
+                clientSide.serviceAccepted(reader.payloadAfterType());
                 return;
             case MessageNumbers.EXT_INFO:
                 peerExtensions = ExtInfo.decode(reader.payloadAfterType()).extensions();
@@ -932,39 +747,7 @@ public final class Transport implements AutoCloseable {
         queue.putFromReader(new SshWriter(8).byteValue(MessageNumbers.UNIMPLEMENTED).uint32(reader.lastSequence()).toByteArray(), null);
     }
 
-    /**
-     * RFC 4253 §11.4. If the packet the peer did not implement is the KEXINIT of a re-exchange we
-     * started (OpenSSH refuses re-exchanges before authentication this way), the re-exchange is
-     * abandoned: held packets go out under the current keys, waiters fail at once, and we do not
-     * start another until authentication completes.
-     */
-    private void peerUnimplemented(int seq) {
-        boolean refusedKex;
-        List<CompletableFuture<Void>> waiters;
-        synchronized (kexLock) {
-            refusedKex = ourKexInit != null && ourKexInitSeq == (seq & 0xffffffffL) && !sawPeerKexInitThisRound;
-            if (refusedKex) {
-                ourKexInit = null;
-                ourKexInitSeq = -1;
-                rekeyRefused = true;
-            }
-            waiters = refusedKex ? new ArrayList<>(kexWaiters) : List.of();
-            if (refusedKex) {
-                kexWaiters.clear();
-            }
-        }
-        if (!refusedKex) {
-            log.debug("{} peer reports packet {} unimplemented", this, seq & 0xffffffffL);
-            return;
-        }
-        log.info("{} peer refused our key re-exchange (UNIMPLEMENTED); continuing with the current keys", this);
-        queue.reopenGate();
-        SshException e = new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
-                "the peer refused the key re-exchange (it answered our KEXINIT with UNIMPLEMENTED)");
-        waiters.forEach(w -> w.completeExceptionally(e));
-    }
-
-    private DisconnectException peerDisconnect() throws SshException {
+    DisconnectException peerDisconnect() throws SshException {
         Disconnect d = Disconnect.decode(reader.payloadAfterType());
         return new DisconnectException(d.reasonCode(), d.description(), true);
     }
@@ -1000,366 +783,6 @@ public final class Transport implements AutoCloseable {
         queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
     }
 
-    private void handleServiceAccept(SshReader r) throws IOException {
-        String name = r.hasRemaining() ? r.ascii() : null;
-        CompletableFuture<Void> f;
-        synchronized (this) {
-            f = pendingService;
-            if (f == null || !client) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "SERVICE_ACCEPT without a request");
-            }
-            if (name != null && !name.equals(pendingServiceName)) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                        "SERVICE_ACCEPT for " + Disconnect.sanitize(name) + ", requested " + pendingServiceName);
-            }
-            pendingService = null;
-        }
-        f.complete(null);
-    }
-
-    // ------------------------------------------------------------------ key exchange (reader thread)
-
-    private final KexIo kexIo = new KexIo() {
-        @Override
-        public byte[] read() throws IOException {
-            return readKexMessage(false);
-        }
-
-        @Override
-        public void write(byte[] payload) throws IOException {
-            queue.putKex(payload, null);
-        }
-    };
-
-    /** Reads the next key exchange method message (or NEWKEYS), applying RFC 4253 §7.1's rules. */
-    private byte[] readKexMessage(boolean wantNewKeys) throws IOException {
-        while (true) {
-            int m = reader.read();
-            if (log.isTraceEnabled()) {
-                log.trace("{} recv {} during kex ({} bytes)", this, MessageNumbers.name(m), reader.payloadLength());
-            }
-            switch (m) {
-                case MessageNumbers.DISCONNECT:
-                    throw peerDisconnect();
-                case MessageNumbers.IGNORE:
-                case MessageNumbers.DEBUG:
-                case MessageNumbers.UNIMPLEMENTED:
-                    if (strict && kexCount == 0) {
-                        throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                                "strict KEX: unexpected " + MessageNumbers.name(m) + " during the initial key exchange");
-                    }
-                    continue;
-                case MessageNumbers.NEWKEYS:
-                    if (wantNewKeys) {
-                        return null;
-                    }
-                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "NEWKEYS before the key exchange finished");
-                case MessageNumbers.KEXINIT:
-                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "KEXINIT during a key exchange");
-                default:
-                    if (m >= 30 && m <= 49 && !wantNewKeys) {
-                        if (ignoreNextKexPacket) {
-                            ignoreNextKexPacket = false;
-                            continue;
-                        }
-                        return reader.payloadCopy();
-                    }
-                    throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                            "unexpected " + MessageNumbers.name(m) + " during a key exchange"
-                                    + (wantNewKeys ? " (expected NEWKEYS)" : ""));
-            }
-        }
-    }
-
-    private KexInit buildKexInit() {
-        byte[] cookie = new byte[16];
-        config.random().nextBytes(cookie);
-        boolean first = !firstKex.isDone();
-        List<String> kex = new ArrayList<>(config.kexAlgorithms());
-        if (first) {
-            kex.add(client ? Negotiation.EXT_INFO_C : Negotiation.EXT_INFO_S);
-            if (config.strictKex()) {
-                kex.add(client ? Negotiation.STRICT_C : Negotiation.STRICT_S);
-            }
-        }
-        List<String> hostKeyAlgs = client ? config.hostKeyAlgorithms() : serverHostKeyAlgorithms();
-        return new KexInit(cookie, kex, hostKeyAlgs, config.ciphers(), config.ciphers(), config.macs(), config.macs(),
-                config.compression(), config.compression(), List.of(), List.of(), false);
-    }
-
-    /** The host key algorithms the server's keys can serve, in configured order. */
-    private List<String> serverHostKeyAlgorithms() {
-        List<String> out = new ArrayList<>();
-        for (String alg : config.hostKeyAlgorithms()) {
-            if (hostKeyFor(alg) != null) {
-                out.add(alg);
-            }
-        }
-        return out;
-    }
-
-    /** A host key the server can serve for an algorithm: the key pair, and its certificate for certificate algorithms. */
-    private record ServedHostKey(KeyPair pair, OpenSshCertificate certificate) {
-        byte[] blob() {
-            return certificate != null ? certificate.encoded() : SignatureAlgorithms.encodePublicKey(pair.getPublic());
-        }
-    }
-
-    private ServedHostKey hostKeyFor(String alg) {
-        boolean cert = OpenSshCertificate.isCertificateAlgorithm(alg);
-        String type = SignatureAlgorithms.keyType(SignatureAlgorithms.underlyingAlgorithm(alg));
-        for (KeyPair kp : config.hostKeys()) {
-            List<String> algs = SignatureAlgorithms.algorithmsFor(kp.getPublic());
-            if (algs.isEmpty() || !SignatureAlgorithms.keyType(algs.get(0)).equals(type)) {
-                continue;
-            }
-            if (!cert) {
-                return new ServedHostKey(kp, null);
-            }
-            byte[] keyBlob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
-            for (OpenSshCertificate c : config.hostCertificates()) {
-                if (MessageDigest.isEqual(c.publicKeyBlob(), keyBlob)) {
-                    return new ServedHostKey(kp, c);
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Queues our KEXINIT unless a key exchange is already under way. Callable from any thread. */
-    private void requestKex() throws SshException {
-        synchronized (kexLock) {
-            if (ourKexInit != null || closing.get()) {
-                return;
-            }
-            byte[] p = buildKexInit().encode();
-            ourKexInit = p;
-            ourKexInitSeq = -1;
-            queue.closeGate(p);
-        }
-    }
-
-    private void scheduleTimedRekey() {
-        cancel(rekeyTimer);
-        long nanos = config.rekeyInterval().toNanos();
-        if (nanos <= 0 || closing.get()) {
-            return;
-        }
-        // the timer's task only queues our KEXINIT; the KEX itself runs on the reader thread
-        rekeyTimer = Threads.timer().schedule(() -> {
-            try {
-                checkRekeyDue(0);
-            } catch (SshException | RuntimeException e) {
-                abort(e);
-            }
-        }, nanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void checkRekeyDue(long bytes) throws SshException {
-        if (!firstKex.isDone()) {
-            return;
-        }
-        boolean due;
-        synchronized (kexLock) {
-            due = ourKexInit == null && (!rekeyRefused || authenticated) && (bytes > config.rekeyBytes()
-                    || System.nanoTime() - lastKexNanos >= config.rekeyInterval().toNanos());
-        }
-        if (due) {
-            log.debug("{} rekey due after {} bytes", this, bytes);
-            requestKex();
-        }
-    }
-
-    private void runKeyExchange(byte[] peerPayload) throws IOException {
-        KexInit peer = KexInit.decode(peerPayload);
-        synchronized (kexLock) {
-            sawPeerKexInitThisRound = true;
-        }
-        requestKex();
-        byte[] ours;
-        synchronized (kexLock) {
-            ours = ourKexInit;
-        }
-        KexInit mine = KexInit.decode(ours);
-        KexInit c = client ? mine : peer;
-        KexInit s = client ? peer : mine;
-        boolean first = !firstKex.isDone();
-        if (first) {
-            boolean peerStrict = client ? s.kex().contains(Negotiation.STRICT_S) : c.kex().contains(Negotiation.STRICT_C);
-            strict = config.strictKex() && peerStrict;
-            if (config.requireStrictKex() && !strict) {
-                throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
-                        "strict KEX is required but the peer does not offer " + (client ? Negotiation.STRICT_S : Negotiation.STRICT_C));
-            }
-            if (strict && peerSentOtherBeforeKexInit) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "strict KEX: the peer's first packet was not KEXINIT");
-            }
-            reader.setFailOnSequenceWrap(strict);
-            if (!client) {
-                peerWantsExtInfo = c.kex().contains(Negotiation.EXT_INFO_C);
-            }
-        }
-        NegotiatedAlgorithms a = Negotiation.negotiate(c, s);
-        if (peer.firstKexPacketFollows() && !Negotiation.guessWasRight(peer, a)) {
-            ignoreNextKexPacket = true;
-        }
-        KexAlgorithm kex = config.kex(a.kex());
-        if (kex == null) {
-            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "key exchange method " + a.kex() + " is not available");
-        }
-        log.debug("{} kex {} hostkey {} cipher {}/{} mac {}/{} compression {}/{}{}", this, a.kex(), a.hostKey(),
-                a.cipherClientToServer(), a.cipherServerToClient(), a.macClientToServer(), a.macServerToClient(),
-                a.compressionClientToServer(), a.compressionServerToClient(), strict ? " strict" : "");
-        byte[] vc = (client ? ourVersion : peerVersion).getBytes(StandardCharsets.US_ASCII);
-        byte[] vs = (client ? peerVersion : ourVersion).getBytes(StandardCharsets.US_ASCII);
-        KexContext ctx = new KexContext(vc, vs, client ? ours : peerPayload, client ? peerPayload : ours, config.random());
-        KexResult r;
-        if (client) {
-            r = kex.client(kexIo, ctx);
-            checkServerHostKey(a.hostKey(), r, first);
-        } else {
-            r = kex.server(kexIo, ctx, signerFor(a.hostKey()));
-        }
-        if (first) {
-            sessionId = r.exchangeHash();
-            hostKey = r.hostKey();
-        }
-        installKeys(a, r, first);
-        algorithms = a;
-        List<CompletableFuture<Void>> waiters;
-        synchronized (kexLock) {
-            ourKexInit = null;
-            ourKexInitSeq = -1;
-            sawPeerKexInitThisRound = false;
-            lastKexNanos = System.nanoTime();
-            kexCount++;
-            waiters = new ArrayList<>(kexWaiters);
-            kexWaiters.clear();
-        }
-        scheduleTimedRekey();
-        if (first) {
-            firstKex.complete(null);
-            ScheduledFuture<?> w = handshakeWatchdog;
-            if (w != null) {
-                w.cancel(false);
-            }
-        }
-        waiters.forEach(w -> w.complete(null));
-    }
-
-    private void checkServerHostKey(String alg, KexResult r, boolean first) throws IOException {
-        String blobType = new SshReader(r.hostKey()).ascii();
-        if (!blobType.equals(SignatureAlgorithms.keyType(alg))) {
-            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
-                    "the server sent a " + Disconnect.sanitize(blobType) + " host key for the negotiated " + alg);
-        }
-        PublicKey key = SignatureAlgorithms.decodePublicKey(r.hostKey());
-        if (!SignatureAlgorithms.verify(alg, key, r.exchangeHash(), r.signature())) {
-            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED,
-                    "the server's signature over the exchange hash does not verify with its " + alg + " host key");
-        }
-        if (first) {
-            if (!verifier.verify(remoteHost, remotePort, alg, r.hostKey())) {
-                throw new SshException(DisconnectReason.HOST_KEY_NOT_VERIFIABLE,
-                        "host key " + SignatureAlgorithms.fingerprint(r.hostKey()) + " for " + remoteHost + " was not accepted");
-            }
-        } else if (!MessageDigest.isEqual(hostKey, r.hostKey())) {
-            throw new SshException(DisconnectReason.HOST_KEY_NOT_VERIFIABLE, "the server's host key changed during a key re-exchange");
-        }
-    }
-
-    private HostKeySigner signerFor(String alg) throws SshException {
-        ServedHostKey hk = hostKeyFor(alg);
-        if (hk == null) {
-            throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "no host key for " + alg);
-        }
-        byte[] blob = hk.blob();
-        String signatureAlgorithm = SignatureAlgorithms.underlyingAlgorithm(alg);
-        return new HostKeySigner() {
-            @Override
-            public byte[] publicKeyBlob() {
-                return blob;
-            }
-
-            @Override
-            public byte[] sign(byte[] data) throws SshException {
-                return SignatureAlgorithms.sign(signatureAlgorithm, hk.pair().getPrivate(), data);
-            }
-        };
-    }
-
-    /** RFC 4253 §7.2–7.3: derive keys, send NEWKEYS and switch outbound, await NEWKEYS and switch inbound. */
-    private void installKeys(NegotiatedAlgorithms a, KexResult r, boolean first) throws IOException {
-        String outCipher = client ? a.cipherClientToServer() : a.cipherServerToClient();
-        String inCipher = client ? a.cipherServerToClient() : a.cipherClientToServer();
-        String outMac = client ? a.macClientToServer() : a.macServerToClient();
-        String inMac = client ? a.macServerToClient() : a.macClientToServer();
-        String outComp = client ? a.compressionClientToServer() : a.compressionServerToClient();
-        String inComp = client ? a.compressionServerToClient() : a.compressionClientToServer();
-        // Letters: A/B IV c2s/s2c, C/D key, E/F MAC key.
-        char ivOut = client ? 'A' : 'B', ivIn = client ? 'B' : 'A';
-        char keyOut = client ? 'C' : 'D', keyIn = client ? 'D' : 'C';
-        char macOut = client ? 'E' : 'F', macIn = client ? 'F' : 'E';
-        PacketCipher outbound = makeCipher(r, outCipher, outMac, true, ivOut, keyOut, macOut);
-        PacketCipher inbound = makeCipher(r, inCipher, inMac, false, ivIn, keyIn, macIn);
-        boolean zlibOut = Compression.ZLIB.equals(outComp);
-        boolean zlibIn = Compression.ZLIB.equals(inComp);
-        delayedOutbound = Compression.ZLIB_DELAYED.equals(outComp);
-        delayedInbound = Compression.ZLIB_DELAYED.equals(inComp);
-        boolean resetSeq = strict;
-        Runnable switchOut = () -> {
-            writer.setCipher(outbound);
-            if (resetSeq) {
-                writer.resetSequence();
-            }
-            writer.resetRekeyCounters();
-            if (zlibOut || (delayedOutbound && authenticated)) {
-                writer.enableCompression();
-            }
-        };
-        byte[][] firstUnderNewKeys = (!client && first && peerWantsExtInfo) ? new byte[][]{extInfo()} : new byte[0][];
-        queue.openGate(new byte[]{(byte) MessageNumbers.NEWKEYS}, switchOut, firstUnderNewKeys);
-        readKexMessage(true);
-        reader.setCipher(inbound);
-        if (strict) {
-            reader.resetSequence();
-        }
-        reader.setFailOnSequenceWrap(false);
-        reader.resetRekeyCounters();
-        if (zlibIn || (delayedInbound && authenticated)) {
-            reader.enableCompression();
-        }
-    }
-
-    private PacketCipher makeCipher(KexResult r, String cipher, String mac, boolean encrypt,
-                                    char ivLetter, char keyLetter, char macLetter) throws SshException {
-        String hash = r.hashAlgorithm();
-        byte[] sid = sessionId != null ? sessionId : r.exchangeHash();
-        byte[] iv = KeyDerivation.derive(hash, r.sharedSecret(), r.exchangeHash(), ivLetter, sid, CipherAlgorithms.ivLength(cipher));
-        byte[] key = KeyDerivation.derive(hash, r.sharedSecret(), r.exchangeHash(), keyLetter, sid, CipherAlgorithms.keyLength(cipher));
-        byte[] macKey = mac == null ? null
-                : KeyDerivation.derive(hash, r.sharedSecret(), r.exchangeHash(), macLetter, sid, CipherAlgorithms.macKeyLength(mac));
-        try {
-            return CipherAlgorithms.create(cipher, mac, encrypt, key, iv, macKey);
-        } finally {
-            java.util.Arrays.fill(key, (byte) 0);
-            java.util.Arrays.fill(iv, (byte) 0);
-            if (macKey != null) {
-                java.util.Arrays.fill(macKey, (byte) 0);
-            }
-        }
-    }
-
-    private byte[] extInfo() {
-        Map<String, String> ext = new LinkedHashMap<>();
-        ext.put("server-sig-algs", String.join(",", config.userAuthSignatureAlgorithms()));
-        ext.put("ping@openssh.com", "0");
-        if (config.serverInterface() != null) {
-            ext.put("publickey-hostbound@openssh.com", "0");
-        }
-        return new ExtInfo(ext).encode();
-    }
-
     // ------------------------------------------------------------------ writer thread
 
     private void writeLoop() {
@@ -1376,12 +799,7 @@ public final class Transport implements AutoCloseable {
                 }
                 if (e.payload() != null) {
                     if (e.payload()[0] == MessageNumbers.KEXINIT) {
-                        // recorded before the write, so an UNIMPLEMENTED answer always finds it
-                        synchronized (kexLock) {
-                            if (ourKexInit == e.payload()) {
-                                ourKexInitSeq = writer.nextSequence() & 0xffffffffL;
-                            }
-                        }
+                        kex.kexInitWriting(e.payload()); // recorded before the write, so an UNIMPLEMENTED answer always finds it
                     }
                     if (log.isTraceEnabled()) {
                         log.trace("{} send {} ({} bytes, seq {})", this, MessageNumbers.name(e.payload()[0] & 0xff),
@@ -1396,145 +814,66 @@ public final class Transport implements AutoCloseable {
                 if (queue.isIdle()) {
                     writer.flush();
                 }
-                if (!closing.get()) {
-                    checkRekeyDue(writer.bytesSinceRekey());
+                if (!life.isClosing()) {
+                    kex.checkRekeyDue(writer.bytesSinceRekey());
                 }
             }
             writer.flush();
         } catch (Throwable t) {
-            if (!closing.get()) {
-                fail(t, false);
+            if (!life.isClosing()) {
+                life.fail(t, false);
             }
         } finally {
-            closeStreams();
+            life.closeStreams();
             writer.release();
-            threadEnded();
+            life.threadEnded();
         }
     }
 
     // ------------------------------------------------------------------ teardown
 
-    /**
-     * Ends the connection once. Queues our DISCONNECT when asked (and when the failure is ours to
-     * report), closes the queue so the writer exits after flushing it, and arms a timer that
-     * closes the socket if the writer cannot finish in time. Never blocks.
-     */
-    private void fail(Throwable cause, boolean sendDisconnect) {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        closeCause = cause;
-        String description;
-        int code;
-        if (cause == null) {
-            code = DisconnectReason.BY_APPLICATION.code();
-            description = "closed by application";
-            log.debug("{} closing", this);
-        } else if (cause instanceof DisconnectException de) {
-            code = de.code();
-            description = clip(de.description());
-            if (de.fromPeer()) {
-                log.debug("{} {}", this, de.getMessage());
-            } else {
-                log.debug("{} disconnecting: {}", this, description);
-            }
-        } else if (cause instanceof SshException se) {
-            code = se.reason().code();
-            description = clip(se.getMessage());
-            if (client) {
-                log.info("{} disconnecting ({}): {}", this, se.reason(), description);
-            } else {
-                log.debug("{} disconnecting ({}): {}", this, se.reason(), description); // the event log has it
-            }
-        } else if (cause instanceof IOException) {
-            code = DisconnectReason.CONNECTION_LOST.code();
-            description = clip(String.valueOf(cause.getMessage()));
-            log.debug("{} connection lost: {}", this, description);
-        } else {
-            code = DisconnectReason.PROTOCOL_ERROR.code();
-            description = "internal error";
-            log.warn("{} internal error", this, cause);
-        }
-        boolean fromPeer = cause instanceof DisconnectException de && de.fromPeer();
-        boolean send = sendDisconnect && !fromPeer;
-        if (!client) {
-            EventLog.disconnect(this, fromPeer ? "by peer" : cause instanceof IOException && !(cause instanceof SshException)
-                    ? "connection lost" : "by server", code, description);
-        }
-        queue.close(description, send ? new Disconnect(code, description).encode() : null);
-        failPending(cause);
-        Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        cancel(handshakeWatchdog);
-        cancel(loginWatchdog);
-        cancel(keepalive);
-        cancel(rekeyTimer);
-    }
-
-    private static void cancel(ScheduledFuture<?> f) {
+    static void cancel(ScheduledFuture<?> f) {
         if (f != null) {
             f.cancel(false);
         }
     }
 
-    private static String clip(String s) {
-        return s.length() > MAX_DESCRIPTION ? s.substring(0, MAX_DESCRIPTION) + "..." : s;
-    }
-
-    private void failPending(Throwable cause) {
+    /** For the teardown: fails everything that waits on this connection. */
+    void failPending(Throwable cause) {
         Throwable c = cause != null ? cause : new SshException(DisconnectReason.BY_APPLICATION, "connection closed");
-        firstKex.completeExceptionally(c);
-        CompletableFuture<Void> f = pendingService;
-        if (f != null) {
-            f.completeExceptionally(c);
-        }
-        synchronized (kexLock) {
-            kexWaiters.forEach(w -> w.completeExceptionally(c));
-            kexWaiters.clear();
-        }
+        kex.firstKex().completeExceptionally(c);
+        clientSide.failPending(c);
+        kex.failWaiters(c);
         CompletableFuture<Void> p;
         while ((p = pings.poll()) != null) {
             p.completeExceptionally(c);
         }
     }
 
-    private void closeStreams() {
-        if (!streamsClosed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            if (socket != null) {
-                socket.close();
-            } else {
-                try {
-                    out.close();
-                } finally {
-                    in.close();
-                }
+    /** For the teardown: stops this connection's timers (the watchdogs are the lifecycle's own). */
+    void stopTimers() {
+        clientSide.stopKeepalive();
+        kex.stopRekeyTimer();
+    }
+
+    /** The layer above the transport, or null. */
+    MessageHandler handler() {
+        return handler;
+    }
+
+    /** For the teardown, once both threads have ended: the handler hears that the connection closed. */
+    void handlerClosed(Throwable closeCause) {
+        MessageHandler h = handler;
+        if (h != null) {
+            try {
+                h.closed(closeCause);
+            } catch (RuntimeException e) {
+                log.warn("{} handler failed on close", this, e);
             }
-        } catch (IOException e) {
-            log.trace("{} close: {}", this, e.toString());
         }
     }
 
-    private void threadEnded() {
-        boolean last;
-        synchronized (this) {
-            last = --threadsRunning == 0;
-        }
-        if (last) {
-            MessageHandler h = handler;
-            if (h != null) {
-                try {
-                    h.closed(closeCause);
-                } catch (RuntimeException e) {
-                    log.warn("{} handler failed on close", this, e);
-                }
-            }
-            closed.complete(null);
-        }
-    }
-
-    private static void await(CompletableFuture<Void> f, Duration timeout, String what) throws IOException {
+    static void await(CompletableFuture<Void> f, Duration timeout, String what) throws IOException {
         try {
             f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
