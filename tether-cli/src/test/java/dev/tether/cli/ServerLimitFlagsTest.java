@@ -1,0 +1,281 @@
+package dev.tether.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The limit flags of {@code tether server} that the library enforces per connection or at
+ * admission ({@code --max-sessions}, {@code --max-startups}, {@code --proxy-protocol}, and
+ * {@code ClientAliveInterval}/{@code ClientAliveCountMax} from {@code --config}), each observed
+ * end to end: the server as a real process, OpenSSH's {@code ssh} (or a raw socket) as the client.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ServerLimitFlagsTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    /** A started process whose stdin is a pipe the test holds, its output in files. */
+    private record Held(Process process, Path out, Path err) {
+        /** Ends a {@code read x} command: one line on its stdin. */
+        void answer() throws IOException {
+            OutputStream in = process.getOutputStream();
+            in.write('\n');
+            in.flush();
+        }
+
+        int await() throws Exception {
+            assertTrue(process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS), "still running: " + describe());
+            return process.exitValue();
+        }
+
+        String stdout() throws IOException {
+            return Files.readString(out);
+        }
+
+        String describe() throws IOException {
+            return "exit " + (process.isAlive() ? "(running)" : process.exitValue()) + "\n--- stdout ---\n" + stdout()
+                    + "\n--- stderr ---\n" + Files.readString(err);
+        }
+    }
+
+    private final List<Process> started = new ArrayList<>();
+    private int runs;
+
+    private Held hold(List<String> cmd) throws IOException {
+        int n = ++runs;
+        Path out = tmp.resolve("held-" + n + ".out");
+        Path err = tmp.resolve("held-" + n + ".err");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("LC_ALL", "C");
+        pb.environment().remove("SSH_AUTH_SOCK");
+        Process p = pb.start();
+        started.add(p);
+        return new Held(p, out, err);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void killStarted() {
+        started.forEach(Procs::kill);
+    }
+
+    @Test
+    void maxSessionsRefusesTheThirdSessionOverAControlMaster() throws Exception {
+        try (TetherServerProcess server = TetherServerProcess.start("--max-sessions", "2")) {
+            String control = tmp.resolve("cm").toString();
+            Held master = hold(server.sshCommand(List.of("-M", "-N", "-S", control, "-o", "ControlPersist=no")));
+            List<String> check = List.of("/usr/bin/ssh", "-F", "/dev/null", "-S", control, "-O", "check", Cli.localUser() + "@127.0.0.1");
+            assertTrue(Procs.await(() -> {
+                try {
+                    return !master.process().isAlive() || Procs.run(check, Map.of("LC_ALL", "C"), null, WAIT).exit() == 0;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, WAIT, Duration.ofMillis(50), master.process()) && master.process().isAlive(), master.describe());
+
+            List<String> mux = List.of("/usr/bin/ssh", "-F", "/dev/null", "-S", control, "-o", "ControlMaster=no",
+                    "-o", "ProxyCommand=/bin/false", "-o", "BatchMode=yes", Cli.localUser() + "@127.0.0.1");
+            Held first = hold(with(mux, "read x; echo first-done"));
+            server.awaitStderr(" session 0 start exec", WAIT);
+            Held second = hold(with(mux, "read x; echo second-done"));
+            server.awaitStderr(" session 1 start exec", WAIT);
+
+            Held third = hold(with(mux, "echo third"));
+            assertEquals(255, third.await(), third.describe());
+            assertEquals("", third.stdout(), "the third session never ran");
+            assertTrue(third.describe().contains("Session open refused by peer"), third.describe());
+
+            first.answer();
+            assertEquals(0, first.await(), first.describe());
+            assertEquals("first-done\n", first.stdout());
+            server.awaitStderr(" session 0 end exec .* status 0", WAIT);
+            // a slot is free again
+            Held fourth = hold(with(mux, "echo fourth"));
+            assertEquals(0, fourth.await(), fourth.describe());
+            assertEquals("fourth\n", fourth.stdout());
+
+            second.answer();
+            assertEquals(0, second.await(), second.describe());
+            assertEquals("second-done\n", second.stdout());
+            assertTrue(master.process().isAlive(), "the master's connection stays up: " + master.describe());
+            assertEquals(1, server.stderr().split(" connect\n", -1).length - 1, "all went over one connection:\n" + server.stderr());
+        }
+    }
+
+    private static List<String> with(List<String> cmd, String command) {
+        List<String> all = new ArrayList<>(cmd);
+        all.add(command);
+        return all;
+    }
+
+    @Test
+    void maxStartupsEvictsTheStalestSilentConnectionForARealLogin() throws Exception {
+        try (TetherServerProcess server = TetherServerProcess.start("--max-startups", "2");
+             Socket oldest = new Socket();
+             Socket newer = new Socket()) {
+            for (Socket s : List.of(oldest, newer)) {
+                s.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+                server.awaitStderr("#\\d+ 127\\.0\\.0\\.1:" + s.getLocalPort() + " connect", WAIT);
+            }
+            Procs.Result r = server.ssh(List.of(), "echo in");
+            assertEquals(0, r.exit(), r.describe());
+            assertEquals("in\n", r.stdout());
+
+            Packet p = firstPacketAfterKexInit(oldest);
+            assertEquals(1, p.type(), "the stalest connection got no DISCONNECT: " + p);
+            assertEquals(12, p.disconnectCode(), p.toString());
+            assertTrue(p.description().startsWith("too many unauthenticated connections"), p.description());
+            server.awaitStderr("#\\d+ 127\\.0\\.0\\.1:" + oldest.getLocalPort() + " disconnect by server \\(12\\)", WAIT);
+            // the newer silent connection was not in the way: still open, nothing but our version line and KEXINIT
+            assertFalse(server.stderr().contains("127.0.0.1:" + newer.getLocalPort() + " disconnect"), server.stderr());
+        }
+    }
+
+    /** What a raw peer read after the server's version line: a packet's type and, for DISCONNECT, its code and text. */
+    private record Packet(int type, int disconnectCode, String description) {
+    }
+
+    /**
+     * Reads the server's version line and its unencrypted packets, skipping KEXINIT, IGNORE and
+     * DEBUG; the first other packet, or type -1 if the connection ends first.
+     */
+    private static Packet firstPacketAfterKexInit(Socket s) throws IOException {
+        s.setSoTimeout((int) WAIT.toMillis());
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        StringBuilder line = new StringBuilder();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new EOFException("closed before the version line: " + line);
+            }
+            line.append((char) b);
+        }
+        assertTrue(line.toString().startsWith("SSH-2.0-"), line.toString());
+        try {
+            while (true) {
+                int length = in.readInt();
+                assertTrue(length >= 5 && length <= 64 * 1024, "packet length " + length);
+                int pad = in.readUnsignedByte();
+                byte[] payload = new byte[length - 1 - pad];
+                in.readFully(payload);
+                in.skipNBytes(pad);
+                int type = payload[0] & 0xff;
+                if (type == 1) {
+                    ByteBuffer b = ByteBuffer.wrap(payload, 1, payload.length - 1);
+                    int code = b.getInt();
+                    byte[] text = new byte[b.getInt()];
+                    b.get(text);
+                    return new Packet(1, code, new String(text, StandardCharsets.UTF_8));
+                }
+                if (type != 2 && type != 4 && type != 20) {
+                    return new Packet(type, 0, null);
+                }
+            }
+        } catch (EOFException | SocketException e) {
+            return new Packet(-1, 0, e.toString());
+        }
+    }
+
+    @Test
+    void proxyProtocolRefusesAConnectionWithoutAHeaderAndLogsTheClientAHeaderNames() throws Exception {
+        try (TetherServerProcess server = TetherServerProcess.start("--proxy-protocol")) {
+            try (Socket bare = new Socket()) {
+                bare.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+                bare.getOutputStream().write("SSH-2.0-NoHeader\r\n".getBytes(StandardCharsets.US_ASCII));
+                bare.setSoTimeout((int) WAIT.toMillis());
+                InputStream in = bare.getInputStream();
+                int first;
+                try {
+                    first = in.read();
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError("the server neither answered nor closed a connection without a header", e);
+                } catch (SocketException e) {
+                    first = -1; // reset: closed all the same
+                }
+                assertEquals(-1, first, "the server sent something (its version line?) before a PROXY header");
+                server.awaitStderr("refused /?127\\.0\\.0\\.1:" + bare.getLocalPort() + ": PROXY protocol: no header", WAIT);
+            }
+
+            Path relay = Path.of(ServerLimitFlagsTest.class.getResource("proxy_relay.py").toURI());
+            String header = "PROXY TCP4 203.0.113.7 127.0.0.1 40000 " + server.port();
+            String proxyCommand = "/usr/bin/python3 " + relay + " 127.0.0.1 " + server.port() + " '" + header + "'";
+            Procs.Result r = server.ssh(List.of("-o", "ProxyCommand=" + proxyCommand),
+                    "echo through the proxy");
+            assertEquals(0, r.exit(), r.describe());
+            assertEquals("through the proxy\n", r.stdout());
+            server.awaitStderr("#\\d+ 203\\.0\\.113\\.7:40000 connect", WAIT);
+            server.awaitStderr("#\\d+ 203\\.0\\.113\\.7:40000 auth accepted ", WAIT);
+            server.awaitStderr("#\\d+ 203\\.0\\.113\\.7:40000 session 0 start exec", WAIT);
+        }
+    }
+
+    @Test
+    void clientAliveFromTheConfigFileKeepsAResponsiveClientAndDropsAStoppedOne() throws Exception {
+        try (TetherServerProcess server = TetherServerProcess.start(true, dir -> {
+            try {
+                return List.of("--config", Files.writeString(dir.resolve("sshd_config"),
+                        "ClientAliveInterval 1\nClientAliveCountMax 1\n").toString());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })) {
+            // a client that answers the probes outlives several intervals
+            Procs.Result r = server.ssh(List.of(), "sleep 3; echo still-here");
+            assertEquals(0, r.exit(), r.describe());
+            assertEquals("still-here\n", r.stdout());
+            assertFalse(server.stderr().contains("not responding"), server.stderr());
+
+            Held quiet = hold(server.sshCommand(List.of("-N")));
+            // the second connection's tag (#N ADDR:PORT) from its auth line
+            String[] tag = {null};
+            assertTrue(Procs.await(() -> {
+                List<String> lines = server.stderr().lines().filter(l -> l.contains(" auth accepted ")).toList();
+                if (lines.size() < 2) {
+                    return false;
+                }
+                String l = lines.get(1);
+                String[] words = l.substring(l.indexOf('#')).split(" ");
+                tag[0] = words[0] + " " + words[1];
+                return true;
+            }, WAIT, Duration.ofMillis(25), quiet.process()), "ssh -N did not log in: " + quiet.describe() + server.stderr());
+            long pid = quiet.process().pid();
+            Procs.ok(List.of("/bin/kill", "-STOP", String.valueOf(pid)));
+            long stopped = System.nanoTime();
+            try {
+                String line = server.awaitStderr(java.util.regex.Pattern.quote(tag[0])
+                        + " disconnect by server \\(\\d+\\): Timeout, client not responding", WAIT);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
+                // one interval of silence, one unanswered probe, one more interval: about 2 s
+                assertTrue(millis < 15_000, "dropped only after " + millis + " ms: " + line);
+            } finally {
+                Procs.run(List.of("/bin/kill", "-CONT", String.valueOf(pid)), Map.of(), null, WAIT);
+            }
+            assertEquals(255, quiet.await(), quiet.describe());
+        }
+    }
+}
