@@ -122,8 +122,9 @@ public final class ProcessSession {
         stdin.start();
         // closing the channel ends the command and everything it started (sh -c may not exec it)
         ch.closeFuture().whenComplete((v, e) -> {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
+            if (p.isAlive()) {
+                Threads.newThread("tether-process-" + ch.localId() + "-hangup", () -> hangUp(p, SETSID != null)).start();
+            }
         });
         try {
             int status = p.waitFor();
@@ -145,6 +146,43 @@ public final class ProcessSession {
         handle.ended();
         ch.close();
     }
+
+    /**
+     * Ends a command whose channel has closed: SIGTERM to its process group when it leads one
+     * (which also reaches children forked after this moment's snapshot, and the command when the
+     * wrapper has not yet forked it) and to every descendant, then SIGKILL the same way if it is
+     * still alive after {@link #HANGUP_GRACE_SECONDS}.
+     */
+    private static void hangUp(Process p, boolean group) {
+        signalAll(p, "TERM", group);
+        try {
+            if (p.waitFor(HANGUP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        signalAll(p, "KILL", group);
+    }
+
+    private static void signalAll(Process p, String signal, boolean group) {
+        if (group && p.isAlive()) {
+            try {
+                ProcessSignals.send(p.pid(), signal, true);
+            } catch (IOException | RuntimeException e) {
+                log.debug("SIG{} to process group {}: {}", signal, p.pid(), e.toString());
+            }
+        }
+        boolean kill = signal.equals("KILL");
+        p.descendants().forEach(kill ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
+        if (kill) {
+            p.destroyForcibly();
+        } else {
+            p.destroy();
+        }
+    }
+
+    private static final long HANGUP_GRACE_SECONDS = 2;
 
     private static void pump(String name, InputStream from, OutputStream to, CountDownLatch done, ChannelImpl ch) {
         Threads.newThread("tether-process-" + ch.localId() + "-" + name, () -> {

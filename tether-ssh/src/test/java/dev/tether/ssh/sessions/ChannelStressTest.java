@@ -189,6 +189,32 @@ class ChannelStressTest {
         }
     }
 
+    /**
+     * A channel closed at once after {@code exec}, while the command may still be starting (its
+     * wrapper not yet forked, or its shell not yet running the sleep), leaves nothing running.
+     */
+    @Test
+    void closingRightAfterExecLeavesNoProcess() throws Exception {
+        Transport c = pair.client;
+        List<String> markers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                String marker = uniqueSleep();
+                markers.add(marker);
+                Channel ch = c.openSession();
+                assertTrue(ch.exec(marker + "; echo after"));
+                ch.close();
+            }
+            for (String marker : markers) {
+                assertTrue(Poll.until(() -> processes(marker).isEmpty(), Duration.ofSeconds(15)),
+                        "a command whose channel closed at once still runs: " + processes(marker));
+            }
+            assertConnectionSurvives(c);
+        } finally {
+            markers.forEach(ChannelStressTest::killAll);
+        }
+    }
+
     /** A {@code sleep} of about 37 s whose command line no other process on this machine has. */
     private static String uniqueSleep() {
         return "sleep 37." + (100000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(900000));

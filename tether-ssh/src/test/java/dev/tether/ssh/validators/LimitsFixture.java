@@ -84,7 +84,23 @@ final class LimitsFixture {
 
     /** Our own client: key exchange done, not authenticated (an unauthenticated connection that is past KEX). */
     Transport kexOnly(SshServer s) throws Exception {
-        return Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        long before = keyed(s);
+        Transport t = Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        // the server finishes its side of the exchange a moment after the client: wait for it,
+        // so that the limits see this connection as past KEX
+        if (!dev.tether.ssh.testutil.Poll.until(() -> keyed(s) > before, Duration.ofSeconds(10))) {
+            throw new AssertionError("the server never finished the key exchange");
+        }
+        for (Transport c : s.connections()) {
+            if (c.keyExchangeCount() >= 1) {
+                c.awaitKeyExchange(Duration.ofSeconds(10));
+            }
+        }
+        return t;
+    }
+
+    private static long keyed(SshServer s) {
+        return s.connections().stream().filter(c -> c.keyExchangeCount() >= 1).count();
     }
 
     /** Our own client, authenticated as {@code u}. */
