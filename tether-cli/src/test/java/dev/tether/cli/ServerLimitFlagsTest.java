@@ -80,6 +80,7 @@ class ServerLimitFlagsTest {
         return new Held(p, out, err);
     }
 
+    /** Also closed before the server in each test, so that its SIGTERM does not wait for these clients' connections. */
     @org.junit.jupiter.api.AfterEach
     void killStarted() {
         started.forEach(Procs::kill);
@@ -87,7 +88,8 @@ class ServerLimitFlagsTest {
 
     @Test
     void maxSessionsRefusesTheThirdSessionOverAControlMaster() throws Exception {
-        try (TetherServerProcess server = TetherServerProcess.start("--max-sessions", "2")) {
+        try (TetherServerProcess server = TetherServerProcess.start("--max-sessions", "2");
+             AutoCloseable heldFirst = this::killStarted) {
             String control = tmp.resolve("cm").toString();
             Held master = hold(server.sshCommand(List.of("-M", "-N", "-S", control, "-o", "ControlPersist=no")));
             List<String> check = List.of("/usr/bin/ssh", "-F", "/dev/null", "-S", control, "-O", "check", Cli.localUser() + "@127.0.0.1");
@@ -154,6 +156,46 @@ class ServerLimitFlagsTest {
             server.awaitStderr("#\\d+ 127\\.0\\.0\\.1:" + oldest.getLocalPort() + " disconnect by server \\(12\\)", WAIT);
             // the newer silent connection was not in the way: still open, nothing but our version line and KEXINIT
             assertFalse(server.stderr().contains("127.0.0.1:" + newer.getLocalPort() + " disconnect"), server.stderr());
+        }
+    }
+
+    /**
+     * Every slot held by a connection that finished its key exchange but not its login (ssh
+     * waits for an askpass program to give its key's passphrase), so there is nothing to evict:
+     * the next client is refused with code 12.
+     */
+    @Test
+    void maxStartupsRefusesWhenEverySlotIsPastItsKeyExchange() throws Exception {
+        try (TetherServerProcess server = TetherServerProcess.start("--max-startups", "2");
+             AutoCloseable heldFirst = this::killStarted) {
+            Path key = Procs.sshKeygen(tmp, "locked_key", "ed25519", 0, "secret");
+            Files.writeString(server.dir().resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")));
+            Path fifo = tmp.resolve("never");
+            Procs.ok(List.of("/usr/bin/mkfifo", fifo.toString()));
+            Path askpass = Files.writeString(tmp.resolve("askpass"), "#!/bin/sh\nread x < " + fifo + "\necho secret\n");
+            assertTrue(askpass.toFile().setExecutable(true));
+            for (int i = 0; i < 2; i++) {
+                Path log = tmp.resolve("stalled-" + i + ".log");
+                List<String> cmd = new ArrayList<>(server.sshCommand(List.of("-v", "-E", log.toString()), "true"));
+                cmd.set(cmd.indexOf(server.userKey().toString()), key.toString());
+                cmd.set(cmd.indexOf("BatchMode=yes"), "BatchMode=no");
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().putAll(Map.of("SSH_ASKPASS", askpass.toString(), "SSH_ASKPASS_REQUIRE", "force", "DISPLAY", ":0"));
+                Process p = pb.start();
+                started.add(p);
+                // the server accepted the key (so the key exchange is done); ssh now asks for the passphrase
+                assertTrue(Procs.await(() -> {
+                    try {
+                        return Files.exists(log) && Files.readString(log).contains("Server accepts key");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }, WAIT, Duration.ofMillis(25), p), "ssh did not get past the key exchange: " + (Files.exists(log) ? Files.readString(log) : ""));
+            }
+            Procs.Result r = server.ssh(List.of("-v"), "true");
+            assertEquals(255, r.exit(), r.describe());
+            assertTrue(r.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:12: .*"), r.describe());
         }
     }
 
