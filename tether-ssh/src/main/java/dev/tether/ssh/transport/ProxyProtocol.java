@@ -148,7 +148,8 @@ public final class ProxyProtocol implements AutoCloseable {
     }
 
     private static void refuse(Socket s, InetSocketAddress real, String why) {
-        log.info("refused {}: PROXY protocol: {}", real, why);
+        // ADDR:PORT, as the event log writes addresses (InetSocketAddress prints a leading slash)
+        log.info("refused {}:{}: PROXY protocol: {}", real.getAddress().getHostAddress(), real.getPort(), why);
         closeQuietly(s);
     }
 
