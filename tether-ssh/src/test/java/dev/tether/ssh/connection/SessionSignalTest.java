@@ -8,12 +8,12 @@ import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;
+import dev.tether.ssh.testutil.Streams;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,26 +65,7 @@ class SessionSignalTest {
 
     /** Reads until {@code regex} matches what was read; bounded. */
     static Matcher readUntil(InputStream in, String regex, StringBuilder seen) throws Exception {
-        Pattern p = Pattern.compile(regex);
-        CompletableFuture<Matcher> f = CompletableFuture.supplyAsync(() -> {
-            byte[] buf = new byte[1024];
-            try {
-                while (true) {
-                    Matcher m = p.matcher(seen);
-                    if (m.find()) {
-                        return m;
-                    }
-                    int n = in.read(buf);
-                    if (n < 0) {
-                        throw new IllegalStateException("EOF before /" + regex + "/: " + seen);
-                    }
-                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return Streams.readUntil(in, regex, seen, WAIT);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.testutil.Streams;
 import dev.tether.ssh.testutil.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,31 +181,6 @@ class TetherClientToSshdSessionsTest {
         }
     }
 
-    /** Reads from {@code in} until {@code regex} matches what has arrived, bounded by {@code wait}. */
-    private static java.util.regex.Matcher readUntil(InputStream in, StringBuilder seen, String regex, Duration wait)
-            throws Exception {
-        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
-        CompletableFuture<java.util.regex.Matcher> f = CompletableFuture.supplyAsync(() -> {
-            byte[] buf = new byte[4096];
-            try {
-                while (true) {
-                    java.util.regex.Matcher m = p.matcher(seen);
-                    if (m.find()) {
-                        return m;
-                    }
-                    int n = in.read(buf);
-                    if (n < 0) {
-                        throw new IllegalStateException("EOF before /" + regex + "/: " + seen);
-                    }
-                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        return f.get(wait.toSeconds(), TimeUnit.SECONDS);
-    }
-
     /** A pty: sshd's {@code tty} names it, {@code stty size} shows the requested size, then follows a window change. */
     @Test
     void aPtyIsARealTerminalThatFollowsWindowChanges() throws Exception {
@@ -212,12 +188,12 @@ class TetherClientToSshdSessionsTest {
             assertTrue(ch.requestPty(new dev.tether.ssh.PtyRequest("xterm", 100, 30, 0, 0, java.util.Map.of())));
             assertTrue(ch.exec("tty; echo SIZE $(stty size); read line; echo SIZE $(stty size)"));
             StringBuilder seen = new StringBuilder();
-            readUntil(ch.getInputStream(), seen, "SIZE 30 100", Duration.ofSeconds(20));
+            Streams.readUntil(ch.getInputStream(), "SIZE 30 100", seen, Duration.ofSeconds(20));
             assertTrue(seen.toString().matches("(?s).*/dev/pts/\\d+\r\n.*"), seen.toString());
             ch.windowChange(132, 43, 0, 0);
             ch.getOutputStream().write("\n".getBytes(StandardCharsets.US_ASCII));
             ch.getOutputStream().flush();
-            readUntil(ch.getInputStream(), seen, "SIZE 43 132", Duration.ofSeconds(20));
+            Streams.readUntil(ch.getInputStream(), "SIZE 43 132", seen, Duration.ofSeconds(20));
             assertEquals(0, ch.awaitExitStatus(Duration.ofSeconds(10)));
         }
     }
