@@ -132,16 +132,12 @@ final class ExitReport {
         } catch (IOException e) {
             log.debug("cannot read {}: {}", file, e.toString());
         } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                log.debug("cannot delete {}: {}", file, e.toString());
-            }
+            discard();
         }
         return parse(line, wrapperStatus);
     }
 
-    /** Deletes the report file, for a command that never started. */
+    /** Deletes the report file (also for a command that never started). */
     void discard() {
         try {
             Files.deleteIfExists(file);
