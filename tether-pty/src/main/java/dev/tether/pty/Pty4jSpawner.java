@@ -4,9 +4,9 @@ import com.pty4j.PtyProcessBuilder;
 import com.pty4j.WinSize;
 import com.pty4j.unix.UnixPtyProcess;
 import dev.tether.ssh.PtyRequest;
-import dev.tether.ssh.connection.ProcessSignals;
-import dev.tether.ssh.connection.PtyProcess;
-import dev.tether.ssh.connection.PtySpawner;
+import dev.tether.ssh.session.ProcessSignals;
+import dev.tether.ssh.session.PtyProcess;
+import dev.tether.ssh.session.PtySpawner;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;

@@ -2,11 +2,11 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
-import dev.tether.ssh.connection.InProcessSession;
-import dev.tether.ssh.connection.ProcessSession;
-import dev.tether.ssh.connection.PtySession;
-import dev.tether.ssh.connection.PtySpawner;
-import dev.tether.ssh.connection.SessionProcess;
+import dev.tether.ssh.session.InProcessSession;
+import dev.tether.ssh.session.ProcessSession;
+import dev.tether.ssh.session.PtySession;
+import dev.tether.ssh.session.PtySpawner;
+import dev.tether.ssh.session.SessionProcess;
 import dev.tether.ssh.keys.AuthorizedKeys;
 import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.transport.EventLog;

@@ -1,4 +1,4 @@
-package dev.tether.ssh.connection;
+package dev.tether.ssh.session;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

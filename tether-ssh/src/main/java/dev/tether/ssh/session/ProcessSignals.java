@@ -1,4 +1,4 @@
-package dev.tether.ssh.connection;
+package dev.tether.ssh.session;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

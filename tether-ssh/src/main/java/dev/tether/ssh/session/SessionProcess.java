@@ -1,4 +1,4 @@
-package dev.tether.ssh.connection;
+package dev.tether.ssh.session;
 
 import dev.tether.ssh.transport.Threads;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
-package dev.tether.ssh.connection;
+package dev.tether.ssh.session;
 
+import dev.tether.ssh.connection.ChannelImpl;
 import dev.tether.ssh.Channel;
 import dev.tether.ssh.PtyRequest;
 import dev.tether.ssh.transport.Threads;

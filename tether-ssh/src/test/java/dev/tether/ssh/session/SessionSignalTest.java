@@ -1,4 +1,4 @@
-package dev.tether.ssh.connection;
+package dev.tether.ssh.session;
 
 import dev.tether.ssh.Channel;
 import dev.tether.ssh.Portal;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Signals (RFC 4254 §6.9) to commands without a pty, and the pty policy of a portal that has no
- * {@link PtySpawner}; the pty side itself is tested in the tether-pty module.
+ * {@link dev.tether.ssh.session.PtySpawner}; the pty side itself is tested in the tether-pty module.
  */
 @Timeout(120)
 class SessionSignalTest {
