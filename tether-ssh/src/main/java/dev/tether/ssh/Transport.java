@@ -501,7 +501,7 @@ public final class Transport implements AutoCloseable {
     }
 
     /** True once the first key exchange has completed (false again never; false if it failed). */
-    boolean hasCompletedKeyExchange() {
+    public boolean hasCompletedKeyExchange() {
         return kex.firstKex().isDone() && !kex.firstKex().isCompletedExceptionally();
     }
 
@@ -514,11 +514,13 @@ public final class Transport implements AutoCloseable {
         authFailures.incrementAndGet();
     }
 
-    int authenticationFailures() {
+    /** Failed authentication attempts on this connection so far (server side). */
+    public int authenticationFailures() {
         return authFailures.get();
     }
 
-    boolean loginGraceExceeded() {
+    /** True when this server connection was ended because the login grace time ran out. */
+    public boolean loginGraceExceeded() {
         return life.loginGraceExceeded();
     }
 

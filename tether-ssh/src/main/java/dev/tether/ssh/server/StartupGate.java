@@ -1,5 +1,11 @@
-package dev.tether.ssh;
+package dev.tether.ssh.server;
 
+import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.SshServer;
+import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.PerSourcePenalties;
+import dev.tether.ssh.ConnectionValidator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +30,7 @@ import java.util.random.RandomGenerator;
  * lock); the table is concurrent because connections leave it from their own threads when they close.
  * Counting is a scan of the table, so the counts can never drift from the connections.
  */
-final class StartupGate {
+public final class StartupGate {
     private static final Logger log = LoggerFactory.getLogger(StartupGate.class);
 
     /** One open connection as the gate sees it. */
@@ -46,7 +52,7 @@ final class StartupGate {
     private final Map<Transport, Entry> open = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
-    StartupGate(ServerLimits limits) {
+    public StartupGate(ServerLimits limits) {
         this.limits = limits;
         this.penalties = limits.penalties().enabled()
                 ? new PenaltyBox(limits.penalties(), limits.perSourceNetBlockSizeV4(), limits.perSourceNetBlockSizeV6(),
@@ -54,12 +60,12 @@ final class StartupGate {
                 : null;
     }
 
-    Set<Transport> connections() {
+    public Set<Transport> connections() {
         return Set.copyOf(open.keySet());
     }
 
     /** The penalty table, or null when penalties are off (for tests). */
-    PenaltyBox penaltyBox() {
+    public PenaltyBox penaltyBox() {
         return penalties;
     }
 
@@ -72,13 +78,13 @@ final class StartupGate {
     }
 
     /** Accept, or the refusal a penalised source gets (before validators run). */
-    ConnectionValidator.Verdict penalty(InetSocketAddress remote) {
+    public ConnectionValidator.Verdict penalty(InetSocketAddress remote) {
         ConnectionValidator.Verdict v = penalties == null ? null : penalties.check(remote.getAddress());
         return v == null ? ConnectionValidator.Verdict.accept() : v;
     }
 
     /** The counts validators see: open connections (closing ones left out), this one excluded. */
-    ConnectionValidator.Peer peer(InetSocketAddress remote, InetSocketAddress local) {
+    public ConnectionValidator.Peer peer(InetSocketAddress remote, InetSocketAddress local) {
         int total = 0;
         int unauthenticated = 0;
         int fromSource = 0;
@@ -103,7 +109,7 @@ final class StartupGate {
      * possibly after evicting the stalest unauthenticated connection that has not finished its key
      * exchange, or refuse (SERVER_TOO_BUSY, code 12) when there is none to evict.
      */
-    ConnectionValidator.Verdict admit(InetSocketAddress remote) {
+    public ConnectionValidator.Verdict admit(InetSocketAddress remote) {
         InetAddress net = network(remote.getAddress());
         int unauthenticated = 0;
         int fromNetwork = 0;
@@ -185,7 +191,7 @@ final class StartupGate {
     }
 
     /** Tracks a started connection until it closes, then charges its source if it earned a penalty. */
-    void started(Transport t, InetSocketAddress remote) {
+    public void started(Transport t, InetSocketAddress remote) {
         Entry e = new Entry(remote.getAddress(), network(remote.getAddress()), System.nanoTime());
         open.put(t, e);
         t.closeFuture().whenComplete((v, x) -> {
@@ -220,7 +226,7 @@ final class StartupGate {
     }
 
     /** The server is closing: what ends now is our doing, not the clients'. */
-    void closing() {
+    public void closing() {
         closing = true;
     }
 }

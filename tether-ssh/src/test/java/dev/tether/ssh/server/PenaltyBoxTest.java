@@ -1,5 +1,7 @@
-package dev.tether.ssh;
+package dev.tether.ssh.server;
 
+import dev.tether.ssh.PerSourcePenalties;
+import dev.tether.ssh.ConnectionValidator;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

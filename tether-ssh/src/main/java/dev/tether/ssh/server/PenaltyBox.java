@@ -1,5 +1,7 @@
-package dev.tether.ssh;
+package dev.tether.ssh.server;
 
+import dev.tether.ssh.PerSourcePenalties;
+import dev.tether.ssh.ConnectionValidator;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.net.Inet4Address;
@@ -20,9 +22,9 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe: every method is synchronized; called from the accept thread (checks) and from
  * whichever thread ends a connection (charges). The clock is injectable for tests.
  */
-final class PenaltyBox {
+public final class PenaltyBox {
     /** How a connection ended, for the charge. */
-    enum Kind {
+    public enum Kind {
         CRASH("penalty: caused crash"),
         AUTHFAIL("penalty: failed authentication"),
         NOAUTH("penalty: connections without attempting authentication"),
@@ -73,7 +75,7 @@ final class PenaltyBox {
     private final Table v6;
     private long seq;
 
-    PenaltyBox(PerSourcePenalties config, int bitsV4, int bitsV6, LongSupplier nanoClock) {
+    public PenaltyBox(PerSourcePenalties config, int bitsV4, int bitsV6, LongSupplier nanoClock) {
         this.config = config;
         this.bitsV4 = bitsV4;
         this.bitsV6 = bitsV6;
@@ -86,7 +88,7 @@ final class PenaltyBox {
      * The network an address belongs to: its first {@code v4}/{@code v6} bits, the rest zero. An
      * IPv4-mapped IPv6 address counts as the IPv4 address it maps.
      */
-    static InetAddress network(InetAddress a, int v4, int v6) {
+    public static InetAddress network(InetAddress a, int v4, int v6) {
         byte[] b = a.getAddress();
         if (b.length == 16 && isV4Mapped(b)) {
             b = java.util.Arrays.copyOfRange(b, 12, 16);
@@ -112,7 +114,7 @@ final class PenaltyBox {
         return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 
-    InetAddress network(InetAddress a) {
+    public InetAddress network(InetAddress a) {
         return network(a, bitsV4, bitsV6);
     }
 
@@ -130,7 +132,7 @@ final class PenaltyBox {
     }
 
     /** Accept (null) or the refusal a penalised (or, under DENY_ALL overflow, any) source gets. */
-    synchronized ConnectionValidator.Verdict check(InetAddress source) {
+    public synchronized ConnectionValidator.Verdict check(InetAddress source) {
         if (exempt(source)) {
             return null;
         }
@@ -152,7 +154,7 @@ final class PenaltyBox {
     }
 
     /** Charges the source's network for a connection that ended as {@code kind}. */
-    synchronized void charge(InetAddress source, Kind kind) {
+    public synchronized void charge(InetAddress source, Kind kind) {
         long add = switch (kind) {
             case CRASH -> config.crash().toNanos();
             case AUTHFAIL -> config.authFail().toNanos();
@@ -189,7 +191,7 @@ final class PenaltyBox {
     }
 
     /** Networks tracked now, active or not (both families). */
-    synchronized int size() {
+    public synchronized int size() {
         long now = nanoClock.getAsLong();
         v4.expire(now);
         v6.expire(now);
