@@ -7,9 +7,8 @@ import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.wire.Disconnect;
-import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.TransportMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +65,13 @@ final class ClientSide {
             pendingServiceName = name;
             pendingService = f;
         }
-        t.send(new SshWriter(32).byteValue(MessageNumbers.SERVICE_REQUEST).string(name).toByteArray());
+        t.send(new TransportMessages.ServiceRequest(name).encode());
         Transport.await(f, timeout, "SERVICE_ACCEPT for " + name);
     }
 
     /** Reader thread: SERVICE_ACCEPT. */
     void serviceAccepted(SshReader r) throws IOException {
-        String name = r.hasRemaining() ? r.ascii() : null;
+        String name = TransportMessages.ServiceAccept.decode(r).name();
         CompletableFuture<Void> f;
         synchronized (t) {
             f = pendingService;

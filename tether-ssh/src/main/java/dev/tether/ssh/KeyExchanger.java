@@ -256,7 +256,7 @@ final class KeyExchanger {
                 case MessageNumbers.KEXINIT:
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "KEXINIT during a key exchange");
                 default:
-                    if (m >= 30 && m <= 49 && !wantNewKeys) {
+                    if (MessageNumbers.isKexMethodSpecific(m) && !wantNewKeys) {
                         if (ignoreNextKexPacket) {
                             ignoreNextKexPacket = false;
                             continue;

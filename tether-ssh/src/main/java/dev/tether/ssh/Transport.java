@@ -16,7 +16,7 @@ import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.ExtInfo;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.TransportMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -268,7 +268,7 @@ public final class Transport implements AutoCloseable {
 
     private void checkSendable(byte[] payload) throws SshException {
         int m = payload[0] & 0xff;
-        if (m == MessageNumbers.KEXINIT || m == MessageNumbers.NEWKEYS || (m >= 30 && m <= 49)) {
+        if (m == MessageNumbers.KEXINIT || m == MessageNumbers.NEWKEYS || MessageNumbers.isKexMethodSpecific(m)) {
             throw new IllegalArgumentException("key exchange messages are sent by the transport itself");
         }
         if (life.isClosing()) {
@@ -278,13 +278,12 @@ public final class Transport implements AutoCloseable {
 
     /** Sends SSH_MSG_IGNORE with the given data (RFC 4253 §11.2). */
     public void sendIgnore(byte[] data) throws IOException {
-        send(new SshWriter(data.length + 8).byteValue(MessageNumbers.IGNORE).string(data).toByteArray());
+        send(new TransportMessages.Ignore(data).encode());
     }
 
     /** Sends SSH_MSG_DEBUG (RFC 4253 §11.3). */
     public void sendDebug(boolean alwaysDisplay, String message) throws IOException {
-        send(new SshWriter(message.length() + 16).byteValue(MessageNumbers.DEBUG).bool(alwaysDisplay)
-                .string(message).string("").toByteArray());
+        send(new TransportMessages.Debug(alwaysDisplay, message, "").encode());
     }
 
     /**
@@ -297,7 +296,7 @@ public final class Transport implements AutoCloseable {
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
         pings.add(f);
-        send(new SshWriter(data.length + 8).byteValue(MessageNumbers.PING).string(data).toByteArray());
+        send(new TransportMessages.Ping(data).encode());
         return f;
     }
 
@@ -681,7 +680,7 @@ public final class Transport implements AutoCloseable {
                 logDebugMessage();
                 return;
             case MessageNumbers.UNIMPLEMENTED:
-                kex.peerUnimplemented(reader.payloadAfterType().uint32());
+                kex.peerUnimplemented(TransportMessages.Unimplemented.decode(reader.payloadAfterType()).sequence());
                 return;
             case MessageNumbers.KEXINIT:
                 kex.peerKexInit(reader.payloadCopy());
@@ -707,8 +706,8 @@ public final class Transport implements AutoCloseable {
                 log.debug("{} peer extensions {}", this, peerExtensions.keySet());
                 return;
             case MessageNumbers.PING: {
-                byte[] data = reader.payloadAfterType().string();
-                queue.putFromReader(new SshWriter(data.length + 8).byteValue(MessageNumbers.PONG).string(data).toByteArray(), null);
+                byte[] data = TransportMessages.Ping.decode(reader.payloadAfterType()).data();
+                queue.putFromReader(new TransportMessages.Pong(data).encode(), null);
                 return;
             }
             case MessageNumbers.PONG: {
@@ -721,11 +720,11 @@ public final class Transport implements AutoCloseable {
             default:
                 break;
         }
-        if (m >= 30 && m <= 49) {
+        if (MessageNumbers.isKexMethodSpecific(m)) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR,
                     "key exchange message " + m + " outside a key exchange");
         }
-        if (m < 50 && m != MessageNumbers.PING && m != MessageNumbers.PONG) {
+        if (MessageNumbers.isTransport(m)) {
             unknown(m);
             return;
         }
@@ -746,7 +745,7 @@ public final class Transport implements AutoCloseable {
                     "unexpected message " + MessageNumbers.name(m) + " before authentication");
         }
         // RFC 4253 §11.4
-        queue.putFromReader(new SshWriter(8).byteValue(MessageNumbers.UNIMPLEMENTED).uint32(reader.lastSequence()).toByteArray(), null);
+        queue.putFromReader(new TransportMessages.Unimplemented(reader.lastSequence()).encode(), null);
     }
 
     DisconnectException peerDisconnect() throws SshException {
@@ -755,14 +754,12 @@ public final class Transport implements AutoCloseable {
     }
 
     private void logDebugMessage() throws SshException {
-        SshReader r = reader.payloadAfterType();
-        r.bool();
-        String msg = new String(r.string(), StandardCharsets.UTF_8);
+        String msg = TransportMessages.Debug.decode(reader.payloadAfterType()).message();
         log.debug("{} peer debug message: {}", this, Disconnect.sanitize(msg));
     }
 
     private void handleServiceRequest(SshReader r) throws IOException {
-        String name = r.ascii();
+        String name = TransportMessages.ServiceRequest.decode(r).name();
         if (client) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "server sent SERVICE_REQUEST");
         }
@@ -770,7 +767,7 @@ public final class Transport implements AutoCloseable {
             // paramiko asks for ssh-userauth again before each method; sshd accepts that until
             // authentication succeeds, and so do we, without restarting the service
             if (!authenticated && name.equals(activeService)) {
-                queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
+                queue.putFromReader(new TransportMessages.ServiceAccept(name).encode(), null);
                 return;
             }
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a second SERVICE_REQUEST (" + Disconnect.sanitize(name) + ")");
@@ -782,7 +779,7 @@ public final class Transport implements AutoCloseable {
         setMessageHandler(factory.apply(this));
         activeService = name;
         serviceActive = true;
-        queue.putFromReader(new SshWriter(32).byteValue(MessageNumbers.SERVICE_ACCEPT).string(name).toByteArray(), null);
+        queue.putFromReader(new TransportMessages.ServiceAccept(name).encode(), null);
     }
 
     // ------------------------------------------------------------------ writer thread

@@ -12,13 +12,14 @@ import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.PublickeySignedData;
 import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.UserAuthMessages;
+import dev.tether.ssh.wire.UserAuthRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ public final class ClientAuthenticator implements MessageHandler {
     public boolean handle(int messageNumber, SshReader payload) throws IOException {
         switch (messageNumber) {
             case MessageNumbers.USERAUTH_BANNER:
-                banner = sanitizeBanner(new String(payload.string(), StandardCharsets.UTF_8));
+                banner = sanitizeBanner(UserAuthMessages.Banner.decode(payload).message());
                 return true;
 
             case MessageNumbers.USERAUTH_SUCCESS:
@@ -107,20 +108,19 @@ public final class ClientAuthenticator implements MessageHandler {
                 offer(new Reply(messageNumber, List.of(), false, null));
                 return true;
             case MessageNumbers.USERAUTH_FAILURE: {
-                List<String> methods = payload.nameList();
-                boolean partial = payload.bool();
-                offer(new Reply(messageNumber, methods, partial, null));
+                UserAuthMessages.Failure f = UserAuthMessages.Failure.decode(payload);
+                offer(new Reply(messageNumber, f.methods(), f.partialSuccess(), null));
                 return true;
             }
-            case 60:
-            case 61: {
+            case MessageNumbers.USERAUTH_PK_OK: // also PASSWD_CHANGEREQ and INFO_REQUEST: decoded by the waiting method
+            case MessageNumbers.USERAUTH_INFO_RESPONSE: {
                 byte[] copy = new byte[payload.remaining()];
                 System.arraycopy(payload.array(), payload.position(), copy, 0, copy.length);
                 offer(new Reply(messageNumber, List.of(), false, new SshReader(copy)));
                 return true;
             }
             default:
-                if (messageNumber >= 50 && messageNumber < 80) {
+                if (MessageNumbers.isUserAuth(messageNumber)) {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR,
                             "unexpected " + MessageNumbers.name(messageNumber) + " during user authentication");
                 }
@@ -199,8 +199,8 @@ public final class ClientAuthenticator implements MessageHandler {
                 : new SshException(DisconnectReason.CONNECTION_LOST, "connection closed during authentication");
     }
 
-    private SshWriter request(String user, String method) {
-        return new SshWriter(256).byteValue(MessageNumbers.USERAUTH_REQUEST).string(user).string(SERVICE).string(method);
+    private static byte[] request(String user, UserAuthRequest.Method method) {
+        return new UserAuthRequest(user, SERVICE, method).encode();
     }
 
     /**
@@ -227,7 +227,7 @@ public final class ClientAuthenticator implements MessageHandler {
     public List<String> authNone(String user, Duration timeout) throws IOException {
         start(user, timeout);
         tried.add("none");
-        transport.send(request(user, "none").toByteArray());
+        transport.send(request(user, new UserAuthRequest.NoneAuth()));
         return outcome(await(timeout), "none");
     }
 
@@ -253,16 +253,17 @@ public final class ClientAuthenticator implements MessageHandler {
             return authInteractive(user, passwordAnswerer(password), timeout);
         }
         tried.add("password");
-        transport.send(request(user, "password").bool(false).string(password).toByteArray());
+        transport.send(request(user, new UserAuthRequest.PasswordAuth(password, null)));
         Reply r = await(timeout);
         for (int changes = 0; r.type() == MessageNumbers.USERAUTH_PASSWD_CHANGEREQ; changes++) {
-            String prompt = sanitizeBanner(new String(r.body().string(), StandardCharsets.UTF_8));
-            String language = new String(r.body().string(), StandardCharsets.UTF_8);
+            UserAuthMessages.PasswdChangeReq req = UserAuthMessages.PasswdChangeReq.decode(r.body());
+            String prompt = sanitizeBanner(req.prompt());
+            String language = req.language();
             String fresh = changer == null || changes >= MAX_PASSWORD_CHANGES ? null : changer.newPassword(prompt, language);
             if (fresh == null) {
                 throw new AuthenticationException("the server requires a password change", tried, allowed);
             }
-            transport.send(request(user, "password").bool(true).string(password).string(fresh).toByteArray());
+            transport.send(request(user, new UserAuthRequest.PasswordAuth(password, fresh)));
             r = await(timeout);
         }
         try {
@@ -290,32 +291,22 @@ public final class ClientAuthenticator implements MessageHandler {
     public List<String> authInteractive(String user, KeyboardInteractiveHandler handler, Duration timeout) throws IOException {
         start(user, timeout);
         tried.add("keyboard-interactive");
-        transport.send(request(user, "keyboard-interactive").string("").string("").toByteArray());
+        transport.send(request(user, new UserAuthRequest.KeyboardInteractiveAuth("", "")));
         for (int round = 0; round < 32; round++) {
             Reply r = await(timeout);
             if (r.type() != MessageNumbers.USERAUTH_INFO_REQUEST) {
                 return outcome(r, "keyboard-interactive");
             }
-            SshReader b = r.body();
-            String name = b.utf8();
-            String instruction = b.utf8();
-            b.utf8(); // language
-            long n = b.uint32AsLong();
-            if (n > 64) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "INFO_REQUEST with " + n + " prompts");
-            }
+            UserAuthMessages.InfoRequest req = UserAuthMessages.InfoRequest.decode(r.body());
             List<InteractiveQuery.Prompt> prompts = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                prompts.add(new InteractiveQuery.Prompt(Disconnect.sanitize(b.utf8()), b.bool()));
+            for (UserAuthMessages.InfoRequest.Prompt p : req.prompts()) {
+                prompts.add(new InteractiveQuery.Prompt(Disconnect.sanitize(p.text()), p.echo()));
             }
-            List<String> answers = handler.respond(Disconnect.sanitize(name), Disconnect.sanitize(instruction), prompts);
+            List<String> answers = handler.respond(Disconnect.sanitize(req.name()), Disconnect.sanitize(req.instruction()), prompts);
             if (answers.size() != prompts.size()) {
                 throw new IllegalArgumentException("the handler gave " + answers.size() + " answers to " + prompts.size() + " prompts");
             }
-            SshWriter w = new SshWriter(128).byteValue(MessageNumbers.USERAUTH_INFO_RESPONSE).uint32(answers.size());
-            answers.forEach(w::string);
-            transport.send(w.toByteArray());
-            w.wipe();
+            transport.send(new UserAuthMessages.InfoResponse(answers).encode());
         }
         throw new SshException(DisconnectReason.PROTOCOL_ERROR, "more than 32 keyboard-interactive rounds");
     }
@@ -332,7 +323,7 @@ public final class ClientAuthenticator implements MessageHandler {
         for (String alg : candidates) {
             tried.add("publickey");
             byte[] blob = signer.blob();
-            transport.send(request(user, "publickey").bool(false).string(alg).string(blob).toByteArray());
+            transport.send(request(user, UserAuthRequest.PublickeyAuth.query(alg, blob)));
             Reply r = await(timeout);
             if (r.type() != MessageNumbers.USERAUTH_PK_OK) {
                 try {
@@ -342,10 +333,9 @@ public final class ClientAuthenticator implements MessageHandler {
                     continue;
                 }
             }
-            byte[] data = new SshWriter(512).string(transport.sessionId()).byteValue(MessageNumbers.USERAUTH_REQUEST)
-                    .string(user).string(SERVICE).string("publickey").bool(true).string(alg).string(blob).toByteArray();
+            byte[] data = new PublickeySignedData(transport.sessionId(), user, SERVICE, alg, blob, null).encode();
             byte[] sig = signer.sign(plain(alg), data);
-            transport.send(request(user, "publickey").bool(true).string(alg).string(blob).string(sig).toByteArray());
+            transport.send(request(user, UserAuthRequest.PublickeyAuth.signed(alg, blob, sig)));
             return outcome(await(timeout), "publickey " + signer.describe());
         }
         throw last != null ? last : new AuthenticationException("no usable signature algorithm for " + signer.describe(), tried, allowed);

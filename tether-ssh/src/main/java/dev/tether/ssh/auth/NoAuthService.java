@@ -6,7 +6,8 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.UserAuthMessages;
+import dev.tether.ssh.wire.UserAuthRequest;
 
 import java.io.IOException;
 import java.util.List;
@@ -34,15 +35,13 @@ public final class NoAuthService implements MessageHandler {
     @Override
     public boolean handle(int messageNumber, SshReader payload) throws IOException {
         if (messageNumber != MessageNumbers.USERAUTH_REQUEST) {
-            if (messageNumber >= 50 && messageNumber <= 79) {
+            if (MessageNumbers.isUserAuth(messageNumber)) {
                 throw new SshException(DisconnectReason.PROTOCOL_ERROR,
                         "unexpected " + MessageNumbers.name(messageNumber) + " during user authentication");
             }
             return false;
         }
-        payload.utf8(); // user name
-        payload.ascii(); // service name
-        String method = payload.ascii();
+        String method = UserAuthRequest.Head.decode(payload).method();
         if (!method.equals("none")) {
             attempts++;
             transport.noteAuthenticationFailure();
@@ -51,8 +50,7 @@ public final class NoAuthService implements MessageHandler {
             throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,
                     "too many authentication failures");
         }
-        transport.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_FAILURE)
-                .nameList(methods).bool(false).toByteArray());
+        transport.send(new UserAuthMessages.Failure(methods, false).encode());
         return true;
     }
 }

@@ -13,8 +13,10 @@ import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.PublickeySignedData;
 import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.UserAuthMessages;
+import dev.tether.ssh.wire.UserAuthRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +53,7 @@ import java.util.function.Function;
 public final class ServerAuthService implements MessageHandler {
     private static final Logger log = LoggerFactory.getLogger(ServerAuthService.class);
     static final int MAX_QUEUED = 8;
-    static final String HOSTBOUND = "publickey-hostbound-v00@openssh.com";
+    static final String HOSTBOUND = UserAuthRequest.HOSTBOUND;
 
     private final Transport transport;
     private final ServerInterface policy;
@@ -94,7 +96,7 @@ public final class ServerAuthService implements MessageHandler {
     @Override
     public boolean handle(int messageNumber, SshReader payload) throws IOException {
         if (messageNumber != MessageNumbers.USERAUTH_REQUEST && messageNumber != MessageNumbers.USERAUTH_INFO_RESPONSE) {
-            if (messageNumber < 80) {
+            if (MessageNumbers.isTransport(messageNumber) || MessageNumbers.isUserAuth(messageNumber)) {
                 throw new SshException(DisconnectReason.PROTOCOL_ERROR,
                         "unexpected " + MessageNumbers.name(messageNumber) + " during user authentication");
             }
@@ -129,9 +131,10 @@ public final class ServerAuthService implements MessageHandler {
             infoResponse(r);
             return;
         }
-        String u = r.utf8();
-        String s = r.ascii();
-        String method = r.ascii();
+        UserAuthRequest.Head head = UserAuthRequest.Head.decode(r);
+        String u = head.user();
+        String s = head.service();
+        String method = head.method();
         if (user == null) {
             if (nextService.apply(s) == null) {
                 throw new SshException(DisconnectReason.SERVICE_NOT_AVAILABLE, "service not available: " + Disconnect.sanitize(s));
@@ -155,8 +158,7 @@ public final class ServerAuthService implements MessageHandler {
                 publickey(r, method);
                 return;
             case "keyboard-interactive":
-                r.utf8(); // language tag, deprecated (RFC 4256 §3.1)
-                String submethods = r.utf8();
+                String submethods = UserAuthRequest.KeyboardInteractiveAuth.decode(r).submethods();
                 busy = true;
                 policy.checkAuthInteractiveAsync(user, submethods).whenComplete((q, e) -> resume(() -> {
                     if (e != null || q == null) {
@@ -172,21 +174,20 @@ public final class ServerAuthService implements MessageHandler {
     }
 
     private void password(SshReader r) throws IOException {
-        boolean change = r.bool();
-        String pw = r.utf8();
-        if (change) {
-            String newPw = r.utf8();
-            await(policy.checkAuthPasswordChangeAsync(user, pw, newPw), "password", true);
+        UserAuthRequest.PasswordAuth p = UserAuthRequest.PasswordAuth.decode(r);
+        if (p.isChange()) {
+            await(policy.checkAuthPasswordChangeAsync(user, p.password(), p.newPassword()), "password", true);
         } else {
-            await(policy.checkAuthPasswordAsync(user, pw), "password", true);
+            await(policy.checkAuthPasswordAsync(user, p.password()), "password", true);
         }
     }
 
     private void publickey(SshReader r, String method) throws IOException {
-        boolean signed = r.bool();
-        String alg = r.ascii();
-        byte[] blob = r.string();
-        byte[] boundHostKey = method.equals(HOSTBOUND) ? r.string() : null;
+        UserAuthRequest.PublickeyAuth head = UserAuthRequest.PublickeyAuth.decodeHead(r, method.equals(HOSTBOUND));
+        boolean signed = head.signed();
+        String alg = head.algorithm();
+        byte[] blob = head.blob();
+        byte[] boundHostKey = head.hostKey();
         if (boundHostKey != null && !MessageDigest.isEqual(boundHostKey, transport.hostKeyBlob())) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "publickey-hostbound request names a host key that is not ours");
         }
@@ -207,8 +208,7 @@ public final class ServerAuthService implements MessageHandler {
             busy = true;
             policy.checkAuthPublickeyAsync(user, key).whenComplete((res, e) -> resume(() -> {
                 if (e == null && (res == AuthResult.SUCCESSFUL || res == AuthResult.PARTIALLY_SUCCESSFUL)) {
-                    transport.send(new SshWriter(blob.length + 64).byteValue(MessageNumbers.USERAUTH_PK_OK)
-                            .string(alg).string(blob).toByteArray());
+                    transport.send(new UserAuthMessages.PkOk(alg, blob).encode());
                 } else {
                     // a refused query counts, as in sshd: otherwise a client could probe without
                     // limit which keys may log in as a user
@@ -217,16 +217,11 @@ public final class ServerAuthService implements MessageHandler {
             }));
             return;
         }
-        byte[] signature = r.string();
-        r.expectEnd("publickey request");
-        SshWriter signed0 = new SshWriter(512).string(transport.sessionId()).byteValue(MessageNumbers.USERAUTH_REQUEST)
-                .string(user).string(service).string(method).bool(true).string(alg).string(blob);
-        if (boundHostKey != null) {
-            signed0.string(boundHostKey);
-        }
+        byte[] signature = head.withSignature(r).signature();
+        byte[] signedData = new PublickeySignedData(transport.sessionId(), user, service, alg, blob, boundHostKey).encode();
         boolean ok;
         try {
-            ok = SignatureAlgorithms.verify(SignatureAlgorithms.underlyingAlgorithm(alg), key.publicKey(), signed0.toByteArray(), signature);
+            ok = SignatureAlgorithms.verify(SignatureAlgorithms.underlyingAlgorithm(alg), key.publicKey(), signedData, signature);
         } catch (SshException e) {
             // a malformed or mislabelled signature is a failed attempt, as in sshd, not a reason to hang up
             log.info("{} unusable publickey signature for {}: {}", transport, Disconnect.sanitize(user), e.getMessage());
@@ -268,16 +263,7 @@ public final class ServerAuthService implements MessageHandler {
         if (!interactiveActive) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "USERAUTH_INFO_RESPONSE without a pending INFO_REQUEST");
         }
-        long n = r.uint32AsLong();
-        if (n != interactivePrompts) {
-            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                    "USERAUTH_INFO_RESPONSE has " + n + " responses for " + interactivePrompts + " prompts");
-        }
-        List<String> responses = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            responses.add(r.utf8());
-        }
-        r.expectEnd("USERAUTH_INFO_RESPONSE");
+        List<String> responses = UserAuthMessages.InfoResponse.decode(r, interactivePrompts).responses();
         interactiveActive = false;
         busy = true;
         policy.checkAuthInteractiveResponseAsync(responses).whenComplete((a, e) -> resume(() -> {
@@ -292,14 +278,14 @@ public final class ServerAuthService implements MessageHandler {
     }
 
     private void sendQuery(InteractiveQuery q) throws IOException {
-        SshWriter w = new SshWriter(256).byteValue(MessageNumbers.USERAUTH_INFO_REQUEST)
-                .string(q.name()).string(q.instruction()).string("").uint32(q.prompts().size());
+        List<UserAuthMessages.InfoRequest.Prompt> prompts = new ArrayList<>();
         for (InteractiveQuery.Prompt p : q.prompts()) {
-            w.string(p.text()).bool(p.echo());
+            prompts.add(new UserAuthMessages.InfoRequest.Prompt(p.text(), p.echo()));
         }
+        byte[] m = new UserAuthMessages.InfoRequest(q.name(), q.instruction(), "", prompts).encode();
         interactiveActive = true;
         interactivePrompts = q.prompts().size();
-        transport.send(w.toByteArray());
+        transport.send(m);
     }
 
     /** Waits for a policy answer, then reports it. */
@@ -328,8 +314,7 @@ public final class ServerAuthService implements MessageHandler {
                     failure(method, null);
                     return;
                 }
-                transport.send(new SshWriter(128).byteValue(MessageNumbers.USERAUTH_PASSWD_CHANGEREQ)
-                        .string(policy.getPasswordChangePrompt(user)).string("").toByteArray());
+                transport.send(new UserAuthMessages.PasswdChangeReq(policy.getPasswordChangePrompt(user), "").encode());
                 return;
             case FAILED:
             default:
@@ -361,8 +346,7 @@ public final class ServerAuthService implements MessageHandler {
             throw new SshException(DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE,
                     "no authentication methods can continue");
         }
-        transport.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_FAILURE)
-                .nameList(methods).bool(partial).toByteArray());
+        transport.send(new UserAuthMessages.Failure(methods, partial).encode());
     }
 
     private void success(String method) throws IOException {
@@ -377,7 +361,7 @@ public final class ServerAuthService implements MessageHandler {
         EventLog.authAccepted(transport, user, method);
         MessageHandler next = nextService.apply(service);
         transport.setMessageHandler(next);
-        transport.authenticationSucceeded(new byte[]{(byte) MessageNumbers.USERAUTH_SUCCESS});
+        transport.authenticationSucceeded(new UserAuthMessages.Success().encode());
     }
 
     private void sendBannerOnce() throws IOException {
@@ -387,8 +371,7 @@ public final class ServerAuthService implements MessageHandler {
         bannerSent = true;
         String banner = policy.getBanner();
         if (banner != null && !banner.isEmpty()) {
-            transport.send(new SshWriter(banner.length() + 16).byteValue(MessageNumbers.USERAUTH_BANNER)
-                    .string(banner).string("").toByteArray());
+            transport.send(new UserAuthMessages.Banner(banner, "").encode());
         }
     }
 

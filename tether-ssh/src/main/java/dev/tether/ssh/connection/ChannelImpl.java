@@ -5,7 +5,7 @@ import dev.tether.ssh.DisconnectReason;
 import dev.tether.ssh.PtyRequest;
 import dev.tether.ssh.SshException;
 import dev.tether.ssh.Transport;
-import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
 
@@ -115,7 +115,7 @@ public final class ChannelImpl implements Channel {
         }
         if (!extended) {
             stdout.append(r.array(), off, len);
-        } else if (dataType == 1) {
+        } else if (dataType == ChannelMessages.ExtendedData.STDERR) {
             stderr.append(r.array(), off, len);
         } else {
             consumed(len); // unknown extended data types are dropped, and their window reopened
@@ -150,7 +150,7 @@ public final class ChannelImpl implements Channel {
             remoteWindow.close();
         }
         if (reply) {
-            transport.send(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(remoteId).toByteArray());
+            transport.send(new ChannelMessages.Close(remoteId).encode());
         }
         finish();
     }
@@ -232,8 +232,7 @@ public final class ChannelImpl implements Channel {
         }
         if (adjust > 0) {
             try {
-                transport.send(new SshWriter(16).byteValue(MessageNumbers.CHANNEL_WINDOW_ADJUST)
-                        .uint32(remoteId).uint32((int) adjust).toByteArray());
+                transport.send(new ChannelMessages.WindowAdjust(remoteId, adjust).encode());
             } catch (IOException e) {
                 // the connection is going away; readers will see it
             }
@@ -286,13 +285,9 @@ public final class ChannelImpl implements Channel {
                 }
                 int n = remoteWindow.reserve(len, timeout.toNanos());
                 lastActivityNanos = System.nanoTime();
-                SshWriter w = new SshWriter(n + 16).byteValue(extended ? MessageNumbers.CHANNEL_EXTENDED_DATA : MessageNumbers.CHANNEL_DATA)
-                        .uint32(remoteId);
-                if (extended) {
-                    w.uint32(1);
-                }
-                w.string(b, off, n);
-                transport.send(w.toByteArray(), timeout);
+                byte[] m = extended ? ChannelMessages.ExtendedData.encode(remoteId, ChannelMessages.ExtendedData.STDERR, b, off, n)
+                        : ChannelMessages.Data.encode(remoteId, b, off, n);
+                transport.send(m, timeout);
                 off += n;
                 len -= n;
             }
@@ -317,7 +312,7 @@ public final class ChannelImpl implements Channel {
             }
             eofSent = true;
         }
-        transport.send(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_EOF).uint32(remoteId).toByteArray());
+        transport.send(new ChannelMessages.Eof(remoteId).encode());
     }
 
     @Override
@@ -329,7 +324,7 @@ public final class ChannelImpl implements Channel {
         }
         if (send && transport.isActive()) {
             try {
-                transport.send(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(remoteId).toByteArray());
+                transport.send(new ChannelMessages.Close(remoteId).encode());
             } catch (IOException e) {
                 connectionLost(e);
             }
@@ -372,7 +367,7 @@ public final class ChannelImpl implements Channel {
             closeSent = true;
         }
         try {
-            transport.sendNoWait(new SshWriter(8).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(remoteId).toByteArray());
+            transport.sendNoWait(new ChannelMessages.Close(remoteId).encode());
         } catch (IOException e) {
             transport.disconnect(DisconnectReason.BY_APPLICATION, "channel " + localId + ": " + e.getMessage());
         }
@@ -392,15 +387,14 @@ public final class ChannelImpl implements Channel {
 
     private boolean request(String name, SshWriter body) throws IOException {
         CompletableFuture<Boolean> f = new CompletableFuture<>();
-        SshWriter w = new SshWriter(64).byteValue(MessageNumbers.CHANNEL_REQUEST).uint32(remoteId).string(name).bool(true);
-        w.raw(body.array(), 0, body.length());
+        byte[] m = new ChannelMessages.Request(remoteId, name, true, body.toByteArray()).encode();
         synchronized (this) {
             if (closeSent || closeReceived) {
                 throw new SshException(DisconnectReason.BY_APPLICATION, "channel " + localId + " is closed");
             }
             pendingRequests.add(f);
         }
-        transport.send(w.toByteArray());
+        transport.send(m);
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
@@ -420,9 +414,7 @@ public final class ChannelImpl implements Channel {
                 return;
             }
         }
-        SshWriter w = new SshWriter(64).byteValue(MessageNumbers.CHANNEL_REQUEST).uint32(remoteId).string(name).bool(false);
-        w.raw(body.array(), 0, body.length());
-        transport.send(w.toByteArray());
+        transport.send(new ChannelMessages.Request(remoteId, name, false, body.toByteArray()).encode());
     }
 
     @Override

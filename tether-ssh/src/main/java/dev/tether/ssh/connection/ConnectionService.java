@@ -8,7 +8,9 @@ import dev.tether.ssh.ServerInterface;
 import dev.tether.ssh.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.Disconnect;
+import dev.tether.ssh.wire.GlobalRequests;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
@@ -85,8 +87,7 @@ public final class ConnectionService implements MessageHandler {
         opening.put(id, f);
         channels.put(id, ch);
         channelsChanged();
-        transport.send(new SshWriter(64 + typeSpecific.length).byteValue(MessageNumbers.CHANNEL_OPEN).string(type).uint32(id)
-                .uint32(ChannelImpl.LOCAL_WINDOW).uint32(ChannelImpl.LOCAL_MAX_PACKET).raw(typeSpecific).toByteArray());
+        transport.send(new ChannelMessages.Open(type, id, ChannelImpl.LOCAL_WINDOW, ChannelImpl.LOCAL_MAX_PACKET, typeSpecific).encode());
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
@@ -120,8 +121,7 @@ public final class ConnectionService implements MessageHandler {
         CompletableFuture<SshReader> f = new CompletableFuture<>();
         synchronized (globalReplies) {
             globalReplies.add(f);
-            transport.send(new SshWriter(32 + data.length).byteValue(MessageNumbers.GLOBAL_REQUEST).string(name).bool(true)
-                    .raw(data).toByteArray());
+            transport.send(new GlobalRequests.GlobalRequest(name, true, data).encode());
         }
         try {
             return f.get(wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -149,8 +149,7 @@ public final class ConnectionService implements MessageHandler {
     }
 
     private void keepalive(boolean noWait) throws IOException {
-        byte[] m = new SshWriter(32).byteValue(MessageNumbers.GLOBAL_REQUEST).string("keepalive@openssh.com").bool(true)
-                .toByteArray();
+        byte[] m = new GlobalRequests.GlobalRequest("keepalive@openssh.com", true).encode();
         synchronized (globalReplies) {
             globalReplies.add(new CompletableFuture<>());
             if (noWait) {
@@ -224,7 +223,7 @@ public final class ConnectionService implements MessageHandler {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a global request reply nobody asked for");
                 }
                 if (m == MessageNumbers.REQUEST_SUCCESS) {
-                    f.complete(new SshReader(r.rest()));
+                    f.complete(new SshReader(GlobalRequests.RequestSuccess.decode(r).data()));
                 } else {
                     f.complete(null);
                 }
@@ -234,62 +233,68 @@ public final class ConnectionService implements MessageHandler {
                 channelOpen(r);
                 return true;
             case MessageNumbers.CHANNEL_OPEN_CONFIRMATION: {
-                int id = r.uint32();
+                int id = ChannelMessages.peekRecipient(r);
                 CompletableFuture<ChannelImpl> f = opening.get(id);
                 ChannelImpl ch = channels.get(id);
                 if (f == null || ch == null) {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "confirmation for channel " + id + " that is not opening");
                 }
-                int remote = r.uint32();
-                long window = r.uint32AsLong();
-                int maxPacket = r.uint32();
-                ch.opened(remote, window, maxPacket);
+                ChannelMessages.OpenConfirmation c = ChannelMessages.OpenConfirmation.decode(r);
+                ch.opened(c.sender(), c.initialWindow(), c.maxPacket());
                 f.complete(ch);
                 return true;
             }
             case MessageNumbers.CHANNEL_OPEN_FAILURE: {
-                int id = r.uint32();
+                int id = ChannelMessages.peekRecipient(r);
                 CompletableFuture<ChannelImpl> f = opening.get(id);
                 if (f == null) {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "open failure for channel " + id + " that is not opening");
                 }
                 channels.remove(id);
                 channelsChanged();
-                int code = r.uint32();
-                String why = Disconnect.sanitize(r.utf8());
+                ChannelMessages.OpenFailure failure = ChannelMessages.OpenFailure.decode(r);
+                int code = failure.reasonCode();
+                String why = Disconnect.sanitize(failure.description());
                 f.completeExceptionally(new SshException(DisconnectReason.BY_APPLICATION,
                         "channel open refused (" + code + "): " + why));
                 return true;
             }
-            case MessageNumbers.CHANNEL_WINDOW_ADJUST:
-                channel(r).onWindowAdjust(r.uint32AsLong());
+            case MessageNumbers.CHANNEL_WINDOW_ADJUST: {
+                ChannelImpl ch = channel(ChannelMessages.peekRecipient(r));
+                ch.onWindowAdjust(ChannelMessages.WindowAdjust.decode(r).bytesToAdd());
                 return true;
+            }
             case MessageNumbers.CHANNEL_DATA:
-                channel(r).onData(r, false);
+                // the bulk path reads in place (layout: ChannelMessages.Data); onData reads the data
+                channel(r.uint32()).onData(r, false);
                 return true;
             case MessageNumbers.CHANNEL_EXTENDED_DATA:
-                channel(r).onData(r, true);
+                // layout: ChannelMessages.ExtendedData; onData reads the type and the data in place
+                channel(r.uint32()).onData(r, true);
                 return true;
             case MessageNumbers.CHANNEL_EOF:
-                channel(r).onEof();
+                channel(ChannelMessages.Eof.decode(r).recipient()).onEof();
                 return true;
             case MessageNumbers.CHANNEL_CLOSE:
-                channel(r).onClose();
+                channel(ChannelMessages.Close.decode(r).recipient()).onClose();
                 return true;
-            case MessageNumbers.CHANNEL_REQUEST:
-                channelRequest(channel(r), r);
+            case MessageNumbers.CHANNEL_REQUEST: {
+                ChannelImpl ch = channel(ChannelMessages.peekRecipient(r));
+                channelRequest(ch, ChannelMessages.Request.decode(r));
                 return true;
+            }
             case MessageNumbers.CHANNEL_SUCCESS:
+                channel(ChannelMessages.Success.decode(r).recipient()).onRequestReply(true);
+                return true;
             case MessageNumbers.CHANNEL_FAILURE:
-                channel(r).onRequestReply(m == MessageNumbers.CHANNEL_SUCCESS);
+                channel(ChannelMessages.Failure.decode(r).recipient()).onRequestReply(false);
                 return true;
             default:
                 return false;
         }
     }
 
-    private ChannelImpl channel(SshReader r) throws SshException {
-        int id = r.uint32();
+    private ChannelImpl channel(int id) throws SshException {
         ChannelImpl ch = channels.get(id);
         if (ch == null) {
             throw new SshException(DisconnectReason.PROTOCOL_ERROR, "message for unknown channel " + (id & 0xffffffffL));
@@ -297,9 +302,11 @@ public final class ConnectionService implements MessageHandler {
         return ch;
     }
 
-    private void globalRequest(SshReader r) throws IOException {
-        String name = r.ascii();
-        boolean wantReply = r.bool();
+    private void globalRequest(SshReader payload) throws IOException {
+        GlobalRequests.GlobalRequest req = GlobalRequests.GlobalRequest.decode(payload);
+        String name = req.name();
+        boolean wantReply = req.wantReply();
+        SshReader r = new SshReader(req.data());
         boolean ok = false;
         if (policy != null) {
             switch (name) {
@@ -314,11 +321,9 @@ public final class ConnectionService implements MessageHandler {
                     int bound = policy.checkPortForwardRequest(address, port);
                     if (bound >= 0) {
                         if (wantReply) {
-                            SshWriter w = new SshWriter(8).byteValue(MessageNumbers.REQUEST_SUCCESS);
-                            if (port == 0) {
-                                w.uint32(bound);
-                            }
-                            transport.send(w.toByteArray());
+                            // RFC 4254 §7.1: the port bound is returned only when port 0 was asked for
+                            byte[] data = port == 0 ? new SshWriter(4).uint32(bound).toByteArray() : new byte[0];
+                            transport.send(new GlobalRequests.RequestSuccess(data).encode());
                         }
                         return;
                     }
@@ -333,15 +338,17 @@ public final class ConnectionService implements MessageHandler {
             }
         }
         if (wantReply) {
-            transport.send(new byte[]{(byte) (ok ? MessageNumbers.REQUEST_SUCCESS : MessageNumbers.REQUEST_FAILURE)});
+            transport.send(ok ? new GlobalRequests.RequestSuccess().encode() : new GlobalRequests.RequestFailure().encode());
         }
     }
 
-    private void channelOpen(SshReader r) throws IOException {
-        String type = r.ascii();
-        int sender = r.uint32();
-        long window = r.uint32AsLong();
-        int maxPacket = r.uint32();
+    private void channelOpen(SshReader payload) throws IOException {
+        ChannelMessages.Open open = ChannelMessages.Open.decode(payload);
+        String type = open.type();
+        int sender = open.sender();
+        long window = open.initialWindow();
+        int maxPacket = open.maxPacket();
+        SshReader r = new SshReader(open.typeSpecific());
         ChannelOpenResult result;
         String refusal = "channel type " + Disconnect.sanitize(type) + " refused";
         int id = nextId.getAndIncrement();
@@ -369,22 +376,21 @@ public final class ConnectionService implements MessageHandler {
         }
         if (result != ChannelOpenResult.SUCCEEDED) {
             log.debug("{} refused {} channel: {}", transport, Disconnect.sanitize(type), result);
-            transport.send(new SshWriter(64).byteValue(MessageNumbers.CHANNEL_OPEN_FAILURE).uint32(sender).uint32(result.code())
-                    .string(refusal).string("").toByteArray());
+            transport.send(new ChannelMessages.OpenFailure(sender, result.code(), refusal, "").encode());
             return;
         }
         ChannelImpl ch = newChannel(type, id);
         ch.opened(sender, window, maxPacket);
         channels.put(id, ch);
         channelsChanged();
-        transport.send(new SshWriter(32).byteValue(MessageNumbers.CHANNEL_OPEN_CONFIRMATION).uint32(sender).uint32(id)
-                .uint32(ChannelImpl.LOCAL_WINDOW).uint32(ChannelImpl.LOCAL_MAX_PACKET).toByteArray());
+        transport.send(new ChannelMessages.OpenConfirmation(sender, id, ChannelImpl.LOCAL_WINDOW, ChannelImpl.LOCAL_MAX_PACKET).encode());
         accepted.add(ch);
     }
 
-    private void channelRequest(ChannelImpl ch, SshReader r) throws IOException {
-        String name = r.ascii();
-        boolean wantReply = r.bool();
+    private void channelRequest(ChannelImpl ch, ChannelMessages.Request req) throws IOException {
+        String name = req.type();
+        boolean wantReply = req.wantReply();
+        SshReader r = new SshReader(req.typeSpecific());
         boolean ok;
         if (policy == null) {
             ok = clientSideRequest(ch, name, r);
@@ -392,8 +398,7 @@ public final class ConnectionService implements MessageHandler {
             ok = serverSideRequest(ch, name, r);
         }
         if (wantReply) {
-            transport.send(new SshWriter(8).byteValue(ok ? MessageNumbers.CHANNEL_SUCCESS : MessageNumbers.CHANNEL_FAILURE)
-                    .uint32(ch.remoteId()).toByteArray());
+            transport.send(ok ? new ChannelMessages.Success(ch.remoteId()).encode() : new ChannelMessages.Failure(ch.remoteId()).encode());
         }
         ch.runAfterReply();
     }

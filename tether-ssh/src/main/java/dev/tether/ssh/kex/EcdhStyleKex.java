@@ -2,6 +2,7 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.DisconnectReason;
 import dev.tether.ssh.SshException;
+import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
 
@@ -76,10 +77,10 @@ final class EcdhStyleKex implements KexAlgorithm {
     public KexResult client(KexIo io, KexContext ctx) throws IOException {
         ClientSide side = agreement.start(ctx.random());
         byte[] qc = side.publicValue();
-        io.write(new SshWriter(qc.length + 8).byteValue(30).string(qc).toByteArray());
+        io.write(new SshWriter(qc.length + 8).byteValue(MessageNumbers.KEX_ECDH_INIT).string(qc).toByteArray());
         byte[] reply = io.read();
-        if (reply.length == 0 || (reply[0] & 0xff) != 31) {
-            throw KexIo.unexpected(name, 31, reply);
+        if (reply.length == 0 || (reply[0] & 0xff) != MessageNumbers.KEX_ECDH_REPLY) {
+            throw KexIo.unexpected(name, MessageNumbers.KEX_ECDH_REPLY, reply);
         }
         SshReader r = new SshReader(reply, 1, reply.length - 1);
         byte[] hostKey = r.string();
@@ -96,8 +97,8 @@ final class EcdhStyleKex implements KexAlgorithm {
     @Override
     public KexResult server(KexIo io, KexContext ctx, HostKeySigner hostKey) throws IOException {
         byte[] init = io.read();
-        if (init.length == 0 || (init[0] & 0xff) != 30) {
-            throw KexIo.unexpected(name, 30, init);
+        if (init.length == 0 || (init[0] & 0xff) != MessageNumbers.KEX_ECDH_INIT) {
+            throw KexIo.unexpected(name, MessageNumbers.KEX_ECDH_INIT, init);
         }
         SshReader r = new SshReader(init, 1, init.length - 1);
         byte[] qc = r.string();
@@ -109,7 +110,7 @@ final class EcdhStyleKex implements KexAlgorithm {
         byte[] h = exchangeHash(ctx, ks, qc, side.publicValue(), k);
         byte[] sig = hostKey.sign(h);
         io.write(new SshWriter(ks.length + side.publicValue().length + sig.length + 16)
-                .byteValue(31).string(ks).string(side.publicValue()).string(sig).toByteArray());
+                .byteValue(MessageNumbers.KEX_ECDH_REPLY).string(ks).string(side.publicValue()).string(sig).toByteArray());
         return new KexResult(k, h, ks, sig, hash);
     }
 

@@ -67,6 +67,66 @@ public final class MessageNumbers {
     public static final int PING = 192;
     public static final int PONG = 193;
 
+    // Ranges (RFC 4250 §4.1.2). Message numbers are unsigned bytes, 0..255.
+
+    /**
+     * Transport layer, 1–49 (generic, algorithm negotiation and key exchange method specific).
+     * Number 0, which no RFC assigns, counts with them, so that it never reaches a service.
+     */
+    public static boolean isTransport(int m) {
+        return m >= 0 && m <= 49;
+    }
+
+    /** Transport layer generic, 1–19 (DISCONNECT, IGNORE, SERVICE_REQUEST, EXT_INFO, ...). */
+    public static boolean isTransportGeneric(int m) {
+        return m >= 1 && m <= 19;
+    }
+
+    /** Algorithm negotiation, 20–29 (KEXINIT, NEWKEYS). */
+    public static boolean isAlgorithmNegotiation(int m) {
+        return m >= 20 && m <= 29;
+    }
+
+    /** Key exchange method specific, 30–49: numbers reused by different key exchange methods. */
+    public static boolean isKexMethodSpecific(int m) {
+        return m >= 30 && m <= 49;
+    }
+
+    /** Key exchange, 20–49: algorithm negotiation and the method specific messages. */
+    public static boolean isKex(int m) {
+        return m >= 20 && m <= 49;
+    }
+
+    /** User authentication protocol, 50–79. */
+    public static boolean isUserAuth(int m) {
+        return m >= 50 && m <= 79;
+    }
+
+    /** User authentication generic, 50–59 (REQUEST, FAILURE, SUCCESS, BANNER). */
+    public static boolean isUserAuthGeneric(int m) {
+        return m >= 50 && m <= 59;
+    }
+
+    /** User authentication method specific, 60–79: numbers reused by different methods. */
+    public static boolean isUserAuthMethodSpecific(int m) {
+        return m >= 60 && m <= 79;
+    }
+
+    /** Connection protocol, 80–127 (generic 80–89, channel related 90–127). */
+    public static boolean isConnection(int m) {
+        return m >= 80 && m <= 127;
+    }
+
+    /** Channel related messages of the connection protocol, 90–127. */
+    public static boolean isChannel(int m) {
+        return m >= 90 && m <= 127;
+    }
+
+    /** Local extensions, 192–255 (OpenSSH's PING and PONG are here). */
+    public static boolean isLocalExtension(int m) {
+        return m >= 192 && m <= 255;
+    }
+
     /** A readable name for packet logs; method-specific ranges are shown as ranges. */
     public static String name(int n) {
         switch (n) {
@@ -101,10 +161,10 @@ public final class MessageNumbers {
             case PING: return "PING";
             case PONG: return "PONG";
             default:
-                if (n >= 30 && n <= 49) {
+                if (isKexMethodSpecific(n)) {
                     return "KEX_METHOD_" + n;
                 }
-                if (n >= 60 && n <= 79) {
+                if (isUserAuthMethodSpecific(n)) {
                     return "USERAUTH_METHOD_" + n;
                 }
                 return "MSG_" + n;

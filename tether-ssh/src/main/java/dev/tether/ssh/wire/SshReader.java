@@ -75,6 +75,29 @@ public final class SshReader {
         return v;
     }
 
+    /** The uint32 at the current position, without consuming it (the recipient channel of a message). */
+    public int peekUint32() throws SshException {
+        need(4, "uint32");
+        return ((buf[pos] & 0xff) << 24) | ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
+    }
+
+    /**
+     * A trailing string that peers may leave out or send malformed (a language tag): read if the
+     * remaining bytes hold a whole string, otherwise {@code ""} and nothing is consumed.
+     */
+    public String optionalUtf8Lenient() {
+        if (limit - pos < 4) {
+            return "";
+        }
+        long len = ((buf[pos] & 0xffL) << 24) | ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
+        if (len > limit - pos - 4) {
+            return "";
+        }
+        String s = new String(buf, pos + 4, (int) len, StandardCharsets.UTF_8);
+        pos += 4 + (int) len;
+        return s;
+    }
+
     /** A uint32 as a non-negative long. */
     public long uint32AsLong() throws SshException {
         return uint32() & 0xffffffffL;
