@@ -230,7 +230,7 @@ class LoginValidatorAnyPolicyTest {
                 assertEquals(List.of("password"), c.authPublickey("u", user));
                 assertEquals(List.of(), c.authPassword("u", "pw"));
                 assertTrue(c.isAuthenticated());
-                assertEquals("you said: hi\n", c.exec("hi", Duration.ofSeconds(10)).stdoutText());
+                c.openSession().close();
             }
             assertEquals(2, checked.size(), checked.toString());
             assertEquals(1, authenticatedCalls.get());
