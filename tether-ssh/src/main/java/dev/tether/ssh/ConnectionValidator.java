@@ -9,8 +9,9 @@ import java.net.InetSocketAddress;
  * readable message, which OpenSSH prints as {@code Received disconnect from ...:CODE: message}.
  *
  * <p>Validators compose as a list on {@link SshServer} (the first refusal wins) and may be
- * swapped at runtime. They are called from the server's accept thread (with PROXY protocol on,
- * from the thread that read the connection's header) and must be quick and thread-safe.
+ * swapped at runtime. {@link #acceptHost} is called from the server's accept thread (with PROXY
+ * protocol on, from the thread that read the connection's header); all calls must be quick and
+ * thread-safe.
  */
 public interface ConnectionValidator {
 
@@ -64,8 +65,12 @@ public interface ConnectionValidator {
     Verdict acceptHost(Peer peer);
 
     /**
-     * Called after authentication, before USERAUTH_SUCCESS: the user, the methods and the key
-     * (in {@link Login#keyMatch()}) are known, and the login can still be refused.
+     * Called once per login, after the server policy (any {@link ServerInterface}, not only a
+     * {@link Portal}'s) has accepted it and before {@link ServerInterface#authenticated} and
+     * USERAUTH_SUCCESS: the user, the methods and, with a Portal, the key (in
+     * {@link Login#keyMatch()}) are known, and the login can still be refused; a refusal ends the
+     * connection with a DISCONNECT carrying the reason's code and the message. Called on the
+     * connection's reader thread, or on the thread that completed an asynchronous policy answer.
      */
     default Verdict acceptIdentification(Login login) {
         return Verdict.accept();

@@ -237,6 +237,14 @@ public final class Portal {
         }
     }
 
+    /**
+     * The login a Portal's connection policy would report for {@code username}, for the
+     * validators' check ({@link Transport#checkLogin}); empty for any other policy.
+     */
+    static Optional<Login> loginOf(ServerInterface policy, String username) {
+        return policy instanceof Session s ? Optional.of(s.login(username)) : Optional.empty();
+    }
+
     /** One connection's view of the portal. Guarded by {@code this}. */
     private final class Session implements ServerInterface {
         private final Transport transport;
@@ -594,22 +602,28 @@ public final class Portal {
             return true;
         }
 
-        @Override
-        public void authenticated(String username) throws SshException {
+        /** The login as it stands: the methods passed so far and the authorized_keys match. */
+        Login login(String username) {
             List<String> methods;
             Optional<AuthorizedKeys.Match> match;
             synchronized (this) {
                 methods = List.copyOf(passed);
                 match = keyMatch;
             }
-            Login l = new Login(username, methods, match, transport);
-            transport.checkIdentification(l);
+            return new Login(username, methods, match, transport);
+        }
+
+        @Override
+        public void authenticated(String username) throws SshException {
+            // the validators have seen this login already (Transport.checkLogin, called by the
+            // authentication service for every policy)
+            Login l = login(username);
             Avatar a = realm.avatarFor(username, l);
             synchronized (this) {
                 avatar = a;
                 login = l;
             }
-            log.debug("{} {} logged in with {}", transport, username, methods);
+            log.debug("{} {} logged in with {}", transport, username, l.methods());
         }
 
         @Override

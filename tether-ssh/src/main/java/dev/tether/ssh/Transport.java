@@ -473,11 +473,19 @@ public final class Transport implements AutoCloseable {
     }
 
     /**
-     * Runs the server's validators' {@link ConnectionValidator#acceptIdentification} on a login
-     * that the policy has just accepted; a refusal ends the connection with the verdict's code
-     * before USERAUTH_SUCCESS is sent.
+     * Server, for the authentication service: runs the server's validators'
+     * {@link ConnectionValidator#acceptIdentification} on a login that {@code policy} has just
+     * accepted, whatever the policy is. The one place every successful login passes
+     * ({@code ServerAuthService}) calls it once per login, before the policy's
+     * {@link ServerInterface#authenticated} and before USERAUTH_SUCCESS; a refusal throws a
+     * {@link DisconnectException} with the verdict's code and message, which ends the connection
+     * with that DISCONNECT. The login the validators see is the {@link Portal}'s own (with its
+     * authorized_keys match) when the policy is a Portal's, else the user and the methods that
+     * succeeded, in order, without a key match.
      */
-    void checkIdentification(Login login) throws SshException {
+    public void checkLogin(ServerInterface policy, String username, List<String> methods) throws SshException {
+        Login login = Portal.loginOf(policy, username)
+                .orElseGet(() -> new Login(username, List.copyOf(methods), java.util.Optional.empty(), this));
         for (ConnectionValidator v : validators.get()) {
             ConnectionValidator.Verdict verdict = v.acceptIdentification(login);
             if (!verdict.accepted()) {

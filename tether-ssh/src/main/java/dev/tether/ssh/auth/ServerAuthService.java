@@ -43,7 +43,9 @@ import java.util.function.Function;
  * connection, as in OpenSSH. The banner goes out once, before the first answer. Each failure of a
  * method other than {@code none} counts; at {@code maxAuthTries} failures, or when no method can
  * continue, the connection ends with NO_MORE_AUTH_METHODS_AVAILABLE (14). On success the
- * transport is told (delayed compression starts), and the requested service takes over.
+ * server's validators check the login ({@link Transport#checkLogin}; a refusal ends the
+ * connection with their DISCONNECT), then the policy is told ({@link ServerInterface#authenticated}),
+ * then the transport (delayed compression starts), and the requested service takes over.
  *
  * <p><b>Threads.</b> Requests arrive on the reader thread. A policy answer that is not ready yet
  * (a pending {@link CompletionStage}) suspends the service: later requests are queued (at most
@@ -69,6 +71,8 @@ public final class ServerAuthService implements MessageHandler {
     private boolean done;
     private boolean interactiveActive;
     private int interactivePrompts;
+    /** The methods that succeeded (fully or partially), in order, for the validators' login. */
+    private final List<String> passedMethods = new ArrayList<>();
     private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
 
     /**
@@ -303,9 +307,11 @@ public final class ServerAuthService implements MessageHandler {
     private void result(AuthResult res, String method, boolean counts) throws IOException {
         switch (res) {
             case SUCCESSFUL:
+                notePassed(method);
                 success(method);
                 return;
             case PARTIALLY_SUCCESSFUL:
+                notePassed(method);
                 EventLog.authPartial(transport, user, method);
                 sendFailure(true);
                 return;
@@ -323,6 +329,15 @@ public final class ServerAuthService implements MessageHandler {
                 } else {
                     sendFailure(false);
                 }
+        }
+    }
+
+    /** Records a method that succeeded; {@code described} starts with the method's name. */
+    private void notePassed(String described) {
+        int space = described.indexOf(' ');
+        String name = space < 0 ? described : described.substring(0, space);
+        if (!passedMethods.contains(name)) {
+            passedMethods.add(name);
         }
     }
 
@@ -352,6 +367,9 @@ public final class ServerAuthService implements MessageHandler {
     private void success(String method) throws IOException {
         done = true;
         try {
+            // every successful login passes here, whatever the policy, once: the validators may
+            // still refuse it (a DISCONNECT with their reason), before the policy hears of it
+            transport.checkLogin(policy, user, passedMethods);
             policy.authenticated(user);
         } catch (SshException | RuntimeException e) {
             EventLog.authRefused(transport, user, method,

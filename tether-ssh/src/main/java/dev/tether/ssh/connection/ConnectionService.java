@@ -38,6 +38,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * goes into bounded per-channel buffers, policy callbacks are expected to be quick, and replies
  * are queued. Opening channels and sending global requests happen on application threads and
  * wait, with a timeout, for the answer. The channel table is a concurrent map.
+ *
+ * <p><b>Opens that time out.</b> An open waits for its answer as long as the connection's
+ * {@code sendTimeout}. When that passes (or the opener is interrupted) the open is abandoned,
+ * but its id stays reserved in {@code abandoned} until the peer answers: a late
+ * OPEN_CONFIRMATION is answered with CHANNEL_CLOSE, and whatever the peer sends on that channel
+ * before its CLOSE (data, EOF, requests, window adjustments) is dropped; its CLOSE frees the id.
+ * A late OPEN_FAILURE frees the id at once. Abandoned ids count against {@link #MAX_CHANNELS}
+ * (so a peer that never answers cannot make them pile up) and are forgotten when the connection
+ * ends. Whether an answer came in time or the open is abandoned is decided under the lock on
+ * {@code opening}, held by the opener when its wait ends and by the reader thread while it
+ * handles OPEN_CONFIRMATION and OPEN_FAILURE (it only queues under it, never blocks); the
+ * abandoned entries are otherwise read and changed on the reader thread only.
  */
 public final class ConnectionService implements MessageHandler {
     private static final Logger log = LoggerFactory.getLogger(ConnectionService.class);
@@ -49,6 +61,8 @@ public final class ConnectionService implements MessageHandler {
     private final Duration timeout;
     private final Map<Integer, ChannelImpl> channels = new ConcurrentHashMap<>();
     private final Map<Integer, CompletableFuture<ChannelImpl>> opening = new ConcurrentHashMap<>();
+    /** Opens given up by their opener whose ids the peer has not released yet; see the class comment. */
+    private final Map<Integer, Abandoned> abandoned = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final LinkedBlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
     private final ArrayDeque<CompletableFuture<SshReader>> globalReplies = new ArrayDeque<>();
@@ -78,7 +92,7 @@ public final class ConnectionService implements MessageHandler {
 
     /** Opens a channel and waits for the peer's answer (RFC 4254 §5.1). */
     public Channel openChannel(String type, byte[] typeSpecific) throws IOException {
-        if (channels.size() + opening.size() >= MAX_CHANNELS) {
+        if (channels.size() + opening.size() + abandoned.size() >= MAX_CHANNELS) {
             throw new SshException(DisconnectReason.BY_APPLICATION, "too many open channels (" + MAX_CHANNELS + ")");
         }
         int id = nextId.getAndIncrement();
@@ -89,20 +103,56 @@ public final class ConnectionService implements MessageHandler {
         channelsChanged();
         transport.send(new ChannelMessages.Open(type, id, ChannelImpl.LOCAL_WINDOW, ChannelImpl.LOCAL_MAX_PACKET, typeSpecific).encode());
         try {
-            return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted opening a " + type + " channel");
-        } catch (TimeoutException e) {
-            channels.remove(id);
-            channelsChanged();
-            throw new SshException(DisconnectReason.BY_APPLICATION, "no answer to a " + type + " channel open");
+            try {
+                return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abandon(id, type, f, new SshException(DisconnectReason.BY_APPLICATION, "interrupted opening a " + type + " channel"));
+                return f.getNow(null); // answered just as the wait ended
+            } catch (TimeoutException e) {
+                abandon(id, type, f, new SshException(DisconnectReason.BY_APPLICATION, "no answer to a " + type + " channel open"));
+                return f.getNow(null);
+            }
+        } catch (java.util.concurrent.CompletionException e) {
+            throw unwrap(e.getCause());
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            throw c instanceof SshException se ? new SshException(se.reason(), se.getMessage(), se)
-                    : new SshException(DisconnectReason.CONNECTION_LOST, String.valueOf(c.getMessage()), c);
+            throw unwrap(e.getCause());
         } finally {
             opening.remove(id);
+        }
+    }
+
+    private static SshException unwrap(Throwable c) {
+        return c instanceof SshException se ? new SshException(se.reason(), se.getMessage(), se)
+                : new SshException(DisconnectReason.CONNECTION_LOST, String.valueOf(c.getMessage()), c);
+    }
+
+    /**
+     * The opener's wait ended without an answer: unless the answer came in meanwhile (then
+     * {@code f} is done and the caller takes it), the open is abandoned and {@code why} thrown.
+     */
+    private void abandon(int id, String type, CompletableFuture<ChannelImpl> f, SshException why) throws SshException {
+        synchronized (opening) {
+            if (f.isDone()) {
+                return;
+            }
+            f.completeExceptionally(why);
+            opening.remove(id);
+            channels.remove(id);
+            abandoned.put(id, new Abandoned(type));
+        }
+        channelsChanged();
+        throw why;
+    }
+
+    /** An abandoned open: unanswered, or confirmed late and closed by us. */
+    private static final class Abandoned {
+        final String type;
+        /** The peer confirmed it late and we sent CHANNEL_CLOSE; set and read on the reader thread. */
+        volatile boolean closeSent;
+
+        Abandoned(String type) {
+            this.type = type;
         }
     }
 
@@ -233,73 +283,122 @@ public final class ConnectionService implements MessageHandler {
                 channelOpen(r);
                 return true;
             case MessageNumbers.CHANNEL_OPEN_CONFIRMATION: {
-                int id = ChannelMessages.peekRecipient(r);
-                CompletableFuture<ChannelImpl> f = opening.get(id);
-                ChannelImpl ch = channels.get(id);
-                if (f == null || ch == null) {
-                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "confirmation for channel " + id + " that is not opening");
-                }
                 ChannelMessages.OpenConfirmation c = ChannelMessages.OpenConfirmation.decode(r);
-                ch.opened(c.sender(), c.initialWindow(), c.maxPacket());
-                f.complete(ch);
+                int id = c.recipient();
+                int remote = c.sender();
+                synchronized (opening) {
+                    CompletableFuture<ChannelImpl> f = opening.get(id);
+                    ChannelImpl ch = channels.get(id);
+                    if (f != null && ch != null && !f.isDone()) {
+                        ch.opened(remote, c.initialWindow(), c.maxPacket());
+                        f.complete(ch);
+                        return true;
+                    }
+                    Abandoned a = abandoned.get(id);
+                    if (a == null || a.closeSent) {
+                        throw new SshException(DisconnectReason.PROTOCOL_ERROR, "confirmation for channel " + (id & 0xffffffffL) + " that is not opening");
+                    }
+                    // its opener gave up: close it; the peer's CLOSE frees the id
+                    a.closeSent = true;
+                    log.debug("{} late confirmation of abandoned {} channel {}: closing it", transport, a.type, id & 0xffffffffL);
+                    transport.send(new ChannelMessages.Close(remote).encode());
+                }
                 return true;
             }
             case MessageNumbers.CHANNEL_OPEN_FAILURE: {
-                int id = ChannelMessages.peekRecipient(r);
-                CompletableFuture<ChannelImpl> f = opening.get(id);
-                if (f == null) {
-                    throw new SshException(DisconnectReason.PROTOCOL_ERROR, "open failure for channel " + id + " that is not opening");
-                }
-                channels.remove(id);
-                channelsChanged();
                 ChannelMessages.OpenFailure failure = ChannelMessages.OpenFailure.decode(r);
+                int id = failure.recipient();
                 int code = failure.reasonCode();
                 String why = Disconnect.sanitize(failure.description());
-                f.completeExceptionally(new SshException(DisconnectReason.BY_APPLICATION,
-                        "channel open refused (" + code + "): " + why));
+                synchronized (opening) {
+                    CompletableFuture<ChannelImpl> f = opening.get(id);
+                    if (f == null || f.isDone()) {
+                        Abandoned a = abandoned.get(id);
+                        if (a == null || a.closeSent) {
+                            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "open failure for channel " + (id & 0xffffffffL) + " that is not opening");
+                        }
+                        abandoned.remove(id);
+                        log.debug("{} late open failure of abandoned {} channel {} ({}): {}", transport, a.type, id & 0xffffffffL, code, why);
+                        return true;
+                    }
+                    channels.remove(id);
+                    f.completeExceptionally(new SshException(DisconnectReason.BY_APPLICATION,
+                            "channel open refused (" + code + "): " + why));
+                }
+                channelsChanged();
                 return true;
             }
             case MessageNumbers.CHANNEL_WINDOW_ADJUST: {
-                ChannelImpl ch = channel(ChannelMessages.peekRecipient(r));
-                ch.onWindowAdjust(ChannelMessages.WindowAdjust.decode(r).bytesToAdd());
+                ChannelImpl ch = channel(r, m);
+                if (ch != null) {
+                    ch.onWindowAdjust(ChannelMessages.WindowAdjust.decode(r).bytesToAdd());
+                }
                 return true;
             }
             case MessageNumbers.CHANNEL_DATA:
-                // the bulk path reads in place (layout: ChannelMessages.Data); onData reads the data
-                channel(r.uint32()).onData(r, false);
+            case MessageNumbers.CHANNEL_EXTENDED_DATA: {
+                ChannelImpl ch = channel(r, m);
+                if (ch != null) {
+                    // the bulk path reads in place (layouts: ChannelMessages.Data, ExtendedData)
+                    r.uint32();
+                    ch.onData(r, m == MessageNumbers.CHANNEL_EXTENDED_DATA);
+                }
                 return true;
-            case MessageNumbers.CHANNEL_EXTENDED_DATA:
-                // layout: ChannelMessages.ExtendedData; onData reads the type and the data in place
-                channel(r.uint32()).onData(r, true);
+            }
+            case MessageNumbers.CHANNEL_EOF: {
+                ChannelImpl ch = channel(r, m);
+                if (ch != null) {
+                    ch.onEof();
+                }
                 return true;
-            case MessageNumbers.CHANNEL_EOF:
-                channel(ChannelMessages.Eof.decode(r).recipient()).onEof();
+            }
+            case MessageNumbers.CHANNEL_CLOSE: {
+                ChannelImpl ch = channel(r, m);
+                if (ch != null) {
+                    ch.onClose();
+                }
                 return true;
-            case MessageNumbers.CHANNEL_CLOSE:
-                channel(ChannelMessages.Close.decode(r).recipient()).onClose();
-                return true;
+            }
             case MessageNumbers.CHANNEL_REQUEST: {
-                ChannelImpl ch = channel(ChannelMessages.peekRecipient(r));
-                channelRequest(ch, ChannelMessages.Request.decode(r));
+                ChannelImpl ch = channel(r, m);
+                if (ch != null) {
+                    channelRequest(ch, ChannelMessages.Request.decode(r));
+                }
                 return true;
             }
             case MessageNumbers.CHANNEL_SUCCESS:
-                channel(ChannelMessages.Success.decode(r).recipient()).onRequestReply(true);
+            case MessageNumbers.CHANNEL_FAILURE: {
+                ChannelImpl ch = channel(r, m);
+                if (ch != null) {
+                    ch.onRequestReply(m == MessageNumbers.CHANNEL_SUCCESS);
+                }
                 return true;
-            case MessageNumbers.CHANNEL_FAILURE:
-                channel(ChannelMessages.Failure.decode(r).recipient()).onRequestReply(false);
-                return true;
+            }
             default:
                 return false;
         }
     }
 
-    private ChannelImpl channel(int id) throws SshException {
+    /**
+     * The channel a message names, or null for a late-confirmed abandoned channel we have
+     * closed: its messages are dropped (no reply, even to a want-reply request, since we sent
+     * CLOSE), and its CLOSE frees the id. Any other id ends the connection.
+     */
+    private ChannelImpl channel(SshReader r, int m) throws SshException {
+        int id = ChannelMessages.peekRecipient(r);
         ChannelImpl ch = channels.get(id);
-        if (ch == null) {
-            throw new SshException(DisconnectReason.PROTOCOL_ERROR, "message for unknown channel " + (id & 0xffffffffL));
+        if (ch != null) {
+            return ch;
         }
-        return ch;
+        Abandoned a = abandoned.get(id);
+        if (a != null && a.closeSent) {
+            if (m == MessageNumbers.CHANNEL_CLOSE) {
+                abandoned.remove(id);
+                log.debug("{} abandoned {} channel {} closed", transport, a.type, id & 0xffffffffL);
+            }
+            return null;
+        }
+        throw new SshException(DisconnectReason.PROTOCOL_ERROR, "message for unknown channel " + (id & 0xffffffffL));
     }
 
     private void globalRequest(SshReader payload) throws IOException {
@@ -458,6 +557,7 @@ public final class ConnectionService implements MessageHandler {
         channels.values().forEach(ch -> ch.connectionLost(e));
         channels.clear();
         opening.values().forEach(f -> f.completeExceptionally(e));
+        abandoned.clear();
         synchronized (globalReplies) {
             globalReplies.forEach(f -> f.completeExceptionally(e));
             globalReplies.clear();
