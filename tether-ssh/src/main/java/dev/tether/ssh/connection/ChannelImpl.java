@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,8 @@ public final class ChannelImpl implements Channel {
     private final ArrayDeque<CompletableFuture<Boolean>> pendingRequests = new ArrayDeque<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final ArrayDeque<Runnable> afterReply = new ArrayDeque<>();
+    /** Server: the reader thread while it handles one of this channel's requests (guarded by this). */
+    private Thread replying;
     /** When data last went either way (System.nanoTime), for the server's channel timeout. */
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long inactivityTimeoutNanos;
@@ -139,10 +142,18 @@ public final class ChannelImpl implements Channel {
 
     void onClose() throws IOException {
         boolean reply;
+        List<CompletableFuture<Boolean>> unanswered;
         synchronized (this) {
             closeReceived = true;
             reply = !closeSent;
             closeSent = true;
+            unanswered = List.copyOf(pendingRequests);
+            pendingRequests.clear();
+        }
+        // nothing follows the peer's CLOSE (RFC 4254 §5.3): requests it did not answer never will be
+        for (CompletableFuture<Boolean> f : unanswered) {
+            f.completeExceptionally(new SshException(DisconnectReason.BY_APPLICATION,
+                    "channel " + localId + " was closed by the peer before it replied"));
         }
         stdout.eof();
         stderr.eof();
@@ -186,6 +197,41 @@ public final class ChannelImpl implements Channel {
             pendingRequests.clear();
         }
         closed.complete(null);
+    }
+
+    /**
+     * Server: the reader thread is handling a request of this channel and has not yet queued its
+     * reply. Application threads that send on the channel meanwhile (a policy that hands the
+     * channel to a thread of its own, as paramiko servers do) wait for the reply, so that data,
+     * EOF and CLOSE never overtake it (RFC 4254 §5.3 forbids anything after CLOSE).
+     */
+    synchronized void requestHandling() {
+        replying = Thread.currentThread();
+    }
+
+    /** Server: the reply to the request being handled is queued (or none was wanted). */
+    synchronized void replySent() {
+        replying = null;
+        notifyAll();
+    }
+
+    /** Waits, bounded, until no request reply of this channel is pending; never on the handling thread. */
+    private void awaitPendingReply(long nanos) {
+        synchronized (this) {
+            long deadline = System.nanoTime() + nanos;
+            while (replying != null && replying != Thread.currentThread()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** Runs an action after the reply to the request being handled has been queued. */
@@ -277,6 +323,7 @@ public final class ChannelImpl implements Channel {
             if (closedStream) {
                 throw new IOException("stream closed");
             }
+            awaitPendingReply(timeout.toNanos());
             while (len > 0) {
                 synchronized (ChannelImpl.this) {
                     if (eofSent || closeSent) {
@@ -306,6 +353,7 @@ public final class ChannelImpl implements Channel {
 
     @Override
     public void sendEof() throws IOException {
+        awaitPendingReply(timeout.toNanos());
         synchronized (this) {
             if (eofSent || closeSent) {
                 return;
@@ -317,6 +365,7 @@ public final class ChannelImpl implements Channel {
 
     @Override
     public void close() {
+        awaitPendingReply(Math.min(timeout.toNanos(), TimeUnit.SECONDS.toNanos(5)));
         boolean send;
         synchronized (this) {
             send = !closeSent;
@@ -408,6 +457,7 @@ public final class ChannelImpl implements Channel {
     }
 
     private void requestNoReply(String name, SshWriter body) throws IOException {
+        awaitPendingReply(timeout.toNanos());
         synchronized (this) {
             if (closeSent || closeReceived) {
                 // RFC 4254 §5.3: nothing may follow our CLOSE; a late exit-status is simply dropped

@@ -494,7 +494,17 @@ public final class ConnectionService implements MessageHandler {
         if (policy == null) {
             ok = clientSideRequest(ch, name, r);
         } else {
-            ok = serverSideRequest(ch, name, r);
+            ch.requestHandling(); // the policy's own threads wait for our reply before they send
+            try {
+                ok = serverSideRequest(ch, name, r);
+                if (wantReply) {
+                    transport.send(ok ? new ChannelMessages.Success(ch.remoteId()).encode() : new ChannelMessages.Failure(ch.remoteId()).encode());
+                }
+            } finally {
+                ch.replySent();
+            }
+            ch.runAfterReply();
+            return;
         }
         if (wantReply) {
             transport.send(ok ? new ChannelMessages.Success(ch.remoteId()).encode() : new ChannelMessages.Failure(ch.remoteId()).encode());
