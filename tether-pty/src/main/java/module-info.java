@@ -1,0 +1,11 @@
+/** Pseudo-terminals for Tether's server sessions, on pty4j: the {@code PtySpawner} the core finds through {@code ServiceLoader}. */
+module dev.tether.pty {
+    requires dev.tether.ssh;
+    // pty4j 0.13.4 has no module descriptor and no Automatic-Module-Name: this is the name derived from its file name
+    requires pty4j;
+
+    exports dev.tether.pty;
+
+    // on the class path the same provider is registered in META-INF/services/dev.tether.ssh.session.PtySpawner
+    provides dev.tether.ssh.session.PtySpawner with dev.tether.pty.Pty4jSpawner;
+}
