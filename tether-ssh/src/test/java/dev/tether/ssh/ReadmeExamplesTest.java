@@ -1,17 +1,20 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.arch.PackageGraph;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,20 +23,34 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's library quick starts, extracted from README.md, compiled against the library and
- * run as programs, so that the README can never drift from the API.
+ * run as programs, so that the README can never drift from the API. Each is compiled and run twice:
+ * on the class path, and as a module-path consumer ({@code module readme.examples { requires dev.tether.ssh; }},
+ * the sources put in package {@code readme}, since a module cannot hold the unnamed package) against
+ * tether-ssh's {@code target/classes} (module dev.tether.ssh) and its runtime dependency jars, which
+ * proves the module descriptor resolves and exports what the examples need.
  */
 class ReadmeExamplesTest {
+    /** The packages a README example may use: the API ones (module-info also exports engine packages, see its TODO(issue 10)). */
+    private static final Set<String> API_PACKAGES = Set.of("dev.tether.ssh", "dev.tether.ssh.keys", "dev.tether.ssh.agent");
+
+    enum Launch { CLASS_PATH, MODULE_PATH }
+
     @TempDir
     static Path classes;
+    @TempDir
+    static Path moduleWork;
 
     @BeforeAll
     static void compileTheReadme() throws Exception {
@@ -55,17 +72,68 @@ class ReadmeExamplesTest {
                 "--release", "17"));
         args.addAll(files);
         assertEquals(0, javac.run(null, null, null, args.toArray(String[]::new)), "README examples must compile");
+
+        // the same sources as a named module on the module path
+        Path src = moduleWork.resolve("src");
+        Path pkg = src.resolve("readme");
+        Files.createDirectories(pkg);
+        List<String> modArgs = new ArrayList<>(List.of("-d", moduleClasses().toString(), "--module-path", modulePath(false),
+                "--release", "17"));
+        Files.writeString(src.resolve("module-info.java"), "module readme.examples { requires dev.tether.ssh; }\n");
+        modArgs.add(src.resolve("module-info.java").toString());
+        for (String f : files) {
+            Path copy = pkg.resolve(Path.of(f).getFileName());
+            Files.writeString(copy, "package readme;\n" + Files.readString(Path.of(f)));
+            modArgs.add(copy.toString());
+        }
+        assertEquals(0, javac.run(null, null, null, modArgs.toArray(String[]::new)),
+                "README examples must compile as a module requiring dev.tether.ssh, module path: " + modulePath(false));
+
+        // and they must not need more than the API packages (module-info exports engine packages for now)
+        PackageGraph g = PackageGraph.scan("", moduleClasses());
+        Set<String> used = g.uses("readme").stream().filter(p -> p.startsWith("dev.tether.")).collect(Collectors.toCollection(TreeSet::new));
+        used.removeAll(API_PACKAGES);
+        assertEquals(Set.of(), used, "README examples use engine packages, which are not API (exported only until issue 10)");
     }
 
-    private static ProcessBuilder java(String mainClass, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classes + java.io.File.pathSeparator + System.getProperty("java.class.path"), mainClass));
+    private static Path moduleClasses() {
+        return moduleWork.resolve("classes");
+    }
+
+    /**
+     * tether-ssh's own classes (a module: target/classes holds module-info.class) and its runtime
+     * dependencies, taken from this test's class path; with {@code run}, also the slf4j binding the
+     * class-path run has.
+     */
+    private static String modulePath(boolean run) {
+        Path own = Path.of("target", "classes").toAbsolutePath();
+        assertTrue(Files.exists(own.resolve("module-info.class")), "tether-ssh is compiled as a module");
+        List<String> entries = new ArrayList<>(List.of(own.toString()));
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String name = Path.of(e).getFileName().toString();
+            if (name.startsWith("bcprov-jdk18on-") || name.startsWith("slf4j-api-") || run && name.startsWith("slf4j-simple-")) {
+                entries.add(e);
+            }
+        }
+        assertEquals(run ? 4 : 3, entries.size(), "tether-ssh, bcprov, slf4j-api" + (run ? ", slf4j-simple" : "") + ": " + entries);
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static ProcessBuilder java(Launch path, String mainClass, String... args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(path == Launch.CLASS_PATH
+                ? List.of(java, "-cp", classes + File.pathSeparator + System.getProperty("java.class.path"), mainClass)
+                : List.of(java, "--module-path", moduleClasses() + File.pathSeparator + modulePath(true),
+                        "-m", "readme.examples/readme." + mainClass));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("CLASSPATH");
+        return pb;
     }
 
-    @Test
-    void clientExampleRunsACommand(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @EnumSource(Launch.class)
+    void clientExampleRunsACommand(Launch path, @TempDir Path dir) throws Exception {
         KeyPair user = SignatureAlgorithms.generate("ssh-ed25519", 0);
         Path key = dir.resolve("id");
         OpenSshKeyFile.write(key, user, "me");
@@ -75,7 +143,7 @@ class ReadmeExamplesTest {
         try (SshServer server = SshServer.start("127.0.0.1", 0, TransportConfig.builder().hostKeys(List.of(TestKeys.ed25519()))
                 .serverInterface(portal.serverInterface()).build())) {
             Path knownHosts = dir.resolve("known_hosts");
-            Process p = java("RunCommand", "127.0.0.1", String.valueOf(server.port()), "me", key.toString(),
+            Process p = java(path, "RunCommand", "127.0.0.1", String.valueOf(server.port()), "me", key.toString(),
                     knownHosts.toString(), "echo hello; exit 3").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the example did not finish");
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -85,9 +153,10 @@ class ReadmeExamplesTest {
         }
     }
 
-    @Test
-    void serverExampleServesItsPolicy() throws Exception {
-        Process p = java("EchoServer", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    @ParameterizedTest
+    @EnumSource(Launch.class)
+    void serverExampleServesItsPolicy(Launch path) throws Exception {
+        Process p = java(path, "EchoServer", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String first = out.readLine();
             assertTrue(first != null && first.startsWith("listening on "), String.valueOf(first));

@@ -1,0 +1,18 @@
+package dev.tether.ssh.arch;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+/**
+ * The package cycles of tether-ssh's main code must be exactly those of
+ * {@code src/test/resources/arch/known-package-cycles.txt}: a ratchet while the cycles are being
+ * removed (see {@link PackageCycles}). tether-pty and tether-cli run the same check over their own
+ * classes through this module's test-jar.
+ */
+class PackageCycleTest {
+    @Test
+    void mainCodeHasNoPackageCycleBeyondTheBaseline() throws Exception {
+        PackageCycles.assertMatchesBaseline("dev.tether.", Path.of("target", "classes"), PackageCycles.BASELINE);
+    }
+}
