@@ -9,6 +9,7 @@ module dev.tether.ssh {
     requires org.bouncycastle.provider;
 
     exports dev.tether.ssh;
+    exports dev.tether.ssh.common;
     exports dev.tether.ssh.keys;
     exports dev.tether.ssh.agent;
 

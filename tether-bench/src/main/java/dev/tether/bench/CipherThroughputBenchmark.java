@@ -1,6 +1,6 @@
 package dev.tether.bench;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.PacketCipher;
 

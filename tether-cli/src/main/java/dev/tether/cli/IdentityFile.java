@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.auth.ClientAuthenticator;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 

@@ -1,9 +1,9 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.AuthenticationException;
+import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.KeyboardInteractiveHandler;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.agent.Identity;

@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.Channel;
-import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.keys.HostPatterns;
 

@@ -3,7 +3,7 @@ package dev.tether.pty;
 import com.pty4j.PtyProcessBuilder;
 import com.pty4j.WinSize;
 import com.pty4j.unix.UnixPtyProcess;
-import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.session.ProcessSignals;
 import dev.tether.ssh.session.PtyProcess;
 import dev.tether.ssh.session.PtySpawner;

@@ -1,8 +1,8 @@
 package dev.tether.pty;
 
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
-import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.Transport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package dev.tether.pty;
 
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.PtyRequest;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.DisconnectReason;
 import java.net.InetSocketAddress;
 
 /**

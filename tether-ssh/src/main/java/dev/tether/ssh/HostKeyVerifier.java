@@ -1,5 +1,6 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.security.MessageDigest;

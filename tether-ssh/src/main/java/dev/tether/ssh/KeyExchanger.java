@@ -1,5 +1,8 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.kex.HostKeySigner;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexContext;

@@ -2,6 +2,9 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.PtyRequest;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.session.InProcessSession;
 import dev.tether.ssh.session.ProcessSession;
 import dev.tether.ssh.session.PtySession;

@@ -1,5 +1,8 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.PtyRequest;
+import dev.tether.ssh.common.SshException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -1,5 +1,6 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.server.StartupGate;
 import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.transport.Identification;

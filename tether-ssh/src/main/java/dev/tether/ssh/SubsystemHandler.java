@@ -1,5 +1,7 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.common.Channel;
+
 /**
  * Serves a named subsystem ({@code sftp}, ...) on a session channel, as paramiko's
  * {@code SubsystemHandler} registered with {@code Transport.set_subsystem_handler}. It runs in a

@@ -2,6 +2,12 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;

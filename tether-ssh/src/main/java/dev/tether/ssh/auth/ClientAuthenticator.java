@@ -1,10 +1,10 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.AuthenticationException;
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.KeyboardInteractiveHandler;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshCertificate;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;

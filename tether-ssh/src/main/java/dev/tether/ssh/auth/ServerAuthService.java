@@ -1,10 +1,10 @@
 package dev.tether.ssh.auth;
 
 import dev.tether.ssh.AuthResult;
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.ServerInterface;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.UserKey;
 import dev.tether.ssh.keys.OpenSshCertificate;
@@ -373,7 +373,7 @@ public final class ServerAuthService implements MessageHandler {
             policy.authenticated(user);
         } catch (SshException | RuntimeException e) {
             EventLog.authRefused(transport, user, method,
-                    e instanceof dev.tether.ssh.DisconnectException de ? de.description() : String.valueOf(e.getMessage()));
+                    e instanceof dev.tether.ssh.common.DisconnectException de ? de.description() : String.valueOf(e.getMessage()));
             throw e;
         }
         EventLog.authAccepted(transport, user, method);

@@ -1,9 +1,9 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.Channel;
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.PtyRequest;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.PtyRequest;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.SshReader;

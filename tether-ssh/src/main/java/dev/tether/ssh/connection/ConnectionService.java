@@ -1,11 +1,11 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ChannelOpenResult;
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.ServerInterface;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.ChannelMessages;

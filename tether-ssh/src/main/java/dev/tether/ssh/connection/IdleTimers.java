@@ -1,6 +1,6 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.transport.Threads;

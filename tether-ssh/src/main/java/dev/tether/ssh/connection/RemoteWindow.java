@@ -1,7 +1,7 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPairGenerator;

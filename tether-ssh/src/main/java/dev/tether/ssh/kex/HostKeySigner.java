@@ -1,6 +1,6 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 /**
  * The server's host key as a key exchange method sees it: the public key blob K_S and a

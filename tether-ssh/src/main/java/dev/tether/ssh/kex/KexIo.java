@@ -1,6 +1,6 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 import java.io.IOException;
 
@@ -10,7 +10,7 @@ import java.io.IOException;
  *
  * <p>{@link #read()} blocks on the connection's reader thread until the next key exchange
  * message arrives. IGNORE and DEBUG are consumed beneath it (except under strict KEX, where they
- * end the connection), DISCONNECT raises {@link dev.tether.ssh.DisconnectException}, and any
+ * end the connection), DISCONNECT raises {@link dev.tether.ssh.common.DisconnectException}, and any
  * other message ends the connection with PROTOCOL_ERROR.
  */
 public interface KexIo {
@@ -23,7 +23,7 @@ public interface KexIo {
     /** Convenience: fail the exchange because a message was not the one expected. */
     static SshException unexpected(String method, int expected, byte[] payload) {
         int got = payload.length == 0 ? -1 : payload[0] & 0xff;
-        return new SshException(dev.tether.ssh.DisconnectReason.PROTOCOL_ERROR,
+        return new SshException(dev.tether.ssh.common.DisconnectReason.PROTOCOL_ERROR,
                 method + ": expected message " + expected + ", got " + got);
     }
 }

@@ -1,6 +1,6 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 import java.util.ArrayList;
 import java.util.List;

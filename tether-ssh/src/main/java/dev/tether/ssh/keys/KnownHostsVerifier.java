@@ -1,8 +1,8 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.HostKeyVerifier;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.server;
 
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.ServerLimits;

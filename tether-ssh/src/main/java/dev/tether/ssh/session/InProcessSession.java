@@ -1,11 +1,11 @@
 package dev.tether.ssh.session;
 
 import dev.tether.ssh.connection.ChannelImpl;
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.Command;
 import dev.tether.ssh.CommandContext;
 import dev.tether.ssh.Login;
-import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.transport.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

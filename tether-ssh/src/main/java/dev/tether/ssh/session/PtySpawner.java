@@ -1,6 +1,6 @@
 package dev.tether.ssh.session;
 
-import dev.tether.ssh.PtyRequest;
+import dev.tether.ssh.common.PtyRequest;
 
 import java.io.IOException;
 import java.nio.file.Path;

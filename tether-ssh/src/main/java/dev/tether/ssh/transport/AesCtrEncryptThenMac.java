@@ -1,6 +1,6 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 import javax.crypto.Cipher;
 

@@ -1,6 +1,6 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;

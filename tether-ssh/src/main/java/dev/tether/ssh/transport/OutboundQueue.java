@@ -1,7 +1,7 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;

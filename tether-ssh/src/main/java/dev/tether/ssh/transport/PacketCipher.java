@@ -1,6 +1,6 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 /**
  * The protection of one direction of a connection: encryption plus integrity, RFC 4253 §6.

@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 /**
  * Channel messages of the connection protocol, RFC 4254 §5: open (§5.1), data and windows

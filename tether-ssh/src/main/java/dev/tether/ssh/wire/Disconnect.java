@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 /**
  * SSH_MSG_DISCONNECT, RFC 4253 §11.1: {@code uint32 reason || string description (UTF-8) ||

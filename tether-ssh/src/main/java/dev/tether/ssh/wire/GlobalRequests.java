@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 /**
  * Global requests of the connection protocol, RFC 4254 §4: GLOBAL_REQUEST, REQUEST_SUCCESS and

@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 import java.util.List;
 

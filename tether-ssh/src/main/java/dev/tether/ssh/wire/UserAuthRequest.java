@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 /**
  * SSH_MSG_USERAUTH_REQUEST, RFC 4252 §5, with the method specific fields of §5.2 ({@code none}),

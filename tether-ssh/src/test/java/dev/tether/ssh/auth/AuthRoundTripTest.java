@@ -1,9 +1,9 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.AuthenticationException;
-import dev.tether.ssh.DisconnectException;
+import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;

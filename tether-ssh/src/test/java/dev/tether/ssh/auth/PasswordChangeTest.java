@@ -1,7 +1,7 @@
 package dev.tether.ssh.auth;
 
 import dev.tether.ssh.AuthResult;
-import dev.tether.ssh.AuthenticationException;
+import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.ServerInterface;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.testutil.Pair;

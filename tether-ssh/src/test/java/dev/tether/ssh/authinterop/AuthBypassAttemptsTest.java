@@ -1,6 +1,6 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.DisconnectException;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.keys.SignatureAlgorithms;

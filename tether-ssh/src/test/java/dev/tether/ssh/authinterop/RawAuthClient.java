@@ -1,6 +1,6 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.DisconnectException;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;

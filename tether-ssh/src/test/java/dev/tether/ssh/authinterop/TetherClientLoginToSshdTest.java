@@ -1,8 +1,8 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.AuthenticationException;
+import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.HostKeyVerifier;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.agent.AgentClient;

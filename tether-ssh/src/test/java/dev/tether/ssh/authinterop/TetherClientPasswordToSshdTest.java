@@ -1,6 +1,6 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.AuthenticationException;
+import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.HostKeyVerifier;
 import dev.tether.ssh.InteractiveQuery;
 import dev.tether.ssh.Transport;

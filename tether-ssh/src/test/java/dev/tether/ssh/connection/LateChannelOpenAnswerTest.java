@@ -1,10 +1,10 @@
 package dev.tether.ssh.connection;
 
 import dev.tether.ssh.AuthResult;
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ChannelOpenResult;
 import dev.tether.ssh.ServerInterface;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.transport.MessageHandler;

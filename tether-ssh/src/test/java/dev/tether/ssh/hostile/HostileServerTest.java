@@ -1,6 +1,6 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshWriter;
@@ -699,8 +699,8 @@ class HostileServerTest {
     void peerDisconnectIsHonouredQuietly() throws Exception {
         connectWithVersion().sendPacket(new SshWriter(64).byteValue(1).uint32(11).string("bye").string("").toByteArray());
         Throwable cause = expectQuietClose();
-        assertInstanceOf(dev.tether.ssh.DisconnectException.class, cause);
-        assertTrue(((dev.tether.ssh.DisconnectException) cause).fromPeer());
+        assertInstanceOf(dev.tether.ssh.common.DisconnectException.class, cause);
+        assertTrue(((dev.tether.ssh.common.DisconnectException) cause).fromPeer());
     }
 
     @Test

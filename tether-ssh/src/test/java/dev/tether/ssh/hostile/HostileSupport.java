@@ -1,7 +1,7 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.DisconnectException;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 

@@ -1,9 +1,9 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.DisconnectException;
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.HostKeyVerifier;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;

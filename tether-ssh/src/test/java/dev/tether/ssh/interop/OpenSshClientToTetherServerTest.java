@@ -1,8 +1,8 @@
 package dev.tether.ssh.interop;
 
-import dev.tether.ssh.DisconnectException;
-import dev.tether.ssh.NegotiatedAlgorithms;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.kex.KexAlgorithms;

@@ -3,7 +3,7 @@ package dev.tether.ssh.interop;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.SshWriter;
 
 import org.junit.jupiter.api.Test;
@@ -13,8 +13,8 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.Future;
 
-import static dev.tether.ssh.DisconnectReason.KEY_EXCHANGE_FAILED;
-import static dev.tether.ssh.DisconnectReason.PROTOCOL_ERROR;
+import static dev.tether.ssh.common.DisconnectReason.KEY_EXCHANGE_FAILED;
+import static dev.tether.ssh.common.DisconnectReason.PROTOCOL_ERROR;
 import static dev.tether.ssh.kex.KexTestPipe.assertFailure;
 import static dev.tether.ssh.kex.KexTestPipe.awaitFailure;
 import static dev.tether.ssh.kex.KexTestPipe.concat;

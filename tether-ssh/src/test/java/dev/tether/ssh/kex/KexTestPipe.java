@@ -1,6 +1,6 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -126,7 +126,7 @@ final class KexTestPipe implements AutoCloseable {
     }
 
     /** Asserts the failure's reason and that its message contains {@code fragment}. */
-    static SshException assertFailure(SshException e, dev.tether.ssh.DisconnectReason reason, String fragment) {
+    static SshException assertFailure(SshException e, dev.tether.ssh.common.DisconnectReason reason, String fragment) {
         assertEquals(reason, e.reason(), () -> "reason of: " + e.getMessage());
         if (!e.getMessage().contains(fragment)) {
             fail("message \"" + e.getMessage() + "\" does not mention \"" + fragment + "\"");

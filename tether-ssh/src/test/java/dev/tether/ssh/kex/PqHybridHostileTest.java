@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.SshWriter;
 
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
 

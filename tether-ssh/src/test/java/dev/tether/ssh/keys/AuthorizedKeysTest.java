@@ -1,6 +1,6 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.AuthorizedKeys.AuthorizedKey;
 import dev.tether.ssh.keys.AuthorizedKeys.HostPort;
 import dev.tether.ssh.keys.AuthorizedKeys.KeyOptions;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.KnownHosts.Status;
 import dev.tether.ssh.keys.KnownHostsVerifier.Mode;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,8 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.DisconnectReason;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.HostKeyVerifier;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.KnownHostsVerifier.Mode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.keys;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.sessions;
 
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;

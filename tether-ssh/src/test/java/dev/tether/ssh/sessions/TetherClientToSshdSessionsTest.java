@@ -1,6 +1,6 @@
 package dev.tether.ssh.sessions;
 
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.HostKeyVerifier;
 import dev.tether.ssh.Transport;
@@ -185,7 +185,7 @@ class TetherClientToSshdSessionsTest {
     @Test
     void aPtyIsARealTerminalThatFollowsWindowChanges() throws Exception {
         try (Channel ch = t.openSession()) {
-            assertTrue(ch.requestPty(new dev.tether.ssh.PtyRequest("xterm", 100, 30, 0, 0, java.util.Map.of())));
+            assertTrue(ch.requestPty(new dev.tether.ssh.common.PtyRequest("xterm", 100, 30, 0, 0, java.util.Map.of())));
             assertTrue(ch.exec("tty; echo SIZE $(stty size); read line; echo SIZE $(stty size)"));
             StringBuilder seen = new StringBuilder();
             Streams.readUntil(ch.getInputStream(), "SIZE 30 100", seen, Duration.ofSeconds(20));

@@ -1,7 +1,7 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.NegotiatedAlgorithms;
-import dev.tether.ssh.NegotiationException;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
+import dev.tether.ssh.common.NegotiationException;
 import dev.tether.ssh.wire.KexInit;
 import org.junit.jupiter.api.Test;
 

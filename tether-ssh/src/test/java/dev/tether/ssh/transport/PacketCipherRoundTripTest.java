@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.tether.ssh.DisconnectReason;
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.transport.CipherTestSupport.Combo;
 import java.util.Arrays;
 import java.util.Random;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.NegotiatedAlgorithms;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;

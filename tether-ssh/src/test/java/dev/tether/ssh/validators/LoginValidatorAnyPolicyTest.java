@@ -1,10 +1,10 @@
 package dev.tether.ssh.validators;
 
 import dev.tether.ssh.AuthResult;
-import dev.tether.ssh.Channel;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ChannelOpenResult;
 import dev.tether.ssh.ConnectionValidator;
-import dev.tether.ssh.DisconnectException;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.ServerInterface;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.validators;
 
 import dev.tether.ssh.ConnectionValidator;
-import dev.tether.ssh.DisconnectException;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.ServerLimits;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.ChannelMessages.Close;
 import dev.tether.ssh.wire.ChannelMessages.Data;
 import dev.tether.ssh.wire.ChannelMessages.Eof;

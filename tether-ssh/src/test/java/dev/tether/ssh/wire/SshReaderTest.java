@@ -1,6 +1,6 @@
 package dev.tether.ssh.wire;
 
-import dev.tether.ssh.SshException;
+import dev.tether.ssh.common.SshException;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;

@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.common;
 
 /** The reason codes of SSH_MSG_DISCONNECT, RFC 4253 §11.1 and RFC 4250 §4.2.2. */
 public enum DisconnectReason {

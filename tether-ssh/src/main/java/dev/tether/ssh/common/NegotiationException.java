@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.common;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.common;
 
 /**
  * The algorithms a key exchange settled on (RFC 4253 §7.1). The MACs are null when the cipher

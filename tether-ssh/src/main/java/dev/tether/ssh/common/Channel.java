@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.common;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Flow control.</b> Reading is what reopens the peer's window: data that is not read stays
  * buffered (never more than the window) and the peer waits. stdout and stderr share one window
- * (RFC 4254 §5.2), so read both, or use {@link Transport#exec} which does.
+ * (RFC 4254 §5.2), so read both, or use {@link dev.tether.ssh.Transport#exec} which does.
  */
 public interface Channel extends AutoCloseable {
     int localId();

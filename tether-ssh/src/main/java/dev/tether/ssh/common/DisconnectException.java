@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.common;
 
 /**
  * The connection ended with SSH_MSG_DISCONNECT, either received from the peer ({@link #fromPeer()})
