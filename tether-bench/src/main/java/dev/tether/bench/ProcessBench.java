@@ -1,7 +1,7 @@
 package dev.tether.bench;
 
 import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.OpenSshKeyFile;

@@ -1,6 +1,6 @@
 package dev.tether.pty;
 
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;

@@ -8,6 +8,7 @@ import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexContext;
 import dev.tether.ssh.kex.KexIo;
 import dev.tether.ssh.kex.KexResult;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;

@@ -9,6 +9,7 @@ import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.connection.ConnectionService;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.EventLog;

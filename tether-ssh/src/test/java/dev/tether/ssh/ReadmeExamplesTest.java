@@ -3,6 +3,7 @@ package dev.tether.ssh;
 import dev.tether.ssh.arch.PackageGraph;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;

@@ -1,7 +1,6 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.HostKeyVerifier;
 import dev.tether.ssh.common.SshException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.authinterop;
 
 import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;

@@ -2,7 +2,7 @@ package dev.tether.ssh.hostile;
 
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.interop;
 
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;

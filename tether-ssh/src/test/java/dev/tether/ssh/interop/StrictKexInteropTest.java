@@ -1,6 +1,6 @@
 package dev.tether.ssh.interop;
 
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer.HostKey;

@@ -1,7 +1,6 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.HostKeyVerifier;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.KnownHostsVerifier.Mode;
 import org.junit.jupiter.api.BeforeAll;

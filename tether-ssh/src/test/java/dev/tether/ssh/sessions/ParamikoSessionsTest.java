@@ -1,7 +1,7 @@
 package dev.tether.ssh.sessions;
 
 import dev.tether.ssh.ExecResult;
-import dev.tether.ssh.HostKeyVerifier;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;

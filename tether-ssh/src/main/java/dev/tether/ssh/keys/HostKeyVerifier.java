@@ -1,7 +1,6 @@
-package dev.tether.ssh;
+package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.security.MessageDigest;
 import java.util.List;
