@@ -10,6 +10,7 @@ module dev.tether.ssh {
 
     exports dev.tether.ssh;
     exports dev.tether.ssh.common;
+    exports dev.tether.ssh.policy;
     exports dev.tether.ssh.keys;
     exports dev.tether.ssh.agent;
 

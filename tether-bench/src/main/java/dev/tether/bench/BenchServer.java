@@ -1,8 +1,8 @@
 package dev.tether.bench;
 
-import dev.tether.ssh.Command;
+import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;

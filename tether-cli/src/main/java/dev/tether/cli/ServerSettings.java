@@ -1,11 +1,11 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.Avatar;
-import dev.tether.ssh.ConnectionValidator;
-import dev.tether.ssh.DefaultConnectionValidator;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
-import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
@@ -89,7 +89,7 @@ final class ServerSettings {
     /** PerSourceMaxStartups (0: none), PerSourceNetBlockSize {v4, v6}, PerSourcePenalties and its exempt list. */
     Integer perSourceMaxStartups;
     int[] netBlockSize;
-    dev.tether.ssh.PerSourcePenalties penalties;
+    dev.tether.ssh.policy.PerSourcePenalties penalties;
     List<String> penaltyExempt;
     /** UnusedConnectionTimeout (ZERO: none) and ChannelTimeout TYPE=INTERVAL, in file order. */
     Duration unusedConnectionTimeout;

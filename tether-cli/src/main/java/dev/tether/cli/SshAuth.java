@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.InteractiveQuery;
-import dev.tether.ssh.KeyboardInteractiveHandler;
+import dev.tether.ssh.policy.InteractiveQuery;
+import dev.tether.ssh.auth.KeyboardInteractiveHandler;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.agent.AgentClient;

@@ -279,11 +279,11 @@ final class SshdConfig {
      * {@code max-sources4}, {@code max-sources6} (counts), {@code overflow}
      * ({@code permissive}|{@code deny-all}). A list turns penalties on, from OpenSSH's defaults.
      */
-    private dev.tether.ssh.PerSourcePenalties penalties(String name, List<String> args) throws ConfigException {
+    private dev.tether.ssh.policy.PerSourcePenalties penalties(String name, List<String> args) throws ConfigException {
         if (args.size() == 1 && args.get(0).equalsIgnoreCase("no")) {
-            return dev.tether.ssh.PerSourcePenalties.off();
+            return dev.tether.ssh.policy.PerSourcePenalties.off();
         }
-        dev.tether.ssh.PerSourcePenalties.Builder b = dev.tether.ssh.PerSourcePenalties.builder();
+        dev.tether.ssh.policy.PerSourcePenalties.Builder b = dev.tether.ssh.policy.PerSourcePenalties.builder();
         if (args.size() == 1 && args.get(0).equalsIgnoreCase("yes")) {
             return b.build();
         }
@@ -306,8 +306,8 @@ final class SshdConfig {
                 case "max-sources4" -> v4 = number(name, value, 1);
                 case "max-sources6" -> v6 = number(name, value, 1);
                 case "overflow" -> b.overflow(switch (value.toLowerCase(Locale.ROOT)) {
-                    case "permissive" -> dev.tether.ssh.PerSourcePenalties.Overflow.PERMISSIVE;
-                    case "deny-all" -> dev.tether.ssh.PerSourcePenalties.Overflow.DENY_ALL;
+                    case "permissive" -> dev.tether.ssh.policy.PerSourcePenalties.Overflow.PERMISSIVE;
+                    case "deny-all" -> dev.tether.ssh.policy.PerSourcePenalties.Overflow.DENY_ALL;
                     default -> throw error(name + ": overflow is permissive or deny-all, not '" + value + "'");
                 });
                 case "overflow6", "invaliduser", "refuseconnection" ->
@@ -318,7 +318,7 @@ final class SshdConfig {
         return buildPenalties(name, b.maxSources(v4, v6));
     }
 
-    private dev.tether.ssh.PerSourcePenalties buildPenalties(String name, dev.tether.ssh.PerSourcePenalties.Builder b)
+    private dev.tether.ssh.policy.PerSourcePenalties buildPenalties(String name, dev.tether.ssh.policy.PerSourcePenalties.Builder b)
             throws ConfigException {
         try {
             return b.build();

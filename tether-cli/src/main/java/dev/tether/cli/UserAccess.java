@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.ConnectionValidator;
-import dev.tether.ssh.Login;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.net.InetAddress;
@@ -36,7 +36,7 @@ final class UserAccess implements ConnectionValidator {
     @Override
     public Verdict acceptIdentification(Login login) {
         String user = login.username();
-        String host = login.transport().remoteHost();
+        String host = login.connection().remoteHost();
         if (deny.stream().anyMatch(p -> matches(p, user, host))) {
             return Verdict.deny(Reason.SECURITY, "user " + user + " is not allowed to log in (DenyUsers)");
         }

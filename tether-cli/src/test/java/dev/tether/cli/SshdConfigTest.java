@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.TransportConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,7 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.policy.SubsystemHandler;
+
 /**
  * What an authenticated user is on this server, in the sense of Twisted Conch's avatars: the
  * realm makes one per login, and it decides what the user may do once in. The connection

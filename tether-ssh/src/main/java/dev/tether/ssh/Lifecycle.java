@@ -3,6 +3,7 @@ package dev.tether.ssh;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.policy.PerSourcePenalties;
 import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.OutboundQueue;
 import dev.tether.ssh.transport.Threads;

@@ -1,5 +1,7 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.policy.Login;
+
 /**
  * Makes the avatar of a user who has passed the portal's credential checks (Twisted Conch's
  * realm). Credential checking and what a user may do are kept apart: checkers say who you are,

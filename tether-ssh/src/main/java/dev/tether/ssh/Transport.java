@@ -2,8 +2,11 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.auth.KeyboardInteractiveHandler;
+import dev.tether.ssh.auth.PasswordChanger;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
@@ -12,6 +15,10 @@ import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.Login;
+import dev.tether.ssh.policy.PerSourcePenalties;
+import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.Identification;
 import dev.tether.ssh.transport.MessageHandler;
@@ -77,7 +84,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * runs key exchanges and rekeys, {@link Lifecycle} starts and tears down the connection, and
  * {@link ClientSide} holds the client's conveniences (service request, authenticator, exec).
  */
-public final class Transport implements AutoCloseable {
+public final class Transport implements ConnectionInfo, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
     private static final AtomicLong IDS = new AtomicLong();
 

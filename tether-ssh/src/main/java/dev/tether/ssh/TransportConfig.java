@@ -7,6 +7,7 @@ import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.MessageHandler;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.Transport;
-import dev.tether.ssh.UserKey;
+import dev.tether.ssh.policy.UserKey;
+import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.keys.AuthorizedKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +42,7 @@ public final class AuthorizedKeysChecker implements PublicKeyChecker {
     }
 
     @Override
-    public CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, Transport transport) {
+    public CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, ConnectionInfo connection) {
         Path file = fileForUser.apply(username);
         if (file == null || !Files.isRegularFile(file)) {
             return CompletableFuture.completedFuture(Optional.empty());
@@ -50,7 +50,7 @@ public final class AuthorizedKeysChecker implements PublicKeyChecker {
         try {
             AuthorizedKeys keys = AuthorizedKeys.load(file);
             keys.errors().forEach(e -> log.warn("{}", e.getMessage()));
-            InetAddress client = address(transport.remoteHost());
+            InetAddress client = address(connection.remoteHost());
             return CompletableFuture.completedFuture(keys.find(key.blob(), username, client, Instant.now()));
         } catch (IOException e) {
             log.warn("cannot use {}: {}", file, e.getMessage());

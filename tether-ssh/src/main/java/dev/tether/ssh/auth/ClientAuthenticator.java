@@ -2,8 +2,7 @@ package dev.tether.ssh.auth;
 
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.InteractiveQuery;
-import dev.tether.ssh.KeyboardInteractiveHandler;
+import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.connection.ConnectionService;
@@ -246,7 +245,7 @@ public final class ClientAuthenticator implements MessageHandler {
      * RFC 4252 §8 password authentication that answers SSH_MSG_USERAUTH_PASSWD_CHANGEREQ with a
      * new password from {@code changer} (null: a change request fails the attempt).
      */
-    public List<String> authPassword(String user, String password, dev.tether.ssh.PasswordChanger changer, Duration timeout)
+    public List<String> authPassword(String user, String password, dev.tether.ssh.auth.PasswordChanger changer, Duration timeout)
             throws IOException {
         start(user, timeout);
         if (!allowed.isEmpty() && !allowed.contains("password") && allowed.contains("keyboard-interactive")) {

@@ -1,7 +1,7 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.Transport;
-import dev.tether.ssh.UserKey;
+import dev.tether.ssh.policy.UserKey;
+import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.keys.AuthorizedKeys;
 
 import java.util.Optional;
@@ -14,6 +14,10 @@ import java.util.concurrent.CompletionStage;
  */
 @FunctionalInterface
 public interface PublicKeyChecker {
-    /** The matching entry with its effective restrictions, or empty to refuse. */
-    CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, Transport transport);
+    /**
+     * The matching entry with its effective restrictions, or empty to refuse.
+     *
+     * @param connection the connection asking, e.g. for the client address that {@code from=} options check
+     */
+    CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, ConnectionInfo connection);
 }

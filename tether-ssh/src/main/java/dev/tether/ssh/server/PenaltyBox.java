@@ -1,7 +1,7 @@
 package dev.tether.ssh.server;
 
-import dev.tether.ssh.PerSourcePenalties;
-import dev.tether.ssh.ConnectionValidator;
+import dev.tether.ssh.policy.PerSourcePenalties;
+import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.net.Inet4Address;

@@ -1,6 +1,6 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.Login;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.authinterop;
 
 import dev.tether.ssh.Avatar;
-import dev.tether.ssh.Login;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
 import dev.tether.ssh.SshServer;

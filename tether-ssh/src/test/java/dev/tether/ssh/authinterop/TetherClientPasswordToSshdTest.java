@@ -2,7 +2,7 @@ package dev.tether.ssh.authinterop;
 
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.InteractiveQuery;
+import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer;

@@ -33,7 +33,7 @@ final class TestSshServer implements AutoCloseable {
         // these tests open many hostile connections at once on purpose; MaxStartups (tested in
         // validators/) would evict or refuse some of them at random, so it is lifted here
         return new TestSshServer(SshServer.start(host, port, config,
-                dev.tether.ssh.ServerLimits.builder().maxStartups(100_000).build()));
+                dev.tether.ssh.policy.ServerLimits.builder().maxStartups(100_000).build()));
     }
 
     int port() {

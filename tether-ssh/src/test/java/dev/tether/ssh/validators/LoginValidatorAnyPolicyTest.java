@@ -1,17 +1,17 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.AuthResult;
+import dev.tether.ssh.policy.AuthResult;
 import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.ChannelOpenResult;
-import dev.tether.ssh.ConnectionValidator;
+import dev.tether.ssh.policy.ChannelOpenResult;
+import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.Login;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.ServerInterface;
+import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.UserKey;
+import dev.tether.ssh.policy.UserKey;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.PerSourcePenalties;
-import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.policy.PerSourcePenalties;
+import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.testutil.Poll;

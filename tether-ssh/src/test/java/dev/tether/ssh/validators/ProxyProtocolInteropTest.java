@@ -1,10 +1,11 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.ConnectionValidator;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.Login;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.ServerLimits;
+import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
@@ -79,7 +80,7 @@ class ProxyProtocolInteropTest {
         Files.writeString(ak, OpenSshKeyFile.publicKeyLine(user.getPublic(), "u") + "\n");
         Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", ak))
                 .commands(cmd -> ctx -> {
-                    Transport t = ctx.login().transport();
+                    ConnectionInfo t = ctx.login().connection();
                     ctx.stdout().write(("from " + t.remoteHost() + " " + t.remotePort() + "\n").getBytes(StandardCharsets.US_ASCII));
                     return 0;
                 }).build();
@@ -97,7 +98,7 @@ class ProxyProtocolInteropTest {
 
             @Override
             public Verdict acceptIdentification(Login login) {
-                logins.add(login.transport().remoteHost() + " " + login.transport().remotePort());
+                logins.add(login.connection().remoteHost() + " " + login.connection().remotePort());
                 return Verdict.accept();
             }
         }));

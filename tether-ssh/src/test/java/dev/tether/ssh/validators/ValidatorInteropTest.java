@@ -1,7 +1,7 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.ConnectionValidator;
-import dev.tether.ssh.DefaultConnectionValidator;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
@@ -101,7 +101,7 @@ class ValidatorInteropTest {
     @Test
     void acceptIdentificationSeesTheLoginAndCanStillRefuse() throws Exception {
         try (SshServer s = server()) {
-            java.util.concurrent.atomic.AtomicReference<dev.tether.ssh.Login> seen = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<dev.tether.ssh.policy.Login> seen = new java.util.concurrent.atomic.AtomicReference<>();
             s.setValidators(List.of(new ConnectionValidator() {
                 @Override
                 public Verdict acceptHost(Peer peer) {
@@ -109,7 +109,7 @@ class ValidatorInteropTest {
                 }
 
                 @Override
-                public Verdict acceptIdentification(dev.tether.ssh.Login login) {
+                public Verdict acceptIdentification(dev.tether.ssh.policy.Login login) {
                     seen.set(login);
                     return Verdict.deny(Reason.SECURITY, "user " + login.username() + " is suspended");
                 }

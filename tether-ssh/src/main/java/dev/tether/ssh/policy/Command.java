@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 /**
  * A command written in Java that a server runs in-process for {@code exec} or {@code shell},

@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 /**
  * The answer to a channel open (RFC 4254 §5.1): success, or one of the RFC's reason codes.

@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.auth;
 
 /**
  * Chooses a new password when the server asks for one (SSH_MSG_USERAUTH_PASSWD_CHANGEREQ,

@@ -1,5 +1,6 @@
-package dev.tether.ssh;
+package dev.tether.ssh.auth;
 
+import dev.tether.ssh.policy.InteractiveQuery;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 /**
  * The answer of a {@link ServerInterface} authentication callback, as in paramiko.

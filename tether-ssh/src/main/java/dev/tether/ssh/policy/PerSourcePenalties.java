@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 import dev.tether.ssh.keys.HostPatterns;
 
@@ -22,7 +22,7 @@ import java.util.Objects;
  *   <li>{@code crash}: its input caused an internal error in the server.</li>
  * </ul>
  * Connections that authenticated are never charged, and neither are the ones Tether itself
- * evicted or closed (MaxStartups eviction, {@link SshServer#close()}). Charges from one source
+ * evicted or closed (MaxStartups eviction, {@link dev.tether.ssh.SshServer#close()}). Charges from one source
  * add up, capped at {@code max}; once more than {@code min} is outstanding, new connections from
  * that network are refused, before the version exchange, with our version line and an
  * unencrypted DISCONNECT code 1 (HOST_NOT_ALLOWED_TO_CONNECT, the validator reason

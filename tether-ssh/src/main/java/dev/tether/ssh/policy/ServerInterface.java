@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.PtyRequest;
@@ -11,7 +11,7 @@ import java.util.concurrent.CompletionStage;
  * The server's policy, in the shape of paramiko's {@code ServerInterface}: callbacks that decide
  * who may log in. Every callback denies by default, so a server grants exactly what its
  * implementation overrides. One instance serves one connection (see
- * {@link TransportConfig.Builder#serverInterface}), so it may keep per-connection state.
+ * {@link dev.tether.ssh.TransportConfig.Builder#serverInterface}), so it may keep per-connection state.
  *
  * <p><b>Threads.</b> The synchronous callbacks run on the connection's reader thread and should
  * return quickly. A policy that must wait (a directory lookup, a remote password check) overrides

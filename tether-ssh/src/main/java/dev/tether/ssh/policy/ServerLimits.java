@@ -1,12 +1,12 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 import java.time.Duration;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
- * Server-wide limits of an {@link SshServer}, the ones that concern connections as a crowd rather
- * than one connection (those live in {@link TransportConfig}). Immutable; build with
+ * Server-wide limits of an {@link dev.tether.ssh.SshServer}, the ones that concern connections as a crowd rather
+ * than one connection (those live in {@link dev.tether.ssh.TransportConfig}). Immutable; build with
  * {@link #builder()}.
  *
  * <ul>
@@ -39,7 +39,7 @@ import java.util.random.RandomGenerator;
  * <p>Order on arrival: penalties, then validators, then MaxStartups/PerSourceMaxStartups (which
  * may evict), then the connection starts. What an unauthenticated connection costs is bounded:
  * its buffers (a few KiB of heap), its reader and writer threads, and the handshake timeout and
- * login grace time of {@link TransportConfig}.
+ * login grace time of {@link dev.tether.ssh.TransportConfig}.
  */
 public final class ServerLimits {
     private final int maxStartupsBegin;

@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;

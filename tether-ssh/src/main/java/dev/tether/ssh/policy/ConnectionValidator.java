@@ -1,4 +1,4 @@
-package dev.tether.ssh;
+package dev.tether.ssh.policy;
 
 import dev.tether.ssh.common.DisconnectReason;
 import java.net.InetSocketAddress;
@@ -9,7 +9,7 @@ import java.net.InetSocketAddress;
  * receives our version line and then an unencrypted DISCONNECT with the reason's code and a
  * readable message, which OpenSSH prints as {@code Received disconnect from ...:CODE: message}.
  *
- * <p>Validators compose as a list on {@link SshServer} (the first refusal wins) and may be
+ * <p>Validators compose as a list on {@link dev.tether.ssh.SshServer} (the first refusal wins) and may be
  * swapped at runtime. {@link #acceptHost} is called from the server's accept thread (with PROXY
  * protocol on, from the thread that read the connection's header); all calls must be quick and
  * thread-safe.
@@ -67,7 +67,7 @@ public interface ConnectionValidator {
 
     /**
      * Called once per login, after the server policy (any {@link ServerInterface}, not only a
-     * {@link Portal}'s) has accepted it and before {@link ServerInterface#authenticated} and
+     * {@link dev.tether.ssh.Portal}'s) has accepted it and before {@link ServerInterface#authenticated} and
      * USERAUTH_SUCCESS: the user, the methods and, with a Portal, the key (in
      * {@link Login#keyMatch()}) are known, and the login can still be refused; a refusal ends the
      * connection with a DISCONNECT carrying the reason's code and the message. Called on the
