@@ -1,13 +1,13 @@
 package dev.tether.bench;
 
-import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.policy.Command;
+import dev.tether.ssh.policy.ServerLimits;
 
 import java.io.BufferedReader;
 import java.io.InputStream;

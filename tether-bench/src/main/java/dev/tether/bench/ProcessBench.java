@@ -1,9 +1,9 @@
 package dev.tether.bench;
 
-import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 

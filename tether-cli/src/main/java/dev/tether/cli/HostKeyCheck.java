@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.KnownHosts;
 import dev.tether.ssh.keys.KnownHostsEntry;
 import dev.tether.ssh.keys.KnownHostsVerifier;

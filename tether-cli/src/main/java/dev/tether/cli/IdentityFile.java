@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.io.IOException;

@@ -1,17 +1,17 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.Avatar;
-import dev.tether.ssh.policy.ConnectionValidator;
-import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
-import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.DefaultConnectionValidator;
+import dev.tether.ssh.policy.ServerLimits;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.policy.InteractiveQuery;
-import dev.tether.ssh.auth.KeyboardInteractiveHandler;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.agent.Identity;
 import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.auth.KeyboardInteractiveHandler;
+import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.policy.InteractiveQuery;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.PtyRequest;
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.io.FileDescriptor;

@@ -1,10 +1,10 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.NegotiationException;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.Transport;
-import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 

@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.Login;
-import dev.tether.ssh.keys.HostPatterns;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.policy.ServerLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

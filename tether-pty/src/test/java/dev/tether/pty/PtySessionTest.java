@@ -1,9 +1,9 @@
 package dev.tether.pty;
 
-import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
-import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.PtyRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,11 @@
 package dev.tether.pty;
 
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 

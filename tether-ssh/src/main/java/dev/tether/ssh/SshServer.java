@@ -1,11 +1,11 @@
 package dev.tether.ssh;
 
+import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.PerSourcePenalties;
 import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.server.StartupGate;
-import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.transport.Identification;
 import dev.tether.ssh.transport.PacketWriter;
 import dev.tether.ssh.transport.ProxyProtocol;

@@ -1,6 +1,5 @@
 package dev.tether.ssh.agent;
 
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.agent.AgentMessages.AddIdentity;
 import dev.tether.ssh.agent.AgentMessages.Constraints;
 import dev.tether.ssh.agent.AgentMessages.Extension;
@@ -19,6 +18,7 @@ import dev.tether.ssh.agent.AgentMessages.SignRequest;
 import dev.tether.ssh.agent.AgentMessages.SignResponse;
 import dev.tether.ssh.agent.AgentMessages.Success;
 import dev.tether.ssh.agent.AgentMessages.Unlock;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.SshReader;
 

@@ -1,8 +1,8 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.policy.UserKey;
 import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.policy.UserKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

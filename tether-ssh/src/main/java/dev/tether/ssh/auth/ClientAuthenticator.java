@@ -1,13 +1,13 @@
 package dev.tether.ssh.auth;
 
+import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.MessageNumbers;

@@ -1,8 +1,8 @@
 package dev.tether.ssh.auth;
 
+import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;

@@ -1,8 +1,8 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.policy.UserKey;
 import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.policy.UserKey;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;

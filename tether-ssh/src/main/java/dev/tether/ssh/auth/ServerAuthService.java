@@ -1,14 +1,14 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.policy.AuthResult;
-import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.policy.InteractiveQuery;
-import dev.tether.ssh.policy.ServerInterface;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
-import dev.tether.ssh.policy.UserKey;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.AuthResult;
+import dev.tether.ssh.policy.InteractiveQuery;
+import dev.tether.ssh.policy.ServerInterface;
+import dev.tether.ssh.policy.UserKey;
 import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.Disconnect;

@@ -1,10 +1,10 @@
 package dev.tether.ssh.connection;
 
+import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;

@@ -1,12 +1,12 @@
 package dev.tether.ssh.connection;
 
+import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.policy.ChannelOpenResult;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.PtyRequest;
-import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.Transport;
+import dev.tether.ssh.policy.ChannelOpenResult;
+import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.Disconnect;

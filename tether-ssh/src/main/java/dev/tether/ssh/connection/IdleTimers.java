@@ -1,8 +1,8 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.transport.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -3,8 +3,6 @@ package dev.tether.ssh.keys;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.SshReader;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -12,6 +10,8 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * One key line of a known_hosts file (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"): an optional marker,

@@ -1,8 +1,8 @@
 package dev.tether.ssh.server;
 
-import dev.tether.ssh.policy.PerSourcePenalties;
-import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.keys.HostPatterns;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.PerSourcePenalties;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,11 +1,11 @@
 package dev.tether.ssh.server;
 
-import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.SshServer;
-import dev.tether.ssh.policy.ServerLimits;
-import dev.tether.ssh.policy.PerSourcePenalties;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.PerSourcePenalties;
+import dev.tether.ssh.policy.ServerLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

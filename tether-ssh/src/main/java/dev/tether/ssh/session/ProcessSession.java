@@ -1,7 +1,7 @@
 package dev.tether.ssh.session;
 
-import dev.tether.ssh.connection.ChannelImpl;
 import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.connection.ChannelImpl;
 import dev.tether.ssh.transport.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,5 @@
 package dev.tether.ssh.agent;
 
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.agent.AgentMessages.ExtensionFailure;
 import dev.tether.ssh.agent.AgentMessages.ExtensionResponse;
 import dev.tether.ssh.agent.AgentMessages.Failure;
@@ -9,6 +8,7 @@ import dev.tether.ssh.agent.AgentMessages.KeyEntry;
 import dev.tether.ssh.agent.AgentMessages.SignRequest;
 import dev.tether.ssh.agent.AgentMessages.SignResponse;
 import dev.tether.ssh.agent.AgentMessages.Success;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.AfterEach;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.agent;
 
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.agent.AgentMessages.Constraints;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.SshReader;
 import org.junit.jupiter.api.AfterEach;

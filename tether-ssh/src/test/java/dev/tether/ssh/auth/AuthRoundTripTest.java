@@ -1,10 +1,10 @@
 package dev.tether.ssh.auth;
 
+import dev.tether.ssh.Portal;
+import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.Portal;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;

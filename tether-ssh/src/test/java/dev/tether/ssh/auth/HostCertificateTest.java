@@ -1,9 +1,9 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.KnownHostsVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.OpenSshKeyFile;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.auth;
 
-import dev.tether.ssh.policy.AuthResult;
-import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.policy.AuthResult;
+import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.testutil.Pair;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

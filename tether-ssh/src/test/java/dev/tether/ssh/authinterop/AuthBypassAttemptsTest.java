@@ -1,7 +1,7 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.SshServer;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.MessageNumbers;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.testutil.OpenSsh;
 import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.testutil.TempDirs;

@@ -1,10 +1,10 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.testutil.OpenSsh;
 import dev.tether.ssh.testutil.Processes;
 import org.junit.jupiter.api.AfterAll;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.SshServer;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.testutil.Json;
 import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.testutil.TempDirs;

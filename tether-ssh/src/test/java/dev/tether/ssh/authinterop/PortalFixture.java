@@ -1,7 +1,6 @@
 package dev.tether.ssh.authinterop;
 
 import dev.tether.ssh.Avatar;
-import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
 import dev.tether.ssh.SshServer;
@@ -9,6 +8,7 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.testutil.OpenSsh;
 import dev.tether.ssh.testutil.TempDirs;
 

@@ -1,9 +1,9 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;

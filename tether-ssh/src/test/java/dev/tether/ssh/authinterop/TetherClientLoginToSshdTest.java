@@ -1,12 +1,12 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.agent.AgentClient;
+import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.interop.OpenSshServer;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.keys.KnownHostsVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;

@@ -1,12 +1,12 @@
 package dev.tether.ssh.authinterop;
 
-import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.interop.OpenSshServer;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.KeyFiles;
+import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.testutil.OpenSsh;
 import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.testutil.TempDirs;

@@ -1,12 +1,12 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Duplex;

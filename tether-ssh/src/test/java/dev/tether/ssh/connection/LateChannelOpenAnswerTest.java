@@ -1,11 +1,11 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.policy.AuthResult;
+import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.policy.AuthResult;
 import dev.tether.ssh.policy.ChannelOpenResult;
 import dev.tether.ssh.policy.ServerInterface;
-import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;

@@ -1,11 +1,11 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;

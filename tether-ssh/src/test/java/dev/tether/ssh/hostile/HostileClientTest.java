@@ -1,11 +1,11 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.BeforeAll;

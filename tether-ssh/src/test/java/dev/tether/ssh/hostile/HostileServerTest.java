@@ -1,7 +1,7 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.AfterAll;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.SshException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;

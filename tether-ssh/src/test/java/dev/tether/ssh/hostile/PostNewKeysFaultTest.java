@@ -1,10 +1,10 @@
 package dev.tether.ssh.hostile;
 
+import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.Transport;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshWriter;

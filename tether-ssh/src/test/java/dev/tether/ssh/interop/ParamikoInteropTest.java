@@ -1,12 +1,12 @@
 package dev.tether.ssh.interop;
 
-import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.common.NegotiatedAlgorithms;
-import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
+import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.kex.KexAlgorithms;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Json;
 import dev.tether.ssh.testutil.OpenSsh;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.interop;
 
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer.HostKey;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.server;
 
-import dev.tether.ssh.policy.PerSourcePenalties;
 import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.PerSourcePenalties;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

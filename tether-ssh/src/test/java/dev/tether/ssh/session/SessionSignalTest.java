@@ -1,10 +1,10 @@
 package dev.tether.ssh.session;
 
-import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.sessions;
 
-import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.Poll;
 import dev.tether.ssh.testutil.TempDirs;

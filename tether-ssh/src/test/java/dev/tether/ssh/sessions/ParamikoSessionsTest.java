@@ -1,11 +1,11 @@
 package dev.tether.ssh.sessions;
 
 import dev.tether.ssh.ExecResult;
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.Paramiko;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Processes;

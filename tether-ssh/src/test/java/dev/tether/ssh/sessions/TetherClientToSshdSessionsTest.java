@@ -1,11 +1,11 @@
 package dev.tether.ssh.sessions;
 
-import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.ExecResult;
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.interop.OpenSshServer;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.testutil.Streams;
 import dev.tether.ssh.testutil.TempDirs;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.testutil;
 
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.NoAuthService;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.DataSink;

@@ -1,9 +1,9 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer;
+import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Poll;

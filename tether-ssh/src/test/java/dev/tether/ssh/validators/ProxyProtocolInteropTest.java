@@ -1,17 +1,17 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.policy.ConnectionValidator;
-import dev.tether.ssh.common.ConnectionInfo;
-import dev.tether.ssh.common.DisconnectException;
-import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.Portal;
-import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
+import dev.tether.ssh.common.ConnectionInfo;
+import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.Login;
+import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.Poll;
 import dev.tether.ssh.testutil.Ports;

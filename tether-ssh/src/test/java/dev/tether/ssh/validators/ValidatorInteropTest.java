@@ -1,7 +1,5 @@
 package dev.tether.ssh.validators;
 
-import dev.tether.ssh.policy.ConnectionValidator;
-import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
@@ -9,6 +7,8 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.policy.ConnectionValidator;
+import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
 import org.junit.jupiter.api.Assumptions;
