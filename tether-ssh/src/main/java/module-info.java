@@ -14,8 +14,7 @@ module dev.tether.ssh {
     exports dev.tether.ssh.keys;
     exports dev.tether.ssh.agent;
 
-    // TODO(issue 10): engine type in API signature, to be moved:
-    // ClientAuthenticator.Signer (Transport.authPublickey), PasswordChecker and PublicKeyChecker (Portal.Builder.passwords/publicKeys)
+    // credentials: checkers for servers, signers and prompts for clients
     exports dev.tether.ssh.auth;
     // sessions: PtySpawner (Portal.Builder.ptySpawner, Portal.ptySpawner; the SPI tether-pty provides), PtyProcess and
     // PtyProcess.Exit (PtySpawner.spawn), ProcessSignals (used by tether-pty)

@@ -1,8 +1,9 @@
 package dev.tether.cli;
 
-import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.userauth.ClientAuthenticator;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -147,8 +148,8 @@ final class IdentityFile {
     }
 
     /** The certificate (if any) then the plain key; none if the agent already offers the key. */
-    List<ClientAuthenticator.Signer> signers(Set<String> fromAgent) {
-        List<ClientAuthenticator.Signer> out = new ArrayList<>();
+    List<Signer> signers(Set<String> fromAgent) {
+        List<Signer> out = new ArrayList<>();
         if (certificate != null && !fromAgent.contains(keyId(certificate))) {
             out.add(signer(certificate, true));
         }
@@ -158,7 +159,7 @@ final class IdentityFile {
         return out;
     }
 
-    private ClientAuthenticator.Signer signer(byte[] offered, boolean cert) {
+    private Signer signer(byte[] offered, boolean cert) {
         List<String> algs;
         try {
             List<String> plain = SignatureAlgorithms.algorithmsFor(SignatureAlgorithms.decodePublicKey(blob));
@@ -168,7 +169,7 @@ final class IdentityFile {
         }
         List<String> algorithms = algs;
         String description = path + " " + (cert ? "certificate " : "") + SignatureAlgorithms.fingerprint(offered);
-        return new ClientAuthenticator.Signer() {
+        return new Signer() {
             @Override
             public byte[] blob() {
                 return offered.clone();

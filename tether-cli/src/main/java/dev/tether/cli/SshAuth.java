@@ -3,8 +3,8 @@ package dev.tether.cli;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.agent.Identity;
-import dev.tether.ssh.auth.ClientAuthenticator;
 import dev.tether.ssh.auth.KeyboardInteractiveHandler;
+import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.policy.InteractiveQuery;
@@ -44,18 +44,16 @@ final class SshAuth {
 
     /** none first (for the banner and the methods), then the preferred methods the server allows, in order. */
     boolean authenticate() throws IOException {
-        ClientAuthenticator auth = new ClientAuthenticator(transport);
-        Duration timeout = transport.config().handshakeTimeout();
         List<String> allowed;
         try {
-            List<String> r = auth.authNone(s.user(), timeout);
-            showBanner(auth);
+            List<String> r = transport.authNone(s.user());
+            showBanner();
             if (r.isEmpty()) {
                 return true;
             }
             allowed = r;
         } catch (AuthenticationException e) {
-            showBanner(auth);
+            showBanner();
             allowed = e.allowed();
         }
         Set<String> exhausted = new LinkedHashSet<>();
@@ -74,9 +72,9 @@ final class SshAuth {
             }
             debug("Next authentication method: " + method);
             Outcome o = switch (method) {
-                case "publickey" -> s.pubkey() ? publickey(auth, timeout, triedKeys) : Outcome.EXHAUSTED;
-                case "keyboard-interactive" -> s.kbdInteractive() && canPrompt ? keyboardInteractive(auth, timeout) : Outcome.EXHAUSTED;
-                case "password" -> s.password() && canPrompt ? password(auth, timeout) : Outcome.EXHAUSTED;
+                case "publickey" -> s.pubkey() ? publickey(triedKeys) : Outcome.EXHAUSTED;
+                case "keyboard-interactive" -> s.kbdInteractive() && canPrompt ? keyboardInteractive() : Outcome.EXHAUSTED;
+                case "password" -> s.password() && canPrompt ? password() : Outcome.EXHAUSTED;
                 default -> Outcome.EXHAUSTED;
             };
             if (o.success) {
@@ -94,25 +92,25 @@ final class SshAuth {
         }
     }
 
-    private void showBanner(ClientAuthenticator auth) {
-        String banner = auth.banner();
+    private void showBanner() {
+        String banner = transport.getBanner();
         if (banner != null && !banner.isEmpty() && !s.quiet()) {
             err.print(banner.endsWith("\n") ? banner : banner + "\n");
             err.flush();
         }
     }
 
-    private Outcome publickey(ClientAuthenticator auth, Duration timeout, Set<String> triedKeys) throws IOException {
-        List<ClientAuthenticator.Signer> signers = candidates();
+    private Outcome publickey(Set<String> triedKeys) throws IOException {
+        List<Signer> signers = candidates();
         List<String> allowed = null;
-        for (ClientAuthenticator.Signer signer : signers) {
+        for (Signer signer : signers) {
             String id = IdentityFile.keyId(signer.blob());
             if (!triedKeys.add(id)) {
                 continue;
             }
             debug("Offering public key: " + signer.describe());
             try {
-                List<String> r = auth.authPublickey(s.user(), signer, timeout);
+                List<String> r = transport.authPublickey(s.user(), signer);
                 return r.isEmpty() ? Outcome.SUCCESS : Outcome.partial(r);
             } catch (AuthenticationException e) {
                 allowed = e.allowed();
@@ -127,7 +125,7 @@ final class SshAuth {
     }
 
     /** The keys to offer, in ssh(1)'s order: the agent's, then the identity files (with their certificates first). */
-    private List<ClientAuthenticator.Signer> candidates() {
+    private List<Signer> candidates() {
         List<IdentityFile> files = new ArrayList<>();
         for (Path p : s.identityFiles()) {
             IdentityFile f = IdentityFile.load(p, cliIdentities.contains(p), this::askPassphrase, err, s.quiet());
@@ -135,7 +133,7 @@ final class SshAuth {
                 files.add(f);
             }
         }
-        List<ClientAuthenticator.Signer> out = new ArrayList<>();
+        List<Signer> out = new ArrayList<>();
         Set<String> fromAgent = new LinkedHashSet<>();
         AgentClient agent = agent();
         if (agent != null) {
@@ -144,7 +142,7 @@ final class SshAuth {
                     String key = IdentityFile.keyId(id.blob());
                     boolean wanted = !s.identitiesOnly() || files.stream().anyMatch(f -> IdentityFile.keyId(f.blob()).equals(key));
                     if (wanted) {
-                        out.add(ClientAuthenticator.agentSigner(id));
+                        out.add(Signer.agent(id));
                         fromAgent.add(key);
                     }
                 }
@@ -185,7 +183,7 @@ final class SshAuth {
         return Tty.readSecret(prompt);
     }
 
-    private Outcome keyboardInteractive(ClientAuthenticator auth, Duration timeout) throws IOException {
+    private Outcome keyboardInteractive() throws IOException {
         List<String> allowed = null;
         for (int attempt = 0; attempt < Math.max(1, s.passwordPrompts()); attempt++) {
             boolean[] aborted = {false};
@@ -218,7 +216,7 @@ final class SshAuth {
                 return answers;
             };
             try {
-                List<String> r = auth.authInteractive(s.user(), handler, timeout);
+                List<String> r = transport.authInteractive(s.user(), handler);
                 return r.isEmpty() ? Outcome.SUCCESS : Outcome.partial(r);
             } catch (AuthenticationException e) {
                 allowed = e.allowed();
@@ -230,7 +228,7 @@ final class SshAuth {
         return Outcome.failed(allowed);
     }
 
-    private Outcome password(ClientAuthenticator auth, Duration timeout) throws IOException {
+    private Outcome password() throws IOException {
         List<String> allowed = null;
         for (int attempt = 0; attempt < Math.max(1, s.passwordPrompts()); attempt++) {
             if (attempt > 0) {
@@ -241,7 +239,7 @@ final class SshAuth {
                 break;
             }
             try {
-                List<String> r = auth.authPassword(s.user(), new String(pw), timeout);
+                List<String> r = transport.authPassword(s.user(), new String(pw));
                 return r.isEmpty() ? Outcome.SUCCESS : Outcome.partial(r);
             } catch (AuthenticationException e) {
                 allowed = e.allowed();

@@ -2,7 +2,7 @@ package dev.tether.ssh;
 
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.agent.Identity;
-import dev.tether.ssh.auth.ClientAuthenticator;
+import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.DisconnectReason;
@@ -10,6 +10,7 @@ import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.userauth.ClientAuthenticator;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.TransportMessages;
@@ -123,7 +124,7 @@ final class ClientSide {
         AuthenticationException last = null;
         for (Identity id : agent.identities()) {
             try {
-                return clientAuth().authPublickey(username, ClientAuthenticator.agentSigner(id), timeout);
+                return clientAuth().authPublickey(username, Signer.agent(id), timeout);
             } catch (AuthenticationException e) {
                 last = e;
             }

@@ -1,6 +1,5 @@
 package dev.tether.ssh;
 
-import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.PerSourcePenalties;
@@ -10,6 +9,7 @@ import dev.tether.ssh.transport.Identification;
 import dev.tether.ssh.transport.PacketWriter;
 import dev.tether.ssh.transport.ProxyProtocol;
 import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.userauth.NoAuthService;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

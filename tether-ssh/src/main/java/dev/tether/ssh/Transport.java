@@ -1,9 +1,9 @@
 package dev.tether.ssh;
 
 import dev.tether.ssh.agent.AgentClient;
-import dev.tether.ssh.auth.ClientAuthenticator;
 import dev.tether.ssh.auth.KeyboardInteractiveHandler;
 import dev.tether.ssh.auth.PasswordChanger;
+import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.ConnectionInfo;
@@ -26,6 +26,7 @@ import dev.tether.ssh.transport.OutboundQueue;
 import dev.tether.ssh.transport.PacketReader;
 import dev.tether.ssh.transport.PacketWriter;
 import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.userauth.ClientAuthenticator;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.ExtInfo;
 import dev.tether.ssh.wire.MessageNumbers;
@@ -353,20 +354,20 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
 
     /** Public key authentication with an in-memory key pair. */
     public List<String> authPublickey(String username, KeyPair key) throws IOException {
-        return clientSide.clientAuth().authPublickey(username, ClientAuthenticator.keyPairSigner(key), config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, Signer.keyPair(key), config.handshakeTimeout());
     }
 
     /**
      * Public key authentication with any signer: a key whose private half is read only once the
      * server has accepted the public half, a hardware token, a remote signing service.
      */
-    public List<String> authPublickey(String username, ClientAuthenticator.Signer signer) throws IOException {
+    public List<String> authPublickey(String username, Signer signer) throws IOException {
         return clientSide.clientAuth().authPublickey(username, signer, config.handshakeTimeout());
     }
 
     /** Public key authentication with an OpenSSH user certificate for {@code key}. */
     public List<String> authPublickey(String username, KeyPair key, OpenSshCertificate certificate) throws IOException {
-        return clientSide.clientAuth().authPublickey(username, ClientAuthenticator.certificateSigner(key, certificate), config.handshakeTimeout());
+        return clientSide.clientAuth().authPublickey(username, Signer.certificate(key, certificate), config.handshakeTimeout());
     }
 
     /**

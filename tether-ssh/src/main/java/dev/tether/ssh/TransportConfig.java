@@ -1,6 +1,5 @@
 package dev.tether.ssh;
 
-import dev.tether.ssh.auth.ServerAuthService;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexAlgorithms;
@@ -11,6 +10,7 @@ import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.userauth.ServerAuthService;
 
 import java.security.KeyPair;
 import java.security.SecureRandom;

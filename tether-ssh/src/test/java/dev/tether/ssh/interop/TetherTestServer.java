@@ -3,13 +3,13 @@ package dev.tether.ssh.interop;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.userauth.NoAuthService;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
 

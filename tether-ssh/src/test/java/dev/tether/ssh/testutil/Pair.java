@@ -2,9 +2,9 @@ package dev.tether.ssh.testutil;
 
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.auth.NoAuthService;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.userauth.NoAuthService;
 
 import java.io.IOException;
 import java.net.InetAddress;

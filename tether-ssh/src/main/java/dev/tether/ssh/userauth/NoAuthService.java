@@ -1,4 +1,4 @@
-package dev.tether.ssh.auth;
+package dev.tether.ssh.userauth;
 
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectReason;

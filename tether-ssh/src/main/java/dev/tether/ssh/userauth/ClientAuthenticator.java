@@ -1,6 +1,8 @@
-package dev.tether.ssh.auth;
+package dev.tether.ssh.userauth;
 
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.auth.KeyboardInteractiveHandler;
+import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
@@ -42,21 +44,6 @@ import java.util.concurrent.TimeUnit;
 public final class ClientAuthenticator implements MessageHandler {
     private static final Logger log = LoggerFactory.getLogger(ClientAuthenticator.class);
     private static final String SERVICE = "ssh-connection";
-
-    /** A signer for publickey authentication: a key pair, a key with a certificate, or an agent identity. */
-    public interface Signer {
-        /** The blob sent in the request: the public key or the certificate. */
-        byte[] blob();
-
-        /** The signature algorithms this key can use, best first (for RSA: rsa-sha2-512, rsa-sha2-256). */
-        List<String> algorithms();
-
-        /** The SSH signature blob over {@code data} with the (plain) algorithm. */
-        byte[] sign(String algorithm, byte[] data) throws IOException;
-
-        /** For logs: the key type and fingerprint. */
-        String describe();
-    }
 
     /** One reply from the server. */
     private record Reply(int type, List<String> methods, boolean partial, SshReader body) {
@@ -362,46 +349,4 @@ public final class ClientAuthenticator implements MessageHandler {
     }
 
     // ------------------------------------------------------------------ signers
-
-    /** Signs with a plain algorithm name. */
-    @FunctionalInterface
-    private interface SignFunction {
-        byte[] sign(String algorithm, byte[] data) throws IOException;
-    }
-
-    /** A {@link Signer} from its parts. */
-    private record FixedSigner(byte[] blob, List<String> algorithms, SignFunction signer, String description) implements Signer {
-        @Override
-        public byte[] sign(String algorithm, byte[] data) throws IOException {
-            return signer.sign(algorithm, data);
-        }
-
-        @Override
-        public String describe() {
-            return description;
-        }
-    }
-
-    /** A signer for an in-memory key pair; ssh-rsa (SHA-1) is never used. */
-    public static Signer keyPairSigner(KeyPair kp) {
-        byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
-        return new FixedSigner(blob, SignatureAlgorithms.algorithmsFor(kp.getPublic()),
-                (alg, data) -> SignatureAlgorithms.sign(alg, kp.getPrivate(), data), SignatureAlgorithms.fingerprint(blob));
-    }
-
-    /** A signer for a key held by an ssh-agent. */
-    public static Signer agentSigner(dev.tether.ssh.agent.Identity id) {
-        return new FixedSigner(id.blob(), id.signatureAlgorithms(), (alg, data) -> id.sign(data, alg),
-                "agent key " + id.fingerprint());
-    }
-
-    /** A signer for a key pair with an OpenSSH user certificate for its public key. */
-    public static Signer certificateSigner(KeyPair kp, OpenSshCertificate cert) {
-        List<String> algs = new ArrayList<>();
-        for (String a : SignatureAlgorithms.algorithmsFor(kp.getPublic())) {
-            algs.add(a + "-cert-v01@openssh.com");
-        }
-        return new FixedSigner(cert.encoded(), algs, (alg, data) -> SignatureAlgorithms.sign(alg, kp.getPrivate(), data),
-                "certificate " + cert.keyId() + " " + SignatureAlgorithms.fingerprint(cert.publicKeyBlob()));
-    }
 }
