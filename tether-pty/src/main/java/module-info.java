@@ -6,6 +6,6 @@ module dev.tether.pty {
 
     exports dev.tether.pty;
 
-    // on the class path the same provider is registered in META-INF/services/dev.tether.ssh.session.PtySpawner
-    provides dev.tether.ssh.session.PtySpawner with dev.tether.pty.Pty4jSpawner;
+    // on the class path the same provider is registered in META-INF/services/dev.tether.ssh.pty.PtySpawner
+    provides dev.tether.ssh.pty.PtySpawner with dev.tether.pty.Pty4jSpawner;
 }

@@ -16,9 +16,8 @@ module dev.tether.ssh {
 
     // credentials: checkers for servers, signers and prompts for clients
     exports dev.tether.ssh.auth;
-    // sessions: PtySpawner (Portal.Builder.ptySpawner, Portal.ptySpawner; the SPI tether-pty provides), PtyProcess and
-    // PtyProcess.Exit (PtySpawner.spawn), ProcessSignals (used by tether-pty)
-    exports dev.tether.ssh.session;
+    // pseudo-terminals: the SPI tether-pty implements (PtySpawner, PtyProcess, ProcessSignals)
+    exports dev.tether.ssh.pty;
     // TODO(issue 10): engine types in API signatures, to be moved: Channel's implementation and
     // ConnectionService are reached from Portal; TerminalModes (pty modes, used by tether-pty's tests)
     exports dev.tether.ssh.connection;
@@ -33,5 +32,5 @@ module dev.tether.ssh {
     exports dev.tether.ssh.wire;
 
     // pseudo-terminals: tether-pty provides one (on the class path through META-INF/services)
-    uses dev.tether.ssh.session.PtySpawner;
+    uses dev.tether.ssh.pty.PtySpawner;
 }

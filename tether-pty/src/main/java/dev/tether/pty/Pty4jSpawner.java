@@ -4,9 +4,9 @@ import com.pty4j.PtyProcessBuilder;
 import com.pty4j.WinSize;
 import com.pty4j.unix.UnixPtyProcess;
 import dev.tether.ssh.common.PtyRequest;
-import dev.tether.ssh.session.ProcessSignals;
-import dev.tether.ssh.session.PtyProcess;
-import dev.tether.ssh.session.PtySpawner;
+import dev.tether.ssh.pty.ProcessSignals;
+import dev.tether.ssh.pty.PtyProcess;
+import dev.tether.ssh.pty.PtySpawner;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;

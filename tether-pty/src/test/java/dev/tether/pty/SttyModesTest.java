@@ -1,6 +1,6 @@
 package dev.tether.pty;
 
-import dev.tether.ssh.connection.TerminalModes;
+import dev.tether.ssh.wire.TerminalModes;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;

@@ -9,6 +9,7 @@ import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
 
+import dev.tether.ssh.wire.TerminalModes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

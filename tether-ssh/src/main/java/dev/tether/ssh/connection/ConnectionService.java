@@ -14,6 +14,7 @@ import dev.tether.ssh.wire.GlobalRequests;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.wire.TerminalModes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

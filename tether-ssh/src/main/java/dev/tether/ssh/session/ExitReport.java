@@ -1,5 +1,7 @@
 package dev.tether.ssh.session;
 
+import dev.tether.ssh.pty.ProcessSignals;
+import dev.tether.ssh.pty.PtyProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

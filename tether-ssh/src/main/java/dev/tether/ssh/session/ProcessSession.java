@@ -2,6 +2,8 @@ package dev.tether.ssh.session;
 
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.connection.ChannelImpl;
+import dev.tether.ssh.pty.ProcessSignals;
+import dev.tether.ssh.pty.PtyProcess;
 import dev.tether.ssh.transport.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

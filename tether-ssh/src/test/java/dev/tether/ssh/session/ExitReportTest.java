@@ -1,5 +1,6 @@
 package dev.tether.ssh.session;
 
+import dev.tether.ssh.pty.PtyProcess;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Signals (RFC 4254 §6.9) to commands without a pty, and the pty policy of a portal that has no
- * {@link dev.tether.ssh.session.PtySpawner}; the pty side itself is tested in the tether-pty module.
+ * {@link dev.tether.ssh.pty.PtySpawner}; the pty side itself is tested in the tether-pty module.
  */
 @Timeout(120)
 class SessionSignalTest {

@@ -1,4 +1,4 @@
-package dev.tether.ssh.connection;
+package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.wire.SshReader;

@@ -1,4 +1,4 @@
-package dev.tether.ssh.session;
+package dev.tether.ssh.pty;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.tether.ssh.session;
+package dev.tether.ssh.pty;
 
 import dev.tether.ssh.common.PtyRequest;
 
@@ -15,7 +15,7 @@ import java.util.ServiceLoader;
  * Starts processes on a pseudo-terminal: the server side of {@code pty-req} (RFC 4254 §6.2).
  * The core library holds no native code, so it cannot open a pty itself; an implementation jar
  * supplies one (the {@code tether-pty} module does, with pty4j) and is found with
- * {@link ServiceLoader} under {@code META-INF/services/dev.tether.ssh.session.PtySpawner}, or
+ * {@link ServiceLoader} under {@code META-INF/services/dev.tether.ssh.pty.PtySpawner}, or
  * set explicitly with {@code Portal.Builder.ptySpawner}.
  *
  * <p>Implementations must be thread-safe; {@link #spawn} is called on a session's own thread,
