@@ -3,7 +3,6 @@ package dev.tether.cli;
 import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.userauth.ClientAuthenticator;
 
 import java.io.IOException;
 import java.io.PrintStream;

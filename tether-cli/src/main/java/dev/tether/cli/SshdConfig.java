@@ -1,10 +1,8 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.transport.CipherAlgorithms;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -158,11 +156,11 @@ final class SshdConfig {
                 s.acceptEnv.addAll(args);
             }
             case "ciphers" -> setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().ciphers(),
-                    CipherAlgorithms.CIPHERS, (b, l) -> b.ciphers(l)), v -> s.ciphers = v);
+                    TransportConfig.supportedCiphers(), (b, l) -> b.ciphers(l)), v -> s.ciphers = v);
             case "macs" -> setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().macs(),
-                    CipherAlgorithms.MACS, (b, l) -> b.macs(l)), v -> s.macs = v);
+                    TransportConfig.supportedMacs(), (b, l) -> b.macs(l)), v -> s.macs = v);
             case "kexalgorithms" -> setOnce(keyword, algorithms(name, single(name, args), TransportConfig.defaults().kexAlgorithms(),
-                    KexAlgorithms.supported(), (b, l) -> b.kexAlgorithms(l)), v -> s.kexAlgorithms = v);
+                    TransportConfig.supportedKexAlgorithms(), (b, l) -> b.kexAlgorithms(l)), v -> s.kexAlgorithms = v);
             case "hostkeyalgorithms" -> {
                 List<String> known = new ArrayList<>(SignatureAlgorithms.SUPPORTED);
                 known.addAll(SignatureAlgorithms.CERTIFICATE_ALGORITHMS);

@@ -10,10 +10,8 @@ import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.userauth.ClientAuthenticator;
-import dev.tether.ssh.wire.Disconnect;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.TransportMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,77 +25,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The paramiko-style client conveniences behind {@link Transport}'s public methods: the service
- * request (RFC 4253 §10), the lazily created {@link ClientAuthenticator} and agent authentication,
- * keepalives ({@code set_keepalive}) and {@code exec}.
+ * The paramiko-style client conveniences behind {@link Transport}'s public methods: the lazily
+ * created {@link ClientAuthenticator} and agent authentication, the connection service's
+ * channels, keepalives ({@code set_keepalive}) and {@code exec}. Despite the name, the channel
+ * methods serve both roles ({@code accept} is the server's).
  *
  * <h2>Threading</h2>
- * The methods run on the application's thread; SERVICE_ACCEPT arrives on the reader thread
- * ({@link #serviceAccepted}), keepalives are sent from the shared timer without blocking. The
- * pending service request is guarded by the owning {@link Transport}'s monitor and the
- * authenticator's creation by the key exchange lock, as before this class was split out.
+ * The methods run on the application's thread; keepalives are sent from the shared timer without
+ * blocking. The authenticator's creation is guarded by this object's monitor.
  */
 final class ClientSide {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
     private final Transport t;
+    private final TransportEngine engine;
     private final boolean client;
-    private final KeyExchanger kex;
 
     private ClientAuthenticator clientAuth;
     private volatile ScheduledFuture<?> keepalive;
-    private volatile String pendingServiceName;
-    private volatile CompletableFuture<Void> pendingService;
 
-    ClientSide(Transport t, boolean client, KeyExchanger kex) {
+    ClientSide(Transport t, TransportEngine engine, boolean client) {
         this.t = t;
+        this.engine = engine;
         this.client = client;
-        this.kex = kex;
-    }
-
-    // ------------------------------------------------------------------ service request
-
-    /** {@link Transport#requestService}. */
-    void requestService(String name, Duration timeout) throws IOException {
-        if (!client) {
-            throw new IllegalStateException("only a client requests services");
-        }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (t) {
-            if (pendingService != null) {
-                throw new IllegalStateException("a service request is already pending");
-            }
-            pendingServiceName = name;
-            pendingService = f;
-        }
-        t.send(new TransportMessages.ServiceRequest(name).encode());
-        Transport.await(f, timeout, "SERVICE_ACCEPT for " + name);
-    }
-
-    /** Reader thread: SERVICE_ACCEPT. */
-    void serviceAccepted(SshReader r) throws IOException {
-        String name = TransportMessages.ServiceAccept.decode(r).name();
-        CompletableFuture<Void> f;
-        synchronized (t) {
-            f = pendingService;
-            if (f == null || !client) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR, "SERVICE_ACCEPT without a request");
-            }
-            if (name != null && !name.equals(pendingServiceName)) {
-                throw new SshException(DisconnectReason.PROTOCOL_ERROR,
-                        "SERVICE_ACCEPT for " + Disconnect.sanitize(name) + ", requested " + pendingServiceName);
-            }
-            pendingService = null;
-        }
-        f.complete(null);
-    }
-
-    /** For the teardown: a pending service request fails with {@code c}. */
-    void failPending(Throwable c) {
-        CompletableFuture<Void> f = pendingService;
-        if (f != null) {
-            f.completeExceptionally(c);
-        }
+        engine.closeFuture().whenComplete((v, e) -> stopKeepalive());
     }
 
     // ------------------------------------------------------------------ authentication
@@ -106,16 +57,16 @@ final class ClientSide {
         if (!client) {
             throw new IllegalStateException("authentication methods are for the client side");
         }
-        synchronized (kex.lock()) { // the lock of the key exchange state, as before the split
+        synchronized (this) {
             if (clientAuth == null) {
-                clientAuth = new ClientAuthenticator(t);
+                clientAuth = ServiceStack.client(engine);
             }
             return clientAuth;
         }
     }
 
     /** The authenticator if one was created, else null; never creates one. */
-    ClientAuthenticator existingAuth() {
+    synchronized ClientAuthenticator existingAuth() {
         return clientAuth;
     }
 
@@ -135,6 +86,24 @@ final class ClientSide {
         throw new AuthenticationException("the agent holds no keys", List.of(), List.of());
     }
 
+    // ------------------------------------------------------------------ connection protocol
+
+    /** The running connection service, or a failure naming why there is none. */
+    ConnectionService connection() throws SshException {
+        MessageHandler h = engine.messageHandler();
+        if (h instanceof ConnectionService cs) {
+            return cs;
+        }
+        throw new SshException(DisconnectReason.BY_APPLICATION,
+                engine.isAuthenticated() ? "the connection service is not running" : "not authenticated yet");
+    }
+
+    /** Channels currently open (0 before the connection protocol starts). */
+    int openChannelCount() {
+        MessageHandler h = engine.messageHandler();
+        return h instanceof ConnectionService cs ? cs.openChannelCount() : 0;
+    }
+
     // ------------------------------------------------------------------ keepalive, exec
 
     /** {@link Transport#setKeepalive}. */
@@ -149,12 +118,12 @@ final class ClientSide {
         }
         long ms = Math.max(1, interval.toMillis());
         keepalive = Threads.timer().scheduleAtFixedRate(() -> {
-            if (!t.isActive()) {
-                Transport.cancel(keepalive);
+            if (!engine.isActive()) {
+                TransportEngine.cancel(keepalive);
                 return;
             }
             try {
-                MessageHandler h = t.handler();
+                MessageHandler h = engine.messageHandler();
                 if (h instanceof ConnectionService cs) {
                     cs.sendKeepaliveNoWait();
                 }
@@ -166,7 +135,7 @@ final class ClientSide {
 
     /** For the teardown. */
     void stopKeepalive() {
-        Transport.cancel(keepalive);
+        TransportEngine.cancel(keepalive);
     }
 
     /** {@link Transport#exec}. */

@@ -6,10 +6,10 @@ import dev.tether.ssh.policy.PerSourcePenalties;
 import dev.tether.ssh.policy.ServerLimits;
 import dev.tether.ssh.server.StartupGate;
 import dev.tether.ssh.transport.Identification;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.transport.PacketWriter;
 import dev.tether.ssh.transport.ProxyProtocol;
 import dev.tether.ssh.transport.Threads;
-import dev.tether.ssh.userauth.NoAuthService;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +20,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -47,6 +51,8 @@ public final class SshServer implements AutoCloseable {
     private final Thread acceptThread;
     private final ProxyProtocol proxy;
     private final StartupGate gate;
+    /** The public face of each connection the gate tracks (entries leave when the connection closes). */
+    private final Map<PacketConnection, Transport> faces = new ConcurrentHashMap<>();
     /** Refusals being sent now, each on a short-lived thread; past {@link #MAX_REFUSING} they are sent inline without draining. */
     private final AtomicInteger refusing = new AtomicInteger();
     private volatile boolean closed;
@@ -78,13 +84,10 @@ public final class SshServer implements AutoCloseable {
         if (config.hostKeys().isEmpty()) {
             throw new IllegalArgumentException("a server needs at least one host key");
         }
-        TransportConfig withAuth = config.services().containsKey("ssh-userauth") ? config
-                : config.toBuilder().service("ssh-userauth",
-                        t -> new NoAuthService(t, List.of("publickey", "password", "keyboard-interactive"), 6)).build();
         ServerSocket ss = new ServerSocket();
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(InetAddress.getByName(address), port), 128);
-        SshServer s = new SshServer(withAuth, limits, ss);
+        SshServer s = new SshServer(config, limits, ss);
         s.acceptThread.start();
         return s;
     }
@@ -103,7 +106,14 @@ public final class SshServer implements AutoCloseable {
 
     /** The connections currently open. */
     public Set<Transport> connections() {
-        return gate.connections();
+        Set<Transport> out = new HashSet<>();
+        for (PacketConnection c : gate.connections()) {
+            Transport t = faces.get(c);
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        return Collections.unmodifiableSet(out);
     }
 
     /** The connection table and its limits (package-private, for tests). */
@@ -168,8 +178,10 @@ public final class SshServer implements AutoCloseable {
 
     private void start(Socket s, InetSocketAddress remote) {
         try {
-            Transport t = Transport.startServer(s, config, this::validators, remote);
-            gate.started(t, remote);
+            Transport t = Transport.startServer(s, config, this::validators, remote, true);
+            faces.put(t.engine(), t);
+            t.closeFuture().whenComplete((v, x) -> faces.remove(t.engine()));
+            gate.started(t.engine(), remote);
             if (closed) {
                 t.close(); // a PROXY header finished while the server closed
             }
@@ -291,7 +303,7 @@ public final class SshServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         gate.closing();
-        Set<Transport> all = gate.connections();
+        Set<Transport> all = connections();
         for (Transport t : all) {
             t.disconnect(DisconnectReason.BY_APPLICATION, "server shutting down");
         }

@@ -1,7 +1,5 @@
 package dev.tether.ssh;
 
-import dev.tether.ssh.connection.ConnectionService;
-import dev.tether.ssh.kex.KexAlgorithm;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.OpenSshCertificate;
@@ -10,7 +8,8 @@ import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.MessageHandler;
-import dev.tether.ssh.userauth.ServerAuthService;
+import dev.tether.ssh.transport.PacketConnection;
+import dev.tether.ssh.transport.TransportSettings;
 
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -35,6 +34,8 @@ import java.util.function.Function;
  *   <li>strict KEX (the Terrapin countermeasure) on; rekey after 1 GiB or one hour.</li>
  * </ul>
  * Every list can be narrowed, reordered, or extended with weak algorithms we implement.
+ *
+ * <p>The engine reads these values as a {@link TransportSettings} record, its own copy of them.
  */
 public final class TransportConfig {
     private final List<String> kexAlgorithms;
@@ -42,7 +43,6 @@ public final class TransportConfig {
     private final List<String> ciphers;
     private final List<String> macs;
     private final List<String> compression;
-    private final Map<String, KexAlgorithm> customKex;
     private final boolean strictKex;
     private final boolean requireStrictKex;
     private final long rekeyBytes;
@@ -55,7 +55,8 @@ public final class TransportConfig {
     private final SecureRandom random;
     private final List<KeyPair> hostKeys;
     private final List<OpenSshCertificate> hostCertificates;
-    private final Map<String, Function<Transport, MessageHandler>> services;
+    /** Services a test adds or replaces, by name ({@link ServiceStack}). */
+    private final Map<String, Function<PacketConnection, MessageHandler>> extraServices;
     private final List<String> userAuthSignatureAlgorithms;
     private final int maxAuthTries;
     private final Duration loginGraceTime;
@@ -64,6 +65,8 @@ public final class TransportConfig {
     private final int clientAliveCountMax;
     private final Duration unusedConnectionTimeout;
     private final Map<String, Duration> channelTimeouts;
+    /** The same values as the engine reads them. */
+    private final TransportSettings settings;
 
     private TransportConfig(Builder b) {
         this.kexAlgorithms = List.copyOf(b.kexAlgorithms);
@@ -71,7 +74,6 @@ public final class TransportConfig {
         this.ciphers = List.copyOf(b.ciphers);
         this.macs = List.copyOf(b.macs);
         this.compression = List.copyOf(b.compression);
-        this.customKex = Map.copyOf(b.customKex);
         this.strictKex = b.strictKex || b.requireStrictKex;
         this.requireStrictKex = b.requireStrictKex;
         this.rekeyBytes = b.rekeyBytes;
@@ -92,29 +94,38 @@ public final class TransportConfig {
         this.clientAliveCountMax = b.clientAliveCountMax;
         this.unusedConnectionTimeout = b.unusedConnectionTimeout;
         this.channelTimeouts = Collections.unmodifiableMap(new LinkedHashMap<>(b.channelTimeouts));
-        Map<String, Function<Transport, MessageHandler>> svc = new LinkedHashMap<>(b.services);
-        if (b.serverInterface != null) {
-            Function<Transport, ServerInterface> policyFactory = b.serverInterface;
-            Map<String, Function<Transport, MessageHandler>> afterAuth = Map.copyOf(svc);
-            svc.put("ssh-userauth", t -> {
-                ServerInterface policy = policyFactory.apply(t);
-                return new ServerAuthService(t, policy, maxAuthTries, userAuthSignatureAlgorithms, name -> {
-                    Function<Transport, MessageHandler> f = afterAuth.get(name);
-                    if (f != null) {
-                        return f.apply(t);
-                    }
-                    return name.equals("ssh-connection") ? new ConnectionService(t, policy) : null;
-                });
-            });
-        }
-        this.services = Map.copyOf(svc);
+        this.extraServices = Map.copyOf(b.services);
         this.serverInterface = b.serverInterface;
+        this.settings = new TransportSettings(kexAlgorithms, hostKeyAlgorithms, ciphers, macs, compression, strictKex,
+                requireStrictKex, rekeyBytes, rekeyInterval, handshakeTimeout, sendTimeout, maxQueuedBytes, softwareVersion,
+                comment, random, hostKeys, hostCertificates, userAuthSignatureAlgorithms, maxAuthTries, loginGraceTime,
+                maxSessions, clientAliveInterval, clientAliveCountMax, unusedConnectionTimeout, channelTimeouts);
+    }
+
+    /** The values as the engine reads them, for {@link Transport}. */
+    TransportSettings settings() {
+        return settings;
     }
 
     private final Function<Transport, ServerInterface> serverInterface;
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Every key exchange method Tether implements (the ones {@link Builder#kexAlgorithms} accepts). */
+    public static List<String> supportedKexAlgorithms() {
+        return KexAlgorithms.supported();
+    }
+
+    /** Every cipher Tether implements (the ones {@link Builder#ciphers} accepts). */
+    public static List<String> supportedCiphers() {
+        return CipherAlgorithms.CIPHERS;
+    }
+
+    /** Every MAC Tether implements (the ones {@link Builder#macs} accepts). */
+    public static List<String> supportedMacs() {
+        return CipherAlgorithms.MACS;
     }
 
     /** The defaults, for a client (a server also needs host keys). */
@@ -129,7 +140,6 @@ public final class TransportConfig {
         b.ciphers = new ArrayList<>(ciphers);
         b.macs = new ArrayList<>(macs);
         b.compression = new ArrayList<>(compression);
-        b.customKex = new LinkedHashMap<>(customKex);
         b.strictKex = strictKex;
         b.requireStrictKex = requireStrictKex;
         b.rekeyBytes = rekeyBytes;
@@ -142,7 +152,7 @@ public final class TransportConfig {
         b.random = random;
         b.hostKeys = new ArrayList<>(hostKeys);
         b.hostCertificates = new ArrayList<>(hostCertificates);
-        b.services = new LinkedHashMap<>(services);
+        b.services = new LinkedHashMap<>(extraServices);
         b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms);
         b.maxAuthTries = maxAuthTries;
         b.loginGraceTime = loginGraceTime;
@@ -152,9 +162,6 @@ public final class TransportConfig {
         b.unusedConnectionTimeout = unusedConnectionTimeout;
         b.channelTimeouts = new LinkedHashMap<>(channelTimeouts);
         b.serverInterface = serverInterface;
-        if (serverInterface != null) {
-            b.services.remove("ssh-userauth");
-        }
         return b;
     }
 
@@ -227,8 +234,9 @@ public final class TransportConfig {
         return hostCertificates;
     }
 
-    public Map<String, Function<Transport, MessageHandler>> services() {
-        return services;
+    /** Services added with {@link Builder#service}, for {@link ServiceStack}. */
+    Map<String, Function<PacketConnection, MessageHandler>> extraServices() {
+        return extraServices;
     }
 
     /** The signature algorithms a server announces in {@code server-sig-algs} (RFC 8308 §3.1). */
@@ -273,12 +281,7 @@ public final class TransportConfig {
 
     /** Server: the inactivity timeout for a channel type: the first matching pattern's, else zero (none). */
     public Duration channelTimeout(String channelType) {
-        for (Map.Entry<String, Duration> e : channelTimeouts.entrySet()) {
-            if (HostPatterns.wildcardMatch(channelType, e.getKey())) {
-                return e.getValue();
-            }
-        }
-        return Duration.ZERO;
+        return settings.channelTimeout(channelType);
     }
 
     /** Server: the channel inactivity timeouts, channel type pattern to timeout, in match order. */
@@ -291,12 +294,6 @@ public final class TransportConfig {
         return serverInterface;
     }
 
-    /** The key exchange method for a negotiated name: a custom one if configured, else the built-in. */
-    public KexAlgorithm kex(String name) {
-        KexAlgorithm k = customKex.get(name);
-        return k != null ? k : KexAlgorithms.get(name);
-    }
-
     /** Builds a {@link TransportConfig}. Not thread-safe. */
     public static final class Builder {
         private List<String> kexAlgorithms;
@@ -304,7 +301,6 @@ public final class TransportConfig {
         private List<String> ciphers = new ArrayList<>(CipherAlgorithms.CIPHERS);
         private List<String> macs = new ArrayList<>(CipherAlgorithms.MACS);
         private List<String> compression = new ArrayList<>(List.of(Compression.NONE, Compression.ZLIB_DELAYED));
-        private Map<String, KexAlgorithm> customKex = new LinkedHashMap<>();
         private boolean strictKex = true;
         private boolean requireStrictKex;
         private long rekeyBytes = 1L << 30;
@@ -317,7 +313,7 @@ public final class TransportConfig {
         private SecureRandom random;
         private List<KeyPair> hostKeys = new ArrayList<>();
         private List<OpenSshCertificate> hostCertificates = new ArrayList<>();
-        private Map<String, Function<Transport, MessageHandler>> services = new LinkedHashMap<>();
+        private Map<String, Function<PacketConnection, MessageHandler>> services = new LinkedHashMap<>();
         private List<String> userAuthSignatureAlgorithms = new ArrayList<>(SignatureAlgorithms.DEFAULT);
         private int maxAuthTries = 6;
         private Duration loginGraceTime = Duration.ofSeconds(120);
@@ -339,21 +335,15 @@ public final class TransportConfig {
             kexAlgorithms = kex;
         }
 
-        /** Key exchange methods in preference order; each must be implemented or added with {@link #customKex}. */
+        /** Key exchange methods in preference order; each must be one we implement. */
         public Builder kexAlgorithms(List<String> names) {
             for (String n : names) {
-                if (!customKex.containsKey(n) && KexAlgorithms.get(n) == null) {
+                if (KexAlgorithms.get(n) == null) {
                     throw new IllegalArgumentException("unknown key exchange method " + n + "; supported: "
                             + String.join(",", KexAlgorithms.supported()));
                 }
             }
             this.kexAlgorithms = new ArrayList<>(names);
-            return this;
-        }
-
-        /** Adds (or replaces) a key exchange method, e.g. group exchange over a moduli file. */
-        public Builder customKex(KexAlgorithm kex) {
-            customKex.put(kex.name(), kex);
             return this;
         }
 
@@ -472,8 +462,12 @@ public final class TransportConfig {
             return this;
         }
 
-        /** Server: the handler for a service name requested with SERVICE_REQUEST. */
-        public Builder service(String name, Function<Transport, MessageHandler> factory) {
+        /**
+         * Server: the handler for a service name requested with SERVICE_REQUEST, added to (or
+         * replacing) those of {@link ServiceStack}. An engine-level hook for tests, not API: the
+         * tests reach it through their own helper in this package.
+         */
+        Builder service(String name, Function<PacketConnection, MessageHandler> factory) {
             if (factory == null) {
                 services.remove(name);
             } else {
@@ -484,8 +478,8 @@ public final class TransportConfig {
 
         /**
          * Server: the policy deciding who may log in, one instance per connection (paramiko's
-         * {@code ServerInterface}). Installs the {@code ssh-userauth} service, replacing any set
-         * with {@link #service}.
+         * {@code ServerInterface}). Its {@code ssh-userauth} service takes precedence over one
+         * added with {@link #service}.
          */
         public Builder serverInterface(Function<Transport, ServerInterface> factory) {
             this.serverInterface = Objects.requireNonNull(factory);

@@ -19,8 +19,8 @@ import dev.tether.ssh.agent.AgentMessages.SignResponse;
 import dev.tether.ssh.agent.AgentMessages.Success;
 import dev.tether.ssh.agent.AgentMessages.Unlock;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.wire.SshReader;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

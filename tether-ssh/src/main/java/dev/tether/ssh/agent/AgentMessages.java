@@ -1,9 +1,9 @@
 package dev.tether.ssh.agent;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

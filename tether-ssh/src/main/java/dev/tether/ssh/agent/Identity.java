@@ -1,8 +1,8 @@
 package dev.tether.ssh.agent;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.wire.SshReader;
 
 import java.security.PublicKey;
 import java.util.Arrays;

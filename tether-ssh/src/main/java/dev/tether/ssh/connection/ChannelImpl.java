@@ -1,13 +1,13 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.wire.ChannelMessages;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
 
 import dev.tether.ssh.wire.TerminalModes;
 import java.io.IOException;
@@ -38,7 +38,7 @@ public final class ChannelImpl implements Channel {
     private static final long CLOSE_WAIT_MILLIS = 2000;
 
     private final ConnectionService service;
-    private final Transport transport;
+    private final PacketConnection transport;
     private final String type;
     private final int localId;
     private volatile int remoteId;
@@ -65,7 +65,7 @@ public final class ChannelImpl implements Channel {
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long inactivityTimeoutNanos;
 
-    ChannelImpl(ConnectionService service, Transport transport, String type, int localId, Duration timeout) {
+    ChannelImpl(ConnectionService service, PacketConnection transport, String type, int localId, Duration timeout) {
         this.service = service;
         this.transport = transport;
         this.type = type;
@@ -81,7 +81,7 @@ public final class ChannelImpl implements Channel {
         this.remoteWindow = new RemoteWindow(remoteWindowSize, Math.max(1, Math.min(remoteMaxPacket, LOCAL_MAX_PACKET)));
     }
 
-    public Transport transport() {
+    public PacketConnection transport() {
         return transport;
     }
 
@@ -178,11 +178,13 @@ public final class ChannelImpl implements Channel {
         f.complete(success);
     }
 
-    synchronized void onExitStatus(int status) {
+    /** Client: the server reported the command's exit status (RFC 4254 §6.10). */
+    public synchronized void onExitStatus(int status) {
         exitStatus = status;
     }
 
-    synchronized void onExitSignal(String signal) {
+    /** Client: the server reported the command's death by a signal (RFC 4254 §6.10). */
+    public synchronized void onExitSignal(String signal) {
         exitSignal = signal;
     }
 

@@ -1,20 +1,16 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.DisconnectReason;
-import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.policy.ChannelOpenResult;
-import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.GlobalRequests;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
-import dev.tether.ssh.wire.TerminalModes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +27,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The {@code ssh-connection} service (RFC 4254) for both roles: the channel table, channel open
- * and its answers, the dispatch of channel messages, session requests to the server's
- * {@link ServerInterface}, and global requests.
+ * The {@code ssh-connection} service (RFC 4254) for both roles, as a multiplexer: the channel
+ * table, channel open and its answers, the dispatch of channel messages, and global requests.
+ * What to do with the channels, channel requests and global requests the peer starts is not
+ * decided here but by the handlers registered by name in its {@link ConnectionHandlers}
+ * ({@code session} in {@code session/}, forwarding in {@code forward/}, ...).
  *
  * <p><b>Threads.</b> {@link #handle} runs on the reader thread and never blocks: channel data
- * goes into bounded per-channel buffers, policy callbacks are expected to be quick, and replies
- * are queued. Opening channels and sending global requests happen on application threads and
+ * goes into bounded per-channel buffers, handlers (and the policy callbacks behind them) are
+ * expected to be quick, and replies are queued. Opening channels and sending global requests happen on application threads and
  * wait, with a timeout, for the answer. The channel table is a concurrent map.
  *
  * <p><b>Opens that time out.</b> An open waits for its answer as long as the connection's
@@ -57,8 +55,10 @@ public final class ConnectionService implements MessageHandler {
     /** Channels one connection may hold open at once. */
     static final int MAX_CHANNELS = 1024;
 
-    private final Transport transport;
-    private final ServerInterface policy;
+    private final PacketConnection transport;
+    private final ConnectionHandlers handlers;
+    /** True on the server side, which has idle timers and lets handlers' own threads wait for request replies. */
+    private final boolean server;
     private final Duration timeout;
     private final Map<Integer, ChannelImpl> channels = new ConcurrentHashMap<>();
     private final Map<Integer, CompletableFuture<ChannelImpl>> opening = new ConcurrentHashMap<>();
@@ -66,25 +66,27 @@ public final class ConnectionService implements MessageHandler {
     private final Map<Integer, Abandoned> abandoned = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final LinkedBlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
-    private final ArrayDeque<CompletableFuture<SshReader>> globalReplies = new ArrayDeque<>();
-    private volatile boolean noMoreSessions;
+    private final ArrayDeque<CompletableFuture<byte[]>> globalReplies = new ArrayDeque<>();
     /** Server: the client-alive, unused-connection and channel timeouts; null when none is on. */
     private volatile IdleTimers idle;
 
-    /**
-     * @param policy the server's policy; null on the client, which refuses every channel the
-     *               server tries to open
-     */
-    public ConnectionService(Transport transport, ServerInterface policy) {
+    /** @param handlers what to do with the channels and requests the peer starts */
+    public ConnectionService(PacketConnection transport, ConnectionHandlers handlers) {
         this.transport = transport;
-        this.policy = policy;
-        this.timeout = transport.config().sendTimeout();
+        this.handlers = handlers;
+        this.server = !transport.isClientMode();
+        this.timeout = transport.settings().sendTimeout();
+    }
+
+    /** The transport below, for handlers. */
+    public PacketConnection transport() {
+        return transport;
     }
 
     /** Server: starts the idle and liveness timers the config turns on, from authentication on. */
     @Override
     public void installed() {
-        if (policy != null && transport.isActive()) {
+        if (server && transport.isActive()) {
             idle = IdleTimers.start(transport, this);
         }
     }
@@ -167,9 +169,9 @@ public final class ConnectionService implements MessageHandler {
         }
     }
 
-    /** Sends a global request (RFC 4254 §4) and waits for the answer; the reply data, or null on failure. */
-    public SshReader globalRequest(String name, byte[] data, Duration wait) throws IOException {
-        CompletableFuture<SshReader> f = new CompletableFuture<>();
+    /** Sends a global request (RFC 4254 §4) and waits for the answer; the reply data (empty if none), or null on failure. */
+    public byte[] globalRequest(String name, byte[] data, Duration wait) throws IOException {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
         synchronized (globalReplies) {
             globalReplies.add(f);
             transport.send(new GlobalRequests.GlobalRequest(name, true, data).encode());
@@ -194,7 +196,7 @@ public final class ConnectionService implements MessageHandler {
         keepalive(false);
     }
 
-    /** {@link #sendKeepalive()} that never blocks, for timer tasks ({@link Transport#sendNoWait}). */
+    /** {@link #sendKeepalive()} that never blocks, for timer tasks ({@link PacketConnection#sendNoWait}). */
     public void sendKeepaliveNoWait() throws IOException {
         keepalive(true);
     }
@@ -227,8 +229,8 @@ public final class ConnectionService implements MessageHandler {
 
     private ChannelImpl newChannel(String type, int id) {
         ChannelImpl ch = new ChannelImpl(this, transport, type, id, timeout);
-        if (policy != null) {
-            ch.inactivityTimeout(transport.config().channelTimeout(type));
+        if (server) {
+            ch.inactivityTimeout(transport.settings().channelTimeout(type));
         }
         return ch;
     }
@@ -245,11 +247,11 @@ public final class ConnectionService implements MessageHandler {
         }
     }
 
-    /** Server: session channels open now, against MaxSessions. */
-    private int openSessions() {
+    /** Channels of {@code type} open now (for limits such as MaxSessions). */
+    public int openChannelCount(String type) {
         int n = 0;
         for (ChannelImpl ch : channels.values()) {
-            if (ch.type().equals("session")) {
+            if (ch.type().equals(type)) {
                 n++;
             }
         }
@@ -266,7 +268,7 @@ public final class ConnectionService implements MessageHandler {
                 return true;
             case MessageNumbers.REQUEST_SUCCESS:
             case MessageNumbers.REQUEST_FAILURE: {
-                CompletableFuture<SshReader> f;
+                CompletableFuture<byte[]> f;
                 synchronized (globalReplies) {
                     f = globalReplies.poll();
                 }
@@ -274,7 +276,7 @@ public final class ConnectionService implements MessageHandler {
                     throw new SshException(DisconnectReason.PROTOCOL_ERROR, "a global request reply nobody asked for");
                 }
                 if (m == MessageNumbers.REQUEST_SUCCESS) {
-                    f.complete(new SshReader(GlobalRequests.RequestSuccess.decode(r).data()));
+                    f.complete(GlobalRequests.RequestSuccess.decode(r).data());
                 } else {
                     f.complete(null);
                 }
@@ -404,41 +406,9 @@ public final class ConnectionService implements MessageHandler {
 
     private void globalRequest(SshReader payload) throws IOException {
         GlobalRequests.GlobalRequest req = GlobalRequests.GlobalRequest.decode(payload);
-        String name = req.name();
-        boolean wantReply = req.wantReply();
-        SshReader r = new SshReader(req.data());
-        boolean ok = false;
-        if (policy != null) {
-            switch (name) {
-                case "no-more-sessions@openssh.com":
-                    noMoreSessions = true;
-                    break;
-                case "keepalive@openssh.com":
-                    break; // answered with failure, which is all a keepalive needs
-                case "tcpip-forward": {
-                    String address = r.utf8();
-                    int port = r.uint32();
-                    int bound = policy.checkPortForwardRequest(address, port);
-                    if (bound >= 0) {
-                        if (wantReply) {
-                            // RFC 4254 §7.1: the port bound is returned only when port 0 was asked for
-                            byte[] data = port == 0 ? new SshWriter(4).uint32(bound).toByteArray() : new byte[0];
-                            transport.send(new GlobalRequests.RequestSuccess(data).encode());
-                        }
-                        return;
-                    }
-                    break;
-                }
-                case "cancel-tcpip-forward":
-                    policy.cancelPortForwardRequest(r.utf8(), r.uint32());
-                    ok = true;
-                    break;
-                default:
-                    ok = policy.checkGlobalRequest(name);
-            }
-        }
-        if (wantReply) {
-            transport.send(ok ? new GlobalRequests.RequestSuccess().encode() : new GlobalRequests.RequestFailure().encode());
+        byte[] reply = handlers.globalRequest(req.name()).handle(req.name(), new SshReader(req.data()));
+        if (req.wantReply()) {
+            transport.send(reply != null ? new GlobalRequests.RequestSuccess(reply).encode() : new GlobalRequests.RequestFailure().encode());
         }
     }
 
@@ -448,35 +418,22 @@ public final class ConnectionService implements MessageHandler {
         int sender = open.sender();
         long window = open.initialWindow();
         int maxPacket = open.maxPacket();
-        SshReader r = new SshReader(open.typeSpecific());
-        ChannelOpenResult result;
-        String refusal = "channel type " + Disconnect.sanitize(type) + " refused";
         int id = nextId.getAndIncrement();
-        if (policy == null) {
+        ChannelOpenHandler handler = handlers.channelType(type);
+        ChannelOpenResult result;
+        ChannelOpenHandler.IncomingOpen incoming = new ChannelOpenHandler.IncomingOpen(type, id, new SshReader(open.typeSpecific()), this);
+        if (handler == ConnectionHandlers.PROHIBIT) {
             result = ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
         } else if (channels.size() >= MAX_CHANNELS) {
             result = ChannelOpenResult.RESOURCE_SHORTAGE;
         } else if (maxPacket <= 0) {
             result = ChannelOpenResult.CONNECT_FAILED;
-        } else if (type.equals("session") && noMoreSessions) {
-            result = ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
-        } else if (type.equals("session") && openSessions() >= transport.config().maxSessions()) {
-            // as sshd: CONNECT_FAILED, "open failed" (ssh prints "open failed: connect failed: open failed")
-            result = ChannelOpenResult.CONNECT_FAILED;
-            refusal = "open failed";
-            log.info("{} refused a session: MaxSessions ({}) reached", transport, transport.config().maxSessions());
-        } else if (type.equals("direct-tcpip")) {
-            String host = r.utf8();
-            int port = r.uint32();
-            String origin = r.utf8();
-            int originPort = r.uint32();
-            result = policy.checkChannelDirectTcpipRequest(id, origin, originPort, host, port);
         } else {
-            result = policy.checkChannelRequest(type, id);
+            result = handler.open(incoming);
         }
         if (result != ChannelOpenResult.SUCCEEDED) {
             log.debug("{} refused {} channel: {}", transport, Disconnect.sanitize(type), result);
-            transport.send(new ChannelMessages.OpenFailure(sender, result.code(), refusal, "").encode());
+            transport.send(new ChannelMessages.OpenFailure(sender, result.code(), incoming.refusalDescription(), "").encode());
             return;
         }
         ChannelImpl ch = newChannel(type, id);
@@ -489,73 +446,22 @@ public final class ConnectionService implements MessageHandler {
 
     private void channelRequest(ChannelImpl ch, ChannelMessages.Request req) throws IOException {
         String name = req.type();
-        boolean wantReply = req.wantReply();
+        ChannelRequestHandler handler = handlers.channelRequest(name);
         SshReader r = new SshReader(req.typeSpecific());
-        boolean ok;
-        if (policy == null) {
-            ok = clientSideRequest(ch, name, r);
-        } else {
+        if (server) {
             ch.requestHandling(); // the policy's own threads wait for our reply before they send
-            try {
-                ok = serverSideRequest(ch, name, r);
-                if (wantReply) {
-                    transport.send(ok ? new ChannelMessages.Success(ch.remoteId()).encode() : new ChannelMessages.Failure(ch.remoteId()).encode());
-                }
-            } finally {
+        }
+        try {
+            boolean ok = handler != null && handler.handle(ch, name, r);
+            if (req.wantReply()) {
+                transport.send(ok ? new ChannelMessages.Success(ch.remoteId()).encode() : new ChannelMessages.Failure(ch.remoteId()).encode());
+            }
+        } finally {
+            if (server) {
                 ch.replySent();
             }
-            ch.runAfterReply();
-            return;
-        }
-        if (wantReply) {
-            transport.send(ok ? new ChannelMessages.Success(ch.remoteId()).encode() : new ChannelMessages.Failure(ch.remoteId()).encode());
         }
         ch.runAfterReply();
-    }
-
-    private boolean clientSideRequest(ChannelImpl ch, String name, SshReader r) throws IOException {
-        switch (name) {
-            case "exit-status":
-                ch.onExitStatus(r.uint32());
-                return true;
-            case "exit-signal":
-                ch.onExitSignal(Disconnect.sanitize(r.ascii()));
-                return true;
-            default:
-                return false; // keepalive@openssh.com and friends: failure is the expected answer
-        }
-    }
-
-    private boolean serverSideRequest(ChannelImpl ch, String name, SshReader r) throws IOException {
-        switch (name) {
-            case "pty-req": {
-                String term = r.utf8();
-                int cols = r.uint32();
-                int rows = r.uint32();
-                int w = r.uint32();
-                int h = r.uint32();
-                byte[] modes = r.string();
-                return policy.checkChannelPtyRequest(ch, new PtyRequest(term, cols, rows, w, h, TerminalModes.decode(modes)));
-            }
-            case "shell":
-                return policy.checkChannelShellRequest(ch);
-            case "exec":
-                return policy.checkChannelExecRequest(ch, r.utf8());
-            case "subsystem":
-                return policy.checkChannelSubsystemRequest(ch, r.utf8());
-            case "env":
-                return policy.checkChannelEnvRequest(ch, r.utf8(), r.utf8());
-            case "window-change":
-                return policy.checkChannelWindowChangeRequest(ch, r.uint32(), r.uint32(), r.uint32(), r.uint32());
-            case "signal":
-                return policy.checkChannelSignalRequest(ch, r.ascii());
-            case "x11-req":
-                return policy.checkChannelX11Request(ch, r.bool(), r.utf8(), r.utf8(), r.uint32());
-            case "auth-agent-req@openssh.com":
-                return policy.checkChannelForwardAgentRequest(ch);
-            default:
-                return false;
-        }
     }
 
     @Override

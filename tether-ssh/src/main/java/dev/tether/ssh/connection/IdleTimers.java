@@ -1,9 +1,9 @@
 package dev.tether.ssh.connection;
 
-import dev.tether.ssh.Transport;
-import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.transport.Threads;
+import dev.tether.ssh.transport.TransportSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +30,14 @@ import java.util.concurrent.TimeUnit;
  * {@link Threads#timer()}, rescheduled for the earliest deadline after each evaluation.
  * {@link #poke()} re-evaluates at once when the channel table changes (from the reader thread or
  * an application thread), so a deadline that a change brings forward is not missed. An
- * evaluation never blocks: probes and CLOSEs are queued with {@link Transport#sendNoWait},
+ * evaluation never blocks: probes and CLOSEs are queued with {@link PacketConnection#sendNoWait},
  * and disconnecting only queues DISCONNECT. All state is guarded by {@code this}. {@link #stop}
  * cancels the pending task.
  */
 final class IdleTimers {
     private static final Logger log = LoggerFactory.getLogger(IdleTimers.class);
 
-    private final Transport transport;
+    private final PacketConnection transport;
     private final ConnectionService service;
     private final long aliveNanos;
     private final int aliveCountMax;
@@ -52,8 +52,8 @@ final class IdleTimers {
     private ScheduledFuture<?> pending;
     private boolean stopped;
 
-    private IdleTimers(Transport transport, ConnectionService service) {
-        TransportConfig c = transport.config();
+    private IdleTimers(PacketConnection transport, ConnectionService service) {
+        TransportSettings c = transport.settings();
         this.transport = transport;
         this.service = service;
         this.aliveNanos = c.clientAliveInterval().toNanos();
@@ -67,8 +67,8 @@ final class IdleTimers {
     }
 
     /** Starts the timers the transport's config turns on; null if it turns none on. */
-    static IdleTimers start(Transport transport, ConnectionService service) {
-        TransportConfig c = transport.config();
+    static IdleTimers start(PacketConnection transport, ConnectionService service) {
+        TransportSettings c = transport.settings();
         boolean any = !c.clientAliveInterval().isZero() || !c.unusedConnectionTimeout().isZero()
                 || c.channelTimeouts().values().stream().anyMatch(d -> !d.isZero());
         if (!any) {

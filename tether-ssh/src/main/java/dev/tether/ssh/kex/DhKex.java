@@ -1,7 +1,7 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 import java.io.IOException;
 import java.math.BigInteger;

@@ -2,7 +2,7 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshWriter;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;

@@ -1,7 +1,7 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.common.SshReader;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package dev.tether.ssh.server;
 
 import dev.tether.ssh.SshServer;
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.PerSourcePenalties;
 import dev.tether.ssh.policy.ServerLimits;
+import dev.tether.ssh.transport.PacketConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +49,7 @@ public final class StartupGate {
 
     private final ServerLimits limits;
     private final PenaltyBox penalties;
-    private final Map<Transport, Entry> open = new ConcurrentHashMap<>();
+    private final Map<PacketConnection, Entry> open = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
     public StartupGate(ServerLimits limits) {
@@ -60,7 +60,7 @@ public final class StartupGate {
                 : null;
     }
 
-    public Set<Transport> connections() {
+    public Set<PacketConnection> connections() {
         return Set.copyOf(open.keySet());
     }
 
@@ -73,7 +73,7 @@ public final class StartupGate {
         return PenaltyBox.network(a, limits.perSourceNetBlockSizeV4(), limits.perSourceNetBlockSizeV6());
     }
 
-    private static boolean unauthenticated(Transport t) {
+    private static boolean unauthenticated(PacketConnection t) {
         return t.isActive() && !t.isAuthenticated();
     }
 
@@ -88,8 +88,8 @@ public final class StartupGate {
         int total = 0;
         int unauthenticated = 0;
         int fromSource = 0;
-        for (Map.Entry<Transport, Entry> e : open.entrySet()) {
-            Transport t = e.getKey();
+        for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
+            PacketConnection t = e.getKey();
             if (!t.isActive()) {
                 continue;
             }
@@ -113,7 +113,7 @@ public final class StartupGate {
         InetAddress net = network(remote.getAddress());
         int unauthenticated = 0;
         int fromNetwork = 0;
-        for (Map.Entry<Transport, Entry> e : open.entrySet()) {
+        for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
             if (unauthenticated(e.getKey())) {
                 unauthenticated++;
                 if (e.getValue().network.equals(net)) {
@@ -162,11 +162,11 @@ public final class StartupGate {
      * @return false if there was none
      */
     private boolean evictStalest(InetAddress network) {
-        Transport stalest = null;
+        PacketConnection stalest = null;
         Entry stalestEntry = null;
         boolean stalestSpoke = true;
-        for (Map.Entry<Transport, Entry> e : open.entrySet()) {
-            Transport t = e.getKey();
+        for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
+            PacketConnection t = e.getKey();
             Entry en = e.getValue();
             if (!unauthenticated(t) || t.hasCompletedKeyExchange() || (network != null && !en.network.equals(network))) {
                 continue;
@@ -191,7 +191,7 @@ public final class StartupGate {
     }
 
     /** Tracks a started connection until it closes, then charges its source if it earned a penalty. */
-    public void started(Transport t, InetSocketAddress remote) {
+    public void started(PacketConnection t, InetSocketAddress remote) {
         Entry e = new Entry(remote.getAddress(), network(remote.getAddress()), System.nanoTime());
         open.put(t, e);
         t.closeFuture().whenComplete((v, x) -> {
@@ -205,7 +205,7 @@ public final class StartupGate {
     }
 
     /** The penalty a closed connection earned, or null. */
-    private PenaltyBox.Kind penaltyFor(Transport t, Entry e) {
+    private PenaltyBox.Kind penaltyFor(PacketConnection t, Entry e) {
         if (penalties == null || closing || e.evicted || t.isAuthenticated()) {
             return null;
         }

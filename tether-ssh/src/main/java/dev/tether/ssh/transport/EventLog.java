@@ -1,7 +1,7 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +33,7 @@ public final class EventLog {
     private EventLog() {
     }
 
-    private static String tag(Transport t) {
+    private static String tag(ConnectionInfo t) {
         return "#" + t.id() + " " + t.remoteHost() + ":" + t.remotePort();
     }
 
@@ -44,7 +44,7 @@ public final class EventLog {
                 ? "\"" + clean.replace("\"", "\\\"") + "\"" : clean;
     }
 
-    public static void connect(Transport t) {
+    public static void connect(ConnectionInfo t) {
         if (log.isInfoEnabled()) {
             log.info("{} connect", tag(t));
         }
@@ -53,26 +53,26 @@ public final class EventLog {
     /**
      * @param method the method, with the key's algorithm and fingerprint for publickey
      */
-    public static void authAccepted(Transport t, String user, String method) {
+    public static void authAccepted(ConnectionInfo t, String user, String method) {
         if (log.isInfoEnabled()) {
             log.info("{} auth accepted {} {}", tag(t), quote(user), method);
         }
     }
 
-    public static void authPartial(Transport t, String user, String method) {
+    public static void authPartial(ConnectionInfo t, String user, String method) {
         if (log.isInfoEnabled()) {
             log.info("{} auth partial {} {}", tag(t), quote(user), method);
         }
     }
 
-    public static void authFailed(Transport t, String user, String method, int failures, int maxTries) {
+    public static void authFailed(ConnectionInfo t, String user, String method, int failures, int maxTries) {
         if (log.isInfoEnabled()) {
             log.info("{} auth failed {} {} ({} of {})", tag(t), user == null ? "?" : quote(user), method, failures, maxTries);
         }
     }
 
     /** A login the policy refused after its credentials passed (AllowUsers, a validator, ...). */
-    public static void authRefused(Transport t, String user, String method, String why) {
+    public static void authRefused(ConnectionInfo t, String user, String method, String why) {
         if (log.isInfoEnabled()) {
             log.info("{} auth refused {} {}: {}", tag(t), quote(user), method, Disconnect.sanitize(why));
         }
@@ -81,21 +81,21 @@ public final class EventLog {
     /**
      * @param what {@code shell}, {@code exec COMMAND} or {@code subsystem NAME}, as {@link #what}
      */
-    public static void sessionStart(Transport t, Channel channel, String what) {
+    public static void sessionStart(ConnectionInfo t, Channel channel, String what) {
         if (log.isInfoEnabled()) {
             log.info("{} session {} start {}", tag(t), channel.localId(), what);
         }
     }
 
     /** A session request the policy refused. */
-    public static void sessionRefused(Transport t, Channel channel, String what, String why) {
+    public static void sessionRefused(ConnectionInfo t, Channel channel, String what, String why) {
         if (log.isInfoEnabled()) {
             log.info("{} session {} refused {}: {}", tag(t), channel.localId(), what, why);
         }
     }
 
     /** @param status the exit status sent, or null if none was */
-    public static void sessionEnd(Transport t, Channel channel, String what, Integer status) {
+    public static void sessionEnd(ConnectionInfo t, Channel channel, String what, Integer status) {
         if (log.isInfoEnabled()) {
             log.info("{} session {} end {} {}", tag(t), channel.localId(), what,
                     status == null ? "without exit status" : "status " + status);
@@ -110,7 +110,7 @@ public final class EventLog {
     /**
      * @param how {@code by peer}, {@code by server}, or {@code connection lost}
      */
-    public static void disconnect(Transport t, String how, int code, String description) {
+    public static void disconnect(ConnectionInfo t, String how, int code, String description) {
         if (log.isInfoEnabled()) {
             log.info("{} disconnect {} ({}): {}", tag(t), how, code, Disconnect.sanitize(description));
         }

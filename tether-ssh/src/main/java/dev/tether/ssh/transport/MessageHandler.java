@@ -1,6 +1,6 @@
 package dev.tether.ssh.transport;
 
-import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.common.SshReader;
 
 import java.io.IOException;
 

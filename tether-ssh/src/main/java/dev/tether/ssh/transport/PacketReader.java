@@ -2,7 +2,7 @@ package dev.tether.ssh.transport;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.common.SshReader;
 
 import java.io.EOFException;
 import java.io.IOException;

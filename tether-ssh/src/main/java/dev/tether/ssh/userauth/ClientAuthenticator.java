@@ -1,20 +1,19 @@
 package dev.tether.ssh.userauth;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.auth.KeyboardInteractiveHandler;
 import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.connection.ConnectionService;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.PublickeySignedData;
-import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.UserAuthMessages;
 import dev.tether.ssh.wire.UserAuthRequest;
 import org.slf4j.Logger;
@@ -30,6 +29,7 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The client side of {@code ssh-userauth} (RFC 4252, RFC 4256): {@code none}, {@code password}
@@ -49,7 +49,8 @@ public final class ClientAuthenticator implements MessageHandler {
     private record Reply(int type, List<String> methods, boolean partial, SshReader body) {
     }
 
-    private final Transport transport;
+    private final PacketConnection transport;
+    private final Supplier<MessageHandler> connectionService;
     private final BlockingQueue<Reply> replies = new ArrayBlockingQueue<>(1);
     private final List<String> tried = new ArrayList<>();
     private volatile String banner;
@@ -58,8 +59,13 @@ public final class ClientAuthenticator implements MessageHandler {
     private List<String> allowed = List.of();
     private boolean serviceRequested;
 
-    public ClientAuthenticator(Transport transport) {
+    /**
+     * @param connectionService the connection protocol's handler, installed once authentication
+     *                          has succeeded
+     */
+    public ClientAuthenticator(PacketConnection transport, Supplier<MessageHandler> connectionService) {
         this.transport = transport;
+        this.connectionService = connectionService;
     }
 
     public String banner() {
@@ -90,7 +96,7 @@ public final class ClientAuthenticator implements MessageHandler {
                 authenticated = true;
                 transport.authenticationSucceeded(null);
                 // the connection protocol takes over at once: the server may speak first
-                transport.setMessageHandler(new ConnectionService(transport, null));
+                transport.setMessageHandler(connectionService.get());
                 offer(new Reply(messageNumber, List.of(), false, null));
                 return true;
             case MessageNumbers.USERAUTH_FAILURE: {

@@ -1,11 +1,11 @@
 package dev.tether.ssh.userauth;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.UserAuthMessages;
 import dev.tether.ssh.wire.UserAuthRequest;
 
@@ -21,12 +21,12 @@ import java.util.List;
  * <p>Runs on the reader thread; not thread-safe, and needs not be.
  */
 public final class NoAuthService implements MessageHandler {
-    private final Transport transport;
+    private final PacketConnection transport;
     private final List<String> methods;
     private final int maxAttempts;
     private int attempts;
 
-    public NoAuthService(Transport transport, List<String> methods, int maxAttempts) {
+    public NoAuthService(PacketConnection transport, List<String> methods, int maxAttempts) {
         this.transport = transport;
         this.methods = List.copyOf(methods);
         this.maxAttempts = maxAttempts;

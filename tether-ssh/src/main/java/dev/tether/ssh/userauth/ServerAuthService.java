@@ -1,8 +1,8 @@
 package dev.tether.ssh.userauth;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.AuthResult;
@@ -11,10 +11,10 @@ import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.policy.UserKey;
 import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.transport.PacketConnection;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.PublickeySignedData;
-import dev.tether.ssh.wire.SshReader;
 import dev.tether.ssh.wire.UserAuthMessages;
 import dev.tether.ssh.wire.UserAuthRequest;
 import org.slf4j.Logger;
@@ -43,7 +43,7 @@ import java.util.function.Function;
  * connection, as in OpenSSH. The banner goes out once, before the first answer. Each failure of a
  * method other than {@code none} counts; at {@code maxAuthTries} failures, or when no method can
  * continue, the connection ends with NO_MORE_AUTH_METHODS_AVAILABLE (14). On success the
- * server's validators check the login ({@link Transport#checkLogin}; a refusal ends the
+ * server's validators check the login ({@link PacketConnection#checkLogin}; a refusal ends the
  * connection with their DISCONNECT), then the policy is told ({@link ServerInterface#authenticated}),
  * then the transport (delayed compression starts), and the requested service takes over.
  *
@@ -57,11 +57,12 @@ public final class ServerAuthService implements MessageHandler {
     static final int MAX_QUEUED = 8;
     static final String HOSTBOUND = UserAuthRequest.HOSTBOUND;
 
-    private final Transport transport;
+    private final PacketConnection transport;
     private final ServerInterface policy;
     private final int maxAuthTries;
     private final List<String> acceptedAlgorithms;
     private final Function<String, MessageHandler> nextService;
+    private final LoginCheck loginCheck;
 
     private String user;
     private String service;
@@ -78,16 +79,19 @@ public final class ServerAuthService implements MessageHandler {
     /**
      * @param acceptedAlgorithms the public key algorithms accepted for user keys (plain names;
      *                           their certificate variants are accepted with them)
+     * @param loginCheck         runs once per login the policy accepts, before the policy's
+     *                           {@code authenticated} and USERAUTH_SUCCESS; may still refuse it
      * @param nextService        the handler for the service named in the requests, or null if
      *                           that service is not available
      */
-    public ServerAuthService(Transport transport, ServerInterface policy, int maxAuthTries,
-                             List<String> acceptedAlgorithms, Function<String, MessageHandler> nextService) {
+    public ServerAuthService(PacketConnection transport, ServerInterface policy, int maxAuthTries,
+                             List<String> acceptedAlgorithms, LoginCheck loginCheck, Function<String, MessageHandler> nextService) {
         this.transport = transport;
         this.policy = policy;
         this.maxAuthTries = maxAuthTries;
         this.acceptedAlgorithms = List.copyOf(acceptedAlgorithms);
         this.nextService = nextService;
+        this.loginCheck = loginCheck;
         transport.closeFuture().whenComplete((v, e) -> {
             try {
                 policy.connectionClosed();
@@ -369,7 +373,7 @@ public final class ServerAuthService implements MessageHandler {
         try {
             // every successful login passes here, whatever the policy, once: the validators may
             // still refuse it (a DISCONNECT with their reason), before the policy hears of it
-            transport.checkLogin(policy, user, passedMethods);
+            loginCheck.check(user, List.copyOf(passedMethods));
             policy.authenticated(user);
         } catch (SshException | RuntimeException e) {
             EventLog.authRefused(transport, user, method,
@@ -391,6 +395,15 @@ public final class ServerAuthService implements MessageHandler {
         if (banner != null && !banner.isEmpty()) {
             transport.send(new UserAuthMessages.Banner(banner, "").encode());
         }
+    }
+
+    /**
+     * The server's own check of a login the policy has accepted (the validators'
+     * {@code acceptIdentification}); a refusal is a {@link dev.tether.ssh.common.DisconnectException}.
+     */
+    @FunctionalInterface
+    public interface LoginCheck {
+        void check(String user, List<String> methods) throws SshException;
     }
 
     /** A continuation that may run on any thread once the policy has answered. */

@@ -1,6 +1,8 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 /**
  * Channel messages of the connection protocol, RFC 4254 §5: open (§5.1), data and windows

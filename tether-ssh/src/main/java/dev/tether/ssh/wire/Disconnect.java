@@ -1,6 +1,8 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 /**
  * SSH_MSG_DISCONNECT, RFC 4253 §11.1: {@code uint32 reason || string description (UTF-8) ||

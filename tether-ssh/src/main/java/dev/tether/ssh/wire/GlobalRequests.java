@@ -1,6 +1,8 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 /**
  * Global requests of the connection protocol, RFC 4254 §4: GLOBAL_REQUEST, REQUEST_SUCCESS and

@@ -1,5 +1,7 @@
 package dev.tether.ssh.wire;
 
+import dev.tether.ssh.common.SshWriter;
+
 /**
  * The data a publickey signature covers, RFC 4252 §7, and its
  * {@code publickey-hostbound-v00@openssh.com} variant (OpenSSH PROTOCOL §2.5), which appends

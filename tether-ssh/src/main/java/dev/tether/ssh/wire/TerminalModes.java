@@ -1,8 +1,8 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,6 +2,8 @@ package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
 
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import java.nio.charset.StandardCharsets;
 
 /**

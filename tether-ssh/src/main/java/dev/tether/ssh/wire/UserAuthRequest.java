@@ -1,6 +1,8 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 /**
  * SSH_MSG_USERAUTH_REQUEST, RFC 4252 §5, with the method specific fields of §5.2 ({@code none}),

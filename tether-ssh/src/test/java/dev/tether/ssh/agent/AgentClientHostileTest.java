@@ -9,8 +9,8 @@ import dev.tether.ssh.agent.AgentMessages.SignRequest;
 import dev.tether.ssh.agent.AgentMessages.SignResponse;
 import dev.tether.ssh.agent.AgentMessages.Success;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,7 +150,7 @@ class AgentClientHostileTest {
             String alg = switch (s.flags()) {
                 case AgentMessages.SSH_AGENT_RSA_SHA2_256 -> "rsa-sha2-256";
                 case AgentMessages.SSH_AGENT_RSA_SHA2_512 -> "rsa-sha2-512";
-                default -> new dev.tether.ssh.wire.SshReader(s.keyBlob()).ascii();
+                default -> new dev.tether.ssh.common.SshReader(s.keyBlob()).ascii();
             };
             KeyPair kp = alg.equals("ssh-ed25519") ? ed : rsa;
             return ScriptedAgent.Answer.of(new SignResponse(SignatureAlgorithms.sign(alg, kp.getPrivate(), s.data())));

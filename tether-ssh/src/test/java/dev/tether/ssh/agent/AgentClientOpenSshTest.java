@@ -2,8 +2,8 @@ package dev.tether.ssh.agent;
 
 import dev.tether.ssh.agent.AgentMessages.Constraints;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.wire.SshReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

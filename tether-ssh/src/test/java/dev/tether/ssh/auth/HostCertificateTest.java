@@ -1,5 +1,6 @@
 package dev.tether.ssh.auth;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
@@ -55,8 +56,8 @@ class HostCertificateTest {
              Transport t = Transport.connect("127.0.0.1", s.port(), client,
                      KnownHostsVerifier.of(knownHosts(ca, s.port()), KnownHostsVerifier.Mode.STRICT))) {
             assertEquals("ecdsa-sha2-nistp256-cert-v01@openssh.com", t.negotiatedAlgorithms().hostKey());
-            assertTrue(OpenSshCertificate.isCertificateAlgorithm(new dev.tether.ssh.wire.SshReader(t.remoteHostKeyBlob()).ascii()));
-            t.requestService("ssh-userauth", Duration.ofSeconds(10));
+            assertTrue(OpenSshCertificate.isCertificateAlgorithm(new dev.tether.ssh.common.SshReader(t.remoteHostKeyBlob()).ascii()));
+            Engines.of(t).requestService("ssh-userauth", Duration.ofSeconds(10));
         }
     }
 

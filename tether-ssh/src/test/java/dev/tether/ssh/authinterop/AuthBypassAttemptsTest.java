@@ -1,5 +1,6 @@
 package dev.tether.ssh.authinterop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.keys.KeyFiles;
@@ -272,7 +273,7 @@ class AuthBypassAttemptsTest {
     void globalRequestAfterPartialSuccessEndsTheConnection() throws Exception {
         try (RawAuthClient c = connect(twoFactor)) {
             keyFirst(c);
-            c.send(new dev.tether.ssh.wire.SshWriter(64).byteValue(MessageNumbers.GLOBAL_REQUEST).string("tcpip-forward").bool(true)
+            c.send(new dev.tether.ssh.common.SshWriter(64).byteValue(MessageNumbers.GLOBAL_REQUEST).string("tcpip-forward").bool(true)
                     .string("127.0.0.1").uint32(0).toByteArray());
             assertDisconnected(c, 2); // PROTOCOL_ERROR
         }
@@ -333,7 +334,7 @@ class AuthBypassAttemptsTest {
             c.send(RawAuthClient.none(fx.user));
             assertFailure(reply(c), false);
             try {
-                c.transport.requestService("ssh-userauth", WAIT);
+                Engines.of(c.transport).requestService("ssh-userauth", WAIT);
             } catch (java.io.IOException e) {
                 throw new AssertionError("the server refused a second SERVICE_REQUEST before authentication completed: "
                         + c.transport.closeCause(), e);
@@ -351,7 +352,7 @@ class AuthBypassAttemptsTest {
             assertSuccess(c);
             assertNotNull(fx.nextLogin(WAIT));
             // the transport treats SERVICE_ACCEPT itself: requestService returns only if one came
-            assertThrows(java.io.IOException.class, () -> c.transport.requestService("ssh-userauth", Duration.ofSeconds(2)));
+            assertThrows(java.io.IOException.class, () -> Engines.of(c.transport).requestService("ssh-userauth", Duration.ofSeconds(2)));
             if (c.transport.isActive()) { // (our server ends the connection with PROTOCOL_ERROR)
                 c.send(RawAuthClient.password(fx.user, PortalFixture.PASSWORD));
                 RawAuthClient.Reply r = c.next(Duration.ofSeconds(2));

@@ -1,13 +1,14 @@
 package dev.tether.ssh.authinterop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
 
 import java.io.IOException;
 import java.security.KeyPair;
@@ -69,7 +70,7 @@ final class RawAuthClient implements AutoCloseable {
 
     private RawAuthClient(Transport transport) {
         this.transport = transport;
-        transport.setMessageHandler(new dev.tether.ssh.transport.MessageHandler() {
+        Engines.of(transport).setMessageHandler(new dev.tether.ssh.transport.MessageHandler() {
             @Override
             public boolean handle(int m, SshReader payload) {
                 byte[] copy = new byte[payload.remaining()];
@@ -116,7 +117,7 @@ final class RawAuthClient implements AutoCloseable {
     static RawAuthClient connect(int port, byte[] hostKeyBlob) throws IOException {
         RawAuthClient c = connectOnly(port, hostKeyBlob);
         try {
-            c.transport.requestService("ssh-userauth", AuthInterop.TIMEOUT);
+            Engines.of(c.transport).requestService("ssh-userauth", AuthInterop.TIMEOUT);
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -125,7 +126,7 @@ final class RawAuthClient implements AutoCloseable {
     }
 
     void send(byte[] payload) throws IOException {
-        transport.send(payload);
+        Engines.of(transport).send(payload);
     }
 
     /** The next reply, or null if none arrives in time; a closed connection gives a reply of type -1. */

@@ -1,5 +1,6 @@
 package dev.tether.ssh.authinterop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.agent.AgentClient;
@@ -229,7 +230,7 @@ class TetherClientLoginToSshdTest {
         try (RawAuthClient c = RawAuthClient.connect(sshd.port(), hostKeyBlob)) {
             c.send(RawAuthClient.none(user));
             assertEquals(MessageNumbers.USERAUTH_FAILURE, c.next(TIMEOUT).type(), c.received().toString());
-            c.transport.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(c.transport).requestService("ssh-userauth", TIMEOUT);
             c.send(c.signed(user, "ssh-ed25519", kp));
             assertEquals(MessageNumbers.USERAUTH_SUCCESS, c.next(TIMEOUT).type(), c.received().toString());
         }
@@ -282,7 +283,7 @@ class TetherClientLoginToSshdTest {
         }
         long mark = sshd.logMark();
         try (Transport t = Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config, verifier)) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             assertEquals("ssh-ed25519-cert-v01@openssh.com", t.negotiatedAlgorithms().hostKey());
             OpenSshCertificate cert = OpenSshCertificate.parse(t.remoteHostKeyBlob());
             assertEquals(OpenSshCertificate.Type.HOST, cert.type());
@@ -306,7 +307,7 @@ class TetherClientLoginToSshdTest {
     void knownPlainHostKeyIsAccepted() throws Exception {
         Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostKey));
         try (Transport t = Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(), KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT))) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             assertArrayEquals(hostKeyBlob, t.remoteHostKeyBlob());
         }
     }

@@ -1,5 +1,6 @@
 package dev.tether.ssh.connection;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -170,10 +170,8 @@ class IdleTimersTest {
         }
     }
 
-    static IdleTimers idleTimers(Transport server) throws ReflectiveOperationException {
-        Field f = Transport.class.getDeclaredField("handler");
-        f.setAccessible(true);
-        return ((ConnectionService) f.get(server)).idleTimers();
+    static IdleTimers idleTimers(Transport server) {
+        return ((ConnectionService) Engines.of(server).messageHandler()).idleTimers();
     }
 
     // ------------------------------------------------------------------ MaxSessions

@@ -1,16 +1,17 @@
 package dev.tether.ssh.connection;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.policy.AuthResult;
 import dev.tether.ssh.policy.ChannelOpenResult;
 import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -114,7 +115,7 @@ class LateChannelOpenAnswerTest {
 
     /** The connection still works: a global request, a new channel with data both ways. */
     private static void connectionStillWorks(Pair p) throws Exception {
-        p.server.setMessageHandler(new ConnectionService(p.server, new Policy()));
+        Engines.of(p.server).setMessageHandler(Engines.serverConnection(p.server, new Policy()));
         assertNotNull(p.client.globalRequest("ping@test", new byte[0], WAIT));
         assertNull(p.client.globalRequest("other@test", new byte[0], WAIT));
         Channel c = p.client.openSession();
@@ -129,7 +130,7 @@ class LateChannelOpenAnswerTest {
     }
 
     private static void send(Pair p, SshWriter w) throws IOException {
-        p.server.send(w.toByteArray());
+        Engines.of(p.server).send(w.toByteArray());
     }
 
     @Test
@@ -137,7 +138,7 @@ class LateChannelOpenAnswerTest {
         try (Pair p = authenticatedPair()) {
             Script script = new Script();
             script.client = p.client;
-            p.server.setMessageHandler(script);
+            Engines.of(p.server).setMessageHandler(script);
             int clientId = openThatTimesOut(p, script);
             assertEquals(0, p.client.openChannelCount(), "an abandoned open is not an open channel");
 
@@ -157,7 +158,7 @@ class LateChannelOpenAnswerTest {
             send(p, new SshWriter(32).byteValue(MessageNumbers.CHANNEL_EOF).uint32(clientId));
             send(p, new SshWriter(32).byteValue(MessageNumbers.CHANNEL_CLOSE).uint32(clientId));
             // a global request through the script: its reply also shows that everything above was read
-            java.util.concurrent.CompletableFuture<SshReader> reply = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            java.util.concurrent.CompletableFuture<byte[]> reply = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return p.client.globalRequest("ping@test", new byte[0], WAIT);
                 } catch (IOException e) {
@@ -166,7 +167,7 @@ class LateChannelOpenAnswerTest {
             });
             SshReader g = script.expect(MessageNumbers.GLOBAL_REQUEST);
             assertEquals("ping@test", g.ascii());
-            p.server.send(new byte[]{(byte) MessageNumbers.REQUEST_SUCCESS});
+            Engines.of(p.server).send(new byte[]{(byte) MessageNumbers.REQUEST_SUCCESS});
             assertNotNull(reply.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
             assertTrue(script.received.isEmpty(), "nothing more on the abandoned channel: " + script.received.size());
             assertTrue(p.client.isActive(), String.valueOf(p.client.closeCause()));
@@ -179,7 +180,7 @@ class LateChannelOpenAnswerTest {
         try (Pair p = authenticatedPair()) {
             Script script = new Script();
             script.client = p.client;
-            p.server.setMessageHandler(script);
+            Engines.of(p.server).setMessageHandler(script);
             int clientId = openThatTimesOut(p, script);
             send(p, new SshWriter(64).byteValue(MessageNumbers.CHANNEL_OPEN_FAILURE).uint32(clientId).uint32(2)
                     .string("too late, and no").string(""));
@@ -191,7 +192,7 @@ class LateChannelOpenAnswerTest {
     @Test
     void answersForAChannelNeverOpenedStillEndTheConnection() throws Exception {
         try (Pair p = authenticatedPair()) {
-            p.server.send(new SshWriter(32).byteValue(MessageNumbers.CHANNEL_OPEN_CONFIRMATION).uint32(5).uint32(SCRIPTED_ID)
+            Engines.of(p.server).send(new SshWriter(32).byteValue(MessageNumbers.CHANNEL_OPEN_CONFIRMATION).uint32(5).uint32(SCRIPTED_ID)
                     .uint32(1 << 20).uint32(32 * 1024).toByteArray());
             p.client.closeFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertTrue(String.valueOf(p.client.closeCause()).contains("not opening"), String.valueOf(p.client.closeCause()));

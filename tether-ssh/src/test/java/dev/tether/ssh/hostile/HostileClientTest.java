@@ -5,9 +5,9 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,7 +117,7 @@ class HostileClientTest {
         p.readVersion();
         p.expectPacket(20);
         byte[] init = p.expectPacket(30);
-        return new dev.tether.ssh.wire.SshReader(init, 1, init.length - 1).string();
+        return new dev.tether.ssh.common.SshReader(init, 1, init.length - 1).string();
     }
 
     // ------------------------------------------------------------------ identification

@@ -2,8 +2,8 @@ package dev.tether.ssh.hostile;
 
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

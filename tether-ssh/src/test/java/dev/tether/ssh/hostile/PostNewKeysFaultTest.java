@@ -1,13 +1,14 @@
 package dev.tether.ssh.hostile;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,10 +84,10 @@ class PostNewKeysFaultTest {
     @BeforeAll
     static void startServer() throws IOException {
         HostileSupport.EscapeWatch.install();
-        server = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig()
-                .service("ssh-userauth", t -> new MessageHandler() {
+        server = TestSshServer.start("127.0.0.1", 0, Engines.service(HostileSupport.serverConfig(),
+                "ssh-userauth", t -> new MessageHandler() {
                     @Override
-                    public boolean handle(int messageNumber, dev.tether.ssh.wire.SshReader payload) {
+                    public boolean handle(int messageNumber, dev.tether.ssh.common.SshReader payload) {
                         return false; // knows nothing: every message is "unknown" to it
                     }
                 })
@@ -353,8 +354,8 @@ class PostNewKeysFaultTest {
         Transport c = closeLater(Transport.connect("127.0.0.1", s.port(),
                 HostileSupport.clientConfig("chacha20-poly1305@openssh.com", null), HostKeyVerifier.insecureAcceptAny()));
         serverSide = s.nextAccepted(STEP);
-        c.setMessageHandler((m, payload) -> true); // swallow USERAUTH_FAILURE and the like
-        c.requestService("ssh-userauth", STEP);
+        Engines.of(c).setMessageHandler((m, payload) -> true); // swallow USERAUTH_FAILURE and the like
+        Engines.of(c).requestService("ssh-userauth", STEP);
         return c;
     }
 
@@ -362,7 +363,7 @@ class PostNewKeysFaultTest {
     void truncatedUserauthRequestIsRefused() throws Exception {
         try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
             Transport c = clientInAuth(s);
-            c.send(new SshWriter(16).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").toByteArray());
+            Engines.of(c).send(new SshWriter(16).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").toByteArray());
             assertServerCause(serverSide, PROTOCOL_ERROR, "truncated");
             assertClientGotDisconnect(c, PROTOCOL_ERROR);
         }
@@ -372,7 +373,7 @@ class PostNewKeysFaultTest {
     void userauthRequestWithInvalidUtf8IsRefused() throws Exception {
         try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
             Transport c = clientInAuth(s);
-            c.send(new SshWriter(32).byteValue(MessageNumbers.USERAUTH_REQUEST).string(new byte[]{(byte) 0xc3, 0x28})
+            Engines.of(c).send(new SshWriter(32).byteValue(MessageNumbers.USERAUTH_REQUEST).string(new byte[]{(byte) 0xc3, 0x28})
                     .string("ssh-connection").string("none").toByteArray());
             assertServerCause(serverSide, PROTOCOL_ERROR, "UTF-8");
             assertClientGotDisconnect(c, PROTOCOL_ERROR);
@@ -383,7 +384,7 @@ class PostNewKeysFaultTest {
     void authMethodMessageOutOfPlaceIsRefused() throws Exception {
         try (TestSshServer s = TestSshServer.start("127.0.0.1", 0, HostileSupport.serverConfig().build())) {
             Transport c = clientInAuth(s);
-            c.send(new byte[]{60, 0, 0, 0, 0});
+            Engines.of(c).send(new byte[]{60, 0, 0, 0, 0});
             assertServerCause(serverSide, PROTOCOL_ERROR, "USERAUTH_METHOD_60");
             assertClientGotDisconnect(c, PROTOCOL_ERROR);
         }
@@ -395,7 +396,7 @@ class PostNewKeysFaultTest {
             Transport c = clientInAuth(s);
             for (int i = 0; i < 10 && c.isActive(); i++) {
                 try {
-                    c.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").string("ssh-connection")
+                    Engines.of(c).send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").string("ssh-connection")
                             .string("password").bool(false).string("guess" + i).toByteArray());
                 } catch (SshException closed) {
                     break;
@@ -474,7 +475,7 @@ class PostNewKeysFaultTest {
     void messageBeforeAServiceIsRefused(int m) throws Exception {
         Transport client = directClient();
         Transport st = serverSide;
-        client.send(new byte[]{(byte) m});
+        Engines.of(client).send(new byte[]{(byte) m});
         assertServerCause(st, PROTOCOL_ERROR, MessageNumbers.name(m), "before a service was requested");
         awaitClosed(client, STEP);
         DisconnectException de = assertInstanceOf(DisconnectException.class, client.closeCause(),
@@ -489,8 +490,8 @@ class PostNewKeysFaultTest {
     void unknownMessageBeforeAuthenticationIsRefused(int m) throws Exception {
         Transport client = directClient();
         Transport st = serverSide;
-        client.requestService("ssh-userauth", STEP);
-        client.send(new byte[]{(byte) m});
+        Engines.of(client).requestService("ssh-userauth", STEP);
+        Engines.of(client).send(new byte[]{(byte) m});
         assertServerCause(st, PROTOCOL_ERROR, MessageNumbers.name(m), "before authentication");
         assertClientGotDisconnect(client, PROTOCOL_ERROR);
     }
@@ -500,7 +501,7 @@ class PostNewKeysFaultTest {
     void unassignedTransportMessageIsRefused(int m) throws Exception {
         Transport client = directClient();
         Transport st = serverSide;
-        client.send(new byte[]{(byte) m, 1, 2, 3});
+        Engines.of(client).send(new byte[]{(byte) m, 1, 2, 3});
         assertServerCause(st, PROTOCOL_ERROR, MessageNumbers.name(m), "before authentication");
         assertClientGotDisconnect(client, PROTOCOL_ERROR);
     }
@@ -509,7 +510,7 @@ class PostNewKeysFaultTest {
     void unknownServiceIsRefused() throws Exception {
         Transport client = directClient();
         Transport st = serverSide;
-        SshException e = assertThrows(SshException.class, () -> client.requestService("no-such-service", STEP));
+        SshException e = assertThrows(SshException.class, () -> Engines.of(client).requestService("no-such-service", STEP));
         assertTrue(e.getMessage().contains("no-such-service"), e::getMessage);
         assertServerCause(st, DisconnectReason.SERVICE_NOT_AVAILABLE.code(), "no-such-service");
         assertClientGotDisconnect(client, DisconnectReason.SERVICE_NOT_AVAILABLE.code());
@@ -519,7 +520,7 @@ class PostNewKeysFaultTest {
     void clientRefusesToSendKexMessagesThroughSend() throws Exception {
         Transport client = directClient();
         for (int m : new int[]{20, 21, 30, 49}) {
-            assertThrows(IllegalArgumentException.class, () -> client.send(new byte[]{(byte) m}));
+            assertThrows(IllegalArgumentException.class, () -> Engines.of(client).send(new byte[]{(byte) m}));
         }
         assertTrue(client.isActive());
     }

@@ -1,11 +1,11 @@
 package dev.tether.ssh.hostile;
 
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.KeyDerivation;
 import dev.tether.ssh.transport.PacketCipher;
 import dev.tether.ssh.transport.PacketReader;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,8 +1,9 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshWriter;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -21,7 +22,7 @@ final class AuthProbe {
 
     static List<String> none(Transport t, String user, Duration timeout) throws Exception {
         CompletableFuture<List<String>> failure = new CompletableFuture<>();
-        t.setMessageHandler((m, payload) -> {
+        Engines.of(t).setMessageHandler((m, payload) -> {
             if (m == MessageNumbers.USERAUTH_BANNER) {
                 return true;
             }
@@ -35,7 +36,7 @@ final class AuthProbe {
             }
             return false;
         });
-        t.send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_REQUEST)
+        Engines.of(t).send(new SshWriter(64).byteValue(MessageNumbers.USERAUTH_REQUEST)
                 .string(user).string("ssh-connection").string("none").toByteArray());
         try {
             return failure.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

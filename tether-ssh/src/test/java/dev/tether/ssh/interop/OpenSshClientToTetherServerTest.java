@@ -8,6 +8,7 @@ import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
+import dev.tether.ssh.transport.TransportEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,7 +140,7 @@ class OpenSshClientToTetherServerTest {
         String auth = c.authRequests().poll(5, TimeUnit.SECONDS);
         assertEquals("user none ssh-connection", auth, why);
         // ssh gave up and left: our side must see an orderly end, not a packet it could not decrypt or verify
-        Transport t = c.transport();
+        TransportEngine t = c.transport();
         t.closeFuture().get(10, TimeUnit.SECONDS);
         assertOrderlyEnd(t.closeCause(), why);
     }
@@ -170,7 +171,7 @@ class OpenSshClientToTetherServerTest {
         assertTrue(r.hasLine("debug1: SSH2_MSG_SERVICE_ACCEPT received"), why);
         assertTrue(r.hasLine("Authentications that can continue: " + TetherTestServer.AUTH_METHODS), why);
         assertEquals(255, r.exitCode(), why);
-        Transport t = server.nextConnection(Duration.ofSeconds(5)).transport();
+        TransportEngine t = server.nextConnection(Duration.ofSeconds(5)).transport();
         assertEquals("zlib@openssh.com", t.negotiatedAlgorithms().compressionClientToServer());
         assertEquals("zlib@openssh.com", t.negotiatedAlgorithms().compressionServerToClient());
         assertFalse(t.isAuthenticated());

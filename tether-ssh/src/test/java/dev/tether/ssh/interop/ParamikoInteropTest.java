@@ -1,5 +1,6 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectReason;
@@ -13,6 +14,7 @@ import dev.tether.ssh.testutil.OpenSsh;
 import dev.tether.ssh.testutil.Poll;
 import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.transport.CipherAlgorithms;
+import dev.tether.ssh.transport.TransportEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -286,7 +288,7 @@ class ParamikoInteropTest {
         assertFalse(conn.transport().isStrictKex(), "strict KEX with a peer that does not offer it");
         assertEquals("user none ssh-connection", conn.authRequests().poll(5, TimeUnit.SECONDS), why);
         int expectedKex = mode == ClientMode.PLAIN ? 1 : 2;
-        Transport t = conn.transport();
+        TransportEngine t = conn.transport();
         assertTrue(Poll.until(() -> t.keyExchangeCount() == expectedKex, Duration.ofSeconds(5), Duration.ofMillis(10), null),
                 "key exchanges on our side: " + t.keyExchangeCount() + ", expected " + expectedKex + "\n" + why);
         assertEquals(mode == ClientMode.PARAMIKO_REKEYS ? Boolean.TRUE : null, r.get("rekeyed"), why);
@@ -342,7 +344,7 @@ class ParamikoInteropTest {
         ClientSetup setup = clientSetup(c);
         NegotiatedAlgorithms a;
         try (Transport t = connectToParamiko(setup.config(), setup.hostKeyBlob())) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             a = t.negotiatedAlgorithms();
             assertTrue(t.peerVersion().startsWith("SSH-2.0-paramiko_"), t.peerVersion());
             assertFalse(t.isStrictKex(), "strict KEX with paramiko 2.12, which does not offer it");
@@ -386,7 +388,7 @@ class ParamikoInteropTest {
     void clientRekeysWithParamikoServer(Case c) throws Exception {
         ClientSetup setup = clientSetup(c);
         try (Transport t = connectToParamiko(setup.config(), setup.hostKeyBlob())) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             NegotiatedAlgorithms first = t.negotiatedAlgorithms();
             byte[] sessionId = t.sessionId();
             t.renegotiateKeys(TIMEOUT);

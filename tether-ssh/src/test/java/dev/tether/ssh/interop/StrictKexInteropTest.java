@@ -1,9 +1,11 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.interop.OpenSshServer.HostKey;
 import dev.tether.ssh.keys.HostKeyVerifier;
+import dev.tether.ssh.transport.TransportEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,7 @@ class StrictKexInteropTest {
         assertTrue(r.hasLine(STRICT_LINE), why);
         assertTrue(r.hasLine("debug1: SSH2_MSG_SERVICE_ACCEPT received"), why);
         assertEquals(255, r.exitCode(), why);
-        Transport t = strictServer.nextConnection(Duration.ofSeconds(5)).transport();
+        TransportEngine t = strictServer.nextConnection(Duration.ofSeconds(5)).transport();
         assertTrue(t.isStrictKex(), "our server did not switch to strict KEX");
     }
 
@@ -85,7 +87,7 @@ class StrictKexInteropTest {
         assertTrue(r.hasLine("debug1: SSH2_MSG_SERVICE_ACCEPT received"), why);
         assertTrue(r.hasLine("Authentications that can continue: " + TetherTestServer.AUTH_METHODS), why);
         assertEquals(255, r.exitCode(), why);
-        Transport t = lenientServer.nextConnection(Duration.ofSeconds(5)).transport();
+        TransportEngine t = lenientServer.nextConnection(Duration.ofSeconds(5)).transport();
         assertFalse(t.isStrictKex());
     }
 
@@ -124,7 +126,7 @@ class StrictKexInteropTest {
         byte[] blob = sshd.hostKeyBlob(HostKey.ED25519);
         Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptKeys(List.of(blob)));
         try {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             assertNotNull(t.negotiatedAlgorithms());
             return t;
         } catch (Exception | AssertionError e) {

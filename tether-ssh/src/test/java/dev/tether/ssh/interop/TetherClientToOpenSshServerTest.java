@@ -1,5 +1,6 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectReason;
@@ -116,7 +117,7 @@ class TetherClientToOpenSshServerTest {
         long mark = sshd.logMark();
         NegotiatedAlgorithms a;
         try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), b.build(), HostKeyVerifier.acceptKeys(List.of(blob)))) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             a = t.negotiatedAlgorithms();
             assertNotNull(a);
             assertTrue(t.peerVersion().startsWith("SSH-2.0-OpenSSH_"), t.peerVersion());
@@ -166,7 +167,7 @@ class TetherClientToOpenSshServerTest {
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         long mark = sshd.logMark();
         try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptKeys(List.of(blob)))) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             Duration budget = Duration.ofSeconds(10);
             SshException e = assertThrows(SshException.class, () -> t.renegotiateKeys(budget));
             String log = sshd.awaitLog(mark, "dispatch_protocol_error: type 20", Duration.ofSeconds(5));
@@ -188,7 +189,7 @@ class TetherClientToOpenSshServerTest {
             byte[] blob = restricted.hostKeyBlob(HostKey.RSA);
             TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).build();
             try (Transport t = Transport.connect(Interop.LOOPBACK, restricted.port(), config, HostKeyVerifier.acceptKeys(List.of(blob)))) {
-                t.requestService("ssh-userauth", TIMEOUT);
+                Engines.of(t).requestService("ssh-userauth", TIMEOUT);
                 assertEquals(new NegotiatedAlgorithms("diffie-hellman-group14-sha256", "rsa-sha2-256",
                         "aes256-ctr", "aes256-ctr", "hmac-sha2-512", "hmac-sha2-512", "none", "none"), t.negotiatedAlgorithms());
             }
@@ -203,7 +204,7 @@ class TetherClientToOpenSshServerTest {
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class, () -> {
             try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptKeys(List.of(otherBlob)))) {
-                t.requestService("ssh-userauth", TIMEOUT);
+                Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             }
         });
         assertEquals(DisconnectReason.HOST_KEY_NOT_VERIFIABLE, e.reason(), e.toString());
@@ -230,7 +231,7 @@ class TetherClientToOpenSshServerTest {
         assertEquals(fp, SignatureAlgorithms.fingerprint(OpenSsh.publicKeyBlob(pub)));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptFingerprint(fp))) {
-            t.requestService("ssh-userauth", TIMEOUT);
+            Engines.of(t).requestService("ssh-userauth", TIMEOUT);
         }
     }
 }

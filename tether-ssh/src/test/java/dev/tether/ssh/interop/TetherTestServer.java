@@ -1,17 +1,20 @@
 package dev.tether.ssh.interop;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.Compression;
 import dev.tether.ssh.transport.MessageHandler;
+import dev.tether.ssh.transport.PacketConnection;
+import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.userauth.NoAuthService;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshReader;
 
 import java.io.IOException;
 import java.security.KeyPair;
@@ -37,7 +40,8 @@ final class TetherTestServer implements AutoCloseable {
     static final String AUTH_METHODS = "publickey,password,keyboard-interactive";
 
     /** One connection that requested ssh-userauth, and the USERAUTH_REQUESTs it made ("user method service"). */
-    record Connection(Transport transport, BlockingQueue<String> authRequests) {
+    /** One accepted connection, seen through its engine (the observing service gets the engine, not the public Transport). */
+    record Connection(TransportEngine transport, BlockingQueue<String> authRequests) {
     }
 
     private final BlockingQueue<Connection> accepted = new LinkedBlockingQueue<>();
@@ -91,7 +95,7 @@ final class TetherTestServer implements AutoCloseable {
      */
     static TetherTestServer start(TransportConfig.Builder config, boolean rekeyOnFirstAuthRequest) throws IOException {
         TetherTestServer s = new TetherTestServer(rekeyOnFirstAuthRequest);
-        s.server = SshServer.start(Interop.LOOPBACK, 0, config.service("ssh-userauth", s::observe).build());
+        s.server = SshServer.start(Interop.LOOPBACK, 0, Engines.service(config, "ssh-userauth", s::observe).build());
         return s;
     }
 
@@ -102,9 +106,9 @@ final class TetherTestServer implements AutoCloseable {
         return s;
     }
 
-    private MessageHandler observe(Transport t) {
+    private MessageHandler observe(PacketConnection t) {
         BlockingQueue<String> requests = new LinkedBlockingQueue<>();
-        accepted.add(new Connection(t, requests));
+        accepted.add(new Connection((TransportEngine) t, requests));
         NoAuthService delegate = new NoAuthService(t, List.of(AUTH_METHODS.split(",")), 6);
         return new MessageHandler() {
             private boolean rekeyed;
@@ -113,7 +117,7 @@ final class TetherTestServer implements AutoCloseable {
             public boolean handle(int m, SshReader payload) throws IOException {
                 if (m == MessageNumbers.USERAUTH_REQUEST && rekeyOnFirstAuthRequest && !rekeyed) {
                     rekeyed = true;
-                    t.renegotiateKeys(); // queues our KEXINIT; the reply below waits behind the new keys
+                    ((TransportEngine) t).renegotiateKeys(); // queues our KEXINIT; the reply below waits behind the new keys
                 }
                 if (m == MessageNumbers.USERAUTH_REQUEST) {
                     SshReader copy = new SshReader(payload.array(), payload.position(), payload.remaining());

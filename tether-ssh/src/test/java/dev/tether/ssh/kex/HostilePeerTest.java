@@ -2,7 +2,7 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshWriter;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

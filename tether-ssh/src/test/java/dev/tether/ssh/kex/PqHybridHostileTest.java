@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshWriter;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

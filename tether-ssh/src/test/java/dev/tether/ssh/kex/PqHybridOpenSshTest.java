@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -2,8 +2,8 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;

@@ -99,7 +99,7 @@ class KnownHostsTest {
 
     @Test
     void keepsKeysOfTypesWeDoNotImplementAsOpaqueBlobs() throws Exception {
-        byte[] dss = new dev.tether.ssh.wire.SshWriter(64).string("ssh-dss").string(new byte[] {1, 2, 3}).toByteArray();
+        byte[] dss = new dev.tether.ssh.common.SshWriter(64).string("ssh-dss").string(new byte[] {1, 2, 3}).toByteArray();
         KnownHosts kh = parse("old " + key(dss));
         assertEquals("ssh-dss", kh.entries().get(0).keyType());
         assertEquals(Status.MATCH, kh.check("old", 22, "ssh-dss", dss).status());

@@ -1,7 +1,7 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
+import dev.tether.ssh.common.SshReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

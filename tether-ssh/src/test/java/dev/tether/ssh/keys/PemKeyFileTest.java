@@ -104,7 +104,7 @@ class PemKeyFileTest {
         assertUsable(kp);
         byte[] a = opensslEd25519Public(key);
         assertArrayEquals(SignatureAlgorithms.encodePublicKey(SignatureAlgorithms.decodePublicKey(
-                new dev.tether.ssh.wire.SshWriter().string("ssh-ed25519").string(a).toByteArray())),
+                new dev.tether.ssh.common.SshWriter().string("ssh-ed25519").string(a).toByteArray())),
                 SignatureAlgorithms.encodePublicKey(kp.getPublic()));
 
         Path enc = dir.resolve("ed-enc.pem");

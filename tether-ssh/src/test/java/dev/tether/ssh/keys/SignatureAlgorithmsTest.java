@@ -1,8 +1,8 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.wire.SshReader;
-import dev.tether.ssh.wire.SshWriter;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -1,5 +1,6 @@
 package dev.tether.ssh.sessions;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
@@ -16,7 +17,6 @@ import dev.tether.ssh.testutil.TestKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,22 +207,13 @@ final class Sessions {
         return SshServer.start(LOOPBACK, 0, portalServerConfig(authorizedKeys, workingDir).build());
     }
 
-    /**
-     * The {@link ConnectionService} behind a transport, once authenticated. Transport has no
-     * accessor for its message handler, so the test reads the private field.
-     */
+    /** The {@link ConnectionService} behind a transport, once authenticated (the engine's message handler). */
     static ConnectionService connectionService(Transport t) {
-        try {
-            Field f = Transport.class.getDeclaredField("handler");
-            f.setAccessible(true);
-            Object h = f.get(t);
-            if (h instanceof ConnectionService cs) {
-                return cs;
-            }
-            throw new IllegalStateException("the transport's handler is " + h + ", not a ConnectionService");
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
+        Object h = Engines.of(t).messageHandler();
+        if (h instanceof ConnectionService cs) {
+            return cs;
         }
+        throw new IllegalStateException("the transport's handler is " + h + ", not a ConnectionService");
     }
 
     /** The OpenSSH client's base arguments for our server: key auth, a private known_hosts, logs to {@code log}. */

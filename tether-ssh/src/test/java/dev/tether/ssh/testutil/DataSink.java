@@ -1,8 +1,9 @@
 package dev.tether.ssh.testutil;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.transport.MessageHandler;
-import dev.tether.ssh.wire.SshReader;
 
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -76,10 +77,10 @@ public final class DataSink implements MessageHandler {
             payload[0] = (byte) DATA;
             System.arraycopy(data, 0, payload, 1, n);
             md.update(data, 0, n);
-            t.send(payload, Duration.ofSeconds(60));
+            Engines.of(t).send(payload, Duration.ofSeconds(60));
             sent += n;
         }
-        t.send(new byte[]{(byte) END});
+        Engines.of(t).send(new byte[]{(byte) END});
         return md.digest();
     }
 }

@@ -1,5 +1,6 @@
 package dev.tether.ssh.testutil;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.HostKeyVerifier;
@@ -28,8 +29,8 @@ public final class Pair implements AutoCloseable {
 
     /** The server config: every test host key and a denying ssh-userauth service. */
     public static TransportConfig.Builder serverConfig() {
-        return TransportConfig.builder().hostKeys(TestKeys.all())
-                .service("ssh-userauth", t -> new NoAuthService(t, List.of("publickey"), 6));
+        return Engines.service(TransportConfig.builder().hostKeys(TestKeys.all()),
+                "ssh-userauth", t -> new NoAuthService(t, List.of("publickey"), 6));
     }
 
     public static HostKeyVerifier trustAllTestKeys() {

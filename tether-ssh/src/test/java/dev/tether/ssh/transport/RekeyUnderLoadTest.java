@@ -1,5 +1,6 @@
 package dev.tether.ssh.transport;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.testutil.DataSink;
 import dev.tether.ssh.testutil.Pair;
@@ -26,18 +27,17 @@ class RekeyUnderLoadTest {
     @Test
     void twoHundredFiftySixMebibytesEachWayWithRekeyEveryMebibyte() throws Exception {
         DataSink serverSink = new DataSink();
-        TransportConfig server = Pair.serverConfig().rekeyBytes(REKEY).maxQueuedBytes(QUEUE)
-                .ciphers(List.of("aes128-gcm@openssh.com"))
-                .service("test@tether", t -> serverSink).build();
+        TransportConfig server = Engines.service(Pair.serverConfig().rekeyBytes(REKEY).maxQueuedBytes(QUEUE)
+                .ciphers(List.of("aes128-gcm@openssh.com")), "test@tether", t -> serverSink).build();
         TransportConfig client = TransportConfig.builder().rekeyBytes(REKEY).maxQueuedBytes(QUEUE)
                 .ciphers(List.of("aes128-gcm@openssh.com"))
                 .kexAlgorithms(List.of("curve25519-sha256")).build();
         try (Pair p = Pair.overTcp(client, server)) {
-            p.client.requestService("test@tether", Duration.ofSeconds(10));
+            Engines.of(p.client).requestService("test@tether", Duration.ofSeconds(10));
             DataSink clientSink = new DataSink();
-            p.client.setMessageHandler(clientSink);
-            p.server.authenticationSucceeded(null);
-            p.client.authenticationSucceeded(null);
+            Engines.of(p.client).setMessageHandler(clientSink);
+            Engines.of(p.server).authenticationSucceeded(null);
+            Engines.of(p.client).authenticationSucceeded(null);
 
             CompletableFuture<byte[]> down = CompletableFuture.supplyAsync(() -> {
                 try {

@@ -1,5 +1,6 @@
 package dev.tether.ssh.transport;
 
+import dev.tether.ssh.Engines;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.kex.KexAlgorithms;
@@ -89,7 +90,7 @@ class TransportRoundTripTest {
     private void exercise(String category, String name, boolean tcp) throws Exception {
         TransportConfig.Builder sb = Pair.serverConfig();
         DataSink serverSink = new DataSink();
-        sb.service("test@tether", t -> serverSink);
+        Engines.service(sb, "test@tether", t -> serverSink);
         // a weak algorithm is used only when configured: the server must opt in too
         TransportConfig server = force(sb, category, name).build();
         TransportConfig client = force(TransportConfig.builder(), category, name).build();
@@ -99,12 +100,12 @@ class TransportRoundTripTest {
             assertTrue(p.client.isStrictKex() && p.server.isStrictKex(), "strict KEX on by default");
             assertArrayEquals(p.client.sessionId(), p.server.sessionId());
 
-            p.client.requestService("test@tether", Duration.ofSeconds(10));
+            Engines.of(p.client).requestService("test@tether", Duration.ofSeconds(10));
             DataSink clientSink = new DataSink();
-            p.client.setMessageHandler(clientSink);
+            Engines.of(p.client).setMessageHandler(clientSink);
             // delayed compression starts only after authentication
-            p.server.authenticationSucceeded(null);
-            p.client.authenticationSucceeded(null);
+            Engines.of(p.server).authenticationSucceeded(null);
+            Engines.of(p.client).authenticationSucceeded(null);
 
             CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
                 try {

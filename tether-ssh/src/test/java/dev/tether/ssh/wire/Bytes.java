@@ -3,6 +3,8 @@ package dev.tether.ssh.wire;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 

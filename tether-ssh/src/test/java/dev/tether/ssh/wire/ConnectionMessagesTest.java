@@ -1,6 +1,7 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.wire.ChannelMessages.Close;
 import dev.tether.ssh.wire.ChannelMessages.Data;
 import dev.tether.ssh.wire.ChannelMessages.Eof;

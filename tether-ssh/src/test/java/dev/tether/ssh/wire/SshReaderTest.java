@@ -1,6 +1,8 @@
 package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;

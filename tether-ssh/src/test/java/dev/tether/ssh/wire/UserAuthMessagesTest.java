@@ -2,6 +2,7 @@ package dev.tether.ssh.wire;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.wire.UserAuthMessages.Banner;
 import dev.tether.ssh.wire.UserAuthMessages.Failure;
 import dev.tether.ssh.wire.UserAuthMessages.InfoRequest;

@@ -1,12 +1,9 @@
-package dev.tether.ssh;
+package dev.tether.ssh.transport;
 
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.policy.PerSourcePenalties;
-import dev.tether.ssh.transport.EventLog;
-import dev.tether.ssh.transport.OutboundQueue;
-import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.wire.Disconnect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The start and the end of one {@link Transport}: starting its two threads with the handshake
+ * The start and the end of one {@link TransportEngine}: starting its two threads with the handshake
  * watchdog and (server) the login grace time, and the teardown that runs once whoever ends the
  * connection ({@link #fail}): our DISCONNECT, failing what waits, the bounded final flush, closing
  * the streams, and completing {@link #closed()} when both threads have ended.
@@ -31,11 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <h2>Threading</h2>
  * {@link #fail} may run on any thread (reader, writer, timer, application) and never blocks; a
  * compare-and-set makes it run once. The watchdogs run on the shared timer. The count of running
- * threads is guarded by the owning {@link Transport}'s monitor, as it was before this class was
- * split out. Logs go to the {@link Transport} logger and name the transport.
+ * threads is guarded by the owning {@link TransportEngine}'s monitor, as it was before this class was
+ * split out. Logs go to the {@link TransportEngine} logger and name the transport.
  */
 final class Lifecycle {
-    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+    private static final Logger log = LoggerFactory.getLogger("dev.tether.ssh.Transport");
     /** How long the writer may take to flush our final DISCONNECT before the socket is closed under it. */
     private static final long FINAL_FLUSH_MILLIS = 1000;
     /**
@@ -44,9 +41,9 @@ final class Lifecycle {
      */
     private static final int MAX_DESCRIPTION = 512;
 
-    private final Transport t;
+    private final TransportEngine t;
     private final boolean client;
-    private final TransportConfig config;
+    private final TransportSettings config;
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -65,7 +62,7 @@ final class Lifecycle {
     /** Server: whether the login grace time ran out (for PerSourcePenalties). */
     private volatile boolean loginGraceExceeded;
 
-    Lifecycle(Transport t, boolean client, TransportConfig config, Socket socket, InputStream in, OutputStream out,
+    Lifecycle(TransportEngine t, boolean client, TransportSettings config, Socket socket, InputStream in, OutputStream out,
               OutboundQueue queue, KeyExchanger kex, Thread readerThread, Thread writerThread) {
         this.t = t;
         this.client = client;
@@ -113,7 +110,7 @@ final class Lifecycle {
 
     /** Authentication has succeeded: the login grace time no longer applies. */
     void loginSucceeded() {
-        Transport.cancel(loginWatchdog);
+        TransportEngine.cancel(loginWatchdog);
     }
 
     boolean loginGraceExceeded() {
@@ -187,8 +184,8 @@ final class Lifecycle {
         queue.close(description, send ? new Disconnect(code, description).encode() : null);
         t.failPending(cause);
         Threads.timer().schedule(this::closeStreams, FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        Transport.cancel(handshakeWatchdog);
-        Transport.cancel(loginWatchdog);
+        TransportEngine.cancel(handshakeWatchdog);
+        TransportEngine.cancel(loginWatchdog);
         t.stopTimers();
     }
 
@@ -197,7 +194,7 @@ final class Lifecycle {
     }
 
     /**
-     * {@link Transport#close()}: ends the connection and, unless called on one of its own threads,
+     * {@link TransportEngine#close()}: ends the connection and, unless called on one of its own threads,
      * waits a bounded time for both threads to end, closing the streams if they have not.
      */
     void close() {

@@ -1,4 +1,4 @@
-package dev.tether.ssh.wire;
+package dev.tether.ssh.common;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

@@ -1,30 +1,22 @@
-package dev.tether.ssh;
+package dev.tether.ssh.transport;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.kex.HostKeySigner;
 import dev.tether.ssh.kex.KexAlgorithm;
+import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.kex.KexContext;
 import dev.tether.ssh.kex.KexIo;
 import dev.tether.ssh.kex.KexResult;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.transport.CipherAlgorithms;
-import dev.tether.ssh.transport.Compression;
-import dev.tether.ssh.transport.KeyDerivation;
-import dev.tether.ssh.transport.Negotiation;
-import dev.tether.ssh.transport.OutboundQueue;
-import dev.tether.ssh.transport.PacketCipher;
-import dev.tether.ssh.transport.PacketReader;
-import dev.tether.ssh.transport.PacketWriter;
-import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.ExtInfo;
 import dev.tether.ssh.wire.KexInit;
 import dev.tether.ssh.wire.MessageNumbers;
-import dev.tether.ssh.wire.SshReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +34,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The key exchange state machine of one {@link Transport} (RFC 4253 §7, §9; RFC 8308 ext-info;
+ * The key exchange state machine of one {@link TransportEngine} (RFC 4253 §7, §9; RFC 8308 ext-info;
  * OpenSSH strict KEX): building and queuing our KEXINIT, running the exchange, deriving and
  * installing the new keys, and deciding when to rekey. Its results are the negotiated algorithms,
  * the session id and the host key of the first exchange.
@@ -52,15 +44,15 @@ import java.util.concurrent.TimeUnit;
  * its own replies ({@link #readKexMessage}). Any thread may request one ({@link #requestKex}): the
  * application, the writer thread and the shared timer when a rekey is due. State shared between
  * them is guarded by {@link #lock()}; the writer thread records the sequence number our KEXINIT
- * goes out with ({@link #kexInitWriting}). Logs go to the {@link Transport} logger and name the
+ * goes out with ({@link #kexInitWriting}). Logs go to the {@link TransportEngine} logger and name the
  * transport.
  */
 final class KeyExchanger {
-    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+    private static final Logger log = LoggerFactory.getLogger("dev.tether.ssh.Transport");
 
-    private final Transport t;
+    private final TransportEngine t;
     private final boolean client;
-    private final TransportConfig config;
+    private final TransportSettings config;
     private final PacketReader reader;
     private final PacketWriter writer;
     private final OutboundQueue queue;
@@ -96,7 +88,7 @@ final class KeyExchanger {
     private volatile boolean peerWantsExtInfo;
     private volatile boolean delayedOutbound;
 
-    KeyExchanger(Transport t, boolean client, TransportConfig config, PacketReader reader, PacketWriter writer,
+    KeyExchanger(TransportEngine t, boolean client, TransportSettings config, PacketReader reader, PacketWriter writer,
                  OutboundQueue queue, HostKeyVerifier verifier) {
         this.t = t;
         this.client = client;
@@ -169,7 +161,7 @@ final class KeyExchanger {
     }
 
     void stopRekeyTimer() {
-        Transport.cancel(rekeyTimer);
+        TransportEngine.cancel(rekeyTimer);
     }
 
     /** Writer thread, before writing a KEXINIT: recorded first, so an UNIMPLEMENTED answer always finds it. */
@@ -343,7 +335,7 @@ final class KeyExchanger {
     }
 
     private void scheduleTimedRekey() {
-        Transport.cancel(rekeyTimer);
+        TransportEngine.cancel(rekeyTimer);
         long nanos = config.rekeyInterval().toNanos();
         if (nanos <= 0 || !t.isActive()) {
             return;
@@ -413,7 +405,7 @@ final class KeyExchanger {
         if (peer.firstKexPacketFollows() && !Negotiation.guessWasRight(peer, a)) {
             ignoreNextKexPacket = true;
         }
-        KexAlgorithm kex = config.kex(a.kex());
+        KexAlgorithm kex = KexAlgorithms.get(a.kex());
         if (kex == null) {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, "key exchange method " + a.kex() + " is not available");
         }
@@ -562,9 +554,7 @@ final class KeyExchanger {
         Map<String, String> ext = new LinkedHashMap<>();
         ext.put("server-sig-algs", String.join(",", config.userAuthSignatureAlgorithms()));
         ext.put("ping@openssh.com", "0");
-        if (config.serverInterface() != null) {
-            ext.put("publickey-hostbound@openssh.com", "0");
-        }
+        ext.putAll(t.serviceExtensions());
         return new ExtInfo(ext).encode();
     }
 }

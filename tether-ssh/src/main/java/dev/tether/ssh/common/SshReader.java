@@ -1,6 +1,5 @@
-package dev.tether.ssh.wire;
+package dev.tether.ssh.common;
 
-import dev.tether.ssh.common.SshException;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
