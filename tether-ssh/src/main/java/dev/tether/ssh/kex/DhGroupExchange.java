@@ -2,9 +2,10 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
 
+import dev.tether.ssh.wire.KexMessages;
+import dev.tether.ssh.wire.MessageNumbers;
 import java.io.IOException;
 import java.math.BigInteger;
 
@@ -39,11 +40,6 @@ import java.math.BigInteger;
  * an OpenSSH moduli file).
  */
 final class DhGroupExchange implements KexAlgorithm {
-    static final int REQUEST_OLD = 30;
-    static final int GROUP = 31;
-    static final int INIT = 32;
-    static final int REPLY = 33;
-    static final int REQUEST = 34;
 
     static final int DEFAULT_MIN = 2048;
     static final int DEFAULT_PREFERRED = 4096;
@@ -92,31 +88,21 @@ final class DhGroupExchange implements KexAlgorithm {
 
     @Override
     public KexResult client(KexIo io, KexContext ctx) throws IOException {
-        io.write(new SshWriter(16).byteValue(REQUEST).uint32(min).uint32(preferred).uint32(max).toByteArray());
+        io.write(new KexMessages.GexRequest(false, min, preferred, max).encode());
 
-        byte[] msg = io.read();
-        if (msg.length == 0 || (msg[0] & 0xff) != GROUP) {
-            throw KexIo.unexpected(name, GROUP, msg);
-        }
-        SshReader r = new SshReader(msg, 1, msg.length - 1);
-        BigInteger p = r.mpint();
-        BigInteger g = r.mpint();
-        r.expectEnd(name + " KEX_DH_GEX_GROUP");
-        DhGroup group = checkGroup(p, g);
+        KexMessages.GexGroup offered = KexMessages.GexGroup.decode(
+                KexIo.expect(name, MessageNumbers.KEX_DH_GEX_GROUP, io.read()), name + " KEX_DH_GEX_GROUP");
+        DhGroup group = checkGroup(offered.p(), offered.g());
 
         BigInteger x = exponents.exponent(group, ctx.random());
         BigInteger e = group.publicValue(x);
-        io.write(new SshWriter(group.bits() / 8 + 16).byteValue(INIT).mpint(e).toByteArray());
+        io.write(new KexMessages.DhInit(MessageNumbers.KEX_DH_GEX_INIT, e).encode());
 
-        byte[] reply = io.read();
-        if (reply.length == 0 || (reply[0] & 0xff) != REPLY) {
-            throw KexIo.unexpected(name, REPLY, reply);
-        }
-        r = new SshReader(reply, 1, reply.length - 1);
-        byte[] hostKey = r.string();
-        BigInteger f = r.mpint();
-        byte[] sig = r.string();
-        r.expectEnd(name + " KEX_DH_GEX_REPLY");
+        KexMessages.DhReply reply = KexMessages.DhReply.decode(MessageNumbers.KEX_DH_GEX_REPLY,
+                KexIo.expect(name, MessageNumbers.KEX_DH_GEX_REPLY, io.read()), name + " KEX_DH_GEX_REPLY");
+        byte[] hostKey = reply.hostKey();
+        BigInteger f = reply.f();
+        byte[] sig = reply.signature();
         group.checkPeerValue(name, "f", f);
 
         byte[] k = ExchangeHash.encodeMpint(group.sharedSecret(f, x));
@@ -144,25 +130,14 @@ final class DhGroupExchange implements KexAlgorithm {
     @Override
     public KexResult server(KexIo io, KexContext ctx, HostKeySigner hostKey) throws IOException {
         byte[] req = io.read();
-        if (req.length == 0 || ((req[0] & 0xff) != REQUEST && (req[0] & 0xff) != REQUEST_OLD)) {
-            throw KexIo.unexpected(name, REQUEST, req);
-        }
-        boolean old = (req[0] & 0xff) == REQUEST_OLD;
-        SshReader r = new SshReader(req, 1, req.length - 1);
-        long reqMin;
-        long reqN;
-        long reqMax;
-        if (old) {
-            reqN = r.uint32AsLong();
-            // RFC 4419 §5: the old request carries only n; accept what our own limits allow
-            reqMin = DhGroupSource.MIN_BITS;
-            reqMax = Math.max(reqN, DEFAULT_MAX);
-        } else {
-            reqMin = r.uint32AsLong();
-            reqN = r.uint32AsLong();
-            reqMax = r.uint32AsLong();
-        }
-        r.expectEnd(name + (old ? " KEX_DH_GEX_REQUEST_OLD" : " KEX_DH_GEX_REQUEST"));
+        boolean old = req.length > 0 && (req[0] & 0xff) == MessageNumbers.KEX_DH_GEX_REQUEST_OLD;
+        KexMessages.GexRequest request = KexMessages.GexRequest.decode(old,
+                KexIo.expect(name, old ? MessageNumbers.KEX_DH_GEX_REQUEST_OLD : MessageNumbers.KEX_DH_GEX_REQUEST, req),
+                name + (old ? " KEX_DH_GEX_REQUEST_OLD" : " KEX_DH_GEX_REQUEST"));
+        long reqN = request.n();
+        // RFC 4419 §5: the old request carries only n; accept what our own limits allow
+        long reqMin = old ? DhGroupSource.MIN_BITS : request.min();
+        long reqMax = old ? Math.max(reqN, DEFAULT_MAX) : request.max();
         if (!old && (reqMin > reqN || reqN > reqMax)) {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, name
                     + ": client's group request does not satisfy min <= n <= max: " + reqMin + ", " + reqN + ", " + reqMax);
@@ -172,15 +147,10 @@ final class DhGroupExchange implements KexAlgorithm {
             throw new SshException(DisconnectReason.KEY_EXCHANGE_FAILED, name + ": no group between "
                     + Math.max(reqMin, DhGroupSource.MIN_BITS) + " and " + reqMax + " bits is available");
         }
-        io.write(new SshWriter(group.bits() / 4 + 32).byteValue(GROUP).mpint(group.p()).mpint(group.g()).toByteArray());
+        io.write(new KexMessages.GexGroup(group.p(), group.g()).encode());
 
-        byte[] init = io.read();
-        if (init.length == 0 || (init[0] & 0xff) != INIT) {
-            throw KexIo.unexpected(name, INIT, init);
-        }
-        r = new SshReader(init, 1, init.length - 1);
-        BigInteger e = r.mpint();
-        r.expectEnd(name + " KEX_DH_GEX_INIT");
+        BigInteger e = KexMessages.DhInit.decode(MessageNumbers.KEX_DH_GEX_INIT,
+                KexIo.expect(name, MessageNumbers.KEX_DH_GEX_INIT, io.read()), name + " KEX_DH_GEX_INIT").e();
         group.checkPeerValue(name, "e", e);
 
         BigInteger y = exponents.exponent(group, ctx.random());
@@ -189,8 +159,7 @@ final class DhGroupExchange implements KexAlgorithm {
         byte[] ks = hostKey.publicKeyBlob();
         byte[] h = hash(ctx, ks, old, reqMin, reqN, reqMax, group, e, f, k);
         byte[] sig = hostKey.sign(h);
-        io.write(new SshWriter(ks.length + sig.length + group.bits() / 8 + 32)
-                .byteValue(REPLY).string(ks).mpint(f).string(sig).toByteArray());
+        io.write(new KexMessages.DhReply(MessageNumbers.KEX_DH_GEX_REPLY, ks, f, sig).encode());
         return new KexResult(k, h, ks, sig, hash);
     }
 

@@ -1,8 +1,8 @@
 package dev.tether.ssh.kex;
 
-import dev.tether.ssh.common.SshReader;
-import dev.tether.ssh.common.SshWriter;
 
+import dev.tether.ssh.wire.KexMessages;
+import dev.tether.ssh.wire.MessageNumbers;
 import java.io.IOException;
 import java.math.BigInteger;
 
@@ -23,8 +23,6 @@ import java.math.BigInteger;
  * arithmetic and the choice of exponent length are {@link DhGroup}'s.
  */
 final class DhKex implements KexAlgorithm {
-    static final int KEXDH_INIT = 30;
-    static final int KEXDH_REPLY = 31;
 
     private final String name;
     private final String hash;
@@ -57,17 +55,13 @@ final class DhKex implements KexAlgorithm {
     public KexResult client(KexIo io, KexContext ctx) throws IOException {
         BigInteger x = exponents.exponent(group, ctx.random());
         BigInteger e = group.publicValue(x);
-        io.write(new SshWriter(group.bits() / 8 + 16).byteValue(KEXDH_INIT).mpint(e).toByteArray());
+        io.write(new KexMessages.DhInit(MessageNumbers.KEXDH_INIT, e).encode());
 
-        byte[] reply = io.read();
-        if (reply.length == 0 || (reply[0] & 0xff) != KEXDH_REPLY) {
-            throw KexIo.unexpected(name, KEXDH_REPLY, reply);
-        }
-        SshReader r = new SshReader(reply, 1, reply.length - 1);
-        byte[] hostKey = r.string();
-        BigInteger f = r.mpint();
-        byte[] sig = r.string();
-        r.expectEnd(name + " KEXDH_REPLY");
+        KexMessages.DhReply reply = KexMessages.DhReply.decode(MessageNumbers.KEXDH_REPLY,
+                KexIo.expect(name, MessageNumbers.KEXDH_REPLY, io.read()), name + " KEXDH_REPLY");
+        byte[] hostKey = reply.hostKey();
+        BigInteger f = reply.f();
+        byte[] sig = reply.signature();
         group.checkPeerValue(name, "f", f);
 
         byte[] k = ExchangeHash.encodeMpint(group.sharedSecret(f, x));
@@ -77,13 +71,8 @@ final class DhKex implements KexAlgorithm {
 
     @Override
     public KexResult server(KexIo io, KexContext ctx, HostKeySigner hostKey) throws IOException {
-        byte[] init = io.read();
-        if (init.length == 0 || (init[0] & 0xff) != KEXDH_INIT) {
-            throw KexIo.unexpected(name, KEXDH_INIT, init);
-        }
-        SshReader r = new SshReader(init, 1, init.length - 1);
-        BigInteger e = r.mpint();
-        r.expectEnd(name + " KEXDH_INIT");
+        BigInteger e = KexMessages.DhInit.decode(MessageNumbers.KEXDH_INIT,
+                KexIo.expect(name, MessageNumbers.KEXDH_INIT, io.read()), name + " KEXDH_INIT").e();
         group.checkPeerValue(name, "e", e);
 
         BigInteger y = exponents.exponent(group, ctx.random());
@@ -92,8 +81,7 @@ final class DhKex implements KexAlgorithm {
         byte[] ks = hostKey.publicKeyBlob();
         byte[] h = hash(ctx, ks, e, f, k);
         byte[] sig = hostKey.sign(h);
-        io.write(new SshWriter(ks.length + sig.length + group.bits() / 8 + 32)
-                .byteValue(KEXDH_REPLY).string(ks).mpint(f).string(sig).toByteArray());
+        io.write(new KexMessages.DhReply(MessageNumbers.KEXDH_REPLY, ks, f, sig).encode());
         return new KexResult(k, h, ks, sig, hash);
     }
 

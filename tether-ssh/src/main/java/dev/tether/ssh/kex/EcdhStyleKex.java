@@ -2,8 +2,8 @@ package dev.tether.ssh.kex;
 
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
+import dev.tether.ssh.wire.KexMessages;
 import dev.tether.ssh.wire.MessageNumbers;
 
 import java.io.IOException;
@@ -77,16 +77,12 @@ final class EcdhStyleKex implements KexAlgorithm {
     public KexResult client(KexIo io, KexContext ctx) throws IOException {
         ClientSide side = agreement.start(ctx.random());
         byte[] qc = side.publicValue();
-        io.write(new SshWriter(qc.length + 8).byteValue(MessageNumbers.KEX_ECDH_INIT).string(qc).toByteArray());
-        byte[] reply = io.read();
-        if (reply.length == 0 || (reply[0] & 0xff) != MessageNumbers.KEX_ECDH_REPLY) {
-            throw KexIo.unexpected(name, MessageNumbers.KEX_ECDH_REPLY, reply);
-        }
-        SshReader r = new SshReader(reply, 1, reply.length - 1);
-        byte[] hostKey = r.string();
-        byte[] qs = r.string();
-        byte[] sig = r.string();
-        r.expectEnd(name + " reply");
+        io.write(new KexMessages.EcdhInit(qc).encode());
+        KexMessages.EcdhReply reply = KexMessages.EcdhReply.decode(
+                KexIo.expect(name, MessageNumbers.KEX_ECDH_REPLY, io.read()), name + " reply");
+        byte[] hostKey = reply.hostKey();
+        byte[] qs = reply.q();
+        byte[] sig = reply.signature();
         byte[] secret = side.finish(qs);
         byte[] k = encodeSecret(secret);
         Arrays.fill(secret, (byte) 0);
@@ -96,21 +92,14 @@ final class EcdhStyleKex implements KexAlgorithm {
 
     @Override
     public KexResult server(KexIo io, KexContext ctx, HostKeySigner hostKey) throws IOException {
-        byte[] init = io.read();
-        if (init.length == 0 || (init[0] & 0xff) != MessageNumbers.KEX_ECDH_INIT) {
-            throw KexIo.unexpected(name, MessageNumbers.KEX_ECDH_INIT, init);
-        }
-        SshReader r = new SshReader(init, 1, init.length - 1);
-        byte[] qc = r.string();
-        r.expectEnd(name + " init");
+        byte[] qc = KexMessages.EcdhInit.decode(KexIo.expect(name, MessageNumbers.KEX_ECDH_INIT, io.read()), name + " init").q();
         ServerSide side = agreement.respond(qc, ctx.random());
         byte[] k = encodeSecret(side.secret());
         Arrays.fill(side.secret(), (byte) 0);
         byte[] ks = hostKey.publicKeyBlob();
         byte[] h = exchangeHash(ctx, ks, qc, side.publicValue(), k);
         byte[] sig = hostKey.sign(h);
-        io.write(new SshWriter(ks.length + side.publicValue().length + sig.length + 16)
-                .byteValue(MessageNumbers.KEX_ECDH_REPLY).string(ks).string(side.publicValue()).string(sig).toByteArray());
+        io.write(new KexMessages.EcdhReply(ks, side.publicValue(), sig).encode());
         return new KexResult(k, h, ks, sig, hash);
     }
 

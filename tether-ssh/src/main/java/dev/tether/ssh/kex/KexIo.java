@@ -1,6 +1,7 @@
 package dev.tether.ssh.kex;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.common.SshReader;
 
 import java.io.IOException;
 
@@ -19,6 +20,17 @@ public interface KexIo {
 
     /** Sends a key exchange method message payload. */
     void write(byte[] payload) throws IOException;
+
+    /**
+     * The body of {@code payload} after its message number, which must be {@code expected};
+     * otherwise the exchange fails as {@link #unexpected} says.
+     */
+    static SshReader expect(String method, int expected, byte[] payload) throws SshException {
+        if (payload.length == 0 || (payload[0] & 0xff) != expected) {
+            throw unexpected(method, expected, payload);
+        }
+        return new SshReader(payload, 1, payload.length - 1);
+    }
 
     /** Convenience: fail the exchange because a message was not the one expected. */
     static SshException unexpected(String method, int expected, byte[] payload) {

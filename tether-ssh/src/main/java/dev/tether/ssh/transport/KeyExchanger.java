@@ -16,6 +16,7 @@ import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.wire.Disconnect;
 import dev.tether.ssh.wire.ExtInfo;
 import dev.tether.ssh.wire.KexInit;
+import dev.tether.ssh.wire.KexMessages;
 import dev.tether.ssh.wire.MessageNumbers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -517,7 +518,7 @@ final class KeyExchanger {
             }
         };
         byte[][] firstUnderNewKeys = (!client && first && peerWantsExtInfo) ? new byte[][]{extInfo()} : new byte[0][];
-        queue.openGate(new byte[]{(byte) MessageNumbers.NEWKEYS}, switchOut, firstUnderNewKeys);
+        queue.openGate(KexMessages.newKeys(), switchOut, firstUnderNewKeys);
         readKexMessage(true);
         reader.setCipher(inbound);
         if (strict) {
