@@ -6,9 +6,8 @@ import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
-import dev.tether.ssh.policy.AuthResult;
 import dev.tether.ssh.policy.ChannelOpenResult;
-import dev.tether.ssh.policy.ServerInterface;
+import dev.tether.ssh.testutil.NoneAuthPolicy;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.MessageNumbers;
@@ -43,17 +42,8 @@ class LateChannelOpenAnswerTest {
     private static final Duration OPEN_TIMEOUT = Duration.ofMillis(300);
     private static final int SCRIPTED_ID = 77;
 
-    private static final class Policy implements ServerInterface {
-        @Override
-        public List<String> getAllowedAuths(String username) {
-            return List.of("none");
-        }
-
-        @Override
-        public AuthResult checkAuthNone(String username) {
-            return AuthResult.SUCCESSFUL;
-        }
-
+    /** Lets anyone in with none, accepts every channel, and answers the global request ping@test. */
+    private static final class Policy extends NoneAuthPolicy {
         @Override
         public ChannelOpenResult checkChannelRequest(String kind, int chanid) {
             return ChannelOpenResult.SUCCEEDED;

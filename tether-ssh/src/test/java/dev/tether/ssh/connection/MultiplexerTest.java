@@ -5,9 +5,8 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshWriter;
-import dev.tether.ssh.policy.AuthResult;
 import dev.tether.ssh.policy.ChannelOpenResult;
-import dev.tether.ssh.policy.ServerInterface;
+import dev.tether.ssh.testutil.NoneAuthPolicy;
 import dev.tether.ssh.testutil.Pair;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,25 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MultiplexerTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    /** Lets the client in with {@code none}; the connection service is replaced by the test's own. */
-    private static final class NoneAuth implements ServerInterface {
-        @Override
-        public List<String> getAllowedAuths(String username) {
-            return List.of("none");
-        }
-
-        @Override
-        public AuthResult checkAuthNone(String username) {
-            return AuthResult.SUCCESSFUL;
-        }
-    }
-
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private Pair p;
 
     @BeforeEach
     void connect() throws Exception {
-        p = Pair.inMemory(TransportConfig.builder().build(), Pair.serverConfig().serverInterface(t -> new NoneAuth()).build());
+        p = Pair.inMemory(TransportConfig.builder().build(), Pair.serverConfig().serverInterface(t -> new NoneAuthPolicy()).build());
         assertEquals(List.of(), p.client.authNone("u"));
         ConnectionHandlers.Builder h = ConnectionHandlers.builder()
                 .channelType("echo@test", open -> {
