@@ -1,7 +1,6 @@
 package dev.tether.ssh;
 
 import dev.tether.ssh.kex.KexAlgorithms;
-import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.ServerInterface;

@@ -6,7 +6,6 @@ import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,7 +6,6 @@ import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
-import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.InteractiveQuery;
 import dev.tether.ssh.transport.MessageHandler;
@@ -20,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,5 @@
 package dev.tether.ssh.interop;
 
-import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
