@@ -45,8 +45,8 @@ import java.util.concurrent.TimeUnit;
  * its own replies ({@link #readKexMessage}). Any thread may request one ({@link #requestKex}): the
  * application, the writer thread and the shared timer when a rekey is due. State shared between
  * them is guarded by {@link #lock()}; the writer thread records the sequence number our KEXINIT
- * goes out with ({@link #kexInitWriting}). Logs go to the {@link TransportEngine} logger and name the
- * transport.
+ * goes out with ({@link #kexInitWriting}). Logs go to the logger {@code dev.tether.ssh.Transport} and
+ * name the transport.
  */
 final class KeyExchanger {
     private static final Logger log = LoggerFactory.getLogger("dev.tether.ssh.Transport");

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #fail} may run on any thread (reader, writer, timer, application) and never blocks; a
  * compare-and-set makes it run once. The watchdogs run on the shared timer. The count of running
  * threads is guarded by the owning {@link TransportEngine}'s monitor, as it was before this class was
- * split out. Logs go to the {@link TransportEngine} logger and name the transport.
+ * split out. Logs go to the logger {@code dev.tether.ssh.Transport} and name the transport.
  */
 final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger("dev.tether.ssh.Transport");
