@@ -1,4 +1,4 @@
-package dev.tether.ssh.arch;
+package dev.tether.testkit.arch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * with example class edges for each.
  *
  * <p>The baseline is read as a file relative to the module directory (surefire's working directory),
- * not as a class path resource, so that tether-ssh's own baseline, which its test-jar carries, never
- * stands in for another module's.
+ * not as a class path resource, so that no other module's baseline on the class path ever stands in
+ * for this module's.
+ *
+ * <p>Thread-safe (stateless); reads files only, nothing to clean up.
  */
 public final class PackageCycles {
     public static final Path BASELINE = Path.of("src", "test", "resources", "arch", "known-package-cycles.txt");

@@ -1,4 +1,4 @@
-package dev.tether.ssh.arch;
+package dev.tether.testkit.arch;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
