@@ -43,14 +43,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Our client logs into a real sshd (OpenSSH 9.2, the interop harness's {@link PrivateSshd})
+ * Our client logs into a real sshd (OpenSSH 9.2, tether-testkit's {@link PrivateSshd})
  * with key files of every type read by {@link KeyFiles}, through a real ssh-agent, and with a user
  * certificate trusted by sshd's {@code TrustedUserCAKeys}; sshd's DEBUG3 log confirms each login.
  * Host side: a host certificate verified through a {@code @cert-authority} known_hosts line, and a
  * changed host key refused.
  *
  * <p>sshd's host key here is our own ed25519 key with a certificate ({@code HostKey} and
- * {@code HostCertificate} lines), so the harness starts it without host keys of its own.
+ * {@code HostCertificate} lines), so the rig starts it without host keys of its own.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TetherClientLoginToSshdTest {

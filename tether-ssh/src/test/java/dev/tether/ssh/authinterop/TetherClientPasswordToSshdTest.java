@@ -42,9 +42,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * a throwaway user {@code tethertestNNNNNN} with a random password ({@code useradd -m},
  * {@code chpasswd}) and deletes it ({@code userdel -r}) afterwards; otherwise it is skipped.
  *
- * <p>Password runs against the harness's sshd ({@code UsePAM no}: sshd reads the shadow file).
- * keyboard-interactive needs PAM (OpenSSH on Linux has no other device), so those runs use a
- * private {@link PrivateSshd} with {@code UsePAM yes}.
+ * <p>Password runs against a {@link PrivateSshd} with its default {@code UsePAM no} (sshd reads the
+ * shadow file). keyboard-interactive needs PAM (OpenSSH on Linux has no other device), so those runs
+ * use one started with {@code UsePAM yes}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TetherClientPasswordToSshdTest {
