@@ -1,5 +1,10 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TempDirs;
+import dev.tether.testkit.TetherCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,11 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code tether keygen} against ssh-keygen: keys it writes are read by ssh-keygen (with and
@@ -32,13 +37,13 @@ class KeygenCommandTest {
 
     @BeforeAll
     void setUp() throws IOException {
-        home = Procs.tempDir("home");
+        home = TempDirs.create("tether-cli-home-");
         dir = Files.createDirectories(home.resolve("keys"));
     }
 
     @AfterAll
     void tearDown() {
-        Procs.deleteTree(home);
+        TempDirs.deleteTree(home);
     }
 
     static Stream<Arguments> kinds() {
@@ -53,15 +58,15 @@ class KeygenCommandTest {
     @ParameterizedTest(name = "{0} {1} passphrase=''{2}''")
     @MethodSource("kinds")
     void generatedKeysAreReadByOpenSsh(String type, String bits, String passphrase) throws IOException {
-        assumeTrue(Files.isExecutable(Procs.SSH_KEYGEN), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         Path key = dir.resolve("id_" + type + bits + (passphrase.isEmpty() ? "" : "_enc"));
         List<String> args = new ArrayList<>(List.of("keygen", "-t", type, "-f", key.toString(), "-N", passphrase,
                 "-C", "tester@example"));
         if (!bits.isEmpty()) {
             args.addAll(List.of("-b", bits));
         }
-        Procs.Result gen = Procs.tether(home, args.toArray(new String[0]));
-        assertEquals(0, gen.exit(), gen.describe());
+        Processes.Result gen = TetherCli.run(home, args.toArray(new String[0]));
+        assertEquals(0, gen.exitCode(), gen.describe());
         assertTrue(gen.stdout().contains("Your identification has been saved in " + key), gen.describe());
         assertTrue(gen.stdout().contains("The key's randomart image is:"), gen.describe());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
@@ -69,74 +74,74 @@ class KeygenCommandTest {
         assertTrue(pub.endsWith(" tester@example"), pub);
 
         // ssh-keygen decrypts and reads the private key: the same public key
-        Procs.Result y = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-y", "-P", passphrase, "-f", key.toString()));
+        Processes.Result y = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-y", "-P", passphrase, "-f", key.toString()), Map.of(), null, TetherCli.TIMEOUT);
         assertEquals(fields(pub, 2), fields(y.stdout().trim(), 2));
         if (passphrase.isEmpty()) {
             assertEquals(pub, y.stdout().trim(), "ssh-keygen -y shows the comment of an unencrypted key");
         } else {
             // the wrong passphrase is refused by ssh-keygen: the key really is encrypted
-            Procs.Result wrong = Procs.run(List.of(Procs.SSH_KEYGEN.toString(), "-y", "-P", "wrong", "-f", key.toString()),
-                    null, null, Procs.DEFAULT_TIMEOUT);
-            assertTrue(wrong.exit() != 0, wrong.describe());
+            Processes.Result wrong = Processes.run(List.of(Peers.SSH_KEYGEN.toString(), "-y", "-P", "wrong", "-f", key.toString()),
+                    null, null, null, TetherCli.TIMEOUT);
+            assertTrue(wrong.exitCode() != 0, wrong.describe());
         }
 
         // -l agrees with ssh-keygen -l, on the private key and on the .pub
         for (Path f : List.of(key, Path.of(key + ".pub"))) {
-            Procs.Result theirs = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-l", "-f", f.toString()));
-            Procs.Result ours = Procs.tether(home, "keygen", "-l", "-f", f.toString());
-            assertEquals(0, ours.exit(), ours.describe());
+            Processes.Result theirs = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-l", "-f", f.toString()), Map.of(), null, TetherCli.TIMEOUT);
+            Processes.Result ours = TetherCli.run(home, "keygen", "-l", "-f", f.toString());
+            assertEquals(0, ours.exitCode(), ours.describe());
             assertEquals(theirs.stdout(), ours.stdout(), "fingerprint of " + f);
         }
         // -y agrees with ssh-keygen -y
-        Procs.Result ours = Procs.tether(home, "keygen", "-y", "-P", passphrase, "-f", key.toString());
-        assertEquals(0, ours.exit(), ours.describe());
+        Processes.Result ours = TetherCli.run(home, "keygen", "-y", "-P", passphrase, "-f", key.toString());
+        assertEquals(0, ours.exitCode(), ours.describe());
         assertEquals(y.stdout().trim(), ours.stdout().trim());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"ed25519", "ecdsa-256", "ecdsa-384", "ecdsa-521", "rsa-3072", "rsa-pem"})
     void fingerprintsOfOpenSshKeysMatchSshKeygen(String kind) throws IOException {
-        assumeTrue(Files.isExecutable(Procs.SSH_KEYGEN), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         String[] k = kind.split("-");
         Path key;
         if (kind.equals("rsa-pem")) {
             key = dir.resolve("openssh_rsa_pem");
-            Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-q", "-N", "", "-t", "rsa", "-b", "2048", "-m", "PEM",
-                    "-C", "pem key", "-f", key.toString()));
+            Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-q", "-N", "", "-t", "rsa", "-b", "2048", "-m", "PEM",
+                    "-C", "pem key", "-f", key.toString()), Map.of(), null, TetherCli.TIMEOUT);
         } else {
-            key = Procs.sshKeygen(dir, "openssh_" + kind, k[0], k.length > 1 ? Integer.parseInt(k[1]) : 0, null);
+            key = SshKeygen.generate(dir, "openssh_" + kind, k[0], k.length > 1 ? Integer.parseInt(k[1]) : 0);
         }
         for (Path f : List.of(key, Path.of(key + ".pub"))) {
             for (List<String> flags : List.of(List.of("-l"), List.of("-l", "-v"), List.of("-l", "-E", "md5"))) {
-                List<String> theirsCmd = new ArrayList<>(List.of(Procs.SSH_KEYGEN.toString()));
+                List<String> theirsCmd = new ArrayList<>(List.of(Peers.SSH_KEYGEN.toString()));
                 theirsCmd.addAll(flags);
                 theirsCmd.addAll(List.of("-f", f.toString()));
                 List<String> oursArgs = new ArrayList<>(List.of("keygen"));
                 oursArgs.addAll(flags);
                 oursArgs.addAll(List.of("-f", f.toString()));
-                Procs.Result theirs = Procs.ok(theirsCmd);
-                Procs.Result ours = Procs.tether(home, oursArgs.toArray(new String[0]));
-                assertEquals(0, ours.exit(), ours.describe());
+                Processes.Result theirs = Processes.runOk(theirsCmd, Map.of(), null, TetherCli.TIMEOUT);
+                Processes.Result ours = TetherCli.run(home, oursArgs.toArray(new String[0]));
+                assertEquals(0, ours.exitCode(), ours.describe());
                 assertEquals(theirs.stdout().strip(), ours.stdout().strip(), flags + " " + f);
             }
         }
-        Procs.Result theirs = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-y", "-f", key.toString()));
-        Procs.Result ours = Procs.tether(home, "keygen", "-y", "-f", key.toString());
+        Processes.Result theirs = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-y", "-f", key.toString()), Map.of(), null, TetherCli.TIMEOUT);
+        Processes.Result ours = TetherCli.run(home, "keygen", "-y", "-f", key.toString());
         assertEquals(theirs.stdout(), ours.stdout(), ours.describe());
     }
 
     @Test
     void privateKeyWithoutPubAndKnownHostsFiles() throws IOException {
-        assumeTrue(Files.isExecutable(Procs.SSH_KEYGEN), "ssh-keygen is not installed");
-        Path enc = Procs.sshKeygen(dir, "lonely", "ecdsa", 384, "pw");
-        Path plain = Procs.sshKeygen(dir, "lonely_plain", "ed25519", 0, null);
-        Path other = Procs.sshKeygen(dir, "other", "rsa", 2048, null);
+        Peers.requireSshKeygen();
+        Path enc = SshKeygen.generateEncrypted(dir, "lonely", "ecdsa", 384, "pw");
+        Path plain = SshKeygen.generate(dir, "lonely_plain", "ed25519", 0);
+        Path other = SshKeygen.generate(dir, "other", "rsa", 2048);
         Files.delete(Path.of(enc + ".pub"));
         Files.delete(Path.of(plain + ".pub"));
         // encrypted without .pub: the header's public key, "no comment"; unencrypted: the private comment
         for (Path f : List.of(enc, plain)) {
-            Procs.Result theirs = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-l", "-f", f.toString()));
-            Procs.Result ours = Procs.tether(home, "keygen", "-l", "-f", f.toString());
+            Processes.Result theirs = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-l", "-f", f.toString()), Map.of(), null, TetherCli.TIMEOUT);
+            Processes.Result ours = TetherCli.run(home, "keygen", "-l", "-f", f.toString());
             assertEquals(theirs.stdout(), ours.stdout(), ours.describe());
         }
         // a known_hosts / authorized_keys style file: one line per key, leading fields skipped
@@ -147,20 +152,20 @@ class KeygenCommandTest {
                 + "host1,host2 " + f[0] + " " + f[1] + " with a comment\n"
                 + "command=\"echo hi there\",no-pty " + otherPub + "\n"
                 + "not a key line\n");
-        Procs.Result theirs = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-l", "-f", kh.toString()));
-        Procs.Result ours = Procs.tether(home, "keygen", "-l", "-f", kh.toString());
+        Processes.Result theirs = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-l", "-f", kh.toString()), Map.of(), null, TetherCli.TIMEOUT);
+        Processes.Result ours = TetherCli.run(home, "keygen", "-l", "-f", kh.toString());
         assertEquals(theirs.stdout(), ours.stdout(), ours.describe());
         assertEquals(3, ours.stdout().lines().count());
     }
 
     @Test
     void failuresAndBadFlags() throws IOException {
-        Procs.Result missing = Procs.tether(home, "keygen", "-l", "-f", dir.resolve("nope").toString());
-        assertEquals(1, missing.exit(), missing.describe());
+        Processes.Result missing = TetherCli.run(home, "keygen", "-l", "-f", dir.resolve("nope").toString());
+        assertEquals(1, missing.exitCode(), missing.describe());
         assertTrue(missing.stderr().contains("No such file or directory"), missing.describe());
         Path junk = Files.writeString(dir.resolve("junk"), "hello\n");
-        Procs.Result notKey = Procs.tether(home, "keygen", "-l", "-f", junk.toString());
-        assertEquals(1, notKey.exit(), notKey.describe());
+        Processes.Result notKey = TetherCli.run(home, "keygen", "-l", "-f", junk.toString());
+        assertEquals(1, notKey.exitCode(), notKey.describe());
         assertTrue(notKey.stderr().contains("is not a public key file"), notKey.describe());
 
         for (String[] bad : new String[][]{{"keygen", "-t", "dsa", "-f", dir.resolve("x").toString()},
@@ -168,8 +173,8 @@ class KeygenCommandTest {
                 {"keygen", "-t", "rsa", "-b", "512", "-f", dir.resolve("x").toString()},
                 {"keygen", "-Z"}, {"keygen", "-l"}, {"keygen", "-l", "-y", "-f", "x"}, {"keygen", "-b", "many"},
                 {"keygen", "-E", "sha1", "-l", "-f", "x"}}) {
-            Procs.Result r = Procs.tether(home, bad);
-            assertEquals(2, r.exit(), r.describe());
+            Processes.Result r = TetherCli.run(home, bad);
+            assertEquals(2, r.exitCode(), r.describe());
             assertTrue(r.stderr().contains("Usage: tether keygen"), r.describe());
             assertEquals("", r.stdout(), r.describe());
         }
@@ -179,42 +184,42 @@ class KeygenCommandTest {
     @Test
     void existingFileIsOnlyReplacedWhenConfirmed() throws IOException {
         Path key = dir.resolve("twice");
-        assertEquals(0, Procs.tether(home, "keygen", "-q", "-N", "", "-f", key.toString()).exit());
+        assertEquals(0, TetherCli.run(home, "keygen", "-q", "-N", "", "-f", key.toString()).exitCode());
         String first = Files.readString(key);
         // stdin is /dev/null: no "y", so the key stays
-        Procs.Result again = Procs.tether(home, "keygen", "-q", "-N", "", "-f", key.toString());
-        assertEquals(1, again.exit(), again.describe());
+        Processes.Result again = TetherCli.run(home, "keygen", "-q", "-N", "", "-f", key.toString());
+        assertEquals(1, again.exitCode(), again.describe());
         assertTrue(again.stdout().contains("already exists"), again.describe());
         assertEquals(first, Files.readString(key));
         Path yes = Files.writeString(dir.resolve("yes"), "y\n");
-        Procs.Result confirmed = Procs.run(Procs.tetherCommand("keygen", "-q", "-N", "", "-f", key.toString()),
-                Procs.env(home), yes, Procs.DEFAULT_TIMEOUT);
-        assertEquals(0, confirmed.exit(), confirmed.describe());
+        Processes.Result confirmed = Processes.run(TetherCli.command("keygen", "-q", "-N", "", "-f", key.toString()),
+                TetherCli.env(home), yes, null, TetherCli.TIMEOUT);
+        assertEquals(0, confirmed.exitCode(), confirmed.describe());
         assertTrue(!first.equals(Files.readString(key)));
     }
 
     @Test
     void defaultFileIsUnderHome() throws IOException {
-        Path fresh = Procs.tempDir("home2");
+        Path fresh = TempDirs.create("tether-cli-home2-");
         try {
-            Procs.Result r = Procs.tether(fresh, "keygen", "-t", "ed25519", "-N", "");
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = TetherCli.run(fresh, "keygen", "-t", "ed25519", "-N", "");
+            assertEquals(0, r.exitCode(), r.describe());
             assertTrue(Files.isRegularFile(fresh.resolve(".ssh/id_ed25519")), r.describe());
             assertTrue(Files.isRegularFile(fresh.resolve(".ssh/id_ed25519.pub")), r.describe());
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.resolve(".ssh"))));
         } finally {
-            Procs.deleteTree(fresh);
+            TempDirs.deleteTree(fresh);
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"server", "ssh", "keygen"})
     void helpWorksOnEverySubcommand(String sub) throws IOException {
-        Procs.Result r = Procs.tether(home, sub, "--help");
-        assertEquals(0, r.exit(), r.describe());
+        Processes.Result r = TetherCli.run(home, sub, "--help");
+        assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.stdout().startsWith("Usage: tether " + sub), r.describe());
-        Procs.Result h = Procs.tether(home, sub, "-h");
-        assertEquals(0, h.exit(), h.describe());
+        Processes.Result h = TetherCli.run(home, sub, "-h");
+        assertEquals(0, h.exitCode(), h.describe());
         assertEquals(r.stdout(), h.stdout());
     }
 

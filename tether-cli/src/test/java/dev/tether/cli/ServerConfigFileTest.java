@@ -1,10 +1,15 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.FreePorts;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TetherCli;
+import dev.tether.testkit.TetherServerProcess;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,23 +33,17 @@ class ServerConfigFileTest {
     @TempDir
     Path tmp;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static String fingerprint(Path pub) throws Exception {
-        return Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-l", "-f", pub.toString())).stdout().split(" ")[1];
+        return Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-l", "-f", pub.toString()), Map.of(), null, TetherCli.TIMEOUT).stdout().split(" ")[1];
     }
 
     @Test
     void keywordsFromTheFileTakeEffectAndEventsAreLogged() throws Exception {
-        int port = freePort();
+        int port = FreePorts.freePort();
         String user = Cli.localUser();
         try (TetherServerProcess server = TetherServerProcess.start(false, dir -> {
             try {
-                Procs.sshKeygen(dir, "config_host_key", "ed25519", 0, null);
+                SshKeygen.generate(dir, "config_host_key", "ed25519", 0);
                 Files.writeString(dir.resolve("banner.txt"), "Authorised use only, says tether\n");
                 Files.writeString(dir.resolve("passwords"), user + ":"
                         + OpenBSDBCrypt.generate("2y", "pw".toCharArray(), new byte[16], 4) + "\n");
@@ -77,28 +76,28 @@ class ServerConfigFileTest {
             assertTrue(server.stderr().contains("tether: " + cfg + ":10: unsupported keyword UsePAM"), server.stderr());
 
             // Banner, AcceptEnv, AllowUsers (the user is listed), Ciphers
-            Procs.Result ok = server.ssh(List.of("-o", "SetEnv=TETHER_GREETING=hello LANGUAGE=xx"),
+            Processes.Result ok = server.ssh(List.of("-o", "SetEnv=TETHER_GREETING=hello LANGUAGE=xx"),
                     "echo \"$TETHER_GREETING/${LANGUAGE:-unset}\"");
-            assertEquals(0, ok.exit(), ok.describe());
+            assertEquals(0, ok.exitCode(), ok.describe());
             assertEquals("hello/unset\n", ok.stdout());
             assertTrue(ok.stderr().contains("Authorised use only, says tether"), ok.describe());
-            Procs.Result cipher = server.ssh(List.of("-o", "Ciphers=aes128-ctr"), "true");
-            assertEquals(255, cipher.exit(), cipher.describe());
+            Processes.Result cipher = server.ssh(List.of("-o", "Ciphers=aes128-ctr"), "true");
+            assertEquals(255, cipher.exitCode(), cipher.describe());
             assertTrue(cipher.stderr().contains("no matching cipher"), cipher.describe());
 
             // PasswordAuthentication no: the server offers only publickey, --passwords notwithstanding
-            Procs.Result pw = server.ssh(List.of("-v", "-o", "PubkeyAuthentication=no",
+            Processes.Result pw = server.ssh(List.of("-v", "-o", "PubkeyAuthentication=no",
                     "-o", "PreferredAuthentications=password,keyboard-interactive"), "true");
-            assertEquals(255, pw.exit(), pw.describe());
+            assertEquals(255, pw.exitCode(), pw.describe());
             assertTrue(pw.stderr().contains("Authentications that can continue: publickey\n")
                     || pw.stderr().contains("Authentications that can continue: publickey\r\n"), pw.describe());
 
             // --max-auth-tries 2 overrides MaxAuthTries 1: a wrong key, then the right one
-            Path wrong = Procs.sshKeygen(tmp, "wrong_key", "ed25519", 0, null);
+            Path wrong = SshKeygen.generate(tmp, "wrong_key", "ed25519", 0);
             List<String> cmd = new ArrayList<>(server.sshCommand(List.of(), "exit 7"));
             cmd.addAll(cmd.indexOf("-i"), List.of("-i", wrong.toString()));
-            Procs.Result twoKeys = Procs.run(cmd, Map.of("LC_ALL", "C"), null, WAIT);
-            assertEquals(7, twoKeys.exit(), twoKeys.describe());
+            Processes.Result twoKeys = Processes.run(cmd, Map.of("LC_ALL", "C"), null, null, WAIT);
+            assertEquals(7, twoKeys.exitCode(), twoKeys.describe());
 
             // the event log: connect, auth with method and key fingerprint, session with status, disconnect
             String userFp = Pattern.quote(fingerprint(Path.of(server.userKey() + ".pub")));
@@ -125,8 +124,8 @@ class ServerConfigFileTest {
             }
             return List.of("--config", dir.resolve("sshd_config").toString());
         })) {
-            Procs.Result r = server.ssh(List.of(), "echo in");
-            assertEquals(255, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "echo in");
+            assertEquals(255, r.exitCode(), r.describe());
             assertFalse(r.stdout().contains("in"), r.describe());
             assertTrue(r.stderr().contains("is not allowed to log in (not in AllowUsers)"), r.describe());
             server.awaitStderr("auth refused " + Pattern.quote(Cli.localUser()) + " publickey .*not in AllowUsers", WAIT);
@@ -136,14 +135,14 @@ class ServerConfigFileTest {
     @Test
     void aBadValueNamesFileAndLineAndExitsTwo() throws Exception {
         Path cfg = Files.writeString(tmp.resolve("bad_config"), "# ok so far\nPort 0\nMaxAuthTries many\n");
-        Procs.Result r = Procs.tether(tmp, "server", "--config", cfg.toString());
-        assertEquals(2, r.exit(), r.describe());
+        Processes.Result r = TetherCli.run(tmp, "server", "--config", cfg.toString());
+        assertEquals(2, r.exitCode(), r.describe());
         assertTrue(r.stderr().contains(cfg + ":3: MaxAuthTries"), r.describe());
         assertFalse(r.stdout().contains("listening"), r.describe());
 
         Path ciphers = Files.writeString(tmp.resolve("bad_ciphers"), "Port 0\n\nCiphers +rot13-cbc\n");
-        Procs.Result c = Procs.tether(tmp, "server", "--config", ciphers.toString());
-        assertEquals(2, c.exit(), c.describe());
+        Processes.Result c = TetherCli.run(tmp, "server", "--config", ciphers.toString());
+        assertEquals(2, c.exitCode(), c.describe());
         assertTrue(c.stderr().contains(ciphers + ":3: Ciphers: unsupported algorithm 'rot13-cbc'"), c.describe());
     }
 
@@ -168,23 +167,23 @@ class ServerConfigFileTest {
         })) {
             // an idle command: no traffic either way, so the channel is closed; ssh exits 255
             long t0 = System.nanoTime();
-            Procs.Result idle = server.ssh(List.of(), "sleep 60");
-            assertEquals(255, idle.exit(), idle.describe());
+            Processes.Result idle = server.ssh(List.of(), "sleep 60");
+            assertEquals(255, idle.exitCode(), idle.describe());
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(40).toNanos(), "closed well before the sleep ended");
 
             // ssh -N opens no channel: the unused-connection timeout ends it
-            Procs.Result unused = server.ssh(List.of("-N"));
-            assertEquals(255, unused.exit(), unused.describe());
+            Processes.Result unused = server.ssh(List.of("-N"));
+            assertEquals(255, unused.exitCode(), unused.describe());
             server.awaitStderr("unused connection timeout", WAIT);
 
             // a stranger's key fails authentication: the source is penalised, then refused with code 1
-            Path stranger = Procs.sshKeygen(server.dir(), "stranger", "ed25519", 0, "");
+            Path stranger = SshKeygen.generate(server.dir(), "stranger", "ed25519", 0);
             List<String> asStranger = new ArrayList<>(server.sshCommand(List.of(), "true"));
             asStranger.set(asStranger.indexOf(server.userKey().toString()), stranger.toString());
-            Procs.Result failed = Procs.run(asStranger, Map.of("LC_ALL", "C"), null, WAIT);
-            assertEquals(255, failed.exit(), failed.describe());
-            Procs.Result refused = server.ssh(List.of("-v"), "echo should-not-run");
-            assertEquals(255, refused.exit(), refused.describe());
+            Processes.Result failed = Processes.run(asStranger, Map.of("LC_ALL", "C"), null, null, WAIT);
+            assertEquals(255, failed.exitCode(), failed.describe());
+            Processes.Result refused = server.ssh(List.of("-v"), "echo should-not-run");
+            assertEquals(255, refused.exitCode(), refused.describe());
             assertTrue(refused.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:1: penalty.*"),
                     refused.describe());
         }

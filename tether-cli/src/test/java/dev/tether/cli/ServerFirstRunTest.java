@@ -1,5 +1,11 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TetherCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,19 +38,15 @@ class ServerFirstRunTest {
 
     @Test
     void freshHomeGetsAHostKeyAndServesAnOpenSshLogin() throws Exception {
-        Path userKey = Procs.sshKeygen(home, "id_ed25519", "ed25519", 0, null);
+        Path userKey = SshKeygen.generate(home, "id_ed25519", "ed25519", 0);
         Files.createDirectories(home.resolve(".ssh"));
         Files.copy(Path.of(userKey + ".pub"), home.resolve(".ssh/authorized_keys"));
         Path out = home.resolve("server.out");
-        ProcessBuilder pb = new ProcessBuilder(Procs.tetherCommand("server", "--port", "0"))
-                .directory(home.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(out.toFile()).redirectError(home.resolve("server.err").toFile());
-        pb.environment().putAll(Procs.env(home));
-        Process server = pb.start();
+        Process server = Processes.builder(TetherCli.command("server", "--port", "0"), TetherCli.env(home), null, out,
+                home.resolve("server.err")).directory(home.toFile()).start();
         try {
             int[] port = {0};
-            assertTrue(Procs.await(() -> {
+            assertTrue(Poll.until(() -> {
                 try {
                     String text = Files.exists(out) ? Files.readString(out) : "";
                     Matcher m = LISTENING.matcher(text);
@@ -63,14 +65,12 @@ class ServerFirstRunTest {
             Path key = home.resolve(".tether/ssh_host_ed25519_key");
             assertTrue(Files.exists(key) && Files.exists(Path.of(key + ".pub")));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
-            String fp = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-l", "-f", key + ".pub")).stdout().split(" ")[1];
+            String fp = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-l", "-f", key + ".pub"), Map.of(), null, TetherCli.TIMEOUT).stdout().split(" ")[1];
             assertEquals("host key ssh-ed25519 " + fp, lines.get(1));
 
-            Procs.Result ssh = Procs.run(List.of("/usr/bin/ssh", "-F", "/dev/null", "-p", String.valueOf(port[0]),
-                    "-i", userKey.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                    "-o", "UserKnownHostsFile=" + home.resolve("known_hosts"), "-o", "StrictHostKeyChecking=accept-new",
-                    System.getProperty("user.name") + "@127.0.0.1", "echo hello from; pwd"), Map.of(), null, Duration.ofSeconds(60));
-            assertEquals(0, ssh.exit(), ssh.describe());
+            OpenSshClient.Result ssh = new OpenSshClient(home).to(port[0], System.getProperty("user.name")).identity(userKey)
+                    .knownHosts(home.resolve("known_hosts")).verbose(0).command("echo hello from; pwd").timeout(Duration.ofSeconds(60)).run();
+            assertEquals(0, ssh.exitCode(), ssh.describe());
             assertEquals("hello from\n" + home.toRealPath() + "\n", ssh.stdout(), ssh.describe());
         } finally {
             server.destroy(); // SIGTERM

@@ -1,5 +1,10 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TetherCli;
+import dev.tether.testkit.TetherServerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,15 +36,15 @@ class ServerFlagsTest {
     @Test
     void noExecRefusesCommandsButNotTheShell() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start("--no-exec")) {
-            Procs.Result exec = server.ssh(List.of(), "true");
-            assertEquals(255, exec.exit(), exec.describe());
+            Processes.Result exec = server.ssh(List.of(), "true");
+            assertEquals(255, exec.exitCode(), exec.describe());
             assertTrue(exec.stderr().contains("exec request failed"), exec.describe());
             server.awaitStderr("session 0 refused exec true: not allowed", WAIT);
 
             // the shell still runs: its commands come on stdin
             Path script = Files.writeString(tmp.resolve("stdin"), "echo shell-ran\nexit 4\n");
-            Procs.Result shell = Procs.run(server.sshCommand(List.of("-T")), Map.of("LC_ALL", "C"), script, WAIT);
-            assertEquals(4, shell.exit(), shell.describe());
+            Processes.Result shell = Processes.run(server.sshCommand(List.of("-T")), Map.of("LC_ALL", "C"), script, null, WAIT);
+            assertEquals(4, shell.exitCode(), shell.describe());
             assertTrue(shell.stdout().contains("shell-ran"), shell.describe());
         }
     }
@@ -48,13 +53,13 @@ class ServerFlagsTest {
     void noShellRefusesTheShellButNotCommands() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start("--no-shell")) {
             Path script = Files.writeString(tmp.resolve("stdin"), "echo shell-ran\n");
-            Procs.Result shell = Procs.run(server.sshCommand(List.of("-T")), Map.of("LC_ALL", "C"), script, WAIT);
-            assertEquals(255, shell.exit(), shell.describe());
+            Processes.Result shell = Processes.run(server.sshCommand(List.of("-T")), Map.of("LC_ALL", "C"), script, null, WAIT);
+            assertEquals(255, shell.exitCode(), shell.describe());
             assertTrue(shell.stderr().contains("shell request failed"), shell.describe());
             assertFalse(shell.stdout().contains("shell-ran"), shell.describe());
 
-            Procs.Result exec = server.ssh(List.of(), "echo exec-ran");
-            assertEquals(0, exec.exit(), exec.describe());
+            Processes.Result exec = server.ssh(List.of(), "echo exec-ran");
+            assertEquals(0, exec.exitCode(), exec.describe());
             assertEquals("exec-ran\n", exec.stdout());
         }
     }
@@ -62,8 +67,8 @@ class ServerFlagsTest {
     @Test
     void denyRefusesTheClientWithHostNotAllowed() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start("--deny", "127.0.0.0/8")) {
-            Procs.Result r = server.ssh(List.of("-v"), "true");
-            assertEquals(255, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of("-v"), "true");
+            assertEquals(255, r.exitCode(), r.describe());
             // OpenSSH: "Received disconnect from 127.0.0.1 port N:1: connections from 127.0.0.1 are not allowed"
             assertTrue(r.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:1: .*not allowed.*"), r.describe());
         }
@@ -72,13 +77,13 @@ class ServerFlagsTest {
     @Test
     void allowAdmitsOnlyWhatItLists() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start("--allow", "10.0.0.0/8", "--allow", "192.168.0.0/16")) {
-            Procs.Result r = server.ssh(List.of(), "true");
-            assertEquals(255, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "true");
+            assertEquals(255, r.exitCode(), r.describe());
             assertTrue(r.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:1: .*"), r.describe());
         }
         try (TetherServerProcess server = TetherServerProcess.start("--allow", "127.0.0.1/32", "--deny", "10.0.0.0/8")) {
-            Procs.Result r = server.ssh(List.of(), "true");
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "true");
+            assertEquals(0, r.exitCode(), r.describe());
         }
     }
 
@@ -88,8 +93,8 @@ class ServerFlagsTest {
              Socket held = new Socket()) {
             held.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
             server.awaitStderr("#\\d+ 127\\.0\\.0\\.1:" + held.getLocalPort() + " connect", WAIT);
-            Procs.Result r = server.ssh(List.of(), "true");
-            assertEquals(255, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "true");
+            assertEquals(255, r.exitCode(), r.describe());
             assertTrue(r.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:12: too many connections.*"),
                     r.describe());
         }
@@ -97,8 +102,8 @@ class ServerFlagsTest {
              Socket held = new Socket()) {
             held.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
             server.awaitStderr("#\\d+ 127\\.0\\.0\\.1:" + held.getLocalPort() + " connect", WAIT);
-            Procs.Result r = server.ssh(List.of(), "echo in");
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "echo in");
+            assertEquals(0, r.exitCode(), r.describe());
         }
     }
 
@@ -120,22 +125,22 @@ class ServerFlagsTest {
 
     @Test
     void maxAuthTriesEndsTheConnectionAfterThatManyFailures() throws Exception {
-        Path wrong = Procs.sshKeygen(tmp, "wrong_key", "ed25519", 0, null);
+        Path wrong = SshKeygen.generate(tmp, "wrong_key", "ed25519", 0);
         // ssh offers the wrong key first: one failure, then the right key
         List<String> twoKeys = List.of("-i", wrong.toString());
         try (TetherServerProcess server = TetherServerProcess.start("--max-auth-tries", "1")) {
             List<String> cmd = new java.util.ArrayList<>(server.sshCommand(List.of(), "true"));
             // put the wrong key before the server's user key
             cmd.addAll(cmd.indexOf("-i"), twoKeys);
-            Procs.Result r = Procs.run(cmd, Map.of("LC_ALL", "C"), null, WAIT);
-            assertEquals(255, r.exit(), r.describe());
+            Processes.Result r = Processes.run(cmd, Map.of("LC_ALL", "C"), null, null, WAIT);
+            assertEquals(255, r.exitCode(), r.describe());
             assertTrue(r.stderr().contains(":14: too many authentication failures"), r.describe());
         }
         try (TetherServerProcess server = TetherServerProcess.start("--max-auth-tries", "2")) {
             List<String> cmd = new java.util.ArrayList<>(server.sshCommand(List.of(), "echo in"));
             cmd.addAll(cmd.indexOf("-i"), twoKeys);
-            Procs.Result r = Procs.run(cmd, Map.of("LC_ALL", "C"), null, WAIT);
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = Processes.run(cmd, Map.of("LC_ALL", "C"), null, null, WAIT);
+            assertEquals(0, r.exitCode(), r.describe());
             assertEquals("in\n", r.stdout());
         }
     }
@@ -148,18 +153,17 @@ class ServerFlagsTest {
     @Test
     void loginGraceTimeEndsAStalledLogin() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start("--login-grace-time", "2")) {
-            Path key = Procs.sshKeygen(tmp, "locked_key", "ed25519", 0, "secret");
+            Path key = SshKeygen.generateEncrypted(tmp, "locked_key", "ed25519", 0, "secret");
             Files.writeString(server.dir().resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")));
             Path fifo = tmp.resolve("go");
-            Procs.ok(List.of("/usr/bin/mkfifo", fifo.toString()));
+            Processes.runOk(List.of("/usr/bin/mkfifo", fifo.toString()), Map.of(), null, TetherCli.TIMEOUT);
             Path askpass = Files.writeString(tmp.resolve("askpass"), "#!/bin/sh\nread x < " + fifo + "\necho secret\n");
             assertTrue(askpass.toFile().setExecutable(true));
             List<String> cmd = new java.util.ArrayList<>(server.sshCommand(List.of(), "true"));
             cmd.set(cmd.indexOf(server.userKey().toString()), key.toString());
             cmd.set(cmd.indexOf("BatchMode=yes"), "BatchMode=no");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(tmp.resolve("ssh.out").toFile()).redirectError(tmp.resolve("ssh.err").toFile());
-            pb.environment().putAll(Map.of("SSH_ASKPASS", askpass.toString(), "SSH_ASKPASS_REQUIRE", "force", "DISPLAY", ":0"));
+            ProcessBuilder pb = Processes.builder(cmd, Map.of("SSH_ASKPASS", askpass.toString(), "SSH_ASKPASS_REQUIRE", "force",
+                    "DISPLAY", ":0"), null, tmp.resolve("ssh.out"), tmp.resolve("ssh.err"));
             long started = System.nanoTime();
             Process ssh = pb.start();
             try {
@@ -170,7 +174,7 @@ class ServerFlagsTest {
                 assertTrue(ssh.waitFor(30, TimeUnit.SECONDS), "ssh did not end");
                 assertEquals(255, ssh.exitValue());
             } finally {
-                Procs.kill(ssh);
+                Processes.kill(ssh);
             }
         }
     }
@@ -183,24 +187,21 @@ class ServerFlagsTest {
                     "put " + tmp.resolve("up.txt") + " remote.txt",
                     "ls",
                     "get remote.txt " + tmp.resolve("down.txt"), ""));
-            List<String> sftp = List.of("/usr/bin/sftp", "-F", "/dev/null", "-P", String.valueOf(server.port()),
-                    "-i", server.userKey().toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                    "-o", "UserKnownHostsFile=" + server.dir().resolve("known_hosts"), "-o", "StrictHostKeyChecking=accept-new",
-                    "-b", batch.toString(), Cli.localUser() + "@127.0.0.1");
-            Procs.Result r = Procs.run(sftp, Map.of("LC_ALL", "C"), null, WAIT);
-            assertEquals(0, r.exit(), r.describe());
+            OpenSshClient.Result r = new OpenSshClient(server.dir()).sftp(server.port(), Cli.localUser()).identity(server.userKey())
+                    .knownHosts(server.dir().resolve("known_hosts")).verbose(0).args("-b", batch.toString()).timeout(WAIT).run();
+            assertEquals(0, r.exitCode(), r.describe());
             assertTrue(r.stdout().contains("remote.txt"), r.describe());
             assertEquals("uploaded through sftp\n", Files.readString(server.dir().resolve("remote.txt")));
             assertEquals("uploaded through sftp\n", Files.readString(tmp.resolve("down.txt")));
             server.awaitStderr("session 0 end subsystem sftp status 0", WAIT);
 
-            Procs.Result exec = server.ssh(List.of(), "echo nope");
-            assertEquals(255, exec.exit(), exec.describe());
+            Processes.Result exec = server.ssh(List.of(), "echo nope");
+            assertEquals(255, exec.exitCode(), exec.describe());
             assertTrue(exec.stderr().contains("exec request failed"), exec.describe());
             assertFalse(exec.stdout().contains("nope"));
             Path script = Files.writeString(tmp.resolve("stdin"), "echo nope\n");
-            Procs.Result shell = Procs.run(server.sshCommand(List.of("-T")), Map.of("LC_ALL", "C"), script, WAIT);
-            assertEquals(255, shell.exit(), shell.describe());
+            Processes.Result shell = Processes.run(server.sshCommand(List.of("-T")), Map.of("LC_ALL", "C"), script, null, WAIT);
+            assertEquals(255, shell.exitCode(), shell.describe());
             assertTrue(shell.stderr().contains("shell request failed"), shell.describe());
         }
     }
@@ -209,11 +210,9 @@ class ServerFlagsTest {
     void sigtermLetsARunningSessionFinishClosesTheListenerAndExitsZero() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start()) {
             Path release = tmp.resolve("release");
-            Procs.ok(List.of("/usr/bin/mkfifo", release.toString()));
-            ProcessBuilder pb = new ProcessBuilder(server.sshCommand(List.of(), "read x < " + release + "; echo finished"))
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(tmp.resolve("ssh.out").toFile()).redirectError(tmp.resolve("ssh.err").toFile());
-            Process ssh = pb.start();
+            Processes.runOk(List.of("/usr/bin/mkfifo", release.toString()), Map.of(), null, TetherCli.TIMEOUT);
+            Process ssh = Processes.builder(server.sshCommand(List.of(), "read x < " + release + "; echo finished"), Map.of(), null,
+                    tmp.resolve("ssh.out"), tmp.resolve("ssh.err")).start();
             try {
                 server.awaitStderr("session 0 start exec", WAIT);
                 server.process().destroy(); // SIGTERM
@@ -240,15 +239,15 @@ class ServerFlagsTest {
                 assertEquals(0, server.process().exitValue(), server.stderr());
                 assertTrue(server.stderr().contains("tether: stopped"), server.stderr());
             } finally {
-                Procs.kill(ssh);
+                Processes.kill(ssh);
             }
         }
     }
 
     @Test
     void helpDocumentsEveryFlagAndVersionPrints() throws Exception {
-        Procs.Result help = Procs.tether(tmp, "server", "--help");
-        assertEquals(0, help.exit(), help.describe());
+        Processes.Result help = TetherCli.run(tmp, "server", "--help");
+        assertEquals(0, help.exitCode(), help.describe());
         for (String flag : List.of("--listen", "--port", "--host-key", "--authorized-keys", "--passwords", "--root",
                 "--no-shell", "--no-exec", "--no-forwarding", "--sftp-only", "--config", "--max-connections",
                 "--max-startups", "--max-auth-tries", "--max-sessions", "--login-grace-time", "--allow", "--deny",
@@ -256,8 +255,8 @@ class ServerFlagsTest {
             assertTrue(help.stdout().matches("(?s).*\\s" + java.util.regex.Pattern.quote(flag) + "[=,\\s].*"), flag + " missing:\n" + help.stdout());
         }
         for (String v : List.of("-V", "--version")) {
-            Procs.Result version = Procs.tether(tmp, "server", v);
-            assertEquals(0, version.exit(), version.describe());
+            Processes.Result version = TetherCli.run(tmp, "server", v);
+            assertEquals(0, version.exitCode(), version.describe());
             assertTrue(version.stdout().startsWith("tether "), version.describe());
         }
     }
@@ -271,8 +270,8 @@ class ServerFlagsTest {
                 all.addAll(List.of("--port", "0"));
             }
             all.addAll(args);
-            Procs.Result r = Procs.tether(tmp, all.toArray(String[]::new));
-            assertEquals(2, r.exit(), r.describe());
+            Processes.Result r = TetherCli.run(tmp, all.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), r.describe());
             assertTrue(r.stderr().contains(args.get(0)), r.describe());
             assertFalse(r.stdout().contains("listening on"), r.describe());
         }

@@ -1,5 +1,12 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TetherCli;
+import dev.tether.testkit.TetherServerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,49 +48,44 @@ class ServerLimitFlagsTest {
     Path tmp;
 
     /** A started process whose stdin is a pipe the test holds, its output in files. */
-    private record Held(Process process, Path out, Path err) {
+    private record Held(Processes.Running running) {
+        Process process() {
+            return running.process();
+        }
+
         /** Ends a {@code read x} command: one line on its stdin. */
         void answer() throws IOException {
-            OutputStream in = process.getOutputStream();
+            OutputStream in = running.stdin();
             in.write('\n');
             in.flush();
         }
 
         int await() throws Exception {
-            assertTrue(process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS), "still running: " + describe());
-            return process.exitValue();
+            assertTrue(running.process().waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS), "still running: " + describe());
+            return running.process().exitValue();
         }
 
         String stdout() throws IOException {
-            return Files.readString(out);
+            return running.stdout();
         }
 
         String describe() throws IOException {
-            return "exit " + (process.isAlive() ? "(running)" : process.exitValue()) + "\n--- stdout ---\n" + stdout()
-                    + "\n--- stderr ---\n" + Files.readString(err);
+            return running.describe();
         }
     }
 
     private final List<Process> started = new ArrayList<>();
-    private int runs;
 
     private Held hold(List<String> cmd) throws IOException {
-        int n = ++runs;
-        Path out = tmp.resolve("held-" + n + ".out");
-        Path err = tmp.resolve("held-" + n + ".err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE)
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("LC_ALL", "C");
-        pb.environment().remove("SSH_AUTH_SOCK");
-        Process p = pb.start();
-        started.add(p);
-        return new Held(p, out, err);
+        Processes.Running r = Processes.startPiped(cmd, Processes.withoutAgent(Map.of()), tmp);
+        started.add(r.process());
+        return new Held(r);
     }
 
     /** Also closed before the server in each test, so that its SIGTERM does not wait for these clients' connections. */
     @org.junit.jupiter.api.AfterEach
     void killStarted() {
-        started.forEach(Procs::kill);
+        started.forEach(Processes::kill);
     }
 
     @Test
@@ -91,18 +93,11 @@ class ServerLimitFlagsTest {
         try (TetherServerProcess server = TetherServerProcess.start("--max-sessions", "2");
              AutoCloseable heldFirst = this::killStarted) {
             String control = tmp.resolve("cm").toString();
-            Held master = hold(server.sshCommand(List.of("-M", "-N", "-S", control, "-o", "ControlPersist=no")));
-            List<String> check = List.of("/usr/bin/ssh", "-F", "/dev/null", "-S", control, "-O", "check", Cli.localUser() + "@127.0.0.1");
-            assertTrue(Procs.await(() -> {
-                try {
-                    return !master.process().isAlive() || Procs.run(check, Map.of("LC_ALL", "C"), null, WAIT).exit() == 0;
-                } catch (IOException e) {
-                    return false;
-                }
-            }, WAIT, Duration.ofMillis(50), master.process()) && master.process().isAlive(), master.describe());
+            Held master = hold(server.sshInvocation().master(Path.of(control)).argv());
+            OpenSshClient client = new OpenSshClient(tmp);
+            assertTrue(client.awaitMaster(master.running(), Path.of(control), Cli.localUser(), WAIT), master.describe());
 
-            List<String> mux = List.of("/usr/bin/ssh", "-F", "/dev/null", "-S", control, "-o", "ControlMaster=no",
-                    "-o", "ProxyCommand=/bin/false", "-o", "BatchMode=yes", Cli.localUser() + "@127.0.0.1");
+            List<String> mux = client.mux(Path.of(control), Cli.localUser()).verbose(0).shell().argv();
             Held first = hold(with(mux, "read x; echo first-done"));
             server.awaitStderr(" session 0 start exec", WAIT);
             Held second = hold(with(mux, "read x; echo second-done"));
@@ -145,8 +140,8 @@ class ServerLimitFlagsTest {
                 s.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
                 server.awaitStderr("#\\d+ 127\\.0\\.0\\.1:" + s.getLocalPort() + " connect", WAIT);
             }
-            Procs.Result r = server.ssh(List.of(), "echo in");
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "echo in");
+            assertEquals(0, r.exitCode(), r.describe());
             assertEquals("in\n", r.stdout());
 
             Packet p = firstPacketAfterKexInit(oldest);
@@ -168,10 +163,10 @@ class ServerLimitFlagsTest {
     void maxStartupsRefusesWhenEverySlotIsPastItsKeyExchange() throws Exception {
         try (TetherServerProcess server = TetherServerProcess.start("--max-startups", "2");
              AutoCloseable heldFirst = this::killStarted) {
-            Path key = Procs.sshKeygen(tmp, "locked_key", "ed25519", 0, "secret");
+            Path key = SshKeygen.generateEncrypted(tmp, "locked_key", "ed25519", 0, "secret");
             Files.writeString(server.dir().resolve("authorized_keys"), Files.readString(Path.of(key + ".pub")));
             Path fifo = tmp.resolve("never");
-            Procs.ok(List.of("/usr/bin/mkfifo", fifo.toString()));
+            Processes.runOk(List.of("/usr/bin/mkfifo", fifo.toString()), Map.of(), null, TetherCli.TIMEOUT);
             Path askpass = Files.writeString(tmp.resolve("askpass"), "#!/bin/sh\nread x < " + fifo + "\necho secret\n");
             assertTrue(askpass.toFile().setExecutable(true));
             for (int i = 0; i < 2; i++) {
@@ -179,13 +174,11 @@ class ServerLimitFlagsTest {
                 List<String> cmd = new ArrayList<>(server.sshCommand(List.of("-v", "-E", log.toString()), "true"));
                 cmd.set(cmd.indexOf(server.userKey().toString()), key.toString());
                 cmd.set(cmd.indexOf("BatchMode=yes"), "BatchMode=no");
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-                pb.environment().putAll(Map.of("SSH_ASKPASS", askpass.toString(), "SSH_ASKPASS_REQUIRE", "force", "DISPLAY", ":0"));
-                Process p = pb.start();
+                Process p = Processes.start(cmd, Map.of("SSH_ASKPASS", askpass.toString(), "SSH_ASKPASS_REQUIRE", "force",
+                        "DISPLAY", ":0"), null, tmp).process();
                 started.add(p);
                 // the server accepted the key (so the key exchange is done); ssh now asks for the passphrase
-                assertTrue(Procs.await(() -> {
+                assertTrue(Poll.until(() -> {
                     try {
                         return Files.exists(log) && Files.readString(log).contains("Server accepts key");
                     } catch (IOException e) {
@@ -193,8 +186,8 @@ class ServerLimitFlagsTest {
                     }
                 }, WAIT, Duration.ofMillis(25), p), "ssh did not get past the key exchange: " + (Files.exists(log) ? Files.readString(log) : ""));
             }
-            Procs.Result r = server.ssh(List.of("-v"), "true");
-            assertEquals(255, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of("-v"), "true");
+            assertEquals(255, r.exitCode(), r.describe());
             assertTrue(r.stderr().matches("(?s).*Received disconnect from 127\\.0\\.0\\.1 port \\d+:12: .*"), r.describe());
         }
     }
@@ -265,10 +258,10 @@ class ServerLimitFlagsTest {
 
             Path relay = Path.of(ServerLimitFlagsTest.class.getResource("proxy_relay.py").toURI());
             String header = "PROXY TCP4 203.0.113.7 127.0.0.1 40000 " + server.port();
-            String proxyCommand = "/usr/bin/python3 " + relay + " 127.0.0.1 " + server.port() + " '" + header + "'";
-            Procs.Result r = server.ssh(List.of("-o", "ProxyCommand=" + proxyCommand),
+            String proxyCommand = Peers.PYTHON + " " + relay + " 127.0.0.1 " + server.port() + " '" + header + "'";
+            Processes.Result r = server.ssh(List.of("-o", "ProxyCommand=" + proxyCommand),
                     "echo through the proxy");
-            assertEquals(0, r.exit(), r.describe());
+            assertEquals(0, r.exitCode(), r.describe());
             assertEquals("through the proxy\n", r.stdout());
             server.awaitStderr("#\\d+ 203\\.0\\.113\\.7:40000 connect", WAIT);
             server.awaitStderr("#\\d+ 203\\.0\\.113\\.7:40000 auth accepted ", WAIT);
@@ -287,15 +280,15 @@ class ServerLimitFlagsTest {
             }
         })) {
             // a client that answers the probes outlives several intervals
-            Procs.Result r = server.ssh(List.of(), "sleep 3; echo still-here");
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = server.ssh(List.of(), "sleep 3; echo still-here");
+            assertEquals(0, r.exitCode(), r.describe());
             assertEquals("still-here\n", r.stdout());
             assertFalse(server.stderr().contains("not responding"), server.stderr());
 
             Held quiet = hold(server.sshCommand(List.of("-N")));
             // the second connection's tag (#N ADDR:PORT) from its auth line
             String[] tag = {null};
-            assertTrue(Procs.await(() -> {
+            assertTrue(Poll.until(() -> {
                 List<String> lines = server.stderr().lines().filter(l -> l.contains(" auth accepted ")).toList();
                 if (lines.size() < 2) {
                     return false;
@@ -306,7 +299,7 @@ class ServerLimitFlagsTest {
                 return true;
             }, WAIT, Duration.ofMillis(25), quiet.process()), "ssh -N did not log in: " + quiet.describe() + server.stderr());
             long pid = quiet.process().pid();
-            Procs.ok(List.of("/bin/kill", "-STOP", String.valueOf(pid)));
+            Processes.runOk(List.of("/bin/kill", "-STOP", String.valueOf(pid)), Map.of(), null, TetherCli.TIMEOUT);
             long stopped = System.nanoTime();
             try {
                 String line = server.awaitStderr(java.util.regex.Pattern.quote(tag[0])
@@ -315,7 +308,7 @@ class ServerLimitFlagsTest {
                 // one interval of silence, one unanswered probe, one more interval: about 2 s
                 assertTrue(millis < 15_000, "dropped only after " + millis + " ms: " + line);
             } finally {
-                Procs.run(List.of("/bin/kill", "-CONT", String.valueOf(pid)), Map.of(), null, WAIT);
+                Processes.run(List.of("/bin/kill", "-CONT", String.valueOf(pid)), Map.of(), null, null, WAIT);
             }
             assertEquals(255, quiet.await(), quiet.describe());
         }

@@ -1,18 +1,26 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.FreePorts;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshAgent;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TempDirs;
+import dev.tether.testkit.TetherCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code tether ssh} in a child JVM against a private OpenSSH server: exit status, streams,
@@ -37,9 +44,8 @@ class SshCommandTest {
 
     @BeforeAll
     void start() throws IOException {
-        assumeTrue(PrivateSshd.available(), "OpenSSH server (openssh-server) or ssh-keygen is not installed");
-        sshd = PrivateSshd.start();
-        home = Procs.tempDir("ssh-home");
+        sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of("PrintMotd no", "LogLevel INFO"));
+        home = TempDirs.create("tether-cli-ssh-home-");
         knownHosts = home.resolve("known_hosts_for_tests");
         Files.writeString(knownHosts, sshd.knownHostsLine() + "\n");
         user = System.getProperty("user.name");
@@ -50,7 +56,7 @@ class SshCommandTest {
         if (sshd != null) {
             sshd.close();
         }
-        Procs.deleteTree(home);
+        TempDirs.deleteTree(home);
     }
 
     /** The flags most tests use: no config files, the authorized key, a known_hosts that knows the server. */
@@ -59,16 +65,16 @@ class SshCommandTest {
                 "-o", "UserKnownHostsFile=" + knownHosts, "-o", "BatchMode=yes"));
     }
 
-    private Procs.Result ssh(Path homeDir, Path stdin, List<String> args) throws IOException {
+    private Processes.Result ssh(Path homeDir, Path stdin, List<String> args) throws IOException {
         return ssh(homeDir, stdin, args, Map.of());
     }
 
-    private Procs.Result ssh(Path homeDir, Path stdin, List<String> args, Map<String, String> extraEnv) throws IOException {
+    private Processes.Result ssh(Path homeDir, Path stdin, List<String> args, Map<String, String> extraEnv) throws IOException {
         List<String> all = new ArrayList<>(List.of("ssh"));
         all.addAll(args);
-        Map<String, String> env = new java.util.HashMap<>(Procs.env(homeDir));
+        Map<String, String> env = new java.util.HashMap<>(TetherCli.env(homeDir));
         env.putAll(extraEnv);
-        return Procs.run(Procs.tetherCommand(all.toArray(new String[0])), env, stdin, TIMEOUT);
+        return Processes.run(TetherCli.command(all.toArray(new String[0])), env, stdin, null, TIMEOUT);
     }
 
     private List<String> with(List<String> first, String... more) {
@@ -79,17 +85,17 @@ class SshCommandTest {
 
     @Test
     void execReturnsTheRemoteStatusAndItsStreams() throws IOException {
-        Procs.Result r = ssh(home, null, with(base(), user + "@127.0.0.1", "echo out; echo err >&2; exit 3"));
-        assertEquals(3, r.exit(), r.describe());
+        Processes.Result r = ssh(home, null, with(base(), user + "@127.0.0.1", "echo out; echo err >&2; exit 3"));
+        assertEquals(3, r.exitCode(), r.describe());
         assertEquals("out\n", r.stdout(), r.describe());
         assertTrue(r.stderr().contains("err"), r.describe());
 
-        Procs.Result args = ssh(home, null, with(base(), "127.0.0.1", "printf", "%s-%s", "a", "b"));
-        assertEquals(0, args.exit(), args.describe());
+        Processes.Result args = ssh(home, null, with(base(), "127.0.0.1", "printf", "%s-%s", "a", "b"));
+        assertEquals(0, args.exitCode(), args.describe());
         assertEquals("a-b", args.stdout(), "the command's words are joined with spaces, as ssh(1) does");
 
-        Procs.Result killed = ssh(home, null, with(base(), "127.0.0.1", "kill -9 $$"));
-        assertEquals(255, killed.exit(), "no exit status (killed by a signal): 255, as ssh(1)");
+        Processes.Result killed = ssh(home, null, with(base(), "127.0.0.1", "kill -9 $$"));
+        assertEquals(255, killed.exitCode(), "no exit status (killed by a signal): 255, as ssh(1)");
     }
 
     @Test
@@ -97,13 +103,13 @@ class SshCommandTest {
         byte[] data = new byte[3 * 1024 * 1024 + 12345];
         new SecureRandom().nextBytes(data);
         Path in = Files.write(home.resolve("stdin.bin"), data);
-        Procs.Result r = ssh(home, in, with(base(), "127.0.0.1", "cat"));
-        assertEquals(0, r.exit(), r.stderr());
+        Processes.Result r = ssh(home, in, with(base(), "127.0.0.1", "cat"));
+        assertEquals(0, r.exitCode(), r.stderr());
         assertEquals(data.length, r.stdoutBytes().length);
         assertArrayEquals(data, r.stdoutBytes());
 
-        Procs.Result count = ssh(home, in, with(base(), "127.0.0.1", "wc -c; exit 7"));
-        assertEquals(7, count.exit(), count.describe());
+        Processes.Result count = ssh(home, in, with(base(), "127.0.0.1", "wc -c; exit 7"));
+        assertEquals(7, count.exitCode(), count.describe());
         assertEquals(Integer.toString(data.length), count.stdout().trim());
     }
 
@@ -113,66 +119,66 @@ class SshCommandTest {
         StringBuilder cmd = new StringBuilder();
         List<String> args = with(List.of("ssh"), base().toArray(new String[0]));
         args.addAll(List.of("127.0.0.1", "yes"));
-        for (String a : Procs.tetherCommand(args.toArray(new String[0]))) {
+        for (String a : TetherCli.command(args.toArray(new String[0]))) {
             cmd.append('\'').append(a.replace("'", "'\\''")).append("' ");
         }
-        Procs.Result r = Procs.run(List.of("/bin/sh", "-c", cmd + "| head -c 6"), Procs.env(home), null, TIMEOUT);
+        Processes.Result r = Processes.run(List.of("/bin/sh", "-c", cmd + "| head -c 6"), TetherCli.env(home), null, null, TIMEOUT);
         assertFalse(r.timedOut(), r.describe());
         assertEquals("y\ny\ny\n", r.stdout());
     }
 
     @Test
     void acceptNewRecordsTheHostKeyInHomeKnownHosts() throws IOException {
-        Path fresh = Procs.tempDir("ssh-fresh");
+        Path fresh = TempDirs.create("tether-cli-ssh-fresh-");
         try {
             List<String> args = List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i", sshd.userKey().toString(),
                     "-o", "StrictHostKeyChecking=accept-new", "127.0.0.1", "echo", "hello");
-            Procs.Result r = ssh(fresh, null, args);
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = ssh(fresh, null, args);
+            assertEquals(0, r.exitCode(), r.describe());
             assertEquals("hello\n", r.stdout());
             assertTrue(r.stderr().contains("Warning: Permanently added '[127.0.0.1]:" + sshd.port() + "' (ED25519)"), r.describe());
             Path kh = fresh.resolve(".ssh/known_hosts");
             assertTrue(Files.isRegularFile(kh), "known_hosts is written under $HOME");
-            Procs.Result found = Procs.ok(List.of(Procs.SSH_KEYGEN.toString(), "-F", "[127.0.0.1]:" + sshd.port(), "-f", kh.toString()));
+            Processes.Result found = Processes.runOk(List.of(Peers.SSH_KEYGEN.toString(), "-F", "[127.0.0.1]:" + sshd.port(), "-f", kh.toString()), Map.of(), null, TetherCli.TIMEOUT);
             String hostKey = Files.readString(sshd.hostKeyPub()).trim().split("\\s+")[1];
             assertTrue(found.stdout().contains(hostKey), found.describe());
 
             // now known: the default policy (ask, with nobody to ask) connects without a word
-            Procs.Result again = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i",
+            Processes.Result again = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i",
                     sshd.userKey().toString(), "127.0.0.1", "true"));
-            assertEquals(0, again.exit(), again.describe());
+            assertEquals(0, again.exitCode(), again.describe());
             assertFalse(again.stderr().contains("Permanently added"), again.describe());
         } finally {
-            Procs.deleteTree(fresh);
+            TempDirs.deleteTree(fresh);
         }
     }
 
     @Test
     void anUnknownHostIsRefusedWhenNobodyCanBeAsked() throws IOException {
-        Path fresh = Procs.tempDir("ssh-unknown");
+        Path fresh = TempDirs.create("tether-cli-ssh-unknown-");
         try {
-            Procs.Result r = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i",
+            Processes.Result r = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i",
                     sshd.userKey().toString(), "127.0.0.1", "true"));
-            assertEquals(255, r.exit(), r.describe());
+            assertEquals(255, r.exitCode(), r.describe());
             assertTrue(r.stderr().contains("Host key verification failed."), r.describe());
             assertFalse(Files.exists(fresh.resolve(".ssh/known_hosts")));
         } finally {
-            Procs.deleteTree(fresh);
+            TempDirs.deleteTree(fresh);
         }
     }
 
     @Test
     void aChangedHostKeyIsRefusedWithOpenSshWarning() throws IOException {
-        Path other = Procs.sshKeygen(home, "impostor_host_key", "ed25519", 0, null);
+        Path other = SshKeygen.generate(home, "impostor_host_key", "ed25519", 0);
         String[] f = Files.readString(Path.of(other + ".pub")).trim().split("\\s+");
         Path kh = Files.writeString(home.resolve("known_hosts_changed"),
                 "[127.0.0.1]:" + sshd.port() + " " + f[0] + " " + f[1] + "\n");
         String before = Files.readString(kh);
         for (String policy : List.of("yes", "accept-new", "ask")) {
-            Procs.Result r = ssh(home, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i",
+            Processes.Result r = ssh(home, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-i",
                     sshd.userKey().toString(), "-o", "UserKnownHostsFile=" + kh, "-o", "StrictHostKeyChecking=" + policy,
                     "127.0.0.1", "echo", "should-not-run"));
-            assertEquals(255, r.exit(), r.describe());
+            assertEquals(255, r.exitCode(), r.describe());
             assertEquals("", r.stdout());
             assertTrue(r.stderr().contains("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @"), r.describe());
             assertTrue(r.stderr().contains("Offending ED25519 key in " + kh + ":1"), r.describe());
@@ -203,21 +209,21 @@ class SshCommandTest {
                 "    Port 1",
                 "    User nobody",
                 ""));
-        Procs.Result r = ssh(home, null, List.of("-F", cfg.toString(), "tether-test", "id -un; echo $SSH_CONNECTION"));
-        assertEquals(0, r.exit(), r.describe());
+        Processes.Result r = ssh(home, null, List.of("-F", cfg.toString(), "tether-test", "id -un; echo $SSH_CONNECTION"));
+        assertEquals(0, r.exitCode(), r.describe());
         List<String> lines = r.stdout().lines().toList();
         assertEquals(user, lines.get(0));
         assertTrue(lines.get(1).endsWith(" " + sshd.port()), r.stdout());
 
         // -o and -p on the command line win over the file
-        Procs.Result refused = ssh(home, null, List.of("-F", cfg.toString(), "-o", "Port=" + freePort(), "tether-test", "true"));
-        assertEquals(255, refused.exit(), refused.describe());
+        Processes.Result refused = ssh(home, null, List.of("-F", cfg.toString(), "-o", "Port=" + FreePorts.freePort(), "tether-test", "true"));
+        assertEquals(255, refused.exitCode(), refused.describe());
         assertTrue(refused.stderr().contains("Connection refused"), refused.describe());
     }
 
     @Test
     void userConfigAndDefaultIdentityComeFromHome() throws IOException {
-        Path fresh = Procs.tempDir("ssh-home-config");
+        Path fresh = TempDirs.create("tether-cli-ssh-home-config-");
         try {
             Path sshDir = Files.createDirectories(fresh.resolve(".ssh"));
             Files.copy(sshd.userKey(), sshDir.resolve("id_ed25519"));
@@ -225,76 +231,66 @@ class SshCommandTest {
             Files.writeString(sshDir.resolve("known_hosts"), sshd.knownHostsLine() + "\n");
             Files.writeString(sshDir.resolve("config"), "Host from-home\n  HostName 127.0.0.1\n  Port " + sshd.port()
                     + "\n  User " + user + "\n  IdentityFile ~/.ssh/id_ed25519\n  BatchMode yes\n");
-            Procs.Result r = ssh(fresh, null, List.of("from-home", "echo", "via-home-config"));
-            assertEquals(0, r.exit(), r.describe());
+            Processes.Result r = ssh(fresh, null, List.of("from-home", "echo", "via-home-config"));
+            assertEquals(0, r.exitCode(), r.describe());
             assertEquals("via-home-config\n", r.stdout());
 
             // without any IdentityFile: the default ~/.ssh/id_ed25519
-            Procs.Result d = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-o", "BatchMode=yes",
+            Processes.Result d = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()), "-o", "BatchMode=yes",
                     "127.0.0.1", "echo", "default-identity"));
-            assertEquals(0, d.exit(), d.describe());
+            assertEquals(0, d.exitCode(), d.describe());
             assertEquals("default-identity\n", d.stdout());
         } finally {
-            Procs.deleteTree(fresh);
+            TempDirs.deleteTree(fresh);
         }
     }
 
     @Test
     void authenticationFailureSaysPermissionDenied() throws IOException {
-        Path stranger = Procs.sshKeygen(home, "stranger_key", "ecdsa", 256, null);
+        Path stranger = SshKeygen.generate(home, "stranger_key", "ecdsa", 256);
         List<String> args = base();
         args.set(args.indexOf("-i") + 1, stranger.toString());
-        Procs.Result r = ssh(home, null, with(args, user + "@127.0.0.1", "true"));
-        assertEquals(255, r.exit(), r.describe());
+        Processes.Result r = ssh(home, null, with(args, user + "@127.0.0.1", "true"));
+        assertEquals(255, r.exitCode(), r.describe());
         assertTrue(r.stderr().contains(user + "@127.0.0.1: Permission denied (publickey,password,keyboard-interactive)."),
                 r.describe());
 
         // an encrypted key with nobody to type its passphrase is skipped, without hanging
-        Path locked = Procs.sshKeygen(home, "locked_key", "ed25519", 0, "secret");
+        Path locked = SshKeygen.generateEncrypted(home, "locked_key", "ed25519", 0, "secret");
         Files.write(sshd.dir().resolve("authorized_keys"), Files.readAllBytes(Path.of(locked + ".pub")),
                 java.nio.file.StandardOpenOption.APPEND);
         args.set(args.indexOf("-i") + 1, locked.toString());
-        Procs.Result l = ssh(home, null, with(args, "127.0.0.1", "true"));
-        assertEquals(255, l.exit(), l.describe());
+        Processes.Result l = ssh(home, null, with(args, "127.0.0.1", "true"));
+        assertEquals(255, l.exitCode(), l.describe());
         assertTrue(l.stderr().contains("Permission denied"), l.describe());
     }
 
     @Test
     void agentKeysAreUsed() throws IOException {
-        Path agentBin = Path.of("/usr/bin/ssh-agent");
-        assumeTrue(Files.isExecutable(agentBin) && Files.isExecutable(Path.of("/usr/bin/ssh-add")), "ssh-agent is not installed");
-        Path dir = Procs.tempDir("agent");
-        Process agent = null;
-        try {
-            Path sock = dir.resolve("agent.sock");
-            agent = new ProcessBuilder(agentBin.toString(), "-D", "-a", sock.toString())
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Process a = agent;
-            assertTrue(Procs.await(() -> Files.exists(sock), Duration.ofSeconds(10), Duration.ofMillis(20), a));
-            Procs.Result add = Procs.run(List.of("/usr/bin/ssh-add", sshd.userKey().toString()),
-                    Map.of("SSH_AUTH_SOCK", sock.toString()), null, TIMEOUT);
-            assertEquals(0, add.exit(), add.describe());
-            Path fresh = Procs.tempDir("ssh-agent-home");
+        Path dir = TempDirs.create("tether-cli-agent-");
+        try (SshAgent agent = SshAgent.start(dir)) {
+            Path sock = agent.socket();
+            assertTrue(Files.exists(sock));
+            Processes.Result add = agent.sshAdd(sshd.userKey().toString());
+            assertEquals(0, add.exitCode(), add.describe());
+            Path fresh = TempDirs.create("tether-cli-ssh-agent-home-");
             try {
-                Procs.Result r = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()),
+                Processes.Result r = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()),
                                 "-o", "UserKnownHostsFile=" + knownHosts, "-o", "BatchMode=yes", "127.0.0.1", "echo", "agent-ok"),
                         Map.of("SSH_AUTH_SOCK", sock.toString()));
-                assertEquals(0, r.exit(), r.describe());
+                assertEquals(0, r.exitCode(), r.describe());
                 assertEquals("agent-ok\n", r.stdout());
                 // IdentityAgent none: the agent is not asked, and there is no other key
-                Procs.Result none = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()),
+                Processes.Result none = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()),
                                 "-o", "UserKnownHostsFile=" + knownHosts, "-o", "BatchMode=yes", "-o", "IdentityAgent=none",
                                 "127.0.0.1", "true"),
                         Map.of("SSH_AUTH_SOCK", sock.toString()));
-                assertEquals(255, none.exit(), none.describe());
+                assertEquals(255, none.exitCode(), none.describe());
             } finally {
-                Procs.deleteTree(fresh);
+                TempDirs.deleteTree(fresh);
             }
         } finally {
-            if (agent != null) {
-                Procs.kill(agent);
-            }
-            Procs.deleteTree(dir);
+            TempDirs.deleteTree(dir);
         }
     }
 
@@ -303,41 +299,36 @@ class SshCommandTest {
         String before = sshd.log();
         List<String> args = with(List.of("ssh"), base().toArray(new String[0]));
         args.addAll(List.of("-N", "127.0.0.1"));
-        Process p = new ProcessBuilder(Procs.tetherCommand(args.toArray(new String[0])))
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
+        try (Processes.Running tether = Processes.start(TetherCli.command(args.toArray(new String[0])), Map.of(), null, home)) {
+            Process p = tether.process();
             int accepted = count(before, "Accepted publickey");
-            assertTrue(Procs.await(() -> count(sshd.log(), "Accepted publickey") > accepted || !p.isAlive(),
+            assertTrue(Poll.until(() -> count(sshd.log(), "Accepted publickey") > accepted || !p.isAlive(),
                     TIMEOUT, Duration.ofMillis(50), p), "no login seen in the sshd log");
             assertTrue(p.isAlive(), "-N keeps running after logging in");
-        } finally {
-            Procs.kill(p);
         }
     }
 
     @Test
     void connectionErrorsExit255() throws IOException {
-        int closed = freePort();
-        Procs.Result r = ssh(home, null, List.of("-F", "none", "-p", Integer.toString(closed), "127.0.0.1", "true"));
-        assertEquals(255, r.exit(), r.describe());
+        int closed = FreePorts.freePort();
+        Processes.Result r = ssh(home, null, List.of("-F", "none", "-p", Integer.toString(closed), "127.0.0.1", "true"));
+        assertEquals(255, r.exitCode(), r.describe());
         assertEquals("ssh: connect to host 127.0.0.1 port " + closed + ": Connection refused\n", r.stderr());
 
-        Procs.Result unresolved = ssh(home, null, List.of("-F", "none", "no-such-host.invalid", "true"));
-        assertEquals(255, unresolved.exit(), unresolved.describe());
+        Processes.Result unresolved = ssh(home, null, List.of("-F", "none", "no-such-host.invalid", "true"));
+        assertEquals(255, unresolved.exitCode(), unresolved.describe());
         assertTrue(unresolved.stderr().startsWith("ssh: Could not resolve hostname no-such-host.invalid"), unresolved.describe());
 
-        Procs.Result badOption = ssh(home, null, List.of("-F", "none", "-o", "NoSuchOption=1", "127.0.0.1", "true"));
-        assertEquals(255, badOption.exit(), badOption.describe());
+        Processes.Result badOption = ssh(home, null, List.of("-F", "none", "-o", "NoSuchOption=1", "127.0.0.1", "true"));
+        assertEquals(255, badOption.exitCode(), badOption.describe());
         assertTrue(badOption.stderr().contains("Bad configuration option: nosuchoption"), badOption.describe());
     }
 
     @Test
     void badFlagsExit2WithUsage() throws IOException {
         for (List<String> bad : List.of(List.of("-Z", "127.0.0.1"), List.<String>of(), List.of("-p"), List.of("-p", "x", "-F"))) {
-            Procs.Result r = ssh(home, null, bad);
-            assertEquals(2, r.exit(), r.describe());
+            Processes.Result r = ssh(home, null, bad);
+            assertEquals(2, r.exitCode(), r.describe());
             assertTrue(r.stderr().contains("Usage: tether ssh"), r.describe());
             assertEquals("", r.stdout());
         }
@@ -349,12 +340,5 @@ class SshCommandTest {
             n++;
         }
         return n;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.TempDirs;
+import dev.tether.testkit.TetherCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +30,7 @@ class SshConfigTest {
 
     @BeforeAll
     void setUp() throws IOException {
-        home = Procs.tempDir("config-home");
+        home = TempDirs.create("tether-cli-config-home-");
         Path sshDir = Files.createDirectories(home.resolve(".ssh"));
         Files.writeString(sshDir.resolve("included.conf"), "Host inc\n  HostName included.example\n  Port 2201\n");
         config = Files.writeString(sshDir.resolve("config"), String.join("\n",
@@ -56,14 +59,14 @@ class SshConfigTest {
 
     @AfterAll
     void tearDown() {
-        Procs.deleteTree(home);
+        TempDirs.deleteTree(home);
     }
 
     private Map<String, List<String>> resolve(String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("ssh", "-G"));
         all.addAll(List.of(args));
-        Procs.Result r = Procs.tether(home, all.toArray(new String[0]));
-        assertEquals(0, r.exit(), r.describe());
+        Processes.Result r = TetherCli.run(home, all.toArray(new String[0]));
+        assertEquals(0, r.exitCode(), r.describe());
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (String line : r.stdout().lines().toList()) {
             int sp = line.indexOf(' ');
@@ -135,8 +138,8 @@ class SshConfigTest {
 
     @Test
     void aMissingConfigFileGivenWithFIsAnError() throws IOException {
-        Procs.Result r = Procs.tether(home, "ssh", "-F", home.resolve("nope").toString(), "host", "true");
-        assertEquals(255, r.exit(), r.describe());
+        Processes.Result r = TetherCli.run(home, "ssh", "-F", home.resolve("nope").toString(), "host", "true");
+        assertEquals(255, r.exitCode(), r.describe());
         assertTrue(r.stderr().contains("nope"), r.describe());
     }
 }

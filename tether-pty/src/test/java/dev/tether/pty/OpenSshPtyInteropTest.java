@@ -2,32 +2,26 @@ package dev.tether.pty;
 
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The OpenSSH client against our server: {@code ssh -tt} gets a real terminal, {@code ssh -T} none. */
 @Timeout(120)
 class OpenSshPtyInteropTest {
-    static final Path SSH = Path.of("/usr/bin/ssh");
-
     @TempDir
     static Path dir;
     static PtyTestServer server;
@@ -37,7 +31,7 @@ class OpenSshPtyInteropTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(SSH), "OpenSSH client not installed at " + SSH);
+        Peers.requireSsh();
         server = new PtyTestServer(dir);
         keyFile = writeKey("id_plain", server.key);
         noPtyKeyFile = writeKey("id_nopty", server.noPtyKey);
@@ -72,24 +66,13 @@ class OpenSshPtyInteropTest {
     }
 
     static Result ssh(Path key, String ttyFlag, String logLevel, String command) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(SSH.toString(), "-F", "/dev/null", ttyFlag,
-                "-p", String.valueOf(server.port()), "-i", key.toString(),
-                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "ConnectTimeout=20", "-o", "LogLevel=" + logLevel,
-                PtyTestServer.USER + "@127.0.0.1", command));
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("ssh did not finish in 60 s: " + String.join(" ", argv) + "\n"
-                    + Files.readString(out) + Files.readString(err));
+        OpenSshClient.Result r = new OpenSshClient(dir).to(server.port(), PtyTestServer.USER).identity(key).knownHosts(knownHosts)
+                .option("StrictHostKeyChecking", "yes").option("ConnectTimeout", "20").option("LogLevel", logLevel).verbose(0)
+                .args(ttyFlag).command(command).timeout(Duration.ofSeconds(60)).run();
+        if (r.timedOut()) {
+            throw new AssertionError("ssh did not finish in 60 s: " + r.describe());
         }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(r.exitCode(), r.stdout(), r.stderr());
     }
 
     @Test

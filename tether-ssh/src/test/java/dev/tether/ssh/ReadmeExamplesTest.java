@@ -1,12 +1,12 @@
 package dev.tether.ssh;
 
-import dev.tether.ssh.arch.PackageGraph;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.TestKeys;
+import dev.tether.testkit.arch.PackageGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

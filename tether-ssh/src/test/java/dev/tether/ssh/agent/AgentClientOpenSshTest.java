@@ -4,6 +4,9 @@ import dev.tether.ssh.agent.AgentMessages.Constraints;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.SshAgent;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The client against a real OpenSSH ssh-agent, with keys added by ssh-add and by us. */
 class AgentClientOpenSshTest {
@@ -55,21 +57,22 @@ class AgentClientOpenSshTest {
     @TempDir
     Path dir;
 
-    private OpenSshAgent agent;
+    private SshAgent agent;
     private AgentClient client;
 
     @BeforeAll
     static void generateKeys() throws Exception {
-        assumeTrue(OpenSshAgent.available(), "OpenSSH ssh-agent, ssh-add and ssh-keygen are needed");
+        Peers.requireSshAgent();
+        Peers.requireSshKeygen();
         for (Map.Entry<String, String[]> e : KEYGEN.entrySet()) {
-            OpenSshAgent.keygen(keyDir, e.getKey(), e.getValue()[0], Integer.parseInt(e.getValue()[1]));
+            SshKeygen.generate(keyDir, e.getKey(), e.getValue()[0], Integer.parseInt(e.getValue()[1]), e.getKey() + "@tether-test");
         }
     }
 
     @BeforeEach
     void startAgent() throws Exception {
-        agent = OpenSshAgent.start(dir);
-        client = AgentClient.connect(agent.socket, BOUND);
+        agent = SshAgent.start(dir);
+        client = AgentClient.connect(agent.socket(), BOUND);
     }
 
     @AfterEach
@@ -300,10 +303,10 @@ class AgentClientOpenSshTest {
         assertEquals(Optional.empty(), AgentClient.fromEnvironment(Map.of(), BOUND));
         assertEquals(Optional.empty(), AgentClient.fromEnvironment(Map.of("SSH_AUTH_SOCK", ""), BOUND));
         Map<String, String> env = new HashMap<>();
-        env.put("SSH_AUTH_SOCK", agent.socket.toString());
+        env.put("SSH_AUTH_SOCK", agent.socket().toString());
         agent.sshAdd(key("ecdsa256").toString()).expectSuccess();
         try (AgentClient fromEnv = AgentClient.fromEnvironment(env, BOUND).orElseThrow()) {
-            assertEquals(agent.socket, fromEnv.socket());
+            assertEquals(agent.socket(), fromEnv.socket());
             assertEquals(1, fromEnv.identities().size());
         }
         env.put("SSH_AUTH_SOCK", dir.resolve("missing.sock").toString());

@@ -3,10 +3,9 @@ package dev.tether.ssh.authinterop;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.Processes;
-import dev.tether.ssh.testutil.Processes.Result;
-import dev.tether.ssh.testutil.TempDirs;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.Processes.Result;
+import dev.tether.testkit.TempDirs;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 import java.io.IOException;
@@ -15,33 +14,19 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
- * Helpers of the authentication interop tests: processes without the machine's agent, ssh-keygen
- * certificates, htpasswd files, and our server behind a {@link Portal}. Processes, key files and
- * temp dirs in general are in {@code testutil} ({@link Processes}, {@link OpenSsh}, {@link TempDirs}).
+ * Helpers of the authentication interop tests: processes without the machine's agent, htpasswd
+ * files, and our server behind a {@link Portal}. The peers, processes, key files and temp dirs are
+ * tether-testkit's ({@link Processes}, {@code SshKeygen}, {@link TempDirs}, {@code Peers}).
  */
 final class AuthInterop {
-    static final Path SSH = OpenSsh.SSH;
-    static final Path SSHD = OpenSsh.SSHD;
-    static final Path SSH_KEYGEN = OpenSsh.SSH_KEYGEN;
-    static final Path SSH_AGENT = OpenSsh.SSH_AGENT;
-    static final Path SSH_ADD = OpenSsh.SSH_ADD;
-    static final Path SSHPASS = Path.of("/usr/bin/sshpass");
-    static final Path PYTHON = Path.of("/usr/bin/python3");
     static final String LOOPBACK = "127.0.0.1";
     static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private AuthInterop() {
-    }
-
-    static void assumeExecutable(Path p) {
-        assumeTrue(Files.isExecutable(p), p + " is not installed");
     }
 
     /**
@@ -64,30 +49,7 @@ final class AuthInterop {
 
     /** Runs and requires exit 0. */
     static Result runOk(List<String> command, Map<String, String> env, Path workDir) throws IOException {
-        Result r = run(command, env, workDir, Duration.ofSeconds(60));
-        if (r.exitCode() != 0) {
-            throw new IOException("failed: " + r.describe());
-        }
-        return r;
-    }
-
-    /**
-     * Signs {@code key.pub} with {@code ca}: {@code ssh-keygen -s CA -I ID -n PRINCIPALS -V VALIDITY [-h] KEY.pub};
-     * returns KEY-cert.pub.
-     */
-    static Path signCertificate(Path ca, Path key, String id, String principals, String validity, boolean host) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(SSH_KEYGEN.toString(), "-q", "-s", ca.toString(), "-I", id, "-n", principals,
-                "-V", validity));
-        if (host) {
-            cmd.add("-h");
-        }
-        cmd.add(key + ".pub");
-        runOk(cmd, Map.of(), key.getParent());
-        Path cert = Path.of(key + "-cert.pub");
-        if (!Files.exists(cert)) {
-            throw new IOException("ssh-keygen wrote no " + cert);
-        }
-        return cert;
+        return Processes.runOk(command, Processes.withoutAgent(env), workDir, Duration.ofSeconds(60));
     }
 
     /** An htpasswd line {@code user:$2y$05$...} (cost 5, fast enough for tests). */

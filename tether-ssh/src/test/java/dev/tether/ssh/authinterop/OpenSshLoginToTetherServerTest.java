@@ -4,9 +4,12 @@ import dev.tether.ssh.SshServer;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.policy.Login;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.Processes;
-import dev.tether.ssh.testutil.TempDirs;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshAgent;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,27 +46,27 @@ class OpenSshLoginToTetherServerTest {
     private static PortalFixture fx;
     private static SshServer server;
     private static SshServer twoFactor;
-    private static SshClientRunner ssh;
+    private static OpenSshClient ssh;
     private static Path hostCa;
     private static SshServer certifiedHost;
     private static SshServer wronglyCertifiedHost;
 
     @BeforeAll
     static void start() throws Exception {
-        AuthInterop.assumeExecutable(AuthInterop.SSH);
+        Peers.requireSsh();
         fx = new PortalFixture();
         server = fx.start(fx.portal().banner(PortalFixture.BANNER).build(), 6);
         twoFactor = fx.start(fx.portal().require(List.of("publickey", "password")).build(), 6);
-        ssh = new SshClientRunner();
+        ssh = new OpenSshClient();
         // a host CA, and a certificate for our host key as ssh-keygen -h makes it
-        hostCa = OpenSsh.keygen(fx.dir, "host_ca", "ed25519", 0);
+        hostCa = SshKeygen.generate(fx.dir, "host_ca", "ed25519", 0);
         Path ourHostKey = fx.dir.resolve("tether_host_key");
         Files.writeString(Path.of(ourHostKey + ".pub"), OpenSshKeyFile.publicKeyLine(fx.hostKey.getPublic(), "tether") + "\n");
         OpenSshCertificate good = OpenSshCertificate.parseLine(Files.readString(
-                AuthInterop.signCertificate(hostCa, ourHostKey, "tether-host", "127.0.0.1", "+1h", true)));
+                SshKeygen.signCertificate(hostCa, ourHostKey, "tether-host", "127.0.0.1", "+1h", true)));
         Files.delete(Path.of(ourHostKey + "-cert.pub"));
         OpenSshCertificate otherHost = OpenSshCertificate.parseLine(Files.readString(
-                AuthInterop.signCertificate(hostCa, ourHostKey, "tether-host", "other.example", "+1h", true)));
+                SshKeygen.signCertificate(hostCa, ourHostKey, "tether-host", "other.example", "+1h", true)));
         certifiedHost = fx.start(AuthInterop.serverConfig(fx.portal().build(), 6, fx.hostKey).addHostCertificate(good).build());
         wronglyCertifiedHost = fx.start(AuthInterop.serverConfig(fx.portal().build(), 6, fx.hostKey).addHostCertificate(otherHost).build());
     }
@@ -84,8 +87,8 @@ class OpenSshLoginToTetherServerTest {
     }
 
     /** ssh got in with {@code method}, then our server refused its session channel. */
-    private static void assertLoggedIn(Processes.Result r, SshServer s, String method) {
-        assertTrue(r.hasLine(SshClientRunner.authenticated(s.port(), method)),
+    private static void assertLoggedIn(OpenSshClient.Result r, SshServer s, String method) {
+        assertTrue(r.hasLine(OpenSshClient.authenticated(s.port(), method)),
                 "ssh did not authenticate with " + method + "\n" + r.describe());
         assertTrue(r.hasLine("administratively prohibited"),
                 "after login our server should refuse the session channel\n" + r.describe());
@@ -104,20 +107,20 @@ class OpenSshLoginToTetherServerTest {
     @ValueSource(strings = {"ed25519", "ecdsa256", "ecdsa384", "ecdsa521"})
     void publickey(String keyName) throws Exception {
         Path key = fx.keys.get(keyName);
-        Processes.Result r = ssh.to(server.port(), fx.user).identity(key).preferred("publickey").run();
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).identity(key).preferred("publickey").run();
         assertLoggedIn(r, server, "publickey");
         // our EXT_INFO offers publickey-hostbound@openssh.com, so ssh 9.2 binds its signature to our host key
         assertTrue(r.hasLine("using publickey-hostbound-v00@openssh.com"), String.join("\n", r.grep("sign_and_send_pubkey")));
         Login l = login("publickey");
         assertTrue(l.keyMatch().isPresent(), l.toString());
-        assertArrayEquals(OpenSsh.blobOf(OpenSsh.pubLine(key)), l.keyMatch().get().entry().blob());
+        assertArrayEquals(SshKeygen.blobOf(SshKeygen.pubLine(key)), l.keyMatch().get().entry().blob());
         assertTrue(r.hasLine(PortalFixture.BANNER), "ssh did not show the banner\n" + r.describe());
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"rsa-sha2-256", "rsa-sha2-512"})
     void rsaWithEachSha2Signature(String algorithm) throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).identity(fx.keys.get("rsa")).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).identity(fx.keys.get("rsa")).preferred("publickey")
                 .option("PubkeyAcceptedAlgorithms", algorithm).run();
         assertLoggedIn(r, server, "publickey");
         // ssh -vvv: "debug3: sign_and_send_pubkey: using publickey with RSA SHA256:..." and
@@ -129,7 +132,7 @@ class OpenSshLoginToTetherServerTest {
 
     @Test
     void password() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).password(PortalFixture.PASSWORD).preferred("password")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).password(PortalFixture.PASSWORD).preferred("password")
                 .option("PubkeyAuthentication", "no").run();
         assertLoggedIn(r, server, "password");
         Login l = login("password");
@@ -139,7 +142,7 @@ class OpenSshLoginToTetherServerTest {
     /** The portal's keyboard-interactive asks "Password: " once; sshpass answers prompts containing "assword". */
     @Test
     void keyboardInteractive() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).password(PortalFixture.PASSWORD).preferred("keyboard-interactive")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).password(PortalFixture.PASSWORD).preferred("keyboard-interactive")
                 .option("PubkeyAuthentication", "no").run();
         assertLoggedIn(r, server, "keyboard-interactive");
         // the portal counts keyboard-interactive as the password factor
@@ -149,16 +152,16 @@ class OpenSshLoginToTetherServerTest {
     @Test
     void throughSshAgent() throws Exception {
         Path agentDir = AuthInterop.tempDir("agent");
-        try (SshAgentProcess agent = SshAgentProcess.start(agentDir)) {
+        try (SshAgent agent = SshAgent.start(agentDir)) {
             agent.add(fx.keys.get("ecdsa384"));
-            Processes.Result r = ssh.to(server.port(), fx.user).preferred("publickey").option("IdentitiesOnly", "no")
+            OpenSshClient.Result r = ssh.to(server.port(), fx.user).preferred("publickey").option("IdentitiesOnly", "no")
                     .env("SSH_AUTH_SOCK", agent.socket().toString()).run();
             assertLoggedIn(r, server, "publickey");
             // "debug1: Server accepts key: id_ecdsa384 ECDSA SHA256:... agent"
             assertTrue(r.output().lines().anyMatch(l -> l.contains("Server accepts key: id_ecdsa384 ") && l.endsWith(" agent")),
                     "the key did not come from the agent\n" + String.join("\n", r.grep("key")));
             Login l = login("publickey");
-            assertArrayEquals(OpenSsh.blobOf(OpenSsh.pubLine(fx.keys.get("ecdsa384"))), l.keyMatch().orElseThrow().entry().blob());
+            assertArrayEquals(SshKeygen.blobOf(SshKeygen.pubLine(fx.keys.get("ecdsa384"))), l.keyMatch().orElseThrow().entry().blob());
         } finally {
             TempDirs.deleteTree(agentDir);
         }
@@ -166,7 +169,7 @@ class OpenSshLoginToTetherServerTest {
 
     @Test
     void userCertificateFromCertAuthorityLine() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).identity(fx.certKey).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).identity(fx.certKey).preferred("publickey")
                 .option("CertificateFile", fx.certKey + "-cert.pub").run();
         assertLoggedIn(r, server, "publickey");
         assertTrue(r.output().lines().anyMatch(l -> l.contains("Server accepts key:") && l.contains("ED25519-CERT")),
@@ -181,7 +184,7 @@ class OpenSshLoginToTetherServerTest {
     /** publickey, then password: the first is a partial success, then ssh logs in. */
     @Test
     void twoFactorPublickeyThenPassword() throws Exception {
-        Processes.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password(PortalFixture.PASSWORD)
+        OpenSshClient.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password(PortalFixture.PASSWORD)
                 .preferred("publickey,password").run();
         assertTrue(r.hasLine("Authenticated using \"publickey\" with partial success."), r.describe());
         assertLoggedIn(r, twoFactor, "password");
@@ -191,7 +194,7 @@ class OpenSshLoginToTetherServerTest {
 
     @Test
     void twoFactorPublickeyThenKeyboardInteractive() throws Exception {
-        Processes.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ecdsa256")).password(PortalFixture.PASSWORD)
+        OpenSshClient.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ecdsa256")).password(PortalFixture.PASSWORD)
                 .preferred("publickey,keyboard-interactive").run();
         assertTrue(r.hasLine("Authenticated using \"publickey\" with partial success."), r.describe());
         assertLoggedIn(r, twoFactor, "keyboard-interactive");
@@ -201,7 +204,7 @@ class OpenSshLoginToTetherServerTest {
     /** The factors in the other order: the password is the partial success. */
     @Test
     void twoFactorPasswordThenPublickey() throws Exception {
-        Processes.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password(PortalFixture.PASSWORD)
+        OpenSshClient.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password(PortalFixture.PASSWORD)
                 .preferred("password,publickey").run();
         assertTrue(r.hasLine("Authenticated using \"password\" with partial success."), r.describe());
         assertLoggedIn(r, twoFactor, "publickey");
@@ -212,14 +215,14 @@ class OpenSshLoginToTetherServerTest {
 
     private static Path caKnownHosts(SshServer s) throws Exception {
         Path kh = Files.createTempFile(ssh.dir(), "known_hosts_ca", "");
-        Files.writeString(kh, "@cert-authority [127.0.0.1]:" + s.port() + " " + OpenSsh.pubLine(hostCa) + "\n");
+        Files.writeString(kh, "@cert-authority [127.0.0.1]:" + s.port() + " " + SshKeygen.pubLine(hostCa) + "\n");
         return kh;
     }
 
     /** ssh trusts our server through its host certificate and a @cert-authority line, with strict checking. */
     @Test
     void sshVerifiesOurHostCertificate() throws Exception {
-        Processes.Result r = ssh.to(certifiedHost.port(), fx.user).identity(fx.keys.get("ed25519")).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(certifiedHost.port(), fx.user).identity(fx.keys.get("ed25519")).preferred("publickey")
                 .option("UserKnownHostsFile", caKnownHosts(certifiedHost).toString()).option("StrictHostKeyChecking", "yes").run();
         assertTrue(r.hasLine("kex: host key algorithm: ssh-ed25519-cert-v01@openssh.com"), r.describe());
         assertTrue(r.hasLine("Server host certificate: ssh-ed25519-cert-v01@openssh.com"), r.describe());
@@ -231,7 +234,7 @@ class OpenSshLoginToTetherServerTest {
     /** A host certificate for another name: ssh refuses it and, with strict checking, the host. */
     @Test
     void sshRefusesHostCertificateForAnotherName() throws Exception {
-        Processes.Result r = ssh.to(wronglyCertifiedHost.port(), fx.user).identity(fx.keys.get("ed25519")).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(wronglyCertifiedHost.port(), fx.user).identity(fx.keys.get("ed25519")).preferred("publickey")
                 .option("UserKnownHostsFile", caKnownHosts(wronglyCertifiedHost).toString()).option("StrictHostKeyChecking", "yes").run();
         assertEquals(255, r.exitCode(), r.describe());
         assertTrue(r.hasLine("Host key verification failed."), r.describe());

@@ -5,8 +5,10 @@ import dev.tether.ssh.SshServer;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.AuthorizedKeys;
 import dev.tether.ssh.policy.Login;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.Processes;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,7 +47,7 @@ class OpenSshRefusedByTetherServerTest {
     private static SshServer server;
     private static SshServer twoFactor;
     private static SshServer restricted;
-    private static SshClientRunner ssh;
+    private static OpenSshClient ssh;
     private static Path expiredCertKey;
     private static Path wrongPrincipalCertKey;
     private static Path farKey;
@@ -58,37 +60,37 @@ class OpenSshRefusedByTetherServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        AuthInterop.assumeExecutable(AuthInterop.SSH);
+        Peers.requireSsh();
         fx = new PortalFixture();
-        expiredCertKey = OpenSsh.keygen(fx.dir, "id_expired_cert", "ed25519", 0);
-        AuthInterop.signCertificate(fx.ca, expiredCertKey, "expired", fx.user, "-2h:-1h", false);
-        wrongPrincipalCertKey = OpenSsh.keygen(fx.dir, "id_other_principal", "ed25519", 0);
-        AuthInterop.signCertificate(fx.ca, wrongPrincipalCertKey, "someone-else", "someone-else", "+1h", false);
+        expiredCertKey = SshKeygen.generate(fx.dir, "id_expired_cert", "ed25519", 0);
+        SshKeygen.signCertificate(fx.ca, expiredCertKey, "expired", fx.user, "-2h:-1h", false);
+        wrongPrincipalCertKey = SshKeygen.generate(fx.dir, "id_other_principal", "ed25519", 0);
+        SshKeygen.signCertificate(fx.ca, wrongPrincipalCertKey, "someone-else", "someone-else", "+1h", false);
         server = fx.start(fx.portal().build(), 6);
         twoFactor = fx.start(fx.portal().require(List.of("publickey", "password")).build(), 6);
 
         // a second authorized_keys file with options
-        farKey = OpenSsh.keygen(fx.dir, "id_far", "ed25519", 0);
-        loopbackKey = OpenSsh.keygen(fx.dir, "id_loopback", "ed25519", 0);
-        forcedKey = OpenSsh.keygen(fx.dir, "id_forced", "ecdsa", 256);
-        envKey = OpenSsh.keygen(fx.dir, "id_env", "ed25519", 0);
-        expiredEntryKey = OpenSsh.keygen(fx.dir, "id_expired_entry", "ed25519", 0);
-        caWithPrincipals = OpenSsh.keygen(fx.dir, "ca_principals", "ed25519", 0);
-        principalsCertKey = OpenSsh.keygen(fx.dir, "id_principals_cert", "ed25519", 0);
-        AuthInterop.signCertificate(caWithPrincipals, principalsCertKey, "ops-cert", "ops,web", "+1h", false);
+        farKey = SshKeygen.generate(fx.dir, "id_far", "ed25519", 0);
+        loopbackKey = SshKeygen.generate(fx.dir, "id_loopback", "ed25519", 0);
+        forcedKey = SshKeygen.generate(fx.dir, "id_forced", "ecdsa", 256);
+        envKey = SshKeygen.generate(fx.dir, "id_env", "ed25519", 0);
+        expiredEntryKey = SshKeygen.generate(fx.dir, "id_expired_entry", "ed25519", 0);
+        caWithPrincipals = SshKeygen.generate(fx.dir, "ca_principals", "ed25519", 0);
+        principalsCertKey = SshKeygen.generate(fx.dir, "id_principals_cert", "ed25519", 0);
+        SshKeygen.signCertificate(caWithPrincipals, principalsCertKey, "ops-cert", "ops,web", "+1h", false);
         Path ak = fx.dir.resolve("authorized_keys_options");
         Files.writeString(ak, String.join("\n",
-                "from=\"10.0.0.0/8\" " + OpenSsh.pubLine(farKey),
-                "from=\"127.0.0.1\" " + OpenSsh.pubLine(loopbackKey),
-                "command=\"echo forced:$SSH_ORIGINAL_COMMAND\",no-pty " + OpenSsh.pubLine(forcedKey),
-                "environment=\"AUTHINTEROP_ENV=from-authorized-keys\" " + OpenSsh.pubLine(envKey),
-                "expiry-time=\"20200101\" " + OpenSsh.pubLine(expiredEntryKey),
+                "from=\"10.0.0.0/8\" " + SshKeygen.pubLine(farKey),
+                "from=\"127.0.0.1\" " + SshKeygen.pubLine(loopbackKey),
+                "command=\"echo forced:$SSH_ORIGINAL_COMMAND\",no-pty " + SshKeygen.pubLine(forcedKey),
+                "environment=\"AUTHINTEROP_ENV=from-authorized-keys\" " + SshKeygen.pubLine(envKey),
+                "expiry-time=\"20200101\" " + SshKeygen.pubLine(expiredEntryKey),
                 // the certificate names "ops" and "web", not the user: admitted only through principals=
-                "cert-authority,principals=\"admin,ops\" " + OpenSsh.pubLine(caWithPrincipals),
+                "cert-authority,principals=\"admin,ops\" " + SshKeygen.pubLine(caWithPrincipals),
                 ""), StandardCharsets.US_ASCII);
         restricted = fx.start(Portal.builder().publicKeys(AuthorizedKeysChecker.forUser(fx.user, ak))
                 .realm(fx.recordingRealm()).processSessions(fx.dir).build(), 6);
-        ssh = new SshClientRunner();
+        ssh = new OpenSshClient();
     }
 
     @AfterAll
@@ -110,7 +112,7 @@ class OpenSshRefusedByTetherServerTest {
      * ssh exited 255 with {@code USER@127.0.0.1: Permission denied (METHODS).}, the methods (in
      * any order: a portal's sets have none) being those of {@code deniedLine}.
      */
-    private static void assertDenied(Processes.Result r, String deniedLine) throws InterruptedException {
+    private static void assertDenied(OpenSshClient.Result r, String deniedLine) throws InterruptedException {
         assertEquals(255, r.exitCode(), r.describe());
         List<String> denied = r.grep("Permission denied (");
         assertEquals(1, denied.size(), "expected \"" + deniedLine + "\"\n" + r.describe());
@@ -126,41 +128,41 @@ class OpenSshRefusedByTetherServerTest {
 
     @Test
     void unknownKey() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).identity(fx.unknownKey).preferred("publickey").run();
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).identity(fx.unknownKey).preferred("publickey").run();
         assertDenied(r, ALL_METHODS);
     }
 
     /** A key of the file, but for another user name: forUser files serve their own user only. */
     @Test
     void knownKeyForAnotherUser() throws Exception {
-        Processes.Result r = ssh.to(server.port(), "not-" + fx.user).identity(fx.keys.get("ed25519")).preferred("publickey").run();
+        OpenSshClient.Result r = ssh.to(server.port(), "not-" + fx.user).identity(fx.keys.get("ed25519")).preferred("publickey").run();
         assertDenied(r, ALL_METHODS);
     }
 
     @Test
     void wrongPassword() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).password("Correct horse battery staple").preferred("password")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).password("Correct horse battery staple").preferred("password")
                 .option("PubkeyAuthentication", "no").run();
         assertDenied(r, ALL_METHODS);
     }
 
     @Test
     void emptyPassword() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).password("").preferred("password")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).password("").preferred("password")
                 .option("PubkeyAuthentication", "no").run();
         assertDenied(r, ALL_METHODS);
     }
 
     @Test
     void wrongPasswordByKeyboardInteractive() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).password("wrong").preferred("keyboard-interactive")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).password("wrong").preferred("keyboard-interactive")
                 .option("PubkeyAuthentication", "no").run();
         assertDenied(r, ALL_METHODS);
     }
 
     @Test
     void expiredCertificate() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).identity(expiredCertKey).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).identity(expiredCertKey).preferred("publickey")
                 .option("CertificateFile", expiredCertKey + "-cert.pub").run();
         assertTrue(r.output().lines().anyMatch(l -> l.contains("Offering public key:") && l.contains("ED25519-CERT")),
                 "ssh did not offer the expired certificate\n" + String.join("\n", r.grep("key")));
@@ -169,7 +171,7 @@ class OpenSshRefusedByTetherServerTest {
 
     @Test
     void certificateForAnotherPrincipal() throws Exception {
-        Processes.Result r = ssh.to(server.port(), fx.user).identity(wrongPrincipalCertKey).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(server.port(), fx.user).identity(wrongPrincipalCertKey).preferred("publickey")
                 .option("CertificateFile", wrongPrincipalCertKey + "-cert.pub").run();
         assertDenied(r, ALL_METHODS);
     }
@@ -177,7 +179,7 @@ class OpenSshRefusedByTetherServerTest {
     /** Two-factor: the key passes (partial success), a wrong password then fails with only the password methods left. */
     @Test
     void twoFactorWrongSecondFactor() throws Exception {
-        Processes.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password("wrong")
+        OpenSshClient.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.keys.get("ed25519")).password("wrong")
                 .preferred("publickey,password").run();
         assertTrue(r.hasLine("Authenticated using \"publickey\" with partial success."), r.describe());
         assertDenied(r, "Permission denied (password,keyboard-interactive).");
@@ -186,7 +188,7 @@ class OpenSshRefusedByTetherServerTest {
     /** Two-factor: an unknown key never reaches the password step. */
     @Test
     void twoFactorUnknownKey() throws Exception {
-        Processes.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.unknownKey).password(PortalFixture.PASSWORD)
+        OpenSshClient.Result r = ssh.to(twoFactor.port(), fx.user).identity(fx.unknownKey).password(PortalFixture.PASSWORD)
                 .preferred("publickey").run();
         assertDenied(r, "Permission denied (publickey,password,keyboard-interactive).");
     }
@@ -195,14 +197,14 @@ class OpenSshRefusedByTetherServerTest {
 
     @Test
     void fromOtherNetworkRefusesLoopback() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(farKey).preferred("publickey").run();
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(farKey).preferred("publickey").run();
         assertDenied(r, "Permission denied (publickey).");
     }
 
     @Test
     void fromLoopbackAdmits() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(loopbackKey).preferred("publickey").run();
-        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(loopbackKey).preferred("publickey").run();
+        assertTrue(r.hasLine(OpenSshClient.authenticated(restricted.port(), "publickey")), r.describe());
         Login l = fx.nextLogin(WAIT);
         assertNotNull(l);
         assertEquals("127.0.0.1", l.keyMatch().orElseThrow().options().from().orElseThrow());
@@ -210,16 +212,16 @@ class OpenSshRefusedByTetherServerTest {
 
     @Test
     void expiryTimeInThePastRefuses() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(expiredEntryKey).preferred("publickey").run();
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(expiredEntryKey).preferred("publickey").run();
         assertDenied(r, "Permission denied (publickey).");
     }
 
     /** command= replaces what ssh asks for (which it finds in SSH_ORIGINAL_COMMAND); the realm gets it with the login. */
     @Test
     void forcedCommandRuns() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(forcedKey).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(forcedKey).preferred("publickey")
                 .command("echo not-forced").run();
-        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
+        assertTrue(r.hasLine(OpenSshClient.authenticated(restricted.port(), "publickey")), r.describe());
         assertEquals("forced:echo not-forced", r.stdout().strip(), r.describe());
         assertEquals(0, r.exitCode(), r.describe());
         Login l = fx.nextLogin(WAIT);
@@ -237,9 +239,9 @@ class OpenSshRefusedByTetherServerTest {
      */
     @Test
     void noPtyRefusesTheTerminal() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(forcedKey).preferred("publickey").tty()
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(forcedKey).preferred("publickey").tty()
                 .command("x").run();
-        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
+        assertTrue(r.hasLine(OpenSshClient.authenticated(restricted.port(), "publickey")), r.describe());
         assertTrue(r.hasLine("PTY allocation request failed"), r.describe());
         assertEquals(255, r.exitCode(), r.describe());
         assertFalse(r.stdout().contains("forced:"), r.describe());
@@ -248,9 +250,9 @@ class OpenSshRefusedByTetherServerTest {
 
     @Test
     void environmentOptionReachesTheCommand() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(envKey).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(envKey).preferred("publickey")
                 .command("echo env:$AUTHINTEROP_ENV").run();
-        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
+        assertTrue(r.hasLine(OpenSshClient.authenticated(restricted.port(), "publickey")), r.describe());
         assertEquals("env:from-authorized-keys", r.stdout().strip(), r.describe());
         assertEquals(0, r.exitCode(), r.describe());
         assertNotNull(fx.nextLogin(WAIT));
@@ -259,9 +261,9 @@ class OpenSshRefusedByTetherServerTest {
     /** cert-authority,principals="admin,ops": a certificate for "ops" admits the user, whatever its name. */
     @Test
     void certAuthorityPrincipalsOption() throws Exception {
-        Processes.Result r = ssh.to(restricted.port(), fx.user).identity(principalsCertKey).preferred("publickey")
+        OpenSshClient.Result r = ssh.to(restricted.port(), fx.user).identity(principalsCertKey).preferred("publickey")
                 .option("CertificateFile", principalsCertKey + "-cert.pub").run();
-        assertTrue(r.hasLine(SshClientRunner.authenticated(restricted.port(), "publickey")), r.describe());
+        assertTrue(r.hasLine(OpenSshClient.authenticated(restricted.port(), "publickey")), r.describe());
         Login l = fx.nextLogin(WAIT);
         assertNotNull(l);
         assertEquals("ops-cert", l.keyMatch().orElseThrow().certificate().orElseThrow().keyId());

@@ -9,8 +9,9 @@ import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.Login;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.TempDirs;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TempDirs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,26 +50,26 @@ final class PortalFixture implements AutoCloseable {
     private final List<SshServer> servers = new ArrayList<>();
 
     PortalFixture() throws IOException {
-        AuthInterop.assumeExecutable(AuthInterop.SSH_KEYGEN);
+        Peers.requireSshKeygen();
         hostKey = SignatureAlgorithms.generate("ssh-ed25519", 0);
         dir = AuthInterop.tempDir("portal");
         boolean ok = false;
         try {
-            keys.put("ed25519", OpenSsh.keygen(dir, "id_ed25519", "ed25519", 0));
-            keys.put("ecdsa256", OpenSsh.keygen(dir, "id_ecdsa256", "ecdsa", 256));
-            keys.put("ecdsa384", OpenSsh.keygen(dir, "id_ecdsa384", "ecdsa", 384));
-            keys.put("ecdsa521", OpenSsh.keygen(dir, "id_ecdsa521", "ecdsa", 521));
-            keys.put("rsa", OpenSsh.keygen(dir, "id_rsa", "rsa", 3072));
-            unknownKey = OpenSsh.keygen(dir, "id_unknown", "ed25519", 0);
-            ca = OpenSsh.keygen(dir, "user_ca", "ed25519", 0);
-            certKey = OpenSsh.keygen(dir, "id_cert", "ed25519", 0);
-            AuthInterop.signCertificate(ca, certKey, "authinterop-cert", user, "+1h", false);
+            keys.put("ed25519", SshKeygen.generate(dir, "id_ed25519", "ed25519", 0));
+            keys.put("ecdsa256", SshKeygen.generate(dir, "id_ecdsa256", "ecdsa", 256));
+            keys.put("ecdsa384", SshKeygen.generate(dir, "id_ecdsa384", "ecdsa", 384));
+            keys.put("ecdsa521", SshKeygen.generate(dir, "id_ecdsa521", "ecdsa", 521));
+            keys.put("rsa", SshKeygen.generate(dir, "id_rsa", "rsa", 3072));
+            unknownKey = SshKeygen.generate(dir, "id_unknown", "ed25519", 0);
+            ca = SshKeygen.generate(dir, "user_ca", "ed25519", 0);
+            certKey = SshKeygen.generate(dir, "id_cert", "ed25519", 0);
+            SshKeygen.signCertificate(ca, certKey, "authinterop-cert", user, "+1h", false);
             authorizedKeys = dir.resolve("authorized_keys");
             StringBuilder ak = new StringBuilder();
             for (Path k : keys.values()) {
-                ak.append(OpenSsh.pubLine(k)).append('\n');
+                ak.append(SshKeygen.pubLine(k)).append('\n');
             }
-            ak.append("cert-authority ").append(OpenSsh.pubLine(ca)).append('\n');
+            ak.append("cert-authority ").append(SshKeygen.pubLine(ca)).append('\n');
             Files.writeString(authorizedKeys, ak.toString(), StandardCharsets.US_ASCII);
             htpasswd = dir.resolve("htpasswd");
             Files.writeString(htpasswd, AuthInterop.htpasswdLine(user, PASSWORD) + "\n", StandardCharsets.UTF_8);

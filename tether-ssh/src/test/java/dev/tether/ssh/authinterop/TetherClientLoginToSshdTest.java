@@ -6,15 +6,17 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.keys.KnownHostsVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.TempDirs;
 import dev.tether.ssh.wire.MessageNumbers;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.SshAgent;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,21 +44,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Our client logs into a real sshd (OpenSSH 9.2, the interop harness's {@link OpenSshServer})
+ * Our client logs into a real sshd (OpenSSH 9.2, tether-testkit's {@link PrivateSshd})
  * with key files of every type read by {@link KeyFiles}, through a real ssh-agent, and with a user
  * certificate trusted by sshd's {@code TrustedUserCAKeys}; sshd's DEBUG3 log confirms each login.
  * Host side: a host certificate verified through a {@code @cert-authority} known_hosts line, and a
  * changed host key refused.
  *
  * <p>sshd's host key here is our own ed25519 key with a certificate ({@code HostKey} and
- * {@code HostCertificate} lines), so the harness starts it without host keys of its own.
+ * {@code HostCertificate} lines), so the rig starts it without host keys of its own.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TetherClientLoginToSshdTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     private static final String BANNER = "sshd says: authinterop banner";
     private static Path dir;
-    private static OpenSshServer sshd;
+    private static PrivateSshd sshd;
     private static String user;
     private static final Map<String, Path> keys = new LinkedHashMap<>();
     private static Path certKey;
@@ -67,32 +69,32 @@ class TetherClientLoginToSshdTest {
 
     @BeforeAll
     static void start() throws Exception {
-        AuthInterop.assumeExecutable(AuthInterop.SSHD);
-        AuthInterop.assumeExecutable(AuthInterop.SSH_KEYGEN);
+        Peers.requireSshd();
+        Peers.requireSshKeygen();
         user = AuthInterop.osUser();
         dir = AuthInterop.tempDir("sshd-files");
-        keys.put("ed25519", OpenSsh.keygen(dir, "id_ed25519", "ed25519", 0));
-        keys.put("ecdsa256", OpenSsh.keygen(dir, "id_ecdsa256", "ecdsa", 256));
-        keys.put("ecdsa384", OpenSsh.keygen(dir, "id_ecdsa384", "ecdsa", 384));
-        keys.put("ecdsa521", OpenSsh.keygen(dir, "id_ecdsa521", "ecdsa", 521));
-        keys.put("rsa", OpenSsh.keygen(dir, "id_rsa", "rsa", 3072));
-        Path userCa = OpenSsh.keygen(dir, "user_ca", "ed25519", 0);
-        certKey = OpenSsh.keygen(dir, "id_cert", "ecdsa", 256);
-        AuthInterop.signCertificate(userCa, certKey, "authinterop-client-cert", user, "+1h", false);
-        hostKey = OpenSsh.keygen(dir, "ssh_host_ed25519_key", "ed25519", 0);
-        hostCa = OpenSsh.keygen(dir, "host_ca", "ed25519", 0);
-        Path hostCert = AuthInterop.signCertificate(hostCa, hostKey, "host", "127.0.0.1", "+1h", true);
-        hostKeyBlob = OpenSsh.blobOf(OpenSsh.pubLine(hostKey));
+        keys.put("ed25519", SshKeygen.generate(dir, "id_ed25519", "ed25519", 0));
+        keys.put("ecdsa256", SshKeygen.generate(dir, "id_ecdsa256", "ecdsa", 256));
+        keys.put("ecdsa384", SshKeygen.generate(dir, "id_ecdsa384", "ecdsa", 384));
+        keys.put("ecdsa521", SshKeygen.generate(dir, "id_ecdsa521", "ecdsa", 521));
+        keys.put("rsa", SshKeygen.generate(dir, "id_rsa", "rsa", 3072));
+        Path userCa = SshKeygen.generate(dir, "user_ca", "ed25519", 0);
+        certKey = SshKeygen.generate(dir, "id_cert", "ecdsa", 256);
+        SshKeygen.signCertificate(userCa, certKey, "authinterop-client-cert", user, "+1h", false);
+        hostKey = SshKeygen.generate(dir, "ssh_host_ed25519_key", "ed25519", 0);
+        hostCa = SshKeygen.generate(dir, "host_ca", "ed25519", 0);
+        Path hostCert = SshKeygen.signCertificate(hostCa, hostKey, "host", "127.0.0.1", "+1h", true);
+        hostKeyBlob = SshKeygen.blobOf(SshKeygen.pubLine(hostKey));
         Path banner = dir.resolve("banner.txt");
         Files.writeString(banner, BANNER + "\n", StandardCharsets.UTF_8);
-        sshd = OpenSshServer.start(EnumSet.noneOf(OpenSshServer.HostKey.class), List.of(
+        sshd = PrivateSshd.start(EnumSet.noneOf(PrivateSshd.HostKey.class), List.of(
                 "HostKey " + hostKey,
                 "HostCertificate " + hostCert,
                 "TrustedUserCAKeys " + userCa + ".pub",
                 "Banner " + banner));
         StringBuilder ak = new StringBuilder();
         for (Path k : keys.values()) {
-            ak.append(OpenSsh.pubLine(k)).append('\n');
+            ak.append(SshKeygen.pubLine(k)).append('\n');
         }
         Files.writeString(sshd.dir().resolve("authorized_keys"), ak.toString(), StandardCharsets.US_ASCII);
     }
@@ -133,7 +135,7 @@ class TetherClientLoginToSshdTest {
             assertTrue(t.isAuthenticated());
             lastBanner = t.getBanner();
         }
-        String type = OpenSsh.pubLine(keys.get(name)).split(" ")[0];
+        String type = SshKeygen.pubLine(keys.get(name)).split(" ")[0];
         assertEquals(BANNER, lastBanner == null ? null : lastBanner.strip());
         assertSshdAccepted(mark, "publickey", name.startsWith("ecdsa") ? "ECDSA SHA256:" : "ED25519 SHA256:");
         assertTrue(type.startsWith(name.startsWith("ecdsa") ? "ecdsa-sha2-nistp" + name.substring(5) : "ssh-ed25519"), type);
@@ -159,9 +161,9 @@ class TetherClientLoginToSshdTest {
     @Test
     void throughSshAgent() throws Exception {
         Path agentDir = AuthInterop.tempDir("agent");
-        try (SshAgentProcess agent = SshAgentProcess.start(agentDir)) {
+        try (SshAgent agent = SshAgent.start(agentDir)) {
             // a key sshd does not know comes first: authAgent must go on to the next
-            agent.add(OpenSsh.keygen(agentDir, "id_not_authorized", "ed25519", 0));
+            agent.add(SshKeygen.generate(agentDir, "id_not_authorized", "ed25519", 0));
             agent.add(keys.get("ecdsa521"));
             long mark = sshd.logMark();
             try (AgentClient client = AgentClient.connect(agent.socket(), TIMEOUT); Transport t = connect()) {
@@ -270,7 +272,7 @@ class TetherClientLoginToSshdTest {
      */
     @Test
     void hostCertificateVerifiedThroughCertAuthorityLine() throws Exception {
-        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostCa));
+        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + SshKeygen.pubLine(hostCa));
         KnownHostsVerifier verifier = KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT);
         TransportConfig config;
         try {
@@ -296,7 +298,7 @@ class TetherClientLoginToSshdTest {
     /** A @cert-authority line vouches for certificates only: sshd's plain key stays unknown and is refused. */
     @Test
     void certAuthorityLineDoesNotVouchForThePlainKey() throws Exception {
-        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostCa));
+        Path kh = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + SshKeygen.pubLine(hostCa));
         SshException e = assertThrows(SshException.class,
                 () -> Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(), KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT)).close());
         assertTrue(messages(e).contains("Host key verification failed."), messages(e));
@@ -305,7 +307,7 @@ class TetherClientLoginToSshdTest {
     /** The plain key in known_hosts is accepted (the control for the refusals around it). */
     @Test
     void knownPlainHostKeyIsAccepted() throws Exception {
-        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(hostKey));
+        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + SshKeygen.pubLine(hostKey));
         try (Transport t = Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(), KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.STRICT))) {
             Engines.of(t).requestService("ssh-userauth", TIMEOUT);
             assertArrayEquals(hostKeyBlob, t.remoteHostKeyBlob());
@@ -315,8 +317,8 @@ class TetherClientLoginToSshdTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"STRICT", "ACCEPT_NEW"})
     void changedHostKeyIsRefused(String mode) throws Exception {
-        Path other = OpenSsh.keygen(Files.createTempDirectory(dir, "other"), "other_host_key", "ed25519", 0);
-        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + OpenSsh.pubLine(other));
+        Path other = SshKeygen.generate(Files.createTempDirectory(dir, "other"), "other_host_key", "ed25519", 0);
+        Path kh = knownHosts("[127.0.0.1]:" + sshd.port() + " " + SshKeygen.pubLine(other));
         String before = Files.readString(kh);
         SshException e = assertThrows(SshException.class, () -> Transport.connect(AuthInterop.LOOPBACK, sshd.port(), config(),
                 KnownHostsVerifier.of(kh, KnownHostsVerifier.Mode.valueOf(mode))).close());

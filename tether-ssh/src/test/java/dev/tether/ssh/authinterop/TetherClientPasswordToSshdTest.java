@@ -3,13 +3,14 @@ package dev.tether.ssh.authinterop;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.AuthenticationException;
-import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.KeyFiles;
 import dev.tether.ssh.policy.InteractiveQuery;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.Processes;
-import dev.tether.ssh.testutil.TempDirs;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
+import dev.tether.testkit.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,9 +42,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * a throwaway user {@code tethertestNNNNNN} with a random password ({@code useradd -m},
  * {@code chpasswd}) and deletes it ({@code userdel -r}) afterwards; otherwise it is skipped.
  *
- * <p>Password runs against the harness's sshd ({@code UsePAM no}: sshd reads the shadow file).
- * keyboard-interactive needs PAM (OpenSSH on Linux has no other device), so those runs use a
- * private {@link PamSshd} with {@code UsePAM yes}.
+ * <p>Password runs against a {@link PrivateSshd} with its default {@code UsePAM no} (sshd reads the
+ * shadow file). keyboard-interactive needs PAM (OpenSSH on Linux has no other device), so those runs
+ * use one started with {@code UsePAM yes}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TetherClientPasswordToSshdTest {
@@ -51,19 +52,20 @@ class TetherClientPasswordToSshdTest {
     private static Path dir;
     private static String user;
     private static String password;
-    private static OpenSshServer sshd;
-    private static PamSshd pamSshd;
-    private static PamSshd kbdOnlySshd;
-    private static OpenSshServer twoFactorSshd;
-    private static PamSshd twoFactorPamSshd;
+    private static PrivateSshd sshd;
+    private static PrivateSshd pamSshd;
+    private static PrivateSshd kbdOnlySshd;
+    private static PrivateSshd twoFactorSshd;
+    private static PrivateSshd twoFactorPamSshd;
     private static Path userKey;
 
     @BeforeAll
     static void start() throws Exception {
-        AuthInterop.assumeExecutable(AuthInterop.SSHD);
+        Peers.requireSshd();
+        // not about a missing peer: without root there is no throwaway user, so this stays a skip even in CI
         assumeTrue(isRoot(), "needs root to create a throwaway user for sshd's password check");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/useradd")) && Files.isExecutable(Path.of("/usr/sbin/chpasswd"))
-                && Files.isExecutable(Path.of("/usr/sbin/userdel")), "needs useradd, chpasswd and userdel");
+        Peers.require("useradd, chpasswd and userdel (Debian package passwd)", Files.isExecutable(Path.of("/usr/sbin/useradd"))
+                && Files.isExecutable(Path.of("/usr/sbin/chpasswd")) && Files.isExecutable(Path.of("/usr/sbin/userdel")));
         dir = AuthInterop.tempDir("password");
         SecureRandom random = new SecureRandom();
         String candidate = "tethertest" + (100000 + random.nextInt(900000));
@@ -82,15 +84,18 @@ class TetherClientPasswordToSshdTest {
         } finally {
             Files.delete(input);
         }
-        sshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of());
-        pamSshd = PamSshd.start(List.of("PasswordAuthentication yes", "KbdInteractiveAuthentication yes"));
-        kbdOnlySshd = PamSshd.start(List.of("PasswordAuthentication no", "KbdInteractiveAuthentication yes"));
-        userKey = OpenSsh.keygen(dir, "id_ed25519", "ed25519", 0);
-        twoFactorSshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of("AuthenticationMethods publickey,password"));
-        Files.writeString(twoFactorSshd.dir().resolve("authorized_keys"), OpenSsh.pubLine(userKey) + "\n");
+        sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of());
+        pamSshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519),
+                List.of("UsePAM yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication yes"));
+        kbdOnlySshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519),
+                List.of("UsePAM yes", "PasswordAuthentication no", "KbdInteractiveAuthentication yes"));
+        userKey = SshKeygen.generate(dir, "id_ed25519", "ed25519", 0);
+        twoFactorSshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of("AuthenticationMethods publickey,password"));
+        Files.writeString(twoFactorSshd.dir().resolve("authorized_keys"), SshKeygen.pubLine(userKey) + "\n");
         AuthInterop.readableByAll(twoFactorSshd.dir().resolve("authorized_keys")); // sshd reads it as the throwaway user
-        twoFactorPamSshd = PamSshd.start(List.of("KbdInteractiveAuthentication yes", "AuthenticationMethods publickey,keyboard-interactive"));
-        Files.writeString(twoFactorPamSshd.authorizedKeys(), OpenSsh.pubLine(userKey) + "\n");
+        twoFactorPamSshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519),
+                List.of("UsePAM yes", "KbdInteractiveAuthentication yes", "AuthenticationMethods publickey,keyboard-interactive"));
+        Files.writeString(twoFactorPamSshd.authorizedKeys(), SshKeygen.pubLine(userKey) + "\n");
         AuthInterop.readableByAll(twoFactorPamSshd.authorizedKeys());
     }
 
@@ -137,7 +142,7 @@ class TetherClientPasswordToSshdTest {
     @Test
     void passwordAgainstSshd() throws Exception {
         long mark = sshd.logMark();
-        try (Transport t = connect(sshd.port(), sshd.hostKeyBlob(OpenSshServer.HostKey.ED25519))) {
+        try (Transport t = connect(sshd.port(), sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))) {
             assertEquals(List.of(), t.authPassword(user, password));
             assertTrue(t.isAuthenticated());
         }
@@ -149,7 +154,7 @@ class TetherClientPasswordToSshdTest {
     @Test
     void wrongPasswordThenRightOne() throws Exception {
         long mark = sshd.logMark();
-        try (Transport t = connect(sshd.port(), sshd.hostKeyBlob(OpenSshServer.HostKey.ED25519))) {
+        try (Transport t = connect(sshd.port(), sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))) {
             AuthenticationException e = assertThrows(AuthenticationException.class, () -> t.authPassword(user, password + "x"));
             assertTrue(e.allowed().contains("password"), e.allowed().toString());
             assertFalse(t.isAuthenticated());
@@ -205,7 +210,7 @@ class TetherClientPasswordToSshdTest {
     void twoFactorPublickeyThenPasswordAgainstSshd() throws Exception {
         KeyPair kp = KeyFiles.readPrivateKey(userKey, null);
         long mark = twoFactorSshd.logMark();
-        try (Transport t = connect(twoFactorSshd.port(), twoFactorSshd.hostKeyBlob(OpenSshServer.HostKey.ED25519))) {
+        try (Transport t = connect(twoFactorSshd.port(), twoFactorSshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))) {
             assertEquals(List.of("password"), t.authPublickey(user, kp));
             assertFalse(t.isAuthenticated());
             assertEquals(List.of(), t.authPassword(user, password));
@@ -219,7 +224,7 @@ class TetherClientPasswordToSshdTest {
     /** A password alone is not enough there: sshd only lists publickey. */
     @Test
     void twoFactorPasswordFirstIsRefusedBySshd() throws Exception {
-        try (Transport t = connect(twoFactorSshd.port(), twoFactorSshd.hostKeyBlob(OpenSshServer.HostKey.ED25519))) {
+        try (Transport t = connect(twoFactorSshd.port(), twoFactorSshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))) {
             AuthenticationException e = assertThrows(AuthenticationException.class, () -> t.authPassword(user, password));
             assertEquals(List.of("publickey"), e.allowed());
             assertFalse(t.isAuthenticated());

@@ -12,7 +12,7 @@ import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Duplex;
 import dev.tether.ssh.testutil.Pair;
-import dev.tether.ssh.testutil.Poll;
+import dev.tether.testkit.Poll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

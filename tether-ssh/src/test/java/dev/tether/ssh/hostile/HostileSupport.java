@@ -4,6 +4,7 @@ import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.SshException;
+import dev.tether.testkit.Poll;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -85,17 +86,11 @@ final class HostileSupport {
 
     /** Polls {@code condition} with short waits until it holds or the deadline passes. */
     static void awaitCondition(Duration timeout, BooleanSupplier condition, Supplier<String> message) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail(message.get());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        if (!Poll.until(condition, timeout, Duration.ofMillis(10), null)) {
+            if (Thread.currentThread().isInterrupted()) {
                 throw new AssertionError("interrupted");
             }
+            fail(message.get());
         }
     }
 

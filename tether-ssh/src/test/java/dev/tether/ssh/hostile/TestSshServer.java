@@ -3,6 +3,7 @@ package dev.tether.ssh.hostile;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.testkit.Poll;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -51,24 +52,24 @@ final class TestSshServer implements AutoCloseable {
 
     /** The connection that appeared since the last call; waits (bounded) for it to be listed. */
     synchronized Transport nextAccepted(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        Transport[] next = {null};
+        boolean found = Poll.until(() -> {
             for (Transport t : server.connections()) {
                 if (seen.add(t)) {
-                    all.add(t);
-                    return t;
+                    next[0] = t;
+                    return true;
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the server listed no new connection within " + timeout.toMillis() + " ms");
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            return false;
+        }, timeout, Duration.ofMillis(1), null);
+        if (!found) {
+            if (Thread.currentThread().isInterrupted()) {
                 throw new AssertionError("interrupted");
             }
+            throw new AssertionError("the server listed no new connection within " + timeout.toMillis() + " ms");
         }
+        all.add(next[0]);
+        return next[0];
     }
 
     /** Every connection returned by {@link #nextAccepted}, in order. */

@@ -8,6 +8,8 @@ import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.TransportEngine;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +48,7 @@ class OpenSshClientToTetherServerTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        Interop.assumeSsh();
+        Peers.requireSsh();
         hostKeys = TetherTestServer.generateHostKeys();
         server = TetherTestServer.start(TetherTestServer.everythingConfig(new ArrayList<>(hostKeys.values())));
         ssh = new OpenSshClient();
@@ -74,7 +76,7 @@ class OpenSshClientToTetherServerTest {
     @ParameterizedTest(name = "ssh -> tether, {0} {1}")
     @MethodSource("algorithms")
     void sshNegotiatesEachCommonAlgorithm(String category, String algorithm) throws Exception {
-        OpenSshClient.Options o = new OpenSshClient.Options();
+        OpenSshClient.Invocation o = ssh.to(server.port(), "user").preferred("none");
         switch (category) {
             case "kex" -> o.kex(algorithm);
             case "cipher" -> o.ciphers(algorithm);
@@ -83,7 +85,7 @@ class OpenSshClientToTetherServerTest {
             default -> throw new IllegalArgumentException(category);
         }
         server.clearAccepted();
-        OpenSshClient.Result r = ssh.run(server.port(), o);
+        OpenSshClient.Result r = o.run();
         String why = r.describe();
 
         assertFalse(r.timedOut(), why);
@@ -113,7 +115,7 @@ class OpenSshClientToTetherServerTest {
         byte[] ourBlob = SignatureAlgorithms.encodePublicKey(hostKeys.get(keyType).getPublic());
         assertTrue(r.hasLine("debug1: Server host key: " + keyType + " " + SignatureAlgorithms.fingerprint(ourBlob)),
                 "ssh did not report our " + keyType + " key " + SignatureAlgorithms.fingerprint(ourBlob) + "\n" + why);
-        List<byte[]> stored = OpenSshClient.knownHostKeys(r);
+        List<byte[]> stored = OpenSshClient.knownHostKeys(r.knownHosts());
         assertEquals(1, stored.size(), why);
         assertArrayEquals(ourBlob, stored.get(0), why);
         // the service and user authentication were reached, and refused
@@ -162,7 +164,7 @@ class OpenSshClientToTetherServerTest {
     @Test
     void sshCompressionNegotiatesDelayedZlib() throws Exception {
         server.clearAccepted();
-        OpenSshClient.Result r = ssh.run(server.port(), new OpenSshClient.Options().option("Compression", "yes"));
+        OpenSshClient.Result r = ssh.to(server.port(), "user").preferred("none").option("Compression", "yes").run();
         String why = r.describe();
         assertFalse(r.timedOut(), why);
         assertTrue(r.after("debug1: kex: server->client cipher: ").endsWith(" compression: zlib@openssh.com"), why);
@@ -181,7 +183,7 @@ class OpenSshClientToTetherServerTest {
     void sshAgainstSshServerDefaults() throws Exception {
         KeyPair ed = hostKeys.get("ssh-ed25519");
         try (TetherTestServer plain = TetherTestServer.startPlain(TransportConfig.builder().hostKeys(List.of(ed)).build())) {
-            OpenSshClient.Result r = ssh.run(plain.port(), new OpenSshClient.Options());
+            OpenSshClient.Result r = ssh.to(plain.port(), "user").preferred("none").run();
             String why = r.describe();
             assertFalse(r.timedOut(), why);
             assertEquals("ssh-ed25519", r.after("debug1: kex: host key algorithm: "), why);

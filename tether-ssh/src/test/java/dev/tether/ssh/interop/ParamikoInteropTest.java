@@ -10,11 +10,12 @@ import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Json;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.Poll;
-import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.TransportEngine;
+import dev.tether.testkit.Paramiko;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class ParamikoInteropTest {
 
     @BeforeAll
     static void start() throws Exception {
-        py = new Paramiko(); // skips unless /usr/bin/python3 imports paramiko
+        py = new Paramiko("/interop/"); // skips (fails where peers are required) unless /usr/bin/python3 imports paramiko
         hostKeys = TetherTestServer.generateHostKeys();
         server = TetherTestServer.start(TetherTestServer.everythingConfig(new ArrayList<>(hostKeys.values())));
         rekeyingServer = TetherTestServer.start(TetherTestServer.everythingConfig(new ArrayList<>(hostKeys.values())), true);
@@ -182,11 +183,11 @@ class ParamikoInteropTest {
     /** (b): starts paramiko's server with ed25519, ECDSA (all three curves) and RSA host keys. */
     private static void startParamikoServer() throws Exception {
         Path dir = py.dir();
-        paramikoHostKeys.put("ssh-ed25519", OpenSsh.keygen(dir, "p_ed25519", "ed25519", 0, false));
-        paramikoHostKeys.put("ecdsa-sha2-nistp256", OpenSsh.keygen(dir, "p_ecdsa256", "ecdsa", 256, true));
-        paramikoHostKeys.put("ecdsa-sha2-nistp384", OpenSsh.keygen(dir, "p_ecdsa384", "ecdsa", 384, true));
-        paramikoHostKeys.put("ecdsa-sha2-nistp521", OpenSsh.keygen(dir, "p_ecdsa521", "ecdsa", 521, true));
-        paramikoHostKeys.put("ssh-rsa", OpenSsh.keygen(dir, "p_rsa", "rsa", 3072, true));
+        paramikoHostKeys.put("ssh-ed25519", SshKeygen.generate(dir, "p_ed25519", "ed25519", 0, false));
+        paramikoHostKeys.put("ecdsa-sha2-nistp256", SshKeygen.generate(dir, "p_ecdsa256", "ecdsa", 256, true));
+        paramikoHostKeys.put("ecdsa-sha2-nistp384", SshKeygen.generate(dir, "p_ecdsa384", "ecdsa", 384, true));
+        paramikoHostKeys.put("ecdsa-sha2-nistp521", SshKeygen.generate(dir, "p_ecdsa521", "ecdsa", 521, true));
+        paramikoHostKeys.put("ssh-rsa", SshKeygen.generate(dir, "p_rsa", "rsa", 3072, true));
 
         Processes.Result listed = py.run("paramiko_server.py", List.of("--list"), Duration.ofSeconds(30));
         assertEquals(0, listed.exitCode(), listed.describe());
@@ -321,7 +322,7 @@ class ParamikoInteropTest {
 
     /** The public blob of paramiko's host key of this type, from its .pub file. */
     private static byte[] paramikoHostKeyBlob(String keyType) throws IOException {
-        return OpenSsh.publicKeyBlob(Path.of(paramikoHostKeys.get(keyType) + ".pub"));
+        return SshKeygen.publicKeyBlob(Path.of(paramikoHostKeys.get(keyType) + ".pub"));
     }
 
     /** Our client connected to paramiko's server, accepting only {@code hostKeyBlob}. */

@@ -3,9 +3,12 @@ package dev.tether.ssh.interop;
 import dev.tether.ssh.Engines;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.interop.OpenSshServer.HostKey;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.transport.TransportEngine;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.PrivateSshd.HostKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,16 +38,16 @@ class StrictKexInteropTest {
     static final String STRICT_LINE = "debug3: kex_choose_conf: will use strict KEX ordering";
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    private static OpenSshServer sshd;
+    private static PrivateSshd sshd;
     private static TetherTestServer strictServer;
     private static TetherTestServer lenientServer;
     private static OpenSshClient ssh;
 
     @BeforeAll
     static void start() throws Exception {
-        Interop.assumeSshd();
-        Interop.assumeSsh();
-        sshd = OpenSshServer.start(EnumSet.of(HostKey.ED25519), List.of());
+        Peers.requireSshd();
+        Peers.requireSsh();
+        sshd = PrivateSshd.start(EnumSet.of(HostKey.ED25519), List.of());
         List<KeyPair> keys = new ArrayList<>(TetherTestServer.generateHostKeys().values());
         strictServer = TetherTestServer.start(TetherTestServer.everythingConfig(keys));
         lenientServer = TetherTestServer.start(TetherTestServer.everythingConfig(keys).strictKex(false));
@@ -67,7 +70,7 @@ class StrictKexInteropTest {
     @Test
     void sshSeesStrictKexWithOurServer() throws Exception {
         strictServer.clearAccepted();
-        OpenSshClient.Result r = ssh.run(strictServer.port(), new OpenSshClient.Options());
+        OpenSshClient.Result r = ssh.to(strictServer.port(), "user").preferred("none").run();
         String why = r.describe();
         assertTrue(r.hasLine("kex-strict-s-v00@openssh.com"), "our KEXINIT as ssh printed it lacks the strict marker\n" + why);
         assertTrue(r.hasLine(STRICT_LINE), why);
@@ -80,7 +83,7 @@ class StrictKexInteropTest {
     @Test
     void sshSeesNoStrictKexWhenOurServerDoesNotOfferIt() throws Exception {
         lenientServer.clearAccepted();
-        OpenSshClient.Result r = ssh.run(lenientServer.port(), new OpenSshClient.Options());
+        OpenSshClient.Result r = ssh.to(lenientServer.port(), "user").preferred("none").run();
         String why = r.describe();
         assertFalse(r.hasLine(STRICT_LINE), why);
         assertFalse(r.hasLine("kex-strict-s-v00@openssh.com"), why);

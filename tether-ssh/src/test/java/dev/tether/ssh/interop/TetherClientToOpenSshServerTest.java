@@ -6,13 +6,16 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.interop.OpenSshServer.HostKey;
 import dev.tether.ssh.kex.KexAlgorithms;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.testutil.OpenSsh;
-import dev.tether.ssh.testutil.Processes;
 import dev.tether.ssh.transport.CipherAlgorithms;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.PrivateSshd.HostKey;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TetherClientToOpenSshServerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static OpenSshServer sshd;
+    private static PrivateSshd sshd;
 
     static List<String> commonKex() {
         return Interop.common(OpenSshClient.query("kex"), KexAlgorithms.supported());
@@ -67,9 +70,9 @@ class TetherClientToOpenSshServerTest {
 
     @BeforeAll
     static void startSshd() throws Exception {
-        Interop.assumeSshd();
-        Interop.assumeSsh(); // ssh -Q gives this OpenSSH build's algorithm lists
-        sshd = OpenSshServer.start(EnumSet.allOf(HostKey.class), List.of(
+        Peers.requireSshd();
+        Peers.requireSsh(); // ssh -Q gives this OpenSSH build's algorithm lists
+        sshd = PrivateSshd.start(EnumSet.allOf(HostKey.class), List.of(
                 "KexAlgorithms " + String.join(",", commonKex()),
                 "Ciphers " + String.join(",", commonCiphers()),
                 "MACs " + String.join(",", commonMacs()),
@@ -181,7 +184,7 @@ class TetherClientToOpenSshServerTest {
     /** sshd restricted by its own configuration; our client, with its defaults, must land on sshd's choice. */
     @Test
     void clientFollowsAlgorithmsForcedBySshdConfig() throws Exception {
-        try (OpenSshServer restricted = OpenSshServer.start(EnumSet.of(HostKey.ED25519, HostKey.RSA), List.of(
+        try (PrivateSshd restricted = PrivateSshd.start(EnumSet.of(HostKey.ED25519, HostKey.RSA), List.of(
                 "KexAlgorithms diffie-hellman-group14-sha256",
                 "Ciphers aes256-ctr",
                 "MACs hmac-sha2-512",
@@ -199,8 +202,8 @@ class TetherClientToOpenSshServerTest {
     /** A host key other than sshd's is refused: the client must not connect. */
     @Test
     void differentHostKeyIsRefused() throws Exception {
-        Path other = OpenSsh.keygen(sshd.dir(), "not_the_host_key", "ed25519", 0, false);
-        byte[] otherBlob = OpenSsh.publicKeyBlob(Path.of(other + ".pub"));
+        Path other = SshKeygen.generate(sshd.dir(), "not_the_host_key", "ed25519", 0, false);
+        byte[] otherBlob = SshKeygen.publicKeyBlob(Path.of(other + ".pub"));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         SshException e = assertThrows(SshException.class, () -> {
             try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptKeys(List.of(otherBlob)))) {
@@ -224,11 +227,11 @@ class TetherClientToOpenSshServerTest {
     @Test
     void fingerprintVerifierMatchesSshKeygen() throws Exception {
         Path pub = Path.of(sshd.hostKeyFiles().get(HostKey.ED25519) + ".pub");
-        Processes.Result r = Processes.run(List.of(Interop.SSH_KEYGEN.toString(), "-l", "-E", "sha256", "-f", pub.toString()),
+        Processes.Result r = Processes.run(List.of(Peers.SSH_KEYGEN.toString(), "-l", "-E", "sha256", "-f", pub.toString()),
                 sshd.dir(), Duration.ofSeconds(20));
         assertEquals(0, r.exitCode(), r.describe());
         String fp = r.stdout().trim().split("\\s+")[1];
-        assertEquals(fp, SignatureAlgorithms.fingerprint(OpenSsh.publicKeyBlob(pub)));
+        assertEquals(fp, SignatureAlgorithms.fingerprint(SshKeygen.publicKeyBlob(pub)));
         TransportConfig config = TransportConfig.builder().handshakeTimeout(TIMEOUT).hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         try (Transport t = Transport.connect(Interop.LOOPBACK, sshd.port(), config, HostKeyVerifier.acceptFingerprint(fp))) {
             Engines.of(t).requestService("ssh-userauth", TIMEOUT);

@@ -3,26 +3,25 @@ package dev.tether.ssh.kex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.Processes;
 
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -30,15 +29,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Interoperability with the installed OpenSSH: our client against a real {@code sshd}, and our
@@ -52,14 +45,8 @@ import java.util.concurrent.TimeUnit;
  */
 @Timeout(90)
 class PqHybridOpenSshTest {
-    private static final Path SSHD = Path.of("/usr/sbin/sshd");
-    private static final Path SSH = Path.of("/usr/bin/ssh");
-    private static final Path SSH_KEYGEN = Path.of("/usr/bin/ssh-keygen");
     private static final int WAIT_SECONDS = 20;
     private static final String VERSION = "SSH-2.0-TetherPqTest";
-
-    @TempDir
-    Path dir;
 
     private final SecureRandom random = new SecureRandom();
 
@@ -68,41 +55,17 @@ class PqHybridOpenSshTest {
     @ParameterizedTest
     @ValueSource(strings = {"sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512", "mlkem768x25519-sha256"})
     void tetherClientAgainstSshd(String method) throws Exception {
-        assumeTrue(Files.isExecutable(SSHD), "no " + SSHD);
-        assumeTrue(Files.isExecutable(SSH_KEYGEN), "no " + SSH_KEYGEN);
+        Peers.requireSshd();
+        Peers.requireSshKeygen();
+        Peers.requireSsh(); // ssh -Q kex says what this OpenSSH offers
+        // not a missing peer: the installed OpenSSH's version decides (9.2 has no mlkem768x25519-sha256)
         assumeTrue(openSshOffers(method), "the installed OpenSSH does not offer " + method);
 
-        Path hostKey = dir.resolve("hostkey");
-        run(List.of(SSH_KEYGEN.toString(), "-q", "-N", "", "-t", "ed25519", "-f", hostKey.toString()));
-        byte[] hostKeyBlob = Base64.getDecoder().decode(
-                Files.readString(dir.resolve("hostkey.pub")).trim().split("\\s+")[1]);
-        try {
-            Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege separation directory
-        } catch (IOException e) {
-            // not fatal here: sshd says so itself if it needs it
-        }
-        int port = freePort();
-        Path config = dir.resolve("sshd_config");
-        Files.writeString(config, String.join("\n",
-                "Port " + port,
-                "ListenAddress 127.0.0.1",
-                "HostKey " + hostKey,
-                "PidFile " + dir.resolve("sshd.pid"),
-                "UsePAM no",
-                "KexAlgorithms " + method,
-                "HostKeyAlgorithms ssh-ed25519",
-                "LogLevel DEBUG3",
-                ""));
-
-        Process sshd = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
-                .redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
-        Log log = new Log(sshd, "Server listening on 127.0.0.1 port " + port);
-        try {
-            if (!log.awaitMarker()) {
-                fail("sshd did not start listening within " + WAIT_SECONDS + " s:\n" + log.tail());
-            }
+        try (PrivateSshd sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519),
+                List.of("KexAlgorithms " + method, "HostKeyAlgorithms ssh-ed25519"))) {
+            byte[] hostKeyBlob = sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519);
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), WAIT_SECONDS * 1000);
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), sshd.port()), WAIT_SECONDS * 1000);
                 socket.setSoTimeout(WAIT_SECONDS * 1000);
                 Wire wire = new Wire(socket);
                 wire.writeVersion();
@@ -119,17 +82,14 @@ class PqHybridOpenSshTest {
                 try {
                     result = kex.client(wire, ctx);
                 } catch (SshException e) {
-                    throw new AssertionError("key exchange failed: " + e.getMessage() + "\n" + log.tail(), e);
+                    throw new AssertionError("key exchange failed: " + e.getMessage() + "\n" + tail(sshd.log()), e);
                 }
                 assertArrayEquals(hostKeyBlob, result.hostKey(), "K_S is sshd's host key");
                 assertTrue(PqTestPipe.verifyEd25519(result.hostKey(), result.signature(), result.exchangeHash()),
-                        "sshd's signature over our H must verify (K and H as OpenSSH computes them)\n" + log.tail());
+                        "sshd's signature over our H must verify (K and H as OpenSSH computes them)\n" + tail(sshd.log()));
                 byte[] next = wire.readPacket();
                 assertEquals(21, next[0] & 0xff, "sshd sends NEWKEYS next");
             }
-        } finally {
-            stop(sshd);
-            log.join();
         }
     }
 
@@ -138,26 +98,17 @@ class PqHybridOpenSshTest {
     @ParameterizedTest
     @ValueSource(strings = {"sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512", "mlkem768x25519-sha256"})
     void openSshClientAgainstTetherServer(String method) throws Exception {
-        assumeTrue(Files.isExecutable(SSH), "no " + SSH);
+        Peers.requireSsh();
+        // not a missing peer: the installed OpenSSH's version decides (9.2 has no mlkem768x25519-sha256)
         assumeTrue(openSshOffers(method), "the installed OpenSSH does not offer " + method);
 
         PqTestPipe.Ed25519HostKey hostKey = new PqTestPipe.Ed25519HostKey();
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             OpenSshClient client = new OpenSshClient()) {
             listener.setSoTimeout(WAIT_SECONDS * 1000);
-            Process ssh = new ProcessBuilder(SSH.toString(), "-F", "/dev/null",
-                    "-o", "BatchMode=yes",
-                    "-o", "StrictHostKeyChecking=no",
-                    "-o", "UserKnownHostsFile=/dev/null",
-                    "-o", "GlobalKnownHostsFile=/dev/null",
-                    "-o", "KexAlgorithms=" + method,
-                    "-o", "HostKeyAlgorithms=ssh-ed25519",
-                    "-o", "ConnectTimeout=" + WAIT_SECONDS,
-                    "-o", "LogLevel=DEBUG3",
-                    "-p", Integer.toString(listener.getLocalPort()),
-                    "tether@127.0.0.1", "true")
-                    .redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
-            Log log = new Log(ssh, null);
-            try (Socket socket = listener.accept()) {
+            try (Processes.Running ssh = client.to(listener.getLocalPort(), "tether").kex(method).hostKeyAlgorithms("ssh-ed25519")
+                    .option("ConnectTimeout", Integer.toString(WAIT_SECONDS)).command("true").start();
+                 Socket socket = listener.accept()) {
                 socket.setSoTimeout(WAIT_SECONDS * 1000);
                 Wire wire = new Wire(socket);
                 wire.writeVersion();
@@ -173,19 +124,16 @@ class PqHybridOpenSshTest {
                 try {
                     kex.server(wire, ctx, hostKey);
                 } catch (SshException e) {
-                    throw new AssertionError("key exchange failed: " + e.getMessage() + "\n" + log.tail(), e);
+                    throw new AssertionError("key exchange failed: " + e.getMessage() + "\n" + tail(ssh.stderr()), e);
                 }
                 byte[] next;
                 try {
                     next = wire.readPacket();
                 } catch (IOException e) {
-                    throw new AssertionError("ssh did not accept our reply:\n" + log.tail(), e);
+                    throw new AssertionError("ssh did not accept our reply:\n" + tail(ssh.stderr()), e);
                 }
                 assertEquals(21, next[0] & 0xff,
-                        "ssh verified our signature over H and answers NEWKEYS\n" + log.tail());
-            } finally {
-                stop(ssh);
-                log.join();
+                        "ssh verified our signature over H and answers NEWKEYS\n" + tail(ssh.stderr()));
             }
         }
     }
@@ -193,45 +141,14 @@ class PqHybridOpenSshTest {
     // ================================================================ helpers
 
     /** Whether {@code ssh -Q kex} lists the method. */
-    private static boolean openSshOffers(String method) throws Exception {
-        if (!Files.isExecutable(SSH)) {
-            return false;
-        }
-        return run(List.of(SSH.toString(), "-Q", "kex")).lines().anyMatch(method::equals);
+    private static boolean openSshOffers(String method) {
+        return Files.isExecutable(Peers.SSH) && OpenSshClient.query("kex").contains(method);
     }
 
-    /** Runs a short command to completion within the time limit; returns its output. */
-    private static String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(new File("/dev/null")).start();
-        Log log = new Log(p, null);
-        try {
-            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                fail(command + " did not finish within " + WAIT_SECONDS + " s");
-            }
-            log.join();
-            assertEquals(0, p.exitValue(), command + " failed:\n" + log.tail());
-            return log.tail();
-        } finally {
-            stop(p);
-        }
-    }
-
-    /** Stops a process this test started, by its handle, with bounded waits. */
-    private static void stop(Process p) throws InterruptedException {
-        if (p.isAlive()) {
-            p.destroy();
-            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    /** The last 200 lines of a log, for failure messages. */
+    private static String tail(String log) {
+        List<String> lines = log.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()));
     }
 
     /** A KEXINIT payload offering exactly one method and ssh-ed25519 (RFC 4253 §7.1). */
@@ -247,56 +164,6 @@ class PqHybridOpenSshTest {
                 .string("").string("")
                 .bool(false).uint32(0)
                 .toByteArray();
-    }
-
-    /** A process's merged output, collected on a thread; keeps the last lines. */
-    private static final class Log {
-        private final Deque<String> lines = new ArrayDeque<>();
-        private final CountDownLatch marker = new CountDownLatch(1);
-        private final Thread reader;
-
-        Log(Process p, String markerText) {
-            reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        synchronized (lines) {
-                            lines.addLast(line);
-                            if (lines.size() > 200) {
-                                lines.removeFirst();
-                            }
-                        }
-                        if (markerText != null && line.contains(markerText)) {
-                            marker.countDown();
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process went away
-                } finally {
-                    marker.countDown(); // never wait for a marker from a dead process
-                }
-            }, "openssh-log");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        /** True once the marker line appears, false if the process ended or time ran out first. */
-        boolean awaitMarker() throws InterruptedException {
-            marker.await(WAIT_SECONDS, TimeUnit.SECONDS);
-            synchronized (lines) {
-                return lines.stream().anyMatch(l -> l.contains("Server listening on"));
-            }
-        }
-
-        void join() throws InterruptedException {
-            reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
-        }
-
-        String tail() {
-            synchronized (lines) {
-                return String.join("\n", new ArrayList<>(lines));
-            }
-        }
     }
 
     /**

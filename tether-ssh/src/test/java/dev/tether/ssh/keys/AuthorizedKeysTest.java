@@ -5,6 +5,8 @@ import dev.tether.ssh.keys.AuthorizedKeys.AuthorizedKey;
 import dev.tether.ssh.keys.AuthorizedKeys.HostPort;
 import dev.tether.ssh.keys.AuthorizedKeys.KeyOptions;
 import dev.tether.ssh.keys.AuthorizedKeys.Match;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -400,9 +402,9 @@ class AuthorizedKeysTest {
 
     @Test
     void readsAFileWrittenBySshKeygenPublicKeys() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(SshKeygen.available());
-        Path k1 = SshKeygen.generate(dir, "id_ed25519", "ed25519", 0);
-        Path k2 = SshKeygen.generate(dir, "id_ecdsa", "ecdsa", 384);
+        Peers.requireSshKeygen();
+        Path k1 = SshKeygen.generate(dir, "id_ed25519", "ed25519", 0, "test@tether");
+        Path k2 = SshKeygen.generate(dir, "id_ecdsa", "ecdsa", 384, "test@tether");
         String pub1 = Files.readString(dir.resolve("id_ed25519.pub")).strip();
         String pub2 = Files.readString(dir.resolve("id_ecdsa.pub")).strip();
         Path f = dir.resolve("authorized_keys");

@@ -3,6 +3,9 @@ package dev.tether.ssh.keys;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * OpenSSH certificates against OpenSSH's ssh-keygen: certificates it signs are parsed, checked
@@ -66,7 +68,7 @@ class CertificateInteropTest {
 
     @BeforeAll
     static void requireSshKeygen() {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed at " + SshKeygen.BINARY);
+        Peers.requireSshKeygen();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -86,7 +88,7 @@ class CertificateInteropTest {
         Path p = KEYGEN_KEYS.get(name);
         if (p == null) {
             String[] k = kind(kind);
-            p = SshKeygen.generate(keysDir, name, k[1], Integer.parseInt(k[2]));
+            p = SshKeygen.generate(keysDir, name, k[1], Integer.parseInt(k[2]), "test@tether");
             KEYGEN_KEYS.put(name, p);
         }
         return p;
@@ -133,13 +135,13 @@ class CertificateInteropTest {
     }
 
     /** Runs ssh-keygen with TZ=UTC (so -L prints times in UTC), with a bounded wait. */
-    private Tools.Result keygenUtc(String... args) throws Exception {
+    private Processes.Result keygenUtc(String... args) throws Exception {
         return SshKeygen.run(dir, null, Map.of("TZ", "UTC"), args);
     }
 
     /** {@code ssh-keygen -L -f certFile}, parsed into a section per heading ("Type", "Principals", ...). */
     private Map<String, List<String>> keygenList(Path certFile) throws Exception {
-        Tools.Result r = keygenUtc("-L", "-f", certFile.toString()).expectSuccess();
+        Processes.Result r = keygenUtc("-L", "-f", certFile.toString()).expectSuccess();
         Map<String, List<String>> out = new LinkedHashMap<>();
         List<String> current = null;
         for (String raw : r.stdout().split("\n")) {
@@ -367,7 +369,7 @@ class CertificateInteropTest {
         assertEquals("principal 'bob' not in certificate principals [alice]", e.getMessage());
 
         // another CA, of the same type, is not trusted
-        Path otherCa = SshKeygen.generate(dir, "other-ca", kind(kindName)[1], Integer.parseInt(kind(kindName)[2]));
+        Path otherCa = SshKeygen.generate(dir, "other-ca", kind(kindName)[1], Integer.parseInt(kind(kindName)[2]), "test@tether");
         List<byte[]> otherTrusted = List.of(blobOfFile(pub(otherCa)));
         e = assertThrows(SshException.class, () -> good.validate(user, "alice", now, otherTrusted));
         assertEquals("certificate is signed by an untrusted CA " + new SshReader(good.signatureKey()).ascii() + " "

@@ -1,6 +1,8 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class KeyFilesTest {
     private static final String PASS = "key files pass";
@@ -119,7 +120,7 @@ class KeyFilesTest {
         "ecdsa, 256, PKCS8", "ecdsa, 384, PKCS8", "ecdsa, 521, PKCS8", "rsa, 2048, PKCS8",
     })
     void everyFormatSshKeygenWrites(String type, int bits, String format) throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         Path key = dir.resolve("id");
         // RFC4716 as -m means ssh-keygen's default (openssh-key-v1) for private keys
         List<String> args = new ArrayList<>(List.of("-q", "-t", type, "-m", format, "-N", PASS, "-a", "4", "-f", key.toString()));

@@ -2,6 +2,7 @@ package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
+import dev.tether.testkit.SshKeygen;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ final class KnownHostsCertFixtures {
 
     /** Generates a key pair {@code dir/name} (+ {@code .pub}); returns the {@code .pub} path. */
     static Path key(Path dir, String name, String type) throws Exception {
-        Path k = SshKeygen.generate(dir, name, type, type.equals("ecdsa") ? 256 : 0);
+        Path k = SshKeygen.generate(dir, name, type, type.equals("ecdsa") ? 256 : 0, "test@tether");
         return k.resolveSibling(name + ".pub");
     }
 

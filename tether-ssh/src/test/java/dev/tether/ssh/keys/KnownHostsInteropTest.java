@@ -1,6 +1,9 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.keys.KnownHosts.Status;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +23,6 @@ import static dev.tether.ssh.keys.KnownHostsTest.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Agreement with OpenSSH's ssh-keygen on known_hosts: files hashed by {@code ssh-keygen -H} match
@@ -52,7 +54,7 @@ class KnownHostsInteropTest {
 
     @BeforeAll
     static void requireSshKeygen() {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed at " + SshKeygen.BINARY);
+        Peers.requireSshKeygen();
     }
 
     private String sample() {
@@ -70,7 +72,7 @@ class KnownHostsInteropTest {
 
     /** The line numbers ssh-keygen -F reports for a query. */
     private List<Integer> keygenFind(Path file, String query) throws Exception {
-        Tools.Result r = SshKeygen.run(dir, null, "-F", query, "-f", file.toString());
+        Processes.Result r = SshKeygen.run(dir, null, "-F", query, "-f", file.toString());
         List<Integer> lines = new ArrayList<>();
         Matcher m = FOUND.matcher(r.stdout());
         while (m.find()) {
@@ -141,7 +143,7 @@ class KnownHostsInteropTest {
         assertEquals(List.of(5), keygenFind(f, "2001:db8::5"));
         assertEquals(List.of(6), keygenFind(f, "[2001:db8::5]:8022"));
         // ssh-keygen prints the key it found; it must be ours
-        Tools.Result r = SshKeygen.run(dir, null, "-F", "[ported.example.com]:2222", "-f", f.toString()).expectSuccess();
+        Processes.Result r = SshKeygen.run(dir, null, "-F", "[ported.example.com]:2222", "-f", f.toString()).expectSuccess();
         assertTrue(r.stdout().contains(key(RSA)), r.stdout());
         // and ssh-keygen -R removes what we wrote
         SshKeygen.run(dir, null, "-R", "hashed.example.com", "-f", f.toString()).expectSuccess();

@@ -405,6 +405,7 @@ class KnownHostsTest {
     void appendingToAnUnwritablePlaceFails() throws Exception {
         Path ro = dir.resolve("ro");
         Files.createDirectory(ro);
+        // not about a missing peer: these two skips are about the file system and the user (root ignores permissions)
         assumeTrue(ro.getFileSystem().supportedFileAttributeViews().contains("posix"));
         Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-x------"));
         try {

@@ -3,6 +3,9 @@ package dev.tether.ssh.keys;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.keys.KnownHostsVerifier.Mode;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The known_hosts {@link HostKeyVerifier} in its three StrictHostKeyChecking modes. */
 class KnownHostsVerifierTest {
@@ -159,11 +161,11 @@ class KnownHostsVerifierTest {
 
     @Test
     void sshKeygenFindsWhatAcceptNewAdded() throws Exception {
-        assumeTrue(SshKeygen.available());
+        Peers.requireSshKeygen();
         knownHosts("existing " + key(EC256));
         KnownHostsVerifier v = KnownHostsVerifier.of(file, Mode.ACCEPT_NEW).withHashing(true);
         assertTrue(v.verify("added.example.com", 2200, "ssh-ed25519", ED));
-        Tools.Result r = SshKeygen.run(dir, null, "-F", "[added.example.com]:2200", "-f", file.toString()).expectSuccess();
+        Processes.Result r = SshKeygen.run(dir, null, "-F", "[added.example.com]:2200", "-f", file.toString()).expectSuccess();
         Matcher m = Pattern.compile("found: line (\\d+)").matcher(r.stdout());
         assertTrue(m.find(), r.stdout());
         assertEquals("2", m.group(1));

@@ -2,6 +2,9 @@ package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Passphrase-protected openssh-key-v1 files: our own round trips and ssh-keygen's files both ways. */
 class OpenSshEncryptedKeyTest {
@@ -124,7 +126,7 @@ class OpenSshEncryptedKeyTest {
         "ed25519, 0, chacha20-poly1305@openssh.com", "ecdsa, 384, chacha20-poly1305@openssh.com",
     })
     void readsEncryptedKeysFromSshKeygen(String type, int bits, String cipher) throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         Path key = dir.resolve("id_" + type);
         var args = new java.util.ArrayList<>(java.util.List.of("-q", "-N", PASS, "-t", type, "-C", "c", "-a", "3", "-f", key.toString()));
         if (bits > 0) {
@@ -147,7 +149,7 @@ class OpenSshEncryptedKeyTest {
 
     @Test
     void aeadTagIsChecked() throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         for (String cipher : new String[] {"aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"}) {
             Path key = dir.resolve("id_" + cipher.substring(0, 5));
             SshKeygen.run(dir, null, "-q", "-N", PASS, "-t", "ed25519", "-a", "2", "-Z", cipher, "-f", key.toString()).expectSuccess();
@@ -163,13 +165,13 @@ class OpenSshEncryptedKeyTest {
     @ParameterizedTest
     @ValueSource(strings = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"})
     void sshKeygenReadsEncryptedKeysWeWrite(String type) throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         KeyPair kp = TestKeys.of(type);
         Path key = dir.resolve("ours");
         OpenSshKeyFile.write(key, kp, "me@example", PASS.toCharArray());
         String pub = SshKeygen.run(dir, null, "-y", "-P", PASS, "-f", key.toString()).expectSuccess().stdout().strip();
         assertEquals(OpenSshKeyFile.publicKeyLine(kp.getPublic(), "me@example"), pub);
-        Tools.Result wrong = SshKeygen.run(dir, null, "-y", "-P", "wrong", "-f", key.toString());
+        Processes.Result wrong = SshKeygen.run(dir, null, "-y", "-P", "wrong", "-f", key.toString());
         assertNotEquals(0, wrong.exitCode());
         // ssh-keygen can also change the passphrase, which decrypts and re-encrypts the whole file
         SshKeygen.run(dir, null, "-p", "-P", PASS, "-N", "new pass", "-f", key.toString()).expectSuccess();

@@ -2,6 +2,9 @@ package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Interoperability with OpenSSH's ssh-keygen: key files, fingerprints and signatures (SSHSIG). */
 class OpenSshInteropTest {
@@ -32,7 +34,7 @@ class OpenSshInteropTest {
 
     @BeforeAll
     static void requireSshKeygen() {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed at " + SshKeygen.BINARY);
+        Peers.requireSshKeygen();
     }
 
     /** The blob of a public key line {@code TYPE BASE64 [COMMENT]}, checking TYPE against the blob. */
@@ -45,14 +47,14 @@ class OpenSshInteropTest {
 
     /** The fingerprint field of an {@code ssh-keygen -l} line: {@code BITS FINGERPRINT COMMENT (TYPE)}. */
     private String keygenFingerprint(Path key, String hash) throws Exception {
-        Tools.Result r = SshKeygen.run(dir, null, "-E", hash, "-l", "-f", key.toString()).expectSuccess();
+        Processes.Result r = SshKeygen.run(dir, null, "-E", hash, "-l", "-f", key.toString()).expectSuccess();
         return r.stdout().strip().split(" ")[1];
     }
 
     @ParameterizedTest(name = "ssh-keygen -t {0} -b {1}")
     @CsvSource({"ed25519, 0", "ecdsa, 256", "ecdsa, 384", "ecdsa, 521", "rsa, 2048", "rsa, 0"})
     void readsKeysWrittenBySshKeygen(String type, int bits) throws Exception {
-        Path key = SshKeygen.generate(dir, "id_" + type, type, bits);
+        Path key = SshKeygen.generate(dir, "id_" + type, type, bits, "test@tether");
         String pubLine = Files.readString(key.resolveSibling(key.getFileName() + ".pub"), StandardCharsets.US_ASCII);
 
         KeyPair kp = OpenSshKeyFile.read(key);
@@ -83,7 +85,7 @@ class OpenSshInteropTest {
         OpenSshKeyFile.write(key, kp, "ours@tether");
         String ourLine = OpenSshKeyFile.publicKeyLine(kp.getPublic(), "ours@tether");
 
-        Tools.Result y = SshKeygen.run(dir, null, "-y", "-f", key.toString()).expectSuccess();
+        Processes.Result y = SshKeygen.run(dir, null, "-y", "-f", key.toString()).expectSuccess();
         assertEquals(ourLine, y.stdout().strip(), "ssh-keygen -y derives the same public key line");
 
         byte[] blob = SignatureAlgorithms.encodePublicKey(kp.getPublic());
@@ -100,7 +102,7 @@ class OpenSshInteropTest {
     @CsvSource({"ed25519, 0, ssh-ed25519", "ecdsa, 256, ecdsa-sha2-nistp256", "ecdsa, 384, ecdsa-sha2-nistp384",
             "ecdsa, 521, ecdsa-sha2-nistp521", "rsa, 2048, rsa-sha2-512"})
     void verifiesSignaturesMadeBySshKeygen(String type, int bits, String expectedAlgorithm) throws Exception {
-        Path key = SshKeygen.generate(dir, "signer", type, bits);
+        Path key = SshKeygen.generate(dir, "signer", type, bits, "test@tether");
         Path data = dir.resolve("data");
         Files.write(data, MESSAGE);
         SshKeygen.run(dir, null, "-Y", "sign", "-f", key.toString(), "-n", "file", data.toString()).expectSuccess();
@@ -139,7 +141,7 @@ class OpenSshInteropTest {
         Path data = dir.resolve("data");
         Files.write(data, MESSAGE);
 
-        Tools.Result r = SshKeygen.run(dir, data, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
+        Processes.Result r = SshKeygen.run(dir, data, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
                 "-s", sig.toString());
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.stdout().contains("Good \"file\" signature"), r.stdout());
@@ -148,14 +150,14 @@ class OpenSshInteropTest {
         // verify against an allowed_signers file, which also pins the key
         Path allowed = dir.resolve("allowed_signers");
         Files.writeString(allowed, "ours@tether " + OpenSshKeyFile.publicKeyLine(kp.getPublic(), null) + "\n");
-        Tools.Result v = SshKeygen.run(dir, data, "-Y", "verify", "-f", allowed.toString(), "-I", "ours@tether",
+        Processes.Result v = SshKeygen.run(dir, data, "-Y", "verify", "-f", allowed.toString(), "-I", "ours@tether",
                 "-n", "file", "-s", sig.toString());
         assertEquals(0, v.exitCode(), v.stderr());
 
         // and ssh-keygen rejects the signature for other data, so the checks above are not vacuous
         Path other = dir.resolve("other");
         Files.write(other, "something else".getBytes(StandardCharsets.UTF_8));
-        Tools.Result bad = SshKeygen.run(dir, other, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
+        Processes.Result bad = SshKeygen.run(dir, other, "-Y", "check-novalidate", "-n", "file", "-f", pub.toString(),
                 "-s", sig.toString());
         assertNotEquals(0, bad.exitCode());
     }

@@ -1,6 +1,9 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** PEM private keys (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy OpenSSL encryption) made by ssh-keygen and openssl. */
 class PemKeyFileTest {
@@ -31,9 +33,7 @@ class PemKeyFileTest {
     Path dir;
 
     private static Path openssl() {
-        Path p = Tools.find("openssl");
-        assumeTrue(p != null, "openssl is not installed");
-        return p;
+        return Peers.requireOnPath("openssl", "openssl");
     }
 
     private static String blobB64(KeyPair kp) {
@@ -61,7 +61,7 @@ class PemKeyFileTest {
         "ecdsa, 521, PEM, false", "ecdsa, 521, PEM, true", "ecdsa, 521, PKCS8, false", "ecdsa, 521, PKCS8, true",
     })
     void readsKeysFromSshKeygen(String type, int bits, String format, boolean encrypted) throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         Path key = dir.resolve("id_" + type);
         SshKeygen.run(dir, null, "-q", "-t", type, "-b", Integer.toString(bits), "-m", format, "-N", encrypted ? PASS : "",
                 "-C", "c", "-f", key.toString()).expectSuccess();
@@ -90,7 +90,7 @@ class PemKeyFileTest {
         Path der = dir.resolve("pub.der");
         List<String> cmd = new ArrayList<>(List.of(openssl().toString(), "pkey", "-in", key.toString(), "-pubout", "-outform", "DER", "-out", der.toString()));
         cmd.addAll(List.of(passArgs));
-        Tools.run(dir, cmd.toArray(new String[0])).expectSuccess();
+        Processes.tool(dir, cmd.toArray(new String[0])).expectSuccess();
         byte[] spki = Files.readAllBytes(der);
         return Arrays.copyOfRange(spki, spki.length - 32, spki.length);
     }
@@ -99,7 +99,7 @@ class PemKeyFileTest {
     void ed25519Pkcs8FromOpenssl() throws Exception {
         String openssl = openssl().toString();
         Path key = dir.resolve("ed.pem");
-        Tools.run(dir, openssl, "genpkey", "-algorithm", "ed25519", "-out", key.toString()).expectSuccess();
+        Processes.tool(dir, openssl, "genpkey", "-algorithm", "ed25519", "-out", key.toString()).expectSuccess();
         KeyPair kp = PemKeyFile.read(key, null);
         assertUsable(kp);
         byte[] a = opensslEd25519Public(key);
@@ -108,7 +108,7 @@ class PemKeyFileTest {
                 SignatureAlgorithms.encodePublicKey(kp.getPublic()));
 
         Path enc = dir.resolve("ed-enc.pem");
-        Tools.run(dir, openssl, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", key.toString(), "-out", enc.toString(),
+        Processes.tool(dir, openssl, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", key.toString(), "-out", enc.toString(),
                 "-passout", "pass:" + PASS).expectSuccess();
         assertTrue(Files.readString(enc).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
         assertEquals(blobB64(kp), blobB64(PemKeyFile.read(enc, PASS.toCharArray())));
@@ -130,12 +130,12 @@ class PemKeyFileTest {
         List<String> gen = new ArrayList<>(List.of(openssl));
         gen.addAll(List.of(generate.strip().split(" ")));
         gen.addAll(List.of("-out", plain.toString()));
-        Tools.run(dir, gen.toArray(new String[0])).expectSuccess();
+        Processes.tool(dir, gen.toArray(new String[0])).expectSuccess();
         Path enc = dir.resolve("enc.pem");
         List<String> conv = new ArrayList<>(List.of(openssl));
         conv.addAll(List.of(convert.strip().split(" ")));
         conv.addAll(List.of("-in", plain.toString(), "-out", enc.toString(), "-passout", "pass:" + PASS));
-        Tools.run(dir, conv.toArray(new String[0])).expectSuccess();
+        Processes.tool(dir, conv.toArray(new String[0])).expectSuccess();
         assertTrue(Files.readString(enc).startsWith("-----BEGIN " + label.strip() + "-----"), Files.readString(enc).lines().findFirst().orElse(""));
 
         KeyPair fromPlain = PemKeyFile.read(plain, null);
@@ -149,9 +149,9 @@ class PemKeyFileTest {
     void unsupportedAlgorithmInsideAnEncryptedKeyIsNotAWrongPassphrase() throws Exception {
         String openssl = openssl().toString();
         Path plain = dir.resolve("ed448.pem");
-        Tools.run(dir, openssl, "genpkey", "-algorithm", "ed448", "-out", plain.toString()).expectSuccess();
+        Processes.tool(dir, openssl, "genpkey", "-algorithm", "ed448", "-out", plain.toString()).expectSuccess();
         Path enc = dir.resolve("ed448-enc.pem");
-        Tools.run(dir, openssl, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain.toString(), "-out", enc.toString(),
+        Processes.tool(dir, openssl, "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain.toString(), "-out", enc.toString(),
                 "-passout", "pass:" + PASS).expectSuccess();
         for (Path p : List.of(plain, enc)) {
             SshException e = assertThrows(SshException.class, () -> PemKeyFile.read(p, PASS.toCharArray()));
@@ -163,7 +163,7 @@ class PemKeyFileTest {
     @Test
     void ecParametersBlockBeforeTheKeyIsSkipped() throws Exception {
         Path key = dir.resolve("ec.pem");
-        Tools.run(dir, openssl().toString(), "ecparam", "-name", "prime256v1", "-genkey", "-out", key.toString()).expectSuccess();
+        Processes.tool(dir, openssl().toString(), "ecparam", "-name", "prime256v1", "-genkey", "-out", key.toString()).expectSuccess();
         assertTrue(Files.readString(key).startsWith("-----BEGIN EC PARAMETERS-----"));
         assertUsable(PemKeyFile.read(key, null));
     }
@@ -193,7 +193,7 @@ class PemKeyFileTest {
 
     @Test
     void truncatedDerFromARealKey() throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
+        Peers.requireSshKeygen();
         Path key = dir.resolve("k");
         SshKeygen.run(dir, null, "-q", "-t", "ecdsa", "-m", "PEM", "-N", "", "-f", key.toString()).expectSuccess();
         List<String> lines = Files.readAllLines(key);
@@ -209,7 +209,7 @@ class PemKeyFileTest {
     @Test
     void legacyKeyDerivationMatchesOpenssl() throws Exception {
         // openssl enc -P prints the key EVP_BytesToKey makes from a passphrase and salt
-        String out = Tools.run(dir, openssl().toString(), "enc", "-aes-256-cbc", "-md", "md5", "-P", "-S", "0102030405060708",
+        String out = Processes.tool(dir, openssl().toString(), "enc", "-aes-256-cbc", "-md", "md5", "-P", "-S", "0102030405060708",
                 "-pass", "pass:" + PASS).expectSuccess().stdout();
         String keyHex = out.lines().filter(l -> l.startsWith("key=")).findFirst().orElseThrow().substring(4).strip();
         byte[] ours = PemKeyFile.evpBytesToKey(PASS.toCharArray(), TestKeys.hex("0102030405060708"), 32);

@@ -1,6 +1,8 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class PublicKeyFileTest {
     @TempDir
@@ -26,8 +27,8 @@ class PublicKeyFileTest {
     @ParameterizedTest(name = "ssh-keygen -t {0} -b {1}")
     @CsvSource({"ed25519, 0", "ecdsa, 256", "ecdsa, 384", "ecdsa, 521", "rsa, 2048"})
     void openSshAndRfc4716FilesFromSshKeygen(String type, int bits) throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
-        Path key = SshKeygen.generate(dir, "id_" + type, type, bits);
+        Peers.requireSshKeygen();
+        Path key = SshKeygen.generate(dir, "id_" + type, type, bits, "test@tether");
         Path pub = key.resolveSibling(key.getFileName() + ".pub");
         PublicKeyFile.Entry e = PublicKeyFile.read(pub);
         assertEquals("test@tether", e.comment());
@@ -63,9 +64,9 @@ class PublicKeyFileTest {
 
     @Test
     void certificatesAreKeptAsBlobs() throws Exception {
-        assumeTrue(SshKeygen.available(), "ssh-keygen is not installed");
-        Path ca = SshKeygen.generate(dir, "ca", "ed25519", 0);
-        Path user = SshKeygen.generate(dir, "user", "ecdsa", 256);
+        Peers.requireSshKeygen();
+        Path ca = SshKeygen.generate(dir, "ca", "ed25519", 0, "test@tether");
+        Path user = SshKeygen.generate(dir, "user", "ecdsa", 256, "test@tether");
         SshKeygen.run(dir, null, "-q", "-s", ca.toString(), "-I", "someone", "-n", "someone", user + ".pub").expectSuccess();
         Path cert = dir.resolve("user-cert.pub");
         PublicKeyFile.Entry e = PublicKeyFile.read(cert);

@@ -1,6 +1,9 @@
 package dev.tether.ssh.keys;
 
 import dev.tether.ssh.common.SshException;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.SshKeygen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** PuTTY .ppk files: checked-in files made by puttygen 0.78, and (when installed) fresh ones from puttygen. */
 class PuttyKeyFileTest {
@@ -121,9 +123,7 @@ class PuttyKeyFileTest {
     // ------------------------------------------------------------ puttygen
 
     private static Path puttygen() {
-        Path p = Tools.find("puttygen");
-        assumeTrue(p != null, "puttygen (Debian package putty-tools) is not installed");
-        return p;
+        return Peers.requireOnPath("puttygen", "putty-tools");
     }
 
     @ParameterizedTest(name = "puttygen -t {0} -b {1} version={2} encrypted={3}")
@@ -144,23 +144,23 @@ class PuttyKeyFileTest {
         if (bits > 0) {
             cmd.addAll(List.of("-b", Integer.toString(bits)));
         }
-        Tools.run(dir, cmd.toArray(new String[0])).expectSuccess();
+        Processes.tool(dir, cmd.toArray(new String[0])).expectSuccess();
         assertTrue(Files.readString(ppk).startsWith("PuTTY-User-Key-File-" + version + ": "));
 
         KeyPair kp = PuttyKeyFile.read(ppk, encrypted ? PASS.toCharArray() : null);
         assertUsable(kp);
 
         Path pub = dir.resolve("key.pub");
-        Tools.run(dir, gen, ppk.toString(), "--old-passphrase", passFile.toString(), "-O", "public-openssh", "-o", pub.toString()).expectSuccess();
+        Processes.tool(dir, gen, ppk.toString(), "--old-passphrase", passFile.toString(), "-O", "public-openssh", "-o", pub.toString()).expectSuccess();
         assertEquals(Files.readString(pub).split(" ")[1], Base64.getEncoder().encodeToString(SignatureAlgorithms.encodePublicKey(kp.getPublic())));
-        if (SshKeygen.available()) {
+        if (Files.isExecutable(Peers.SSH_KEYGEN)) { // an extra check where ssh-keygen is there
             String fp = SshKeygen.run(dir, null, "-l", "-f", pub.toString()).expectSuccess().stdout().split(" ")[1];
             assertEquals(fp, fingerprint(kp));
         }
         // the private key itself, as puttygen converts it to OpenSSH's format
         Path openssh = dir.resolve("key.openssh");
         Files.writeString(dir.resolve("empty"), "");
-        Tools.run(dir, gen, ppk.toString(), "--old-passphrase", passFile.toString(), "-O", "private-openssh-new", "-o", openssh.toString(),
+        Processes.tool(dir, gen, ppk.toString(), "--old-passphrase", passFile.toString(), "-O", "private-openssh-new", "-o", openssh.toString(),
                 "--new-passphrase", dir.resolve("empty").toString()).expectSuccess();
         KeyPair viaOpenSsh = OpenSshKeyFile.read(openssh);
         if (kp.getPrivate() instanceof EdECPrivateKey ed) {
@@ -187,7 +187,7 @@ class PuttyKeyFileTest {
         Path passFile = dir.resolve("pass");
         Files.writeString(passFile, PASS);
         Path ppk = dir.resolve("key.ppk");
-        Tools.run(dir, gen, "-t", "ed25519", "-o", ppk.toString(), "--new-passphrase", passFile.toString(),
+        Processes.tool(dir, gen, "-t", "ed25519", "-o", ppk.toString(), "--new-passphrase", passFile.toString(),
                 "--ppk-param", "kdf=" + kdf + ",memory=1024,passes=3,parallelism=2").expectSuccess();
         assertTrue(Files.readString(ppk).contains("Argon2-Parallelism: 2"));
         assertUsable(PuttyKeyFile.read(ppk, PASS.toCharArray()));

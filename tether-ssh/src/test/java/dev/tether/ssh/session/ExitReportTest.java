@@ -1,6 +1,7 @@
 package dev.tether.ssh.session;
 
 import dev.tether.ssh.pty.PtyProcess;
+import dev.tether.testkit.Peers;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,15 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The wrapper that tells {@code exit(N)} from a death by signal, run for real. */
 class ExitReportTest {
 
     private static PtyProcess.Exit run(String shellCommand) throws Exception {
         ExitReport report = ExitReport.create();
-        assumeTrue(report != null, "no perl here");
-        assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/setsid")), "no setsid here");
+        Peers.require("perl (Debian package perl-base)", report != null);
+        Peers.requireExecutable(java.nio.file.Path.of("/usr/bin/setsid"), "util-linux");
         // as in ProcessSession: the wrapper leads its own process group
         List<String> argv = new java.util.ArrayList<>(List.of("/usr/bin/setsid", "--wait"));
         argv.addAll(report.wrap(List.of("/bin/sh", "-c", shellCommand)));
@@ -58,7 +58,7 @@ class ExitReportTest {
     void theCommandStartsWithNoSignalBlocked() throws Exception {
         // the JVM blocks SIGQUIT in its threads; sshd's children start with an empty mask
         ExitReport report = ExitReport.create();
-        assumeTrue(report != null, "no perl here");
+        Peers.require("perl (Debian package perl-base)", report != null);
         Process p = new ProcessBuilder(report.wrap(List.of("/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status")))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);

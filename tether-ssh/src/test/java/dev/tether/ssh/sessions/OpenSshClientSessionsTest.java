@@ -1,9 +1,11 @@
 package dev.tether.ssh.sessions;
 
 import dev.tether.ssh.SshServer;
-import dev.tether.ssh.testutil.Poll;
-import dev.tether.ssh.testutil.Processes;
-import dev.tether.ssh.testutil.TempDirs;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.Processes;
+import dev.tether.testkit.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,16 +47,18 @@ class OpenSshClientSessionsTest {
     private static Path work;
     private static Sessions.UserKeyFiles key;
     private static SshServer server;
-    private static Sessions.Running master;
+    private static OpenSshClient client;
+    private static Processes.Running master;
     private static Path controlPath;
     private static int runs;
 
     @BeforeAll
     static void start() throws Exception {
-        Sessions.assumeSsh();
+        Peers.requireSsh();
         dir = Sessions.tempDir("ssh");
         work = Files.createDirectory(dir.resolve("work"));
         key = Sessions.userKey(dir);
+        client = new OpenSshClient(dir);
         // thirty sessions at once over one master: above sshd's default MaxSessions of 10
         server = SshServer.start(Sessions.LOOPBACK, 0,
                 Sessions.portalServerConfig(key.authorizedKeys(), work).maxSessions(40).build());
@@ -63,10 +67,9 @@ class OpenSshClientSessionsTest {
     @AfterAll
     static void stop() throws Exception {
         if (master != null) {
-            Sessions.run(List.of(Sessions.SSH.toString(), "-F", "/dev/null", "-S", controlPath.toString(), "-O", "exit",
-                    USER + "@" + Sessions.LOOPBACK), dir, null, null, Duration.ofSeconds(10));
-            if (!master.process.waitFor(10, TimeUnit.SECONDS)) {
-                Processes.kill(master.process);
+            client.control(controlPath, "exit", USER);
+            if (!master.process().waitFor(10, TimeUnit.SECONDS)) {
+                Processes.kill(master.process());
             }
         }
         if (server != null) {
@@ -79,17 +82,19 @@ class OpenSshClientSessionsTest {
         return dir.resolve("ssh-" + (++runs) + ".log");
     }
 
+    /** Our server, key auth, a private known_hosts; {@code -v} to {@code log}, so stderr carries only the remote command's. */
+    private static OpenSshClient.Invocation sshTo(Path log) {
+        return client.to(server.port(), USER).identity(key.privateKey()).preferred("publickey")
+                .knownHosts(dir.resolve("known_hosts")).verbose(1).log(log).env("LC_X", null);
+    }
+
     /** One direct ssh connection running {@code command}. */
-    private static Sessions.Proc ssh(String command, Path stdin, Duration timeout, String... options) throws IOException {
-        Path log = nextLog();
-        List<String> cmd = Sessions.sshBase(server.port(), key.privateKey(), dir, log);
+    private static OpenSshClient.Result ssh(String command, Path stdin, Duration timeout, String... options) throws IOException {
+        OpenSshClient.Invocation ssh = sshTo(nextLog()).stdin(stdin).timeout(timeout).command(command);
         for (String o : options) {
-            cmd.add("-o");
-            cmd.add(o);
+            ssh.args("-o", o);
         }
-        cmd.add(USER + "@" + Sessions.LOOPBACK);
-        cmd.add(command);
-        return Sessions.run(cmd, dir, stdin, log, timeout);
+        return ssh.run();
     }
 
     /** Starts the master connection once; later callers share it. */
@@ -98,37 +103,19 @@ class OpenSshClientSessionsTest {
             return;
         }
         controlPath = dir.resolve("cm");
-        Path log = dir.resolve("master.log");
-        List<String> cmd = Sessions.sshBase(server.port(), key.privateKey(), dir, log);
-        cmd.addAll(List.of("-M", "-S", controlPath.toString(), "-o", "ControlPersist=no", "-N", USER + "@" + Sessions.LOOPBACK));
-        master = Sessions.start(cmd, dir, null, log);
-        List<String> check = List.of(Sessions.SSH.toString(), "-F", "/dev/null", "-S", controlPath.toString(), "-O", "check",
-                USER + "@" + Sessions.LOOPBACK);
-        boolean up = Poll.until(() -> {
-            if (!master.process.isAlive()) {
-                return true;
-            }
-            try {
-                return Files.exists(controlPath) && Sessions.run(check, dir, null, null, Duration.ofSeconds(5)).exit() == 0;
-            } catch (IOException e) {
-                return false;
-            }
-        }, Duration.ofSeconds(20));
-        if (!up || !master.process.isAlive()) {
-            Sessions.Proc p = master.await(Duration.ofSeconds(1));
+        master = sshTo(dir.resolve("master.log")).master(controlPath).start();
+        if (!client.awaitMaster(master, controlPath, USER, Duration.ofSeconds(20))) {
+            Processes.Result p = master.await(Duration.ofSeconds(1));
             master = null;
-            throw new AssertionError("the ssh master did not come up:\n" + p.describe());
+            throw new AssertionError("the ssh master did not come up:\n" + p.describe() + "\n--- log ---\n"
+                    + Files.readString(dir.resolve("master.log"), StandardCharsets.UTF_8));
         }
     }
 
     /** A multiplexed client: it reaches the server only through the master. */
-    private static Sessions.Running muxStart(String command) throws IOException {
+    private static Processes.Running muxStart(String command) throws IOException {
         ensureMaster();
-        Path log = nextLog();
-        List<String> cmd = List.of(Sessions.SSH.toString(), "-F", "/dev/null", "-S", controlPath.toString(),
-                "-o", "ControlMaster=no", "-o", "ProxyCommand=/bin/false", "-o", "BatchMode=yes",
-                "-v", "-E", log.toString(), USER + "@" + Sessions.LOOPBACK, command);
-        return Sessions.start(cmd, dir, null, log);
+        return client.mux(controlPath, USER).verbose(1).log(nextLog()).env("LC_X", null).command(command).start();
     }
 
     // ------------------------------------------------------------------ tests
@@ -139,14 +126,14 @@ class OpenSshClientSessionsTest {
         List<String> wrong = new ArrayList<>();
         int parallel = 8;
         for (int base = 0; base < 256; base += parallel) {
-            List<Sessions.Running> batch = new ArrayList<>();
+            List<Processes.Running> batch = new ArrayList<>();
             for (int n = base; n < base + parallel; n++) {
                 batch.add(muxStart("exit " + n));
             }
             for (int i = 0; i < batch.size(); i++) {
-                Sessions.Proc p = batch.get(i).await(Duration.ofSeconds(20));
-                if (p.exit() != base + i) {
-                    wrong.add("exit " + (base + i) + " -> ssh exit " + p.exit() + "\n" + p.describe());
+                Processes.Result p = batch.get(i).await(Duration.ofSeconds(20));
+                if (p.exitCode() != base + i) {
+                    wrong.add("exit " + (base + i) + " -> ssh exit " + p.exitCode() + "\n" + p.describe());
                 }
             }
         }
@@ -163,32 +150,32 @@ class OpenSshClientSessionsTest {
      */
     @Test
     void deathBySignalIsReportedAsExitSignal() throws Exception {
-        Sessions.Proc p = ssh("kill -TERM $$", null, Duration.ofSeconds(20));
-        assertEquals(255, p.exit(), p.describe());
+        OpenSshClient.Result p = ssh("kill -TERM $$", null, Duration.ofSeconds(20));
+        assertEquals(255, p.exitCode(), p.describe());
         assertTrue(p.log().contains("rtype exit-signal"), p.describe());
         assertFalse(p.log().contains("rtype exit-status"), p.describe());
-        Sessions.Proc q = ssh("exit 143", null, Duration.ofSeconds(20));
-        assertEquals(143, q.exit(), q.describe());
+        OpenSshClient.Result q = ssh("exit 143", null, Duration.ofSeconds(20));
+        assertEquals(143, q.exitCode(), q.describe());
         assertTrue(q.log().contains("rtype exit-status"), q.describe());
     }
 
     @Test
     void stdoutAndStderrStayApart() throws Exception {
-        Sessions.Proc p = ssh("echo to-out; echo to-err >&2; echo more-out; echo more-err >&2; exit 3", null, Duration.ofSeconds(20));
-        assertEquals(3, p.exit(), p.describe());
-        assertEquals("to-out\nmore-out\n", p.out(), p.describe());
-        assertEquals("to-err\nmore-err\n", p.err(), p.describe());
+        OpenSshClient.Result p = ssh("echo to-out; echo to-err >&2; echo more-out; echo more-err >&2; exit 3", null, Duration.ofSeconds(20));
+        assertEquals(3, p.exitCode(), p.describe());
+        assertEquals("to-out\nmore-out\n", p.stdout(), p.describe());
+        assertEquals("to-err\nmore-err\n", p.stderr(), p.describe());
     }
 
     @Test
     void sixtyFourMiBThroughCat() throws Exception {
         Path in = dir.resolve("in-64m.bin");
         String sha = Sessions.writeRandomFile(in, 64L * MIB, 64);
-        Sessions.Proc p = ssh("cat", in, Duration.ofSeconds(75));
-        assertEquals(0, p.exit(), p.describe());
-        assertEquals(64L * MIB, p.stdout().length, p.describe());
-        assertEquals(sha, Sessions.sha256(p.stdout()), "the bytes came back changed");
-        assertEquals(0, p.stderr().length, p.describe());
+        OpenSshClient.Result p = ssh("cat", in, Duration.ofSeconds(75));
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals(64L * MIB, p.stdoutBytes().length, p.describe());
+        assertEquals(sha, Sessions.sha256(p.stdoutBytes()), "the bytes came back changed");
+        assertEquals(0, p.stderrBytes().length, p.describe());
         Files.delete(in);
     }
 
@@ -197,45 +184,45 @@ class OpenSshClientSessionsTest {
     void eightMiBOnStdoutAndEightOnStderrAtOnce() throws Exception {
         String outSha = Sessions.writeRandomFile(work.resolve("out-8m.bin"), 8L * MIB, 81);
         String errSha = Sessions.writeRandomFile(work.resolve("err-8m.bin"), 8L * MIB, 82);
-        Sessions.Proc p = ssh("cat out-8m.bin & cat err-8m.bin >&2; wait", null, Duration.ofSeconds(60));
-        assertEquals(0, p.exit(), p.describe());
-        assertEquals(8L * MIB, p.stdout().length, "stdout size");
-        assertEquals(8L * MIB, p.stderr().length, "stderr size");
-        assertEquals(outSha, Sessions.sha256(p.stdout()), "stdout bytes");
-        assertEquals(errSha, Sessions.sha256(p.stderr()), "stderr bytes");
+        OpenSshClient.Result p = ssh("cat out-8m.bin & cat err-8m.bin >&2; wait", null, Duration.ofSeconds(60));
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals(8L * MIB, p.stdoutBytes().length, "stdout size");
+        assertEquals(8L * MIB, p.stderrBytes().length, "stderr size");
+        assertEquals(outSha, Sessions.sha256(p.stdoutBytes()), "stdout bytes");
+        assertEquals(errSha, Sessions.sha256(p.stderrBytes()), "stderr bytes");
     }
 
     @Test
     void lcVariablesArriveButLdPreloadDoesNot() throws Exception {
-        Sessions.Proc p = ssh("echo \"LC_X=[$LC_X] LD_PRELOAD=[$LD_PRELOAD]\"", null, Duration.ofSeconds(20),
+        OpenSshClient.Result p = ssh("echo \"LC_X=[$LC_X] LD_PRELOAD=[$LD_PRELOAD]\"", null, Duration.ofSeconds(20),
                 "SetEnv=LC_X=hello LD_PRELOAD=x");
-        assertEquals(0, p.exit(), p.describe());
-        assertEquals("LC_X=[hello] LD_PRELOAD=[]\n", p.out(), p.describe());
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals("LC_X=[hello] LD_PRELOAD=[]\n", p.stdout(), p.describe());
         assertTrue(p.log().lines().anyMatch(l -> l.contains("env LC_X = ") && l.contains("hello")), "ssh sent LC_X:\n" + p.describe());
         assertTrue(p.log().lines().anyMatch(l -> l.contains("env LD_PRELOAD = ")), "ssh did ask for LD_PRELOAD:\n" + p.describe());
     }
 
     @Test
     void sessionStartsInTheConfiguredWorkingDirectory() throws Exception {
-        Sessions.Proc p = ssh("pwd -P", null, Duration.ofSeconds(20));
-        assertEquals(0, p.exit(), p.describe());
-        assertEquals(work.toRealPath().toString() + "\n", p.out(), p.describe());
+        OpenSshClient.Result p = ssh("pwd -P", null, Duration.ofSeconds(20));
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals(work.toRealPath().toString() + "\n", p.stdout(), p.describe());
     }
 
     @Test
     void thirtySessionsAtOnceOverOneMaster() throws Exception {
         ensureMaster();
         int n = 30;
-        List<Sessions.Running> all = new ArrayList<>();
+        List<Processes.Running> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             // each session echoes its number, then 256 KiB of zeros counted on the far side, then its number again
             all.add(muxStart("echo begin-" + i + "; head -c " + (256 * 1024 + i) + " /dev/zero | wc -c; echo end-" + i + " >&2"));
         }
         List<String> wrong = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Sessions.Proc p = all.get(i).await(Duration.ofSeconds(45));
+            Processes.Result p = all.get(i).await(Duration.ofSeconds(45));
             String expected = "begin-" + i + "\n" + (256 * 1024 + i) + "\n";
-            if (p.exit() != 0 || !p.out().replace(" ", "").equals(expected) || !p.err().equals("end-" + i + "\n")) {
+            if (p.exitCode() != 0 || !p.stdout().replace(" ", "").equals(expected) || !p.stderr().equals("end-" + i + "\n")) {
                 wrong.add(p.describe());
             }
         }

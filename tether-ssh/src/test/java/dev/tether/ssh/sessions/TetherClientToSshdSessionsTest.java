@@ -4,11 +4,11 @@ import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.testutil.Streams;
-import dev.tether.ssh.testutil.TempDirs;
+import dev.tether.testkit.PrivateSshd;
+import dev.tether.testkit.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Our client against a private OpenSSH sshd ({@link OpenSshServer}), logged in as the OS user
+ * Our client against a private OpenSSH sshd ({@link PrivateSshd}), logged in as the OS user
  * with a public key from its AuthorizedKeysFile: exit codes, exit-signal, stdout and stderr
  * apart, bulk data both ways, environment, and the sftp subsystem spoken as raw bytes.
  *
@@ -54,14 +54,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class TetherClientToSshdSessionsTest {
-    private static OpenSshServer sshd;
+    private static PrivateSshd sshd;
     private static KeyPair userKey;
     private static Path data;
     private static Transport t;
 
     @BeforeAll
     static void start() throws Exception {
-        sshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519),
+        sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519),
                 List.of("AcceptEnv LC_*", "SetEnv SHLVL=1", "MaxSessions 40"));
         data = Sessions.tempDir("sshd-data");
         userKey = Sessions.userKey(data).pair();
@@ -70,7 +70,7 @@ class TetherClientToSshdSessionsTest {
     }
 
     static Transport connect() throws IOException {
-        HostKeyVerifier v = HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(OpenSshServer.HostKey.ED25519)));
+        HostKeyVerifier v = HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519)));
         Transport c = Transport.connect(Sessions.LOOPBACK, sshd.port(), TransportConfig.builder().build(), v);
         assertEquals(List.of(), c.authPublickey(System.getProperty("user.name"), userKey));
         return c;

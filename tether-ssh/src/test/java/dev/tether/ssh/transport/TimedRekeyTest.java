@@ -2,7 +2,7 @@ package dev.tether.ssh.transport;
 
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.testutil.Pair;
-import dev.tether.ssh.testutil.Poll;
+import dev.tether.testkit.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

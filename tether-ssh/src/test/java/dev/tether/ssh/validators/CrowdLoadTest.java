@@ -4,7 +4,7 @@ import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.policy.PerSourcePenalties;
 import dev.tether.ssh.policy.ServerLimits;
-import dev.tether.ssh.testutil.Poll;
+import dev.tether.testkit.Poll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

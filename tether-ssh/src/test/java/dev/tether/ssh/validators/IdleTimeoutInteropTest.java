@@ -1,8 +1,8 @@
 package dev.tether.ssh.validators;
 
 import dev.tether.ssh.Transport;
-import dev.tether.ssh.testutil.Poll;
-import dev.tether.ssh.testutil.Processes;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

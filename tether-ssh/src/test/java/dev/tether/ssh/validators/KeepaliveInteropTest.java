@@ -2,11 +2,11 @@ package dev.tether.ssh.validators;
 
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.interop.OpenSshServer;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
-import dev.tether.ssh.testutil.Poll;
+import dev.tether.testkit.Poll;
+import dev.tether.testkit.PrivateSshd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,10 +34,10 @@ class KeepaliveInteropTest {
 
     @Test
     void keepalivesReachSshdAndAreAnswered() throws Exception {
-        try (OpenSshServer sshd = OpenSshServer.start(EnumSet.of(OpenSshServer.HostKey.ED25519), List.of("ClientAliveInterval 600"))) {
+        try (PrivateSshd sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of("ClientAliveInterval 600"))) {
             KeyPair user = SignatureAlgorithms.generate("ssh-ed25519", 0);
             Files.writeString(sshd.dir().resolve("authorized_keys"), OpenSshKeyFile.publicKeyLine(user.getPublic(), "k") + "\n");
-            HostKeyVerifier v = HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(OpenSshServer.HostKey.ED25519)));
+            HostKeyVerifier v = HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519)));
             long mark = sshd.logMark();
             try (Transport c = Transport.connect("127.0.0.1", sshd.port(), TransportConfig.defaults(), v)) {
                 assertEquals(List.of(), c.authPublickey(System.getProperty("user.name"), user));

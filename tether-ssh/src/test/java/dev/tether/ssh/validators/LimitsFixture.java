@@ -8,10 +8,10 @@ import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.ServerLimits;
-import dev.tether.ssh.testutil.OpenSsh;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
-import org.junit.jupiter.api.Assumptions;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Poll;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -65,21 +64,14 @@ final class LimitsFixture {
 
     /** {@code ssh -v} with the key {@code DIR/KEY} ({@code id} is authorized, {@code stranger} is not). */
     Run ssh(int port, String key, String command) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(OpenSsh.SSH), "OpenSSH client not installed");
-        Path log = dir.resolve("ssh-" + System.nanoTime() + ".log");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(OpenSsh.SSH.toString(), "-F", "/dev/null", "-v", "-p", String.valueOf(port),
-                "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                "-o", "StrictHostKeyChecking=accept-new", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20",
-                "-i", dir.resolve(key).toString(), "u@127.0.0.1", command)
-                .redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("ssh did not finish: " + Files.readString(log, StandardCharsets.UTF_8));
+        OpenSshClient.Result r = new OpenSshClient(dir).to(port, "u").identity(dir.resolve(key))
+                .knownHosts(dir.resolve("known_hosts")).verbose(1).option("ConnectTimeout", "20").command(command).run();
+        if (r.timedOut()) {
+            throw new AssertionError("ssh did not finish: " + r.output());
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8), took);
+        return new Run(r.exitCode(), r.output(), took);
     }
 
     /** Our own client: key exchange done, not authenticated (an unauthenticated connection that is past KEX). */
@@ -88,7 +80,7 @@ final class LimitsFixture {
         Transport t = Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
         // the server finishes its side of the exchange a moment after the client: wait for it,
         // so that the limits see this connection as past KEX
-        if (!dev.tether.ssh.testutil.Poll.until(() -> keyed(s) > before, Duration.ofSeconds(10))) {
+        if (!Poll.until(() -> keyed(s) > before, Duration.ofSeconds(10))) {
             throw new AssertionError("the server never finished the key exchange");
         }
         for (Transport c : s.connections()) {

@@ -17,12 +17,12 @@ import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.policy.UserKey;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
-import org.junit.jupiter.api.Assumptions;
+import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -176,20 +176,16 @@ class LoginValidatorAnyPolicyTest {
 
     @Test
     void openSshIsRefusedByTheValidatorOfACustomPolicy() throws Exception {
-        Assumptions.assumeTrue(new File("/usr/bin/ssh").canExecute(), "OpenSSH client not installed");
+        Peers.requireSsh();
         try (SshServer s = server(false, false)) {
             s.setValidators(List.of(validator(true)));
-            Path log = dir.resolve("ssh.log");
-            Process p = new ProcessBuilder("/usr/bin/ssh", "-F", "/dev/null", "-v", "-p", String.valueOf(s.port()),
-                    "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                    "-o", "StrictHostKeyChecking=accept-new", "-o", "IdentitiesOnly=yes", "-i", dir.resolve("id").toString(),
-                    "u@127.0.0.1", "hello").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            OpenSshClient.Result r = new OpenSshClient(dir).to(s.port(), "u").identity(dir.resolve("id"))
+                    .knownHosts(dir.resolve("known_hosts")).verbose(1).command("hello").timeout(WAIT).run();
+            if (r.timedOut()) {
                 throw new AssertionError("ssh did not finish");
             }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            assertEquals(255, p.exitValue(), out);
+            String out = r.output();
+            assertEquals(255, r.exitCode(), out);
             assertTrue(out.contains("Received disconnect from 127.0.0.1 port " + s.port() + ":11: user u is suspended"), out);
             assertFalse(out.contains("you said"), out);
             assertFalse(out.contains("Authenticated to"), out);

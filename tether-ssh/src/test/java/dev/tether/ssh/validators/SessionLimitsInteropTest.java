@@ -1,7 +1,7 @@
 package dev.tether.ssh.validators;
 
 import dev.tether.ssh.Transport;
-import dev.tether.ssh.testutil.Poll;
+import dev.tether.testkit.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -3,7 +3,7 @@ package dev.tether.ssh.validators;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.policy.ServerLimits;
-import dev.tether.ssh.testutil.Poll;
+import dev.tether.testkit.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

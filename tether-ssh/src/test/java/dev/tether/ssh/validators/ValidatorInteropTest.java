@@ -11,18 +11,15 @@ import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
-import org.junit.jupiter.api.Assumptions;
+import dev.tether.testkit.OpenSshClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,17 +36,12 @@ class ValidatorInteropTest {
     }
 
     private Run ssh(int port, String command) throws Exception {
-        Assumptions.assumeTrue(new File("/usr/bin/ssh").canExecute(), "OpenSSH client not installed");
-        Path log = dir.resolve("ssh-" + System.nanoTime() + ".log");
-        Process p = new ProcessBuilder("/usr/bin/ssh", "-F", "/dev/null", "-v", "-p", String.valueOf(port),
-                "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                "-o", "StrictHostKeyChecking=accept-new", "-o", "IdentitiesOnly=yes", "-i", dir.resolve("id").toString(),
-                "u@127.0.0.1", command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
+        OpenSshClient.Result r = new OpenSshClient(dir).to(port, "u").identity(dir.resolve("id"))
+                .knownHosts(dir.resolve("known_hosts")).verbose(1).command(command).run();
+        if (r.timedOut()) {
             throw new AssertionError("ssh did not finish");
         }
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        return new Run(r.exitCode(), r.output());
     }
 
     private SshServer server() throws Exception {

@@ -1,4 +1,4 @@
-package dev.tether.ssh.testutil;
+package dev.tether.testkit;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -6,7 +6,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
-/** Bounded polling: how often a test looks at a condition, never a wait for something to happen. */
+/**
+ * Bounded polling: how often a test looks at a condition, never a wait for something to happen.
+ * Every wait has a deadline; between looks it waits on a process's exit (if given) or pauses for
+ * at most the interval, so a sleep never stands in for synchronisation.
+ *
+ * <p>Thread-safe (stateless); the condition runs on the calling thread. Nothing to clean up.
+ */
 public final class Poll {
     /** The pause between looks of {@link #until(BooleanSupplier, Duration)}. */
     public static final Duration INTERVAL = Duration.ofMillis(20);

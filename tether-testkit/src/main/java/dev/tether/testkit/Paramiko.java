@@ -1,8 +1,4 @@
-package dev.tether.ssh.interop;
-
-import dev.tether.ssh.testutil.Poll;
-import dev.tether.ssh.testutil.Processes;
-import dev.tether.ssh.testutil.TempDirs;
+package dev.tether.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,58 +12,48 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
- * Runs the paramiko scripts kept in {@code src/test/resources/interop/} with {@code /usr/bin/python3}
- * (another python3 may come first on PATH), always with bounded waits.
+ * Runs paramiko scripts, kept in a module's test resources, with {@code /usr/bin/python3}
+ * ({@link Peers#PYTHON}; another python3 may come first on PATH), always with bounded waits.
+ * Constructing one requires paramiko ({@link Peers#requireParamiko()}).
+ *
+ * <p>Threading: a Paramiko may be shared; each {@link Running} script has one daemon thread that
+ * reads its stdout into a queue. Cleans up: a run is killed at its deadline; {@link Running#close()}
+ * closes the script's stdin (a polite request to exit), waits a bounded time, then kills it;
+ * {@link #close()} deletes the work directory (the copied scripts and their output files).
  */
 public final class Paramiko implements AutoCloseable {
-    private static volatile Boolean available;
-
+    private final String resourceDir;
     private final Path dir;
 
-    public Paramiko() {
-        assumeParamiko();
-        this.dir = Interop.tempDir("paramiko");
+    /**
+     * @param resourceDir where the scripts are on the class path, e.g. {@code "/interop/"} for
+     *                    {@code src/test/resources/interop/}
+     */
+    public Paramiko(String resourceDir) {
+        Peers.requireParamiko();
+        this.resourceDir = resourceDir.endsWith("/") ? resourceDir : resourceDir + "/";
+        this.dir = TempDirs.create("tether-paramiko-");
     }
 
-    /** Skips the test unless /usr/bin/python3 can import paramiko. */
-    public static void assumeParamiko() {
-        Boolean a = available;
-        if (a == null) {
-            a = false;
-            if (Files.isExecutable(Interop.PYTHON)) {
-                Path d = Interop.tempDir("paramiko-probe");
-                try {
-                    a = Processes.run(List.of(Interop.PYTHON.toString(), "-c", "import paramiko"), d, Duration.ofSeconds(30))
-                            .exitCode() == 0;
-                } catch (IOException e) {
-                    a = false;
-                } finally {
-                    TempDirs.deleteTree(d);
-                }
-            }
-            available = a;
-        }
-        assumeTrue(a, "paramiko is not importable by " + Interop.PYTHON);
-    }
-
+    /** The work directory: the scripts, and files the test gives them. */
     public Path dir() {
         return dir;
     }
 
-    /** Copies a script from the test resources into the work dir and returns its path. */
+    /** Copies a script from the test resources into the work dir (once) and returns its path. */
     public Path script(String name) {
         Path target = dir.resolve(name);
         if (!Files.exists(target)) {
-            try (InputStream in = Paramiko.class.getResourceAsStream("/interop/" + name)) {
+            String resource = resourceDir + name;
+            try (InputStream in = resourceStream(resource)) {
                 if (in == null) {
-                    throw new IllegalStateException("missing test resource interop/" + name);
+                    throw new IllegalStateException("missing test resource " + resource);
                 }
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
@@ -77,26 +63,42 @@ public final class Paramiko implements AutoCloseable {
         return target;
     }
 
-    /** Runs a script to completion (killed after {@code timeout}). */
-    public Processes.Result run(String script, List<String> args, Duration timeout) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Interop.PYTHON.toString(), "-u", script(script).toString()));
+    private static InputStream resourceStream(String resource) {
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();
+        String name = resource.startsWith("/") ? resource.substring(1) : resource;
+        InputStream in = cl == null ? null : cl.getResourceAsStream(name);
+        return in != null ? in : Paramiko.class.getResourceAsStream(resource.startsWith("/") ? resource : "/" + resource);
+    }
+
+    private List<String> command(String script, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON.toString(), "-u", script(script).toString()));
         cmd.addAll(args);
-        return Processes.run(cmd, dir, timeout);
+        return cmd;
+    }
+
+    /** Runs a script to completion in the work dir (killed after {@code timeout}). */
+    public Processes.Result run(String script, List<String> args, Duration timeout) throws IOException {
+        return run(script, args, Map.of(), timeout);
+    }
+
+    /** {@link #run(String, List, Duration)} with the environment changed by {@code env} (a null value removes a variable). */
+    public Processes.Result run(String script, List<String> args, Map<String, String> env, Duration timeout) throws IOException {
+        return Processes.run(command(script, args), Processes.withoutAgent(env), null, dir, timeout);
     }
 
     /**
      * Starts a long-running script whose stdout is line-oriented: {@link Running#nextLine} hands
-     * the lines over with a bounded wait. Closing it closes the script's stdin (a polite request
-     * to exit), waits a bounded time, then kills it.
+     * the lines over with a bounded wait. The caller closes it.
      */
     public Running start(String script, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Interop.PYTHON.toString(), "-u", script(script).toString()));
-        cmd.addAll(args);
+        List<String> cmd = command(script, args);
         Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-        return new Running(cmd, p, err);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(err.toFile());
+        pb.environment().put("LC_ALL", "C");
+        return new Running(cmd, pb.start(), err);
     }
 
+    /** A script started by {@link #start}: its stdout line by line, its stderr in a file. */
     public static final class Running implements AutoCloseable {
         private static final String EOF = "\u0000EOF";
         private final List<String> command;
@@ -151,11 +153,7 @@ public final class Paramiko implements AutoCloseable {
         }
 
         public String stderr() {
-            try {
-                return Files.readString(stderr, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(unreadable: " + e + ")";
-            }
+            return Processes.read(stderr);
         }
 
         public String describe() {

@@ -1,4 +1,4 @@
-package dev.tether.ssh.arch;
+package dev.tether.testkit.arch;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -34,10 +34,10 @@ import java.util.stream.Stream;
  *
  * <p>{@link #cycles()} returns the strongly connected components of more than one package
  * (Tarjan's algorithm); {@link #describe(SortedSet)} turns one into a readable closed path with an
- * example class-level edge for every step. Used by {@link PackageCycles} in this module's tests and,
- * through tether-ssh's test-jar, in tether-pty's and tether-cli's.
+ * example class-level edge for every step. Used by {@link PackageCycles}, which every module's
+ * {@code PackageCycleTest} runs over its own classes.
  *
- * <p>Not thread-safe; build, then read.
+ * <p>Not thread-safe; build, then read. Reads class files only, nothing to clean up.
  */
 public final class PackageGraph {
     private static final Pattern DESCRIPTOR_TYPE = Pattern.compile("L([A-Za-z_$][\\w$]*(?:/[A-Za-z_$][\\w$]*)+)[;<]");

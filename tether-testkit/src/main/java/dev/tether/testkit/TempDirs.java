@@ -1,4 +1,4 @@
-package dev.tether.ssh.testutil;
+package dev.tether.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Temporary directories for the tests that run other programs, and their removal. */
+/**
+ * Temporary directories for the tests that run other programs, and their removal. Thread-safe
+ * (stateless); a directory is removed only by {@link #deleteTree}, which its creator calls.
+ */
 public final class TempDirs {
     private TempDirs() {
     }

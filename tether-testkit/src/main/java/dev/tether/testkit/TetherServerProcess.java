@@ -1,24 +1,25 @@
-package dev.tether.cli;
+package dev.tether.testkit;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code tether server} in a child JVM on 127.0.0.1 and a port it picks ({@code --port 0}),
- * with its own host key, an authorized user key and a throwaway HOME; the port comes from its
- * first stdout line, {@code listening on ADDR:PORT}. {@link #close()} sends SIGTERM and waits.
+ * {@code tether server} in a child JVM ({@link TetherCli}) on 127.0.0.1 and a port it picks
+ * ({@code --port 0}), with its own host key, an authorized user key (both made with ssh-keygen)
+ * and a throwaway HOME; the port comes from its first stdout line, {@code listening on ADDR:PORT}.
  * Its stderr (the event log) is kept in a file that {@link #awaitStderr} polls.
+ *
+ * <p>Threading: the methods may be called from any thread. Cleans up: {@link #close()} sends
+ * SIGTERM, waits (bounded), kills it if need be, and deletes its directory.
  */
-final class TetherServerProcess implements AutoCloseable {
+public final class TetherServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("^listening on 127\\.0\\.0\\.1:(\\d+)$", Pattern.MULTILINE);
 
     private final Path dir;
@@ -35,42 +36,46 @@ final class TetherServerProcess implements AutoCloseable {
         this.port = port;
     }
 
-    static TetherServerProcess start(String... extraArgs) throws IOException {
+    /** {@code tether server} with the standard arguments and these. */
+    public static TetherServerProcess start(String... extraArgs) throws IOException {
         return start(true, d -> List.of(extraArgs));
     }
 
     /**
+     * Starts the server; requires ssh-keygen.
+     *
      * @param standardArgs pass {@code --listen 127.0.0.1 --port 0 --host-key host_key
      *                     --authorized-keys authorized_keys --root DIR} before the others
      * @param extraArgs    more arguments, given the server's directory (which holds
      *                     {@code host_key}, {@code user_key} and {@code authorized_keys}) so that
      *                     they may name files written there
      */
-    static TetherServerProcess start(boolean standardArgs, Function<Path, List<String>> extraArgs) throws IOException {
-        Path dir = Procs.tempDir("tether-server");
+    public static TetherServerProcess start(boolean standardArgs, Function<Path, List<String>> extraArgs) throws IOException {
+        Peers.requireSshKeygen();
+        Path dir = TempDirs.create("tether-cli-tether-server-");
         boolean ok = false;
         Process p = null;
         try {
-            Path hostKey = Procs.sshKeygen(dir, "host_key", "ed25519", 0, null);
-            Path userKey = Procs.sshKeygen(dir, "user_key", "ed25519", 0, null);
+            Path hostKey = SshKeygen.generate(dir, "host_key", "ed25519", 0);
+            Path userKey = SshKeygen.generate(dir, "user_key", "ed25519", 0);
             Path authorized = Files.copy(Path.of(userKey + ".pub"), dir.resolve("authorized_keys"));
             Path out = dir.resolve("stdout");
             Path err = dir.resolve("stderr");
             List<String> args = new ArrayList<>(List.of("server"));
             if (standardArgs) {
-                args.addAll(List.of("--listen", "127.0.0.1", "--port", "0",
+                args.addAll(List.of("--listen", FreePorts.LOOPBACK, "--port", "0",
                         "--host-key", hostKey.toString(), "--authorized-keys", authorized.toString(), "--root", dir.toString()));
             }
             args.addAll(extraArgs.apply(dir));
-            ProcessBuilder pb = new ProcessBuilder(Procs.tetherCommand(args.toArray(String[]::new)))
+            ProcessBuilder pb = new ProcessBuilder(TetherCli.command(args.toArray(String[]::new)))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("HOME", dir.toString());
             p = pb.start();
             Process proc = p;
             int[] port = {0};
-            boolean up = Procs.await(() -> {
-                String text = read(out);
+            boolean up = Poll.until(() -> {
+                String text = Processes.read(out);
                 Matcher m = LISTENING.matcher(text);
                 // the host key lines follow the listening line
                 if (m.find() && text.contains("host key ") && text.endsWith("\n")) {
@@ -80,61 +85,55 @@ final class TetherServerProcess implements AutoCloseable {
                 return !proc.isAlive();
             }, Duration.ofSeconds(60), Duration.ofMillis(25), p);
             if (!up || port[0] == 0) {
-                throw new IOException("tether server did not start:\n" + read(out) + "\n" + read(err));
+                throw new IOException("tether server did not start:\n" + Processes.read(out) + "\n" + Processes.read(err));
             }
             ok = true;
             return new TetherServerProcess(dir, p, hostKey, userKey, port[0]);
         } finally {
             if (!ok) {
                 if (p != null) {
-                    Procs.kill(p);
+                    Processes.kill(p);
                 }
-                Procs.deleteTree(dir);
+                TempDirs.deleteTree(dir);
             }
         }
     }
 
-    private static String read(Path p) {
-        try {
-            return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    int port() {
+    public int port() {
         return port;
     }
 
-    Path dir() {
+    /** Its directory: keys, authorized_keys, stdout, stderr, known_hosts of {@link #ssh}, and its --root. */
+    public Path dir() {
         return dir;
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
-    Path userKey() {
+    /** The private key that authorized_keys lets in. */
+    public Path userKey() {
         return userKey;
     }
 
-    Path hostKey() {
+    public Path hostKey() {
         return hostKey;
     }
 
-    String stdout() {
-        return read(dir.resolve("stdout"));
+    public String stdout() {
+        return Processes.read(dir.resolve("stdout"));
     }
 
-    String stderr() {
-        return read(dir.resolve("stderr"));
+    public String stderr() {
+        return Processes.read(dir.resolve("stderr"));
     }
 
     /** Waits (bounded) until a stderr line matches {@code regex}; returns that line, or fails with the log. */
-    String awaitStderr(String regex, Duration timeout) {
+    public String awaitStderr(String regex, Duration timeout) {
         Pattern p = Pattern.compile(regex);
         String[] found = {null};
-        Procs.await(() -> {
+        Poll.until(() -> {
             for (String line : stderr().split("\n")) {
                 if (p.matcher(line).find()) {
                     found[0] = line;
@@ -149,35 +148,38 @@ final class TetherServerProcess implements AutoCloseable {
         return found[0];
     }
 
-    String knownHostsLine() throws IOException {
+    /** A known_hosts line ({@code [127.0.0.1]:PORT TYPE BASE64}) for its host key. */
+    public String knownHostsLine() throws IOException {
         String[] f = Files.readString(Path.of(hostKey + ".pub")).trim().split("\\s+");
-        return "[127.0.0.1]:" + port + " " + f[0] + " " + f[1];
+        return "[" + FreePorts.LOOPBACK + "]:" + port + " " + f[0] + " " + f[1];
     }
 
     /**
-     * The OpenSSH {@code ssh} command for this server: the user key, batch mode, a known_hosts
-     * file in the server's directory; {@code options} come before the destination.
+     * OpenSSH's {@code ssh} for this server as the local user ({@link OpenSshClient}, quiet): the
+     * user key, batch mode, the known_hosts file {@code DIR/known_hosts}.
      */
-    List<String> sshCommand(List<String> options, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/ssh", "-F", "/dev/null", "-p", String.valueOf(port),
-                "-i", userKey.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"), "-o", "StrictHostKeyChecking=accept-new"));
-        cmd.addAll(options);
-        cmd.add(Cli.localUser() + "@127.0.0.1");
-        cmd.addAll(List.of(command));
-        return cmd;
+    public OpenSshClient.Invocation sshInvocation() {
+        return new OpenSshClient(dir).to(port, TetherCli.localUser()).identity(userKey)
+                .knownHosts(dir.resolve("known_hosts")).verbose(0).timeout(Duration.ofSeconds(60));
     }
 
-    /** Runs OpenSSH {@code ssh} against this server (bounded); see {@link #sshCommand}. */
-    Procs.Result ssh(List<String> options, String... command) throws IOException {
-        return Procs.run(sshCommand(options, command), Map.of("LC_ALL", "C"), null, Duration.ofSeconds(60));
+    /** The command line of {@link #sshInvocation()} with {@code options} before the destination and the remote command words (none: a shell). */
+    public List<String> sshCommand(List<String> options, String... command) {
+        OpenSshClient.Invocation i = sshInvocation().args(options);
+        return (command.length == 0 ? i.shell() : i.command(command)).argv();
+    }
+
+    /** Runs {@link #sshCommand} to completion (bounded). */
+    public Processes.Result ssh(List<String> options, String... command) throws IOException {
+        OpenSshClient.Invocation i = sshInvocation().args(options);
+        return (command.length == 0 ? i.shell() : i.command(command)).run().process();
     }
 
     /** Sends SIGTERM and returns the exit status (-1 if it had to be killed). */
-    int stop() {
+    public int stop() {
         process.destroy();
-        if (!Procs.await(() -> !process.isAlive(), Duration.ofSeconds(40), Duration.ofMillis(50), process)) {
-            Procs.kill(process);
+        if (!Poll.until(() -> !process.isAlive(), Duration.ofSeconds(40), Duration.ofMillis(50), process)) {
+            Processes.kill(process);
             return -1;
         }
         return process.exitValue();
@@ -190,7 +192,7 @@ final class TetherServerProcess implements AutoCloseable {
                 stop();
             }
         } finally {
-            Procs.deleteTree(dir);
+            TempDirs.deleteTree(dir);
         }
     }
 }
