@@ -37,68 +37,40 @@ import java.util.function.Function;
  * <p>The engine reads these values as a {@link TransportSettings} record, its own copy of them.
  */
 public final class TransportConfig {
-    private final List<String> kexAlgorithms;
-    private final List<String> hostKeyAlgorithms;
-    private final List<String> ciphers;
-    private final List<String> macs;
-    private final List<String> compression;
-    private final boolean strictKex;
-    private final boolean requireStrictKex;
-    private final long rekeyBytes;
-    private final Duration rekeyInterval;
-    private final Duration handshakeTimeout;
-    private final Duration sendTimeout;
-    private final long maxQueuedBytes;
-    private final String softwareVersion;
-    private final String comment;
-    private final SecureRandom random;
-    private final List<KeyPair> hostKeys;
-    private final List<OpenSshCertificate> hostCertificates;
     /** Services a test adds or replaces, by name ({@link ServiceStack}). */
     private final Map<String, Function<PacketConnection, MessageHandler>> extraServices;
-    private final List<String> userAuthSignatureAlgorithms;
-    private final int maxAuthTries;
-    private final Duration loginGraceTime;
-    private final int maxSessions;
-    private final Duration clientAliveInterval;
-    private final int clientAliveCountMax;
-    private final Duration unusedConnectionTimeout;
-    private final Map<String, Duration> channelTimeouts;
-    /** The same values as the engine reads them. */
+    /** The values, as the engine reads them. */
     private final TransportSettings settings;
 
     private TransportConfig(Builder b) {
-        this.kexAlgorithms = List.copyOf(b.kexAlgorithms);
-        this.hostKeyAlgorithms = List.copyOf(b.hostKeyAlgorithms);
-        this.ciphers = List.copyOf(b.ciphers);
-        this.macs = List.copyOf(b.macs);
-        this.compression = List.copyOf(b.compression);
-        this.strictKex = b.strictKex || b.requireStrictKex;
-        this.requireStrictKex = b.requireStrictKex;
-        this.rekeyBytes = b.rekeyBytes;
-        this.rekeyInterval = b.rekeyInterval;
-        this.handshakeTimeout = b.handshakeTimeout;
-        this.sendTimeout = b.sendTimeout;
-        this.maxQueuedBytes = b.maxQueuedBytes;
-        this.softwareVersion = b.softwareVersion;
-        this.comment = b.comment;
-        this.random = b.random != null ? b.random : new SecureRandom();
-        this.hostKeys = List.copyOf(b.hostKeys);
-        this.hostCertificates = List.copyOf(b.hostCertificates);
-        this.userAuthSignatureAlgorithms = List.copyOf(b.userAuthSignatureAlgorithms);
-        this.maxAuthTries = b.maxAuthTries;
-        this.loginGraceTime = b.loginGraceTime;
-        this.maxSessions = b.maxSessions;
-        this.clientAliveInterval = b.clientAliveInterval;
-        this.clientAliveCountMax = b.clientAliveCountMax;
-        this.unusedConnectionTimeout = b.unusedConnectionTimeout;
-        this.channelTimeouts = Collections.unmodifiableMap(new LinkedHashMap<>(b.channelTimeouts));
+        this.settings = new TransportSettings(
+                List.copyOf(b.kexAlgorithms),
+                List.copyOf(b.hostKeyAlgorithms),
+                List.copyOf(b.ciphers),
+                List.copyOf(b.macs),
+                List.copyOf(b.compression),
+                b.strictKex || b.requireStrictKex,
+                b.requireStrictKex,
+                b.rekeyBytes,
+                b.rekeyInterval,
+                b.handshakeTimeout,
+                b.sendTimeout,
+                b.maxQueuedBytes,
+                b.softwareVersion,
+                b.comment,
+                b.random != null ? b.random : new SecureRandom(),
+                List.copyOf(b.hostKeys),
+                List.copyOf(b.hostCertificates),
+                List.copyOf(b.userAuthSignatureAlgorithms),
+                b.maxAuthTries,
+                b.loginGraceTime,
+                b.maxSessions,
+                b.clientAliveInterval,
+                b.clientAliveCountMax,
+                b.unusedConnectionTimeout,
+                Collections.unmodifiableMap(new LinkedHashMap<>(b.channelTimeouts)));
         this.extraServices = Map.copyOf(b.services);
         this.serverInterface = b.serverInterface;
-        this.settings = new TransportSettings(kexAlgorithms, hostKeyAlgorithms, ciphers, macs, compression, strictKex,
-                requireStrictKex, rekeyBytes, rekeyInterval, handshakeTimeout, sendTimeout, maxQueuedBytes, softwareVersion,
-                comment, random, hostKeys, hostCertificates, userAuthSignatureAlgorithms, maxAuthTries, loginGraceTime,
-                maxSessions, clientAliveInterval, clientAliveCountMax, unusedConnectionTimeout, channelTimeouts);
     }
 
     /** The values as the engine reads them, for {@link Transport}. */
@@ -134,103 +106,103 @@ public final class TransportConfig {
 
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.kexAlgorithms = new ArrayList<>(kexAlgorithms);
-        b.hostKeyAlgorithms = new ArrayList<>(hostKeyAlgorithms);
-        b.ciphers = new ArrayList<>(ciphers);
-        b.macs = new ArrayList<>(macs);
-        b.compression = new ArrayList<>(compression);
-        b.strictKex = strictKex;
-        b.requireStrictKex = requireStrictKex;
-        b.rekeyBytes = rekeyBytes;
-        b.rekeyInterval = rekeyInterval;
-        b.handshakeTimeout = handshakeTimeout;
-        b.sendTimeout = sendTimeout;
-        b.maxQueuedBytes = maxQueuedBytes;
-        b.softwareVersion = softwareVersion;
-        b.comment = comment;
-        b.random = random;
-        b.hostKeys = new ArrayList<>(hostKeys);
-        b.hostCertificates = new ArrayList<>(hostCertificates);
+        b.kexAlgorithms = new ArrayList<>(kexAlgorithms());
+        b.hostKeyAlgorithms = new ArrayList<>(hostKeyAlgorithms());
+        b.ciphers = new ArrayList<>(ciphers());
+        b.macs = new ArrayList<>(macs());
+        b.compression = new ArrayList<>(compression());
+        b.strictKex = strictKex();
+        b.requireStrictKex = requireStrictKex();
+        b.rekeyBytes = rekeyBytes();
+        b.rekeyInterval = rekeyInterval();
+        b.handshakeTimeout = handshakeTimeout();
+        b.sendTimeout = sendTimeout();
+        b.maxQueuedBytes = maxQueuedBytes();
+        b.softwareVersion = softwareVersion();
+        b.comment = comment();
+        b.random = random();
+        b.hostKeys = new ArrayList<>(hostKeys());
+        b.hostCertificates = new ArrayList<>(hostCertificates());
         b.services = new LinkedHashMap<>(extraServices);
-        b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms);
-        b.maxAuthTries = maxAuthTries;
-        b.loginGraceTime = loginGraceTime;
-        b.maxSessions = maxSessions;
-        b.clientAliveInterval = clientAliveInterval;
-        b.clientAliveCountMax = clientAliveCountMax;
-        b.unusedConnectionTimeout = unusedConnectionTimeout;
-        b.channelTimeouts = new LinkedHashMap<>(channelTimeouts);
+        b.userAuthSignatureAlgorithms = new ArrayList<>(userAuthSignatureAlgorithms());
+        b.maxAuthTries = maxAuthTries();
+        b.loginGraceTime = loginGraceTime();
+        b.maxSessions = maxSessions();
+        b.clientAliveInterval = clientAliveInterval();
+        b.clientAliveCountMax = clientAliveCountMax();
+        b.unusedConnectionTimeout = unusedConnectionTimeout();
+        b.channelTimeouts = new LinkedHashMap<>(channelTimeouts());
         b.serverInterface = serverInterface;
         return b;
     }
 
     public List<String> kexAlgorithms() {
-        return kexAlgorithms;
+        return settings.kexAlgorithms();
     }
 
     public List<String> hostKeyAlgorithms() {
-        return hostKeyAlgorithms;
+        return settings.hostKeyAlgorithms();
     }
 
     public List<String> ciphers() {
-        return ciphers;
+        return settings.ciphers();
     }
 
     public List<String> macs() {
-        return macs;
+        return settings.macs();
     }
 
     public List<String> compression() {
-        return compression;
+        return settings.compression();
     }
 
     public boolean strictKex() {
-        return strictKex;
+        return settings.strictKex();
     }
 
     public boolean requireStrictKex() {
-        return requireStrictKex;
+        return settings.requireStrictKex();
     }
 
     public long rekeyBytes() {
-        return rekeyBytes;
+        return settings.rekeyBytes();
     }
 
     public Duration rekeyInterval() {
-        return rekeyInterval;
+        return settings.rekeyInterval();
     }
 
     public Duration handshakeTimeout() {
-        return handshakeTimeout;
+        return settings.handshakeTimeout();
     }
 
     public Duration sendTimeout() {
-        return sendTimeout;
+        return settings.sendTimeout();
     }
 
     public long maxQueuedBytes() {
-        return maxQueuedBytes;
+        return settings.maxQueuedBytes();
     }
 
     public String softwareVersion() {
-        return softwareVersion;
+        return settings.softwareVersion();
     }
 
     public String comment() {
-        return comment;
+        return settings.comment();
     }
 
     public SecureRandom random() {
-        return random;
+        return settings.random();
     }
 
     public List<KeyPair> hostKeys() {
-        return hostKeys;
+        return settings.hostKeys();
     }
 
     /** Server: host certificates, each for one of {@link #hostKeys()}. */
     public List<OpenSshCertificate> hostCertificates() {
-        return hostCertificates;
+        return settings.hostCertificates();
     }
 
     /** Services added with {@link Builder#service}, for {@link ServiceStack}. */
@@ -240,37 +212,37 @@ public final class TransportConfig {
 
     /** The signature algorithms a server announces in {@code server-sig-algs} (RFC 8308 §3.1). */
     public List<String> userAuthSignatureAlgorithms() {
-        return userAuthSignatureAlgorithms;
+        return settings.userAuthSignatureAlgorithms();
     }
 
     /** Server: failed authentication attempts allowed before the connection ends (code 14). */
     public int maxAuthTries() {
-        return maxAuthTries;
+        return settings.maxAuthTries();
     }
 
     /** Server: how long a connection may stay unauthenticated. */
     public Duration loginGraceTime() {
-        return loginGraceTime;
+        return settings.loginGraceTime();
     }
 
     /** Server: open session channels allowed per connection (sshd's MaxSessions); 0 refuses every session. */
     public int maxSessions() {
-        return maxSessions;
+        return settings.maxSessions();
     }
 
     /** Server: silence from the client after which it is probed with {@code keepalive@openssh.com}; zero: off. */
     public Duration clientAliveInterval() {
-        return clientAliveInterval;
+        return settings.clientAliveInterval();
     }
 
     /** Server: unanswered probes after which the client is disconnected (sshd's ClientAliveCountMax). */
     public int clientAliveCountMax() {
-        return clientAliveCountMax;
+        return settings.clientAliveCountMax();
     }
 
     /** Server: how long an authenticated connection may have no open channels; zero: forever. */
     public Duration unusedConnectionTimeout() {
-        return unusedConnectionTimeout;
+        return settings.unusedConnectionTimeout();
     }
 
     /** Server: the inactivity timeout of {@code session} channels; zero: none. */
@@ -285,7 +257,7 @@ public final class TransportConfig {
 
     /** Server: the channel inactivity timeouts, channel type pattern to timeout, in match order. */
     public Map<String, Duration> channelTimeouts() {
-        return channelTimeouts;
+        return settings.channelTimeouts();
     }
 
     /** Server: the per-connection policy factory, or null if none is set. */
