@@ -8,7 +8,6 @@ import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.connection.ConnectionService;
-import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.userauth.ClientAuthenticator;
@@ -88,10 +87,15 @@ final class ClientSide {
 
     // ------------------------------------------------------------------ connection protocol
 
+    /** The connection service if it runs (the engine's handler once authenticated), else null. */
+    private ConnectionService running() {
+        return engine.messageHandler() instanceof ConnectionService cs ? cs : null;
+    }
+
     /** The running connection service, or a failure naming why there is none. */
     ConnectionService connection() throws SshException {
-        MessageHandler h = engine.messageHandler();
-        if (h instanceof ConnectionService cs) {
+        ConnectionService cs = running();
+        if (cs != null) {
             return cs;
         }
         throw new SshException(DisconnectReason.BY_APPLICATION,
@@ -100,8 +104,8 @@ final class ClientSide {
 
     /** Channels currently open (0 before the connection protocol starts). */
     int openChannelCount() {
-        MessageHandler h = engine.messageHandler();
-        return h instanceof ConnectionService cs ? cs.openChannelCount() : 0;
+        ConnectionService cs = running();
+        return cs == null ? 0 : cs.openChannelCount();
     }
 
     // ------------------------------------------------------------------ keepalive, exec
@@ -123,8 +127,8 @@ final class ClientSide {
                 return;
             }
             try {
-                MessageHandler h = engine.messageHandler();
-                if (h instanceof ConnectionService cs) {
+                ConnectionService cs = running();
+                if (cs != null) {
                     cs.sendKeepaliveNoWait();
                 }
             } catch (IOException e) {
