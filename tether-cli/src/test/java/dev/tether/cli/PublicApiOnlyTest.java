@@ -1,11 +1,10 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.TransportConfig;
+import dev.tether.testkit.arch.ModuleExports;
 import dev.tether.testkit.arch.PackageGraph;
 import org.junit.jupiter.api.Test;
 
-import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,9 +21,7 @@ class PublicApiOnlyTest {
     @Test
     void theCliUsesOnlyPackagesTetherSshExports() throws Exception {
         Path core = Path.of(TransportConfig.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        ModuleDescriptor d = ModuleFinder.of(core).find("dev.tether.ssh").orElseThrow().descriptor();
-        Set<String> exported = new TreeSet<>();
-        d.exports().forEach(e -> exported.add(e.source()));
+        Set<String> exported = ModuleExports.of(core, "dev.tether.ssh");
         assertTrue(exported.contains("dev.tether.ssh") && !exported.contains("dev.tether.ssh.transport"), exported.toString());
 
         PackageGraph g = PackageGraph.scan("dev.tether.", Path.of("target", "classes"));

@@ -1,10 +1,10 @@
 package dev.tether.ssh;
 
+import dev.tether.testkit.arch.ModuleExports;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
 import java.lang.reflect.Field;
@@ -37,9 +37,8 @@ class ApiSurfaceTest {
 
     @Test
     void exportedPackagesShowNoEngineType() throws Exception {
-        ModuleDescriptor d = ModuleFinder.of(CLASSES).find("dev.tether.ssh").orElseThrow().descriptor();
-        Set<String> exported = new TreeSet<>();
-        d.exports().forEach(e -> exported.add(e.source()));
+        ModuleDescriptor d = ModuleExports.descriptor(CLASSES, "dev.tether.ssh");
+        Set<String> exported = ModuleExports.of(CLASSES, "dev.tether.ssh");
         assertTrue(exported.contains("dev.tether.ssh"), exported.toString());
         Set<String> engine = new TreeSet<>(d.packages());
         engine.removeAll(exported);
