@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Threads.</b> {@link #handle} runs on the reader thread and never blocks: channel data
  * goes into bounded per-channel buffers, handlers (and the policy callbacks behind them) are
- * expected to be quick, and replies are queued. Opening channels and sending global requests happen on application threads and
- * wait, with a timeout, for the answer. The channel table is a concurrent map.
+ * expected to be quick, and replies are queued. Opening channels and sending global requests
+ * happen on application threads and wait, with a timeout, for the answer. The channel table is a
+ * concurrent map.
  *
  * <p><b>Opens that time out.</b> An open waits for its answer as long as the connection's
  * {@code sendTimeout}. When that passes (or the opener is interrupted) the open is abandoned,
