@@ -39,8 +39,8 @@ import java.util.concurrent.TimeoutException;
  */
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class,
         description = {"Run an SSH server as the invoking user.",
-                "Sessions run real processes; the sftp subsystem runs OpenSSH's " + "/usr/lib/openssh/sftp-server when it is "
-                        + "installed (until Tether's own SFTP server lands). Flags override --config. SIGTERM closes the "
+                "Sessions run real processes; the sftp subsystem is Tether's own SFTP server, and scp -t/-f run in Java "
+                        + "on the same files. Flags override --config. SIGTERM closes the "
                         + "listener, lets open connections end (up to 30 s; a second signal ends them at once) and exits 0."},
         footer = {"", "Exit status: 0 after SIGTERM or SIGINT, 2 for bad flags or a bad --config file (FILE:LINE named), "
                 + "1 if the server cannot start."})
@@ -71,6 +71,10 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--root", paramLabel = "DIR", description = "working directory of sessions and the sftp subsystem (default: the current directory)")
     Path root;
+
+    @Option(names = "--chroot", paramLabel = "DIR",
+            description = "SFTP and SCP see DIR as / and cannot leave it; shell and exec are refused (as sshd's ChrootDirectory)")
+    Path chroot;
 
     @Option(names = "--no-shell", description = "refuse shell requests")
     boolean noShell;
@@ -134,10 +138,6 @@ final class ServerCommand implements Callable<Integer> {
             }
         }
         applyFlags(settings);
-        if (settings.sftpOnly && !settings.effectiveSubsystems().containsKey("sftp")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--sftp-only needs an sftp subsystem: install "
-                    + ServerSettings.OPENSSH_SFTP_SERVER + " (openssh-sftp-server) or configure Subsystem sftp");
-        }
         List<KeyPair> keys = new ArrayList<>();
         if (settings.hostKeys.isEmpty()) {
             keys.add(defaultHostKey());
@@ -191,6 +191,12 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (root != null) {
             s.root = root;
+        }
+        if (chroot != null) {
+            if (!java.nio.file.Files.isDirectory(chroot)) {
+                throw usage("--chroot: " + chroot + " is not a directory");
+            }
+            s.chroot = chroot;
         }
         s.noShell |= noShell;
         s.noExec |= noExec;

@@ -1,5 +1,7 @@
 package dev.tether.cli;
 
+import dev.tether.sftp.SftpRoot;
+import dev.tether.sftp.SftpServer;
 import dev.tether.ssh.Avatar;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
@@ -34,8 +36,8 @@ import java.util.concurrent.CompletionStage;
  * the defaults are applied when the library objects are built here.
  */
 final class ServerSettings {
-    /** OpenSSH's sftp-server, offered as the {@code sftp} subsystem when it exists and no Subsystem is configured. */
-    static final Path OPENSSH_SFTP_SERVER = Path.of("/usr/lib/openssh/sftp-server");
+    /** The subsystem command that means Tether's own SFTP server, as sshd's {@code Subsystem sftp internal-sftp}. */
+    static final String INTERNAL_SFTP = "internal-sftp";
     static final String DEFAULT_LISTEN = "127.0.0.1";
     static final int DEFAULT_PORT = 2222;
 
@@ -65,6 +67,8 @@ final class ServerSettings {
     List<String> authorizedKeysFiles;
     Path passwords;
     Path root;
+    /** ChrootDirectory / --chroot: SFTP and SCP see it as /; shell and exec are refused. Null: none. */
+    Path chroot;
     Boolean passwordAuthentication;
     Boolean pubkeyAuthentication;
     Boolean kbdInteractiveAuthentication;
@@ -145,14 +149,13 @@ final class ServerSettings {
     }
 
     /**
-     * The subsystems served: those configured, else {@code sftp} through OpenSSH's sftp-server
-     * when it is installed (until tether-sftp lands); under --sftp-only, only {@code sftp}.
+     * The subsystems served, name to command line: those configured, and {@code sftp} by Tether's
+     * own server ({@value #INTERNAL_SFTP}) unless configured otherwise; under --sftp-only, only
+     * {@code sftp}.
      */
     Map<String, String> effectiveSubsystems() {
         Map<String, String> out = new LinkedHashMap<>(subsystems);
-        if (out.isEmpty() && Files.isExecutable(OPENSSH_SFTP_SERVER)) {
-            out.put("sftp", OPENSSH_SFTP_SERVER.toString());
-        }
+        out.putIfAbsent("sftp", INTERNAL_SFTP);
         if (sftpOnly) {
             out.keySet().retainAll(Set.of("sftp"));
         }
@@ -161,9 +164,13 @@ final class ServerSettings {
 
     /** The session and authentication policy. */
     Portal portal(Path home, String user) throws IOException {
-        Portal.Builder b = Portal.builder()
-                .processSessions(root != null ? root : Path.of("").toAbsolutePath())
-                .realm(realm())
+        Path start = (root != null ? root : Path.of("")).toAbsolutePath().normalize();
+        Portal.Builder b = Portal.builder().realm(realm());
+        if (chroot == null) {
+            // a process cannot be jailed: under a chroot, shell and exec (other than SCP, served in Java) are refused
+            b.processSessions(start);
+        }
+        b
                 .keyboardInteractive(kbdInteractiveAuthentication == null || kbdInteractiveAuthentication);
         if (pubkeyAuthentication == null || pubkeyAuthentication) {
             PublicKeyChecker keys = authorizedKeys(home, user);
@@ -183,8 +190,25 @@ final class ServerSettings {
         if (acceptEnv != null) {
             b.acceptEnv(acceptEnv);
         }
-        effectiveSubsystems().forEach(b::subsystemCommand);
+        SftpServer sftp = sftpServer(start);
+        effectiveSubsystems().forEach((name, command) -> {
+            if (command.equals(INTERNAL_SFTP)) {
+                b.subsystem(name, sftp);
+            } else {
+                b.subsystemCommand(name, command);
+            }
+        });
+        if (!sftpOnly) {
+            // scp -t / scp -f (OpenSSH's scp -O) in Java, on the same root as SFTP
+            b.commands(sftp::scpCommand);
+        }
         return b.build();
+    }
+
+    /** Tether's SFTP (and SCP) server: the jail under a chroot, else the whole file system starting in --root. */
+    SftpServer sftpServer(Path start) {
+        SftpRoot r = chroot != null ? SftpRoot.jail(chroot.toAbsolutePath().normalize()) : SftpRoot.host(start);
+        return SftpServer.builder().root(r).build();
     }
 
     /** The keys of the AuthorizedKeysFile files, tried in order; null if none. */

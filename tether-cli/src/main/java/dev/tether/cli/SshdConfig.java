@@ -193,10 +193,7 @@ final class SshdConfig {
                 if (s.subsystems.containsKey(sub)) {
                     throw error(name + ": subsystem '" + sub + "' already defined");
                 }
-                // the command line as written, its words joined; internal-sftp needs an in-process server
-                if (args.get(1).equals("internal-sftp")) {
-                    throw error(name + ": internal-sftp is not available yet; name a program such as /usr/lib/openssh/sftp-server");
-                }
+                // the command line as written, its words joined; internal-sftp is Tether's own SFTP server
                 s.subsystems.put(sub, String.join(" ", args.subList(1, args.size())));
             }
             case "persourcemaxstartups" -> setOnce(keyword, args.get(0).equalsIgnoreCase("none") ? 0

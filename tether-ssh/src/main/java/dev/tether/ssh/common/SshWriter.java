@@ -115,6 +115,11 @@ public final class SshWriter {
         return buf;
     }
 
+    /** Forgets what was written, keeping the buffer for reuse. */
+    public void reset() {
+        len = 0;
+    }
+
     /** Overwrites all bytes written so far with zeros and resets; for buffers that held secrets. */
     public void wipe() {
         Arrays.fill(buf, 0, len, (byte) 0);

@@ -1,0 +1,31 @@
+package dev.tether.sftp;
+
+/**
+ * What an application decides about each file operation of its SFTP and SCP sessions, in the
+ * spirit of paramiko's {@code SFTPServerInterface} and MINA's {@code SftpFileSystemAccessor}: the
+ * file system and root come from {@link SftpRoot}; this seam may refuse an operation with a
+ * status the client sees, and observes every operation's outcome.
+ *
+ * <p>Called on the session's thread, between resolving the path and using it; a slow policy
+ * slows that session only. Implementations shared by sessions must be thread-safe.
+ */
+public interface SftpPolicy {
+    /** Allows everything (the server's own checks still apply: the root, read-only mode, the request lists). */
+    SftpPolicy ALLOW_ALL = new SftpPolicy() {
+    };
+
+    /**
+     * Before the operation runs: {@link SftpStatus#OK} lets it go ahead; anything else is sent to
+     * the client as the request's status, and the operation does not happen.
+     */
+    default SftpStatus check(SftpOperation operation) {
+        return SftpStatus.OK;
+    }
+
+    /**
+     * After the operation ran (or failed): the status sent to the client. For {@code CLOSE} of a
+     * file, {@code bytesRead} and {@code bytesWritten} count the handle's traffic; otherwise 0.
+     */
+    default void completed(SftpOperation operation, SftpStatus outcome, long bytesRead, long bytesWritten) {
+    }
+}

@@ -1,0 +1,101 @@
+package dev.tether.sftp;
+
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where a user's files are: the file system (any {@code java.nio.file} provider: the disk,
+ * jimfs, a zip file, an object store), what the client sees as {@code /}, and the directory a
+ * session starts in.
+ *
+ * <ul>
+ *   <li>{@link #host(Path)}: the client sees the file system as it is, starting in a directory
+ *       (sftp-server's {@code -d}, {@code tether server --root}).</li>
+ *   <li>{@link #jail(Path)}: the client sees a directory as {@code /} and cannot leave it (sshd's
+ *       {@code ChrootDirectory}, {@code tether server --chroot}): every path, {@code ..}, absolute
+ *       path and symbolic link is resolved by Tether inside the jail, never by the operating
+ *       system; files are opened through the file system's {@code SecureDirectoryStream} where
+ *       it has one, so a symlink swapped in after the check is not followed; and the targets of
+ *       links the client creates are written relative, so they point inside the jail for every
+ *       reader.</li>
+ * </ul>
+ *
+ * Immutable and thread-safe; one root may serve any number of sessions.
+ */
+public final class SftpRoot {
+    private final Path root;
+    private final String home;
+    private final boolean jailed;
+
+    private SftpRoot(Path root, String home, boolean jailed) {
+        this.root = root;
+        this.home = home;
+        this.jailed = jailed;
+    }
+
+    /**
+     * The whole file system of {@code start}, as it is; sessions start in {@code start}, which
+     * must be absolute.
+     */
+    public static SftpRoot host(Path start) {
+        Objects.requireNonNull(start, "start");
+        if (!start.isAbsolute()) {
+            throw new IllegalArgumentException("the start directory must be absolute: " + start);
+        }
+        Path root = start.getRoot();
+        return new SftpRoot(root, start.normalize().toString().replace(start.getFileSystem().getSeparator(), "/"), false);
+    }
+
+    /** A jail: {@code dir} is the client's {@code /}, where sessions start. */
+    public static SftpRoot jail(Path dir) {
+        return jail(dir, "/");
+    }
+
+    /**
+     * A jail: {@code dir} is the client's {@code /}; sessions start in {@code start}, a path as
+     * the client sees it (e.g. {@code /home/alice}).
+     */
+    public static SftpRoot jail(Path dir, String start) {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(start, "start");
+        if (!start.startsWith("/")) {
+            throw new IllegalArgumentException("the start directory must be absolute inside the jail: " + start);
+        }
+        Path abs = dir.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(abs)) {
+                abs = abs.toRealPath();
+            }
+        } catch (java.io.IOException e) {
+            // keep the absolute path; sessions will report the error
+        }
+        return new SftpRoot(abs, start, true);
+    }
+
+    /** What the client sees as {@code /}: the jail's directory, or the file system's root. */
+    public Path root() {
+        return root;
+    }
+
+    /** The file system served. */
+    public FileSystem fileSystem() {
+        return root.getFileSystem();
+    }
+
+    /** The start directory, as the client sees it. */
+    public String home() {
+        return home;
+    }
+
+    /** Whether the client is confined to {@link #root()}. */
+    public boolean jailed() {
+        return jailed;
+    }
+
+    @Override
+    public String toString() {
+        return (jailed ? "jail " + root : "host") + " start " + home;
+    }
+}
