@@ -253,64 +253,52 @@ public final class FileView {
     }
 
     /**
-     * The target to store for a link the client creates. In a jail an absolute target, or one
-     * that climbs above the jail, is rewritten relative to the link's directory, so that the link
-     * points inside the jail for every reader of the disk; elsewhere the target is kept as sent.
+     * The target to store for a link the client creates. In a jail the target is made relative to
+     * the directory the link is really in (its client path resolved, links and all), and any part
+     * of it up to its last {@code ..}, and an absolute target's start, is resolved inside the jail
+     * first: what is stored then climbs only through real directories, so the link points inside
+     * the jail for every reader of the disk, including one that follows links as the operating
+     * system does (a client path through a link to {@code /}, or a target like {@code up/../..},
+     * would otherwise climb out). What follows the last {@code ..} is kept as sent, so a link may
+     * point at a file that does not exist yet. Elsewhere the target is kept as sent.
      */
-    public String linkTarget(String linkClientPath, String target) {
+    public String linkTarget(String linkClientPath, String target) throws IOException {
         if (!jailed) {
             return target;
         }
-        String linkAbs = normalize(absolute(linkClientPath));
-        String linkDir = linkAbs.substring(0, Math.max(1, linkAbs.lastIndexOf('/')));
-        if (!target.startsWith("/") && !climbsAbove(linkDir, target)) {
-            return target;
+        List<String> link = components(linkClientPath, false);
+        if (link.isEmpty()) {
+            return target; // the root itself: creating the link fails
         }
-        String targetAbs = normalize(target.startsWith("/") ? target : linkDir + "/" + target);
-        // relative path from linkDir to targetAbs
-        String[] from = linkDir.equals("/") ? new String[0] : linkDir.substring(1).split("/");
-        String[] to = targetAbs.equals("/") ? new String[0] : targetAbs.substring(1).split("/");
+        List<String> dir = link.subList(0, link.size() - 1);
+        String[] parts = target.split("/");
+        int lastUp = -1;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].equals("..")) {
+                lastUp = i;
+            }
+        }
+        if (lastUp < 0 && !target.startsWith("/")) {
+            return target; // only descends from the link's real directory
+        }
+        String head = String.join("/", java.util.Arrays.asList(parts).subList(0, lastUp + 1));
+        List<String> to = new ArrayList<>(components(target.startsWith("/") ? "/" + head : "/" + String.join("/", dir) + "/" + head, true));
+        for (int i = lastUp + 1; i < parts.length; i++) {
+            if (!parts[i].isEmpty() && !parts[i].equals(".")) {
+                to.add(parts[i]);
+            }
+        }
         int common = 0;
-        while (common < from.length && common < to.length && from[common].equals(to[common])) {
+        while (common < dir.size() && common < to.size() && dir.get(common).equals(to.get(common))) {
             common++;
         }
         StringBuilder b = new StringBuilder();
-        for (int i = common; i < from.length; i++) {
+        for (int i = common; i < dir.size(); i++) {
             b.append(b.length() == 0 ? "" : "/").append("..");
         }
-        for (int i = common; i < to.length; i++) {
-            b.append(b.length() == 0 ? "" : "/").append(to[i]);
+        for (int i = common; i < to.size(); i++) {
+            b.append(b.length() == 0 ? "" : "/").append(to.get(i));
         }
         return b.length() == 0 ? "." : b.toString();
-    }
-
-    private static boolean climbsAbove(String dir, String relative) {
-        int depth = dir.equals("/") ? 0 : dir.substring(1).split("/").length;
-        for (String s : relative.split("/")) {
-            if (s.equals("..")) {
-                if (--depth < 0) {
-                    return true;
-                }
-            } else if (!s.isEmpty() && !s.equals(".")) {
-                depth++;
-            }
-        }
-        return false;
-    }
-
-    /** Lexical normalization of an absolute client path. */
-    public static String normalize(String abs) {
-        Deque<String> out = new ArrayDeque<>();
-        for (String s : abs.split("/")) {
-            if (s.isEmpty() || s.equals(".")) {
-                continue;
-            }
-            if (s.equals("..")) {
-                out.pollLast();
-            } else {
-                out.addLast(s);
-            }
-        }
-        return "/" + String.join("/", out);
     }
 }
