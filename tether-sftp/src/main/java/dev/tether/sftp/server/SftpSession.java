@@ -837,6 +837,10 @@ public final class SftpSession {
             return ok(id);
         }
         if (x instanceof SftpExtended.Lsetstat s) {
+            if (s.attrs().has(SSH_FILEXFER_ATTR_SIZE)) {
+                // a link has no size to set, and truncate(2) would follow it (OpenSSH: SSH2_FX_BAD_MESSAGE)
+                throw new Refusal(SSH_FX_BAD_MESSAGE, message(SSH_FX_BAD_MESSAGE));
+            }
             Path f = files.resolve(s.path(), false);
             setstat(s.path(), f, s.attrs(), false);
             return ok(id);
