@@ -16,10 +16,12 @@ import java.util.Objects;
  *   <li>{@link #jail(Path)}: the client sees a directory as {@code /} and cannot leave it (sshd's
  *       {@code ChrootDirectory}, {@code tether server --chroot}): every path, {@code ..}, absolute
  *       path and symbolic link is resolved by Tether inside the jail, never by the operating
- *       system; files are opened through the file system's {@code SecureDirectoryStream} where
- *       it has one, so a symlink swapped in after the check is not followed; and the targets of
- *       links the client creates are written relative, so they point inside the jail for every
- *       reader.</li>
+ *       system; every operation then reaches its file through the file system's
+ *       {@code SecureDirectoryStream} where it has one, holding the path's directories open, so
+ *       a symlink swapped in after the check is not followed (what that stream cannot do, such as
+ *       creating a directory or a link, is checked against the directory held just before and
+ *       after); and the targets of links the client creates are written relative to the
+ *       directory they are really in, so they point inside the jail for every reader.</li>
  * </ul>
  *
  * Immutable and thread-safe; one root may serve any number of sessions.

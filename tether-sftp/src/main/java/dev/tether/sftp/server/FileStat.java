@@ -7,6 +7,7 @@ import static dev.tether.sftp.protocol.SftpConstants.SSH_FILEXFER_ATTR_UIDGID;
 
 import dev.tether.sftp.protocol.FileAttributes;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -47,10 +48,22 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
     }
 
     public static FileStat of(Path p, boolean follow) throws IOException {
+        return of(p, follow, null);
+    }
+
+    /**
+     * The attributes of {@code p}, which must be the file whose key is {@code expectedKey} (read in
+     * the same call, so they cannot be another file's); null accepts any file.
+     *
+     * @throws AccessDeniedException the path leads to another file
+     */
+    public static FileStat of(Path p, boolean follow, Object expectedKey) throws IOException {
         LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
         switch (view(p.getFileSystem())) {
             case UNIX: {
-                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastAccessTime,lastModifiedTime,nlink,owner,group", opts);
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastAccessTime,lastModifiedTime,nlink,owner,group"
+                        + (expectedKey == null ? "" : ",fileKey"), opts);
+                expect(expectedKey, a.get("fileKey"), p);
                 int mode = (Integer) a.get("mode");
                 int uid = (Integer) a.get("uid");
                 int gid = (Integer) a.get("gid");
@@ -62,6 +75,7 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
             }
             case POSIX: {
                 PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, opts);
+                expect(expectedKey, a.fileKey(), p);
                 int mode = typeBits(a) | toMode(a.permissions());
                 FileAttributes fa = new FileAttributes(SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME,
                         a.size(), 0, 0, mode, seconds(a.lastAccessTime()), seconds(a.lastModifiedTime()), List.of());
@@ -69,11 +83,18 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
             }
             default: {
                 BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, opts);
+                expect(expectedKey, a.fileKey(), p);
                 int mode = typeBits(a) | (a.isDirectory() ? 0755 : 0644);
                 FileAttributes fa = new FileAttributes(SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME,
                         a.size(), 0, 0, mode, seconds(a.lastAccessTime()), seconds(a.lastModifiedTime()), List.of());
                 return new FileStat(fa, "0", "0", 1);
             }
+        }
+    }
+
+    private static void expect(Object expectedKey, Object key, Path p) throws AccessDeniedException {
+        if (expectedKey != null && !expectedKey.equals(key)) {
+            throw new AccessDeniedException(p.toString(), null, "the path changed while it was read");
         }
     }
 

@@ -19,28 +19,31 @@ import java.nio.file.attribute.FileAttribute;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * The security boundary of the SFTP and SCP servers: the one place a client's path becomes a
- * {@link Path}. Everything that touches a file goes through {@link #resolve} or the opening
- * methods here.
+ * {@link Path}. Everything that touches a file goes through {@link #at} (or {@link #resolve},
+ * to name the file to a policy).
  *
  * <p>On a {@linkplain SftpRoot#jailed() jail}, resolution never lets the operating system
  * interpret a path: each component is looked up with {@code NOFOLLOW_LINKS}, a symbolic link's
  * target is read and resolved again inside the jail (an absolute target starts over at the jail's
- * {@code /}, {@code ..} stops there), and the result has no symbolic link left in it. Opening then
- * walks that result with {@link SecureDirectoryStream} ({@code openat} with {@code O_NOFOLLOW}), so
- * a directory swapped for a symbolic link between the check and the open fails to open instead of
- * leading out; the open is retried once from a fresh resolution. Outside a jail the path is passed
- * to the file system as the client sent it, as OpenSSH's sftp-server does.
+ * {@code /}, {@code ..} stops there), and the result has no symbolic link left in it. Every
+ * operation then walks that result with {@link SecureDirectoryStream} ({@code openat} with
+ * {@code O_NOFOLLOW}) and acts on the last name in the directory it holds open
+ * ({@link FileEntry}), so a directory swapped for a symbolic link between the check and the use
+ * fails the walk instead of leading out; the walk is retried once from a fresh resolution, and
+ * refused if that resolution differs from the path the policy checked. Outside a jail the path is
+ * passed to the file system as the client sent it, as OpenSSH's sftp-server does.
  *
  * <p>Stateless apart from the root; thread-safe.
  */
 public final class FileView {
     private static final int MAX_LINKS = 40;
+    private static final LinkOption[] FOLLOW = {};
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private final SftpRoot root;
     private final Path base;
     private final boolean jailed;
@@ -184,72 +187,120 @@ public final class FileView {
         }
     }
 
-    /** Opens a file (OPEN, SCP); in a jail through the race-free walk. */
-    public SeekableByteChannel open(String clientPath, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
-        if (!jailed) {
-            return Files.newByteChannel(resolve(clientPath, true), options, attrs);
-        }
-        Set<OpenOption> opts = new HashSet<>(options);
-        opts.add(LinkOption.NOFOLLOW_LINKS);
-        return walk(clientPath, true, (dir, name, path) -> dir != null ? dir.newByteChannel(name, opts, attrs)
-                : Files.newByteChannel(path, opts, attrs));
-    }
-
-    /** Opens a directory for listing (OPENDIR, SCP's -r source). */
-    public DirectoryStream<Path> openDirectory(String clientPath) throws IOException {
-        if (!jailed) {
-            return Files.newDirectoryStream(resolve(clientPath, true));
-        }
-        return walk(clientPath, true, (dir, name, path) -> dir != null ? dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)
-                : Files.newDirectoryStream(path));
-    }
-
+    /** What an operation does with the file {@link #at} reached. */
     @FunctionalInterface
-    private interface AtParent<T> {
-        /** {@code dir} is the parent opened race-free, or null where the file system has no secure directory streams. */
-        T apply(SecureDirectoryStream<Path> dir, Path name, Path path) throws IOException;
+    public interface EntryOperation<T> {
+        T apply(FileEntry entry) throws IOException;
     }
 
-    private <T> T walk(String clientPath, boolean followFinal, AtParent<T> op) throws IOException {
+    /**
+     * Runs {@code op} on the file a client path names: in a jail, with the path's directories held
+     * open from the jail's root down ({@link FileEntry}), so that nothing swapped into the path
+     * after it was resolved is followed. A component that became a symbolic link since it was
+     * resolved fails the walk, which is retried once from a fresh resolution.
+     *
+     * @param followFinal whether a link in the last component is followed (STAT, OPEN) or is the entry (LSTAT, REMOVE)
+     * @param checked the path {@link #resolve} gave when the operation was checked, or null: if the
+     *                client path now leads elsewhere (the tree changed since), the operation is refused
+     *                rather than done on a file the policy was not asked about
+     */
+    public <T> T at(String clientPath, boolean followFinal, Path checked, EntryOperation<T> op) throws IOException {
+        if (!jailed) {
+            Path p = resolve(clientPath, followFinal);
+            return op.apply(new FileEntry(null, null, p, followFinal ? FOLLOW : NOFOLLOW, false));
+        }
         IOException first = null;
         for (int attempt = 0; attempt < 2; attempt++) {
             List<String> c = components(clientPath, followFinal);
             Path path = base.resolve(String.join("/", c));
-            if (c.isEmpty()) {
-                // the jail's root itself
-                return op.apply(null, null, path);
+            if (checked != null && !checked.equals(path)) {
+                throw new AccessDeniedException(clientPath, null, "the path changed after it was checked (now " + toClient(path) + ")");
             }
-            try (DirectoryStream<Path> top = Files.newDirectoryStream(base)) {
-                if (!(top instanceof SecureDirectoryStream)) {
-                    return op.apply(null, null, path);
-                }
-                List<SecureDirectoryStream<Path>> chain = new ArrayList<>();
-                try {
-                    SecureDirectoryStream<Path> dir = (SecureDirectoryStream<Path>) top;
-                    for (int i = 0; i < c.size() - 1; i++) {
-                        dir = (SecureDirectoryStream<Path>) dir.newDirectoryStream(base.getFileSystem().getPath(c.get(i)),
-                                LinkOption.NOFOLLOW_LINKS);
-                        chain.add(dir);
-                    }
-                    return op.apply(dir, base.getFileSystem().getPath(c.get(c.size() - 1)), path);
-                } finally {
-                    for (SecureDirectoryStream<Path> d : chain) {
-                        d.close();
-                    }
-                }
+            try {
+                return walk(c, path, op);
             } catch (FileSystemLoopException | NotDirectoryException e) {
                 first = e;
             } catch (FileSystemException e) {
-                // ELOOP from O_NOFOLLOW: a component became a symbolic link after it was resolved
-                String reason = e.getReason();
-                if (reason == null || !reason.toLowerCase(java.util.Locale.ROOT).contains("symbolic link")) {
+                if (!becameLink(e)) {
                     throw e;
                 }
                 first = e;
             }
         }
-        throw new AccessDeniedException(clientPath, null, "the path changed while it was opened ("
-                + (first == null ? "" : first.getMessage()) + ")");
+        if (first instanceof FileSystemLoopException || first instanceof NotDirectoryException) {
+            throw first; // the same both times: what the path is, not a race
+        }
+        throw new AccessDeniedException(clientPath, null, "the path changed while it was used (" + first.getMessage() + ")");
+    }
+
+    /** Runs {@code op} on a file resolved earlier (a handle's), held open as {@link #at} does; a link in its path now fails. */
+    public <T> T atResolved(Path resolved, EntryOperation<T> op) throws IOException {
+        if (!jailed) {
+            return op.apply(new FileEntry(null, null, resolved, FOLLOW, false));
+        }
+        String rel = base.relativize(resolved).toString().replace(base.getFileSystem().getSeparator(), "/");
+        List<String> c = new ArrayList<>();
+        for (String s : rel.split("/")) {
+            if (!s.isEmpty()) {
+                c.add(s);
+            }
+        }
+        return walk(c, resolved, op);
+    }
+
+    /** Opens each directory of {@code c} below the jail's root without following links, and runs {@code op} on the last name. */
+    private <T> T walk(List<String> c, Path path, EntryOperation<T> op) throws IOException {
+        if (c.isEmpty()) {
+            return op.apply(new FileEntry(null, null, path, NOFOLLOW, true)); // the jail's root itself
+        }
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(base)) {
+            if (!(top instanceof SecureDirectoryStream)) {
+                return op.apply(new FileEntry(null, null, path, NOFOLLOW, true));
+            }
+            List<SecureDirectoryStream<Path>> chain = new ArrayList<>();
+            try {
+                SecureDirectoryStream<Path> dir = (SecureDirectoryStream<Path>) top;
+                for (int i = 0; i < c.size() - 1; i++) {
+                    dir = (SecureDirectoryStream<Path>) dir.newDirectoryStream(base.getFileSystem().getPath(c.get(i)), LinkOption.NOFOLLOW_LINKS);
+                    chain.add(dir);
+                }
+                return op.apply(new FileEntry(dir, base.getFileSystem().getPath(c.get(c.size() - 1)), path, NOFOLLOW, true));
+            } finally {
+                for (SecureDirectoryStream<Path> d : chain) {
+                    d.close();
+                }
+            }
+        }
+    }
+
+    /** ELOOP from O_NOFOLLOW: a component became a symbolic link after it was resolved. */
+    private static boolean becameLink(FileSystemException e) {
+        String reason = e.getReason();
+        return reason != null && reason.toLowerCase(java.util.Locale.ROOT).contains("symbolic link");
+    }
+
+    /** Opens a file (OPEN, SCP's sink and source). */
+    public SeekableByteChannel open(String clientPath, Path checked, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        return at(clientPath, true, checked, e -> e.newByteChannel(options, attrs));
+    }
+
+    /** Opens a directory for listing (OPENDIR, SCP's -r source). */
+    public DirectoryStream<Path> openDirectory(String clientPath, Path checked) throws IOException {
+        return at(clientPath, true, checked, FileEntry::newDirectoryStream);
+    }
+
+    /**
+     * The attributes of an entry of a directory stream this view opened: in a jail, those of the
+     * file in the open directory, never of one a path swapped since leads to.
+     */
+    public static FileStat statEntry(DirectoryStream<Path> dir, Path entry) throws IOException {
+        if (dir instanceof SecureDirectoryStream<Path> sds && entry.getFileName() != null) {
+            Object key = sds.getFileAttributeView(entry.getFileName(), java.nio.file.attribute.BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes().fileKey();
+            return FileStat.of(entry, false, key);
+        }
+        return FileStat.of(entry, false);
     }
 
     /**

@@ -20,24 +20,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.ReadOnlyFileSystemException;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,7 +38,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -320,7 +311,7 @@ public final class SftpSession {
                     boolean follow = p.type() == SSH_FXP_STAT;
                     Path f = files.resolve(p.path(), follow);
                     SftpOperation op = check(Kind.STAT, p.path(), f, null);
-                    FileAttributes a = FileStat.of(f, follow).attrs();
+                    FileAttributes a = files.at(p.path(), follow, f, FileEntry::stat).attrs();
                     completed(op, 0, 0);
                     return new SftpResponse.Attrs(id, a);
                 }
@@ -337,7 +328,7 @@ public final class SftpSession {
                 case SSH_FXP_READLINK: {
                     Path f = files.resolve(p.path(), false);
                     SftpOperation op = check(Kind.READLINK, p.path(), f, null);
-                    String target = Files.readSymbolicLink(f).toString();
+                    String target = files.at(p.path(), false, f, FileEntry::readSymbolicLink);
                     completed(op, 0, 0);
                     return new SftpResponse.Names(id, List.of(new SftpResponse.Name(target, target, FileAttributes.EMPTY)));
                 }
@@ -351,7 +342,7 @@ public final class SftpSession {
             }
             Handle fh = handle(h.handle());
             SftpOperation op = check(Kind.STAT, fh.clientPath, fh.path, null);
-            FileAttributes a = FileStat.of(fh.path, true).attrs();
+            FileAttributes a = files.atResolved(fh.path, FileEntry::stat).attrs();
             if (fh.channel != null) {
                 a = a.withSize(fh.channel.size());
             }
@@ -363,7 +354,7 @@ public final class SftpSession {
                 return mkdir(id, pa.path(), pa.attrs());
             }
             Path f = files.resolve(pa.path(), true);
-            setstat(pa.path(), f, pa.attrs(), true);
+            setstat(pa.path(), f, pa.attrs(), false, use -> files.at(pa.path(), true, f, use));
             return ok(id);
         }
         if (req instanceof SftpRequest.Fsetstat fs) {
@@ -375,9 +366,9 @@ public final class SftpSession {
                 completed(op, 0, 0);
                 FileAttributes rest = new FileAttributes(fs.attrs().flags() & ~SSH_FILEXFER_ATTR_SIZE, 0, fs.attrs().uid(), fs.attrs().gid(),
                         fs.attrs().permissions(), fs.attrs().atime(), fs.attrs().mtime(), fs.attrs().extended());
-                setstat(h.clientPath, h.path, rest, true);
+                setstat(h.clientPath, h.path, rest, false, use -> files.atResolved(h.path, use));
             } else {
-                setstat(h.clientPath, h.path, fs.attrs(), true);
+                setstat(h.clientPath, h.path, fs.attrs(), false, use -> files.atResolved(h.path, use));
             }
             return ok(id);
         }
@@ -454,11 +445,16 @@ public final class SftpSession {
         if (settings.umask() >= 0) {
             mode &= ~settings.umask();
         }
-        boolean existed = opts.contains(StandardOpenOption.CREATE) && Files.exists(f, LinkOption.NOFOLLOW_LINKS);
-        SeekableByteChannel ch = files.open(o.path(), opts, permissions(f, mode));
-        if (settings.umask() >= 0 && !existed && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW))) {
-            chmodQuietly(f, mode);
-        }
+        boolean creates = opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW);
+        int created = mode;
+        SeekableByteChannel ch = files.at(o.path(), true, f, e -> {
+            boolean existed = creates && exists(e);
+            SeekableByteChannel c = e.newByteChannel(opts, permissions(f, created));
+            if (settings.umask() >= 0 && creates && !existed) {
+                chmodQuietly(e, created);
+            }
+            return c;
+        });
         Handle h = new Handle(o.path(), f, ch, read, write, (pf & SSH_FXF_APPEND) != 0);
         byte[] hb = register(h);
         if (events.enabled()) {
@@ -499,24 +495,21 @@ public final class SftpSession {
         return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FileStat.toPermissions(mode))};
     }
 
-    private static void chmodQuietly(Path f, int mode) {
+    /** Sets the exact mode of a file or directory just created, past the process's umask; quietly, as the file system may keep its own idea of modes. */
+    private static void chmodQuietly(FileEntry e, int mode) {
         try {
-            chmod(f, mode);
-        } catch (IOException | RuntimeException e) {
+            e.setMode(mode);
+        } catch (IOException | RuntimeException ex) {
             // the file system keeps its own idea of modes
         }
     }
 
-    private static void chmod(Path f, int mode) throws IOException {
-        switch (FileStat.view(f.getFileSystem())) {
-            case UNIX:
-                Files.setAttribute(f, "unix:mode", mode & 07777);
-                break;
-            case POSIX:
-                Files.setPosixFilePermissions(f, FileStat.toPermissions(mode));
-                break;
-            default:
-                break; // no permissions to set: degrade silently, as the file system has none
+    private static boolean exists(FileEntry e) throws IOException {
+        try {
+            e.attributes();
+            return true;
+        } catch (NoSuchFileException ex) {
+            return false;
         }
     }
 
@@ -609,7 +602,7 @@ public final class SftpSession {
     private SftpResponse opendir(int id, String path) throws IOException, Refusal {
         Path f = files.resolve(path, true);
         SftpOperation op = check(Kind.OPENDIR, path, f, null);
-        DirectoryStream<Path> ds = files.openDirectory(path);
+        DirectoryStream<Path> ds = files.openDirectory(path, f);
         byte[] hb = register(new Handle(path, f, ds));
         events.event("opendir " + SftpEvents.quote(path));
         completed(op, 0, 0);
@@ -626,9 +619,10 @@ public final class SftpSession {
         if (!h.dotsSent) {
             h.dotsSent = true;
             for (String dot : new String[] {".", ".."}) {
-                Path p = dot.equals(".") || files.realpath(h.clientPath).equals("/") ? h.path : h.path.resolve("..");
                 try {
-                    FileStat st = FileStat.of(dot.equals("..") && files.jailed() ? files.resolve(h.clientPath + "/..", true) : p, true);
+                    FileStat st = dot.equals(".") ? files.atResolved(h.path, FileEntry::stat)
+                            : files.jailed() ? files.at(h.clientPath + "/..", true, null, FileEntry::stat)
+                            : FileStat.of(files.realpath(h.clientPath).equals("/") ? h.path : h.path.resolve(".."), true);
                     names.add(new SftpResponse.Name(dot, st.longname(dot), st.attrs()));
                 } catch (IOException e) {
                     // a parent we cannot stat is left out
@@ -642,7 +636,7 @@ public final class SftpSession {
                 String name = fn == null ? p.toString() : fn.toString();
                 FileStat st;
                 try {
-                    st = FileStat.of(p, false);
+                    st = FileView.statEntry(h.dir, p);
                 } catch (IOException e) {
                     continue; // gone since it was listed
                 }
@@ -662,11 +656,16 @@ public final class SftpSession {
     private SftpResponse remove(int id, String path) throws IOException, Refusal {
         Path f = files.resolve(path, false);
         SftpOperation op = check(Kind.REMOVE, path, f, null);
-        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isDirectory()) {
+        boolean removed = files.at(path, false, f, e -> {
+            if (e.attributes().isDirectory()) {
+                return false;
+            }
+            e.delete();
+            return true;
+        });
+        if (!removed) {
             throw new Refusal(SSH_FX_FAILURE, message(SSH_FX_FAILURE));
         }
-        Files.delete(f);
         events.event("remove name " + SftpEvents.quote(path));
         completed(op, 0, 0);
         return ok(id);
@@ -675,14 +674,16 @@ public final class SftpSession {
     private SftpResponse rmdir(int id, String path) throws IOException, Refusal {
         Path f = files.resolve(path, false);
         SftpOperation op = check(Kind.RMDIR, path, f, null);
-        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!a.isDirectory()) {
+        boolean removed = files.at(path, false, f, e -> {
+            if (!e.attributes().isDirectory()) {
+                return false;
+            }
+            e.deleteDirectory(); // refuses a jail's root
+            return true;
+        });
+        if (!removed) {
             throw new Refusal(SSH_FX_NO_SUCH_FILE, message(SSH_FX_NO_SUCH_FILE));
         }
-        if (files.jailed() && files.realpath(path).equals("/")) {
-            throw new Refusal(SSH_FX_PERMISSION_DENIED, message(SSH_FX_PERMISSION_DENIED));
-        }
-        Files.delete(f);
         events.event("rmdir name " + SftpEvents.quote(path));
         completed(op, 0, 0);
         return ok(id);
@@ -695,51 +696,57 @@ public final class SftpSession {
         if (settings.umask() >= 0) {
             mode &= ~settings.umask();
         }
-        Files.createDirectory(f, permissions(f, mode));
-        if (settings.umask() >= 0) {
-            chmodQuietly(f, mode);
-        }
+        int created = mode;
+        files.at(path, false, f, e -> {
+            e.createDirectory(permissions(f, created));
+            if (settings.umask() >= 0) {
+                chmodQuietly(e, created);
+            }
+            return null;
+        });
         events.event("mkdir name " + SftpEvents.quote(path) + " mode 0" + Integer.toOctalString(mode));
         completed(op, 0, 0);
         return ok(id);
     }
 
-    private void setstat(String path, Path f, FileAttributes a, boolean follow) throws IOException, Refusal {
+    /** How a SETSTAT reaches its file: {@link FileView#at} for a path, {@link FileView#atResolved} for a handle. */
+    @FunctionalInterface
+    private interface Reach {
+        void run(FileView.EntryOperation<Void> op) throws IOException;
+    }
+
+    /** SETSTAT, LSETSTAT ({@code linkItself}) and FSETSTAT: each attribute set on the file {@code reach} holds. */
+    private void setstat(String path, Path f, FileAttributes a, boolean linkItself, Reach reach) throws IOException, Refusal {
         SftpOperation op = check(Kind.SETSTAT, path, f, null);
-        LinkOption[] lo = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
-        if (a.has(SSH_FILEXFER_ATTR_SIZE)) {
-            events.event("set " + SftpEvents.quote(path) + " size " + a.size());
-            try (SeekableByteChannel ch = Files.newByteChannel(f, StandardOpenOption.WRITE)) {
-                resize(ch, a.size());
-            }
+        if (a.has(SSH_FILEXFER_ATTR_UIDGID) && FileStat.view(f.getFileSystem()) != FileStat.View.UNIX) {
+            throw new Refusal(SSH_FX_OP_UNSUPPORTED, message(SSH_FX_OP_UNSUPPORTED));
         }
-        if (a.has(SSH_FILEXFER_ATTR_PERMISSIONS)) {
-            events.event("set " + SftpEvents.quote(path) + " mode 0" + Integer.toOctalString(a.permissions() & 07777));
-            if (!follow && Files.isSymbolicLink(f)) {
-                // Linux cannot change a link's own mode (lchmod): OpenSSH answers the same
-                throw new Refusal(SSH_FX_OP_UNSUPPORTED, message(SSH_FX_OP_UNSUPPORTED));
+        reach.run(e -> {
+            if (a.has(SSH_FILEXFER_ATTR_SIZE)) {
+                events.event("set " + SftpEvents.quote(path) + " size " + a.size());
+                try (SeekableByteChannel ch = e.newByteChannel(Set.of(StandardOpenOption.WRITE))) {
+                    resize(ch, a.size());
+                }
             }
-            chmod(f, a.permissions());
-        }
-        if (a.has(SSH_FILEXFER_ATTR_ACMODTIME)) {
-            events.event("set " + SftpEvents.quote(path) + " modtime " + java.time.Instant.ofEpochSecond(a.mtime()));
-            Files.getFileAttributeView(f, java.nio.file.attribute.BasicFileAttributeView.class, lo)
-                    .setTimes(FileTime.from(a.mtime(), TimeUnit.SECONDS), FileTime.from(a.atime(), TimeUnit.SECONDS), null);
-        }
-        if (a.has(SSH_FILEXFER_ATTR_UIDGID)) {
-            events.event("set " + SftpEvents.quote(path) + " owner " + Integer.toUnsignedString(a.uid()) + " group "
-                    + Integer.toUnsignedString(a.gid()));
-            if (FileStat.view(f.getFileSystem()) != FileStat.View.UNIX) {
-                throw new Refusal(SSH_FX_OP_UNSUPPORTED, message(SSH_FX_OP_UNSUPPORTED));
+            if (a.has(SSH_FILEXFER_ATTR_PERMISSIONS)) {
+                events.event("set " + SftpEvents.quote(path) + " mode 0" + Integer.toOctalString(a.permissions() & 07777));
+                if (linkItself && e.attributes().isSymbolicLink()) {
+                    // Linux cannot change a link's own mode (lchmod): OpenSSH answers the same
+                    throw new UnsupportedOperationException("the mode of a symbolic link");
+                }
+                e.setMode(a.permissions());
             }
-            Map<String, Object> cur = Files.readAttributes(f, "unix:uid,gid", lo);
-            if (((Integer) cur.get("uid")) != a.uid()) {
-                Files.setAttribute(f, "unix:uid", a.uid(), lo);
+            if (a.has(SSH_FILEXFER_ATTR_ACMODTIME)) {
+                events.event("set " + SftpEvents.quote(path) + " modtime " + java.time.Instant.ofEpochSecond(a.mtime()));
+                e.setTimes(a.atime(), a.mtime());
             }
-            if (((Integer) cur.get("gid")) != a.gid()) {
-                Files.setAttribute(f, "unix:gid", a.gid(), lo);
+            if (a.has(SSH_FILEXFER_ATTR_UIDGID)) {
+                events.event("set " + SftpEvents.quote(path) + " owner " + Integer.toUnsignedString(a.uid()) + " group "
+                        + Integer.toUnsignedString(a.gid()));
+                e.setOwner(a.uid(), a.gid());
             }
-        }
+            return null;
+        });
         completed(op, 0, 0);
     }
 
@@ -761,19 +768,19 @@ public final class SftpSession {
         Path src = files.resolve(from, false);
         Path dst = files.resolve(to, false);
         SftpOperation op = check(Kind.RENAME, from, src, to);
-        if (posix) {
-            try {
-                Files.move(src, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(src, dst, StandardCopyOption.REPLACE_EXISTING);
+        boolean moved = files.at(from, false, src, s -> files.at(to, false, dst, d -> {
+            if (!posix) {
+                // SSH_FXP_RENAME must not replace an existing file (draft-02 §6.5), as OpenSSH's link()+unlink()
+                s.attributes();
+                if (exists(d)) {
+                    return false;
+                }
             }
-        } else {
-            // SSH_FXP_RENAME must not replace an existing file (draft-02 §6.5), as OpenSSH's link()+unlink()
-            Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
-                throw new Refusal(SSH_FX_FAILURE, message(SSH_FX_FAILURE));
-            }
-            Files.move(src, dst);
+            s.moveTo(d);
+            return true;
+        }));
+        if (!moved) {
+            throw new Refusal(SSH_FX_FAILURE, message(SSH_FX_FAILURE));
         }
         events.event((posix ? "posix-rename" : "rename") + " old " + SftpEvents.quote(from) + " new " + SftpEvents.quote(to));
         completed(op, 0, 0);
@@ -784,7 +791,10 @@ public final class SftpSession {
         Path l = files.resolve(link, false);
         String stored = files.linkTarget(link, target);
         SftpOperation op = check(Kind.SYMLINK, link, l, target);
-        Files.createSymbolicLink(l, l.getFileSystem().getPath(stored));
+        files.at(link, false, l, e -> {
+            e.createSymbolicLink(stored);
+            return null;
+        });
         events.event("symlink old " + SftpEvents.quote(stored) + " new " + SftpEvents.quote(link));
         completed(op, 0, 0);
         return ok(id);
@@ -807,14 +817,14 @@ public final class SftpSession {
         if (x instanceof SftpExtended.Statvfs s) {
             Path f = files.resolve(s.path(), true);
             SftpOperation op = check(Kind.STATVFS, s.path(), f, null);
-            SftpResponse r = statvfs(id, f);
+            SftpResponse r = statvfs(id, files.at(s.path(), true, f, FileEntry::fileStore));
             completed(op, 0, 0);
             return r;
         }
         if (x instanceof SftpExtended.Fstatvfs s) {
             Handle h = handle(s.handle());
             SftpOperation op = check(Kind.STATVFS, h.clientPath, h.path, null);
-            SftpResponse r = statvfs(id, h.path);
+            SftpResponse r = statvfs(id, files.atResolved(h.path, FileEntry::fileStore));
             completed(op, 0, 0);
             return r;
         }
@@ -822,7 +832,10 @@ public final class SftpSession {
             Path existing = files.resolve(l.oldPath(), false);
             Path created = files.resolve(l.newPath(), false);
             SftpOperation op = check(Kind.HARDLINK, l.newPath(), created, l.oldPath());
-            Files.createLink(created, existing);
+            files.at(l.oldPath(), false, existing, old -> files.at(l.newPath(), false, created, made -> {
+                made.createLink(old);
+                return null;
+            }));
             events.event("hardlink old " + SftpEvents.quote(l.oldPath()) + " new " + SftpEvents.quote(l.newPath()));
             completed(op, 0, 0);
             return ok(id);
@@ -842,7 +855,7 @@ public final class SftpSession {
                 throw new Refusal(SSH_FX_BAD_MESSAGE, message(SSH_FX_BAD_MESSAGE));
             }
             Path f = files.resolve(s.path(), false);
-            setstat(s.path(), f, s.attrs(), false);
+            setstat(s.path(), f, s.attrs(), true, use -> files.at(s.path(), false, f, use));
             return ok(id);
         }
         if (x instanceof SftpExtended.Limits) {
@@ -890,8 +903,7 @@ public final class SftpSession {
         return SftpResponse.Status.of(id, SSH_FX_OP_UNSUPPORTED);
     }
 
-    private SftpResponse statvfs(int id, Path f) throws IOException {
-        FileStore store = Files.getFileStore(f);
+    private SftpResponse statvfs(int id, FileStore store) throws IOException {
         long bsize;
         try {
             bsize = store.getBlockSize();
