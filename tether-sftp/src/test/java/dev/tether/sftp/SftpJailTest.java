@@ -16,13 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -48,52 +44,21 @@ class SftpJailTest {
     @TempDir
     Path dir;
 
+    JailLayout layout;
     Path jail;
     Path outside;
     Path local;
-    String canary;
-    byte[] realPasswd;
-    Map<String, String> outsideBefore;
-    String passwdBefore;
+    Map<String, String> planted;
     SftpTestServer server;
     OpenSshClient client;
 
-    /** The links an administrator left in the jail, by name, with their targets. */
-    final Map<String, String> planted = new TreeMap<>();
-
     @BeforeEach
     void layout() throws IOException {
-        canary = "CANARY-" + UUID.randomUUID();
-        outside = Files.createDirectories(dir.resolve("outside"));
-        Files.writeString(outside.resolve("canary.txt"), canary + "\n");
-        // a "passwd" outside, larger than any file in the jail, so that its size would show in a STAT
-        Files.writeString(outside.resolve("passwd"), (canary + "\n").repeat(20));
-        Files.writeString(outside.resolve("OUTSIDE-ONLY-NAME"), canary);
-        Files.createDirectories(outside.resolve("victimdir"));
-        jail = Files.createDirectories(dir.resolve("jail")).toRealPath();
-        Files.writeString(jail.resolve("hello.txt"), "hello\n");
-        Files.createDirectories(jail.resolve("d"));
-        Files.writeString(jail.resolve("d/passwd"), "jail d passwd\n");
-        Files.createDirectories(jail.resolve("d/victimdir"));
-        Files.createDirectories(jail.resolve("sub"));
-        String toRoot = "../".repeat(jail.getNameCount()) + "..";
-        plant("etcAbs", "/etc");
-        plant("rootRel", toRoot);
-        plant("outAbs", outside.toString());
-        plant("outRel", "../outside");
-        plant("linkfile", "/etc/passwd");
-        plant("canaryAbs", outside.resolve("canary.txt").toString());
-        plant("canaryRel", "../outside/canary.txt");
-        plant("sub/deepRel", "../../outside");
+        layout = new JailLayout(dir);
+        jail = layout.jail;
+        outside = layout.outside;
+        planted = layout.planted;
         local = Files.createDirectories(dir.resolve("local"));
-        realPasswd = Files.readAllBytes(Path.of("/etc/passwd"));
-        outsideBefore = snapshot(outside);
-        passwdBefore = describe(Path.of("/etc/passwd"));
-    }
-
-    private void plant(String name, String target) throws IOException {
-        Files.createSymbolicLink(jail.resolve(name), Path.of(target));
-        planted.put(name, target);
     }
 
     private void start(SftpPolicy policy) throws Exception {
@@ -114,36 +79,7 @@ class SftpJailTest {
         if (client != null) {
             client.close();
         }
-        assertEquals(outsideBefore, snapshot(outside), "the directory outside the jail changed");
-        assertEquals(passwdBefore, describe(Path.of("/etc/passwd")), "/etc/passwd changed");
-        Set<Object> outer = Set.of(key(Path.of("/etc/passwd")), key(outside.resolve("canary.txt")), key(outside.resolve("passwd")));
-        try (Stream<Path> s = Files.walk(jail)) {
-            for (Path p : s.toList()) {
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                assertFalse(a.isRegularFile() && outer.contains(a.fileKey()), () -> p + " is a hard link to a file outside the jail");
-            }
-        }
-    }
-
-    private static Object key(Path p) throws IOException {
-        return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
-    }
-
-    /** Every entry under {@code root} (links not followed): type, mode, size, modification time and content. */
-    private static Map<String, String> snapshot(Path root) throws IOException {
-        Map<String, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.toList()) {
-                m.put(root.relativize(p).toString(), describe(p));
-            }
-        }
-        return m;
-    }
-
-    private static String describe(Path p) throws IOException {
-        Map<String, Object> a = Files.readAttributes(p, "unix:mode,size,lastModifiedTime,ino", LinkOption.NOFOLLOW_LINKS);
-        String content = Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Integer.toHexString(Files.readString(p).hashCode()) : "";
-        return a.get("mode") + " " + a.get("size") + " " + a.get("lastModifiedTime") + " " + a.get("ino") + " " + content;
+        layout.assertOutsideUnchanged();
     }
 
     // ---- helpers ---------------------------------------------------------------------------
@@ -155,15 +91,8 @@ class SftpJailTest {
         return server.sftp(client).verbose(0).args("-b", b.toString()).run();
     }
 
-    /** A downloaded file must not exist, or must hold neither the real passwd nor the canary. */
     private void assertNoLeak(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        byte[] got = Files.readAllBytes(file);
-        String text = new String(got, StandardCharsets.UTF_8);
-        assertFalse(text.contains(canary), () -> file + " holds the canary from outside the jail");
-        assertFalse(java.util.Arrays.equals(got, realPasswd) || text.contains("root:x:0:0"), () -> file + " holds the real /etc/passwd");
+        layout.assertNoLeak(file);
     }
 
     private void assertNotDownloaded(Path file) throws IOException {
@@ -392,13 +321,6 @@ class SftpJailTest {
             Probes.close(raw, dirHandle);
             assertEquals("hello\n", Files.readString(jail.resolve("copy.txt")));
         }
-        try (Stream<Path> s = Files.list(jail)) {
-            for (Path p : s.toList()) {
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    assertNoLeak(p);
-                }
-            }
-        }
     }
 
     @Test
@@ -430,6 +352,45 @@ class SftpJailTest {
                 SftpResponse resp = call(raw, new SftpRequest.Rename(raw.nextId(), pair[0], pair[1]));
                 assertNotEquals(SSH_FX_OK, Probes.code(resp), () -> "rename " + String.join(" ", pair) + ": " + resp);
             }
+        }
+    }
+
+    /**
+     * Changing attributes: LSETSTAT acts on a planted link itself (a size is refused, as OpenSSH's
+     * BAD_MESSAGE), SETSTAT resolves it in the jail, and a handle's FSTAT/FSETSTAT/fstatvfs act on
+     * the jail's file even after the client moved a planted link into the handle's directory's place.
+     */
+    @Test
+    void attributeChangesNeverFollowALinkOut() throws Exception {
+        start();
+        var attrs = dev.tether.sftp.protocol.FileAttributes.EMPTY;
+        try (RawSftp raw = new RawSftp(server.login())) {
+            for (String p : List.of("canaryAbs", "canaryRel", "outAbs", "sub/deepRel")) {
+                Probes.expectStatus(SSH_FX_BAD_MESSAGE, call(raw, Probes.extended(raw.nextId(), new SftpExtended.Lsetstat(p, attrs.withSize(0)))),
+                        "lsetstat size " + p);
+                assertNotEquals(SSH_FX_OK, Probes.code(call(raw, Probes.extended(raw.nextId(), new SftpExtended.Lsetstat(p,
+                        attrs.withPermissions(0600))))), "lsetstat mode " + p);
+                call(raw, Probes.extended(raw.nextId(), new SftpExtended.Lsetstat(p, attrs.withTimes(1, 1))));
+                call(raw, Probes.extended(raw.nextId(), new SftpExtended.Lsetstat(p, attrs.withOwner(0, 0))));
+                for (var a : List.of(attrs.withSize(0), attrs.withPermissions(0600), attrs.withTimes(1, 1), attrs.withOwner(0, 0))) {
+                    Probes.expectStatus(SSH_FX_NO_SUCH_FILE, call(raw, new SftpRequest.PathAttrs(SSH_FXP_SETSTAT, raw.nextId(), p, a)),
+                            "setstat " + p + " " + a);
+                }
+            }
+            // a handle on /d/passwd; then the client puts the planted link to the canary's directory where d was
+            byte[] h = RawSftp.handle(call(raw, Probes.open(raw.nextId(), "/d/passwd", SSH_FXF_READ | SSH_FXF_WRITE)));
+            Probes.expectStatus(SSH_FX_OK, call(raw, Probes.extended(raw.nextId(), new SftpExtended.PosixRename("/d", "/d.orig"))), "mv d");
+            Probes.expectStatus(SSH_FX_OK, call(raw, Probes.extended(raw.nextId(), new SftpExtended.PosixRename("/outAbs", "/d"))), "mv outAbs d");
+            long outerSize = Files.size(outside.resolve("passwd"));
+            SftpResponse st = call(raw, new SftpRequest.HandleRequest(SSH_FXP_FSTAT, raw.nextId(), h));
+            if (st instanceof SftpResponse.Attrs a) {
+                assertNotEquals(outerSize, a.attrs().size(), () -> "fstat described the file outside: " + a);
+            }
+            for (var a : List.of(attrs.withPermissions(0600), attrs.withTimes(1, 1), attrs.withOwner(0, 0), attrs.withSize(3))) {
+                call(raw, new SftpRequest.Fsetstat(raw.nextId(), h, a));
+            }
+            call(raw, Probes.extended(raw.nextId(), new SftpExtended.Fstatvfs(h)));
+            Probes.close(raw, h);
         }
     }
 
@@ -495,7 +456,7 @@ class SftpJailTest {
             @Override
             public SftpStatus check(SftpOperation op) {
                 if (op.kind() == SftpOperation.Kind.OPEN_READ && op.path().equals("/d/passwd") && swapped.compareAndSet(false, true)) {
-                    swapForLink(target);
+                    layout.swapForLink(target);
                 }
                 return SftpStatus.OK;
             }
@@ -504,34 +465,95 @@ class SftpJailTest {
             SftpResponse resp = call(raw, Probes.open(raw.nextId(), "/d/passwd", SSH_FXF_READ));
             assertTrue(swapped.get(), "the policy was asked");
             if (resp instanceof SftpResponse.Handle h) {
-                byte[] got = Probes.readAll(raw, h.handle());
-                Path f = local.resolve("raced");
-                Files.write(f, got);
-                assertNoLeak(f);
+                layout.assertNoLeak("the raced open", Probes.readAll(raw, h.handle()));
             } else {
                 assertNotEquals(SSH_FX_OK, Probes.code(resp), resp::toString);
             }
         }
         // OpenSSH's sftp, the same race: it STATs, then OPENs
         swapped.set(false);
-        restoreD();
+        layout.restoreD();
         OpenSshClient.Result r = batch("-get /d/passwd " + local.resolve("sftp-raced"));
         assertTrue(swapped.get(), r::output);
         assertNoLeak(local.resolve("sftp-raced"));
     }
 
-    /** Moves {@code jail/d} aside and puts a link to {@code target} in its place. */
-    private void swapForLink(String target) {
-        try {
-            Files.move(jail.resolve("d"), jail.resolve("d.orig"));
-            Files.createSymbolicLink(jail.resolve("d"), Path.of(target));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+    /** A request that names something in {@code /d}, the kind of check it gets, and what its reply must not show. */
+    enum Race {
+        STAT(SftpOperation.Kind.STAT, raw -> Probes.path(SSH_FXP_STAT, raw.nextId(), "/d/passwd")),
+        LSTAT(SftpOperation.Kind.STAT, raw -> Probes.path(SSH_FXP_LSTAT, raw.nextId(), "/d/passwd")),
+        SETSTAT_MODE(SftpOperation.Kind.SETSTAT, raw -> new SftpRequest.PathAttrs(SSH_FXP_SETSTAT, raw.nextId(), "/d/passwd",
+                dev.tether.sftp.protocol.FileAttributes.EMPTY.withPermissions(0600))),
+        SETSTAT_SIZE(SftpOperation.Kind.SETSTAT, raw -> new SftpRequest.PathAttrs(SSH_FXP_SETSTAT, raw.nextId(), "/d/passwd",
+                dev.tether.sftp.protocol.FileAttributes.EMPTY.withSize(0))),
+        SETSTAT_TIMES(SftpOperation.Kind.SETSTAT, raw -> new SftpRequest.PathAttrs(SSH_FXP_SETSTAT, raw.nextId(), "/d/passwd",
+                dev.tether.sftp.protocol.FileAttributes.EMPTY.withTimes(1, 1))),
+        LSETSTAT(SftpOperation.Kind.SETSTAT, raw -> Probes.extended(raw.nextId(), new SftpExtended.Lsetstat("/d/passwd",
+                dev.tether.sftp.protocol.FileAttributes.EMPTY.withTimes(1, 1)))),
+        REMOVE(SftpOperation.Kind.REMOVE, raw -> Probes.path(SSH_FXP_REMOVE, raw.nextId(), "/d/passwd")),
+        RMDIR(SftpOperation.Kind.RMDIR, raw -> Probes.path(SSH_FXP_RMDIR, raw.nextId(), "/d/victimdir")),
+        RENAME_FROM(SftpOperation.Kind.RENAME, raw -> new SftpRequest.Rename(raw.nextId(), "/d/passwd", "/stolen")),
+        RENAME_TO(SftpOperation.Kind.RENAME, raw -> new SftpRequest.Rename(raw.nextId(), "/hello.txt", "/d/evil")),
+        POSIX_RENAME_FROM(SftpOperation.Kind.RENAME, raw -> Probes.extended(raw.nextId(), new SftpExtended.PosixRename("/d/passwd", "/stolen"))),
+        POSIX_RENAME_TO(SftpOperation.Kind.RENAME, raw -> Probes.extended(raw.nextId(), new SftpExtended.PosixRename("/hello.txt", "/d/passwd"))),
+        HARDLINK_FROM(SftpOperation.Kind.HARDLINK, raw -> Probes.extended(raw.nextId(), new SftpExtended.Hardlink("/d/passwd", "/stolen"))),
+        HARDLINK_TO(SftpOperation.Kind.HARDLINK, raw -> Probes.extended(raw.nextId(), new SftpExtended.Hardlink("/hello.txt", "/d/evil"))),
+        MKDIR(SftpOperation.Kind.MKDIR, raw -> new SftpRequest.PathAttrs(SSH_FXP_MKDIR, raw.nextId(), "/d/newdir",
+                dev.tether.sftp.protocol.FileAttributes.EMPTY)),
+        SYMLINK(SftpOperation.Kind.SYMLINK, raw -> new SftpRequest.Symlink(raw.nextId(), "passwd", "/d/newlink")),
+        READLINK(SftpOperation.Kind.READLINK, raw -> Probes.path(SSH_FXP_READLINK, raw.nextId(), "/d/victimlink")),
+        OPEN_CREATE(SftpOperation.Kind.OPEN_WRITE, raw -> Probes.open(raw.nextId(), "/d/newfile", SSH_FXF_WRITE | SSH_FXF_CREAT)),
+        OPEN_TRUNCATE(SftpOperation.Kind.OPEN_WRITE, raw -> Probes.open(raw.nextId(), "/d/passwd", SSH_FXF_WRITE | SSH_FXF_TRUNC)),
+        OPENDIR(SftpOperation.Kind.OPENDIR, raw -> Probes.path(SSH_FXP_OPENDIR, raw.nextId(), "/d"));
+
+        final SftpOperation.Kind kind;
+        final java.util.function.Function<RawSftp, SftpRequest> request;
+
+        Race(SftpOperation.Kind kind, java.util.function.Function<RawSftp, SftpRequest> request) {
+            this.kind = kind;
+            this.request = request;
         }
     }
 
-    private void restoreD() throws IOException {
-        Files.delete(jail.resolve("d"));
-        Files.move(jail.resolve("d.orig"), jail.resolve("d"));
+    /**
+     * Every operation on a path, with the same race as {@link #aDirectorySwappedForALinkAfterTheCheckIsNotFollowed}:
+     * {@code /d} becomes a link to the canary's directory between the check and the use. Nothing
+     * outside may change (checked after each test), nothing from outside may be brought in, and no
+     * reply may describe a file outside.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Race.class)
+    void everyPathOperationIgnoresALinkSwappedInAfterTheCheck(Race race) throws Exception {
+        AtomicBoolean swapped = new AtomicBoolean();
+        start(new SftpPolicy() {
+            @Override
+            public SftpStatus check(SftpOperation op) {
+                boolean inD = op.path().startsWith("/d") || (op.target() != null && op.target().startsWith("/d"));
+                if (op.kind() == race.kind && inD && swapped.compareAndSet(false, true)) {
+                    layout.swapForLink(outside.toString());
+                }
+                return SftpStatus.OK;
+            }
+        });
+        long outerSize = Files.size(outside.resolve("passwd"));
+        try (RawSftp raw = new RawSftp(server.login())) {
+            SftpResponse resp = call(raw, race.request.apply(raw));
+            assertTrue(swapped.get(), "the policy was asked");
+            if (resp instanceof SftpResponse.Attrs a) {
+                assertNotEquals(outerSize, a.attrs().size(), () -> race + " described the file outside: " + a);
+            } else if (resp instanceof SftpResponse.Names n) {
+                assertNotEquals("canary.txt", n.names().get(0).filename(), () -> race + " read a link outside: " + n);
+            } else if (resp instanceof SftpResponse.Handle h && race == Race.OPENDIR) {
+                List<String> names = new ArrayList<>();
+                SftpResponse more;
+                while ((more = call(raw, new SftpRequest.HandleRequest(SSH_FXP_READDIR, raw.nextId(), h.handle()))) instanceof SftpResponse.Names n) {
+                    n.names().forEach(x -> names.add(x.filename()));
+                }
+                assertFalse(names.contains("OUTSIDE-ONLY-NAME") || names.contains("canary.txt"), () -> "listed outside: " + names);
+            } else if (resp instanceof SftpResponse.Handle h) {
+                Probes.close(raw, h.handle());
+            }
+        }
     }
+
 }
