@@ -61,7 +61,7 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
         LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
         switch (view(p.getFileSystem())) {
             case UNIX: {
-                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastAccessTime,lastModifiedTime,nlink,owner,group"
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastAccessTime,lastModifiedTime,nlink"
                         + (expectedKey == null ? "" : ",fileKey"), opts);
                 expect(expectedKey, a.get("fileKey"), p);
                 int mode = (Integer) a.get("mode");
@@ -70,8 +70,7 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
                 FileAttributes fa = new FileAttributes(SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID | SSH_FILEXFER_ATTR_PERMISSIONS
                         | SSH_FILEXFER_ATTR_ACMODTIME, (Long) a.get("size"), uid, gid, mode,
                         seconds((FileTime) a.get("lastAccessTime")), seconds((FileTime) a.get("lastModifiedTime")), List.of());
-                return new FileStat(fa, name((UserPrincipal) a.get("owner"), uid), name((UserPrincipal) a.get("group"), gid),
-                        (Integer) a.get("nlink"));
+                return new FileStat(fa, NAMES.lookup(false, uid, p, opts), NAMES.lookup(true, gid, p, opts), (Integer) a.get("nlink"));
             }
             case POSIX: {
                 PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, opts);
@@ -89,6 +88,40 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
                         a.size(), 0, 0, mode, seconds(a.lastAccessTime()), seconds(a.lastModifiedTime()), List.of());
                 return new FileStat(fa, "0", "0", 1);
             }
+        }
+    }
+
+    private static final NameCache NAMES = new NameCache();
+
+    /**
+     * Owner and group names by id, as OpenSSH's sftp-server keeps them (user_from_uid): the JDK
+     * looks each one up in the user database again (getpwuid, getgrgid), which made most of the
+     * cost of listing a large directory. Entries are learnt from the file being described, and
+     * forgotten after a minute (or beyond 10,000), so a renamed user shows soon. Thread-safe.
+     */
+    private static final class NameCache {
+        private final Map<Integer, String> users = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Integer, String> groups = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile long since = System.nanoTime();
+
+        String lookup(boolean group, int id, Path p, LinkOption[] opts) throws IOException {
+            long now = System.nanoTime();
+            if (now - since > 60_000_000_000L || users.size() + groups.size() > 10_000) {
+                users.clear();
+                groups.clear();
+                since = now;
+            }
+            Map<Integer, String> cache = group ? groups : users;
+            String n = cache.get(id);
+            if (n != null) {
+                return n;
+            }
+            // the id and its principal in one read, so the name learnt is that id's
+            Map<String, Object> a = Files.readAttributes(p, group ? "unix:gid,group" : "unix:uid,owner", opts);
+            int read = (Integer) a.get(group ? "gid" : "uid");
+            n = name((UserPrincipal) a.get(group ? "group" : "owner"), read);
+            cache.put(read, n);
+            return read == id ? n : Integer.toString(id);
         }
     }
 
