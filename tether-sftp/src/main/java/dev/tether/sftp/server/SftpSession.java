@@ -122,6 +122,13 @@ public final class SftpSession {
         }
     }
 
+    /** An extended request whose payload does not parse: like any malformed packet, it ends the session. */
+    private static final class Malformed extends SshException {
+        Malformed(String message) {
+            super(message);
+        }
+    }
+
     /** A request refused or failed with a status for the client. */
     private static final class Refusal extends Exception {
         final int code;
@@ -228,6 +235,8 @@ public final class SftpSession {
             }
         } catch (Refusal e) {
             replies.small(new SftpResponse.Status(id, e.code, e.getMessage() == null ? message(e.code) : e.getMessage()));
+        } catch (Malformed e) {
+            throw e; // ends the session, as a malformed request does
         } catch (IOException | RuntimeException e) {
             int code = status(e);
             log.debug("{} {} failed: {}", tag(), name, e.toString());
@@ -806,7 +815,7 @@ public final class SftpSession {
         try {
             x = SftpExtended.decode(e);
         } catch (SshException bad) {
-            throw new SshException("malformed " + e.name() + " request: " + bad.getMessage());
+            throw new Malformed("malformed " + e.name() + " request: " + bad.getMessage());
         }
         if (x == null) {
             return SftpResponse.Status.of(id, SSH_FX_OP_UNSUPPORTED);
