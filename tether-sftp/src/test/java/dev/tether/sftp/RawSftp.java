@@ -36,7 +36,17 @@ public final class RawSftp implements AutoCloseable {
 
     private static final Object END = new Object();
 
+    /** A session on the connection, initialised (INIT sent, VERSION received). */
     public RawSftp(Transport transport) throws IOException {
+        this(transport, true);
+    }
+
+    /** A session whose first packet is the caller's: nothing is sent yet ({@link #version} is null). */
+    public static RawSftp uninitialised(Transport transport) throws IOException {
+        return new RawSftp(transport, false);
+    }
+
+    private RawSftp(Transport transport, boolean init) throws IOException {
         this.transport = transport;
         this.channel = transport.openSession();
         if (!channel.subsystem("sftp")) {
@@ -62,8 +72,12 @@ public final class RawSftp implements AutoCloseable {
         }, "raw-sftp-reader");
         reader.setDaemon(true);
         reader.start();
-        send(new SftpRequest.Init(SftpConstants.VERSION, Map.of()));
-        version = (SftpResponse.Version) reply();
+        if (init) {
+            send(new SftpRequest.Init(SftpConstants.VERSION, Map.of()));
+            version = (SftpResponse.Version) reply();
+        } else {
+            version = null;
+        }
     }
 
     public int nextId() {
