@@ -21,7 +21,10 @@ import java.util.Objects;
  *       a symlink swapped in after the check is not followed (what that stream cannot do, such as
  *       creating a directory or a link, is checked against the directory held just before and
  *       after); and the targets of links the client creates are written relative to the
- *       directory they are really in, so they point inside the jail for every reader.</li>
+ *       directory they are really in, so they point inside the jail for every reader (until the
+ *       client moves such a link, or a directory above it, nearer the jail's root: a relative
+ *       target keeps its text, and may then climb out for a reader that follows links itself;
+ *       this server never does).</li>
  * </ul>
  *
  * Immutable and thread-safe; one root may serve any number of sessions.

@@ -246,6 +246,32 @@ class SftpJailTest {
         }
     }
 
+    /**
+     * A relative link the client made deep in the tree, moved to the jail's root, keeps its text
+     * (on disk it may now climb out, as SftpRoot says); through the server it still leads nowhere
+     * outside.
+     */
+    @Test
+    void aClientLinkMovedNearerTheRootStillLeadsNowhereOutside() throws Exception {
+        start();
+        OpenSshClient.Result r = batch("mkdir a", "mkdir a/b", "mkdir a/b/c",
+                "symlink / a/b/c/top",
+                "symlink " + outside.resolve("canary.txt") + " a/b/c/can",
+                "rename a/b/c/top top",
+                "rename a/b/c/can can",
+                "rename a/b/c c2",
+                "-get top/etc/passwd " + local.resolve("1"),
+                "-get can " + local.resolve("2"),
+                "-get top" + outside.resolve("canary.txt") + " " + local.resolve("3"),
+                "ls top/.");
+        assertEquals(0, r.exitCode(), r::output);
+        for (int i = 1; i <= 3; i++) {
+            assertNotDownloaded(local.resolve(Integer.toString(i)));
+        }
+        assertEquals("../../..", Files.readSymbolicLink(jail.resolve("top")).toString());
+        assertTrue(r.stdout().contains("hello.txt"), r::stdout);
+    }
+
     @Test
     void hardLinksCannotBringAnOuterFileIn() throws Exception {
         start();
