@@ -1,11 +1,12 @@
 package dev.tether.sftp;
 
+import dev.tether.sftp.policy.SftpPolicy;
+import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.sftp.server.FileView;
 import dev.tether.sftp.server.SessionSettings;
 import dev.tether.sftp.server.SftpSession;
 import dev.tether.sftp.server.SymlinkCompat;
 import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.policy.SubsystemHandler;
@@ -188,10 +189,5 @@ public final class SftpServer implements SubsystemHandler {
         public SftpServer build() {
             return new SftpServer(this);
         }
-    }
-
-    /** For the event log of an SCP or SFTP session without SSH (tests, standard input). */
-    static String describe(ConnectionInfo c) {
-        return c == null ? "stdio" : "#" + c.id();
     }
 }

@@ -1,6 +1,6 @@
 package dev.tether.sftp.scp;
 
-import dev.tether.sftp.SftpRoot;
+import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.sftp.server.SessionSettings;
 import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.policy.Login;

@@ -1,6 +1,6 @@
 package dev.tether.sftp.server;
 
-import dev.tether.sftp.SftpRoot;
+import dev.tether.sftp.policy.SftpRoot;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;

@@ -2,9 +2,9 @@ package dev.tether.sftp.server;
 
 import static dev.tether.sftp.protocol.SftpConstants.*;
 
-import dev.tether.sftp.SftpOperation;
-import dev.tether.sftp.SftpOperation.Kind;
-import dev.tether.sftp.SftpStatus;
+import dev.tether.sftp.policy.SftpOperation;
+import dev.tether.sftp.policy.SftpOperation.Kind;
+import dev.tether.sftp.policy.SftpStatus;
 import dev.tether.sftp.protocol.FileAttributes;
 import dev.tether.sftp.protocol.SftpExtended;
 import dev.tether.sftp.protocol.SftpFraming;
