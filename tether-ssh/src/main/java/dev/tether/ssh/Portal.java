@@ -586,7 +586,10 @@ public final class Portal {
             }
             m.ifPresent(match -> env.putAll(match.environment()));
             s.forcedCommand = forced.isPresent();
-            Command inJava = commands == null ? null : commands.apply(command);
+            Command inJava = a == null ? null : a.command(command);
+            if (inJava == null && commands != null) {
+                inJava = commands.apply(command);
+            }
             if (inJava != null) {
                 Login l;
                 synchronized (this) {
