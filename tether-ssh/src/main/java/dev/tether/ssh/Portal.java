@@ -451,6 +451,10 @@ public final class Portal {
             int status = 0;
             try {
                 h.run(channel, name, login);
+            } catch (java.io.IOException e) {
+                // the peer's bad input or a lost channel: the reason, without a stack trace
+                log.warn("{} subsystem {} failed: {}", transport, name, e.toString());
+                status = 1;
             } catch (Exception e) {
                 log.warn("{} subsystem {} failed", transport, name, e);
                 status = 1;

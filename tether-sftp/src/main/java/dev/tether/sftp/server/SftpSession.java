@@ -237,6 +237,9 @@ public final class SftpSession {
             }
         } catch (Refusal e) {
             replies.small(new SftpResponse.Status(id, e.code, e.getMessage() == null ? message(e.code) : e.getMessage()));
+        } catch (SshException e) {
+            // a malformed request (an extension's payload): the session ends, as for any malformed packet
+            throw e;
         } catch (IOException | RuntimeException e) {
             int code = status(e);
             log.debug("{} {} failed: {}", tag(), name, e.toString());
