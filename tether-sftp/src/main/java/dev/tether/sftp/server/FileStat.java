@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -131,14 +132,18 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
         return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(toPermissions(mode))};
     }
 
-    /** chmod(2): the mode bits (setuid, setgid and sticky too where the file system has a {@code unix} view). */
-    public static void chmod(Path f, int mode) throws IOException {
+    /**
+     * chmod(2): the mode bits (setuid, setgid and sticky too where the file system has a
+     * {@code unix} view); with {@code NOFOLLOW_LINKS}, a symbolic link in the last component is
+     * not followed (the change fails instead, as Linux has no lchmod).
+     */
+    public static void chmod(Path f, int mode, LinkOption... options) throws IOException {
         switch (view(f.getFileSystem())) {
             case UNIX:
-                Files.setAttribute(f, "unix:mode", mode & 07777);
+                Files.setAttribute(f, "unix:mode", mode & 07777, options);
                 break;
             case POSIX:
-                Files.setPosixFilePermissions(f, toPermissions(mode));
+                Files.getFileAttributeView(f, PosixFileAttributeView.class, options).setPermissions(toPermissions(mode));
                 break;
             default:
                 break; // no permissions to set: degrade silently, as the file system has none
