@@ -230,13 +230,23 @@ public final class ScpServer {
         return files.jailed() ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
     }
 
-    /** Read-only mode, then the policy; a refusal is logged and its message is for the client. */
+    /**
+     * Read-only mode, the SFTP request lists (sftp-server's {@code -p}/{@code -P}, by the names of
+     * the SFTP requests the operation stands for), then the policy; a refusal is logged and its
+     * message is for the client.
+     */
     SftpOperation check(Kind kind, String path, Path file) throws Refusal {
         SftpOperation op = new SftpOperation(kind, path, file, null, user, connection);
         String what = kind.name().toLowerCase(Locale.ROOT);
         if (settings.readOnly() && op.writes()) {
             events.event("refused " + what + " " + SftpEvents.quote(path) + ": read-only");
             throw new Refusal("Read-only file system");
+        }
+        for (String request : sftpRequests(kind)) {
+            if (!settings.permitted(request)) {
+                events.event("refused " + what + " " + SftpEvents.quote(path) + ": " + request + " not permitted by the request list");
+                throw new Refusal("Permission denied");
+            }
         }
         SftpStatus s = settings.policy().check(op);
         if (s == null || !s.ok()) {
@@ -246,6 +256,24 @@ public final class ScpServer {
             throw new Refusal(refusal.message());
         }
         return op;
+    }
+
+    /** The SFTP requests that do what an SCP operation does. */
+    private static List<String> sftpRequests(Kind kind) {
+        switch (kind) {
+            case OPEN_READ:
+                return List.of("open", "read");
+            case OPEN_WRITE:
+                return List.of("open", "write");
+            case OPENDIR:
+                return List.of("opendir", "readdir");
+            case MKDIR:
+                return List.of("mkdir");
+            case SETSTAT:
+                return List.of("setstat");
+            default:
+                return List.of();
+        }
     }
 
     /** Tells the policy how a checked operation ended: null for success, else the failure. */

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,25 @@ class ScpPolicyTest {
             // downloads still work
             server.scp("-O", server.remote("/existing.txt"), local.resolve("got.txt").toString()).expectSuccess();
             assertEquals("keep me\n", Files.readString(local.resolve("got.txt")));
+        }
+    }
+
+    @Test
+    void theSftpRequestListsApplyToScpToo() throws Exception {
+        Path srv = Files.createDirectories(tmp.resolve("srv"));
+        Files.writeString(srv.resolve("r.txt"), "r");
+        Path local = Files.createDirectories(tmp.resolve("local"));
+        Path tree = ScpTrees.make(local.resolve("tree"));
+        SftpServer sftp = SftpServer.builder().root(SftpRoot.jail(srv)).denyRequests(Set.of("mkdir", "read")).build();
+        try (ScpTestServer server = new ScpTestServer(Files.createDirectories(tmp.resolve("keys")), sftp)) {
+            Processes.Result r = server.scp("-O", "-r", tree.toString(), server.remote("/"));
+            assertEquals(1, r.exitCode(), r.describe());
+            assertTrue(r.stderr().contains("/tree: Permission denied"), r.describe());
+            assertFalse(Files.exists(srv.resolve("tree")));
+            r = server.scp("-O", server.remote("/r.txt"), local.resolve("r.txt").toString());
+            assertEquals(1, r.exitCode(), r.describe());
+            assertFalse(Files.exists(local.resolve("r.txt")));
+            server.scp("-O", tree.resolve("a.txt").toString(), server.remote("/a.txt")).expectSuccess();
         }
     }
 
