@@ -221,6 +221,32 @@ public final class ScpServer {
         return files.resolve(clientPath, followFinal);
     }
 
+    /** {@link #resolve}, reporting a failure to the client as {@code SHOWN: strerror}; null if it failed. */
+    Path resolveOrReport(String clientPath, boolean followFinal, String shown) throws IOException {
+        try {
+            return resolve(clientPath, followFinal);
+        } catch (IOException | RuntimeException x) {
+            error(shown + ": " + strerror(x));
+            return null;
+        }
+    }
+
+    /** {@link #check}, reporting a refusal to the client as {@code SHOWN: MESSAGE}; null if refused. */
+    SftpOperation checkOrReport(Kind kind, String path, Path file, String shown) throws IOException {
+        try {
+            return check(kind, path, file);
+        } catch (Refusal r) {
+            error(shown + ": " + r.getMessage());
+            return null;
+        }
+    }
+
+    /** A checked operation failed: the policy and the client are told ({@code SHOWN: strerror}). */
+    void failed(SftpOperation op, String shown, Exception x) throws IOException {
+        completed(op, strerror(x), 0, 0);
+        error(shown + ": " + strerror(x));
+    }
+
     /**
      * How to treat the last component of a resolved path when changing its attributes: in a jail
      * the resolution left no symbolic link in it, so one there now was swapped in since and is

@@ -131,11 +131,8 @@ final class ScpSink {
             s.error(np + ": File name too long");
             return;
         }
-        Path path;
-        try {
-            path = s.resolve(np, true);
-        } catch (IOException | RuntimeException x) {
-            s.error(np + ": " + ScpServer.strerror(x));
+        Path path = s.resolveOrReport(np, true, np);
+        if (path == null) {
             return;
         }
         boolean preserve = s.line.preserve;
@@ -174,23 +171,15 @@ final class ScpSink {
     }
 
     private boolean mkdir(String np, int mode) throws IOException {
-        Path path;
-        SftpOperation op;
-        try {
-            path = s.resolve(np, false);
-            op = s.check(Kind.MKDIR, np, path);
-        } catch (Refusal r) {
-            s.error(np + ": " + r.getMessage());
-            return false;
-        } catch (IOException | RuntimeException x) {
-            s.error(np + ": " + ScpServer.strerror(x));
+        Path path = s.resolveOrReport(np, false, np);
+        SftpOperation op = path == null ? null : s.checkOrReport(Kind.MKDIR, np, path, np);
+        if (op == null) {
             return false;
         }
         try {
             Files.createDirectory(path, FileStat.createAttributes(path, mode | 0700));
         } catch (IOException | RuntimeException x) {
-            s.completed(op, ScpServer.strerror(x), 0, 0);
-            s.error(np + ": " + ScpServer.strerror(x));
+            s.failed(op, np, x);
             return false;
         }
         s.events.event("mkdir name " + SftpEvents.quote(np) + " mode 0" + Integer.toOctalString(mode));
@@ -240,16 +229,9 @@ final class ScpSink {
 
     /** A C record: open, acknowledge, take exactly {@code size} bytes, then cut, mode, the client's status, times. */
     private void file(String np, ScpRecord.Entry e, ScpRecord.Times times) throws IOException, Fatal {
-        Path path;
-        SftpOperation op;
-        try {
-            path = s.resolve(np, true);
-            op = s.check(Kind.OPEN_WRITE, np, path);
-        } catch (Refusal r) {
-            s.error(np + ": " + r.getMessage());
-            return;
-        } catch (IOException | RuntimeException x) {
-            s.error(np + ": " + ScpServer.strerror(x));
+        Path path = s.resolveOrReport(np, true, np);
+        SftpOperation op = path == null ? null : s.checkOrReport(Kind.OPEN_WRITE, np, path, np);
+        if (op == null) {
             return;
         }
         boolean preserve = s.line.preserve;
@@ -261,8 +243,7 @@ final class ScpSink {
         try {
             ch = s.files.open(np, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE), FileStat.createAttributes(path, createMode));
         } catch (IOException | RuntimeException x) {
-            s.completed(op, ScpServer.strerror(x), 0, 0);
-            s.error(np + ": " + ScpServer.strerror(x));
+            s.failed(op, np, x);
             return;
         }
         s.events.event("open " + SftpEvents.quote(np) + " flags WRITE,CREATE" + (exists ? "" : " mode 0" + Integer.toOctalString(mode))

@@ -4,7 +4,6 @@ import dev.tether.sftp.SftpOperation;
 import dev.tether.sftp.SftpOperation.Kind;
 import dev.tether.sftp.protocol.FileAttributes;
 import dev.tether.sftp.scp.ScpServer.Fatal;
-import dev.tether.sftp.scp.ScpServer.Refusal;
 import dev.tether.sftp.server.FileStat;
 import dev.tether.sftp.server.SftpEvents;
 import java.io.IOException;
@@ -103,19 +102,15 @@ final class ScpSource {
             s.error(shown + ": File name too long");
             return;
         }
-        SftpOperation op;
-        try {
-            op = s.check(Kind.OPEN_READ, name, file);
-        } catch (Refusal r) {
-            s.error(shown + ": " + r.getMessage());
+        SftpOperation op = s.checkOrReport(Kind.OPEN_READ, name, file, shown);
+        if (op == null) {
             return;
         }
         SeekableByteChannel ch;
         try {
             ch = s.files.open(name, Set.of(StandardOpenOption.READ));
         } catch (IOException | RuntimeException x) {
-            s.completed(op, ScpServer.strerror(x), 0, 0);
-            s.error(shown + ": " + ScpServer.strerror(x));
+            s.failed(op, shown, x);
             return;
         }
         s.events.event("open " + SftpEvents.quote(name) + " flags READ");
@@ -197,19 +192,15 @@ final class ScpSource {
             s.error(shown + ": File name too long");
             return;
         }
-        SftpOperation op;
-        try {
-            op = s.check(Kind.OPENDIR, name, dir);
-        } catch (Refusal r) {
-            s.error(shown + ": " + r.getMessage());
+        SftpOperation op = s.checkOrReport(Kind.OPENDIR, name, dir, shown);
+        if (op == null) {
             return;
         }
         DirectoryStream<Path> entries;
         try {
             entries = s.files.openDirectory(name);
         } catch (IOException | RuntimeException x) {
-            s.completed(op, ScpServer.strerror(x), 0, 0);
-            s.error(shown + ": " + ScpServer.strerror(x));
+            s.failed(op, shown, x);
             return;
         }
         s.events.event("opendir " + SftpEvents.quote(name));
