@@ -166,7 +166,7 @@ final class ScpSink {
             if (!preserve && s.settings.umask() < 0) {
                 wanted = mode & currentMode(path, mode);
             }
-            FileStat.chmodQuietly(path, wanted);
+            chmod(path, wanted); // as scp.c, a failure here is not reported
         }
     }
 
