@@ -64,6 +64,16 @@ public final class SftpTestServer implements AutoCloseable {
         return client.sftp(port(), USER).identity(clientKey);
     }
 
+    /**
+     * Runs OpenSSH's {@code sftp -b} with these batch commands (one a line; a leading {@code -}
+     * lets the batch go on after that command fails), with the default 30 s deadline.
+     */
+    public OpenSshClient.Result batch(OpenSshClient client, String... commands) throws IOException {
+        Path file = Files.createTempFile(dir, "batch", ".txt");
+        Files.writeString(file, String.join("\n", commands) + "\n");
+        return sftp(client).args("-b", file.toString()).run();
+    }
+
     /** A Tether client logged in as {@value #USER}, with the given SSH version string (software part). */
     public Transport login(String softwareVersion) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().sendTimeout(Duration.ofSeconds(30));
