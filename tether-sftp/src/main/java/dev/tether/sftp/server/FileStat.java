@@ -52,6 +52,10 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
             case UNIX: {
                 Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastAccessTime,lastModifiedTime,nlink,owner,group", opts);
                 int mode = (Integer) a.get("mode");
+                if ((mode & FileAttributes.S_IFMT) == 0) {
+                    // a unix view without the file type in its mode (jimfs): take the type from the basic view
+                    mode |= typeBits(Files.readAttributes(p, BasicFileAttributes.class, opts));
+                }
                 int uid = (Integer) a.get("uid");
                 int gid = (Integer) a.get("gid");
                 FileAttributes fa = new FileAttributes(SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID | SSH_FILEXFER_ATTR_PERMISSIONS

@@ -26,6 +26,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -456,7 +457,10 @@ public final class SftpSession {
         }
         boolean existed = opts.contains(StandardOpenOption.CREATE) && Files.exists(f, LinkOption.NOFOLLOW_LINKS);
         SeekableByteChannel ch = files.open(o.path(), opts, permissions(f, mode));
-        if (settings.umask() >= 0 && !existed && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW))) {
+        boolean created = !existed && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW));
+        // on the disk the process's umask applies unless one is set; a virtual file system has none, and may
+        // ignore the attributes given at creation (jimfs's secure directory streams do): set the mode asked for
+        if (created && (settings.umask() >= 0 || f.getFileSystem() != FileSystems.getDefault())) {
             chmodQuietly(f, mode);
         }
         Handle h = new Handle(o.path(), f, ch, read, write, (pf & SSH_FXF_APPEND) != 0);
@@ -510,8 +514,13 @@ public final class SftpSession {
     private static void chmod(Path f, int mode) throws IOException {
         switch (FileStat.view(f.getFileSystem())) {
             case UNIX:
-                Files.setAttribute(f, "unix:mode", mode & 07777);
-                break;
+                try {
+                    Files.setAttribute(f, "unix:mode", mode & 07777);
+                    break;
+                } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                    // a unix view whose mode cannot be set (jimfs): set the permissions through the posix view
+                }
+                // fall through
             case POSIX:
                 Files.setPosixFilePermissions(f, FileStat.toPermissions(mode));
                 break;
