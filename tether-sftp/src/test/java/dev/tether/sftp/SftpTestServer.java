@@ -76,9 +76,14 @@ public final class SftpTestServer implements AutoCloseable {
 
     /** A Tether client logged in as {@value #USER}, with the given SSH version string (software part). */
     public Transport login(String softwareVersion) throws IOException {
+        return login(softwareVersion, null);
+    }
+
+    /** A Tether client logged in as {@value #USER}, whose version line is {@code SSH-2.0-software comment}. */
+    public Transport login(String softwareVersion, String comment) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().sendTimeout(Duration.ofSeconds(30));
         if (softwareVersion != null) {
-            b.softwareVersion(softwareVersion, null);
+            b.softwareVersion(softwareVersion, comment);
         }
         Transport t = Transport.connect("127.0.0.1", port(), b.build(),
                 HostKeyVerifier.acceptKeys(List.of(SignatureAlgorithms.encodePublicKey(hostKey.getPublic()))));
