@@ -41,6 +41,12 @@ class SftpPolicyTest {
         return new OpenSshClient(Files.createDirectories(dir.resolve("client")));
     }
 
+    /** Puts {@code old.txt} ("old") in the root and returns a local {@code new.txt} ("new"). */
+    private Path oldAndNew(Path root) throws Exception {
+        Files.writeString(root.resolve("old.txt"), "old\n");
+        return Files.writeString(dir.resolve("new.txt"), "new\n");
+    }
+
     /** The status of a request sent by the raw client. */
     private static SftpResponse.Status call(RawSftp raw, SftpRequest r) throws Exception {
         SftpResponse resp = raw.call(r);
@@ -103,9 +109,7 @@ class SftpPolicyTest {
     @Test
     void readOnlyRefusesPutMkdirAndRmButServesReads() throws Exception {
         Path root = root();
-        Files.writeString(root.resolve("old.txt"), "old\n");
-        Path src = dir.resolve("new.txt");
-        Files.writeString(src, "new\n");
+        Path src = oldAndNew(root);
         try (SftpTestServer s = new SftpTestServer(dir, SftpServer.builder().root(SftpRoot.jail(root)).readOnly(true).build());
              OpenSshClient client = client()) {
             for (String command : List.of("put " + src + " /new.txt", "mkdir /d", "rm /old.txt")) {
@@ -134,9 +138,7 @@ class SftpPolicyTest {
     @Test
     void aDeniedRequestIsRefusedAndTheOthersServed() throws Exception {
         Path root = root();
-        Files.writeString(root.resolve("old.txt"), "old\n");
-        Path src = dir.resolve("new.txt");
-        Files.writeString(src, "new\n");
+        Path src = oldAndNew(root);
         SftpServer sftp = SftpServer.builder().root(SftpRoot.jail(root)).denyRequests(Set.of("remove")).build();
         try (SftpTestServer s = new SftpTestServer(dir, sftp); OpenSshClient client = client()) {
             OpenSshClient.Result rm = s.batch(client, "rm /old.txt");
