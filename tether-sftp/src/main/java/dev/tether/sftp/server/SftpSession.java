@@ -209,6 +209,7 @@ public final class SftpSession {
         return connection == null ? "stdio" : "#" + connection.id() + " " + connection.remoteHost() + ":" + connection.remotePort();
     }
 
+    /** Closes the handles the client left open, each reported as a close to the event log and the policy. */
     private void closeAll() {
         for (Handle h : handles.values()) {
             try {
@@ -216,11 +217,24 @@ public final class SftpSession {
             } catch (IOException e) {
                 // closing at the end; nothing to report to
             }
-            if (h.channel != null) {
-                events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
+            try {
+                closed(h);
+            } catch (RuntimeException e) {
+                log.warn("{} the policy failed on the close of {}: {}", tag(), h.clientPath, e.toString());
             }
         }
         handles.clear();
+    }
+
+    /** A handle closed (by CLOSE or at the session's end): the event-log line and the policy's CLOSE with the byte counts. */
+    private void closed(Handle h) {
+        if (h.channel != null) {
+            events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
+        } else {
+            events.event("closedir " + SftpEvents.quote(h.clientPath));
+        }
+        settings.policy().completed(new SftpOperation(Kind.CLOSE, h.clientPath, h.path, null, user, connection), SftpStatus.OK,
+                h.bytesRead, h.bytesWritten);
     }
 
     private void dispatch(SftpRequest req) throws IOException {
@@ -536,13 +550,7 @@ public final class SftpSession {
         try {
             h.close();
         } finally {
-            if (h.channel != null) {
-                events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
-            } else {
-                events.event("closedir " + SftpEvents.quote(h.clientPath));
-            }
-            settings.policy().completed(new SftpOperation(Kind.CLOSE, h.clientPath, h.path, null, user, connection), SftpStatus.OK,
-                    h.bytesRead, h.bytesWritten);
+            closed(h);
         }
         return ok(c.id());
     }
