@@ -107,6 +107,25 @@ class SftpPolicyTest {
     }
 
     @Test
+    void aHandleLeftOpenIsReportedClosedWhenTheSessionEnds() throws Exception {
+        Path root = root();
+        RecordingPolicy policy = new RecordingPolicy();
+        try (SftpTestServer s = new SftpTestServer(dir, SftpServer.builder().root(SftpRoot.jail(root)).policy(policy).build())) {
+            try (RawSftp raw = new RawSftp(s.login())) {
+                byte[] handle = RawSftp.handle(raw.call(new SftpRequest.Open(raw.nextId(), "/left.bin",
+                        SftpConstants.SSH_FXF_WRITE | SftpConstants.SSH_FXF_CREAT, FileAttributes.EMPTY)));
+                byte[] data = new byte[1000];
+                assertEquals(SftpConstants.SSH_FX_OK, call(raw, new SftpRequest.Write(raw.nextId(), handle, 0, data, 0, data.length)).code());
+                // the client goes away without SSH_FXP_CLOSE
+            }
+            RecordingPolicy.Outcome close = policy.await(Kind.CLOSE, "/left.bin");
+            assertTrue(close != null, () -> "the policy was not told of the close: " + policy.outcomes);
+            assertEquals(1000, close.bytesWritten());
+            assertEquals(1000, Files.size(root.resolve("left.bin")));
+        }
+    }
+
+    @Test
     void readOnlyRefusesPutMkdirAndRmButServesReads() throws Exception {
         Path root = root();
         Path src = oldAndNew(root);
