@@ -148,12 +148,15 @@ class OpenSshSftpTest {
         Files.createDirectory(root.resolve("sub"));
         Files.writeString(root.resolve("sub/b.txt"), "beta\n");
 
-        ok("symlink a.txt /link1", "ln -s sub/b.txt /link2", "ln /a.txt /hard");
+        ok("symlink a.txt /link1", "ln -s sub/b.txt /link2", "ln -s /a.txt /sub/abs", "ln /a.txt /hard");
 
         assertEquals(Path.of("a.txt"), Files.readSymbolicLink(root.resolve("link1")));
         assertEquals("alpha\n", Files.readString(root.resolve("link1")));
         assertEquals(Path.of("sub/b.txt"), Files.readSymbolicLink(root.resolve("link2")));
         assertEquals("beta\n", Files.readString(root.resolve("link2")));
+        // in a jail an absolute target is stored relative to the link, so it stays inside for every reader of the disk
+        assertEquals(Path.of("../a.txt"), Files.readSymbolicLink(root.resolve("sub/abs")));
+        assertEquals("alpha\n", Files.readString(root.resolve("sub/abs")));
         assertFalse(Files.isSymbolicLink(root.resolve("hard")));
         assertEquals(Files.getAttribute(root.resolve("a.txt"), "unix:ino", LinkOption.NOFOLLOW_LINKS),
                 Files.getAttribute(root.resolve("hard"), "unix:ino", LinkOption.NOFOLLOW_LINKS));
