@@ -1,12 +1,15 @@
 /**
  * SFTP (version 3 as OpenSSH speaks it, with OpenSSH's extensions) and the legacy SCP protocol on
- * Tether's SSH core, over any {@code java.nio.file} file system. The module exports its API
- * package {@code dev.tether.sftp} only; the shared codec ({@code protocol}), the server engine
- * ({@code server}) and SCP ({@code scp}) are not exported.
+ * Tether's SSH core, over any {@code java.nio.file} file system. The module exports its API: at
+ * the top {@code dev.tether.sftp} (where an application starts: {@code SftpServer}), at the bottom
+ * {@code dev.tether.sftp.policy} (what the application decides, which the engine sees: the root,
+ * the policy, operations and statuses). The engine between them (the shared codec
+ * {@code protocol}, the server {@code server}, and {@code scp}) is not exported.
  */
 module dev.tether.sftp {
     requires transitive dev.tether.ssh;
     requires org.slf4j;
 
     exports dev.tether.sftp;
+    exports dev.tether.sftp.policy;
 }

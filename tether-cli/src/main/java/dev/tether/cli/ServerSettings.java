@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.sftp.SftpRoot;
+import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.sftp.SftpServer;
 import dev.tether.ssh.Avatar;
 import dev.tether.ssh.Portal;

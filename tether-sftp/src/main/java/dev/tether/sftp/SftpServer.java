@@ -1,11 +1,12 @@
 package dev.tether.sftp;
 
+import dev.tether.sftp.policy.SftpPolicy;
+import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.sftp.server.FileView;
 import dev.tether.sftp.server.SessionSettings;
 import dev.tether.sftp.server.SftpSession;
 import dev.tether.sftp.server.SymlinkCompat;
 import dev.tether.ssh.common.Channel;
-import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.policy.SubsystemHandler;
@@ -49,6 +50,11 @@ public final class SftpServer implements SubsystemHandler {
     private final Function<Login, SftpRoot> roots;
     private final SessionSettings settings;
 
+    private SftpServer(Function<Login, SftpRoot> roots, SessionSettings settings) {
+        this.roots = roots;
+        this.settings = settings;
+    }
+
     private SftpServer(Builder b) {
         this.roots = b.roots;
         List<SymlinkCompat.Rule> rules = new ArrayList<>(b.symlinkRules);
@@ -87,6 +93,25 @@ public final class SftpServer implements SubsystemHandler {
      */
     public Command scpCommand(String commandLine) {
         return dev.tether.sftp.scp.ScpServer.command(commandLine, settings, roots);
+    }
+
+    /**
+     * The same server (policy, read-only mode, umask, request lists, limits) on another root: what
+     * a realm's avatar serves as its own {@code sftp} subsystem and SCP command, so that each user
+     * gets their own files (Conch's avatar owning its file system):
+     *
+     * <pre>{@code
+     * realm((user, login) -> new Avatar() {
+     *     final SftpServer mine = sftp.withRoot(SftpRoot.jail(base.resolve(user)));
+     *     public String username() { return user; }
+     *     public Map<String, SubsystemHandler> subsystems() { return Map.of("sftp", mine); }
+     *     public Command command(String line) { return mine.scpCommand(line); }
+     * })
+     * }</pre>
+     */
+    public SftpServer withRoot(SftpRoot root) {
+        Objects.requireNonNull(root);
+        return new SftpServer(login -> root, settings);
     }
 
     /** The root a login is served (the builder's function, applied). */
@@ -188,10 +213,5 @@ public final class SftpServer implements SubsystemHandler {
         public SftpServer build() {
             return new SftpServer(this);
         }
-    }
-
-    /** For the event log of an SCP or SFTP session without SSH (tests, standard input). */
-    static String describe(ConnectionInfo c) {
-        return c == null ? "stdio" : "#" + c.id();
     }
 }

@@ -3,6 +3,7 @@ package dev.tether.sftp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.sftp.protocol.SftpConstants;
 import dev.tether.sftp.protocol.SftpRequest;
 import dev.tether.testkit.OpenSshClient;

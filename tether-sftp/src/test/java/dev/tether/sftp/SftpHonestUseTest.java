@@ -1,5 +1,6 @@
 package dev.tether.sftp;
 
+import dev.tether.sftp.policy.SftpRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

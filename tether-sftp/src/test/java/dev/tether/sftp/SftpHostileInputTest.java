@@ -1,5 +1,6 @@
 package dev.tether.sftp;
 
+import dev.tether.sftp.policy.SftpRoot;
 import static dev.tether.sftp.protocol.SftpConstants.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,10 +12,9 @@ import dev.tether.sftp.protocol.SftpRequest;
 import dev.tether.sftp.protocol.SftpResponse;
 import dev.tether.ssh.common.SshWriter;
 import dev.tether.testkit.Poll;
+import dev.tether.testkit.StderrCopy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,48 +151,10 @@ class SftpHostileInputTest {
         b[off + 3] = (byte) v;
     }
 
-    /** What the server logs (slf4j-simple writes to System.err) while it is open. */
-    static final class LogCapture implements AutoCloseable {
-        private final PrintStream original = System.err;
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-
-        LogCapture() {
-            OutputStream tee = new OutputStream() {
-                @Override
-                public void write(int b) {
-                    original.write(b);
-                    synchronized (buf) {
-                        buf.write(b);
-                    }
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    original.write(b, off, len);
-                    synchronized (buf) {
-                        buf.write(b, off, len);
-                    }
-                }
-            };
-            System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
-        }
-
-        /** Waits (bounded) for a logged line containing {@code text}. */
-        String await(String text) {
-            assertTrue(Poll.until(() -> text().contains(text), SETTLE), () -> "not logged: " + text + "\n" + text());
-            return text().lines().filter(l -> l.contains(text)).findFirst().orElseThrow();
-        }
-
-        String text() {
-            synchronized (buf) {
-                return buf.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        @Override
-        public void close() {
-            System.setErr(original);
-        }
+    /** Waits (bounded) for a line the server logged after {@code mark} (a {@link StderrCopy#position}) containing {@code text}. */
+    private static String awaitLogged(long mark, String text) {
+        assertTrue(Poll.until(() -> StderrCopy.since(mark).contains(text), SETTLE), () -> "not logged: " + text + "\n" + StderrCopy.since(mark));
+        return StderrCopy.since(mark).lines().filter(l -> l.contains(text)).findFirst().orElseThrow().strip();
     }
 
     // ---- framing ------------------------------------------------------------------------------
@@ -200,7 +162,8 @@ class SftpHostileInputTest {
     @Test
     void aTruncatedPacketThenEofEndsOnlyThatSession() throws Exception {
         Resources before = Resources.now();
-        try (LogCapture log = new LogCapture(); RawSftp raw = new RawSftp(server.login())) {
+        long mark = StderrCopy.position();
+        try (RawSftp raw = new RawSftp(server.login())) {
             byte[] p = new byte[14];
             putInt(p, 0, 100);
             p[4] = (byte) SSH_FXP_STAT;
@@ -208,7 +171,7 @@ class SftpHostileInputTest {
             assertUnaffected(bystander);
             raw.channel().sendEof();
             assertNull(raw.reply());
-            System.out.println("MEASURE truncated packet: logged: " + log.await("the stream ended inside a packet (10 of 100 bytes)").strip());
+            System.out.println("MEASURE truncated packet: logged: " + awaitLogged(mark, "the stream ended inside a packet (10 of 100 bytes)"));
             assertEquals(1, raw.channel().awaitExitStatus(Duration.ofSeconds(10)));
         }
         assertBackTo(before, "truncated packet");
@@ -221,12 +184,13 @@ class SftpHostileInputTest {
     void anAbsurdLengthEndsOnlyThatSessionWithALoggedReason(long length) throws Exception {
         Resources before = Resources.now();
         long heap = Probes.usedHeapAfterGc();
-        try (LogCapture log = new LogCapture(); RawSftp raw = new RawSftp(server.login())) {
+        long mark = StderrCopy.position();
+        try (RawSftp raw = new RawSftp(server.login())) {
             byte[] p = new byte[4 + 64];
             putInt(p, 0, (int) length);
             raw.sendRaw(p);
             assertEnded(raw);
-            String line = log.await("SFTP session ended: packet length " + length);
+            String line = awaitLogged(mark, "SFTP session ended: packet length " + length);
             System.out.println("MEASURE length " + length + ": logged: " + line.strip() + "; heap after GC "
                     + heap / 1024 + " KiB before, " + Probes.usedHeapAfterGc() / 1024 + " KiB after");
         }
@@ -242,20 +206,22 @@ class SftpHostileInputTest {
 
     @Test
     void aPacketBeforeInitEndsTheSession() throws Exception {
-        try (LogCapture log = new LogCapture(); RawSftp raw = RawSftp.uninitialised(server.login())) {
+        long mark = StderrCopy.position();
+        try (RawSftp raw = RawSftp.uninitialised(server.login())) {
             raw.send(Probes.path(SSH_FXP_STAT, 1, "/hello.txt"));
             assertEnded(raw);
-            log.await("the client sent packet type 17 before SSH_FXP_INIT");
+            awaitLogged(mark, "the client sent packet type 17 before SSH_FXP_INIT");
         }
         assertUnaffected(bystander);
     }
 
     @Test
     void initTwiceEndsTheSession() throws Exception {
-        try (LogCapture log = new LogCapture(); RawSftp raw = new RawSftp(server.login())) {
+        long mark = StderrCopy.position();
+        try (RawSftp raw = new RawSftp(server.login())) {
             raw.send(new SftpRequest.Init(VERSION, java.util.Map.of()));
             assertEnded(raw);
-            log.await("the client sent SSH_FXP_INIT twice");
+            awaitLogged(mark, "the client sent SSH_FXP_INIT twice");
         }
         assertUnaffected(bystander);
     }
@@ -311,7 +277,8 @@ class SftpHostileInputTest {
         "users-groups-by-id@openssh.com", "OPEN", "READ", "WRITE", "SETSTAT", "RENAME"})
     void malformedPayloadsEndTheSession(String what) throws Exception {
         Resources before = Resources.now();
-        try (LogCapture log = new LogCapture(); RawSftp raw = new RawSftp(server.login())) {
+        long mark = StderrCopy.position();
+        try (RawSftp raw = new RawSftp(server.login())) {
             // a string that claims 1000 bytes where there are 3
             byte[] claim = {0, 0, 3, (byte) 0xe8, 'a', 'b', 'c'};
             int id = raw.nextId();
@@ -332,7 +299,7 @@ class SftpHostileInputTest {
                 raw.send(Probes.extended(id, what, claim));
             }
             assertEnded(raw);
-            System.out.println("MEASURE malformed " + what + ": logged: " + log.await("SFTP session ended: malformed").strip());
+            System.out.println("MEASURE malformed " + what + ": logged: " + awaitLogged(mark, "SFTP session ended: malformed"));
         }
         assertBackTo(before, "malformed " + what);
         assertUnaffected(bystander);

@@ -1,5 +1,9 @@
 package dev.tether.sftp;
 
+import dev.tether.sftp.policy.SftpRoot;
+import dev.tether.sftp.policy.SftpPolicy;
+import dev.tether.sftp.policy.SftpOperation;
+import dev.tether.sftp.policy.SftpStatus;
 import static dev.tether.sftp.protocol.SftpConstants.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -30,6 +30,8 @@ public final class SftpTestServer implements AutoCloseable {
     public final Path dir;
     public final Path clientKey;
     public final KeyPair hostKey;
+    /** The authorized_keys file with {@link #clientKey}'s public half. */
+    public final Path authorized;
     public final SftpServer sftp;
     public final SshServer server;
 
@@ -45,7 +47,7 @@ public final class SftpTestServer implements AutoCloseable {
         Path keys = Files.createDirectories(dir.resolve("keys"));
         clientKey = SshKeygen.generate(keys, "id_ed25519", "ed25519", 0);
         hostKey = SignatureAlgorithms.generate("ssh-ed25519", 0);
-        Path authorized = keys.resolve("authorized_keys");
+        authorized = keys.resolve("authorized_keys");
         Files.writeString(authorized, Files.readString(keys.resolve("id_ed25519.pub")));
         Portal p = portal.apply(Portal.builder()
                 .publicKeys(AuthorizedKeysChecker.forUser(USER, authorized))
@@ -64,16 +66,36 @@ public final class SftpTestServer implements AutoCloseable {
         return client.sftp(port(), USER).identity(clientKey);
     }
 
+    /**
+     * Runs OpenSSH's {@code sftp -b} with these batch commands (one a line; a leading {@code -}
+     * lets the batch go on after that command fails), with the default 30 s deadline.
+     */
+    public OpenSshClient.Result batch(OpenSshClient client, String... commands) throws IOException {
+        Path file = Files.createTempFile(dir, "batch", ".txt");
+        Files.writeString(file, String.join("\n", commands) + "\n");
+        return sftp(client).args("-b", file.toString()).run();
+    }
+
     /** A Tether client logged in as {@value #USER}, with the given SSH version string (software part). */
     public Transport login(String softwareVersion) throws IOException {
+        return loginAs(USER, softwareVersion, null);
+    }
+
+    /** A Tether client logged in as {@value #USER}, whose version line is {@code SSH-2.0-software comment}. */
+    public Transport login(String softwareVersion, String comment) throws IOException {
+        return loginAs(USER, softwareVersion, comment);
+    }
+
+    /** A Tether client logged in as {@code user} with the client key (the portal must accept it for that name). */
+    public Transport loginAs(String user, String softwareVersion, String comment) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().sendTimeout(Duration.ofSeconds(30));
         if (softwareVersion != null) {
-            b.softwareVersion(softwareVersion, null);
+            b.softwareVersion(softwareVersion, comment);
         }
         Transport t = Transport.connect("127.0.0.1", port(), b.build(),
                 HostKeyVerifier.acceptKeys(List.of(SignatureAlgorithms.encodePublicKey(hostKey.getPublic()))));
         try {
-            List<String> remaining = t.authPublickey(USER, OpenSshKeyFile.read(clientKey));
+            List<String> remaining = t.authPublickey(user, OpenSshKeyFile.read(clientKey));
             if (!remaining.isEmpty()) {
                 throw new IOException("partial success: " + remaining);
             }

@@ -1,157 +1,23 @@
 package dev.tether.ssh;
 
-import dev.tether.testkit.arch.ModuleExports;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.lang.module.ModuleDescriptor;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Executable;
-import java.lang.reflect.Field;
-import java.lang.reflect.GenericArrayType;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
-import java.lang.reflect.TypeVariable;
-import java.lang.reflect.WildcardType;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.testkit.arch.ApiSurface;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 /**
- * The API the module exports never shows an engine type: no public or protected member of a
- * public type in an exported package names (in its signature, generics included) a type of a
- * package the module does not export, and no such type extends or implements one. Otherwise a
+ * The API the module exports never shows an engine type (see {@link ApiSurface}): otherwise a
  * module-path user would meet a type they cannot use, and the engine would be API after all.
  */
 class ApiSurfaceTest {
-    private static final Path CLASSES = Path.of("target", "classes");
-
     @Test
     void exportedPackagesShowNoEngineType() throws Exception {
-        ModuleDescriptor d = ModuleExports.descriptor(CLASSES, "dev.tether.ssh");
-        Set<String> exported = ModuleExports.of(CLASSES, "dev.tether.ssh");
-        assertTrue(exported.contains("dev.tether.ssh"), exported.toString());
-        Set<String> engine = new TreeSet<>(d.packages());
-        engine.removeAll(exported);
-        assertTrue(engine.contains("dev.tether.ssh.transport"), "the engine packages are not exported: " + engine);
-
-        List<String> leaks = new ArrayList<>();
-        int checked = 0;
-        for (String pkg : exported) {
-            for (Class<?> c : classesOf(pkg)) {
-                if (!Modifier.isPublic(c.getModifiers()) || !isVisible(c)) {
-                    continue;
-                }
-                checked++;
-                String where = c.getName();
-                check(leaks, engine, where + " extends", c.getGenericSuperclass());
-                for (Type t : c.getGenericInterfaces()) {
-                    check(leaks, engine, where + " implements", t);
-                }
-                for (Field f : c.getDeclaredFields()) {
-                    if (visible(f.getModifiers())) {
-                        check(leaks, engine, where + "." + f.getName(), f.getGenericType());
-                    }
-                }
-                for (Constructor<?> k : c.getDeclaredConstructors()) {
-                    checkExecutable(leaks, engine, where + ".<init>", k);
-                }
-                for (Method m : c.getDeclaredMethods()) {
-                    if (!m.isSynthetic() && !m.isBridge()) {
-                        checkExecutable(leaks, engine, where + "." + m.getName(), m);
-                        if (visible(m.getModifiers())) {
-                            check(leaks, engine, where + "." + m.getName() + " returns", m.getGenericReturnType());
-                        }
-                    }
-                }
-            }
-        }
-        assertTrue(checked > 40, "public API types checked: " + checked);
-        assertEquals(List.of(), leaks, "API members that show engine types");
-    }
-
-    /** Whether a nested type is reachable: every enclosing type public too. */
-    private static boolean isVisible(Class<?> c) {
-        for (Class<?> o = c; o != null; o = o.getDeclaringClass()) {
-            if (!Modifier.isPublic(o.getModifiers()) && !(o.getDeclaringClass() != null && Modifier.isProtected(o.getModifiers()))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean visible(int modifiers) {
-        return Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers);
-    }
-
-    private static void checkExecutable(List<String> leaks, Set<String> engine, String where, Executable e) {
-        if (!visible(e.getModifiers())) {
-            return;
-        }
-        for (Type t : e.getGenericParameterTypes()) {
-            check(leaks, engine, where + " takes", t);
-        }
-        for (Type t : e.getGenericExceptionTypes()) {
-            check(leaks, engine, where + " throws", t);
-        }
-    }
-
-    private static void check(List<String> leaks, Set<String> engine, String where, Type t) {
-        if (t == null) {
-            return;
-        }
-        if (t instanceof Class<?> c) {
-            while (c.isArray()) {
-                c = c.getComponentType();
-            }
-            if (engine.contains(c.getPackageName())) {
-                leaks.add(where + " " + c.getName());
-            }
-        } else if (t instanceof ParameterizedType p) {
-            check(leaks, engine, where, p.getRawType());
-            for (Type a : p.getActualTypeArguments()) {
-                check(leaks, engine, where, a);
-            }
-        } else if (t instanceof GenericArrayType g) {
-            check(leaks, engine, where, g.getGenericComponentType());
-        } else if (t instanceof WildcardType w) {
-            for (Type b : w.getUpperBounds()) {
-                check(leaks, engine, where, b);
-            }
-            for (Type b : w.getLowerBounds()) {
-                check(leaks, engine, where, b);
-            }
-        } else if (t instanceof TypeVariable<?> v) {
-            for (Type b : v.getBounds()) {
-                if (b != Object.class) {
-                    check(leaks, engine, where, b);
-                }
-            }
-        }
-    }
-
-    /** The classes compiled into {@code pkg} (not its subpackages), loaded without initialising them. */
-    private static List<Class<?>> classesOf(String pkg) throws IOException, ClassNotFoundException {
-        Path dir = CLASSES.resolve(pkg.replace('.', '/'));
-        List<Class<?>> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".class") && !name.equals("package-info.class") && !name.equals("module-info.class")) {
-                    out.add(Class.forName(pkg + "." + name.substring(0, name.length() - ".class".length()), false,
-                            ApiSurfaceTest.class.getClassLoader()));
-                }
-            }
-        }
-        return out;
+        ApiSurface.Report r = ApiSurface.check(Path.of("target", "classes"), "dev.tether.ssh", ApiSurfaceTest.class.getClassLoader());
+        assertTrue(r.enginePackages().contains("dev.tether.ssh.transport"), "the engine packages are not exported: " + r.enginePackages());
+        assertTrue(r.typesChecked() > 40, "public API types checked: " + r.typesChecked());
+        assertEquals(List.of(), r.leaks(), "API members that show engine types");
     }
 }

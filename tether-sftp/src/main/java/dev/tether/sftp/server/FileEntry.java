@@ -97,7 +97,18 @@ public final class FileEntry {
         if (held() || options.length > 0) {
             o.add(LinkOption.NOFOLLOW_LINKS);
         }
-        return held() ? dir.newByteChannel(name, o, attrs) : Files.newByteChannel(path, o, attrs);
+        if (held()) {
+            return dir.newByteChannel(name, o, attrs);
+        }
+        try {
+            return Files.newByteChannel(path, o, attrs);
+        } catch (IllegalArgumentException e) {
+            // a provider that rejects NOFOLLOW_LINKS as an open option (zipfs: it has no links)
+            if (!o.remove(LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            return Files.newByteChannel(path, o, attrs);
+        }
     }
 
     public DirectoryStream<Path> newDirectoryStream() throws IOException {
@@ -155,18 +166,9 @@ public final class FileEntry {
                 }
             }
         }
-        Path p = held() ? checkedPath() : path;
-        switch (FileStat.view(p.getFileSystem())) {
-            case UNIX:
-                // chmod(2) on the path: the JDK's no-follow variant opens the file, which would block on a FIFO
-                Files.setAttribute(p, "unix:mode", mode & 07777);
-                break;
-            case POSIX:
-                Files.setPosixFilePermissions(p, FileStat.toPermissions(mode));
-                break;
-            default:
-                break; // no permissions to set: degrade silently, as the file system has none
-        }
+        // chmod(2) on the path, following a last link only where the path is not held (the JDK's
+        // no-follow variant opens the file, which would block on a FIFO; a held entry was checked not to be a link)
+        FileStat.chmod(held() ? checkedPath() : path, mode);
     }
 
     /** Sets the access and modification times (seconds); on a link, the link's own in a jail or where asked. */

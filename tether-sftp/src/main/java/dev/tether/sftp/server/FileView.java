@@ -1,6 +1,6 @@
 package dev.tether.sftp.server;
 
-import dev.tether.sftp.SftpRoot;
+import dev.tether.sftp.policy.SftpRoot;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
@@ -255,7 +255,8 @@ public final class FileView {
         }
         try (DirectoryStream<Path> top = Files.newDirectoryStream(base)) {
             if (!(top instanceof SecureDirectoryStream)) {
-                return op.apply(new FileEntry(null, null, path, NOFOLLOW, true));
+                // no secure directory streams (zipfs): the path, as resolved
+                return op.apply(new FileEntry(null, base.getFileSystem().getPath(c.get(c.size() - 1)), path, NOFOLLOW, true));
             }
             List<SecureDirectoryStream<Path>> chain = new ArrayList<>();
             try {
@@ -285,9 +286,19 @@ public final class FileView {
         return at(clientPath, true, checked, e -> e.newByteChannel(options, attrs));
     }
 
+    /** Opens a file with no path checked before (see {@link #at}). */
+    public SeekableByteChannel open(String clientPath, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
+        return open(clientPath, null, options, attrs);
+    }
+
     /** Opens a directory for listing (OPENDIR, SCP's -r source). */
     public DirectoryStream<Path> openDirectory(String clientPath, Path checked) throws IOException {
         return at(clientPath, true, checked, FileEntry::newDirectoryStream);
+    }
+
+    /** Opens a directory with no path checked before (see {@link #at}). */
+    public DirectoryStream<Path> openDirectory(String clientPath) throws IOException {
+        return openDirectory(clientPath, null);
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.tether.sftp.server;
 
-import dev.tether.sftp.SftpPolicy;
+import dev.tether.sftp.policy.SftpPolicy;
 import java.util.List;
 import java.util.Set;
 

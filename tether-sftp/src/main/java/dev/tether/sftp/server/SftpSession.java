@@ -2,9 +2,9 @@ package dev.tether.sftp.server;
 
 import static dev.tether.sftp.protocol.SftpConstants.*;
 
-import dev.tether.sftp.SftpOperation;
-import dev.tether.sftp.SftpOperation.Kind;
-import dev.tether.sftp.SftpStatus;
+import dev.tether.sftp.policy.SftpOperation;
+import dev.tether.sftp.policy.SftpOperation.Kind;
+import dev.tether.sftp.policy.SftpStatus;
 import dev.tether.sftp.protocol.FileAttributes;
 import dev.tether.sftp.protocol.SftpExtended;
 import dev.tether.sftp.protocol.SftpFraming;
@@ -24,13 +24,12 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileSystems;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -122,13 +121,6 @@ public final class SftpSession {
         }
     }
 
-    /** An extended request whose payload does not parse: like any malformed packet, it ends the session. */
-    private static final class Malformed extends SshException {
-        Malformed(String message) {
-            super(message);
-        }
-    }
-
     /** A request refused or failed with a status for the client. */
     private static final class Refusal extends Exception {
         final int code;
@@ -206,6 +198,7 @@ public final class SftpSession {
         return connection == null ? "stdio" : "#" + connection.id() + " " + connection.remoteHost() + ":" + connection.remotePort();
     }
 
+    /** Closes the handles the client left open, each reported as a close to the event log and the policy. */
     private void closeAll() {
         for (Handle h : handles.values()) {
             try {
@@ -213,11 +206,24 @@ public final class SftpSession {
             } catch (IOException e) {
                 // closing at the end; nothing to report to
             }
-            if (h.channel != null) {
-                events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
+            try {
+                closed(h);
+            } catch (RuntimeException e) {
+                log.warn("{} the policy failed on the close of {}: {}", tag(), h.clientPath, e.toString());
             }
         }
         handles.clear();
+    }
+
+    /** A handle closed (by CLOSE or at the session's end): the event-log line and the policy's CLOSE with the byte counts. */
+    private void closed(Handle h) {
+        if (h.channel != null) {
+            events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
+        } else {
+            events.event("closedir " + SftpEvents.quote(h.clientPath));
+        }
+        settings.policy().completed(new SftpOperation(Kind.CLOSE, h.clientPath, h.path, null, user, connection), SftpStatus.OK,
+                h.bytesRead, h.bytesWritten);
     }
 
     private void dispatch(SftpRequest req) throws IOException {
@@ -235,8 +241,9 @@ public final class SftpSession {
             }
         } catch (Refusal e) {
             replies.small(new SftpResponse.Status(id, e.code, e.getMessage() == null ? message(e.code) : e.getMessage()));
-        } catch (Malformed e) {
-            throw e; // ends the session, as a malformed request does
+        } catch (SshException e) {
+            // a malformed request (an extension's payload): the session ends, as for any malformed packet
+            throw e;
         } catch (IOException | RuntimeException e) {
             int code = status(e);
             log.debug("{} {} failed: {}", tag(), name, e.toString());
@@ -455,11 +462,14 @@ public final class SftpSession {
             mode &= ~settings.umask();
         }
         boolean creates = opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW);
+        // on the disk the process's umask applies unless one is set; a virtual file system has none, and may
+        // ignore the attributes given at creation (jimfs's secure directory streams do): set the mode asked for
+        boolean exactMode = settings.umask() >= 0 || f.getFileSystem() != FileSystems.getDefault();
         int created = mode;
         SeekableByteChannel ch = files.at(o.path(), true, f, e -> {
             boolean existed = creates && exists(e);
-            SeekableByteChannel c = e.newByteChannel(opts, permissions(f, created));
-            if (settings.umask() >= 0 && creates && !existed) {
+            SeekableByteChannel c = e.newByteChannel(opts, FileStat.createAttributes(f, created));
+            if (creates && !existed && exactMode) {
                 chmodQuietly(e, created);
             }
             return c;
@@ -497,13 +507,6 @@ public final class SftpSession {
         return n.isEmpty() ? "0" : String.join(",", n);
     }
 
-    private static FileAttribute<?>[] permissions(Path f, int mode) {
-        if (FileStat.view(f.getFileSystem()) == FileStat.View.BASIC) {
-            return new FileAttribute<?>[0];
-        }
-        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FileStat.toPermissions(mode))};
-    }
-
     /** Sets the exact mode of a file or directory just created, past the process's umask; quietly, as the file system may keep its own idea of modes. */
     private static void chmodQuietly(FileEntry e, int mode) {
         try {
@@ -529,13 +532,7 @@ public final class SftpSession {
         try {
             h.close();
         } finally {
-            if (h.channel != null) {
-                events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
-            } else {
-                events.event("closedir " + SftpEvents.quote(h.clientPath));
-            }
-            settings.policy().completed(new SftpOperation(Kind.CLOSE, h.clientPath, h.path, null, user, connection), SftpStatus.OK,
-                    h.bytesRead, h.bytesWritten);
+            closed(h);
         }
         return ok(c.id());
     }
@@ -707,7 +704,7 @@ public final class SftpSession {
         }
         int created = mode;
         files.at(path, false, f, e -> {
-            e.createDirectory(permissions(f, created));
+            e.createDirectory(FileStat.createAttributes(f, created));
             if (settings.umask() >= 0) {
                 chmodQuietly(e, created);
             }
@@ -815,7 +812,7 @@ public final class SftpSession {
         try {
             x = SftpExtended.decode(e);
         } catch (SshException bad) {
-            throw new Malformed("malformed " + e.name() + " request: " + bad.getMessage());
+            throw new SshException("malformed " + e.name() + " request: " + bad.getMessage());
         }
         if (x == null) {
             return SftpResponse.Status.of(id, SSH_FX_OP_UNSUPPORTED);

@@ -1,4 +1,4 @@
-package dev.tether.sftp;
+package dev.tether.sftp.policy;
 
 import dev.tether.ssh.common.ConnectionInfo;
 import java.nio.file.Path;

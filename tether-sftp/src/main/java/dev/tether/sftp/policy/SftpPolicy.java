@@ -1,4 +1,4 @@
-package dev.tether.sftp;
+package dev.tether.sftp.policy;
 
 /**
  * What an application decides about each file operation of its SFTP and SCP sessions, in the

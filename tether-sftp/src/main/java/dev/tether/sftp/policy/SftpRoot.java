@@ -1,4 +1,4 @@
-package dev.tether.sftp;
+package dev.tether.sftp.policy;
 
 import java.nio.file.FileSystem;
 import java.nio.file.Files;

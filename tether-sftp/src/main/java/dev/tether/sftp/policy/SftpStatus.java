@@ -1,4 +1,4 @@
-package dev.tether.sftp;
+package dev.tether.sftp.policy;
 
 import dev.tether.sftp.protocol.SftpConstants;
 
