@@ -1,6 +1,5 @@
 package dev.tether.sftp;
 
-import dev.tether.sftp.policy.SftpOperation;
 import dev.tether.sftp.policy.SftpRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
