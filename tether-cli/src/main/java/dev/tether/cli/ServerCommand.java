@@ -201,9 +201,7 @@ final class ServerCommand implements Callable<Integer> {
         s.noShell |= noShell;
         s.noExec |= noExec;
         s.sftpOnly |= sftpOnly;
-        if (noForwarding) {
-            s.forwarding = ServerSettings.Forwarding.NONE;
-        }
+        s.noForwarding |= noForwarding;
         if (maxConnections != null) {
             s.maxConnections = atLeast("--max-connections", maxConnections, 1);
         }
