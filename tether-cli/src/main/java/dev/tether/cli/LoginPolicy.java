@@ -106,28 +106,16 @@ record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettin
         if (spec == null || spec.equalsIgnoreCase("none")) {
             return null;
         }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < spec.length(); i++) {
-            char c = spec.charAt(i);
-            if (c != '%') {
-                b.append(c);
-                continue;
-            }
-            char t = i + 1 < spec.length() ? spec.charAt(++i) : 0;
-            switch (t) {
-                case '%' -> b.append('%');
-                case 'h' -> b.append(home);
-                case 'u' -> {
-                    if (user.isEmpty() || user.contains("/") || user.equals(".") || user.equals("..")) {
-                        throw new IllegalArgumentException("user name '" + user + "' cannot be used in a ChrootDirectory path");
-                    }
-                    b.append(user);
+        String p = Cli.expandTokens(spec, t -> switch (t) {
+            case 'h' -> home.toString();
+            case 'u' -> {
+                if (user.isEmpty() || user.contains("/") || user.equals(".") || user.equals("..")) {
+                    throw new IllegalArgumentException("user name '" + user + "' cannot be used in a ChrootDirectory path");
                 }
-                default -> throw new IllegalArgumentException("unknown token %" + (t == 0 ? "" : String.valueOf(t))
-                        + " in '" + spec + "' (%h, %u and %% are known)");
+                yield user;
             }
-        }
-        String p = b.toString();
+            default -> null;
+        }, "%h, %u and %%");
         if (p.equals("~") || p.startsWith("~/")) {
             return p.length() == 1 ? home : home.resolve(p.substring(2));
         }

@@ -200,23 +200,7 @@ final class SftpServerCommand implements Callable<Integer> {
      * {@code %%} a percent sign; any other {@code %} is an error.
      */
     static String expand(String text, String home, String user) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c != '%') {
-                b.append(c);
-                continue;
-            }
-            char t = i + 1 < text.length() ? text.charAt(++i) : 0;
-            switch (t) {
-                case '%' -> b.append('%');
-                case 'd' -> b.append(home);
-                case 'u' -> b.append(user);
-                default -> throw new IllegalArgumentException("unknown token %" + (t == 0 ? "" : String.valueOf(t))
-                        + " in \"" + text + "\" (%d, %u and %% are known)");
-            }
-        }
-        return b.toString();
+        return Cli.expandTokens(text, t -> t == 'd' ? home : t == 'u' ? user : null, "%d, %u and %%");
     }
 
     @Override
