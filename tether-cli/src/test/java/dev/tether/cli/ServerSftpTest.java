@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -55,16 +56,25 @@ class ServerSftpTest {
         return i.run();
     }
 
-    private static void writePasswords(Path file, String... users) {
-        StringBuilder b = new StringBuilder();
-        for (String u : users) {
-            b.append(u).append(':').append(OpenBSDBCrypt.generate("2y", PASSWORD.toCharArray(), new byte[16], 4)).append('\n');
-        }
-        try {
-            Files.writeString(file, b.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /**
+     * {@code tether server} with {@code --config} (its lines given the server's directory) and
+     * {@code --passwords} letting these users in with {@link #PASSWORD}.
+     */
+    private static TetherServerProcess serverWithConfig(Function<Path, List<String>> config, String... users) throws IOException {
+        return TetherServerProcess.start(true, dir -> {
+            StringBuilder passwords = new StringBuilder();
+            for (String u : users) {
+                passwords.append(u).append(':').append(OpenBSDBCrypt.generate("2y", PASSWORD.toCharArray(), new byte[16], 4))
+                        .append('\n');
+            }
+            try {
+                Files.writeString(dir.resolve("passwords"), passwords.toString());
+                Files.writeString(dir.resolve("sshd_config"), String.join("\n", config.apply(dir)) + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return List.of("--config", dir.resolve("sshd_config").toString(), "--passwords", dir.resolve("passwords").toString());
+        });
     }
 
     @Test
@@ -109,23 +119,13 @@ class ServerSftpTest {
 
     @Test
     void matchUserChrootDirectoryJailsOneUserAndNotTheOther() throws Exception {
-        try (TetherServerProcess server = TetherServerProcess.start(true, dir -> {
-            try {
-                Files.createDirectories(dir.resolve("jails/alice"));
-                Files.writeString(dir.resolve("jails/alice/mine.txt"), "alice's\n");
-                writePasswords(dir.resolve("passwords"), "alice");
-                Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                        "Match Address 10.0.0.0/8",
-                        "    ChrootDirectory /nonexistent",
-                        "Match User alice",
-                        "    ChrootDirectory " + dir.resolve("jails") + "/%u",
-                        ""));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return List.of("--config", dir.resolve("sshd_config").toString(), "--passwords", dir.resolve("passwords").toString());
-        })) {
-            Path jail = server.dir().resolve("jails/alice");
+        try (TetherServerProcess server = serverWithConfig(dir -> List.of(
+                "Match Address 10.0.0.0/8",
+                "    ChrootDirectory /nonexistent",
+                "Match User alice",
+                "    ChrootDirectory " + dir.resolve("jails") + "/%u"), "alice")) {
+            Path jail = Files.createDirectories(server.dir().resolve("jails/alice"));
+            Files.writeString(jail.resolve("mine.txt"), "alice's\n");
             OpenSshClient.Result alice = sftp(server, "alice", PASSWORD, "cd ..", "pwd", "ls", "put " + server.dir().resolve("sshd_config") + " up");
             assertEquals(0, alice.exitCode(), alice.describe());
             assertTrue(alice.stdout().contains("Remote working directory: /\n"), alice.describe());
@@ -156,24 +156,14 @@ class ServerSftpTest {
 
     @Test
     void forceCommandInternalSftpAllowsOnlySftpWithItsFlags() throws Exception {
-        try (TetherServerProcess server = TetherServerProcess.start(true, dir -> {
-            try {
-                Files.createDirectories(dir.resolve("drop"));
-                Files.writeString(dir.resolve("drop/readme.txt"), "read me\n");
-                writePasswords(dir.resolve("passwords"), "carol", "bob");
-                Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                        "Subsystem sftp internal-sftp -P remove",
-                        "Match User carol",
-                        "    ForceCommand internal-sftp -R -d drop",
-                        "Match User bob",
-                        "    PasswordAuthentication no",
-                        ""));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return List.of("--config", dir.resolve("sshd_config").toString(), "--passwords", dir.resolve("passwords").toString());
-        })) {
-            Path drop = server.dir().resolve("drop");
+        try (TetherServerProcess server = serverWithConfig(dir -> List.of(
+                "Subsystem sftp internal-sftp -P remove",
+                "Match User carol",
+                "    ForceCommand internal-sftp -R -d drop",
+                "Match User bob",
+                "    PasswordAuthentication no"), "carol", "bob")) {
+            Path drop = Files.createDirectories(server.dir().resolve("drop"));
+            Files.writeString(drop.resolve("readme.txt"), "read me\n");
             OpenSshClient.Result exec = sshByPassword(server, "carol", "echo", "ran");
             assertEquals(255, exec.exitCode(), exec.describe());
             assertTrue(exec.stderr().contains("exec request failed"), exec.describe());
