@@ -151,6 +151,18 @@ class SftpServerCommandTest {
     }
 
     @Test
+    void helpListsTheFlagsAndTetherListsTheCommand() throws Exception {
+        Processes.Result help = TetherCli.run(tmp, "sftp-server", "-h");
+        assertEquals(0, help.exitCode(), help.describe());
+        assertFalse(help.stderr().contains("picocli WARN"), "a description with a bare %: " + help.stderr());
+        for (String flag : List.of("-d", "-R", "-u", "-e", "-l", "-f", "-P", "-p", "-Q", "-h")) {
+            assertTrue(help.stdout().contains("  " + flag + " ") || help.stdout().contains("  " + flag + ","), flag + ":\n" + help.stdout());
+        }
+        Processes.Result top = TetherCli.run(tmp, "--help");
+        assertTrue(top.stdout().contains("sftp-server"), top.describe());
+    }
+
+    @Test
     void exitsZeroWhenItsInputEndsWithNothingOnStdout() throws Exception {
         Processes.Result r = TetherCli.run(home, "sftp-server", "-e", "-l", "DEBUG3");
         assertEquals(0, r.exitCode(), r.describe());
