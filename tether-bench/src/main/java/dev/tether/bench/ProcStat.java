@@ -138,10 +138,72 @@ final class ProcStat {
         return sum;
     }
 
+    /**
+     * Resident memory of the process tree under {@code root}: {@code [rssKib, pssKib, processes,
+     * threads]}, the sums of VmRSS (counts shared pages once per process), of Pss from
+     * {@code smaps_rollup} (shares them out; Linux 4.14+, -1 without) and of Threads.
+     */
+    static long[] treeMemory(long root) {
+        long[] r = new long[4];
+        for (long pid : tree(root)) {
+            long rss = status(pid, "VmRSS");
+            if (rss < 0) {
+                continue; // gone, or a kernel thread
+            }
+            r[0] += rss;
+            long pss = smapsRollup(pid, "Pss");
+            r[1] = r[1] < 0 || pss < 0 ? -1 : r[1] + pss;
+            r[2]++;
+            r[3] += Math.max(0, status(pid, "Threads"));
+        }
+        return r;
+    }
+
+    /** A line of {@code /proc/PID/smaps_rollup} such as Pss, in kB; -1 if absent. */
+    static long smapsRollup(long pid, String key) {
+        return keyedNumber(Path.of("/proc", Long.toString(pid), "smaps_rollup"), key);
+    }
+
+    /**
+     * TCP connections (IPv4 and IPv6) whose local port is {@code port} and that the owning process
+     * has not closed yet: states SYN_RECV, ESTABLISHED and CLOSE_WAIT. A server with none has
+     * finished with every client.
+     */
+    static int openTcpConnections(int port) {
+        int n = 0;
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of(table));
+            } catch (IOException e) {
+                continue; // no IPv6
+            }
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                // sl local_address rem_address st ...; addresses are HEXADDR:HEXPORT
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 4) {
+                    continue;
+                }
+                int colon = f[1].lastIndexOf(':');
+                int local = Integer.parseInt(f[1].substring(colon + 1), 16);
+                String state = f[3];
+                if (local == port && (state.equals("01") || state.equals("03") || state.equals("08"))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     /** A line of {@code /proc/PID/status} such as VmRSS or Threads, as a number (kB for sizes); -1 if absent. */
     static long status(long pid, String key) {
+        return keyedNumber(Path.of("/proc", Long.toString(pid), "status"), key);
+    }
+
+    /** The number after {@code KEY:} in a file of such lines; -1 if absent or unreadable. */
+    private static long keyedNumber(Path file, String key) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(key + ":")) {
                     return Long.parseLong(line.substring(key.length() + 1).trim().split("\\s+")[0]);
                 }

@@ -1,5 +1,8 @@
 package dev.tether.bench;
 
+import dev.tether.bench.BenchSupport.Compared;
+import dev.tether.bench.BenchSupport.Run;
+import dev.tether.bench.BenchSupport.Server;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.Channel;
@@ -7,22 +10,16 @@ import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -34,12 +31,27 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static dev.tether.bench.BenchSupport.GIB;
+import static dev.tether.bench.BenchSupport.KIB;
+import static dev.tether.bench.BenchSupport.MIB;
+import static dev.tether.bench.BenchSupport.awaitLine;
+import static dev.tether.bench.BenchSupport.bytes;
+import static dev.tether.bench.BenchSupport.human;
+import static dev.tether.bench.BenchSupport.javaVersion;
+import static dev.tether.bench.BenchSupport.machine;
+import static dev.tether.bench.BenchSupport.makeKeys;
+import static dev.tether.bench.BenchSupport.measured;
+import static dev.tether.bench.BenchSupport.median;
+import static dev.tether.bench.BenchSupport.serverEnvironment;
+import static dev.tether.bench.BenchSupport.shellJoin;
+import static dev.tether.bench.BenchSupport.stdoutLines;
+import static dev.tether.bench.BenchSupport.stopProcess;
 
 /**
  * Whole-process benchmarks of a Tether server (a {@link BenchServer} JVM) side by side with a
@@ -50,22 +62,19 @@ import java.util.regex.Pattern;
  * temp directory and is stopped at the end, on failure too, and by a shutdown hook on Ctrl-C.
  */
 public final class ProcessBench {
-    private static final long KIB = 1024;
-    private static final long MIB = 1024 * KIB;
-    private static final long GIB = 1024 * MIB;
-
     private final Options o;
     private final Path dir;
     private final String user = System.getProperty("user.name");
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final BenchSupport.Cleanup cleanup;
     private OurServer ours;
-    private SshdServer sshd;
+    private BenchSshd sshd;
     private KeyPair userKey;
     private byte[] hostKeyBlob;
 
-    private ProcessBench(Options o, Path dir) {
+    private ProcessBench(Options o, Path dir, BenchSupport.Cleanup cleanup) {
         this.o = o;
         this.dir = dir;
+        this.cleanup = cleanup;
     }
 
     // ------------------------------------------------------------------ options
@@ -148,26 +157,6 @@ public final class ProcessBench {
             return o;
         }
 
-        static long bytes(String v) {
-            String s = v.trim().toUpperCase(Locale.ROOT);
-            long mult = 1;
-            if (s.endsWith("IB")) {
-                s = s.substring(0, s.length() - 2);
-            } else if (s.endsWith("B")) {
-                s = s.substring(0, s.length() - 1);
-            }
-            switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
-                case 'K' -> mult = KIB;
-                case 'M' -> mult = MIB;
-                case 'G' -> mult = GIB;
-                default -> mult = 1;
-            }
-            if (mult != 1) {
-                s = s.substring(0, s.length() - 1);
-            }
-            return Long.parseLong(s) * mult;
-        }
-
         static void usage(int status) {
             System.err.println("""
                     usage: ProcessBench [options]    (Linux, loopback only; runs /usr/sbin/sshd and ssh)
@@ -197,30 +186,7 @@ public final class ProcessBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
-        Path dir = Files.createTempDirectory("tether-process-bench-");
-        ProcessBench b = new ProcessBench(o, dir);
-        Thread hook = new Thread(() -> {
-            b.stopEverything();
-            deleteTree(dir);
-        }, "process-bench-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
-        int status = 0;
-        try {
-            b.run();
-        } catch (Exception e) {
-            System.err.println("process bench failed: " + e);
-            e.printStackTrace();
-            status = 1;
-        } finally {
-            b.stopEverything();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // shutting down already
-            }
-            deleteTree(dir);
-        }
-        System.exit(status);
+        BenchSupport.runAndExit("process-bench", (dir, cleanup) -> new ProcessBench(o, dir, cleanup).run());
     }
 
     private void run() throws Exception {
@@ -252,19 +218,16 @@ public final class ProcessBench {
     // ------------------------------------------------------------------ set-up
 
     private void setUp() throws Exception {
-        runChecked(List.of("ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "bench-host", "-f", dir.resolve("host_ed25519").toString()));
-        runChecked(List.of("ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "bench-user", "-f", dir.resolve("id_ed25519").toString()));
-        Files.copy(dir.resolve("id_ed25519.pub"), dir.resolve("authorized_keys"));
+        makeKeys(dir);
         userKey = OpenSshKeyFile.read(dir.resolve("id_ed25519"));
         hostKeyBlob = SignatureAlgorithms.encodePublicKey(OpenSshKeyFile.read(dir.resolve("host_ed25519")).getPublic());
         Files.createDirectories(dir.resolve("work"));
 
-        ours = new OurServer();
-        toClose.add(ours);
+        ours = cleanup.add(new OurServer());
         boolean needSshd = o.parts.contains("bulk") || o.parts.contains("inproc") || o.parts.contains("handshake");
         if (needSshd) {
-            sshd = new SshdServer();
-            toClose.add(sshd);
+            sshd = cleanup.add(new BenchSshd(dir, o.sshdPath, serverEnvironment(user), List.of()));
+            progress("sshd pid " + sshd.pid() + " on port " + sshd.port);
         }
         String hostPub = Files.readString(dir.resolve("host_ed25519.pub")).trim();
         StringBuilder kh = new StringBuilder("[127.0.0.1]:" + ours.port + " " + hostPub + "\n");
@@ -274,23 +237,9 @@ public final class ProcessBench {
         Files.writeString(dir.resolve("known_hosts"), kh);
     }
 
-    /** The environment of both servers, and so of the commands our server runs: what sshd gives root. */
-    private Map<String, String> serverEnvironment() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        env.put("HOME", System.getProperty("user.home"));
-        env.put("USER", user);
-        env.put("LOGNAME", user);
-        env.put("SHELL", "/bin/sh");
-        env.put("SHLVL", "1");
-        return env;
-    }
-
     private void printMachine() throws Exception {
         out("# Tether process benchmarks (ours = Tether BenchServer JVM, sshd = OpenSSH) on 127.0.0.1");
-        out("# machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, "
-                + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim() + ", loadavg at start "
-                + loadavg());
+        out("# machine: " + machine());
         out("# client JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + "; server JVM: " + ours.version + (o.serverOpts.isEmpty() ? "" : " " + String.join(" ", o.serverOpts)));
         out("# OpenSSH: " + capture(List.of("ssh", "-V"), Duration.ofSeconds(10)).trim() + ", sshd " + o.sshdPath);
@@ -309,148 +258,7 @@ public final class ProcessBench {
         return sshd == null ? List.of(ours) : List.of(ours, sshd);
     }
 
-    private static String loadavg() throws IOException {
-        String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-        return f[0] + " " + f[1] + " " + f[2];
-    }
-
     // ------------------------------------------------------------------ servers
-
-    interface Server extends AutoCloseable {
-        String name();
-
-        int port();
-
-        long pid();
-
-        /** Waits (bounded) until the server has no connection and no child process left. */
-        void awaitQuiet(Duration max) throws Exception;
-
-        default long cpuNanos() {
-            return ProcStat.treeCpuNanos(pid());
-        }
-
-        @Override
-        void close();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
-    }
-
-    private static void awaitPort(int port, Process p, Duration max) throws Exception {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("server exited with " + p.exitValue());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("port " + port + " did not open within " + max);
-    }
-
-    private static void stopProcess(Process p, Duration grace) {
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        List<ProcessHandle> kids = p.descendants().toList();
-        p.destroy();
-        try {
-            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        }
-        kids.forEach(ProcessHandle::destroyForcibly);
-    }
-
-    /** A private sshd under the temp dir, as in ../shared/PEERS.md. */
-    final class SshdServer implements Server {
-        final int port;
-        final Process process;
-
-        SshdServer() throws Exception {
-            Files.createDirectories(Path.of("/run/sshd"));
-            port = freePort();
-            Path conf = dir.resolve("sshd_config");
-            Files.writeString(conf, String.join("\n",
-                    "Port " + port,
-                    "ListenAddress 127.0.0.1",
-                    "HostKey " + dir.resolve("host_ed25519"),
-                    "PidFile " + dir.resolve("sshd.pid"),
-                    "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-                    "StrictModes no",
-                    "UsePAM no",
-                    "PermitRootLogin yes",
-                    "PubkeyAuthentication yes",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    "PrintMotd no",
-                    "PrintLastLog no",
-                    "X11Forwarding no",
-                    "MaxStartups 100",
-                    "UseDNS no",
-                    // bash, root's shell, skips ~/.bashrc when SHLVL says it is not a top-level shell
-                    "SetEnv SHLVL=1",
-                    "LogLevel ERROR",
-                    ""));
-            ProcessBuilder pb = new ProcessBuilder(o.sshdPath, "-D", "-e", "-f", conf.toString());
-            pb.environment().clear();
-            pb.environment().putAll(serverEnvironment());
-            pb.redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile());
-            process = pb.start();
-            try {
-                awaitPort(port, process, Duration.ofSeconds(15));
-            } catch (Exception e) {
-                stopProcess(process, Duration.ofSeconds(2));
-                throw new IllegalStateException("sshd did not start: " + Files.readString(dir.resolve("sshd.log")), e);
-            }
-            progress("sshd pid " + process.pid() + " on port " + port);
-        }
-
-        @Override
-        public String name() {
-            return "sshd";
-        }
-
-        @Override
-        public int port() {
-            return port;
-        }
-
-        @Override
-        public long pid() {
-            return process.pid();
-        }
-
-        @Override
-        public void awaitQuiet(Duration max) throws Exception {
-            long deadline = System.nanoTime() + max.toNanos();
-            while (ProcStat.descendantCount(pid()) > 0) {
-                if (System.nanoTime() > deadline) {
-                    progress("warning: sshd still has " + ProcStat.descendantCount(pid()) + " children after " + max);
-                    return;
-                }
-                Thread.sleep(10);
-            }
-        }
-
-        @Override
-        public void close() {
-            stopProcess(process, Duration.ofSeconds(5));
-        }
-    }
 
     /** Our server in its own JVM, driven over its stdin/stdout (see {@link BenchServer}). */
     final class OurServer implements Server {
@@ -458,11 +266,10 @@ public final class ProcessBench {
         final Process process;
         final String version;
         private final BufferedWriter commands;
-        private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+        private final BlockingQueue<String> replies;
 
         OurServer() throws Exception {
-            version = capture(List.of(o.serverJava, "-version"), Duration.ofSeconds(30)).lines()
-                    .filter(l -> l.contains("version")).findFirst().orElse("?").trim();
+            version = javaVersion(dir, o.serverJava);
             List<String> cmd = new ArrayList<>();
             cmd.add(o.serverJava);
             cmd.addAll(o.serverOpts);
@@ -471,34 +278,18 @@ public final class ProcessBench {
                     dir.resolve("work").toString(), "3600"));
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().clear();
-            pb.environment().putAll(serverEnvironment());
+            pb.environment().putAll(serverEnvironment(user));
             pb.redirectError(dir.resolve("ours.log").toFile());
             process = pb.start();
             commands = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        replies.add(line);
-                    }
-                } catch (IOException e) {
-                    // the server has gone
-                }
-            }, "bench-server-stdout");
-            reader.setDaemon(true);
-            reader.start();
-            // JVM options such as -XX:StartFlightRecording may print first
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            String first = replies.poll(60, TimeUnit.SECONDS);
-            while (first != null && !first.startsWith("PORT ") && System.nanoTime() < deadline) {
-                progress("our server: " + first);
-                first = replies.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-            if (first == null || !first.startsWith("PORT ")) {
+            replies = stdoutLines(process, "bench-server-stdout");
+            Matcher first = awaitLine(replies, Pattern.compile("PORT (\\d+)"), Duration.ofSeconds(60),
+                    line -> progress("our server: " + line));
+            if (first == null) {
                 stopProcess(process, Duration.ofSeconds(2));
-                throw new IllegalStateException("our server did not start (" + first + "): " + Files.readString(dir.resolve("ours.log")));
+                throw new IllegalStateException("our server did not start: " + Files.readString(dir.resolve("ours.log")));
             }
-            port = Integer.parseInt(first.substring(5).trim());
+            port = Integer.parseInt(first.group(1));
             progress("our server pid " + process.pid() + " on port " + port + " (" + version + ")");
         }
 
@@ -548,8 +339,8 @@ public final class ProcessBench {
         }
 
         @Override
-        public long pid() {
-            return process.pid();
+        public Process process() {
+            return process;
         }
 
         @Override
@@ -581,50 +372,11 @@ public final class ProcessBench {
         }
     }
 
-    private void stopEverything() {
-        List<AutoCloseable> list;
-        synchronized (toClose) {
-            list = new ArrayList<>(toClose);
-            toClose.clear();
-        }
-        Collections.reverse(list);
-        for (AutoCloseable c : list) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                progress("cleanup: " + e);
-            }
-        }
-        // any ssh client or helper still running is ours: stop it by its pid
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
-    }
-
     // ------------------------------------------------------------------ processes
-
-    private static void runChecked(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException(cmd + " failed: " + outText);
-        }
-    }
 
     /** Runs a command, returns stdout + stderr; bounded by {@code max}. */
     private String capture(List<String> cmd, Duration max) throws Exception {
-        Path outFile = Files.createTempFile(dir, "out", ".txt");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(outFile.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            if (!p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                throw new IllegalStateException(cmd + " did not finish within " + max);
-            }
-            return Files.readString(outFile);
-        } finally {
-            Files.deleteIfExists(outFile);
-        }
+        return BenchSupport.capture(dir, cmd, max);
     }
 
     private List<String> sshCommand(Server s, String cipher, String remote) {
@@ -641,21 +393,6 @@ public final class ProcessBench {
         return c;
     }
 
-    private static String shellQuote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    private static String shellJoin(List<String> cmd) {
-        StringBuilder b = new StringBuilder();
-        for (String a : cmd) {
-            if (b.length() > 0) {
-                b.append(' ');
-            }
-            b.append(a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : shellQuote(a));
-        }
-        return b.toString();
-    }
-
     /** A bulk transfer's shell pipeline on the client side. */
     private String pipeline(Server s, String cipher, String direction, long bytes, boolean verify, boolean inProcess) {
         // inProcess: our server runs BenchServer's Java commands instead of cat / head
@@ -669,33 +406,14 @@ public final class ProcessBench {
         return shellJoin(sshCommand(s, cipher, remote)) + (verify ? " | wc -c" : " > /dev/null");
     }
 
-    record Run(double wallSeconds, double serverCpuSeconds) {
-    }
-
     /** Runs one transfer (after the server is quiet) and measures wall time and the server tree's CPU. */
     private Run transfer(Server s, String cipher, String direction, long bytes, boolean inProcess) throws Exception {
         Duration max = Duration.ofSeconds(60 + bytes / MIB); // at least 1 MiB/s
-        s.awaitQuiet(Duration.ofSeconds(20));
-        long cpu0 = s.cpuNanos();
-        long t0 = System.nanoTime();
         Path errFile = dir.resolve("ssh.err");
-        Process p = new ProcessBuilder("/bin/sh", "-c", pipeline(s, cipher, direction, bytes, false, inProcess))
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", pipeline(s, cipher, direction, bytes, false, inProcess))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
-        boolean done = p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
-        long wall = System.nanoTime() - t0;
-        if (!done) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new IllegalStateException(direction + " " + cipher + " on " + s.name() + " did not finish within " + max);
-        }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException(direction + " " + cipher + " on " + s.name() + " failed with " + p.exitValue()
-                    + ": " + Files.readString(errFile));
-        }
-        s.awaitQuiet(Duration.ofSeconds(20));
-        long cpu = s.cpuNanos() - cpu0;
-        return new Run(wall / 1e9, cpu / 1e9);
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile());
+        return measured(s, pb, max, direction + " " + cipher, errFile);
     }
 
     private void verifyTransfer(Server s, String cipher, String direction, boolean inProcess) throws Exception {
@@ -735,7 +453,7 @@ public final class ProcessBench {
                 oursRuns.computeIfAbsent(key, k -> new ArrayList<>()).add(a);
                 sshdRuns.computeIfAbsent(key, k -> new ArrayList<>()).add(b);
                 progress(String.format(Locale.ROOT, "round %d %-40s ours %6.2f s (server CPU %6.2f s)  sshd %6.2f s (CPU %6.2f s)  ratio %.2f",
-                        round, key, a.wallSeconds, a.serverCpuSeconds, b.wallSeconds, b.serverCpuSeconds, a.wallSeconds / b.wallSeconds));
+                        round, key, a.wallSeconds(), a.serverCpuSeconds(), b.wallSeconds(), b.serverCpuSeconds(), a.wallSeconds() / b.wallSeconds()));
             }
         }
         String mac = o.mac;
@@ -753,20 +471,9 @@ public final class ProcessBench {
         out(String.format(Locale.ROOT, "%-40s %8s %8s %9s %9s %6s | %9s %9s %6s", "case", "ours s", "sshd s", "ours MB/s",
                 "sshd MB/s", "wall×", "ours CPU", "sshd CPU", "CPU×"));
         for (String key : oursRuns.keySet()) {
-            List<Run> a = oursRuns.get(key);
-            List<Run> b = sshdRuns.get(key);
-            double wa = median(a.stream().mapToDouble(Run::wallSeconds).toArray());
-            double wb = median(b.stream().mapToDouble(Run::wallSeconds).toArray());
-            double ca = median(a.stream().mapToDouble(Run::serverCpuSeconds).toArray());
-            double cb = median(b.stream().mapToDouble(Run::serverCpuSeconds).toArray());
-            double[] wr = new double[a.size()];
-            double[] cr = new double[a.size()];
-            for (int i = 0; i < a.size(); i++) {
-                wr[i] = a.get(i).wallSeconds / b.get(i).wallSeconds;
-                cr[i] = a.get(i).serverCpuSeconds / b.get(i).serverCpuSeconds;
-            }
-            out(String.format(Locale.ROOT, "%-40s %8.2f %8.2f %9.0f %9.0f %6.2f | %8.2fs %8.2fs %6.2f", key, wa, wb,
-                    o.size / 1e6 / wa, o.size / 1e6 / wb, median(wr), ca, cb, median(cr)));
+            Compared c = Compared.of(oursRuns.get(key), sshdRuns.get(key));
+            out(String.format(Locale.ROOT, "%-40s %8.2f %8.2f %9.0f %9.0f %6.2f | %8.2fs %8.2fs %6.2f", key, c.wallA(), c.wallB(),
+                    o.size / 1e6 / c.wallA(), o.size / 1e6 / c.wallB(), c.wallRatio(), c.cpuA(), c.cpuB(), c.cpuRatio()));
         }
     }
 
@@ -1062,42 +769,6 @@ public final class ProcessBench {
         if (o.idle > 0) {
             progress("idle: " + o.idle + " authenticated connections with one session each");
             idleSet("authenticated + 1 idle session", o.idle, true, config, verifier);
-        }
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        if (n == 0) {
-            return Double.NaN;
-        }
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
-
-    private static String human(long bytes) {
-        if (bytes % GIB == 0) {
-            return bytes / GIB + " GiB";
-        }
-        if (bytes % MIB == 0) {
-            return bytes / MIB + " MiB";
-        }
-        return bytes + " bytes";
-    }
-
-    private static void deleteTree(Path root) {
-        try (var s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
-        } catch (IOException e) {
-            // best effort
         }
     }
 }

@@ -50,6 +50,11 @@ public final class SftpServer implements SubsystemHandler {
     private final Function<Login, SftpRoot> roots;
     private final SessionSettings settings;
 
+    private SftpServer(Function<Login, SftpRoot> roots, SessionSettings settings) {
+        this.roots = roots;
+        this.settings = settings;
+    }
+
     private SftpServer(Builder b) {
         this.roots = b.roots;
         List<SymlinkCompat.Rule> rules = new ArrayList<>(b.symlinkRules);
@@ -88,6 +93,25 @@ public final class SftpServer implements SubsystemHandler {
      */
     public Command scpCommand(String commandLine) {
         return dev.tether.sftp.scp.ScpServer.command(commandLine, settings, roots);
+    }
+
+    /**
+     * The same server (policy, read-only mode, umask, request lists, limits) on another root: what
+     * a realm's avatar serves as its own {@code sftp} subsystem and SCP command, so that each user
+     * gets their own files (Conch's avatar owning its file system):
+     *
+     * <pre>{@code
+     * realm((user, login) -> new Avatar() {
+     *     final SftpServer mine = sftp.withRoot(SftpRoot.jail(base.resolve(user)));
+     *     public String username() { return user; }
+     *     public Map<String, SubsystemHandler> subsystems() { return Map.of("sftp", mine); }
+     *     public Command command(String line) { return mine.scpCommand(line); }
+     * })
+     * }</pre>
+     */
+    public SftpServer withRoot(SftpRoot root) {
+        Objects.requireNonNull(root);
+        return new SftpServer(login -> root, settings);
     }
 
     /** The root a login is served (the builder's function, applied). */

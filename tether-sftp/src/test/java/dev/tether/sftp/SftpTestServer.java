@@ -30,6 +30,8 @@ public final class SftpTestServer implements AutoCloseable {
     public final Path dir;
     public final Path clientKey;
     public final KeyPair hostKey;
+    /** The authorized_keys file with {@link #clientKey}'s public half. */
+    public final Path authorized;
     public final SftpServer sftp;
     public final SshServer server;
 
@@ -45,7 +47,7 @@ public final class SftpTestServer implements AutoCloseable {
         Path keys = Files.createDirectories(dir.resolve("keys"));
         clientKey = SshKeygen.generate(keys, "id_ed25519", "ed25519", 0);
         hostKey = SignatureAlgorithms.generate("ssh-ed25519", 0);
-        Path authorized = keys.resolve("authorized_keys");
+        authorized = keys.resolve("authorized_keys");
         Files.writeString(authorized, Files.readString(keys.resolve("id_ed25519.pub")));
         Portal p = portal.apply(Portal.builder()
                 .publicKeys(AuthorizedKeysChecker.forUser(USER, authorized))
@@ -66,6 +68,11 @@ public final class SftpTestServer implements AutoCloseable {
 
     /** A Tether client logged in as {@value #USER}, with the given SSH version string (software part). */
     public Transport login(String softwareVersion) throws IOException {
+        return loginAs(USER, softwareVersion);
+    }
+
+    /** A Tether client logged in as {@code user} with the client key (the portal must accept it for that name). */
+    public Transport loginAs(String user, String softwareVersion) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().sendTimeout(Duration.ofSeconds(30));
         if (softwareVersion != null) {
             b.softwareVersion(softwareVersion, null);
@@ -73,7 +80,7 @@ public final class SftpTestServer implements AutoCloseable {
         Transport t = Transport.connect("127.0.0.1", port(), b.build(),
                 HostKeyVerifier.acceptKeys(List.of(SignatureAlgorithms.encodePublicKey(hostKey.getPublic()))));
         try {
-            List<String> remaining = t.authPublickey(USER, OpenSshKeyFile.read(clientKey));
+            List<String> remaining = t.authPublickey(user, OpenSshKeyFile.read(clientKey));
             if (!remaining.isEmpty()) {
                 throw new IOException("partial success: " + remaining);
             }

@@ -25,6 +25,15 @@ public interface Avatar {
         return java.util.Map.of();
     }
 
+    /**
+     * The in-process command this user runs for an {@code exec} command line (null: a shell), or
+     * null to fall back to the portal's commands and then an OS process (Conch's avatar running
+     * its own commands). E.g. an SCP server on this user's own files.
+     */
+    default dev.tether.ssh.policy.Command command(String commandLine) {
+        return null;
+    }
+
     /** Whether this user may start a {@code shell} on a session channel (sshd's ForceCommand/sftp-only users may not). */
     default boolean shellAllowed() {
         return true;

@@ -451,6 +451,10 @@ public final class Portal {
             int status = 0;
             try {
                 h.run(channel, name, login);
+            } catch (java.io.IOException e) {
+                // the peer's bad input or a lost channel: the reason, without a stack trace
+                log.warn("{} subsystem {} failed: {}", transport, name, e.toString());
+                status = 1;
             } catch (Exception e) {
                 log.warn("{} subsystem {} failed", transport, name, e);
                 status = 1;
@@ -586,7 +590,10 @@ public final class Portal {
             }
             m.ifPresent(match -> env.putAll(match.environment()));
             s.forcedCommand = forced.isPresent();
-            Command inJava = commands == null ? null : commands.apply(command);
+            Command inJava = a == null ? null : a.command(command);
+            if (inJava == null && commands != null) {
+                inJava = commands.apply(command);
+            }
             if (inJava != null) {
                 Login l;
                 synchronized (this) {

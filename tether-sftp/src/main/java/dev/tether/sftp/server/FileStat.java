@@ -12,9 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -116,6 +119,44 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
             }
         }
         return s;
+    }
+
+    /**
+     * The attributes that create a file or directory with these permission bits, where the file
+     * system has permissions at all (the process's umask still applies, as with open(2)).
+     */
+    public static FileAttribute<?>[] createAttributes(Path f, int mode) {
+        if (view(f.getFileSystem()) == View.BASIC) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(toPermissions(mode))};
+    }
+
+    /**
+     * chmod(2): the mode bits (setuid, setgid and sticky too where the file system has a
+     * {@code unix} view); with {@code NOFOLLOW_LINKS}, a symbolic link in the last component is
+     * not followed (the change fails instead, as Linux has no lchmod).
+     */
+    public static void chmod(Path f, int mode, LinkOption... options) throws IOException {
+        switch (view(f.getFileSystem())) {
+            case UNIX:
+                Files.setAttribute(f, "unix:mode", mode & 07777, options);
+                break;
+            case POSIX:
+                Files.getFileAttributeView(f, PosixFileAttributeView.class, options).setPermissions(toPermissions(mode));
+                break;
+            default:
+                break; // no permissions to set: degrade silently, as the file system has none
+        }
+    }
+
+    /** {@link #chmod}, ignoring failure: the file system keeps its own idea of modes. */
+    public static void chmodQuietly(Path f, int mode) {
+        try {
+            chmod(f, mode);
+        } catch (IOException | RuntimeException e) {
+            // the file system keeps its own idea of modes
+        }
     }
 
     /** {@code ls -l}'s line for this file, as OpenSSH's sftp-server writes it (ls_file). */

@@ -36,9 +36,7 @@ import java.nio.file.ReadOnlyFileSystemException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -237,6 +235,9 @@ public final class SftpSession {
             }
         } catch (Refusal e) {
             replies.small(new SftpResponse.Status(id, e.code, e.getMessage() == null ? message(e.code) : e.getMessage()));
+        } catch (SshException e) {
+            // a malformed request (an extension's payload): the session ends, as for any malformed packet
+            throw e;
         } catch (IOException | RuntimeException e) {
             int code = status(e);
             log.debug("{} {} failed: {}", tag(), name, e.toString());
@@ -455,9 +456,9 @@ public final class SftpSession {
             mode &= ~settings.umask();
         }
         boolean existed = opts.contains(StandardOpenOption.CREATE) && Files.exists(f, LinkOption.NOFOLLOW_LINKS);
-        SeekableByteChannel ch = files.open(o.path(), opts, permissions(f, mode));
+        SeekableByteChannel ch = files.open(o.path(), opts, FileStat.createAttributes(f, mode));
         if (settings.umask() >= 0 && !existed && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW))) {
-            chmodQuietly(f, mode);
+            FileStat.chmodQuietly(f, mode);
         }
         Handle h = new Handle(o.path(), f, ch, read, write, (pf & SSH_FXF_APPEND) != 0);
         byte[] hb = register(h);
@@ -490,34 +491,6 @@ public final class SftpSession {
             n.add("EXCL");
         }
         return n.isEmpty() ? "0" : String.join(",", n);
-    }
-
-    private static FileAttribute<?>[] permissions(Path f, int mode) {
-        if (FileStat.view(f.getFileSystem()) == FileStat.View.BASIC) {
-            return new FileAttribute<?>[0];
-        }
-        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FileStat.toPermissions(mode))};
-    }
-
-    private static void chmodQuietly(Path f, int mode) {
-        try {
-            chmod(f, mode);
-        } catch (IOException | RuntimeException e) {
-            // the file system keeps its own idea of modes
-        }
-    }
-
-    private static void chmod(Path f, int mode) throws IOException {
-        switch (FileStat.view(f.getFileSystem())) {
-            case UNIX:
-                Files.setAttribute(f, "unix:mode", mode & 07777);
-                break;
-            case POSIX:
-                Files.setPosixFilePermissions(f, FileStat.toPermissions(mode));
-                break;
-            default:
-                break; // no permissions to set: degrade silently, as the file system has none
-        }
     }
 
     private SftpResponse close(SftpRequest.Close c) throws IOException, Refusal {
@@ -695,9 +668,9 @@ public final class SftpSession {
         if (settings.umask() >= 0) {
             mode &= ~settings.umask();
         }
-        Files.createDirectory(f, permissions(f, mode));
+        Files.createDirectory(f, FileStat.createAttributes(f, mode));
         if (settings.umask() >= 0) {
-            chmodQuietly(f, mode);
+            FileStat.chmodQuietly(f, mode);
         }
         events.event("mkdir name " + SftpEvents.quote(path) + " mode 0" + Integer.toOctalString(mode));
         completed(op, 0, 0);
@@ -719,7 +692,7 @@ public final class SftpSession {
                 // Linux cannot change a link's own mode (lchmod): OpenSSH answers the same
                 throw new Refusal(SSH_FX_OP_UNSUPPORTED, message(SSH_FX_OP_UNSUPPORTED));
             }
-            chmod(f, a.permissions());
+            FileStat.chmod(f, a.permissions());
         }
         if (a.has(SSH_FILEXFER_ATTR_ACMODTIME)) {
             events.event("set " + SftpEvents.quote(path) + " modtime " + java.time.Instant.ofEpochSecond(a.mtime()));

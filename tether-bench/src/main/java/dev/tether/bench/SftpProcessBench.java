@@ -1,0 +1,733 @@
+package dev.tether.bench;
+
+import dev.tether.bench.BenchSupport.Compared;
+import dev.tether.bench.BenchSupport.Run;
+import dev.tether.bench.BenchSupport.Server;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static dev.tether.bench.BenchSupport.MIB;
+import static dev.tether.bench.BenchSupport.await;
+import static dev.tether.bench.BenchSupport.deleteTree;
+import static dev.tether.bench.BenchSupport.awaitLine;
+import static dev.tether.bench.BenchSupport.human;
+import static dev.tether.bench.BenchSupport.javaVersion;
+import static dev.tether.bench.BenchSupport.machine;
+import static dev.tether.bench.BenchSupport.makeKeys;
+import static dev.tether.bench.BenchSupport.measured;
+import static dev.tether.bench.BenchSupport.serverEnvironment;
+import static dev.tether.bench.BenchSupport.stdoutLines;
+import static dev.tether.bench.BenchSupport.stopProcess;
+
+/**
+ * Whole-process SFTP benchmark: {@code tether server} (tether-cli, in its own JVM) side by side
+ * with a private OpenSSH sshd whose sftp subsystem is {@code /usr/lib/openssh/sftp-server}, both
+ * driven by OpenSSH's {@code sftp} client on loopback, alternating ours, sshd per round. Cases: one
+ * large {@code get} and {@code put} per cipher, many small files with {@code put -r} / {@code get -r},
+ * and the server's memory per idle SFTP session. See tether-bench/README.md.
+ *
+ * <p>Every transfer is checked afterwards (SHA-256 of the file, or of every file of the tree, against
+ * the source), so a broken transfer cannot pass for a fast one. Everything it starts is a child of
+ * this JVM, lives under a temp directory and is stopped at the end, on failure, and on Ctrl-C.
+ */
+public final class SftpProcessBench {
+    static final String TETHER_MAIN = "dev.tether.cli.Tether";
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+    private final Options o;
+    private final Path dir;
+    private final BenchSupport.Cleanup cleanup;
+    private final String user = System.getProperty("user.name");
+    private TetherServer ours;
+    private BenchSshd sshd;
+    private String jcmd;
+
+    private SftpProcessBench(Options o, Path dir, BenchSupport.Cleanup cleanup) {
+        this.o = o;
+        this.dir = dir;
+        this.cleanup = cleanup;
+    }
+
+    // ------------------------------------------------------------------ options
+
+    static final class Options {
+        static final List<String> CASES = List.of("get", "put", "many", "many-put", "many-get", "idle");
+
+        long sizeMib = 64;
+        int rounds = 3;
+        List<String> cases = List.of("get", "put", "many", "idle");
+        List<String> ciphers = List.of("aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com");
+        int files = 200;
+        int fileKib = 4;
+        int idle = 50;
+        int parallel = 8;
+        long warmupMib = 16;
+        String serverJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> serverOpts = List.of();
+        String tetherClasspath;
+        String kex = "curve25519-sha256";
+        String sshdPath = "/usr/sbin/sshd";
+        String sftpServer = "/usr/lib/openssh/sftp-server";
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("-h") || a.equals("--help")) {
+                    usage(0);
+                }
+                if (!a.startsWith("--") || i + 1 >= args.length) {
+                    System.err.println("bad option " + a);
+                    usage(2);
+                }
+                String v = args[++i];
+                try {
+                    switch (a) {
+                        case "--size-mib" -> o.sizeMib = Long.parseLong(v);
+                        case "--rounds" -> o.rounds = Integer.parseInt(v);
+                        case "--case", "--cases" -> o.cases = List.of(v.split(","));
+                        case "--cipher", "--ciphers" -> o.ciphers = List.of(v.split(","));
+                        case "--files" -> o.files = Integer.parseInt(v);
+                        case "--file-kib" -> o.fileKib = Integer.parseInt(v);
+                        case "--idle" -> o.idle = Integer.parseInt(v);
+                        case "--parallel" -> o.parallel = Integer.parseInt(v);
+                        case "--warmup-mib" -> o.warmupMib = Long.parseLong(v);
+                        case "--server-java" -> o.serverJava = v;
+                        case "--server-opts" -> o.serverOpts = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
+                        case "--tether-cp" -> o.tetherClasspath = v;
+                        case "--kex" -> o.kex = v;
+                        case "--sshd" -> o.sshdPath = v;
+                        case "--sftp-server" -> o.sftpServer = v;
+                        default -> {
+                            System.err.println("unknown option " + a);
+                            usage(2);
+                        }
+                    }
+                } catch (NumberFormatException e) {
+                    System.err.println("not a number: " + a + " " + v);
+                    usage(2);
+                }
+            }
+            // --parallel stays within tether server's default MaxStartups (10:30:100), so no set-up is refused
+            if (o.sizeMib < 1 || o.sizeMib > 64 * 1024 || o.rounds < 1 || o.rounds > 100 || o.files < 1 || o.files > 1_000_000
+                    || o.fileKib < 0 || o.fileKib > 1024 || o.idle < 1 || o.idle > 1000 || o.parallel < 1 || o.parallel > 10
+                    || o.warmupMib < 0 || o.ciphers.isEmpty()) {
+                System.err.println("an option is out of range");
+                usage(2);
+            }
+            for (String c : o.cases) {
+                if (!CASES.contains(c)) {
+                    System.err.println("unknown case " + c);
+                    usage(2);
+                }
+            }
+            return o;
+        }
+
+        boolean has(String c) {
+            return cases.contains(c);
+        }
+
+        static void usage(int status) {
+            System.err.println("""
+                    usage: SftpProcessBench [options]   (Linux, loopback; runs tether server, /usr/sbin/sshd, sftp)
+                      --case LIST         get,put,many,idle (default all; many = many-put,many-get)
+                      --cipher LIST       ciphers of get/put (default aes128-gcm@openssh.com,chacha20-poly1305@openssh.com);
+                                          many and idle use the first
+                      --size-mib N        MiB per get/put (default 64; 1024 for the 1 GiB figures)
+                      --rounds N          rounds of ours, sshd per case (default 3)
+                      --files N           files of many-put/many-get (default 200; 10000 for the full figure)
+                      --file-kib N        KiB per such file (default 4)
+                      --idle N            idle SFTP sessions per server for the memory figure (default 50)
+                      --parallel N        idle sessions set up at once, 1-10 (default 8)
+                      --warmup-mib N      before the rounds, one untimed get+put of N MiB per cipher and one
+                                          put -r/get -r of min(files, 100) files per server (default 16; 0: none)
+                      --server-java PATH  java for tether server (default: this JVM's); its jcmd reads the heap
+                      --server-opts "..." JVM options for tether server, e.g. "-Xmx1g -XX:+UseSerialGC"
+                      --tether-cp CP      class path of tether-cli (default: tether-cli/target/tether-cli.jar and
+                                          tether-cli/target/lib/* beside this jar's tether-bench)
+                      --kex NAME          key exchange forced on the sftp client (default curve25519-sha256)
+                      --sshd PATH         default /usr/sbin/sshd
+                      --sftp-server PATH  sshd's sftp subsystem (default /usr/lib/openssh/sftp-server)
+                    """);
+            System.exit(status);
+        }
+    }
+
+    // ------------------------------------------------------------------ main
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        BenchSupport.runAndExit("sftp-bench", (dir, cleanup) -> new SftpProcessBench(o, dir, cleanup).run());
+    }
+
+    private static void progress(String s) {
+        System.err.println("[sftp-bench] " + s);
+    }
+
+    private static void out(String s) {
+        System.out.println(s);
+        System.out.flush();
+    }
+
+    /** The data every case reads from, made once. */
+    private record Data(Path big, byte[] bigSha, Path warm, byte[] warmSha, Path many, byte[] manySha,
+                        Path manyWarm, byte[] manyWarmSha) {
+    }
+
+    private void run() throws Exception {
+        boolean transfers = o.cases.stream().anyMatch(c -> !c.equals("idle"));
+        setUp();
+        printHeader();
+        if (transfers) {
+            transfers(makeData());
+        }
+        if (o.has("idle")) {
+            idle();
+        }
+    }
+
+    // ------------------------------------------------------------------ set-up
+
+    private void setUp() throws Exception {
+        makeKeys(dir);
+        for (String d : List.of("data", "client", "remote", "idle")) {
+            Files.createDirectories(dir.resolve(d));
+        }
+        if (!Files.isExecutable(Path.of(o.sftpServer))) {
+            throw new IllegalStateException(o.sftpServer + " is missing: apt-get install openssh-server (openssh-sftp-server)");
+        }
+        Path serverJava = Path.of(o.serverJava).toRealPath();
+        jcmd = serverJava.resolveSibling("jcmd").toString();
+        ours = cleanup.add(new TetherServer(tetherClasspath()));
+        sshd = cleanup.add(new BenchSshd(dir, o.sshdPath, serverEnvironment(user), List.of(
+                "Subsystem sftp " + o.sftpServer)));
+        progress("sshd pid " + sshd.pid() + " on port " + sshd.port);
+        String hostPub = Files.readString(dir.resolve("host_ed25519.pub")).trim();
+        Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + ours.port + " " + hostPub + "\n"
+                + "[127.0.0.1]:" + sshd.port + " " + hostPub + "\n");
+    }
+
+    /** {@code --tether-cp}, else tether-cli's jar and lib/ in the checkout this jar was built in (as bin/tether runs it). */
+    private String tetherClasspath() throws URISyntaxException {
+        if (o.tetherClasspath != null) {
+            return o.tetherClasspath;
+        }
+        // .../tether-bench/target/benchmarks.jar (or target/classes) -> the repository root
+        Path self = Path.of(SftpProcessBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path cli = self.getParent().getParent().getParent().resolve("tether-cli").resolve("target");
+        Path jar = cli.resolve("tether-cli.jar");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(cli.resolve("lib"))) {
+            throw new IllegalStateException(jar + " or its lib/ is missing: build with "
+                    + "mvn -q -pl tether-bench -am package -DskipTests (tether-bench depends on tether-cli), or pass --tether-cp");
+        }
+        return jar + File.pathSeparator + cli.resolve("lib") + File.separator + "*";
+    }
+
+    private void printHeader() throws Exception {
+        out("# SFTP process benchmark: tether server vs OpenSSH sshd + sftp-server, OpenSSH sftp as the client of both");
+        out("");
+        out("- machine: " + machine());
+        out("- ours: `tether server` (" + TETHER_MAIN + " from " + ours.classpath + "), JVM " + ours.version
+                + (o.serverOpts.isEmpty() ? "" : " " + String.join(" ", o.serverOpts)) + "; " + ours.subsystems);
+        out("- sshd: " + o.sshdPath + " with `Subsystem sftp " + o.sftpServer + "`; "
+                + capture(List.of("ssh", "-V"), Duration.ofSeconds(10)).trim());
+        out("- client: `" + String.join(" ", sftpCommand(ours, o.ciphers.get(0), "BATCH")).replace(dir.toString(), "$TMP")
+                .replace(Integer.toString(ours.port), "PORT") + "`");
+        out("- server CPU = utime+stime (+ reaped children) of every process of the server's tree, from /proc, "
+                + "sampled with no client connected");
+    }
+
+    private String capture(List<String> cmd, Duration max) throws Exception {
+        return BenchSupport.capture(dir, cmd, max);
+    }
+
+    // ------------------------------------------------------------------ data
+
+    private Data makeData() throws Exception {
+        Path data = dir.resolve("data");
+        long size = o.sizeMib * MIB;
+        long warm = Math.min(size, o.warmupMib * MIB);
+        boolean bulk = o.has("get") || o.has("put");
+        boolean many = o.has("many") || o.has("many-put") || o.has("many-get");
+        progress("making the data in " + data + (bulk ? ": " + human(size) : "") + (many ? ", " + o.files + " files" : ""));
+        Path big = data.resolve("big.bin");
+        byte[] bigSha = bulk ? writeRandom(big, size, 1) : null;
+        Path warmFile = data.resolve("warm.bin");
+        byte[] warmSha = bulk && warm > 0 ? writeRandom(warmFile, warm, 2) : null;
+        Path manyDir = data.resolve("many");
+        byte[] manySha = many ? writeFiles(manyDir, o.files, 3) : null;
+        Path manyWarm = data.resolve("many-warm");
+        byte[] manyWarmSha = many && o.warmupMib > 0 ? writeFiles(manyWarm, Math.min(o.files, 100), 4) : null;
+        return new Data(big, bigSha, warmFile, warmSha, manyDir, manySha, manyWarm, manyWarmSha);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes {@code bytes} pseudo-random bytes; returns their SHA-256. */
+    private static byte[] writeRandom(Path file, long bytes, long seed) throws IOException {
+        MessageDigest md = sha256();
+        SplittableRandom random = new SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate((int) MIB).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long left = bytes; left > 0; ) {
+                buf.clear();
+                while (buf.remaining() >= Long.BYTES) {
+                    buf.putLong(random.nextLong());
+                }
+                int n = (int) Math.min(buf.capacity(), left);
+                buf.flip().limit(n);
+                md.update(buf.duplicate());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                left -= n;
+            }
+        }
+        return md.digest();
+    }
+
+    /** Writes {@code n} files of {@code --file-kib} KiB into a new directory; returns {@link #treeSha}. */
+    private byte[] writeFiles(Path d, int n, long seed) throws IOException {
+        Files.createDirectories(d);
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] content = new byte[o.fileKib * 1024];
+        for (int i = 0; i < n; i++) {
+            random.nextBytes(content);
+            Files.write(d.resolve(String.format(Locale.ROOT, "f%06d", i)), content, StandardOpenOption.CREATE_NEW);
+        }
+        return treeSha(d);
+    }
+
+    private static byte[] sha256(Path file) throws IOException {
+        MessageDigest md = sha256();
+        ByteBuffer buf = ByteBuffer.allocate((int) MIB);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                md.update(buf);
+                buf.clear();
+            }
+        }
+        return md.digest();
+    }
+
+    /** SHA-256 over every regular file of a tree: relative path, NUL, the file's SHA-256, in path order. */
+    private static byte[] treeSha(Path root) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(root)) {
+            files = s.filter(Files::isRegularFile).map(root::relativize).sorted().toList();
+        }
+        MessageDigest md = sha256();
+        for (Path f : files) {
+            md.update(f.toString().getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            md.update(sha256(root.resolve(f)));
+        }
+        return md.digest();
+    }
+
+    // ------------------------------------------------------------------ servers
+
+    /**
+     * {@code tether server} in its own JVM (java = {@code --server-java}, options {@code
+     * --server-opts}), from tether-cli's jar and dependencies as bin/tether runs it, with the
+     * flags of ../shared/CLI.md: {@code --listen 127.0.0.1 --port 0 --host-key --authorized-keys
+     * --root}, nothing else; the port comes from its first stdout line {@code listening on ADDR:PORT}.
+     * Its environment is the one sshd gives a user; its stderr (event log) goes to {@code ours.log}.
+     */
+    final class TetherServer implements Server {
+        final String classpath;
+        final Process process;
+        final int port;
+        final String version;
+        /** Its stderr line {@code tether: subsystems {...}}: who serves sftp. */
+        final String subsystems;
+
+        TetherServer(String classpath) throws Exception {
+            this.classpath = classpath;
+            version = javaVersion(dir, o.serverJava);
+            // its temp files (e.g. the exit-status files of session processes) go under the run's dir
+            Path tmp = Files.createDirectories(dir.resolve("server-tmp"));
+            List<String> cmd = new ArrayList<>(List.of(o.serverJava, "--enable-native-access=ALL-UNNAMED",
+                    "-Djava.io.tmpdir=" + tmp));
+            cmd.addAll(o.serverOpts);
+            cmd.addAll(List.of("-cp", classpath, TETHER_MAIN, "server", "--listen", "127.0.0.1", "--port", "0",
+                    "--host-key", dir.resolve("host_ed25519").toString(),
+                    "--authorized-keys", dir.resolve("authorized_keys").toString(),
+                    "--root", dir.resolve("remote").toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().clear();
+            pb.environment().putAll(serverEnvironment(user));
+            Path log = dir.resolve("ours.log");
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectError(log.toFile());
+            process = pb.start();
+            // the host key lines that follow are read and dropped
+            Matcher listening = awaitLine(stdoutLines(process, "tether-server-stdout"), LISTENING, Duration.ofSeconds(60),
+                    line -> progress("tether server: " + line));
+            if (listening == null) {
+                stopProcess(process, Duration.ofSeconds(2));
+                throw new IllegalStateException("tether server did not start (" + String.join(" ", cmd) + "): " + Files.readString(log));
+            }
+            port = Integer.parseInt(listening.group(1));
+            String[] line = {"subsystems: ?"};
+            await(() -> {
+                try {
+                    return Files.readAllLines(log).stream().filter(l -> l.startsWith("tether: subsystems "))
+                            .findFirst().map(l -> line[0] = l.substring("tether: ".length())).isPresent();
+                } catch (IOException e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(15), Duration.ofMillis(20));
+            subsystems = line[0];
+            progress("tether server pid " + process.pid() + " on port " + port + " (" + version + "), " + subsystems);
+        }
+
+        @Override
+        public String name() {
+            return "ours";
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public Process process() {
+            return process;
+        }
+
+        /** No TCP connection on its port left open by the server, and no child process. */
+        @Override
+        public void awaitQuiet(Duration max) throws Exception {
+            if (!await(() -> ProcStat.openTcpConnections(port) == 0 && ProcStat.descendantCount(pid()) == 0,
+                    max, Duration.ofMillis(10))) {
+                progress("warning: tether server still has " + ProcStat.openTcpConnections(port) + " connections and "
+                        + ProcStat.descendantCount(pid()) + " child processes after " + max);
+            }
+        }
+
+        /** Heap used after three full GCs, in bytes, through jcmd (GC.run x3, GC.heap_info). */
+        long heapUsedAfterGc() throws Exception {
+            Path commands = dir.resolve("jcmd.txt");
+            Files.writeString(commands, "GC.run\nGC.run\nGC.run\nGC.heap_info\n");
+            String text = capture(List.of(jcmd, Long.toString(pid()), "-f", commands.toString()), Duration.ofSeconds(120));
+            long used = 0;
+            boolean found = false;
+            // G1, Serial, Parallel: "garbage-first heap   total 57344K, used 10753K [..." (JDK 17), "... total reserved
+            // 6172672K, committed 40960K, used 8091K [..." (JDK 25), one such line per generation; ZGC: "ZHeap used 8M, ..."
+            Matcher m = Pattern.compile("total [^\\n]*?, used (\\d+)K").matcher(text);
+            while (m.find()) {
+                used += Long.parseLong(m.group(1)) * 1024;
+                found = true;
+            }
+            Matcher z = Pattern.compile("ZHeap\\s+used (\\d+)M").matcher(text);
+            if (!found && z.find()) {
+                used = Long.parseLong(z.group(1)) * MIB;
+                found = true;
+            }
+            if (!found) {
+                throw new IllegalStateException("no heap figure in the output of " + jcmd + " GC.heap_info:\n" + text);
+            }
+            return used;
+        }
+
+        @Override
+        public void close() {
+            // SIGTERM: tether server closes its listener and exits 0
+            stopProcess(process, Duration.ofSeconds(40));
+        }
+    }
+
+    private List<Server> servers() {
+        return List.of(ours, sshd);
+    }
+
+    // ------------------------------------------------------------------ the sftp client
+
+    /** OpenSSH's sftp against {@code s}; {@code batch} is a file or {@code -} (stdin). */
+    private List<String> sftpCommand(Server s, String cipher, String batch) {
+        return List.of("sftp", "-b", batch, "-F", "/dev/null",
+                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "-o", "IdentitiesOnly=yes", "-i", dir.resolve("id_ed25519").toString(), "-P", Integer.toString(s.port()),
+                "-c", cipher, "-o", "KexAlgorithms=" + o.kex, "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "LogLevel=ERROR",
+                user + "@127.0.0.1");
+    }
+
+    /** A path as a word of an sftp batch line. */
+    private static String word(Path p) {
+        return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private enum Kind {
+        GET("get"), PUT("put"), MANY_PUT("put -r"), MANY_GET("get -r");
+
+        final String command;
+
+        Kind(String command) {
+            this.command = command;
+        }
+    }
+
+    private record Case(String label, Kind kind, String cipher) {
+    }
+
+    /**
+     * One measured sftp batch of one case; afterwards (untimed) the copy is checked against the
+     * source and deleted.
+     */
+    private Run runCase(Server s, Case c, Data d, boolean warmup) throws Exception {
+        boolean bulk = c.kind == Kind.GET || c.kind == Kind.PUT;
+        Path src = bulk ? (warmup ? d.warm : d.big) : (warmup ? d.manyWarm : d.many);
+        byte[] sha = bulk ? (warmup ? d.warmSha : d.bigSha) : (warmup ? d.manyWarmSha : d.manySha);
+        boolean toServer = c.kind == Kind.PUT || c.kind == Kind.MANY_PUT;
+        Path dst = dir.resolve(toServer ? "remote" : "client").resolve(s.name() + "-" + src.getFileName());
+        deleteTree(dst);
+        Path batch = dir.resolve("batch.txt");
+        Files.writeString(batch, c.kind.command + " " + word(src) + " " + word(dst) + "\n");
+        Path err = dir.resolve("sftp.err");
+        ProcessBuilder pb = new ProcessBuilder(sftpCommand(s, c.cipher, batch.toString()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(dir.resolve("sftp.out").toFile()).redirectError(err.toFile());
+        long count = bulk ? Files.size(src) / MIB : o.files;
+        Duration max = Duration.ofSeconds(60 + (bulk ? count : count / 20)); // at least 1 MiB/s, 20 files/s
+        Run r = measured(s, pb, max, c.label, err);
+        byte[] got = bulk ? sha256(dst) : treeSha(dst);
+        if (!Arrays.equals(got, sha)) {
+            throw new IllegalStateException(c.label + " on " + s.name() + ": the copy " + dst + " differs from " + src
+                    + " (SHA-256 " + HexFormat.of().formatHex(got) + ", expected " + HexFormat.of().formatHex(sha) + ")");
+        }
+        deleteTree(dst);
+        return r;
+    }
+
+    private List<Case> cases() {
+        List<Case> l = new ArrayList<>();
+        for (String cipher : o.ciphers) {
+            if (o.has("get")) {
+                l.add(new Case("get " + cipher, Kind.GET, cipher));
+            }
+            if (o.has("put")) {
+                l.add(new Case("put " + cipher, Kind.PUT, cipher));
+            }
+        }
+        String first = o.ciphers.get(0);
+        if (o.has("many") || o.has("many-put")) {
+            l.add(new Case("put -r " + o.files + " files " + first, Kind.MANY_PUT, first));
+        }
+        if (o.has("many") || o.has("many-get")) {
+            l.add(new Case("get -r " + o.files + " files " + first, Kind.MANY_GET, first));
+        }
+        return l;
+    }
+
+    // ------------------------------------------------------------------ get, put, many
+
+    private void transfers(Data d) throws Exception {
+        List<Case> cases = cases();
+        if (o.warmupMib > 0) {
+            progress("warm-up: each case once per server, untimed (" + human(o.warmupMib * MIB) + ", "
+                    + Math.min(o.files, 100) + " files)");
+            for (Case c : cases) {
+                for (Server s : servers()) {
+                    runCase(s, c, d, true);
+                }
+            }
+        }
+        Map<Case, List<Run>> a = new LinkedHashMap<>();
+        Map<Case, List<Run>> b = new LinkedHashMap<>();
+        for (int round = 1; round <= o.rounds; round++) {
+            for (Case c : cases) {
+                Run x = runCase(ours, c, d, false);
+                Run y = runCase(sshd, c, d, false);
+                a.computeIfAbsent(c, k -> new ArrayList<>()).add(x);
+                b.computeIfAbsent(c, k -> new ArrayList<>()).add(y);
+                progress(String.format(Locale.ROOT, "round %d %-48s ours %7.2f s (server CPU %6.2f s)  sshd %7.2f s (CPU %6.2f s)",
+                        round, c.label, x.wallSeconds(), x.serverCpuSeconds(), y.wallSeconds(), y.serverCpuSeconds()));
+            }
+        }
+        out("");
+        out(String.format(Locale.ROOT, "## SFTP transfers: %s per get/put, %d files of %d KiB per put -r/get -r; %d round%s of ours, sshd; "
+                + "medians, ratio = median of the per-round ratios ours/sshd", human(o.sizeMib * MIB), o.files, o.fileKib, o.rounds,
+                o.rounds == 1 ? "" : "s"));
+        out("");
+        out("| case | ours s | sshd s | ours rate | sshd rate | wall ours/sshd | ours CPU s | sshd CPU s | CPU ours/sshd |");
+        out("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (Case c : a.keySet()) {
+            Compared m = Compared.of(a.get(c), b.get(c));
+            boolean bulk = c.kind == Kind.GET || c.kind == Kind.PUT;
+            double amount = bulk ? o.sizeMib * MIB / 1e6 : o.files;
+            String unit = bulk ? " MB/s" : " files/s";
+            out(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f |", c.label,
+                    m.wallA(), m.wallB(), amount / m.wallA(), unit, amount / m.wallB(), unit, m.wallRatio(),
+                    m.cpuA(), m.cpuB(), m.cpuRatio()));
+        }
+        out("");
+        out("Wall time is the whole `sftp` process (connect, key exchange, auth, transfer, exit); every copy was "
+                + "checked by SHA-256 against its source after the run.");
+    }
+
+    // ------------------------------------------------------------------ idle sessions
+
+    /** Idle {@code sftp -b -} clients, each with its batch stdin held open; closing it ends them. */
+    private final class IdleSessions implements AutoCloseable {
+        private final List<Process> processes = new ArrayList<>();
+        private final List<OutputStream> stdins = new ArrayList<>();
+
+        /**
+         * Opens {@code n} sessions, {@code --parallel} at a time; each is ready once it has answered
+         * {@code pwd} (the SFTP session is up: subsystem started, version exchanged, realpath done).
+         */
+        IdleSessions(Server s, int n) throws Exception {
+            String cipher = o.ciphers.get(0);
+            for (int start = 0; start < n; start += o.parallel) {
+                List<Integer> wave = new ArrayList<>();
+                for (int i = start; i < Math.min(n, start + o.parallel); i++) {
+                    Path outFile = dir.resolve("idle").resolve(s.name() + "-" + i + ".out");
+                    Process p = new ProcessBuilder(sftpCommand(s, cipher, "-")).redirectOutput(outFile.toFile())
+                            .redirectError(dir.resolve("idle").resolve(s.name() + "-" + i + ".err").toFile()).start();
+                    processes.add(p);
+                    stdins.add(p.getOutputStream());
+                    p.getOutputStream().write("pwd\n".getBytes(StandardCharsets.US_ASCII));
+                    p.getOutputStream().flush();
+                    wave.add(i);
+                }
+                for (int i : wave) {
+                    Path outFile = dir.resolve("idle").resolve(s.name() + "-" + i + ".out");
+                    Process p = processes.get(i);
+                    boolean ready = await(() -> !p.isAlive() || read(outFile).contains("Remote working directory:"),
+                            Duration.ofSeconds(60), Duration.ofMillis(10));
+                    if (!ready || !p.isAlive()) {
+                        throw new IllegalStateException("idle session " + i + " on " + s.name() + " did not come up: "
+                                + read(outFile) + read(dir.resolve("idle").resolve(s.name() + "-" + i + ".err")));
+                    }
+                }
+            }
+        }
+
+        private static String read(Path p) {
+            try {
+                return Files.readString(p);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        /** Ends every session (EOF on its batch), bounded; kills what is left. */
+        @Override
+        public void close() {
+            for (OutputStream in : stdins) {
+                try {
+                    in.close();
+                } catch (IOException e) {
+                    // gone already
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            for (Process p : processes) {
+                try {
+                    if (!p.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        p.descendants().forEach(ProcessHandle::destroyForcibly);
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** The server's memory: heap after GC (ours only, else -1, bytes) and its process tree's RSS, PSS, processes, threads. */
+    private record Memory(long heapBytes, long rssKib, long pssKib, long processes, long threads) {
+    }
+
+    private Memory memory(Server s) throws Exception {
+        long heap = s == ours ? ours.heapUsedAfterGc() : -1;
+        long[] m = ProcStat.treeMemory(s.pid());
+        return new Memory(heap, m[0], m[1], m[2], m[3]);
+    }
+
+    /** Memory growth per session: {@code [heap KiB, RSS KiB, PSS KiB, processes, threads]}. */
+    private double[] idleSet(Server s, int n) throws Exception {
+        progress("idle: warm-up, " + Math.min(n, o.parallel) + " sessions on " + s.name());
+        try (IdleSessions warm = cleanup.add(new IdleSessions(s, Math.min(n, o.parallel)))) {
+            progress("idle: warm-up sessions are up");
+        }
+        s.awaitQuiet(Duration.ofSeconds(60));
+        Memory base = memory(s);
+        long t0 = System.nanoTime();
+        try (IdleSessions sessions = cleanup.add(new IdleSessions(s, n))) {
+            double openSeconds = (System.nanoTime() - t0) / 1e9;
+            if (!await(() -> ProcStat.openTcpConnections(s.port()) == n, Duration.ofSeconds(30), Duration.ofMillis(10))) {
+                progress("warning: " + ProcStat.openTcpConnections(s.port()) + " TCP connections on " + s.name() + ", not " + n);
+            }
+            Memory loaded = memory(s);
+            progress(String.format(Locale.ROOT, "idle: %d sessions on %s opened in %.1f s; heap %s, RSS %d -> %d KiB, "
+                    + "processes %d -> %d", n, s.name(), openSeconds,
+                    base.heapBytes < 0 ? "n/a" : (base.heapBytes / 1024 + " -> " + loaded.heapBytes / 1024 + " KiB"),
+                    base.rssKib, loaded.rssKib, base.processes, loaded.processes));
+            return new double[] {
+                    base.heapBytes < 0 ? Double.NaN : (loaded.heapBytes - base.heapBytes) / 1024.0 / n,
+                    (loaded.rssKib - base.rssKib) / (double) n,
+                    base.pssKib < 0 || loaded.pssKib < 0 ? Double.NaN : (loaded.pssKib - base.pssKib) / (double) n,
+                    (loaded.processes - base.processes) / (double) n,
+                    (loaded.threads - base.threads) / (double) n};
+        } finally {
+            s.awaitQuiet(Duration.ofSeconds(60));
+        }
+    }
+
+    private void idle() throws Exception {
+        double[] a = idleSet(ours, o.idle);
+        double[] b = idleSet(sshd, o.idle);
+        out("");
+        out(String.format(Locale.ROOT, "## Memory per idle SFTP session: %d sessions per server (`sftp -b -`, batch stdin held open, "
+                + "each ready after answering `pwd`), growth over the same server with no session, per session", o.idle));
+        out("");
+        out("| server | heap after GC KiB/session | RSS KiB/session | PSS KiB/session | processes/session | OS threads/session |");
+        out("|---|---:|---:|---:|---:|---:|");
+        out(String.format(Locale.ROOT, "| ours (tether server JVM + its children) | %.1f | %.1f | %.1f | %.2f | %.2f |",
+                a[0], a[1], a[2], a[3], a[4]));
+        out(String.format(Locale.ROOT, "| sshd (+ per-connection sshd, sftp-server) | n/a | %.1f | %.1f | %.2f | %.2f |",
+                b[1], b[2], b[3], b[4]));
+        out(String.format(Locale.ROOT, "| ratio ours/sshd | %.3f (ours heap / sshd RSS) | %.2f | %.2f | | |",
+                a[0] / b[1], a[1] / b[1], a[2] / b[2]));
+        out("");
+        out("Heap: `jcmd PID GC.run` x3 then `GC.heap_info` (used). RSS: sum of VmRSS over the server's process tree "
+                + "(shared pages counted once per process); PSS: sum of Pss from smaps_rollup (shared pages divided among "
+                + "their processes).");
+    }
+}
