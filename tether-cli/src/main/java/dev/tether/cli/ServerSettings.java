@@ -12,6 +12,7 @@ import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.DefaultConnectionValidator;
 import dev.tether.ssh.policy.Login;
@@ -259,7 +260,7 @@ final class ServerSettings {
         });
         if (!sftpOnly) {
             // scp -t / scp -f (OpenSSH's scp -O) in Java, on the same roots and flags as the sftp subsystem
-            b.commands(sftp.server(internalSftp.getOrDefault("sftp", SftpServerCommand.Flags.NONE))::scpCommand);
+            b.commands(sftp::scpCommand);
         }
         return b.build();
     }
@@ -279,6 +280,11 @@ final class ServerSettings {
         SftpServers(Path home, Path start) {
             this.home = home;
             this.start = start;
+        }
+
+        /** {@code scp -t}/{@code scp -f} in Java with the sftp subsystem's flags, on the login's root; null for another command line. */
+        Command scpCommand(String line) {
+            return server(internalSftp.getOrDefault("sftp", SftpServerCommand.Flags.NONE)).scpCommand(line);
         }
 
         SftpServer server(SftpServerCommand.Flags flags) {
@@ -305,6 +311,18 @@ final class ServerSettings {
     private static String address(Login login) {
         return login.connection() == null ? null : login.connection().remoteHost();
     }
+
+    /**
+     * What a jailed user's exec of anything but SCP runs while other users may start processes:
+     * an error and exit status 1, as a command missing from sshd's chroot fails (the exec request
+     * itself must succeed for SCP, which runs in Java in the jail).
+     */
+    private static final Command NO_COMMAND_IN_JAIL = context -> {
+        context.stderr().write(("tether: no command can run in this account's jail (ChrootDirectory); "
+                + "it has SFTP and SCP only\n").getBytes(StandardCharsets.UTF_8));
+        context.stderr().flush();
+        return 1;
+    };
 
     /** A subsystem a jailed user may not start: it would run a program, which cannot be jailed. */
     private static SubsystemHandler refusedInJail(String command) {
@@ -339,18 +357,20 @@ final class ServerSettings {
 
     /**
      * What a user may do, by their {@link LoginPolicy}: sessions always; shell and exec unless
-     * turned off, refused to a jailed user (exec is left to a jailed user only when no process
-     * can start, so that it reaches nothing but SCP in Java) and to a ForceCommand internal-sftp
-     * user, whose every subsystem is then SFTP, as in sshd; a jailed user's program-backed
-     * subsystems are refused; the channel types of the forwarding the policy allows (the library
-     * refuses forwarding until it is implemented, and then honours the avatar's channel types).
+     * turned off. A ForceCommand internal-sftp user gets neither (nor SCP), and every subsystem
+     * is SFTP for them, as in sshd. A jailed user gets no shell, and exec runs SCP in Java in the
+     * jail and nothing else: when no process can start at all, other command lines are refused;
+     * otherwise the avatar answers them with {@link #NO_COMMAND_IN_JAIL}, so they never reach
+     * an OS process. A jailed user's program-backed subsystems are refused. The channel types
+     * are those of the forwarding the policy allows (the library refuses forwarding until it is
+     * implemented, and then honours the avatar's channel types).
      */
     private Realm realm(Path home, boolean processes, SftpServers sftp) {
         Map<String, String> subsystems = effectiveSubsystems();
         return (user, login) -> {
             LoginPolicy p = forLogin(home, user, address(login));
             boolean shell = !noShell && !sftpOnly && !p.sftpForced() && !p.jailed();
-            boolean exec = !noExec && !sftpOnly && !p.sftpForced() && (!p.jailed() || !processes);
+            boolean exec = !noExec && !sftpOnly && !p.sftpForced();
             Map<String, SubsystemHandler> own = new LinkedHashMap<>();
             subsystems.forEach((name, command) -> {
                 if (p.sftpForced()) {
@@ -374,6 +394,15 @@ final class ServerSettings {
                 @Override
                 public Map<String, SubsystemHandler> subsystems() {
                     return own;
+                }
+
+                @Override
+                public Command command(String commandLine) {
+                    if (!p.jailed()) {
+                        return null;
+                    }
+                    Command scp = commandLine == null ? null : sftp.scpCommand(commandLine);
+                    return scp != null ? scp : processes ? NO_COMMAND_IN_JAIL : null;
                 }
 
                 @Override

@@ -1,6 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.FreePorts;
 import dev.tether.testkit.OpenSshClient;
+import dev.tether.testkit.Peers;
 import dev.tether.testkit.Processes;
 import dev.tether.testkit.TetherCli;
 import dev.tether.testkit.TetherServerProcess;
@@ -56,6 +58,26 @@ class ServerSftpTest {
         return i.run();
     }
 
+    /** OpenSSH's legacy {@code scp -O FROM TO} (a remote side written {@code :PATH}) as the server's user or, with a password, as another. */
+    private Processes.Result scp(TetherServerProcess server, String user, String password, String from, String to)
+            throws IOException {
+        Peers.requireSsh();
+        String remote = user + "@" + FreePorts.LOOPBACK;
+        List<String> cmd = new ArrayList<>();
+        if (password != null) {
+            Peers.requireSshpass();
+            cmd.addAll(List.of(Peers.SSHPASS.toString(), "-e"));
+        }
+        cmd.addAll(List.of(Peers.SCP.toString(), "-O", "-F", "/dev/null", "-P", Integer.toString(server.port()),
+                "-o", "UserKnownHostsFile=" + server.dir().resolve("known_hosts"), "-o", "StrictHostKeyChecking=accept-new",
+                "-o", "BatchMode=" + (password == null ? "yes" : "no")));
+        cmd.addAll(password == null ? List.of("-i", server.userKey().toString(), "-o", "IdentitiesOnly=yes")
+                : List.of("-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1"));
+        cmd.add(from.startsWith(":") ? remote + from : from);
+        cmd.add(to.startsWith(":") ? remote + to : to);
+        return Processes.run(cmd, password == null ? Map.of() : Map.of("SSHPASS", password), null, null, WAIT);
+    }
+
     /**
      * {@code tether server} with {@code --config} (its lines given the server's directory) and
      * {@code --passwords} letting these users in with {@link #PASSWORD}.
@@ -106,6 +128,15 @@ class ServerSftpTest {
                 assertFalse(Files.exists(tmp.resolve("passwd")), escape);
             }
 
+            // SCP runs in Java, in the same jail
+            Processes.Result scpIn = scp(server, Cli.localUser(), null, ":/inside.txt", tmp.resolve("scp-got.txt").toString());
+            assertEquals(0, scpIn.exitCode(), scpIn.describe());
+            assertEquals("inside the jail\n", Files.readString(tmp.resolve("scp-got.txt")));
+            Processes.Result scpOut = scp(server, Cli.localUser(), null, ":/../../etc/passwd", tmp.resolve("passwd").toString());
+            assertEquals(1, scpOut.exitCode(), scpOut.describe());
+            assertFalse(Files.exists(tmp.resolve("passwd")));
+
+            // no process can run: exec (other than scp) and shell are refused
             Processes.Result exec = server.ssh(List.of(), "true");
             assertEquals(255, exec.exitCode(), exec.describe());
             assertTrue(exec.stderr().contains("exec request failed"), exec.describe());
@@ -134,10 +165,17 @@ class ServerSftpTest {
             OpenSshClient.Result out = sftp(server, "alice", PASSWORD, "get /etc/passwd " + tmp.resolve("passwd"));
             assertEquals(1, out.exitCode(), out.describe());
             assertFalse(Files.exists(tmp.resolve("passwd")));
-            OpenSshClient.Result exec = sshByPassword(server, "alice", "echo", "escaped");
-            assertEquals(255, exec.exitCode(), exec.describe());
-            assertTrue(exec.stderr().contains("exec request failed"), exec.describe());
-            assertFalse(exec.stdout().contains("escaped"), exec.describe());
+            // SCP in Java in her jail; any other command fails without a process (others may run processes)
+            Processes.Result scpIn = scp(server, "alice", PASSWORD, ":/mine.txt", tmp.resolve("scp-got.txt").toString());
+            assertEquals(0, scpIn.exitCode(), scpIn.describe());
+            assertEquals("alice's\n", Files.readString(tmp.resolve("scp-got.txt")));
+            Processes.Result scpOut = scp(server, "alice", PASSWORD, ":/etc/passwd", tmp.resolve("passwd").toString());
+            assertEquals(1, scpOut.exitCode(), scpOut.describe());
+            assertFalse(Files.exists(tmp.resolve("passwd")));
+            OpenSshClient.Result exec = sshByPassword(server, "alice", "echo", "escaped", ">", server.dir().resolve("escaped").toString());
+            assertEquals(1, exec.exitCode(), exec.describe());
+            assertTrue(exec.stderr().contains("no command can run in this account's jail"), exec.describe());
+            assertFalse(Files.exists(server.dir().resolve("escaped")), "no process ran");
             OpenSshClient.Result shell = sshByPassword(server, "alice");
             assertTrue(shell.stderr().contains("shell request failed"), shell.describe());
             assertFalse(shell.stdout().contains("shell-ran"), shell.describe());
@@ -170,6 +208,9 @@ class ServerSftpTest {
             assertFalse(exec.stdout().contains("ran"), exec.describe());
             OpenSshClient.Result shell = sshByPassword(server, "carol");
             assertTrue(shell.stderr().contains("shell request failed"), shell.describe());
+            Processes.Result scp = scp(server, "carol", PASSWORD, ":drop/readme.txt", tmp.resolve("scp.txt").toString());
+            assertTrue(scp.exitCode() != 0, scp.describe());
+            assertFalse(Files.exists(tmp.resolve("scp.txt")));
             server.awaitStderr("session 0 refused exec \"echo ran\": not allowed for this user", WAIT);
 
             // SFTP with ForceCommand's flags: starts in drop (-d relative to --root), read-only (-R)
