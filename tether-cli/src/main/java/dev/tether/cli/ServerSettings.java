@@ -39,7 +39,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Everything {@code tether server} is told, from {@code --config FILE} (see {@link SshdConfig})
  * and then the command-line flags, which override the file. Null or empty means "not set":
- * the defaults are applied when the library objects are built here.
+ * the defaults are applied when the library objects are built here. The fields hold the file's
+ * global section; its Match blocks ({@link #matches}) may differ per login, and
+ * {@link #forLogin} resolves what one login gets ({@link LoginPolicy}), which the realm, the SFTP
+ * roots and a validator then apply.
  */
 final class ServerSettings {
     /** The subsystem command that means Tether's own SFTP server, as sshd's {@code Subsystem sftp internal-sftp}. */
@@ -51,7 +54,7 @@ final class ServerSettings {
     record Listen(String host, Integer port) {
     }
 
-    /** AllowTcpForwarding: which directions are allowed. */
+    /** AllowTcpForwarding, AllowStreamLocalForwarding: which directions are allowed. */
     enum Forwarding {
         ALL, LOCAL, REMOTE, NONE;
 
@@ -83,7 +86,7 @@ final class ServerSettings {
     List<String> authorizedKeysFiles;
     Path passwords;
     Path root;
-    /** --chroot: every user's SFTP and SCP see it as /, whatever the config file says; shell and exec are refused. Null: none. */
+    /** --chroot: every user's SFTP and SCP see it as /, whatever the config file says; no shell or other command. Null: none. */
     Path chroot;
     /** The global section's ChrootDirectory as written (%h, %u, %%; "none"); null: not set. Match blocks may override it. */
     String chrootDirectory;
@@ -118,7 +121,10 @@ final class ServerSettings {
     /** UnusedConnectionTimeout (ZERO: none) and ChannelTimeout TYPE=INTERVAL, in file order. */
     Duration unusedConnectionTimeout;
     java.util.Map<String, Duration> channelTimeouts;
-    /** AllowTcpForwarding, AllowStreamLocalForwarding, AllowAgentForwarding, DisableForwarding, GatewayPorts, PermitOpen, PermitListen of the global section; null: not set. */
+    /**
+     * AllowTcpForwarding, AllowStreamLocalForwarding, AllowAgentForwarding, DisableForwarding,
+     * GatewayPorts, PermitOpen, PermitListen of the global section; null: not set.
+     */
     Forwarding forwarding;
     Forwarding streamLocalForwarding;
     Boolean agentForwarding;
@@ -177,7 +183,7 @@ final class ServerSettings {
         return out;
     }
 
-    /** AllowTcpForwarding of the global section, with --sftp-only and --no-forwarding applied (Match blocks may differ per login). */
+    /** AllowTcpForwarding of the global section, --sftp-only and --no-forwarding applied (a Match block may differ: {@link #forLogin}). */
     Forwarding forwarding() {
         return sftpOnly || noForwarding ? Forwarding.NONE : forwarding != null ? forwarding : Forwarding.ALL;
     }
@@ -201,7 +207,7 @@ final class ServerSettings {
                 && !SshdMatch.anySets(matches, Set.of("chrootdirectory"));
     }
 
-    /** Whether the global section or a Match block turns an authentication method on (a Match block may turn it on for some users only). */
+    /** Whether the global section, or a Match block for some users, leaves an authentication method on. */
     private boolean methodOn(String keyword, Boolean global) {
         return !Boolean.FALSE.equals(global) || matches.stream().anyMatch(m -> Boolean.TRUE.equals(m.values().get(keyword)));
     }
@@ -225,7 +231,7 @@ final class ServerSettings {
         Path start = (root != null ? root : Path.of("")).toAbsolutePath().normalize();
         SftpServers sftp = new SftpServers(home, start);
         // a process cannot be jailed: when every user is, no process is started at all; otherwise the
-        // avatar of a jailed or sftp-forced user refuses shell and exec
+        // avatar of a jailed or sftp-forced user refuses the shell, and its exec reaches no process
         boolean processes = !everyoneJailed();
         Portal.Builder b = Portal.builder().realm(realm(home, processes, sftp));
         if (processes) {
