@@ -54,7 +54,7 @@ class PerUserRootTest {
                     }
                 }), c -> c)) {
             for (String u : new String[] {"alice", "bob"}) {
-                try (RawSftp raw = new RawSftp(s.loginAs(u, null))) {
+                try (RawSftp raw = new RawSftp(s.loginAs(u, null, null))) {
                     SftpResponse open = raw.call(new SftpRequest.Open(raw.nextId(), "/whoami.txt", SftpConstants.SSH_FXF_READ,
                             dev.tether.sftp.protocol.FileAttributes.EMPTY));
                     byte[] h = RawSftp.handle(open);

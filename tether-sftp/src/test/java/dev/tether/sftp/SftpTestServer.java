@@ -66,16 +66,31 @@ public final class SftpTestServer implements AutoCloseable {
         return client.sftp(port(), USER).identity(clientKey);
     }
 
+    /**
+     * Runs OpenSSH's {@code sftp -b} with these batch commands (one a line; a leading {@code -}
+     * lets the batch go on after that command fails), with the default 30 s deadline.
+     */
+    public OpenSshClient.Result batch(OpenSshClient client, String... commands) throws IOException {
+        Path file = Files.createTempFile(dir, "batch", ".txt");
+        Files.writeString(file, String.join("\n", commands) + "\n");
+        return sftp(client).args("-b", file.toString()).run();
+    }
+
     /** A Tether client logged in as {@value #USER}, with the given SSH version string (software part). */
     public Transport login(String softwareVersion) throws IOException {
-        return loginAs(USER, softwareVersion);
+        return loginAs(USER, softwareVersion, null);
+    }
+
+    /** A Tether client logged in as {@value #USER}, whose version line is {@code SSH-2.0-software comment}. */
+    public Transport login(String softwareVersion, String comment) throws IOException {
+        return loginAs(USER, softwareVersion, comment);
     }
 
     /** A Tether client logged in as {@code user} with the client key (the portal must accept it for that name). */
-    public Transport loginAs(String user, String softwareVersion) throws IOException {
+    public Transport loginAs(String user, String softwareVersion, String comment) throws IOException {
         TransportConfig.Builder b = TransportConfig.builder().sendTimeout(Duration.ofSeconds(30));
         if (softwareVersion != null) {
-            b.softwareVersion(softwareVersion, null);
+            b.softwareVersion(softwareVersion, comment);
         }
         Transport t = Transport.connect("127.0.0.1", port(), b.build(),
                 HostKeyVerifier.acceptKeys(List.of(SignatureAlgorithms.encodePublicKey(hostKey.getPublic()))));

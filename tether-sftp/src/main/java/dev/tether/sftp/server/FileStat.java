@@ -55,6 +55,10 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
             case UNIX: {
                 Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastAccessTime,lastModifiedTime,nlink,owner,group", opts);
                 int mode = (Integer) a.get("mode");
+                if ((mode & FileAttributes.S_IFMT) == 0) {
+                    // a unix view without the file type in its mode (jimfs): take the type from the basic view
+                    mode |= typeBits(Files.readAttributes(p, BasicFileAttributes.class, opts));
+                }
                 int uid = (Integer) a.get("uid");
                 int gid = (Integer) a.get("gid");
                 FileAttributes fa = new FileAttributes(SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID | SSH_FILEXFER_ATTR_PERMISSIONS
@@ -140,8 +144,13 @@ public record FileStat(FileAttributes attrs, String owner, String group, long li
     public static void chmod(Path f, int mode, LinkOption... options) throws IOException {
         switch (view(f.getFileSystem())) {
             case UNIX:
-                Files.setAttribute(f, "unix:mode", mode & 07777, options);
-                break;
+                try {
+                    Files.setAttribute(f, "unix:mode", mode & 07777, options);
+                    break;
+                } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                    // a unix view whose mode cannot be set (jimfs): set the permissions through the posix view
+                }
+                // fall through
             case POSIX:
                 Files.getFileAttributeView(f, PosixFileAttributeView.class, options).setPermissions(toPermissions(mode));
                 break;

@@ -192,7 +192,25 @@ public final class FileView {
         Set<OpenOption> opts = new HashSet<>(options);
         opts.add(LinkOption.NOFOLLOW_LINKS);
         return walk(clientPath, true, (dir, name, path) -> dir != null ? dir.newByteChannel(name, opts, attrs)
-                : Files.newByteChannel(path, opts, attrs));
+                : openChannel(path, opts, attrs));
+    }
+
+    /**
+     * Opens a file by its path. A provider that rejects {@code NOFOLLOW_LINKS} as an open option
+     * (zipfs: it has no links) is asked again without it.
+     */
+    private static SeekableByteChannel openChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        try {
+            return Files.newByteChannel(path, options, attrs);
+        } catch (IllegalArgumentException e) {
+            if (!options.contains(LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            Set<OpenOption> without = new HashSet<>(options);
+            without.remove(LinkOption.NOFOLLOW_LINKS);
+            return Files.newByteChannel(path, without, attrs);
+        }
     }
 
     /** Opens a directory for listing (OPENDIR, SCP's -r source). */

@@ -26,6 +26,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -206,6 +207,7 @@ public final class SftpSession {
         return connection == null ? "stdio" : "#" + connection.id() + " " + connection.remoteHost() + ":" + connection.remotePort();
     }
 
+    /** Closes the handles the client left open, each reported as a close to the event log and the policy. */
     private void closeAll() {
         for (Handle h : handles.values()) {
             try {
@@ -213,11 +215,24 @@ public final class SftpSession {
             } catch (IOException e) {
                 // closing at the end; nothing to report to
             }
-            if (h.channel != null) {
-                events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
+            try {
+                closed(h);
+            } catch (RuntimeException e) {
+                log.warn("{} the policy failed on the close of {}: {}", tag(), h.clientPath, e.toString());
             }
         }
         handles.clear();
+    }
+
+    /** A handle closed (by CLOSE or at the session's end): the event-log line and the policy's CLOSE with the byte counts. */
+    private void closed(Handle h) {
+        if (h.channel != null) {
+            events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
+        } else {
+            events.event("closedir " + SftpEvents.quote(h.clientPath));
+        }
+        settings.policy().completed(new SftpOperation(Kind.CLOSE, h.clientPath, h.path, null, user, connection), SftpStatus.OK,
+                h.bytesRead, h.bytesWritten);
     }
 
     private void dispatch(SftpRequest req) throws IOException {
@@ -457,7 +472,10 @@ public final class SftpSession {
         }
         boolean existed = opts.contains(StandardOpenOption.CREATE) && Files.exists(f, LinkOption.NOFOLLOW_LINKS);
         SeekableByteChannel ch = files.open(o.path(), opts, FileStat.createAttributes(f, mode));
-        if (settings.umask() >= 0 && !existed && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW))) {
+        boolean created = !existed && (opts.contains(StandardOpenOption.CREATE) || opts.contains(StandardOpenOption.CREATE_NEW));
+        // on the disk the process's umask applies unless one is set; a virtual file system has none, and may
+        // ignore the attributes given at creation (jimfs's secure directory streams do): set the mode asked for
+        if (created && (settings.umask() >= 0 || f.getFileSystem() != FileSystems.getDefault())) {
             FileStat.chmodQuietly(f, mode);
         }
         Handle h = new Handle(o.path(), f, ch, read, write, (pf & SSH_FXF_APPEND) != 0);
@@ -500,13 +518,7 @@ public final class SftpSession {
         try {
             h.close();
         } finally {
-            if (h.channel != null) {
-                events.event("close " + SftpEvents.quote(h.clientPath) + " bytes read " + h.bytesRead + " written " + h.bytesWritten);
-            } else {
-                events.event("closedir " + SftpEvents.quote(h.clientPath));
-            }
-            settings.policy().completed(new SftpOperation(Kind.CLOSE, h.clientPath, h.path, null, user, connection), SftpStatus.OK,
-                    h.bytesRead, h.bytesWritten);
+            closed(h);
         }
         return ok(c.id());
     }

@@ -5,12 +5,9 @@ import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.SshException;
 import dev.tether.testkit.Poll;
+import dev.tether.testkit.StderrCopy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -170,7 +167,6 @@ final class HostileSupport {
         private static final Object LOCK = new Object();
         private static boolean installed;
         private static final List<String> escaped = new ArrayList<>();
-        private static final ByteArrayOutputStream errCopy = new ByteArrayOutputStream();
 
         private EscapeWatch() {
         }
@@ -192,37 +188,14 @@ final class HostileSupport {
                         e.printStackTrace();
                     }
                 });
-                PrintStream original = System.err;
-                OutputStream tee = new OutputStream() {
-                    @Override
-                    public void write(int b) {
-                        original.write(b);
-                        synchronized (LOCK) {
-                            errCopy.write(b);
-                        }
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                        original.write(b, off, len);
-                        synchronized (LOCK) {
-                            errCopy.write(b, off, len);
-                        }
-                    }
-
-                    @Override
-                    public void flush() {
-                        original.flush();
-                    }
-                };
-                System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
+                StderrCopy.install();
             }
         }
 
         static void reset() {
             synchronized (LOCK) {
                 escaped.clear();
-                errCopy.reset();
+                StderrCopy.reset();
             }
         }
 
@@ -230,7 +203,7 @@ final class HostileSupport {
         static List<String> problems() {
             synchronized (LOCK) {
                 List<String> out = new ArrayList<>(escaped);
-                for (String line : errCopy.toString(StandardCharsets.UTF_8).split("\n")) {
+                for (String line : StderrCopy.since(0).split("\n")) {
                     if (line.contains(" WARN ") || line.contains(" ERROR ") || line.startsWith("Exception in thread")
                             || line.contains("internal error")) {
                         out.add("logged: " + line);
