@@ -31,6 +31,30 @@ final class Cli {
         return path;
     }
 
+    /**
+     * OpenSSH's percent_expand: {@code %%} is a percent sign and {@code %X} what {@code tokens}
+     * gives for X; a token it gives null for, or a lone {@code %} at the end, is an error.
+     *
+     * @param known the tokens named in the error, e.g. {@code "%d, %u and %%"}
+     */
+    static String expandTokens(String text, java.util.function.Function<Character, String> tokens, String known) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != '%') {
+                b.append(c);
+                continue;
+            }
+            String token = i + 1 < text.length() ? "%" + text.charAt(++i) : "%";
+            String value = token.equals("%%") ? "%" : token.length() == 2 ? tokens.apply(token.charAt(1)) : null;
+            if (value == null) {
+                throw new IllegalArgumentException("unknown token " + token + " in \"" + text + "\" (" + known + " are known)");
+            }
+            b.append(value);
+        }
+        return b.toString();
+    }
+
     /** The local user name, as OpenSSH's default for {@code User}. */
     static String localUser() {
         String u = System.getProperty("user.name");

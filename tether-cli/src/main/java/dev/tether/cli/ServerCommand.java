@@ -34,13 +34,15 @@ import java.util.concurrent.TimeoutException;
  * {@code --passwords}, by password; {@code exec} and {@code shell} run real processes, on a
  * pseudo-terminal when the client asks for one (through tether-pty, on the class path), unless
  * the key's authorized_keys entry says {@code no-pty} or {@code restrict}. Settings come from
- * {@code --config FILE} (a subset of sshd_config, {@link SshdConfig}) and then the flags, which
- * override it ({@link ServerSettings}). Events are logged one line each on stderr.
+ * {@code --config FILE} (a subset of sshd_config with Match blocks, {@link SshdConfig},
+ * {@link SshdMatch}) and then the flags, which override it ({@link ServerSettings}); what each
+ * login may do is its {@link LoginPolicy}. Events are logged one line each on stderr.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class,
         description = {"Run an SSH server as the invoking user.",
-                "Sessions run real processes; the sftp subsystem is Tether's own SFTP server, and scp -t/-f run in Java "
-                        + "on the same files. Flags override --config. SIGTERM closes the "
+                "Sessions run real processes; the sftp subsystem is Tether's own SFTP server (internal-sftp; tether "
+                        + "sftp-server is the same on stdin/stdout), and scp -t/-f run in Java "
+                        + "on the same files. Flags override --config, Match blocks included. SIGTERM closes the "
                         + "listener, lets open connections end (up to 30 s; a second signal ends them at once) and exits 0."},
         footer = {"", "Exit status: 0 after SIGTERM or SIGINT, 2 for bad flags or a bad --config file (FILE:LINE named), "
                 + "1 if the server cannot start."})
@@ -73,7 +75,8 @@ final class ServerCommand implements Callable<Integer> {
     Path root;
 
     @Option(names = "--chroot", paramLabel = "DIR",
-            description = "SFTP and SCP see DIR as / and cannot leave it; shell and exec are refused (as sshd's ChrootDirectory)")
+            description = "SFTP and SCP see DIR as / and cannot leave it; shell and exec are refused (as sshd's ChrootDirectory); "
+                    + "holds for every user, Match blocks included")
     Path chroot;
 
     @Option(names = "--no-shell", description = "refuse shell requests")
@@ -93,14 +96,19 @@ final class ServerCommand implements Callable<Integer> {
                     + "AuthorizedKeysFile, PasswordAuthentication, PubkeyAuthentication, KbdInteractiveAuthentication, "
                     + "PermitEmptyPasswords, MaxAuthTries, MaxSessions, MaxStartups, LoginGraceTime, AllowUsers, DenyUsers, "
                     + "Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms, Banner, ClientAliveInterval, ClientAliveCountMax, "
-                    + "AllowTcpForwarding, AcceptEnv, Subsystem")
+                    + "AllowTcpForwarding, AllowStreamLocalForwarding, AllowAgentForwarding, DisableForwarding, GatewayPorts, "
+                    + "PermitOpen, PermitListen, AcceptEnv, Subsystem (internal-sftp takes tether sftp-server's flags), "
+                    + "ChrootDirectory (%%h, %%u), ForceCommand internal-sftp|none, PerSourceMaxStartups, PerSourceNetBlockSize, "
+                    + "PerSourcePenalties, PerSourcePenaltyExemptList, UnusedConnectionTimeout, ChannelTimeout; "
+                    + "Match User|Address|Host|All blocks with ChrootDirectory, ForceCommand, the forwarding keywords, "
+                    + "PasswordAuthentication and PubkeyAuthentication")
     Path config;
 
     @Option(names = "--max-connections", paramLabel = "N", description = "most connections open at once (default: no limit)")
     Integer maxConnections;
 
     @Option(names = "--max-startups", paramLabel = "START:RATE:FULL",
-            description = "refuse unauthenticated connections past START with RATE% chance, all past FULL; or N (default 10:30:100)")
+            description = "refuse unauthenticated connections past START with RATE%% chance, all past FULL; or N (default 10:30:100)")
     String maxStartups;
 
     @Option(names = "--max-auth-tries", paramLabel = "N", description = "failed authentication attempts per connection (default 6)")
@@ -201,9 +209,7 @@ final class ServerCommand implements Callable<Integer> {
         s.noShell |= noShell;
         s.noExec |= noExec;
         s.sftpOnly |= sftpOnly;
-        if (noForwarding) {
-            s.forwarding = ServerSettings.Forwarding.NONE;
-        }
+        s.noForwarding |= noForwarding;
         if (maxConnections != null) {
             s.maxConnections = atLeast("--max-connections", maxConnections, 1);
         }

@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.sftp.SftpServer;
+import dev.tether.sftp.policy.SftpRoot;
 import dev.tether.ssh.Avatar;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.Realm;
@@ -10,12 +10,17 @@ import dev.tether.ssh.auth.AuthorizedKeysChecker;
 import dev.tether.ssh.auth.HtpasswdFile;
 import dev.tether.ssh.auth.PasswordChecker;
 import dev.tether.ssh.auth.PublicKeyChecker;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.keys.AuthorizedKeys;
+import dev.tether.ssh.policy.Command;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.DefaultConnectionValidator;
+import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.policy.ServerLimits;
+import dev.tether.ssh.policy.SubsystemHandler;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -29,11 +34,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything {@code tether server} is told, from {@code --config FILE} (see {@link SshdConfig})
  * and then the command-line flags, which override the file. Null or empty means "not set":
- * the defaults are applied when the library objects are built here.
+ * the defaults are applied when the library objects are built here. The fields hold the file's
+ * global section; its Match blocks ({@link #matches}) may differ per login, and
+ * {@link #forLogin} resolves what one login gets ({@link LoginPolicy}), which the realm, the SFTP
+ * roots and a validator then apply.
  */
 final class ServerSettings {
     /** The subsystem command that means Tether's own SFTP server, as sshd's {@code Subsystem sftp internal-sftp}. */
@@ -45,7 +54,7 @@ final class ServerSettings {
     record Listen(String host, Integer port) {
     }
 
-    /** AllowTcpForwarding: which directions are allowed. */
+    /** AllowTcpForwarding, AllowStreamLocalForwarding: which directions are allowed. */
     enum Forwarding {
         ALL, LOCAL, REMOTE, NONE;
 
@@ -58,6 +67,16 @@ final class ServerSettings {
                 default -> throw new IllegalArgumentException("expected yes, no, all, local or remote, not '" + v + "'");
             };
         }
+
+        /** Whether forwarding from the client's side (direct-tcpip, -L) is allowed. */
+        boolean local() {
+            return this == ALL || this == LOCAL;
+        }
+
+        /** Whether forwarding from the server's side (tcpip-forward, -R) is allowed. */
+        boolean remote() {
+            return this == ALL || this == REMOTE;
+        }
     }
 
     final List<Listen> listenAddresses = new ArrayList<>();
@@ -67,8 +86,12 @@ final class ServerSettings {
     List<String> authorizedKeysFiles;
     Path passwords;
     Path root;
-    /** ChrootDirectory / --chroot: SFTP and SCP see it as /; shell and exec are refused. Null: none. */
+    /** --chroot: every user's SFTP and SCP see it as /, whatever the config file says; no shell or other command. Null: none. */
     Path chroot;
+    /** The global section's ChrootDirectory as written (%h, %u, %%; "none"); null: not set. Match blocks may override it. */
+    String chrootDirectory;
+    /** The global section's ForceCommand: internal-sftp's flags, or empty for "none"; null: not set. */
+    Optional<SftpServerCommand.Flags> forceCommand;
     Boolean passwordAuthentication;
     Boolean pubkeyAuthentication;
     Boolean kbdInteractiveAuthentication;
@@ -98,11 +121,27 @@ final class ServerSettings {
     /** UnusedConnectionTimeout (ZERO: none) and ChannelTimeout TYPE=INTERVAL, in file order. */
     Duration unusedConnectionTimeout;
     java.util.Map<String, Duration> channelTimeouts;
+    /**
+     * AllowTcpForwarding, AllowStreamLocalForwarding, AllowAgentForwarding, DisableForwarding,
+     * GatewayPorts, PermitOpen, PermitListen of the global section; null: not set.
+     */
     Forwarding forwarding;
+    Forwarding streamLocalForwarding;
+    Boolean agentForwarding;
+    Boolean disableForwarding;
+    String gatewayPorts;
+    List<String> permitOpen;
+    List<String> permitListen;
+    /** --no-forwarding: TCP forwarding off for every user. */
+    boolean noForwarding;
+    /** The Match blocks of the config file, in file order. */
+    final List<SshdMatch> matches = new ArrayList<>();
     /** AcceptEnv patterns; null for the library's default (LANG, LC_*). */
     List<String> acceptEnv;
     /** Subsystem name to command line. */
     final Map<String, String> subsystems = new LinkedHashMap<>();
+    /** The sftp-server flags of each subsystem served by internal-sftp (none given: absent). */
+    final Map<String, SftpServerCommand.Flags> internalSftp = new LinkedHashMap<>();
     boolean noShell;
     boolean noExec;
     boolean sftpOnly;
@@ -144,8 +183,33 @@ final class ServerSettings {
         return out;
     }
 
+    /** AllowTcpForwarding of the global section, --sftp-only and --no-forwarding applied (a Match block may differ: {@link #forLogin}). */
     Forwarding forwarding() {
-        return sftpOnly ? Forwarding.NONE : forwarding != null ? forwarding : Forwarding.ALL;
+        return sftpOnly || noForwarding ? Forwarding.NONE : forwarding != null ? forwarding : Forwarding.ALL;
+    }
+
+    /** What {@code user} logging in from {@code address} may do: the Match blocks applied over the global section. */
+    LoginPolicy forLogin(Path home, String user, String address) {
+        return LoginPolicy.resolve(this, home, user, address);
+    }
+
+    /** Whether a subsystem's command line is Tether's own SFTP server ({@code internal-sftp [flags]}). */
+    static boolean isInternalSftp(String command) {
+        return command.equals(INTERNAL_SFTP) || command.startsWith(INTERNAL_SFTP + " ");
+    }
+
+    /**
+     * Whether every login is jailed by the global ChrootDirectory (no Match block may change it)
+     * or --chroot: then no OS process is started at all, and exec reaches only what runs in Java.
+     */
+    private boolean everyoneJailed() {
+        return chroot != null || chrootDirectory != null && !chrootDirectory.equalsIgnoreCase("none")
+                && !SshdMatch.anySets(matches, Set.of("chrootdirectory"));
+    }
+
+    /** Whether the global section, or a Match block for some users, leaves an authentication method on. */
+    private boolean methodOn(String keyword, Boolean global) {
+        return !Boolean.FALSE.equals(global) || matches.stream().anyMatch(m -> Boolean.TRUE.equals(m.values().get(keyword)));
     }
 
     /**
@@ -165,20 +229,23 @@ final class ServerSettings {
     /** The session and authentication policy. */
     Portal portal(Path home, String user) throws IOException {
         Path start = (root != null ? root : Path.of("")).toAbsolutePath().normalize();
-        Portal.Builder b = Portal.builder().realm(realm());
-        if (chroot == null) {
-            // a process cannot be jailed: under a chroot, shell and exec (other than SCP, served in Java) are refused
+        SftpServers sftp = new SftpServers(home, start);
+        // a process cannot be jailed: when every user is, no process is started at all; otherwise the
+        // avatar of a jailed or sftp-forced user refuses the shell, and its exec reaches no process
+        boolean processes = !everyoneJailed();
+        Portal.Builder b = Portal.builder().realm(realm(home, processes, sftp));
+        if (processes) {
             b.processSessions(start);
         }
         b
                 .keyboardInteractive(kbdInteractiveAuthentication == null || kbdInteractiveAuthentication);
-        if (pubkeyAuthentication == null || pubkeyAuthentication) {
+        if (methodOn("pubkeyauthentication", pubkeyAuthentication)) {
             PublicKeyChecker keys = authorizedKeys(home, user);
             if (keys != null) {
                 b.publicKeys(keys);
             }
         }
-        if (passwords != null && (passwordAuthentication == null || passwordAuthentication)) {
+        if (passwords != null && methodOn("passwordauthentication", passwordAuthentication)) {
             PasswordChecker file = HtpasswdFile.load(passwords);
             boolean empty = permitEmptyPasswords != null && permitEmptyPasswords;
             // PermitEmptyPasswords no: an empty password never logs in, whatever the file says
@@ -190,25 +257,87 @@ final class ServerSettings {
         if (acceptEnv != null) {
             b.acceptEnv(acceptEnv);
         }
-        SftpServer sftp = sftpServer(start);
         effectiveSubsystems().forEach((name, command) -> {
-            if (command.equals(INTERNAL_SFTP)) {
+            if (isInternalSftp(command)) {
                 b.subsystem(name, sftp);
             } else {
                 b.subsystemCommand(name, command);
             }
         });
         if (!sftpOnly) {
-            // scp -t / scp -f (OpenSSH's scp -O) in Java, on the same root as SFTP
+            // scp -t / scp -f (OpenSSH's scp -O) in Java, on the same roots and flags as the sftp subsystem
             b.commands(sftp::scpCommand);
         }
         return b.build();
     }
 
-    /** Tether's SFTP (and SCP) server: the jail under a chroot, else the whole file system starting in --root. */
-    SftpServer sftpServer(Path start) {
-        SftpRoot r = chroot != null ? SftpRoot.jail(chroot.toAbsolutePath().normalize()) : SftpRoot.host(start);
-        return SftpServer.builder().root(r).build();
+    /**
+     * Tether's SFTP (and SCP) servers: one per set of sftp-server flags (a Subsystem's, a
+     * ForceCommand's), each serving a login the root its {@link LoginPolicy} gives: a jail for a
+     * jailed user (starting in -d inside it, else /), else the whole file system starting in -d
+     * (relative to --root) or --root. As a subsystem handler it serves a login with its
+     * ForceCommand's flags if it has one, else with the subsystem's. Thread-safe.
+     */
+    private final class SftpServers implements SubsystemHandler {
+        private final Path home;
+        private final Path start;
+        private final Map<SftpServerCommand.Flags, SftpServer> servers = new ConcurrentHashMap<>();
+
+        SftpServers(Path home, Path start) {
+            this.home = home;
+            this.start = start;
+        }
+
+        /** {@code scp -t}/{@code scp -f} in Java with the sftp subsystem's flags, on the login's root; null for another command line. */
+        Command scpCommand(String line) {
+            return server(internalSftp.getOrDefault("sftp", SftpServerCommand.Flags.NONE)).scpCommand(line);
+        }
+
+        SftpServer server(SftpServerCommand.Flags flags) {
+            return servers.computeIfAbsent(flags, f -> f.apply(SftpServer.builder()).root(login -> root(login, f)).build());
+        }
+
+        private SftpRoot root(Login login, SftpServerCommand.Flags flags) {
+            LoginPolicy p = forLogin(home, login.username(), address(login));
+            String d = flags.startDir(home.toString(), login.username());
+            if (p.jailed()) {
+                return SftpRoot.jail(p.chroot(), d == null ? "/" : d.startsWith("/") ? d : "/" + d);
+            }
+            return SftpRoot.host(d == null ? start : start.resolve(d).normalize());
+        }
+
+        @Override
+        public void run(Channel channel, String name, Login login) throws Exception {
+            LoginPolicy p = forLogin(home, login.username(), address(login));
+            SftpServerCommand.Flags flags = p.sftpForced() ? p.forcedSftp() : internalSftp.getOrDefault(name, SftpServerCommand.Flags.NONE);
+            server(flags).run(channel, name, login);
+        }
+    }
+
+    private static String address(Login login) {
+        return login.connection() == null ? null : login.connection().remoteHost();
+    }
+
+    /**
+     * What a jailed user's exec of anything but SCP runs while other users may start processes:
+     * an error and exit status 1, as a command missing from sshd's chroot fails (the exec request
+     * itself must succeed for SCP, which runs in Java in the jail).
+     */
+    private static final Command NO_COMMAND_IN_JAIL = context -> {
+        context.stderr().write(("tether: no command can run in this account's jail (ChrootDirectory); "
+                + "it has SFTP and SCP only\n").getBytes(StandardCharsets.UTF_8));
+        context.stderr().flush();
+        return 1;
+    };
+
+    /** A subsystem a jailed user may not start: it would run a program, which cannot be jailed. */
+    private static SubsystemHandler refusedInJail(String command) {
+        return (channel, name, login) -> {
+            String why = "subsystem " + name + " runs a program (" + command + "), which cannot be jailed (ChrootDirectory)";
+            channel.getErrorOutputStream().write((why + "\n").getBytes(StandardCharsets.UTF_8));
+            channel.getErrorOutputStream().flush();
+            throw new IOException(why);
+        };
     }
 
     /** The keys of the AuthorizedKeysFile files, tried in order; null if none. */
@@ -233,40 +362,65 @@ final class ServerSettings {
     }
 
     /**
-     * What a user may do: sessions always; shell and exec unless turned off; the forwarding
-     * channel types AllowTcpForwarding permits (the library refuses forwarding until it is
+     * What a user may do, by their {@link LoginPolicy}: sessions always; shell and exec unless
+     * turned off. A ForceCommand internal-sftp user gets neither (nor SCP), and every subsystem
+     * is SFTP for them, as in sshd. A jailed user gets no shell, and exec runs SCP in Java in the
+     * jail and nothing else: when no process can start at all, other command lines are refused;
+     * otherwise the avatar answers them with {@link #NO_COMMAND_IN_JAIL}, so they never reach
+     * an OS process. A jailed user's program-backed subsystems are refused. The channel types
+     * are those of the forwarding the policy allows (the library refuses forwarding until it is
      * implemented, and then honours the avatar's channel types).
      */
-    private Realm realm() {
-        boolean shell = !noShell && !sftpOnly;
-        boolean exec = !noExec && !sftpOnly;
-        Forwarding fwd = forwarding();
-        Set<String> types = switch (fwd) {
-            case ALL -> Set.of("session", "direct-tcpip", "forwarded-tcpip");
-            case LOCAL -> Set.of("session", "direct-tcpip");
-            case REMOTE -> Set.of("session", "forwarded-tcpip");
-            case NONE -> Set.of("session");
-        };
-        return (user, login) -> new Avatar() {
-            @Override
-            public String username() {
-                return user;
-            }
+    private Realm realm(Path home, boolean processes, SftpServers sftp) {
+        Map<String, String> subsystems = effectiveSubsystems();
+        return (user, login) -> {
+            LoginPolicy p = forLogin(home, user, address(login));
+            boolean shell = !noShell && !sftpOnly && !p.sftpForced() && !p.jailed();
+            boolean exec = !noExec && !sftpOnly && !p.sftpForced();
+            Map<String, SubsystemHandler> own = new LinkedHashMap<>();
+            subsystems.forEach((name, command) -> {
+                if (p.sftpForced()) {
+                    own.put(name, sftp);
+                } else if (p.jailed() && !isInternalSftp(command)) {
+                    own.put(name, refusedInJail(command));
+                }
+            });
+            Set<String> types = p.channelTypes();
+            return new Avatar() {
+                @Override
+                public String username() {
+                    return user;
+                }
 
-            @Override
-            public Set<String> channelTypes() {
-                return types;
-            }
+                @Override
+                public Set<String> channelTypes() {
+                    return types;
+                }
 
-            @Override
-            public boolean shellAllowed() {
-                return shell;
-            }
+                @Override
+                public Map<String, SubsystemHandler> subsystems() {
+                    return own;
+                }
 
-            @Override
-            public boolean execAllowed() {
-                return exec;
-            }
+                @Override
+                public Command command(String commandLine) {
+                    if (!p.jailed()) {
+                        return null;
+                    }
+                    Command scp = commandLine == null ? null : sftp.scpCommand(commandLine);
+                    return scp != null ? scp : processes ? NO_COMMAND_IN_JAIL : null;
+                }
+
+                @Override
+                public boolean shellAllowed() {
+                    return shell;
+                }
+
+                @Override
+                public boolean execAllowed() {
+                    return exec;
+                }
+            };
         };
     }
 
@@ -339,6 +493,35 @@ final class ServerSettings {
         if (!allowUsers.isEmpty() || !denyUsers.isEmpty()) {
             out.add(new UserAccess(allowUsers, denyUsers));
         }
+        if (SshdMatch.anySets(matches, Set.of("passwordauthentication", "pubkeyauthentication"))) {
+            out.add(new MethodsPerLogin());
+        }
         return out;
+    }
+
+    /**
+     * PasswordAuthentication and PubkeyAuthentication of Match blocks: the methods are offered to
+     * everyone some block allows them to, and a login that used a method its own policy turns
+     * off is refused once the credentials have passed (as {@link UserAccess} refuses users).
+     */
+    private final class MethodsPerLogin implements ConnectionValidator {
+        @Override
+        public Verdict acceptHost(Peer peer) {
+            return Verdict.accept();
+        }
+
+        @Override
+        public Verdict acceptIdentification(Login login) {
+            SshdMatch.Values m = SshdMatch.resolve(matches, login.username(), address(login));
+            for (String[] method : new String[][]{{"password", "passwordauthentication", "PasswordAuthentication"},
+                    {"publickey", "pubkeyauthentication", "PubkeyAuthentication"}}) {
+                Boolean global = method[0].equals("password") ? passwordAuthentication : pubkeyAuthentication;
+                if (login.methods().contains(method[0]) && Boolean.FALSE.equals(m.get(method[1], global))) {
+                    return Verdict.deny(Reason.SECURITY, method[0] + " authentication is not allowed for user "
+                            + login.username() + " (" + method[2] + " no)");
+                }
+            }
+            return Verdict.accept();
+        }
     }
 }

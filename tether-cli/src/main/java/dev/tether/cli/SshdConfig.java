@@ -25,8 +25,13 @@ import java.util.function.Function;
  * double quotes may hold spaces; for single-valued keywords the first value wins (later ones are
  * still checked); list-valued keywords accumulate.
  *
- * <p>Unknown or unsupported keywords, and {@code Match} blocks (whose lines are skipped up to the
- * next {@code Match}), give a warning naming {@code FILE:LINE}. A bad value throws
+ * <p>{@code Match User|Address|Host|All} blocks ({@link SshdMatch}) hold the keywords that may
+ * differ per login ({@link #PER_LOGIN}: ChrootDirectory, ForceCommand, the forwarding keywords,
+ * PasswordAuthentication, PubkeyAuthentication); {@link ServerSettings#forLogin} resolves them.
+ * Other keywords in a Match block are warned about and ignored: those sshd allows there but
+ * Tether does not apply per login, and those sshd does not allow there at all.
+ *
+ * <p>Unknown or unsupported keywords give a warning naming {@code FILE:LINE}. A bad value throws
  * {@link ConfigException} naming {@code FILE:LINE}. Relative {@code HostKey} and {@code Banner}
  * paths are taken from the file's directory; {@code AuthorizedKeysFile} from the home directory,
  * as in sshd.
@@ -39,7 +44,31 @@ final class SshdConfig {
             "logingracetime", "allowusers", "denyusers", "ciphers", "macs", "kexalgorithms", "hostkeyalgorithms",
             "banner", "clientaliveinterval", "clientalivecountmax", "allowtcpforwarding", "acceptenv", "subsystem",
             "persourcemaxstartups", "persourcenetblocksize", "persourcepenalties", "persourcepenaltyexemptlist",
-            "unusedconnectiontimeout", "channeltimeout");
+            "unusedconnectiontimeout", "channeltimeout", "chrootdirectory", "forcecommand", "allowstreamlocalforwarding",
+            "allowagentforwarding", "gatewayports", "permitopen", "permitlisten", "disableforwarding");
+
+    /**
+     * The keywords that may differ per login: a Match block sets them for the logins it matches;
+     * in the global section they are the values of every other login.
+     */
+    static final Set<String> PER_LOGIN = Set.of("chrootdirectory", "forcecommand", "allowtcpforwarding",
+            "allowstreamlocalforwarding", "allowagentforwarding", "gatewayports", "permitopen", "permitlisten",
+            "disableforwarding", "passwordauthentication", "pubkeyauthentication");
+
+    /** The keywords sshd_config(5) (OpenSSH 9.2) allows after {@code Match}, lower-cased. */
+    static final Set<String> MATCH_ALLOWED = Set.of("acceptenv", "allowagentforwarding", "allowgroups",
+            "allowstreamlocalforwarding", "allowtcpforwarding", "allowusers", "authenticationmethods",
+            "authorizedkeyscommand", "authorizedkeyscommanduser", "authorizedkeysfile", "authorizedprincipalscommand",
+            "authorizedprincipalscommanduser", "authorizedprincipalsfile", "banner", "casignaturealgorithms",
+            "challengeresponseauthentication", "channeltimeout", "chrootdirectory", "clientalivecountmax",
+            "clientaliveinterval", "denygroups", "denyusers", "disableforwarding", "exposeauthinfo", "forcecommand",
+            "gatewayports", "gssapiauthentication", "hostbasedacceptedalgorithms", "hostbasedauthentication",
+            "hostbasedusesnamefrompacketonly", "ignorerhosts", "include", "ipqos", "kbdinteractiveauthentication",
+            "kerberosauthentication", "loglevel", "maxauthtries", "maxsessions", "passwordauthentication",
+            "permitemptypasswords", "permitlisten", "permitopen", "permitrootlogin", "permittty", "permittunnel",
+            "permituserrc", "pubkeyacceptedalgorithms", "pubkeyauthentication", "pubkeyauthoptions", "rekeylimit",
+            "revokedkeys", "setenv", "streamlocalbindmask", "streamlocalbindunlink", "trustedusercakeys",
+            "unusedconnectiontimeout", "x11displayoffset", "x11forwarding", "x11uselocalhost");
 
     /** A bad value: the message starts with {@code FILE:LINE:}. */
     static final class ConfigException extends Exception {
@@ -72,7 +101,7 @@ final class SshdConfig {
     }
 
     private void parse(List<String> lines) throws ConfigException {
-        boolean inMatch = false;
+        SshdMatch block = null;
         for (int i = 0; i < lines.size(); i++) {
             line = i + 1;
             List<String> words = split(lines.get(i));
@@ -82,13 +111,12 @@ final class SshdConfig {
             String keyword = words.get(0).toLowerCase(Locale.ROOT);
             List<String> args = words.subList(1, words.size());
             if (keyword.equals("match")) {
-                if (!inMatch) {
-                    warn("Match blocks are not supported; their lines are ignored");
+                try {
+                    block = SshdMatch.parse(args);
+                } catch (IllegalArgumentException e) {
+                    throw error(words.get(0) + ": " + e.getMessage());
                 }
-                inMatch = true;
-                continue;
-            }
-            if (inMatch) {
+                settings.matches.add(block);
                 continue;
             }
             if (!KEYWORDS.contains(keyword)) {
@@ -98,7 +126,15 @@ final class SshdConfig {
             if (args.isEmpty()) {
                 throw error(words.get(0) + ": missing argument");
             }
-            apply(keyword, words.get(0), args);
+            if (block == null) {
+                apply(keyword, words.get(0), args);
+            } else if (PER_LOGIN.contains(keyword)) {
+                block.set(keyword, perLoginValue(keyword, words.get(0), args));
+            } else if (MATCH_ALLOWED.contains(keyword)) {
+                warn(words.get(0) + " in a Match block is not supported, ignored");
+            } else {
+                warn(words.get(0) + " is not allowed in a Match block, ignored");
+            }
         }
     }
 
@@ -118,6 +154,13 @@ final class SshdConfig {
 
     private void apply(String keyword, String name, List<String> args) throws ConfigException {
         ServerSettings s = settings;
+        if (PER_LOGIN.contains(keyword)) {
+            Object value = perLoginValue(keyword, name, args);
+            if (first(keyword)) {
+                setGlobal(keyword, value);
+            }
+            return;
+        }
         switch (keyword) {
             case "port" -> s.ports.add(port(name, single(name, args)));
             case "listenaddress" -> {
@@ -133,8 +176,6 @@ final class SshdConfig {
                     s.authorizedKeysFiles = args.size() == 1 && args.get(0).equalsIgnoreCase("none") ? List.of() : List.copyOf(args);
                 }
             }
-            case "passwordauthentication" -> setOnce(keyword, yesNo(name, args), v -> s.passwordAuthentication = v);
-            case "pubkeyauthentication" -> setOnce(keyword, yesNo(name, args), v -> s.pubkeyAuthentication = v);
             // ChallengeResponseAuthentication is the deprecated alias sshd still accepts
             case "kbdinteractiveauthentication", "challengeresponseauthentication" ->
                     setOnce("kbdinteractiveauthentication", yesNo(name, args), v -> s.kbdInteractiveAuthentication = v);
@@ -183,8 +224,6 @@ final class SshdConfig {
                     s.banner = banner == null ? "" : banner;
                 }
             }
-            case "allowtcpforwarding" -> setOnce(keyword, checked(name, single(name, args), ServerSettings.Forwarding::parse),
-                    v -> s.forwarding = v);
             case "subsystem" -> {
                 if (args.size() < 2) {
                     throw error(name + ": needs a name and a command");
@@ -193,7 +232,11 @@ final class SshdConfig {
                 if (s.subsystems.containsKey(sub)) {
                     throw error(name + ": subsystem '" + sub + "' already defined");
                 }
-                // the command line as written, its words joined; internal-sftp is Tether's own SFTP server
+                // the command line as written, its words joined; internal-sftp is Tether's own SFTP server,
+                // whose sftp-server flags are read now
+                if (args.get(1).equals(ServerSettings.INTERNAL_SFTP)) {
+                    s.internalSftp.put(sub, sftpFlags(name, args.subList(2, args.size())));
+                }
                 s.subsystems.put(sub, String.join(" ", args.subList(1, args.size())));
             }
             case "persourcemaxstartups" -> setOnce(keyword, args.get(0).equalsIgnoreCase("none") ? 0
@@ -206,6 +249,119 @@ final class SshdConfig {
             case "channeltimeout" -> setOnce(keyword, channelTimeouts(name, args), v -> s.channelTimeouts = v);
             default -> throw new IllegalStateException(keyword);
         }
+    }
+
+    /** Parses the value of a {@link #PER_LOGIN} keyword, for the global section or a Match block. */
+    private Object perLoginValue(String keyword, String name, List<String> args) throws ConfigException {
+        return switch (keyword) {
+            case "chrootdirectory" -> chrootDirectory(name, single(name, args));
+            case "forcecommand" -> forceCommand(name, args);
+            case "allowtcpforwarding", "allowstreamlocalforwarding" ->
+                    checked(name, single(name, args), ServerSettings.Forwarding::parse);
+            case "allowagentforwarding", "disableforwarding", "passwordauthentication", "pubkeyauthentication" ->
+                    yesNo(name, args);
+            case "gatewayports" -> gatewayPorts(name, single(name, args));
+            case "permitopen" -> permits(name, args, true);
+            case "permitlisten" -> permits(name, args, false);
+            default -> throw new IllegalStateException(keyword);
+        };
+    }
+
+    /** Stores the global section's value of a {@link #PER_LOGIN} keyword. */
+    @SuppressWarnings("unchecked")
+    private void setGlobal(String keyword, Object v) {
+        ServerSettings s = settings;
+        switch (keyword) {
+            case "chrootdirectory" -> s.chrootDirectory = (String) v;
+            case "forcecommand" -> s.forceCommand = (java.util.Optional<SftpServerCommand.Flags>) v;
+            case "allowtcpforwarding" -> s.forwarding = (ServerSettings.Forwarding) v;
+            case "allowstreamlocalforwarding" -> s.streamLocalForwarding = (ServerSettings.Forwarding) v;
+            case "allowagentforwarding" -> s.agentForwarding = (Boolean) v;
+            case "disableforwarding" -> s.disableForwarding = (Boolean) v;
+            case "passwordauthentication" -> s.passwordAuthentication = (Boolean) v;
+            case "pubkeyauthentication" -> s.pubkeyAuthentication = (Boolean) v;
+            case "gatewayports" -> s.gatewayPorts = (String) v;
+            case "permitopen" -> s.permitOpen = (List<String>) v;
+            case "permitlisten" -> s.permitListen = (List<String>) v;
+            default -> throw new IllegalStateException(keyword);
+        }
+    }
+
+    /**
+     * {@code ChrootDirectory none} or a path with the tokens {@code %h} (home directory),
+     * {@code %u} (user name) and {@code %%}, absolute once expanded ({@code ~} is the home
+     * directory); kept as written, expanded per login.
+     */
+    private String chrootDirectory(String name, String value) throws ConfigException {
+        if (value.equalsIgnoreCase("none")) {
+            return "none";
+        }
+        try {
+            if (!LoginPolicy.chrootPath(value, Path.of("/home/user"), "user").isAbsolute()) {
+                throw error(name + ": not an absolute path: '" + value + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            throw error(name + ": " + e.getMessage());
+        }
+        return value;
+    }
+
+    /**
+     * {@code ForceCommand internal-sftp [sftp-server flags]} (the user gets Tether's SFTP server and
+     * nothing else) or {@code none}: empty for none. Tether cannot force an OS command yet.
+     */
+    private java.util.Optional<SftpServerCommand.Flags> forceCommand(String name, List<String> args) throws ConfigException {
+        if (args.size() == 1 && args.get(0).equalsIgnoreCase("none")) {
+            return java.util.Optional.empty();
+        }
+        if (!args.get(0).equals(ServerSettings.INTERNAL_SFTP)) {
+            throw error(name + ": only 'internal-sftp' (with sftp-server flags) and 'none' are supported, not '"
+                    + String.join(" ", args) + "': tether server cannot force an OS command");
+        }
+        return java.util.Optional.of(sftpFlags(name, args.subList(1, args.size())));
+    }
+
+    /** The sftp-server flags after {@code internal-sftp}, read as {@code tether sftp-server} reads its own. */
+    private SftpServerCommand.Flags sftpFlags(String name, List<String> flags) throws ConfigException {
+        try {
+            return SftpServerCommand.parseFlags(flags);
+        } catch (IllegalArgumentException e) {
+            throw error(name + ": internal-sftp: " + e.getMessage());
+        }
+    }
+
+    /** {@code GatewayPorts no|yes|clientspecified}. */
+    private String gatewayPorts(String name, String value) throws ConfigException {
+        String v = value.toLowerCase(Locale.ROOT);
+        if (!v.equals("no") && !v.equals("yes") && !v.equals("clientspecified")) {
+            throw error(name + ": expected no, yes or clientspecified, not '" + value + "'");
+        }
+        return v;
+    }
+
+    /**
+     * {@code PermitOpen host:port ...} and {@code PermitListen [host:]port ...}: {@code any} or
+     * {@code none} alone, or entries whose port is a number or {@code *}; hosts may be
+     * {@code *} or a bracketed IPv6 address.
+     */
+    private List<String> permits(String name, List<String> args, boolean hostRequired) throws ConfigException {
+        if (args.size() == 1 && (args.get(0).equalsIgnoreCase("any") || args.get(0).equalsIgnoreCase("none"))) {
+            return List.of(args.get(0).toLowerCase(Locale.ROOT));
+        }
+        for (String a : args) {
+            if (a.equalsIgnoreCase("any") || a.equalsIgnoreCase("none")) {
+                throw error(name + ": '" + a + "' must appear alone");
+            }
+            int colon = a.startsWith("[") ? a.indexOf(':', Math.max(a.indexOf(']'), 0)) : a.lastIndexOf(':');
+            if (colon < 0 && hostRequired || colon == 0) {
+                throw error(name + ": expected " + (hostRequired ? "host:port" : "[host:]port") + ", not '" + a + "'");
+            }
+            String p = colon < 0 ? a : a.substring(colon + 1);
+            if (!p.equals("*")) {
+                port(name, p);
+            }
+        }
+        return List.copyOf(args);
     }
 
     private interface Setter<T> {

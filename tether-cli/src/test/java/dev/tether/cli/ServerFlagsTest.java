@@ -248,8 +248,9 @@ class ServerFlagsTest {
     void helpDocumentsEveryFlagAndVersionPrints() throws Exception {
         Processes.Result help = TetherCli.run(tmp, "server", "--help");
         assertEquals(0, help.exitCode(), help.describe());
+        assertFalse(help.stderr().contains("picocli WARN"), "a description with a bare %: " + help.stderr());
         for (String flag : List.of("--listen", "--port", "--host-key", "--authorized-keys", "--passwords", "--root",
-                "--no-shell", "--no-exec", "--no-forwarding", "--sftp-only", "--config", "--max-connections",
+                "--chroot", "--no-shell", "--no-exec", "--no-forwarding", "--sftp-only", "--config", "--max-connections",
                 "--max-startups", "--max-auth-tries", "--max-sessions", "--login-grace-time", "--allow", "--deny",
                 "--proxy-protocol", "-v", "--version", "--help")) {
             assertTrue(help.stdout().matches("(?s).*\\s" + java.util.regex.Pattern.quote(flag) + "[=,\\s].*"), flag + " missing:\n" + help.stdout());

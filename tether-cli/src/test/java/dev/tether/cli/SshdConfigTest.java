@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -131,16 +132,20 @@ class SshdConfigTest {
     }
 
     @Test
-    void unknownKeywordsAndMatchBlocksAreWarnedWithFileAndLine() throws Exception {
+    void unknownKeywordsAndKeywordsMatchBlocksCannotSetAreWarnedWithFileAndLine() throws Exception {
         ServerSettings s = read("UsePAM yes", "Port 2200", "X11Forwarding=yes", "Match User bob", "  Port 9999",
-                "  Banner none", "Match all", "PasswordAuthentication yes");
+                "  Banner none", "  X11Forwarding no", "Match all", "PasswordAuthentication yes");
         String f = dir.resolve("sshd_config").toString();
         assertTrue(warnings().contains("tether: " + f + ":1: unsupported keyword UsePAM, ignored\n"), warnings());
         assertTrue(warnings().contains("tether: " + f + ":3: unsupported keyword X11Forwarding, ignored\n"), warnings());
-        assertTrue(warnings().contains("tether: " + f + ":4: Match blocks are not supported"), warnings());
-        assertEquals(List.of(2200), s.ports, "lines in a Match block are not applied");
+        assertTrue(warnings().contains("tether: " + f + ":5: Port is not allowed in a Match block, ignored\n"), warnings());
+        assertTrue(warnings().contains("tether: " + f + ":6: Banner in a Match block is not supported, ignored\n"), warnings());
+        assertTrue(warnings().contains("tether: " + f + ":7: unsupported keyword X11Forwarding, ignored\n"), warnings());
+        assertEquals(List.of(2200), s.ports, "lines in a Match block do not reach the global section");
         assertNull(s.banner);
-        assertNull(s.passwordAuthentication);
+        assertNull(s.passwordAuthentication, "a Match All value is the block's, not the global section's");
+        assertEquals(2, s.matches.size());
+        assertEquals(Map.of("passwordauthentication", true), s.matches.get(1).values());
     }
 
     @Test
@@ -233,5 +238,136 @@ class SshdConfigTest {
         assertTrue(bad("PerSourceNetBlockSize 33").getMessage().contains(":1: PerSourceNetBlockSize"));
         assertTrue(bad("PerSourcePenaltyExemptList 10.0.0.0/99").getMessage().contains(":1: PerSourcePenaltyExemptList"));
         assertTrue(bad("ChannelTimeout session").getMessage().contains(":1: ChannelTimeout: expected TYPE=INTERVAL"));
+    }
+
+    @Test
+    void matchBlocksSetPerLoginKeywordsAndTheFirstMatchingBlockWins() throws Exception {
+        Path home = Path.of("/home/srv");
+        ServerSettings s = read(
+                "ChrootDirectory /srv/all",
+                "AllowTcpForwarding no",
+                "ForceCommand none",
+                "Match User *,!bob Address 10.0.0.0/8,192.168.1.*",
+                "  ChrootDirectory /jails/%u",
+                "  ChrootDirectory /ignored",
+                "  AllowTcpForwarding local",
+                "Match User a*",
+                "  ChrootDirectory none",
+                "  ForceCommand internal-sftp -R -u 027 -d /upload -P remove,rename",
+                "match host 127.0.0.*",
+                "  PasswordAuthentication no",
+                "  PermitOpen localhost:80 [::1]:*",
+                "  PermitListen 8080 localhost:*",
+                "  GatewayPorts clientspecified",
+                "  AllowAgentForwarding no",
+                "  AllowStreamLocalForwarding remote",
+                "Match Address 127.0.0.2",
+                "  DisableForwarding yes");
+        assertEquals("", warnings());
+        assertEquals("/srv/all", s.chrootDirectory);
+        assertEquals(ServerSettings.Forwarding.NONE, s.forwarding());
+
+        // alice from 10/8: the first block's ChrootDirectory beats the second's none; the second's ForceCommand applies
+        LoginPolicy alice = s.forLogin(home, "alice", "10.1.2.3");
+        assertEquals(Path.of("/jails/alice"), alice.chroot());
+        assertEquals(new SftpServerCommand.Flags("/upload", true, 027, Set.of(), Set.of("remove", "rename"), null, false),
+                alice.forcedSftp());
+        assertEquals(ServerSettings.Forwarding.LOCAL, alice.tcpForwarding());
+        assertEquals(Set.of("session", "direct-tcpip", "direct-streamlocal@openssh.com", "forwarded-streamlocal@openssh.com",
+                "auth-agent@openssh.com"), alice.channelTypes());
+        assertTrue(alice.passwordAuthentication());
+
+        // carol from 192.168.1.7: jailed by the first block; the global ForceCommand none
+        LoginPolicy carol = s.forLogin(home, "carol", "192.168.1.7");
+        assertEquals(Path.of("/jails/carol"), carol.chroot());
+        assertFalse(carol.sftpForced());
+
+        // bob is negated in the first block: the global section
+        LoginPolicy bob = s.forLogin(home, "bob", "10.1.2.3");
+        assertEquals(Path.of("/srv/all"), bob.chroot());
+        assertEquals(ServerSettings.Forwarding.NONE, bob.tcpForwarding());
+
+        // anna from elsewhere: only the second block, whose "none" unjails her
+        LoginPolicy anna = s.forLogin(home, "anna", "172.16.0.1");
+        assertNull(anna.chroot());
+        assertTrue(anna.sftpForced());
+
+        // Host is matched against the address (UseDNS no)
+        LoginPolicy dave = s.forLogin(home, "dave", "127.0.0.1");
+        assertFalse(dave.passwordAuthentication());
+        assertTrue(dave.pubkeyAuthentication());
+        assertEquals(List.of("localhost:80", "[::1]:*"), dave.permitOpen());
+        assertEquals(List.of("8080", "localhost:*"), dave.permitListen());
+        assertEquals("clientspecified", dave.gatewayPorts());
+        assertFalse(dave.agentForwarding());
+        assertEquals(ServerSettings.Forwarding.REMOTE, dave.streamLocalForwarding());
+        assertEquals(Set.of("session", "forwarded-streamlocal@openssh.com"), dave.channelTypes());
+        assertEquals(List.of("any"), bob.permitOpen(), "the default");
+
+        // DisableForwarding turns every kind off
+        assertEquals(Set.of("session"), s.forLogin(home, "dave", "127.0.0.2").channelTypes());
+
+        // the flags hold for everyone, Match blocks included
+        s.chroot = Path.of("/flag");
+        assertEquals(Path.of("/flag"), s.forLogin(home, "anna", "172.16.0.1").chroot());
+        s.sftpOnly = true;
+        assertEquals(Set.of("session"), s.forLogin(home, "alice", "10.1.2.3").channelTypes());
+
+        // a Match PasswordAuthentication makes the validator that refuses such logins
+        assertEquals(1, s.validators().size());
+    }
+
+    @Test
+    void internalSftpTakesSftpServerFlagsAndChrootDirectoryTakesTokens() throws Exception {
+        ServerSettings s = read("Subsystem sftp internal-sftp -R -u 027 -d \"/srv/my dir\" -P remove",
+                "Subsystem other internal-sftp", "ChrootDirectory %h/jails/%u/%%");
+        assertEquals(new SftpServerCommand.Flags("/srv/my dir", true, 027, Set.of(), Set.of("remove"), null, false),
+                s.internalSftp.get("sftp"));
+        assertEquals(SftpServerCommand.Flags.NONE, s.internalSftp.get("other"));
+        assertEquals("internal-sftp -R -u 027 -d /srv/my dir -P remove", s.effectiveSubsystems().get("sftp"));
+        assertTrue(ServerSettings.isInternalSftp(s.effectiveSubsystems().get("other")));
+        assertFalse(ServerSettings.isInternalSftp("/usr/lib/openssh/sftp-server"));
+        assertEquals(Path.of("/home/x/jails/alice/%"), s.forLogin(Path.of("/home/x"), "alice", "10.0.0.1").chroot());
+        assertEquals(Path.of("/home/x/j"), LoginPolicy.chrootPath("~/j", Path.of("/home/x"), "alice"));
+        assertNull(LoginPolicy.chrootPath("none", Path.of("/home/x"), "alice"));
+        assertThrows(IllegalArgumentException.class, () -> LoginPolicy.chrootPath("/j/%u", Path.of("/h"), "../etc"));
+        assertThrows(IllegalArgumentException.class, () -> LoginPolicy.chrootPath("/j/%u", Path.of("/h"), "a/b"));
+        assertEquals(Path.of("/j/%u"), LoginPolicy.chrootPath("/j/%%u", Path.of("/h"), "a/b"));
+        // no Match block: the global ChrootDirectory jails everyone
+        assertEquals(Path.of("/home/x/jails/bob/%"), s.forLogin(Path.of("/home/x"), "bob", "127.0.0.1").chroot());
+    }
+
+    @Test
+    void badMatchLinesAndPerLoginValuesNameFileAndLine() throws Exception {
+        String f = dir.resolve("sshd_config") + ":";
+        assertTrue(bad("Match").getMessage().startsWith(f + "1: Match: missing criteria"));
+        assertTrue(bad("# x", "Match Group staff").getMessage().startsWith(f + "2: Match: Match Group is not supported"));
+        assertTrue(bad("Match LocalPort 22").getMessage().startsWith(f + "1: Match: Match LocalPort is not supported"));
+        assertTrue(bad("Match User").getMessage().startsWith(f + "1: Match: missing patterns after User"));
+        assertTrue(bad("Match All User bob").getMessage().startsWith(f + "1: Match: 'All' cannot be combined"));
+        assertTrue(bad("Match User bob All").getMessage().startsWith(f + "1: Match: 'All' cannot be combined"));
+        assertTrue(bad("Match Address 10.0.0.0/33").getMessage().startsWith(f + "1: Match: bad address list '10.0.0.0/33'"));
+        assertTrue(bad("Match Colour blue").getMessage().startsWith(f + "1: Match: unknown criterion 'Colour'"));
+        assertTrue(bad("ForceCommand /bin/date").getMessage().startsWith(f + "1: ForceCommand: only 'internal-sftp'"));
+        assertTrue(bad("ForceCommand internal-sftp -x").getMessage().startsWith(f + "1: ForceCommand: internal-sftp: Unknown option: '-x'"));
+        assertTrue(bad("Match User a", "  ForceCommand internal-sftp -u 999").getMessage()
+                .startsWith(f + "2: ForceCommand: internal-sftp: Invalid umask \"999\""));
+        assertTrue(bad("ChrootDirectory relative/dir").getMessage().startsWith(f + "1: ChrootDirectory: not an absolute path"));
+        assertTrue(bad("ChrootDirectory /srv/%x").getMessage().startsWith(f + "1: ChrootDirectory: unknown token %x"));
+        assertTrue(bad("ChrootDirectory /a /b").getMessage().startsWith(f + "1: ChrootDirectory: expected one argument"));
+        assertTrue(bad("Subsystem sftp internal-sftp -l LOUD").getMessage()
+                .startsWith(f + "1: Subsystem: internal-sftp: Invalid log level \"LOUD\""));
+        assertTrue(bad("Subsystem sftp internal-sftp -Q requests").getMessage()
+                .startsWith(f + "1: Subsystem: internal-sftp: -h, -V and -Q are not flags of a session"));
+        assertTrue(bad("Subsystem sftp internal-sftp -P bogus").getMessage()
+                .startsWith(f + "1: Subsystem: internal-sftp: -P: unknown request name \"bogus\""));
+        assertTrue(bad("PermitOpen any localhost:22").getMessage().startsWith(f + "1: PermitOpen: 'any' must appear alone"));
+        assertTrue(bad("PermitOpen localhost").getMessage().startsWith(f + "1: PermitOpen: expected host:port"));
+        assertTrue(bad("PermitListen localhost:99999").getMessage().startsWith(f + "1: PermitListen: bad port number"));
+        assertTrue(bad("GatewayPorts sometimes").getMessage().startsWith(f + "1: GatewayPorts: expected no, yes or clientspecified"));
+        assertTrue(bad("AllowStreamLocalForwarding maybe").getMessage().startsWith(f + "1: AllowStreamLocalForwarding: expected yes, no"));
+        assertTrue(bad("Match User x", "  AllowAgentForwarding perhaps").getMessage()
+                .startsWith(f + "2: AllowAgentForwarding: expected yes or no"));
+        assertTrue(bad("Match User x", "  DisableForwarding").getMessage().startsWith(f + "2: DisableForwarding: missing argument"));
     }
 }
