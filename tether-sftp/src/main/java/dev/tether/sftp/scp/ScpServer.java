@@ -23,7 +23,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -245,15 +244,6 @@ public final class ScpServer {
     void failed(SftpOperation op, String shown, Exception x) throws IOException {
         completed(op, strerror(x), 0, 0);
         error(shown + ": " + strerror(x));
-    }
-
-    /**
-     * How to treat the last component of a resolved path when changing its attributes: in a jail
-     * the resolution left no symbolic link in it, so one there now was swapped in since and is
-     * not followed; elsewhere the path is the client's, followed as chmod(2) and utimes(2) do.
-     */
-    LinkOption[] linkOptions() {
-        return files.jailed() ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
     }
 
     /**

@@ -12,9 +12,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Set;
 
@@ -166,7 +164,7 @@ final class ScpSink {
             if (!preserve && s.settings.umask() < 0) {
                 wanted = mode & currentMode(path, mode);
             }
-            chmod(path, wanted); // as scp.c, a failure here is not reported
+            chmod(np, path, wanted); // as scp.c, a failure here is not reported
         }
     }
 
@@ -177,7 +175,11 @@ final class ScpSink {
             return false;
         }
         try {
-            Files.createDirectory(path, FileStat.createAttributes(path, mode | 0700));
+            // in a jail, made in its parent held open from the jail's root (FileView.at), not by the path
+            s.files.at(np, false, path, entry -> {
+                entry.createDirectory(FileStat.createAttributes(path, mode | 0700));
+                return null;
+            });
         } catch (IOException | RuntimeException x) {
             s.failed(op, np, x);
             return false;
@@ -202,7 +204,10 @@ final class ScpSink {
             SftpOperation op = s.check(Kind.SETSTAT, np, path);
             String failure = null;
             try {
-                FileStat.chmod(path, mode, s.linkOptions());
+                s.files.at(np, true, path, entry -> {
+                    entry.setMode(mode);
+                    return null;
+                });
                 s.events.event("set " + SftpEvents.quote(np) + " mode 0" + Integer.toOctalString(mode));
             } catch (IOException | RuntimeException x) {
                 failure = ScpServer.strerror(x);
@@ -217,9 +222,11 @@ final class ScpSink {
     /** utimes(2) with a T record's times; null, or what failed. */
     private String setTimes(String np, Path path, ScpRecord.Times t) {
         try {
-            Files.getFileAttributeView(path, BasicFileAttributeView.class, s.linkOptions()).setTimes(
-                    FileTime.from(Instant.ofEpochSecond(t.mtime(), t.mtimeMicros() * 1000)),
-                    FileTime.from(Instant.ofEpochSecond(t.atime(), t.atimeMicros() * 1000)), null);
+            // scp.c's utimes() keeps microseconds; the held-entry path sets whole seconds, as SFTP does
+            s.files.at(np, true, path, entry -> {
+                entry.setTimes(t.atime(), t.mtime());
+                return null;
+            });
             s.events.event("set " + SftpEvents.quote(np) + " modtime " + Instant.ofEpochSecond(t.mtime()));
             return null;
         } catch (IOException | RuntimeException x) {
@@ -333,7 +340,7 @@ final class ScpSink {
                 return setMode(np, path, mode);
             }
             if (currentMode(path, mode) != mode) {
-                return chmod(path, mode);
+                return chmod(np, path, mode);
             }
             return null;
         }
@@ -341,17 +348,20 @@ final class ScpSink {
             return null;
         }
         if (s.settings.umask() >= 0) {
-            return chmod(path, mode);
+            return chmod(np, path, mode);
         }
         if (mode != createMode) {
-            return chmod(path, mode & currentMode(path, mode));
+            return chmod(np, path, mode & currentMode(path, mode));
         }
         return null;
     }
 
-    private String chmod(Path path, int mode) {
+    private String chmod(String np, Path path, int mode) {
         try {
-            FileStat.chmod(path, mode, s.linkOptions());
+            s.files.at(np, true, path, entry -> {
+                entry.setMode(mode);
+                return null;
+            });
             return null;
         } catch (IOException | RuntimeException x) {
             return ScpServer.strerror(x);
