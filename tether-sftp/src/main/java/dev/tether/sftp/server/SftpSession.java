@@ -33,7 +33,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,53 +72,6 @@ public final class SftpSession {
     private byte[] readBuffer;
     private Replies replies;
     private InputStream in;
-
-    /** An open file or directory. */
-    private static final class Handle {
-        final String clientPath;
-        final Path path;
-        final SeekableByteChannel channel;
-        final FileChannel fileChannel;
-        final boolean append;
-        final boolean readable;
-        final boolean writable;
-        final DirectoryStream<Path> dir;
-        Iterator<Path> entries;
-        boolean dotsSent;
-        long bytesRead;
-        long bytesWritten;
-
-        Handle(String clientPath, Path path, SeekableByteChannel ch, boolean readable, boolean writable, boolean append) {
-            this.clientPath = clientPath;
-            this.path = path;
-            this.channel = ch;
-            this.fileChannel = ch instanceof FileChannel ? (FileChannel) ch : null;
-            this.readable = readable;
-            this.writable = writable;
-            this.append = append;
-            this.dir = null;
-        }
-
-        Handle(String clientPath, Path path, DirectoryStream<Path> dir) {
-            this.clientPath = clientPath;
-            this.path = path;
-            this.channel = null;
-            this.fileChannel = null;
-            this.readable = false;
-            this.writable = false;
-            this.append = false;
-            this.dir = dir;
-            this.entries = dir.iterator();
-        }
-
-        void close() throws IOException {
-            if (channel != null) {
-                channel.close();
-            } else {
-                dir.close();
-            }
-        }
-    }
 
     /** A request refused or failed with a status for the client. */
     private static final class Refusal extends Exception {
@@ -977,46 +929,5 @@ public final class SftpSession {
     private static boolean overlaps(SftpExtended.CopyData c) {
         long len = c.length() == 0 ? Long.MAX_VALUE / 4 : c.length();
         return c.readOffset() < c.writeOffset() + len && c.writeOffset() < c.readOffset() + len;
-    }
-
-    /**
-     * Replies on the way out: small ones gather in one buffer until no further request waits
-     * (then one channel write sends them all); a DATA reply goes out from its own array.
-     */
-    private static final class Replies {
-        private final OutputStream out;
-        private final SshWriter pending = new SshWriter(1024);
-
-        Replies(OutputStream out) {
-            this.out = out;
-        }
-
-        void small(SftpResponse r) throws IOException {
-            int start = pending.length();
-            pending.uint32(0);
-            r.encode(pending);
-            int len = pending.length() - start - 4;
-            byte[] a = pending.array();
-            a[start] = (byte) (len >>> 24);
-            a[start + 1] = (byte) (len >>> 16);
-            a[start + 2] = (byte) (len >>> 8);
-            a[start + 3] = (byte) len;
-            if (pending.length() >= 32 * 1024) {
-                flush();
-            }
-        }
-
-        void big(byte[] framed, int len) throws IOException {
-            flush();
-            out.write(framed, 0, len);
-        }
-
-        void flush() throws IOException {
-            if (pending.length() > 0) {
-                out.write(pending.array(), 0, pending.length());
-                pending.reset();
-            }
-            out.flush();
-        }
     }
 }
