@@ -1,0 +1,901 @@
+package dev.tether.sftp;
+
+import static dev.tether.sftp.protocol.SftpConstants.*;
+
+import dev.tether.sftp.client.ReadWindow;
+import dev.tether.sftp.client.SftpChannel;
+import dev.tether.sftp.protocol.FileAttributes;
+import dev.tether.sftp.protocol.SftpExtended;
+import dev.tether.sftp.protocol.SftpRequest;
+import dev.tether.sftp.protocol.SftpResponse;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An SFTP client on a Tether connection: one SFTP session, shared by any number of threads
+ * (requests are multiplexed by id), with pipelined transfers (up to {@value #DEFAULT_OUTSTANDING}
+ * requests of {@value #DEFAULT_BLOCK} bytes in flight, OpenSSH's sftp's defaults, the block size
+ * capped by the server's {@code limits@openssh.com}), a deadline on every request, and the
+ * server's errors as {@code java.nio.file} exceptions carrying its message.
+ *
+ * <pre>{@code
+ * try (SftpClient sftp = SftpClient.open(transport)) {
+ *     sftp.download("/var/log/app.log", Path.of("app.log"), SftpClient.Transfer.DEFAULT);
+ *     sftp.mkdir("incoming", 0755);
+ *     try (OutputStream out = sftp.newOutputStream("incoming/report.csv")) { ... }
+ * }
+ * }</pre>
+ *
+ * <p><b>Threading.</b> Thread-safe. Each call blocks its own thread until its reply (or its
+ * deadline); a transfer keeps its own window of requests outstanding. {@link #close} never waits
+ * for the server: it closes the session's channel and fails whatever is still waiting. Closing
+ * the client leaves the {@link Transport} open unless {@link #open(Transport, Duration, boolean)}
+ * was told to own it.
+ */
+public final class SftpClient implements AutoCloseable {
+    public static final int DEFAULT_BLOCK = 32 * 1024;
+    public static final int DEFAULT_OUTSTANDING = 64;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final SftpChannel ch;
+    private final Transport transport;
+    private final boolean ownsTransport;
+    private final Duration timeout;
+    private final int readBlock;
+    private final int writeBlock;
+
+    private SftpClient(SftpChannel ch, Transport transport, boolean ownsTransport, Duration timeout, int readBlock, int writeBlock) {
+        this.ch = ch;
+        this.transport = transport;
+        this.ownsTransport = ownsTransport;
+        this.timeout = timeout;
+        this.readBlock = readBlock;
+        this.writeBlock = writeBlock;
+    }
+
+    /** Opens an SFTP session on an authenticated client connection, with a 60 s deadline per request. */
+    public static SftpClient open(Transport transport) throws IOException {
+        return open(transport, DEFAULT_TIMEOUT, false);
+    }
+
+    /**
+     * Opens an SFTP session on an authenticated client connection.
+     *
+     * @param requestTimeout the deadline of every request
+     * @param ownsTransport whether {@link #close} also closes the connection
+     */
+    public static SftpClient open(Transport transport, Duration requestTimeout, boolean ownsTransport) throws IOException {
+        Objects.requireNonNull(requestTimeout);
+        Channel channel = transport.openSession();
+        SftpChannel ch;
+        try {
+            ch = SftpChannel.open(channel, requestTimeout);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        int read = DEFAULT_BLOCK;
+        int write = DEFAULT_BLOCK;
+        if (ch.supports(EXT_LIMITS)) {
+            try {
+                SftpResponse r = ch.call(id -> extended(id, new SftpExtended.Limits()), requestTimeout);
+                if (r instanceof SftpResponse.ExtendedReply x) {
+                    SshReader rd = new SshReader(x.payload());
+                    rd.uint64(); // max packet length
+                    long maxRead = rd.uint64();
+                    long maxWrite = rd.uint64();
+                    read = (int) Math.max(1024, Math.min(maxRead == 0 ? DEFAULT_BLOCK : maxRead, DEFAULT_BLOCK * 8L));
+                    write = (int) Math.max(1024, Math.min(maxWrite == 0 ? DEFAULT_BLOCK : maxWrite, DEFAULT_BLOCK * 8L));
+                    // OpenSSH's sftp asks for at most 32 KiB unless told more may come; so do we, up to the limits
+                    read = Math.min(read, DEFAULT_BLOCK * 8);
+                }
+            } catch (IOException e) {
+                // a server that mis-answers limits gets the defaults
+            }
+        }
+        return new SftpClient(ch, transport, ownsTransport, requestTimeout, read, write);
+    }
+
+    private static SftpRequest extended(int id, SftpExtended x) {
+        SshWriter w = new SshWriter(64);
+        x.encode(w);
+        return new SftpRequest.Extended(id, x.name(), w.array(), 0, w.length());
+    }
+
+    /** The extensions the server advertised, with their versions. */
+    public Map<String, String> extensions() {
+        return ch.version().extensions();
+    }
+
+    /** The size of each READ request of a transfer (from {@code limits@openssh.com}, at most 256 KiB). */
+    public int readBlockSize() {
+        return readBlock;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    private SftpResponse call(java.util.function.IntFunction<SftpRequest> make) throws IOException {
+        return ch.call(make, timeout);
+    }
+
+    /** Turns a non-OK status into the matching exception. */
+    static IOException error(String path, SftpResponse.Status s) {
+        String msg = s.message() == null || s.message().isEmpty() ? message(s.code()) : s.message();
+        switch (s.code()) {
+            case SSH_FX_NO_SUCH_FILE:
+                return new NoSuchFileException(path, null, msg);
+            case SSH_FX_PERMISSION_DENIED:
+                return new AccessDeniedException(path, null, msg);
+            default:
+                return new SftpException(path, s.code(), msg);
+        }
+    }
+
+    private static void expectOk(String path, SftpResponse r) throws IOException {
+        if (r instanceof SftpResponse.Status s) {
+            if (s.code() == SSH_FX_OK) {
+                return;
+            }
+            throw error(path, s);
+        }
+        throw new SftpException(path, SSH_FX_BAD_MESSAGE, "unexpected reply " + r.getClass().getSimpleName());
+    }
+
+    private static <T extends SftpResponse> T expect(String path, SftpResponse r, Class<T> type) throws IOException {
+        if (type.isInstance(r)) {
+            return type.cast(r);
+        }
+        if (r instanceof SftpResponse.Status s) {
+            throw error(path, s);
+        }
+        throw new SftpException(path, SSH_FX_BAD_MESSAGE, "unexpected reply " + r.getClass().getSimpleName());
+    }
+
+    public SftpAttributes stat(String path) throws IOException {
+        return SftpAttributes.of(expect(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_STAT, id, path)), SftpResponse.Attrs.class).attrs());
+    }
+
+    /** The attributes of a link itself. */
+    public SftpAttributes lstat(String path) throws IOException {
+        return SftpAttributes.of(expect(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_LSTAT, id, path)), SftpResponse.Attrs.class).attrs());
+    }
+
+    /** Whether a path exists (following links). */
+    public boolean exists(String path) throws IOException {
+        try {
+            stat(path);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    public void chmod(String path, int mode) throws IOException {
+        setAttrs(path, FileAttributes.EMPTY.withPermissions(mode & 07777));
+    }
+
+    public void setTimes(String path, Instant accessTime, Instant modifiedTime) throws IOException {
+        setAttrs(path, FileAttributes.EMPTY.withTimes(accessTime.getEpochSecond(), modifiedTime.getEpochSecond()));
+    }
+
+    public void chown(String path, int uid, int gid) throws IOException {
+        setAttrs(path, FileAttributes.EMPTY.withOwner(uid, gid));
+    }
+
+    /** Truncates or extends a file (SETSTAT with a size). */
+    public void truncate(String path, long size) throws IOException {
+        setAttrs(path, FileAttributes.EMPTY.withSize(size));
+    }
+
+    private void setAttrs(String path, FileAttributes a) throws IOException {
+        expectOk(path, call(id -> new SftpRequest.PathAttrs(SSH_FXP_SETSTAT, id, path, a)));
+    }
+
+    /** Creates a directory; an existing one is a {@link FileAlreadyExistsException}. */
+    public void mkdir(String path, int mode) throws IOException {
+        SftpResponse r = call(id -> new SftpRequest.PathAttrs(SSH_FXP_MKDIR, id, path, FileAttributes.EMPTY.withPermissions(mode & 07777)));
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(path)) {
+            throw new FileAlreadyExistsException(path, null, s.message());
+        }
+        expectOk(path, r);
+    }
+
+    /** Creates a directory and its missing parents. */
+    public void mkdirs(String path, int mode) throws IOException {
+        String abs = path.startsWith("/") ? path : realpath(".") + "/" + path;
+        StringBuilder cur = new StringBuilder();
+        for (String part : abs.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            cur.append('/').append(part);
+            String p = cur.toString();
+            try {
+                SftpAttributes a = stat(p);
+                if (!a.isDirectory()) {
+                    throw new FileAlreadyExistsException(p, null, "not a directory");
+                }
+            } catch (NoSuchFileException e) {
+                try {
+                    mkdir(p, mode);
+                } catch (FileAlreadyExistsException raced) {
+                    // made by someone else meanwhile
+                }
+            }
+        }
+    }
+
+    private boolean existsQuietly(String path) {
+        try {
+            lstat(path);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Removes an empty directory; a non-empty one is a {@link DirectoryNotEmptyException}. */
+    public void rmdir(String path) throws IOException {
+        SftpResponse r = call(id -> new SftpRequest.PathRequest(SSH_FXP_RMDIR, id, path));
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE) {
+            try {
+                SftpAttributes a = lstat(path);
+                if (!a.isDirectory()) {
+                    throw new NotDirectoryException(path);
+                }
+                throw new DirectoryNotEmptyException(path);
+            } catch (NoSuchFileException gone) {
+                // fall through to the server's status
+            }
+        }
+        expectOk(path, r);
+    }
+
+    /** Removes a file or link. */
+    public void remove(String path) throws IOException {
+        expectOk(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_REMOVE, id, path)));
+    }
+
+    /**
+     * Renames, replacing an existing target atomically where the server offers
+     * {@code posix-rename@openssh.com}; otherwise SSH_FXP_RENAME, which never replaces (an
+     * existing target is a {@link FileAlreadyExistsException}).
+     */
+    public void rename(String from, String to) throws IOException {
+        if (ch.supports(EXT_POSIX_RENAME)) {
+            expectOk(from, call(id -> extended(id, new SftpExtended.PosixRename(from, to))));
+            return;
+        }
+        SftpResponse r = call(id -> new SftpRequest.Rename(id, from, to));
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(to)) {
+            throw new FileAlreadyExistsException(to, null, s.message());
+        }
+        expectOk(from, r);
+    }
+
+    /** Creates a symbolic link {@code link} pointing at {@code target} (sent in OpenSSH's order). */
+    public void symlink(String link, String target) throws IOException {
+        SftpResponse r = call(id -> new SftpRequest.Symlink(id, target, link));
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(link)) {
+            throw new FileAlreadyExistsException(link, null, s.message());
+        }
+        expectOk(link, r);
+    }
+
+    public String readlink(String path) throws IOException {
+        return single(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_READLINK, id, path)));
+    }
+
+    /** A hard link ({@code hardlink@openssh.com}); unsupported without the extension. */
+    public void hardlink(String existing, String link) throws IOException {
+        requireExtension(EXT_HARDLINK, link);
+        SftpResponse r = call(id -> extended(id, new SftpExtended.Hardlink(existing, link)));
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(link)) {
+            throw new FileAlreadyExistsException(link, null, s.message());
+        }
+        expectOk(link, r);
+    }
+
+    private void requireExtension(String name, String path) throws IOException {
+        if (!ch.supports(name)) {
+            throw new SftpException(path, SSH_FX_OP_UNSUPPORTED, "the server does not offer " + name);
+        }
+    }
+
+    /** The canonical absolute form of a path. */
+    public String realpath(String path) throws IOException {
+        return single(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_REALPATH, id, path)));
+    }
+
+    /** The session's start directory ({@code home-directory} where offered, else REALPATH of {@code .}). */
+    public String home() throws IOException {
+        return realpath(".");
+    }
+
+    /** {@code ~}, {@code ~/x} and relative paths expanded by the server ({@code expand-path@openssh.com}; without it, REALPATH). */
+    public String expandPath(String path) throws IOException {
+        if (ch.supports(EXT_EXPAND_PATH)) {
+            return single(path, call(id -> extended(id, new SftpExtended.ExpandPath(path))));
+        }
+        if (path.equals("~")) {
+            return home();
+        }
+        if (path.startsWith("~/")) {
+            return realpath(path.substring(2));
+        }
+        return realpath(path);
+    }
+
+    private static String single(String path, SftpResponse r) throws IOException {
+        SftpResponse.Names n = expect(path, r, SftpResponse.Names.class);
+        if (n.names().isEmpty()) {
+            throw new SftpException(path, SSH_FX_BAD_MESSAGE, "an empty NAME reply");
+        }
+        return n.names().get(0).filename();
+    }
+
+    /** File system statistics ({@code statvfs@openssh.com}). */
+    public record StatVfs(long blockSize, long fragmentSize, long blocks, long freeBlocks, long availableBlocks, long files,
+                          long freeFiles, long availableFiles, long fsid, long flags, long maxNameLength) {
+        public long totalBytes() {
+            return blocks * fragmentSize;
+        }
+
+        public long availableBytes() {
+            return availableBlocks * fragmentSize;
+        }
+
+        public boolean readOnly() {
+            return (flags & SSH_FXE_STATVFS_ST_RDONLY) != 0;
+        }
+    }
+
+    public StatVfs statvfs(String path) throws IOException {
+        requireExtension(EXT_STATVFS, path);
+        SftpResponse.ExtendedReply x = expect(path, call(id -> extended(id, new SftpExtended.Statvfs(path))), SftpResponse.ExtendedReply.class);
+        SshReader r = new SshReader(x.payload());
+        return new StatVfs(r.uint64(), r.uint64(), r.uint64(), r.uint64(), r.uint64(), r.uint64(), r.uint64(), r.uint64(),
+                r.uint64(), r.uint64(), r.uint64());
+    }
+
+    /** One name of a directory listing. */
+    public record Entry(String name, String longname, SftpAttributes attributes) {
+    }
+
+    /**
+     * A directory listing read lazily, one READDIR reply at a time (a directory of any size costs
+     * one reply's names of memory). Close it to release the server's handle.
+     */
+    public final class Listing implements Iterator<Entry>, AutoCloseable {
+        private final String path;
+        private final byte[] handle;
+        private final Deque<Entry> batch = new ArrayDeque<>();
+        private boolean eof;
+        private boolean closed;
+
+        private Listing(String path, byte[] handle) {
+            this.path = path;
+            this.handle = handle;
+        }
+
+        @Override
+        public boolean hasNext() {
+            try {
+                while (batch.isEmpty() && !eof) {
+                    SftpResponse r = call(id -> new SftpRequest.HandleRequest(SSH_FXP_READDIR, id, handle));
+                    if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_EOF) {
+                        eof = true;
+                        break;
+                    }
+                    for (SftpResponse.Name n : expect(path, r, SftpResponse.Names.class).names()) {
+                        batch.add(new Entry(n.filename(), n.longname(), SftpAttributes.of(n.attrs())));
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return !batch.isEmpty();
+        }
+
+        @Override
+        public Entry next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return batch.poll();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                closeHandle(path, handle);
+            }
+        }
+    }
+
+    /** Opens a directory for a lazy listing (including {@code .} and {@code ..} if the server sends them). */
+    public Listing openDirectory(String path) throws IOException {
+        byte[] h = expect(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_OPENDIR, id, path)), SftpResponse.Handle.class).handle();
+        return new Listing(path, h);
+    }
+
+    /** A whole directory listing, without {@code .} and {@code ..}. */
+    public List<Entry> list(String path) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        try (Listing l = openDirectory(path)) {
+            while (l.hasNext()) {
+                Entry e = l.next();
+                if (!e.name().equals(".") && !e.name().equals("..")) {
+                    out.add(e);
+                }
+            }
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return out;
+    }
+
+    private void closeHandle(String path, byte[] handle) throws IOException {
+        expectOk(path, call(id -> new SftpRequest.Close(id, handle)));
+    }
+
+    // ------------------------------------------------------------------ open files
+
+    /** An open remote file: positional reads and writes on its handle. Thread-safe; close once. */
+    public final class RemoteFile implements AutoCloseable {
+        private final String path;
+        private final byte[] handle;
+        private volatile boolean closed;
+
+        private RemoteFile(String path, byte[] handle) {
+            this.path = path;
+            this.handle = handle;
+        }
+
+        public String path() {
+            return path;
+        }
+
+        /** Reads up to {@code len} bytes at {@code offset}; -1 at the end of the file. */
+        public int read(long offset, byte[] b, int off, int len) throws IOException {
+            SftpResponse r = call(id -> new SftpRequest.Read(id, handle, offset, Math.min(len, readBlock)));
+            return copyData(path, r, b, off, len);
+        }
+
+        public void write(long offset, byte[] b, int off, int len) throws IOException {
+            int done = 0;
+            while (done < len) {
+                int n = Math.min(writeBlock, len - done);
+                int start = off + done;
+                long at = offset + done;
+                expectOk(path, call(id -> new SftpRequest.Write(id, handle, at, b, start, n)));
+                done += n;
+            }
+        }
+
+        public SftpAttributes attributes() throws IOException {
+            return SftpAttributes.of(expect(path, call(id -> new SftpRequest.HandleRequest(SSH_FXP_FSTAT, id, handle)),
+                    SftpResponse.Attrs.class).attrs());
+        }
+
+        /** Flushes the server's file to stable storage ({@code fsync@openssh.com}). */
+        public void fsync() throws IOException {
+            requireExtension(EXT_FSYNC, path);
+            expectOk(path, call(id -> extended(id, new SftpExtended.Fsync(handle))));
+        }
+
+        void setAttributes(FileAttributes a) throws IOException {
+            expectOk(path, call(id -> new SftpRequest.Fsetstat(id, handle, a)));
+        }
+
+        byte[] handle() {
+            return handle;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                closeHandle(path, handle);
+            }
+        }
+    }
+
+    private static int copyData(String path, SftpResponse r, byte[] b, int off, int len) throws IOException {
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_EOF) {
+            return -1;
+        }
+        SftpResponse.Data d = expect(path, r, SftpResponse.Data.class);
+        int n = Math.min(len, d.length());
+        System.arraycopy(d.data(), d.offset(), b, off, n);
+        return n;
+    }
+
+    /**
+     * Opens a remote file: {@code READ}, {@code WRITE}, {@code APPEND}, {@code CREATE},
+     * {@code CREATE_NEW}, {@code TRUNCATE_EXISTING} as for {@link Files#newByteChannel}; a new
+     * file gets {@code mode} (less the server's umask).
+     */
+    public RemoteFile open(String path, Set<? extends OpenOption> options, int mode) throws IOException {
+        int pf = 0;
+        if (options.contains(StandardOpenOption.READ) || options.isEmpty()) {
+            pf |= SSH_FXF_READ;
+        }
+        if (options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND)) {
+            pf |= SSH_FXF_WRITE;
+        }
+        if (options.contains(StandardOpenOption.APPEND)) {
+            pf |= SSH_FXF_APPEND;
+        }
+        if (options.contains(StandardOpenOption.CREATE_NEW)) {
+            pf |= SSH_FXF_CREAT | SSH_FXF_EXCL;
+        } else if (options.contains(StandardOpenOption.CREATE)) {
+            pf |= SSH_FXF_CREAT;
+        }
+        if (options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            pf |= SSH_FXF_TRUNC;
+        }
+        int flags = pf;
+        FileAttributes attrs = (pf & SSH_FXF_CREAT) != 0 ? FileAttributes.EMPTY.withPermissions(mode & 07777) : FileAttributes.EMPTY;
+        SftpResponse r = call(id -> new SftpRequest.Open(id, path, flags, attrs));
+        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && (flags & SSH_FXF_EXCL) != 0 && existsQuietly(path)) {
+            throw new FileAlreadyExistsException(path, null, s.message());
+        }
+        return new RemoteFile(path, expect(path, r, SftpResponse.Handle.class).handle());
+    }
+
+    // ------------------------------------------------------------------ streams
+
+    /** An input stream over a remote file with read-ahead: up to {@value #DEFAULT_OUTSTANDING} reads in flight. */
+    public InputStream newInputStream(String path) throws IOException {
+        return newInputStream(path, 0);
+    }
+
+    /** {@link #newInputStream(String)} starting at {@code offset}. */
+    public InputStream newInputStream(String path, long offset) throws IOException {
+        RemoteFile f = open(path, Set.of(StandardOpenOption.READ), 0);
+        return new ReadAhead(f, offset);
+    }
+
+    /** Reads a remote file in order through a {@link ReadWindow}. */
+    private final class ReadAhead extends InputStream {
+        private final RemoteFile file;
+        private final ReadWindow window;
+        private ReadWindow.Chunk chunk;
+        private int used;
+        private boolean closed;
+
+        ReadAhead(RemoteFile file, long offset) {
+            this.file = file;
+            this.window = new ReadWindow(ch, file.handle(), offset, readBlock, DEFAULT_OUTSTANDING, timeout, s -> error(file.path(), s));
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (closed) {
+                throw new IOException("stream closed");
+            }
+            if (len == 0) {
+                return 0;
+            }
+            if (chunk == null || used == chunk.len()) {
+                chunk = window.next();
+                used = 0;
+                if (chunk == null) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, chunk.len() - used);
+            System.arraycopy(chunk.data(), chunk.off() + used, b, off, n);
+            used += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                window.cancel();
+                file.close();
+            }
+        }
+    }
+
+    /**
+     * An output stream to a remote file with write-behind: up to {@value #DEFAULT_OUTSTANDING}
+     * writes in flight; a failed write is thrown by a later call or by {@code close}. Default
+     * options create or truncate the file.
+     */
+    public OutputStream newOutputStream(String path, OpenOption... options) throws IOException {
+        Set<OpenOption> opts = options.length == 0
+                ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)
+                : new java.util.HashSet<>(List.of(options));
+        if (!opts.contains(StandardOpenOption.APPEND)) {
+            opts = new java.util.HashSet<>(opts);
+            opts.add(StandardOpenOption.WRITE);
+        }
+        RemoteFile f = open(path, opts, 0644);
+        // with APPEND the server writes at the end whatever the offset
+        return new WriteBehind(f, 0);
+    }
+
+    private final class WriteBehind extends OutputStream {
+        private final RemoteFile file;
+        private final Deque<CompletableFuture<SftpResponse>> inFlight = new ArrayDeque<>();
+        private final byte[] buf = new byte[writeBlock];
+        private int used;
+        private long offset;
+        private boolean closed;
+
+        WriteBehind(RemoteFile file, long offset) {
+            this.file = file;
+            this.offset = offset;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (used == buf.length) {
+                flushBlock();
+            }
+            buf[used++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (closed) {
+                throw new IOException("stream closed");
+            }
+            while (len > 0) {
+                if (used == buf.length) {
+                    flushBlock();
+                }
+                int n = Math.min(len, buf.length - used);
+                System.arraycopy(b, off, buf, used, n);
+                used += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void flushBlock() throws IOException {
+            if (used == 0) {
+                return;
+            }
+            while (inFlight.size() >= DEFAULT_OUTSTANDING) {
+                expectOk(file.path(), ch.await(inFlight.poll(), timeout));
+            }
+            byte[] data = java.util.Arrays.copyOf(buf, used);
+            long at = offset;
+            inFlight.add(ch.send(id -> new SftpRequest.Write(id, file.handle(), at, data, 0, data.length)));
+            offset += used;
+            used = 0;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            flushBlock();
+            while (!inFlight.isEmpty()) {
+                expectOk(file.path(), ch.await(inFlight.poll(), timeout));
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                flush();
+            } finally {
+                file.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ whole-file transfers
+
+    /** Progress of a transfer: called from the transferring thread after each block. */
+    @FunctionalInterface
+    public interface ProgressListener {
+        void progress(String name, long done, long total);
+    }
+
+    /**
+     * How a transfer behaves: {@code resume} continues from what the destination already has
+     * (as OpenSSH's reget/reput), {@code preserve} copies modification times and permission
+     * bits (as {@code -p}), {@code progress} is told as it goes.
+     */
+    public record Transfer(boolean resume, boolean preserve, ProgressListener progress) {
+        public static final Transfer DEFAULT = new Transfer(false, false, null);
+
+        public Transfer withResume(boolean r) {
+            return new Transfer(r, preserve, progress);
+        }
+
+        public Transfer withPreserve(boolean p) {
+            return new Transfer(resume, p, progress);
+        }
+
+        public Transfer withProgress(ProgressListener l) {
+            return new Transfer(resume, preserve, l);
+        }
+    }
+
+    /** Downloads a remote file, pipelined; returns the bytes transferred. */
+    public long download(String remote, Path local, Transfer how) throws IOException {
+        SftpAttributes a = stat(remote);
+        if (a.isDirectory()) {
+            throw new SftpException(remote, SSH_FX_FAILURE, "is a directory");
+        }
+        long start = 0;
+        if (how.resume() && Files.exists(local)) {
+            start = Files.size(local);
+            if (a.size() >= 0 && start > a.size()) {
+                throw new SftpException(remote, SSH_FX_FAILURE, "the local file is larger than the remote one: cannot resume");
+            }
+        }
+        long total = a.size();
+        long moved = 0;
+        try (RemoteFile f = open(remote, Set.of(StandardOpenOption.READ), 0);
+             FileChannel out = FileChannel.open(local, how.resume()
+                     ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+                     : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING))) {
+            ReadWindow window = new ReadWindow(ch, f.handle(), start, readBlock, DEFAULT_OUTSTANDING, timeout, st -> error(remote, st));
+            for (ReadWindow.Chunk c; (c = window.next()) != null; ) {
+                ByteBuffer bb = ByteBuffer.wrap(c.data(), c.off(), c.len());
+                long pos = c.offset();
+                while (bb.hasRemaining()) {
+                    pos += out.write(bb, pos);
+                }
+                moved += c.len();
+                if (how.progress() != null) {
+                    how.progress().progress(remote, start + moved, total);
+                }
+            }
+        }
+        if (how.preserve()) {
+            if (a.modifiedTime() != null) {
+                Files.setLastModifiedTime(local, FileTime.from(a.modifiedTime()));
+            }
+            if (a.permissions() >= 0) {
+                PosixFileAttributeView v = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+                if (v != null) {
+                    v.setPermissions(dev.tether.sftp.server.FileStat.toPermissions(a.permissions() & 0777));
+                }
+            }
+        }
+        return moved;
+    }
+
+    /** Uploads a local file, pipelined; returns the bytes transferred. */
+    public long upload(Path local, String remote, Transfer how) throws IOException {
+        long size = Files.size(local);
+        long start = 0;
+        if (how.resume()) {
+            try {
+                start = stat(remote).size();
+                if (start > size) {
+                    throw new SftpException(remote, SSH_FX_FAILURE, "the remote file is larger than the local one: cannot resume");
+                }
+            } catch (NoSuchFileException e) {
+                start = 0;
+            }
+        }
+        int mode = 0644;
+        PosixFileAttributeView view = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+        if (view != null) {
+            mode = dev.tether.sftp.server.FileStat.toMode(view.readAttributes().permissions());
+        }
+        Set<OpenOption> opts = how.resume() && start > 0 ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+                : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        long moved = 0;
+        try (RemoteFile f = open(remote, opts, mode); FileChannel in = FileChannel.open(local, StandardOpenOption.READ)) {
+            Deque<CompletableFuture<SftpResponse>> inFlight = new ArrayDeque<>();
+            long pos = start;
+            while (pos < size) {
+                while (inFlight.size() >= DEFAULT_OUTSTANDING) {
+                    expectOk(remote, ch.await(inFlight.poll(), timeout));
+                }
+                int n = (int) Math.min(writeBlock, size - pos);
+                byte[] data = new byte[n];
+                ByteBuffer bb = ByteBuffer.wrap(data);
+                long p = pos;
+                while (bb.hasRemaining()) {
+                    int r = in.read(bb, p);
+                    if (r < 0) {
+                        throw new IOException(local + " shrank while it was uploaded");
+                    }
+                    p += r;
+                }
+                long at = pos;
+                inFlight.add(ch.send(id -> new SftpRequest.Write(id, f.handle(), at, data, 0, n)));
+                pos += n;
+                moved += n;
+                if (how.progress() != null) {
+                    how.progress().progress(local.toString(), pos, size);
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                expectOk(remote, ch.await(inFlight.poll(), timeout));
+            }
+            if (how.preserve()) {
+                Instant m = Files.getLastModifiedTime(local).toInstant();
+                Instant acc = Files.readAttributes(local, java.nio.file.attribute.BasicFileAttributes.class).lastAccessTime().toInstant();
+                f.setAttributes(FileAttributes.EMPTY.withPermissions(mode & 07777).withTimes(acc.getEpochSecond(), m.getEpochSecond()));
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Copies a remote file to another remote path on the server itself ({@code copy-data}), or
+     * through this client where the server lacks the extension.
+     */
+    public void copy(String from, String to) throws IOException {
+        if (!ch.supports(EXT_COPY_DATA)) {
+            try (InputStream in = newInputStream(from); OutputStream out = newOutputStream(to)) {
+                in.transferTo(out);
+            }
+            return;
+        }
+        try (RemoteFile src = open(from, Set.of(StandardOpenOption.READ), 0);
+             RemoteFile dst = open(to, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING),
+                     0644)) {
+            expectOk(to, call(id -> extended(id, new SftpExtended.CopyData(src.handle(), 0, 0, dst.handle(), 0))));
+        }
+    }
+
+    /** Whether the session has ended. */
+    public boolean isClosed() {
+        return ch.isClosed();
+    }
+
+    /** Closes the SFTP session (and the connection, if this client owns it) without waiting for the server. */
+    @Override
+    public void close() {
+        ch.close();
+        if (ownsTransport) {
+            transport.close();
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.tether.sftp.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tether.sftp.SftpAttributes;
+import dev.tether.sftp.SftpClient;
+import dev.tether.sftp.SftpServer;
+import dev.tether.sftp.SftpTestServer;
+import dev.tether.sftp.policy.SftpRoot;
+import dev.tether.ssh.Transport;
+import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.keys.HostKeyVerifier;
+import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.testkit.PrivateSshd;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@link SftpClient} against OpenSSH's sftp-server (behind a private sshd) and against Tether's
+ * own server: the same behaviour from both, by checksum and on disk.
+ */
+class SftpClientTest {
+    enum Peer { OPENSSH, TETHER }
+
+    @TempDir
+    static Path dir;
+    static PrivateSshd sshd;
+    static SftpTestServer tether;
+    static Path tetherRoot;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of());
+        sshd.userKey();
+        tetherRoot = Files.createDirectories(dir.resolve("tether-root"));
+        tether = new SftpTestServer(Files.createDirectories(dir.resolve("tether")),
+                SftpServer.builder().root(SftpRoot.host(tetherRoot)).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (tether != null) {
+            tether.close();
+        }
+        if (sshd != null) {
+            sshd.close();
+        }
+    }
+
+    /** A logged-in connection to the peer and, for paths, a fresh directory on its disk (absolute, as the server sees it). */
+    record Session(Transport transport, Path base) {
+    }
+
+    static Session connect(Peer peer, String name) throws IOException {
+        if (peer == Peer.OPENSSH) {
+            Transport t = Transport.connect("127.0.0.1", sshd.port(), TransportConfig.builder().build(),
+                    HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))));
+            t.authPublickey(System.getProperty("user.name"), OpenSshKeyFile.read(sshd.userKey()));
+            return new Session(t, Files.createDirectories(dir.resolve("sshd-" + name)));
+        }
+        return new Session(tether.login(), Files.createDirectories(tetherRoot.resolve(name)));
+    }
+
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static String sha256(Path p) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void pathOperationsAndTheirErrors(Peer peer) throws Exception {
+        Session s = connect(peer, "ops");
+        String base = s.base().toString();
+        try (SftpClient c = SftpClient.open(s.transport(), Duration.ofSeconds(30), true)) {
+            c.mkdir(base + "/d", 0750);
+            assertTrue(Files.isDirectory(s.base().resolve("d")));
+            assertThrows(FileAlreadyExistsException.class, () -> c.mkdir(base + "/d", 0755));
+            Files.writeString(s.base().resolve("d/a.txt"), "hello");
+            SftpAttributes a = c.stat(base + "/d/a.txt");
+            assertEquals(5, a.size());
+            assertTrue(a.isRegularFile());
+            assertEquals(List.of("a.txt"), c.list(base + "/d").stream().map(SftpClient.Entry::name).collect(Collectors.toList()));
+            assertThrows(DirectoryNotEmptyException.class, () -> c.rmdir(base + "/d"));
+            NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> c.stat(base + "/nope"));
+            assertEquals(base + "/nope", missing.getFile());
+            c.rename(base + "/d/a.txt", base + "/d/b.txt");
+            assertTrue(Files.exists(s.base().resolve("d/b.txt")));
+            c.symlink(base + "/link", "d/b.txt");
+            assertEquals("d/b.txt", Files.readSymbolicLink(s.base().resolve("link")).toString());
+            assertEquals("d/b.txt", c.readlink(base + "/link"));
+            assertTrue(c.lstat(base + "/link").isSymbolicLink());
+            c.hardlink(base + "/d/b.txt", base + "/hard");
+            assertEquals(Files.getAttribute(s.base().resolve("d/b.txt"), "unix:ino"), Files.getAttribute(s.base().resolve("hard"), "unix:ino"));
+            c.chmod(base + "/hard", 0600);
+            assertEquals(0600, (Integer) Files.getAttribute(s.base().resolve("hard"), "unix:mode") & 0777);
+            Instant t = Instant.parse("2021-03-04T05:06:07Z");
+            c.setTimes(base + "/hard", t, t);
+            assertEquals(t, Files.getLastModifiedTime(s.base().resolve("hard")).toInstant());
+            assertEquals(s.base().toRealPath().toString(), c.realpath(base + "/d/.."));
+            assertTrue(c.statvfs(base).totalBytes() > 0);
+            c.copy(base + "/d/b.txt", base + "/copy.txt");
+            assertEquals("hello", Files.readString(s.base().resolve("copy.txt")));
+            c.remove(base + "/link");
+            c.remove(base + "/hard");
+            c.remove(base + "/d/b.txt");
+            c.rmdir(base + "/d");
+            assertFalse(Files.exists(s.base().resolve("d")));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void transfersStreamsAndResumeKeepEveryByte(Peer peer) throws Exception {
+        Session s = connect(peer, "transfer");
+        String base = s.base().toString();
+        Path local = dir.resolve("local-" + peer);
+        Files.createDirectories(local);
+        Path src = local.resolve("src.bin");
+        Files.write(src, random(24 * 1024 * 1024 + 12345, 1));
+        try (SftpClient c = SftpClient.open(s.transport(), Duration.ofSeconds(30), true)) {
+            AtomicLong seen = new AtomicLong();
+            long up = c.upload(src, base + "/up.bin", SftpClient.Transfer.DEFAULT.withProgress((n, done, total) -> seen.set(done)));
+            assertEquals(Files.size(src), up);
+            assertEquals(Files.size(src), seen.get());
+            assertEquals(sha256(src), sha256(s.base().resolve("up.bin")));
+            Path down = local.resolve("down.bin");
+            c.download(base + "/up.bin", down, SftpClient.Transfer.DEFAULT.withPreserve(true));
+            assertEquals(sha256(src), sha256(down));
+            assertEquals(Files.getLastModifiedTime(s.base().resolve("up.bin")).toMillis() / 1000,
+                    Files.getLastModifiedTime(down).toMillis() / 1000);
+
+            // resume both ways from a partial copy
+            byte[] all = Files.readAllBytes(src);
+            Files.write(s.base().resolve("part.bin"), java.util.Arrays.copyOf(all, 5_000_000));
+            assertEquals(all.length - 5_000_000, c.upload(src, base + "/part.bin", SftpClient.Transfer.DEFAULT.withResume(true)));
+            assertEquals(sha256(src), sha256(s.base().resolve("part.bin")));
+            Path partial = local.resolve("partial.bin");
+            Files.write(partial, java.util.Arrays.copyOf(all, 7_777_777));
+            assertEquals(all.length - 7_777_777, c.download(base + "/up.bin", partial, SftpClient.Transfer.DEFAULT.withResume(true)));
+            assertEquals(sha256(src), sha256(partial));
+
+            // streams: read-ahead and write-behind
+            try (OutputStream out = c.newOutputStream(base + "/stream.bin")) {
+                for (int off = 0; off < all.length; off += 10_000) {
+                    out.write(all, off, Math.min(10_000, all.length - off));
+                }
+            }
+            assertEquals(sha256(src), sha256(s.base().resolve("stream.bin")));
+            try (InputStream in = c.newInputStream(base + "/stream.bin")) {
+                assertArrayEquals(all, in.readAllBytes());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void thirtyTwoThreadsShareOneClient(Peer peer) throws Exception {
+        Session s = connect(peer, "threads");
+        String base = s.base().toString();
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try (SftpClient c = SftpClient.open(s.transport(), Duration.ofSeconds(60), true)) {
+            List<Future<String>> done = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                int n = i;
+                done.add(pool.submit(() -> {
+                    byte[] data = random(300_000 + n * 7919, 100 + n);
+                    Path local = Files.write(dir.resolve("t-" + peer + "-" + n), data);
+                    String remote = base + "/f" + n;
+                    c.mkdir(remote + ".d", 0755);
+                    c.upload(local, remote + ".d/file", SftpClient.Transfer.DEFAULT);
+                    Path back = dir.resolve("t-" + peer + "-" + n + ".back");
+                    c.download(remote + ".d/file", back, SftpClient.Transfer.DEFAULT);
+                    try (InputStream in = c.newInputStream(remote + ".d/file")) {
+                        assertArrayEquals(data, in.readAllBytes());
+                    }
+                    assertArrayEquals(data, Files.readAllBytes(back));
+                    assertEquals(data.length, c.stat(remote + ".d/file").size());
+                    return remote;
+                }));
+            }
+            for (Future<String> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            assertEquals(32, c.list(base).size());
+        } finally {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+}
