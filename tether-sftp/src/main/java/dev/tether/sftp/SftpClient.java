@@ -868,6 +868,61 @@ public final class SftpClient implements AutoCloseable {
     }
 
     /**
+     * Uploads a local directory tree (OpenSSH's {@code put -r}): directories are made as needed,
+     * regular files (and links to them) are uploaded with {@link #upload}; other kinds are
+     * skipped. Returns the bytes transferred.
+     */
+    public long uploadTree(Path localDir, String remoteDir, Transfer how) throws IOException {
+        long[] moved = {0};
+        Path base = localDir.toAbsolutePath().normalize();
+        try (java.util.stream.Stream<Path> walk = Files.walk(base)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String rel = base.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+                String remote = rel.isEmpty() ? remoteDir : remoteDir + "/" + rel;
+                if (Files.isDirectory(p)) {
+                    if (!exists(remote)) {
+                        int mode = 0755;
+                        PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class);
+                        if (how.preserve() && v != null) {
+                            mode = dev.tether.sftp.server.FileStat.toMode(v.readAttributes().permissions());
+                        }
+                        mkdir(remote, mode);
+                    }
+                } else if (Files.isRegularFile(p)) {
+                    moved[0] += upload(p, remote, how);
+                }
+            }
+        }
+        return moved[0];
+    }
+
+    /**
+     * Downloads a remote directory tree (OpenSSH's {@code get -r}): directories are made as
+     * needed, regular files downloaded with {@link #download}; links and other kinds are skipped.
+     * Returns the bytes transferred.
+     */
+    public long downloadTree(String remoteDir, Path localDir, Transfer how) throws IOException {
+        Files.createDirectories(localDir);
+        long moved = 0;
+        for (Entry e : list(remoteDir)) {
+            String remote = remoteDir.endsWith("/") ? remoteDir + e.name() : remoteDir + "/" + e.name();
+            if (e.name().contains("/") || e.name().equals(".") || e.name().equals("..")) {
+                continue; // a name no honest server sends
+            }
+            Path local = localDir.resolve(e.name());
+            if (e.attributes().isDirectory()) {
+                moved += downloadTree(remote, local, how);
+                if (how.preserve() && e.attributes().modifiedTime() != null) {
+                    Files.setLastModifiedTime(local, FileTime.from(e.attributes().modifiedTime()));
+                }
+            } else if (e.attributes().isRegularFile()) {
+                moved += download(remote, local, how);
+            }
+        }
+        return moved;
+    }
+
+    /**
      * Copies a remote file to another remote path on the server itself ({@code copy-data}), or
      * through this client where the server lacks the extension.
      */

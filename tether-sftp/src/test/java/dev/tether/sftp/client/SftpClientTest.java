@@ -228,4 +228,27 @@ class SftpClientTest {
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void treesGoUpAndComeBackWithOddNames(Peer peer) throws Exception {
+        Session s = connect(peer, "trees");
+        Path tree = Files.createDirectories(dir.resolve("tree-" + peer).resolve("a b/c d"));
+        Files.writeString(tree.resolve("x y.txt"), "one");
+        Files.writeString(tree.getParent().resolve("ümlaut #1.txt"), "two");
+        Files.write(tree.getParent().getParent().resolve("top.bin"), random(100_000, 3));
+        Path top = tree.getParent().getParent();
+        try (SftpClient c = SftpClient.open(s.transport(), Duration.ofSeconds(30), true)) {
+            long up = c.uploadTree(top, s.base() + "/up", SftpClient.Transfer.DEFAULT.withPreserve(true));
+            assertEquals(100_006, up);
+            assertEquals("one", Files.readString(s.base().resolve("up/a b/c d/x y.txt")));
+            assertEquals("two", Files.readString(s.base().resolve("up/a b/ümlaut #1.txt")));
+            Path back = dir.resolve("back-" + peer);
+            assertEquals(100_006, c.downloadTree(s.base() + "/up", back, SftpClient.Transfer.DEFAULT.withPreserve(true)));
+            assertEquals("one", Files.readString(back.resolve("a b/c d/x y.txt")));
+            assertArrayEquals(Files.readAllBytes(top.resolve("top.bin")), Files.readAllBytes(back.resolve("top.bin")));
+            assertEquals(Files.getLastModifiedTime(top.resolve("top.bin")).toMillis() / 1000,
+                    Files.getLastModifiedTime(back.resolve("top.bin")).toMillis() / 1000);
+        }
+    }
 }
