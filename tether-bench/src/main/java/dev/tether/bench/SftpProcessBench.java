@@ -287,7 +287,7 @@ public final class SftpProcessBench {
         return new Data(big, bigSha, warmFile, warmSha, manyDir, manySha, manyWarm, manyWarmSha);
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -296,7 +296,7 @@ public final class SftpProcessBench {
     }
 
     /** Writes {@code bytes} pseudo-random bytes; returns their SHA-256. */
-    private static byte[] writeRandom(Path file, long bytes, long seed) throws IOException {
+    static byte[] writeRandom(Path file, long bytes, long seed) throws IOException {
         MessageDigest md = sha256();
         SplittableRandom random = new SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocate((int) MIB).order(ByteOrder.LITTLE_ENDIAN);
@@ -320,9 +320,14 @@ public final class SftpProcessBench {
 
     /** Writes {@code n} files of {@code --file-kib} KiB into a new directory; returns {@link #treeSha}. */
     private byte[] writeFiles(Path d, int n, long seed) throws IOException {
+        return writeFiles(d, n, o.fileKib, seed);
+    }
+
+    /** Writes {@code n} pseudo-random files {@code f000000...} of {@code fileKib} KiB into a new directory; returns {@link #treeSha}. */
+    static byte[] writeFiles(Path d, int n, int fileKib, long seed) throws IOException {
         Files.createDirectories(d);
         SplittableRandom random = new SplittableRandom(seed);
-        byte[] content = new byte[o.fileKib * 1024];
+        byte[] content = new byte[fileKib * 1024];
         for (int i = 0; i < n; i++) {
             random.nextBytes(content);
             Files.write(d.resolve(String.format(Locale.ROOT, "f%06d", i)), content, StandardOpenOption.CREATE_NEW);
@@ -330,7 +335,7 @@ public final class SftpProcessBench {
         return treeSha(d);
     }
 
-    private static byte[] sha256(Path file) throws IOException {
+    static byte[] sha256(Path file) throws IOException {
         MessageDigest md = sha256();
         ByteBuffer buf = ByteBuffer.allocate((int) MIB);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -344,7 +349,7 @@ public final class SftpProcessBench {
     }
 
     /** SHA-256 over every regular file of a tree: relative path, NUL, the file's SHA-256, in path order. */
-    private static byte[] treeSha(Path root) throws IOException {
+    static byte[] treeSha(Path root) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.walk(root)) {
             files = s.filter(Files::isRegularFile).map(root::relativize).sorted().toList();
@@ -487,7 +492,7 @@ public final class SftpProcessBench {
     }
 
     /** A path as a word of an sftp batch line. */
-    private static String word(Path p) {
+    static String word(Path p) {
         return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
