@@ -1,5 +1,8 @@
 package dev.tether.bench;
 
+import dev.tether.bench.SftpBenchCases.Case;
+import dev.tether.bench.SftpBenchCases.Data;
+import dev.tether.bench.SftpBenchCases.Kind;
 import dev.tether.sftp.SftpClient;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
@@ -12,9 +15,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -164,11 +165,6 @@ public final class SftpClientBench {
         System.out.flush();
     }
 
-    /** The data every case reads from, made once. */
-    private record Data(Path big, byte[] bigSha, Path warm, byte[] warmSha, Path many, byte[] manySha,
-                        Path manyWarm, byte[] manyWarmSha) {
-    }
-
     private void run() throws Exception {
         setUp();
         printHeader();
@@ -218,23 +214,8 @@ public final class SftpClientBench {
     // ------------------------------------------------------------------ data
 
     private Data makeData() throws Exception {
-        Path data = dir.resolve("data");
-        long size = o.sizeMib * MIB;
-        long warm = Math.min(size, o.warmupMib * MIB);
-        boolean bulk = o.has("get") || o.has("put");
-        boolean many = o.has("many") || o.has("many-put") || o.has("many-get");
-        int warmFiles = Math.min(o.files, o.warmupFiles);
-        progress("making the data in " + data + (bulk ? ": " + human(size) : "") + (many ? ", " + o.files + " files" : ""));
-        Path big = data.resolve("big.bin");
-        byte[] bigSha = bulk ? SftpProcessBench.writeRandom(big, size, 1) : null;
-        Path warmFile = data.resolve("warm.bin");
-        byte[] warmSha = bulk && warm > 0 ? SftpProcessBench.writeRandom(warmFile, warm, 2) : null;
-        Path manyDir = data.resolve("many");
-        byte[] manySha = many ? SftpProcessBench.writeFiles(manyDir, o.files, o.fileKib, 3) : null;
-        Path manyWarm = data.resolve("many-warm");
-        byte[] manyWarmSha = many && o.warmupMib > 0 && warmFiles > 0
-                ? SftpProcessBench.writeFiles(manyWarm, warmFiles, o.fileKib, 4) : null;
-        return new Data(big, bigSha, warmFile, warmSha, manyDir, manySha, manyWarm, manyWarmSha);
+        return Data.make(dir.resolve("data"), o.cases, o.sizeMib * MIB, o.warmupMib * MIB, o.files,
+                o.warmupMib > 0 ? Math.min(o.files, o.warmupFiles) : 0, o.fileKib, SftpClientBench::progress);
     }
 
     // ------------------------------------------------------------------ the two clients
@@ -249,38 +230,13 @@ public final class SftpClientBench {
         }
     }
 
-    private enum Kind {
-        GET("get"), PUT("put"), MANY_PUT("put -r"), MANY_GET("get -r");
-
-        final String command;
-
-        Kind(String command) {
-            this.command = command;
-        }
-
-        boolean bulk() {
-            return this == GET || this == PUT;
-        }
-
-        boolean toServer() {
-            return this == PUT || this == MANY_PUT;
-        }
-    }
-
-    private record Case(String label, Kind kind, String cipher) {
-    }
-
     /** Wall time, the client's CPU (this JVM + reaped children) and sshd's tree CPU of one run. */
     private record Sample(double wallSeconds, double clientCpuSeconds, double serverCpuSeconds) {
     }
 
     /** OpenSSH's sftp, as {@link SftpProcessBench} runs it. */
     private List<String> sftpCommand(String cipher, String batch) {
-        return List.of("sftp", "-b", batch, "-F", "/dev/null",
-                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                "-o", "IdentitiesOnly=yes", "-i", dir.resolve("id_ed25519").toString(), "-P", Integer.toString(sshd.port),
-                "-c", cipher, "-o", "KexAlgorithms=" + o.kex, "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "LogLevel=ERROR",
-                user + "@127.0.0.1");
+        return SftpBenchCases.sftpCommand(dir, user, sshd.port, cipher, o.kex, batch);
     }
 
     /** Ours: a fresh connection, authenticated, with its SFTP session; closing the client closes the connection. */
@@ -310,7 +266,7 @@ public final class SftpClientBench {
 
     private void opensshTransfer(Kind kind, String cipher, Path src, Path dst, Duration max, String what) throws Exception {
         Path batch = dir.resolve("batch.txt");
-        Files.writeString(batch, kind.command + " " + SftpProcessBench.word(src) + " " + SftpProcessBench.word(dst) + "\n");
+        Files.writeString(batch, SftpBenchCases.batchLine(kind, src, dst));
         Path err = dir.resolve("sftp.err");
         Process p = new ProcessBuilder(sftpCommand(cipher, batch.toString()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -330,12 +286,11 @@ public final class SftpClientBench {
      * afterwards (untimed) the copy is checked against the source and deleted.
      */
     private Sample runCase(Client client, Case c, Data d, boolean warmup) throws Exception {
-        boolean bulk = c.kind.bulk();
-        Path src = bulk ? (warmup ? d.warm : d.big) : (warmup ? d.manyWarm : d.many);
-        byte[] sha = bulk ? (warmup ? d.warmSha : d.bigSha) : (warmup ? d.manyWarmSha : d.manySha);
-        Path dst = dir.resolve(c.kind.toServer() ? "remote" : "client").resolve(client.label + "-" + src.getFileName());
+        boolean bulk = c.kind().bulk();
+        Path src = d.source(c.kind(), warmup);
+        Path dst = dir.resolve(c.kind().toServer() ? "remote" : "client").resolve(client.label + "-" + src.getFileName());
         deleteTree(dst);
-        String what = c.label + " by " + client.label;
+        String what = c.label() + " by " + client.label;
         long count = bulk ? Files.size(src) / MIB : o.files;
         Duration max = Duration.ofSeconds(60 + (bulk ? count : count / 20)); // at least 1 MiB/s, 20 files/s
         sshd.awaitQuiet(Duration.ofSeconds(20));
@@ -343,9 +298,9 @@ public final class SftpClientBench {
         long client0 = ProcStat.processCpuNanos(self);
         long t0 = System.nanoTime();
         if (client == Client.OURS) {
-            oursTransfer(c.kind, c.cipher, src, dst);
+            oursTransfer(c.kind(), c.cipher(), src, dst);
         } else {
-            opensshTransfer(c.kind, c.cipher, src, dst, max, what);
+            opensshTransfer(c.kind(), c.cipher(), src, dst, max, what);
         }
         long wall = System.nanoTime() - t0;
         long clientCpu = ProcStat.processCpuNanos(self) - client0;
@@ -354,33 +309,12 @@ public final class SftpClientBench {
         }
         sshd.awaitQuiet(Duration.ofSeconds(20));
         long serverCpu = sshd.cpuNanos() - server0;
-        byte[] got = bulk ? SftpProcessBench.sha256(dst) : SftpProcessBench.treeSha(dst);
-        if (!Arrays.equals(got, sha)) {
-            throw new IllegalStateException(what + ": the copy " + dst + " differs from " + src
-                    + " (SHA-256 " + HexFormat.of().formatHex(got) + ", expected " + HexFormat.of().formatHex(sha) + ")");
-        }
-        deleteTree(dst);
+        d.checkAndDelete(c.kind(), warmup, dst, what);
         return new Sample(wall / 1e9, clientCpu / 1e9, serverCpu / 1e9);
     }
 
     private List<Case> cases() {
-        List<Case> l = new ArrayList<>();
-        for (String cipher : o.ciphers) {
-            if (o.has("get")) {
-                l.add(new Case("get " + cipher, Kind.GET, cipher));
-            }
-            if (o.has("put")) {
-                l.add(new Case("put " + cipher, Kind.PUT, cipher));
-            }
-        }
-        String first = o.ciphers.get(0);
-        if (o.has("many") || o.has("many-put")) {
-            l.add(new Case("put -r " + o.files + " files " + first, Kind.MANY_PUT, first));
-        }
-        if (o.has("many") || o.has("many-get")) {
-            l.add(new Case("get -r " + o.files + " files " + first, Kind.MANY_GET, first));
-        }
-        return l;
+        return Case.all(o.cases, o.ciphers, o.files);
     }
 
     // ------------------------------------------------------------------ get, put, many
@@ -388,10 +322,10 @@ public final class SftpClientBench {
     private void transfers(Data d) throws Exception {
         List<Case> cases = cases();
         if (o.warmupMib > 0) {
-            progress("warm-up: each case once per client, untimed (" + human(Files.exists(d.warm) ? Files.size(d.warm) : 0)
+            progress("warm-up: each case once per client, untimed (" + human(Math.min(o.sizeMib, o.warmupMib) * MIB)
                     + ", " + Math.min(o.files, o.warmupFiles) + " files)");
             for (Case c : cases) {
-                if (c.kind.bulk() ? d.warmSha != null : d.manyWarmSha != null) {
+                if (d.has(c.kind(), true)) {
                     for (Client client : Client.values()) {
                         runCase(client, c, d, true);
                     }
@@ -407,7 +341,7 @@ public final class SftpClientBench {
                 a.computeIfAbsent(c, k -> new ArrayList<>()).add(x);
                 b.computeIfAbsent(c, k -> new ArrayList<>()).add(y);
                 progress(String.format(Locale.ROOT, "round %d %-44s ours %7.2f s (client CPU %6.2f s, sshd %6.2f s)  "
-                        + "openssh %7.2f s (client CPU %6.2f s, sshd %6.2f s)", round, c.label, x.wallSeconds(),
+                        + "openssh %7.2f s (client CPU %6.2f s, sshd %6.2f s)", round, c.label(), x.wallSeconds(),
                         x.clientCpuSeconds(), x.serverCpuSeconds(), y.wallSeconds(), y.clientCpuSeconds(), y.serverCpuSeconds()));
             }
         }
@@ -424,10 +358,10 @@ public final class SftpClientBench {
             List<Sample> y = b.get(c);
             double wallA = median(x.stream().mapToDouble(Sample::wallSeconds).toArray());
             double wallB = median(y.stream().mapToDouble(Sample::wallSeconds).toArray());
-            double amount = c.kind.bulk() ? o.sizeMib * MIB / 1e6 : o.files;
-            String unit = c.kind.bulk() ? " MB/s" : " files/s";
+            double amount = c.kind().bulk() ? o.sizeMib * MIB / 1e6 : o.files;
+            String unit = c.kind().bulk() ? " MB/s" : " files/s";
             out(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |",
-                    c.label, wallA, wallB, amount / wallA, unit, amount / wallB, unit,
+                    c.label(), wallA, wallB, amount / wallA, unit, amount / wallB, unit,
                     ratio(x, y, Sample::wallSeconds),
                     median(x.stream().mapToDouble(Sample::clientCpuSeconds).toArray()),
                     median(y.stream().mapToDouble(Sample::clientCpuSeconds).toArray()),
