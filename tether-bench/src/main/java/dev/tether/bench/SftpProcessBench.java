@@ -3,33 +3,25 @@ package dev.tether.bench;
 import dev.tether.bench.BenchSupport.Compared;
 import dev.tether.bench.BenchSupport.Run;
 import dev.tether.bench.BenchSupport.Server;
+import dev.tether.bench.SftpBenchCases.Case;
+import dev.tether.bench.SftpBenchCases.Data;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static dev.tether.bench.BenchSupport.MIB;
 import static dev.tether.bench.BenchSupport.await;
@@ -195,11 +187,6 @@ public final class SftpProcessBench {
         System.out.flush();
     }
 
-    /** The data every case reads from, made once. */
-    private record Data(Path big, byte[] bigSha, Path warm, byte[] warmSha, Path many, byte[] manySha,
-                        Path manyWarm, byte[] manyWarmSha) {
-    }
-
     private void run() throws Exception {
         boolean transfers = o.cases.stream().anyMatch(c -> !c.equals("idle"));
         setUp();
@@ -270,93 +257,10 @@ public final class SftpProcessBench {
     // ------------------------------------------------------------------ data
 
     private Data makeData() throws Exception {
-        Path data = dir.resolve("data");
-        long size = o.sizeMib * MIB;
-        long warm = Math.min(size, o.warmupMib * MIB);
-        boolean bulk = o.has("get") || o.has("put");
-        boolean many = o.has("many") || o.has("many-put") || o.has("many-get");
-        progress("making the data in " + data + (bulk ? ": " + human(size) : "") + (many ? ", " + o.files + " files" : ""));
-        Path big = data.resolve("big.bin");
-        byte[] bigSha = bulk ? writeRandom(big, size, 1) : null;
-        Path warmFile = data.resolve("warm.bin");
-        byte[] warmSha = bulk && warm > 0 ? writeRandom(warmFile, warm, 2) : null;
-        Path manyDir = data.resolve("many");
-        byte[] manySha = many ? writeFiles(manyDir, o.files, 3) : null;
-        Path manyWarm = data.resolve("many-warm");
-        byte[] manyWarmSha = many && o.warmupMib > 0 ? writeFiles(manyWarm, Math.min(o.files, 100), 4) : null;
-        return new Data(big, bigSha, warmFile, warmSha, manyDir, manySha, manyWarm, manyWarmSha);
+        return Data.make(dir.resolve("data"), o.cases, o.sizeMib * MIB, o.warmupMib * MIB, o.files,
+                o.warmupMib > 0 ? Math.min(o.files, 100) : 0, o.fileKib, SftpProcessBench::progress);
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Writes {@code bytes} pseudo-random bytes; returns their SHA-256. */
-    private static byte[] writeRandom(Path file, long bytes, long seed) throws IOException {
-        MessageDigest md = sha256();
-        SplittableRandom random = new SplittableRandom(seed);
-        ByteBuffer buf = ByteBuffer.allocate((int) MIB).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (long left = bytes; left > 0; ) {
-                buf.clear();
-                while (buf.remaining() >= Long.BYTES) {
-                    buf.putLong(random.nextLong());
-                }
-                int n = (int) Math.min(buf.capacity(), left);
-                buf.flip().limit(n);
-                md.update(buf.duplicate());
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                left -= n;
-            }
-        }
-        return md.digest();
-    }
-
-    /** Writes {@code n} files of {@code --file-kib} KiB into a new directory; returns {@link #treeSha}. */
-    private byte[] writeFiles(Path d, int n, long seed) throws IOException {
-        Files.createDirectories(d);
-        SplittableRandom random = new SplittableRandom(seed);
-        byte[] content = new byte[o.fileKib * 1024];
-        for (int i = 0; i < n; i++) {
-            random.nextBytes(content);
-            Files.write(d.resolve(String.format(Locale.ROOT, "f%06d", i)), content, StandardOpenOption.CREATE_NEW);
-        }
-        return treeSha(d);
-    }
-
-    private static byte[] sha256(Path file) throws IOException {
-        MessageDigest md = sha256();
-        ByteBuffer buf = ByteBuffer.allocate((int) MIB);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                md.update(buf);
-                buf.clear();
-            }
-        }
-        return md.digest();
-    }
-
-    /** SHA-256 over every regular file of a tree: relative path, NUL, the file's SHA-256, in path order. */
-    private static byte[] treeSha(Path root) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(root)) {
-            files = s.filter(Files::isRegularFile).map(root::relativize).sorted().toList();
-        }
-        MessageDigest md = sha256();
-        for (Path f : files) {
-            md.update(f.toString().getBytes(StandardCharsets.UTF_8));
-            md.update((byte) 0);
-            md.update(sha256(root.resolve(f)));
-        }
-        return md.digest();
-    }
 
     // ------------------------------------------------------------------ servers
 
@@ -479,29 +383,7 @@ public final class SftpProcessBench {
 
     /** OpenSSH's sftp against {@code s}; {@code batch} is a file or {@code -} (stdin). */
     private List<String> sftpCommand(Server s, String cipher, String batch) {
-        return List.of("sftp", "-b", batch, "-F", "/dev/null",
-                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                "-o", "IdentitiesOnly=yes", "-i", dir.resolve("id_ed25519").toString(), "-P", Integer.toString(s.port()),
-                "-c", cipher, "-o", "KexAlgorithms=" + o.kex, "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "LogLevel=ERROR",
-                user + "@127.0.0.1");
-    }
-
-    /** A path as a word of an sftp batch line. */
-    private static String word(Path p) {
-        return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    private enum Kind {
-        GET("get"), PUT("put"), MANY_PUT("put -r"), MANY_GET("get -r");
-
-        final String command;
-
-        Kind(String command) {
-            this.command = command;
-        }
-    }
-
-    private record Case(String label, Kind kind, String cipher) {
+        return SftpBenchCases.sftpCommand(dir, user, s.port(), cipher, o.kex, batch);
     }
 
     /**
@@ -509,48 +391,25 @@ public final class SftpProcessBench {
      * source and deleted.
      */
     private Run runCase(Server s, Case c, Data d, boolean warmup) throws Exception {
-        boolean bulk = c.kind == Kind.GET || c.kind == Kind.PUT;
-        Path src = bulk ? (warmup ? d.warm : d.big) : (warmup ? d.manyWarm : d.many);
-        byte[] sha = bulk ? (warmup ? d.warmSha : d.bigSha) : (warmup ? d.manyWarmSha : d.manySha);
-        boolean toServer = c.kind == Kind.PUT || c.kind == Kind.MANY_PUT;
-        Path dst = dir.resolve(toServer ? "remote" : "client").resolve(s.name() + "-" + src.getFileName());
+        boolean bulk = c.kind().bulk();
+        Path src = d.source(c.kind(), warmup);
+        Path dst = dir.resolve(c.kind().toServer() ? "remote" : "client").resolve(s.name() + "-" + src.getFileName());
         deleteTree(dst);
         Path batch = dir.resolve("batch.txt");
-        Files.writeString(batch, c.kind.command + " " + word(src) + " " + word(dst) + "\n");
+        Files.writeString(batch, SftpBenchCases.batchLine(c.kind(), src, dst));
         Path err = dir.resolve("sftp.err");
-        ProcessBuilder pb = new ProcessBuilder(sftpCommand(s, c.cipher, batch.toString()))
+        ProcessBuilder pb = new ProcessBuilder(sftpCommand(s, c.cipher(), batch.toString()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(dir.resolve("sftp.out").toFile()).redirectError(err.toFile());
         long count = bulk ? Files.size(src) / MIB : o.files;
         Duration max = Duration.ofSeconds(60 + (bulk ? count : count / 20)); // at least 1 MiB/s, 20 files/s
-        Run r = measured(s, pb, max, c.label, err);
-        byte[] got = bulk ? sha256(dst) : treeSha(dst);
-        if (!Arrays.equals(got, sha)) {
-            throw new IllegalStateException(c.label + " on " + s.name() + ": the copy " + dst + " differs from " + src
-                    + " (SHA-256 " + HexFormat.of().formatHex(got) + ", expected " + HexFormat.of().formatHex(sha) + ")");
-        }
-        deleteTree(dst);
+        Run r = measured(s, pb, max, c.label(), err);
+        d.checkAndDelete(c.kind(), warmup, dst, c.label() + " on " + s.name());
         return r;
     }
 
     private List<Case> cases() {
-        List<Case> l = new ArrayList<>();
-        for (String cipher : o.ciphers) {
-            if (o.has("get")) {
-                l.add(new Case("get " + cipher, Kind.GET, cipher));
-            }
-            if (o.has("put")) {
-                l.add(new Case("put " + cipher, Kind.PUT, cipher));
-            }
-        }
-        String first = o.ciphers.get(0);
-        if (o.has("many") || o.has("many-put")) {
-            l.add(new Case("put -r " + o.files + " files " + first, Kind.MANY_PUT, first));
-        }
-        if (o.has("many") || o.has("many-get")) {
-            l.add(new Case("get -r " + o.files + " files " + first, Kind.MANY_GET, first));
-        }
-        return l;
+        return Case.all(o.cases, o.ciphers, o.files);
     }
 
     // ------------------------------------------------------------------ get, put, many
@@ -575,7 +434,7 @@ public final class SftpProcessBench {
                 a.computeIfAbsent(c, k -> new ArrayList<>()).add(x);
                 b.computeIfAbsent(c, k -> new ArrayList<>()).add(y);
                 progress(String.format(Locale.ROOT, "round %d %-48s ours %7.2f s (server CPU %6.2f s)  sshd %7.2f s (CPU %6.2f s)",
-                        round, c.label, x.wallSeconds(), x.serverCpuSeconds(), y.wallSeconds(), y.serverCpuSeconds()));
+                        round, c.label(), x.wallSeconds(), x.serverCpuSeconds(), y.wallSeconds(), y.serverCpuSeconds()));
             }
         }
         out("");
@@ -587,10 +446,10 @@ public final class SftpProcessBench {
         out("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Case c : a.keySet()) {
             Compared m = Compared.of(a.get(c), b.get(c));
-            boolean bulk = c.kind == Kind.GET || c.kind == Kind.PUT;
+            boolean bulk = c.kind().bulk();
             double amount = bulk ? o.sizeMib * MIB / 1e6 : o.files;
             String unit = bulk ? " MB/s" : " files/s";
-            out(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f |", c.label,
+            out(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f |", c.label(),
                     m.wallA(), m.wallB(), amount / m.wallA(), unit, amount / m.wallB(), unit, m.wallRatio(),
                     m.cpuA(), m.cpuB(), m.cpuRatio()));
         }
