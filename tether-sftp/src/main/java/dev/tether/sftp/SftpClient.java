@@ -585,7 +585,13 @@ public final class SftpClient implements AutoCloseable {
     /** {@link #newInputStream(String)} starting at {@code offset}. */
     public InputStream newInputStream(String path, long offset) throws IOException {
         RemoteFile f = open(path, Set.of(StandardOpenOption.READ), 0);
-        return new ReadAhead(f, offset);
+        long size = -1;
+        try {
+            size = f.attributes().size();
+        } catch (IOException e) {
+            // no size: the read-ahead keeps its whole window busy until the end
+        }
+        return new ReadAhead(f, offset, size);
     }
 
     /** Reads a remote file in order through a {@link ReadWindow}. */
@@ -596,9 +602,9 @@ public final class SftpClient implements AutoCloseable {
         private int used;
         private boolean closed;
 
-        ReadAhead(RemoteFile file, long offset) {
+        ReadAhead(RemoteFile file, long offset, long size) {
             this.file = file;
-            this.window = new ReadWindow(ch, file.handle(), offset, readBlock, DEFAULT_OUTSTANDING, timeout, s -> error(file.path(), s));
+            this.window = new ReadWindow(ch, file.handle(), offset, size, readBlock, DEFAULT_OUTSTANDING, timeout, s -> error(file.path(), s));
         }
 
         @Override
@@ -780,7 +786,7 @@ public final class SftpClient implements AutoCloseable {
              FileChannel out = FileChannel.open(local, how.resume()
                      ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                      : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING))) {
-            ReadWindow window = new ReadWindow(ch, f.handle(), start, readBlock, DEFAULT_OUTSTANDING, timeout, st -> error(remote, st));
+            ReadWindow window = new ReadWindow(ch, f.handle(), start, total, readBlock, DEFAULT_OUTSTANDING, timeout, st -> error(remote, st));
             for (ReadWindow.Chunk c; (c = window.next()) != null; ) {
                 ByteBuffer bb = ByteBuffer.wrap(c.data(), c.off(), c.len());
                 long pos = c.offset();

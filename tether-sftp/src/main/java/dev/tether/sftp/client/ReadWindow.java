@@ -31,13 +31,20 @@ public final class ReadWindow {
     private final Function<SftpResponse.Status, IOException> errors;
     private final Deque<long[]> ranges = new ArrayDeque<>();
     private final Deque<CompletableFuture<SftpResponse>> replies = new ArrayDeque<>();
+    private final long expectedEnd;
     private long next;
     private boolean eof;
 
-    /** @param errors turns a failed READ's status into the exception to throw */
-    public ReadWindow(SftpChannel ch, byte[] handle, long start, int block, int outstanding, Duration timeout,
+    /**
+     * @param expectedEnd the file's size as last seen, or -1: reads are not sent past it, except
+     *                    one at a time once nothing else is in flight (to see the end, or that the
+     *                    file grew), so a small file costs a READ or two, not a window of them
+     * @param errors turns a failed READ's status into the exception to throw
+     */
+    public ReadWindow(SftpChannel ch, byte[] handle, long start, long expectedEnd, int block, int outstanding, Duration timeout,
                       Function<SftpResponse.Status, IOException> errors) {
         this.ch = ch;
+        this.expectedEnd = expectedEnd;
         this.handle = handle;
         this.next = start;
         this.block = block;
@@ -49,7 +56,7 @@ public final class ReadWindow {
     /** The next bytes in file order, or null at the end of the file. */
     public Chunk next() throws IOException {
         while (true) {
-            while (!eof && replies.size() < outstanding) {
+            while (!eof && replies.size() < outstanding && (expectedEnd < 0 || next < expectedEnd || replies.isEmpty())) {
                 long at = next;
                 replies.add(ch.send(id -> new SftpRequest.Read(id, handle, at, block)));
                 ranges.add(new long[] {at, block});
