@@ -875,8 +875,9 @@ public final class SftpClient implements AutoCloseable {
 
     /**
      * Uploads a local directory tree (OpenSSH's {@code put -r}): directories are made as needed,
-     * regular files (and links to them) are uploaded with {@link #upload}; other kinds are
-     * skipped. Returns the bytes transferred.
+     * regular files are uploaded with {@link #upload}, symbolic links are made again as links
+     * with the same target (never followed, so a link cannot pull in what lies outside the tree);
+     * other kinds are skipped. Returns the bytes transferred.
      */
     public long uploadTree(Path localDir, String remoteDir, Transfer how) throws IOException {
         long[] moved = {0};
@@ -885,7 +886,11 @@ public final class SftpClient implements AutoCloseable {
             for (Path p : (Iterable<Path>) walk::iterator) {
                 String rel = base.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
                 String remote = rel.isEmpty() ? remoteDir : remoteDir + "/" + rel;
-                if (Files.isDirectory(p)) {
+                if (Files.isSymbolicLink(p)) {
+                    if (!existsQuietly(remote)) {
+                        symlink(remote, Files.readSymbolicLink(p).toString().replace(p.getFileSystem().getSeparator(), "/"));
+                    }
+                } else if (Files.isDirectory(p)) {
                     if (!exists(remote)) {
                         int mode = 0755;
                         PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class);
@@ -904,8 +909,9 @@ public final class SftpClient implements AutoCloseable {
 
     /**
      * Downloads a remote directory tree (OpenSSH's {@code get -r}): directories are made as
-     * needed, regular files downloaded with {@link #download}; links and other kinds are skipped.
-     * Returns the bytes transferred.
+     * needed, regular files downloaded with {@link #download}, symbolic links made again as local
+     * links with the same target (never followed); other kinds are skipped. Returns the bytes
+     * transferred.
      */
     public long downloadTree(String remoteDir, Path localDir, Transfer how) throws IOException {
         Files.createDirectories(localDir);
@@ -916,7 +922,11 @@ public final class SftpClient implements AutoCloseable {
                 continue; // a name no honest server sends
             }
             Path local = localDir.resolve(e.name());
-            if (e.attributes().isDirectory()) {
+            if (e.attributes().isSymbolicLink()) {
+                if (!Files.exists(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createSymbolicLink(local, local.getFileSystem().getPath(readlink(remote)));
+                }
+            } else if (e.attributes().isDirectory()) {
                 moved += downloadTree(remote, local, how);
                 if (how.preserve() && e.attributes().modifiedTime() != null) {
                     Files.setLastModifiedTime(local, FileTime.from(e.attributes().modifiedTime()));

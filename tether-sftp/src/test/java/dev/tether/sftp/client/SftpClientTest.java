@@ -238,6 +238,9 @@ class SftpClientTest {
         Files.writeString(tree.getParent().resolve("ümlaut #1.txt"), "two");
         Files.write(tree.getParent().getParent().resolve("top.bin"), random(100_000, 3));
         Path top = tree.getParent().getParent();
+        Files.createSymbolicLink(top.resolve("link to file"), Path.of("a b/c d/x y.txt"));
+        Files.createSymbolicLink(top.resolve("link to dir"), Path.of("a b"));
+        Files.createSymbolicLink(top.resolve("out"), Path.of("/etc"));
         try (SftpClient c = SftpClient.open(s.transport(), Duration.ofSeconds(30), true)) {
             long up = c.uploadTree(top, s.base() + "/up", SftpClient.Transfer.DEFAULT.withPreserve(true));
             assertEquals(100_006, up);
@@ -246,9 +249,49 @@ class SftpClientTest {
             Path back = dir.resolve("back-" + peer);
             assertEquals(100_006, c.downloadTree(s.base() + "/up", back, SftpClient.Transfer.DEFAULT.withPreserve(true)));
             assertEquals("one", Files.readString(back.resolve("a b/c d/x y.txt")));
+            // links travel as links, both ways, and are never followed out of the tree
+            assertEquals("a b/c d/x y.txt", Files.readSymbolicLink(s.base().resolve("up/link to file")).toString());
+            assertEquals("a b", Files.readSymbolicLink(s.base().resolve("up/link to dir")).toString());
+            assertEquals("/etc", Files.readSymbolicLink(back.resolve("out")).toString());
+            assertEquals("one", Files.readString(back.resolve("link to file")));
+            assertTrue(Files.isSymbolicLink(back.resolve("link to dir")));
             assertArrayEquals(Files.readAllBytes(top.resolve("top.bin")), Files.readAllBytes(back.resolve("top.bin")));
             assertEquals(Files.getLastModifiedTime(top.resolve("top.bin")).toMillis() / 1000,
                     Files.getLastModifiedTime(back.resolve("top.bin")).toMillis() / 1000);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void anInterruptedTransferResumesWhereItStopped(Peer peer) throws Exception {
+        Session first = connect(peer, "interrupted");
+        Path src = Files.write(dir.resolve("int-" + peer + ".bin"), random(16 * 1024 * 1024, 9));
+        String remote = first.base() + "/up.bin";
+        Path down = dir.resolve("int-" + peer + ".down");
+        SftpClient c = SftpClient.open(first.transport(), Duration.ofSeconds(30), true);
+        // the connection is dropped once half of each transfer is through
+        IOException cut = assertThrows(IOException.class, () -> c.upload(src, remote, SftpClient.Transfer.DEFAULT.withProgress(
+                (n, done, total) -> {
+                    if (done > total / 2) {
+                        c.close();
+                    }
+                })));
+        assertTrue(Files.size(first.base().resolve("up.bin")) < Files.size(src), cut.toString());
+        try (SftpClient again = SftpClient.open(connect(peer, "interrupted").transport(), Duration.ofSeconds(30), true)) {
+            long rest = again.upload(src, remote, SftpClient.Transfer.DEFAULT.withResume(true));
+            assertTrue(rest < Files.size(src), "resumed, not restarted: " + rest);
+            assertEquals(sha256(src), sha256(first.base().resolve("up.bin")));
+            SftpClient[] holder = new SftpClient[1];
+            holder[0] = SftpClient.open(connect(peer, "interrupted").transport(), Duration.ofSeconds(30), true);
+            assertThrows(IOException.class, () -> holder[0].download(remote, down, SftpClient.Transfer.DEFAULT.withProgress((n, done, total) -> {
+                if (done > total / 2) {
+                    holder[0].close();
+                }
+            })));
+            assertTrue(Files.size(down) > 0 && Files.size(down) < Files.size(src), "a partial download: " + Files.size(down));
+            long got = again.download(remote, down, SftpClient.Transfer.DEFAULT.withResume(true));
+            assertTrue(got < Files.size(src), "resumed, not restarted: " + got);
+            assertEquals(sha256(src), sha256(down));
         }
     }
 }
