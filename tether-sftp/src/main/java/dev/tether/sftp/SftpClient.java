@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -210,6 +211,39 @@ public final class SftpClient implements AutoCloseable {
 
     public void chown(String path, int uid, int gid) throws IOException {
         setAttrs(path, FileAttributes.EMPTY.withOwner(uid, gid));
+    }
+
+    /**
+     * Sets a symbolic link's own times ({@code lsetstat@openssh.com}); without the extension,
+     * SSH_FX_OP_UNSUPPORTED.
+     */
+    public void setLinkTimes(String path, Instant accessTime, Instant modifiedTime) throws IOException {
+        requireExtension(EXT_LSETSTAT, path);
+        FileAttributes a = FileAttributes.EMPTY.withTimes(accessTime.getEpochSecond(), modifiedTime.getEpochSecond());
+        expectOk(path, call(id -> extended(id, new SftpExtended.Lsetstat(path, a))));
+    }
+
+    /** User and group names for numeric ids, in order ({@code users-groups-by-id@openssh.com}); unknown ids map to "". */
+    public record IdNames(List<String> users, List<String> groups) {
+    }
+
+    /** Looks names up on the server; without the extension every name is "". */
+    public IdNames names(int[] uids, int[] gids) throws IOException {
+        if (!ch.supports(EXT_USERS_GROUPS_BY_ID)) {
+            return new IdNames(Collections.nCopies(uids.length, ""), Collections.nCopies(gids.length, ""));
+        }
+        SftpResponse.ExtendedReply x = expect("users-groups-by-id", call(id -> extended(id, new SftpExtended.UsersGroupsById(uids, gids))),
+                SftpResponse.ExtendedReply.class);
+        SshReader r = new SshReader(x.payload());
+        return new IdNames(strings(new SshReader(r.string()), uids.length), strings(new SshReader(r.string()), gids.length));
+    }
+
+    private static List<String> strings(SshReader r, int n) throws IOException {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(SftpRequest.text(r));
+        }
+        return List.copyOf(out);
     }
 
     /** Truncates or extends a file (SETSTAT with a size). */

@@ -139,6 +139,11 @@ class SftpClientTest {
             assertEquals(t, Files.getLastModifiedTime(s.base().resolve("hard")).toInstant());
             assertEquals(s.base().toRealPath().toString(), c.realpath(base + "/d/.."));
             assertTrue(c.statvfs(base).totalBytes() > 0);
+            c.setLinkTimes(base + "/link", t, t);
+            assertEquals(t, Files.getLastModifiedTime(s.base().resolve("link"), java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant());
+            int uid = (Integer) Files.getAttribute(s.base(), "unix:uid");
+            SftpClient.IdNames names = c.names(new int[] {uid, 2_000_000_000}, new int[] {(Integer) Files.getAttribute(s.base(), "unix:gid")});
+            assertEquals(List.of(Files.getOwner(s.base()).getName(), ""), names.users());
             c.copy(base + "/d/b.txt", base + "/copy.txt");
             assertEquals("hello", Files.readString(s.base().resolve("copy.txt")));
             c.remove(base + "/link");
