@@ -364,6 +364,23 @@ public final class SftpClient implements AutoCloseable {
         return n.names().get(0).filename();
     }
 
+    /**
+     * The names of a user and a group by numeric id ({@code users-groups-by-id@openssh.com}):
+     * {@code [user, group]}, either null where the server has no name for it; null where the
+     * server lacks the extension.
+     */
+    public String[] namesById(int uid, int gid) throws IOException {
+        if (!ch.supports(EXT_USERS_GROUPS_BY_ID)) {
+            return null;
+        }
+        SftpResponse.ExtendedReply x = expect("users-groups-by-id", call(id -> extended(id,
+                new SftpExtended.UsersGroupsById(new int[] {uid}, new int[] {gid}))), SftpResponse.ExtendedReply.class);
+        SshReader r = new SshReader(x.payload());
+        String user = new SshReader(r.string()).utf8();
+        String group = new SshReader(r.string()).utf8();
+        return new String[] {user.isEmpty() ? null : user, group.isEmpty() ? null : group};
+    }
+
     /** File system statistics ({@code statvfs@openssh.com}). */
     public record StatVfs(long blockSize, long fragmentSize, long blocks, long freeBlocks, long availableBlocks, long files,
                           long freeFiles, long availableFiles, long fsid, long flags, long maxNameLength) {
@@ -513,6 +530,11 @@ public final class SftpClient implements AutoCloseable {
         public void fsync() throws IOException {
             requireExtension(EXT_FSYNC, path);
             expectOk(path, call(id -> extended(id, new SftpExtended.Fsync(handle))));
+        }
+
+        /** Truncates or extends the open file (FSETSTAT with a size). */
+        public void truncate(long size) throws IOException {
+            setAttributes(FileAttributes.EMPTY.withSize(size));
         }
 
         void setAttributes(FileAttributes a) throws IOException {
