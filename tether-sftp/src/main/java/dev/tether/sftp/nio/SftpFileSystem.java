@@ -64,6 +64,11 @@ public final class SftpFileSystem extends FileSystem {
         return client;
     }
 
+    /** The connection (for tests). */
+    Transport transport() {
+        return transport;
+    }
+
     String key() {
         return key;
     }
