@@ -4,6 +4,7 @@ import dev.tether.sftp.SftpAttributes;
 import dev.tether.sftp.SftpClient;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.KnownHostsVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
@@ -44,8 +45,8 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.spi.FileSystemProvider;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,6 +135,10 @@ public final class SftpFileSystemProvider extends FileSystemProvider {
 
     @Override
     public SftpFileSystem newFileSystem(URI uri, Map<String, ?> env) throws IOException {
+        SftpFileSystem existing = open.get(authority(uri, env).key());
+        if (existing != null && existing.isOpen()) {
+            throw new FileSystemAlreadyExistsException("sftp://" + existing.key());
+        }
         Map<String, ?> e = env == null ? Map.of() : env;
         for (String k : e.keySet()) {
             if (!ENV_KEYS.contains(k)) {
@@ -172,6 +177,10 @@ public final class SftpFileSystemProvider extends FileSystemProvider {
             }
             throw ex;
         }
+        SftpFileSystem before = open.get(a.key());
+        if (before != null && !before.isOpen()) {
+            before.close(); // its connection died: it makes way
+        }
         if (open.putIfAbsent(a.key(), fs) != null) {
             fs.close();
             throw new FileSystemAlreadyExistsException("sftp://" + a.key());
@@ -198,30 +207,45 @@ public final class SftpFileSystemProvider extends FileSystemProvider {
             throw new IllegalArgumentException("sftp://" + a.key() + ": no credentials: give \"identity\" (a private key file)"
                     + " and/or \"password\"");
         }
-        KeyPair key = null;
-        if (identity != null) {
-            Object pp = e.get("passphrase");
-            char[] passphrase = pp instanceof char[] c ? c : pp != null ? pp.toString().toCharArray() : null;
-            key = passphrase == null ? OpenSshKeyFile.read(identity) : OpenSshKeyFile.read(identity, passphrase);
-        }
+        KeyPair key = identity == null ? null : readKey(identity, e.get("passphrase"));
         Transport t = Transport.connect(a.host(), a.port(),
                 TransportConfig.builder().handshakeTimeout(timeout).sendTimeout(timeout).build(), verifier);
         try {
-            List<String> remaining = null;
+            List<String> failures = new ArrayList<>();
             if (key != null) {
-                remaining = t.authPublickey(a.user(), key);
+                attempt(failures, () -> t.authPublickey(a.user(), key));
             }
-            if ((remaining == null || !t.isAuthenticated()) && password != null) {
-                remaining = t.authPassword(a.user(), password);
+            if (!t.isAuthenticated() && password != null) {
+                attempt(failures, () -> t.authPassword(a.user(), password));
             }
             if (!t.isAuthenticated()) {
-                throw new AccessDeniedException("sftp://" + a.key(), null, "authentication failed"
-                        + (remaining == null || remaining.isEmpty() ? "" : "; the server wants " + remaining));
+                throw new AccessDeniedException("sftp://" + a.key(), null, "authentication failed: " + String.join("; ", failures));
             }
             return t;
         } catch (IOException | RuntimeException ex) {
             t.close();
             throw ex;
+        }
+    }
+
+    private static KeyPair readKey(Path identity, Object pp) throws IOException {
+        char[] passphrase = pp instanceof char[] c ? c : pp != null ? pp.toString().toCharArray() : null;
+        return passphrase == null ? OpenSshKeyFile.read(identity) : OpenSshKeyFile.read(identity, passphrase);
+    }
+
+    private interface Auth {
+        List<String> run() throws IOException;
+    }
+
+    /** One authentication method; a refusal (or partial success) is noted, for the message if none succeeds. */
+    private static void attempt(List<String> failures, Auth auth) throws IOException {
+        try {
+            List<String> remaining = auth.run();
+            if (!remaining.isEmpty()) {
+                failures.add("partial success; the server wants " + remaining);
+            }
+        } catch (AuthenticationException e) {
+            failures.add(e.getMessage());
         }
     }
 
@@ -701,12 +725,7 @@ public final class SftpFileSystemProvider extends FileSystemProvider {
         }
     }
 
-    /** The open file systems, by {@code user@host:port} (for tests). */
-    Map<String, SftpFileSystem> openFileSystems() {
-        return new HashMap<>(open);
-    }
-
-    /** Lets {@code FileSystems.newFileSystem(URI, ...)} be called with a FileSystem's own URI. */
+    /** Unsupported: an sftp file system is opened from a URI ({@code FileSystems.newFileSystem(Path)} skips this provider). */
     @Override
     public FileSystem newFileSystem(Path path, Map<String, ?> env) {
         throw new UnsupportedOperationException("an sftp file system is opened from a URI, not a file");

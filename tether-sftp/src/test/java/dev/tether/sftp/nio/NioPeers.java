@@ -20,6 +20,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +33,9 @@ import java.util.stream.Stream;
  */
 final class NioPeers implements AutoCloseable {
     enum Peer { OPENSSH, TETHER }
+
+    /** {@value SftpTestServer#USER}'s password on Tether's server (which also takes the client key). */
+    static final String PASSWORD = "correct horse";
 
     final Path base;
     final PrivateSshd sshd;
@@ -45,7 +50,10 @@ final class NioPeers implements AutoCloseable {
         try {
             s.userKey();
             tether = new SftpTestServer(Files.createDirectories(tempDir.resolve("tether")),
-                    SftpServer.builder().root(SftpRoot.host(base)).build());
+                    SftpServer.builder().root(SftpRoot.host(base)).build(),
+                    portal -> portal.passwords((user, password) -> CompletableFuture.completedFuture(
+                            user.equals(SftpTestServer.USER) && password.equals(PASSWORD))),
+                    UnaryOperator.identity());
         } catch (Exception e) {
             s.close();
             throw e;

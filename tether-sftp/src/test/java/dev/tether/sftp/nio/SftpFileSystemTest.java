@@ -408,6 +408,30 @@ class SftpFileSystemTest {
         assertThrows(FileSystemNotFoundException.class, () -> FileSystems.getFileSystem(uri));
     }
 
+    @Test
+    void passwordsAndKeys() throws Exception {
+        URI uri = peers.uri(Peer.TETHER);
+        try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of("password", NioPeers.PASSWORD,
+                "hostKeyVerifier", peers.tetherVerifier()))) {
+            assertTrue(Files.isDirectory(fs.getPath("/")));
+        }
+        AccessDeniedException denied = assertThrows(AccessDeniedException.class, () -> FileSystems.newFileSystem(uri,
+                Map.of("password", "wrong", "hostKeyVerifier", peers.tetherVerifier())));
+        assertTrue(denied.getMessage().contains("authentication failed"), denied.getMessage());
+        // a key the server does not know, then the password
+        try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of("identity", peers.sshd.userKey(), "password",
+                NioPeers.PASSWORD, "hostKeyVerifier", peers.tetherVerifier()))) {
+            assertTrue(Files.isDirectory(fs.getPath("/")));
+        }
+        // the user from the environment when the URI has none
+        URI noUser = URI.create("sftp://127.0.0.1:" + peers.tether.port() + "/");
+        try (FileSystem fs = FileSystems.newFileSystem(noUser, Map.of("user", "alice", "password", NioPeers.PASSWORD,
+                "hostKeyVerifier", peers.tetherVerifier()))) {
+            assertTrue(Files.isDirectory(fs.getPath("/")));
+            assertEquals("alice", fs.getPath("/").toUri().getUserInfo());
+        }
+    }
+
     static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
