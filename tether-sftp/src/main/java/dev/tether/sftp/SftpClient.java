@@ -651,6 +651,29 @@ public final class SftpClient implements AutoCloseable {
             return n;
         }
 
+        /** Hands each reply's data to {@code out} whole (what {@code Files.copy(Path, Path)} across providers calls). */
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            Objects.requireNonNull(out);
+            if (closed) {
+                throw new IOException("stream closed");
+            }
+            long moved = 0;
+            while (true) {
+                if (chunk == null || used == chunk.len()) {
+                    chunk = window.next();
+                    used = 0;
+                    if (chunk == null) {
+                        return moved;
+                    }
+                }
+                int n = chunk.len() - used;
+                out.write(chunk.data(), chunk.off() + used, n);
+                used += n;
+                moved += n;
+            }
+        }
+
         @Override
         public void close() throws IOException {
             if (!closed) {
