@@ -3,7 +3,8 @@
  * Tether's SSH core, over any {@code java.nio.file} file system. The module exports its API: at
  * the top {@code dev.tether.sftp} (where an application starts: {@code SftpServer}), at the bottom
  * {@code dev.tether.sftp.policy} (what the application decides, which the engine sees: the root,
- * the policy, operations and statuses). The engine between them (the shared codec
+ * the policy, operations and statuses), and {@code dev.tether.sftp.nio}, the {@code sftp://}
+ * {@code FileSystemProvider} on {@code SftpClient}. The engine between them (the shared codec
  * {@code protocol}, the server {@code server}, and {@code scp}) is not exported.
  */
 module dev.tether.sftp {
@@ -12,4 +13,7 @@ module dev.tether.sftp {
 
     exports dev.tether.sftp;
     exports dev.tether.sftp.policy;
+    exports dev.tether.sftp.nio;
+
+    provides java.nio.file.spi.FileSystemProvider with dev.tether.sftp.nio.SftpFileSystemProvider;
 }

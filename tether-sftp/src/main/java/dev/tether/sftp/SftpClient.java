@@ -398,6 +398,23 @@ public final class SftpClient implements AutoCloseable {
         return n.names().get(0).filename();
     }
 
+    /**
+     * The names of a user and a group by numeric id ({@code users-groups-by-id@openssh.com}):
+     * {@code [user, group]}, either null where the server has no name for it; null where the
+     * server lacks the extension.
+     */
+    public String[] namesById(int uid, int gid) throws IOException {
+        if (!ch.supports(EXT_USERS_GROUPS_BY_ID)) {
+            return null;
+        }
+        SftpResponse.ExtendedReply x = expect("users-groups-by-id", call(id -> extended(id,
+                new SftpExtended.UsersGroupsById(new int[] {uid}, new int[] {gid}))), SftpResponse.ExtendedReply.class);
+        SshReader r = new SshReader(x.payload());
+        String user = new SshReader(r.string()).utf8();
+        String group = new SshReader(r.string()).utf8();
+        return new String[] {user.isEmpty() ? null : user, group.isEmpty() ? null : group};
+    }
+
     /** File system statistics ({@code statvfs@openssh.com}). */
     public record StatVfs(long blockSize, long fragmentSize, long blocks, long freeBlocks, long availableBlocks, long files,
                           long freeFiles, long availableFiles, long fsid, long flags, long maxNameLength) {
@@ -549,6 +566,11 @@ public final class SftpClient implements AutoCloseable {
             expectOk(path, call(id -> extended(id, new SftpExtended.Fsync(handle))));
         }
 
+        /** Truncates or extends the open file (FSETSTAT with a size). */
+        public void truncate(long size) throws IOException {
+            setAttributes(FileAttributes.EMPTY.withSize(size));
+        }
+
         void setAttributes(FileAttributes a) throws IOException {
             expectOk(path, call(id -> new SftpRequest.Fsetstat(id, handle, a)));
         }
@@ -667,6 +689,29 @@ public final class SftpClient implements AutoCloseable {
             System.arraycopy(chunk.data(), chunk.off() + used, b, off, n);
             used += n;
             return n;
+        }
+
+        /** Hands each reply's data to {@code out} whole (what {@code Files.copy(Path, Path)} across providers calls). */
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            Objects.requireNonNull(out);
+            if (closed) {
+                throw new IOException("stream closed");
+            }
+            long moved = 0;
+            while (true) {
+                if (chunk == null || used == chunk.len()) {
+                    chunk = window.next();
+                    used = 0;
+                    if (chunk == null) {
+                        return moved;
+                    }
+                }
+                int n = chunk.len() - used;
+                out.write(chunk.data(), chunk.off() + used, n);
+                used += n;
+                moved += n;
+            }
         }
 
         @Override
