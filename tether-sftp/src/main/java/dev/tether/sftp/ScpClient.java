@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  */
 public final class ScpClient {
     private static final int BUFFER = 32 * 1024;
+    private static final long[] NO_TIMES = new long[0];
 
     private ScpClient() {
     }
@@ -205,7 +206,7 @@ public final class ScpClient {
                 case 'E' -> {
                     Path d = dirs.pop();
                     long[] t = dirTimes.pop();
-                    if (t != null) {
+                    if (t != NO_TIMES) {
                         Files.setLastModifiedTime(d, FileTime.from(t[0], java.util.concurrent.TimeUnit.SECONDS));
                     }
                     out.write(0);
@@ -236,7 +237,7 @@ public final class ScpClient {
                             setMode(dest, mode);
                         }
                         dirs.push(dest);
-                        dirTimes.push(preserve ? times : null);
+                        dirTimes.push(preserve && times != null ? times : NO_TIMES);
                         times = null;
                         out.write(0);
                         out.flush();
