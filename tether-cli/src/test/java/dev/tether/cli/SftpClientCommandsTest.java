@@ -270,7 +270,7 @@ class SftpClientCommandsTest {
         List<String> argv = new ArrayList<>(List.of("env", "HOME=" + home, "LC_ALL=C"));
         argv.addAll(TetherCli.command(args.toArray(String[]::new)));
         try (Tmux tmux = Tmux.start(dir, 120, 30, "cd " + Tmux.quote(dir.toString()) + " && " + Tmux.commandLine(argv))) {
-            tmux.await(s -> s.contains("sftp> "), "the sftp prompt", TIMEOUT);
+            tmux.await(s -> s.contains("sftp>"), "the sftp prompt", TIMEOUT);
             tmux.sendKeys("get " + remote + " copy.bin", "Enter");
             tmux.await(s -> s.lines().anyMatch(l -> l.contains(remote.getFileName().toString()) && l.contains("100%")
                     && l.contains("/s")), "a finished progress bar", TIMEOUT);
