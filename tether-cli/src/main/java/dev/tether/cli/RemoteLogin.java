@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.ssh.Transport;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,35 +12,35 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The connection flags {@code tether sftp} and {@code tether scp} share with {@code tether ssh}
- * ({@code -P}, {@code -i}, {@code -F}, {@code -o}, {@code -q}), resolved through the same
- * {@link SshCommand#settings} and opened by the same {@link SshSession#open}: ssh_config, host
- * keys and authentication exactly as {@code tether ssh}.
+ * The connection flags {@code tether sftp} and {@code tether scp} share ({@code -P}, {@code -i},
+ * {@code -F}, {@code -o}; a picocli mixin), resolved through {@code tether ssh}'s own
+ * {@link SshCommand#settings} and opened by its {@link SshSession#open}: ssh_config, host keys and
+ * authentication exactly as {@code tether ssh}.
  */
 final class RemoteLogin {
-    final String port;
-    final List<String> identities;
-    final String configFile;
-    final List<String> options;
-    final boolean quiet;
-    final PrintStream err;
+    @Option(names = "-P", paramLabel = "PORT", description = "port to connect to")
+    String port;
 
-    RemoteLogin(String port, List<String> identities, String configFile, List<String> options, boolean quiet, PrintStream err) {
-        this.port = port;
-        this.identities = identities == null ? List.of() : identities;
-        this.configFile = configFile;
-        this.options = options == null ? List.of() : options;
-        this.quiet = quiet;
-        this.err = err;
-    }
+    @Option(names = "-i", paramLabel = "IDENTITY", description = "private key file; repeatable")
+    List<String> identities = new ArrayList<>();
 
-    /** Connects and authenticates to {@code [USER@]HOST}; null (reported on stderr) on failure. */
-    Transport open(String userAtHost) {
+    @Option(names = "-F", paramLabel = "CONFIG", description = "configuration file instead of ~/.ssh/config")
+    String configFile;
+
+    @Option(names = "-o", paramLabel = "KEY=VALUE", description = "an ssh_config option; repeatable")
+    List<String> options = new ArrayList<>();
+
+    /**
+     * Connects and authenticates to {@code [USER@]HOST}, with {@code extraOptions} after the
+     * {@code -o} ones; null (reported on stderr) on failure.
+     */
+    Transport open(String userAtHost, boolean quiet, List<String> extraOptions, PrintStream err) {
         SshCommand c = new SshCommand();
         c.port = port;
         c.identities = new ArrayList<>(identities);
         c.configFile = configFile;
         c.options = new ArrayList<>(options);
+        c.options.addAll(extraOptions);
         c.quiet = quiet;
         Set<Path> cli = new LinkedHashSet<>();
         identities.forEach(i -> cli.add(Path.of(Cli.expandTilde(i))));

@@ -5,6 +5,7 @@ import dev.tether.sftp.SftpAttributes;
 import dev.tether.sftp.SftpClient;
 import dev.tether.ssh.Transport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,17 +36,8 @@ import java.util.stream.Stream;
         customSynopsis = {"tether scp [-3Opqr] [-F CONFIG] [-i IDENTITY] [-o KEY=VALUE] [-P PORT] SRC... DST"},
         description = {"Copy files between hosts, over SFTP (or the legacy SCP protocol with -O)."})
 final class ScpCommand implements Callable<Integer> {
-    @Option(names = "-P", paramLabel = "PORT", description = "port to connect to")
-    String port;
-
-    @Option(names = "-i", paramLabel = "IDENTITY", description = "private key file; repeatable")
-    List<String> identities = new ArrayList<>();
-
-    @Option(names = "-F", paramLabel = "CONFIG", description = "configuration file instead of ~/.ssh/config")
-    String configFile;
-
-    @Option(names = "-o", paramLabel = "KEY=VALUE", description = "an ssh_config option; repeatable")
-    List<String> options = new ArrayList<>();
+    @Mixin
+    RemoteLogin login = new RemoteLogin();
 
     @Option(names = "-r", description = "copy directories recursively")
     boolean recursive;
@@ -123,8 +115,7 @@ final class ScpCommand implements Callable<Integer> {
     private Transport transport(String host) throws Failure {
         Transport t = transports.get(host);
         if (t == null) {
-            List<String> opts = new ArrayList<>(options);
-            t = new RemoteLogin(port, identities, configFile, opts, quiet, err).open(host);
+            t = login.open(host, quiet, List.of(), err);
             if (t == null) {
                 throw new Failure();
             }
@@ -167,14 +158,14 @@ final class ScpCommand implements Callable<Integer> {
             }
             SftpClient c = sftp(dst.host());
             String target = dst.path().isEmpty() ? "." : dst.path();
-            boolean intoDir = isDir(c, target);
+            boolean intoDir = SftpTrees.isDirectory(c, target);
             if (locals.size() > 1 && !intoDir) {
                 err.println("scp: " + target + ": Not a directory");
                 return 1;
             }
             int status = 0;
             for (Path p : locals) {
-                String to = intoDir ? join(target, p.getFileName().toString()) : target;
+                String to = intoDir ? SftpTrees.join(target, p.getFileName().toString()) : target;
                 try {
                     if (Files.isDirectory(p)) {
                         if (!recursive) {
@@ -182,9 +173,9 @@ final class ScpCommand implements Callable<Integer> {
                             status = 1;
                             continue;
                         }
-                        uploadTree(c, p, to);
+                        SftpTrees.uploadTree(c, p, to, how(), this::bar);
                     } else {
-                        uploadFile(c, p, to);
+                        SftpTrees.upload(c, p, to, how(), this::bar);
                     }
                 } catch (IOException e) {
                     err.println("scp: " + SftpShell.describe(e));
@@ -197,36 +188,6 @@ final class ScpCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("scp: " + SftpShell.describe(e));
             return 1;
-        }
-    }
-
-    private void uploadFile(SftpClient c, Path p, String to) throws IOException {
-        ProgressBar bar = bar(p.getFileName().toString());
-        SftpClient.Transfer how = SftpClient.Transfer.DEFAULT.withPreserve(preserve);
-        c.upload(p, to, bar == null ? how : how.withProgress(bar));
-        done(bar);
-    }
-
-    private void uploadTree(SftpClient c, Path dir, String to) throws IOException {
-        if (!isDir(c, to)) {
-            c.mkdir(to, 0777);
-        }
-        List<Path> children;
-        try (Stream<Path> s = Files.list(dir)) {
-            children = s.sorted().toList();
-        }
-        for (Path ch : children) {
-            String t = join(to, ch.getFileName().toString());
-            if (Files.isDirectory(ch, LinkOption.NOFOLLOW_LINKS)) {
-                uploadTree(c, ch, t);
-            } else if (Files.isRegularFile(ch)) {
-                uploadFile(c, ch, t);
-            }
-        }
-        if (preserve) {
-            Instant m = Files.getLastModifiedTime(dir).toInstant();
-            c.setTimes(to, m, m);
-            c.chmod(to, mode(dir));
         }
     }
 
@@ -247,9 +208,9 @@ final class ScpCommand implements Callable<Integer> {
                     err.println("scp: " + path + ": not a regular file");
                     return 1;
                 }
-                downloadTree(c, path, to);
+                SftpTrees.downloadTree(c, path, to, how(), this::bar);
             } else {
-                downloadFile(c, path, to);
+                SftpTrees.download(c, path, to, how(), this::bar);
             }
             return 0;
         } catch (Failure f) {
@@ -257,36 +218,6 @@ final class ScpCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("scp: " + SftpShell.describe(e));
             return 1;
-        }
-    }
-
-    private void downloadFile(SftpClient c, String path, Path to) throws IOException {
-        ProgressBar bar = bar(SftpShell.baseName(path));
-        SftpClient.Transfer how = SftpClient.Transfer.DEFAULT.withPreserve(preserve);
-        c.download(path, to, bar == null ? how : how.withProgress(bar));
-        done(bar);
-    }
-
-    private void downloadTree(SftpClient c, String path, Path to) throws IOException {
-        Files.createDirectories(to);
-        List<SftpClient.Entry> entries = new ArrayList<>(c.list(path));
-        entries.sort(Comparator.comparing(SftpClient.Entry::name));
-        for (SftpClient.Entry e : entries) {
-            if (e.name().equals(".") || e.name().equals("..")) {
-                continue;
-            }
-            String child = join(path, e.name());
-            if (e.attributes().isDirectory()) {
-                downloadTree(c, child, to.resolve(e.name()));
-            } else if (e.attributes().isRegularFile()) {
-                downloadFile(c, child, to.resolve(e.name()));
-            }
-        }
-        if (preserve) {
-            SftpAttributes a = c.stat(path);
-            if (a.modifiedTime() != null) {
-                Files.setLastModifiedTime(to, java.nio.file.attribute.FileTime.from(a.modifiedTime()));
-            }
         }
     }
 
@@ -322,24 +253,8 @@ final class ScpCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isDir(SftpClient c, String p) throws IOException {
-        try {
-            return c.stat(p).isDirectory();
-        } catch (NoSuchFileException e) {
-            return false;
-        }
-    }
-
-    private static String join(String dir, String name) {
-        return dir.endsWith("/") ? dir + name : dir + "/" + name;
-    }
-
-    private static int mode(Path p) throws IOException {
-        int m = 0;
-        for (java.nio.file.attribute.PosixFilePermission perm : Files.getPosixFilePermissions(p)) {
-            m |= 0400 >> perm.ordinal();
-        }
-        return m;
+    private SftpClient.Transfer how() {
+        return SftpClient.Transfer.DEFAULT.withPreserve(preserve);
     }
 
     private ProgressBar bar(String name) {

@@ -3,6 +3,7 @@ package dev.tether.cli;
 import dev.tether.sftp.SftpClient;
 import dev.tether.ssh.Transport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,17 +29,8 @@ import java.util.concurrent.Callable;
                 "                   [-P PORT] [USER@]HOST[:PATH]"},
         description = {"Transfer files over SFTP, interactively or from a batch file."})
 final class SftpCommand implements Callable<Integer> {
-    @Option(names = "-P", paramLabel = "PORT", description = "port to connect to")
-    String port;
-
-    @Option(names = "-i", paramLabel = "IDENTITY", description = "private key file; repeatable")
-    List<String> identities = new ArrayList<>();
-
-    @Option(names = "-F", paramLabel = "CONFIG", description = "configuration file instead of ~/.ssh/config")
-    String configFile;
-
-    @Option(names = "-o", paramLabel = "KEY=VALUE", description = "an ssh_config option; repeatable")
-    List<String> options = new ArrayList<>();
+    @Mixin
+    RemoteLogin login = new RemoteLogin();
 
     @Option(names = "-b", paramLabel = "BATCHFILE", description = "read commands from a file (- for stdin); a failure ends the batch")
     String batchFile;
@@ -63,10 +55,6 @@ final class SftpCommand implements Callable<Integer> {
         PrintStream out = System.out;
         PrintStream err = System.err;
         Cli.configureLogging(0);
-        List<String> opts = new ArrayList<>(options);
-        if (batchFile != null) {
-            opts.add("BatchMode=yes");
-        }
         String host = destination;
         String path = null;
         int colon = remoteColon(destination);
@@ -74,7 +62,7 @@ final class SftpCommand implements Callable<Integer> {
             host = destination.substring(0, colon);
             path = destination.substring(colon + 1);
         }
-        Transport t = new RemoteLogin(port, identities, configFile, opts, quiet, err).open(host);
+        Transport t = login.open(host, quiet, batchFile != null ? List.of("BatchMode=yes") : List.of(), err);
         if (t == null) {
             return SshCommand.FAILURE;
         }

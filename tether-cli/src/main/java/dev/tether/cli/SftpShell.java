@@ -323,39 +323,11 @@ final class SftpShell {
                     throw new Failed("Cannot download non-regular file: " + src);
                 }
                 out.println("Fetching " + src + "/ to " + target);
-                downloadTree(src, target, how);
+                SftpTrees.downloadTree(sftp, src, target, how, this::bar);
             } else {
                 out.println("Fetching " + src + " to " + target);
-                download(src, target, how);
+                SftpTrees.download(sftp, src, target, how, this::bar);
             }
-        }
-    }
-
-    private void downloadTree(String src, Path target, SftpClient.Transfer how) throws IOException {
-        Files.createDirectories(target);
-        for (SftpClient.Entry e : sftp.list(src)) {
-            if (e.name().equals(".") || e.name().equals("..")) {
-                continue;
-            }
-            String child = src.endsWith("/") ? src + e.name() : src + "/" + e.name();
-            Path to = target.resolve(e.name());
-            if (e.attributes().isDirectory()) {
-                downloadTree(child, to, how);
-            } else if (e.attributes().isRegularFile()) {
-                download(child, to, how);
-            }
-        }
-        SftpAttributes at = sftp.stat(src);
-        if (how.preserve() && at.modifiedTime() != null) {
-            Files.setLastModifiedTime(target, FileTime.from(at.modifiedTime()));
-        }
-    }
-
-    private void download(String src, Path target, SftpClient.Transfer how) throws IOException {
-        ProgressBar bar = progress ? new ProgressBar(out, baseName(src)) : null;
-        sftp.download(src, target, bar == null ? how : how.withProgress(bar));
-        if (bar != null) {
-            bar.done();
         }
     }
 
@@ -368,12 +340,7 @@ final class SftpShell {
                 .withPreserve(f.has('p') || f.has('P') || defaultPreserve);
         List<Path> sources = localGlob(f.args.get(0));
         String dest = f.args.size() > 1 ? resolve(f.args.get(1)) : cwd;
-        boolean intoDir;
-        try {
-            intoDir = sftp.stat(dest).isDirectory();
-        } catch (NoSuchFileException e) {
-            intoDir = false;
-        }
+        boolean intoDir = SftpTrees.isDirectory(sftp, dest);
         if (sources.size() > 1 && !intoDir) {
             throw new Failed("Multiple paths match, but destination \"" + dest + "\" is not a directory");
         }
@@ -384,47 +351,11 @@ final class SftpShell {
                     throw new Failed("Skipping non-regular file " + src);
                 }
                 out.println("Uploading " + src + "/ to " + target);
-                uploadTree(src, target, how);
+                SftpTrees.uploadTree(sftp, src, target, how, this::bar);
             } else {
                 out.println("Uploading " + src + " to " + target);
-                upload(src, target, how);
+                SftpTrees.upload(sftp, src, target, how, this::bar);
             }
-        }
-    }
-
-    private void uploadTree(Path src, String target, SftpClient.Transfer how) throws IOException {
-        try {
-            sftp.mkdir(target, 0777);
-        } catch (FileAlreadyExistsException e) {
-            // merged into, as sftp(1) does
-        } catch (IOException e) {
-            if (!sftp.exists(target) || !sftp.stat(target).isDirectory()) {
-                throw e;
-            }
-        }
-        List<Path> children;
-        try (Stream<Path> s = Files.list(src)) {
-            children = s.sorted().toList();
-        }
-        for (Path c : children) {
-            String to = join(target, c.getFileName().toString());
-            if (Files.isDirectory(c, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                uploadTree(c, to, how);
-            } else if (Files.isRegularFile(c)) {
-                upload(c, to, how);
-            }
-        }
-        if (how.preserve()) {
-            Instant m = Files.getLastModifiedTime(src).toInstant();
-            sftp.setTimes(target, m, m);
-        }
-    }
-
-    private void upload(Path src, String target, SftpClient.Transfer how) throws IOException {
-        ProgressBar bar = progress ? new ProgressBar(out, src.getFileName().toString()) : null;
-        sftp.upload(src, target, bar == null ? how : how.withProgress(bar));
-        if (bar != null) {
-            bar.done();
         }
     }
 
@@ -582,7 +513,11 @@ final class SftpShell {
     }
 
     private static String join(String dir, String name) {
-        return dir.endsWith("/") ? dir + name : dir + "/" + name;
+        return SftpTrees.join(dir, name);
+    }
+
+    private ProgressBar bar(String name) {
+        return progress ? new ProgressBar(out, name) : null;
     }
 
     private Path local(String p) {
