@@ -81,23 +81,25 @@ final class SftpCommand implements Callable<Integer> {
                 if (!dir) {
                     // sftp host:file fetches the file and exits, as OpenSSH does
                     String cmd = "get " + quote(p);
-                    return shell.run(new BufferedReader(new java.io.StringReader(cmd + "\n")), true, false);
+                    return shell.run(new BufferedReader(new java.io.StringReader(cmd + "\n")), false, true, false);
                 }
-                shell.run(new BufferedReader(new java.io.StringReader("cd " + quote(p) + "\n")), false, false);
+                shell.run(new BufferedReader(new java.io.StringReader("cd " + quote(p) + "\n")), false, false, false);
             }
             if (batchFile != null) {
                 BufferedReader in = batchFile.equals("-")
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         : Files.newBufferedReader(Path.of(batchFile));
                 try (in) {
-                    return shell.run(in, true, false);
+                    return shell.run(in, true, true, false);
                 }
             }
             if (!quiet) {
                 err.println("Connected to " + host.substring(host.lastIndexOf('@') + 1) + ".");
             }
+            // commands piped in without -b are echoed, as OpenSSH does, but a failure does not stop them
             boolean interactive = Tty.stdinIsTerminal();
-            return shell.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), !interactive, interactive);
+            return shell.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), !interactive, false,
+                    interactive);
         }
     }
 

@@ -63,10 +63,12 @@ final class SftpShell {
     }
 
     /**
-     * Runs the commands of {@code in}; returns 0, or 1 when a batch command failed. {@code batch}
-     * echoes commands and stops at the first failure; {@code prompt} prints {@code sftp> }.
+     * Runs the commands of {@code in}; returns 0, or 1 when a command failed with {@code batch}.
+     * {@code echo} prints each command as {@code sftp> CMD} (input that is not a terminal);
+     * {@code batch} also stops at the first failure not marked with {@code -}; {@code prompt}
+     * prints {@code sftp> } before reading (a terminal).
      */
-    int run(BufferedReader in, boolean batch, boolean prompt) throws IOException {
+    int run(BufferedReader in, boolean echoCommands, boolean batch, boolean prompt) throws IOException {
         while (true) {
             if (prompt) {
                 out.print("sftp> ");
@@ -84,7 +86,7 @@ final class SftpShell {
                 continue;
             }
             boolean ignoreFailure = false;
-            boolean echo = batch;
+            boolean echo = echoCommands;
             while (!cmd.isEmpty() && (cmd.charAt(0) == '-' || cmd.charAt(0) == '@')) {
                 if (cmd.charAt(0) == '-') {
                     ignoreFailure = true;

@@ -177,6 +177,30 @@ class SftpClientCommandsTest {
         assertFalse(failing.stdout().contains("mkdir never"), failing.stdout());
     }
 
+    @Test
+    void pipedCommandsGoOnAfterAFailureAndHostColonFileFetches() throws IOException {
+        Target t = sshdTarget;
+        Path remote = Files.createDirectories(t.localBase().resolve("piped-" + Long.toHexString(random.nextLong())));
+        Path file = randomFile(remote.resolve("f.bin"), 123_456);
+        Path stdin = Files.writeString(work.resolve("piped-" + remote.getFileName()),
+                "cd " + remote + "\nrm no-such-file\nmkdir made\n");
+        List<String> args = new ArrayList<>(List.of("sftp"));
+        args.addAll(connection(t, "-P"));
+        args.add(host());
+        Processes.Result r = Processes.run(TetherCli.command(args.toArray(String[]::new)), TetherCli.env(home), stdin, null, TIMEOUT);
+        assertEquals(0, r.exitCode(), r.describe());
+        assertTrue(r.stdout().contains("sftp> mkdir made"), "piped commands are echoed: " + r.stdout());
+        assertTrue(Files.isDirectory(remote.resolve("made")), "without -b a failure does not stop the commands");
+
+        Path into = fresh("fetch");
+        args.set(args.size() - 1, host() + ":" + file);
+        Processes.Result fetch = Processes.run(TetherCli.command(args.toArray(String[]::new)), TetherCli.env(home), null, into, TIMEOUT);
+        assertEquals(0, fetch.exitCode(), fetch.describe());
+        assertEquals(sha256(file), sha256(into.resolve("f.bin")));
+        args.set(args.size() - 1, host() + ":" + remote + "/missing");
+        assertEquals(1, Processes.run(TetherCli.command(args.toArray(String[]::new)), TetherCli.env(home), null, into, TIMEOUT).exitCode());
+    }
+
     @ParameterizedTest(name = "against {0}")
     @ValueSource(strings = {"sshd", "tether server"})
     void regetAndReputResume(String kind) throws IOException {
