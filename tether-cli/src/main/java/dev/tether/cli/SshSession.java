@@ -53,25 +53,9 @@ final class SshSession {
 
     int run() {
         try {
-            Socket socket = connect();
-            if (socket == null) {
+            transport = open();
+            if (transport == null) {
                 return SshCommand.FAILURE;
-            }
-            HostKeyCheck check = new HostKeyCheck(s.knownHosts(), s.globalKnownHosts(), s.strict(), canPrompt,
-                    s.hashKnownHosts(), s.hostKeyAlias(), s.quiet(), err);
-            TransportConfig config = transportConfig(check);
-            try {
-                transport = Transport.startClient(socket, s.hostName(), s.port(), config, check);
-            } catch (IOException | RuntimeException e) {
-                socket.close();
-                reportHandshakeFailure(e);
-                return SshCommand.FAILURE;
-            }
-            if (!new SshAuth(transport, s, canPrompt, cliIdentities, err).authenticate()) {
-                return SshCommand.FAILURE;
-            }
-            if (!s.serverAliveInterval().isZero()) {
-                transport.setKeepalive(s.serverAliveInterval());
             }
             if (noCommand) {
                 transport.closeFuture().handle((v, t) -> null).join();
@@ -86,6 +70,37 @@ final class SshSession {
                 transport.close();
             }
         }
+    }
+
+    /**
+     * Connects, checks the host key and authenticates, as {@code tether ssh} does; shared by
+     * {@code tether sftp} and {@code tether scp}. Returns null, the failure reported on stderr in
+     * ssh(1)'s words, when any step fails.
+     */
+    Transport open() throws IOException {
+        Socket socket = connect();
+        if (socket == null) {
+            return null;
+        }
+        HostKeyCheck check = new HostKeyCheck(s.knownHosts(), s.globalKnownHosts(), s.strict(), canPrompt,
+                s.hashKnownHosts(), s.hostKeyAlias(), s.quiet(), err);
+        TransportConfig config = transportConfig(check);
+        Transport t;
+        try {
+            t = Transport.startClient(socket, s.hostName(), s.port(), config, check);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            reportHandshakeFailure(e);
+            return null;
+        }
+        if (!new SshAuth(t, s, canPrompt, cliIdentities, err).authenticate()) {
+            t.close();
+            return null;
+        }
+        if (!s.serverAliveInterval().isZero()) {
+            t.setKeepalive(s.serverAliveInterval());
+        }
+        return t;
     }
 
     private Socket connect() throws IOException {

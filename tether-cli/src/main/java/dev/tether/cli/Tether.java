@@ -4,12 +4,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code tether} command. Subcommands: {@code server}, {@code sftp-server}, {@code ssh} and
- * {@code keygen} now; {@code sftp} and {@code scp} as the library grows. Exit code 2 means bad usage.
+ * The {@code tether} command. Subcommands: {@code server}, {@code sftp-server}, {@code ssh}, {@code sftp}, {@code scp} and
+ * {@code keygen}. Exit code 2 means bad usage.
  */
 @Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class,
         description = "SSH server and client tools built on the Tether library.",
-        subcommands = {ServerCommand.class, SftpServerCommand.class, SshCommand.class, KeygenCommand.class})
+        subcommands = {ServerCommand.class, SftpServerCommand.class, SshCommand.class, SftpCommand.class, ScpCommand.class,
+                KeygenCommand.class})
 public final class Tether implements Runnable {
 
     public static void main(String[] args) {

@@ -39,6 +39,31 @@ final class Tty {
         return b;
     }
 
+    private static volatile Boolean stdoutIsTerminal;
+
+    /** Whether stdout is a terminal ({@code test -t 1}). Cached. */
+    static boolean stdoutIsTerminal() {
+        Boolean b = stdoutIsTerminal;
+        if (b == null) {
+            b = false;
+            try {
+                Process p = new ProcessBuilder("test", "-t", "1").redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                        .redirectInput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                if (p.waitFor(STTY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    b = p.exitValue() == 0;
+                } else {
+                    p.destroyForcibly();
+                }
+            } catch (IOException e) {
+                b = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stdoutIsTerminal = b;
+        }
+        return b;
+    }
+
     private static boolean testStdin() {
         try {
             Process p = new ProcessBuilder("test", "-t", "0").redirectInput(ProcessBuilder.Redirect.INHERIT)
