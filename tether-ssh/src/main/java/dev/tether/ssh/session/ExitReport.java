@@ -38,9 +38,11 @@ final class ExitReport {
      */
     private static final String SCRIPT = String.join("\n",
             "my $nr = shift @ARGV; my $file = shift @ARGV;",
+            "my @sigs = qw(HUP INT QUIT TERM PIPE USR1 USR2 ALRM TSTP TTIN TTOU);",
+            // ignored before the fork: a signal to the group from a command that starts fast must not take the wrapper
+            "$SIG{$_} = 'IGNORE' for @sigs;",
             "my $pid = fork;",
             "defined $pid or die \"tether: fork: $!\\n\";",
-            "my @sigs = qw(HUP INT QUIT TERM PIPE USR1 USR2 ALRM TSTP TTIN TTOU);",
             "if ($pid == 0) {",
             "  $SIG{$_} = 'DEFAULT' for @sigs, qw(CHLD XFSZ XCPU);",
             "  my $none = \"\\0\" x 8;",
@@ -48,7 +50,6 @@ final class ExitReport {
             "  else { require POSIX; POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new()); }",
             "  exec { $ARGV[0] } @ARGV; print STDERR \"tether: $ARGV[0]: $!\\n\"; exit 127;",
             "}",
-            "$SIG{$_} = 'IGNORE' for @sigs;",
             "waitpid($pid, 0) == $pid or exit 255;",
             "my $st = $?; my $sig = $st & 127; my $line = 'exit ' . ($st >> 8);",
             "if ($sig) { require Config; my @n = split ' ', $Config::Config{sig_name};",
