@@ -4,6 +4,7 @@ import static dev.tether.sftp.protocol.SftpConstants.*;
 
 import dev.tether.sftp.client.ReadWindow;
 import dev.tether.sftp.client.SftpChannel;
+import dev.tether.sftp.client.WriteWindow;
 import dev.tether.sftp.protocol.FileAttributes;
 import dev.tether.sftp.protocol.SftpExtended;
 import dev.tether.sftp.protocol.SftpRequest;
@@ -26,8 +27,10 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -586,6 +589,30 @@ public final class SftpClient implements AutoCloseable {
                 closeHandle(path, handle);
             }
         }
+
+        /**
+         * Sends CLOSE without waiting for its reply: for a file only read, whose close has nothing
+         * to report. The server handles requests in order, so what follows sees it closed.
+         */
+        void closeWithoutWaiting() {
+            if (!closed) {
+                closed = true;
+                try {
+                    ch.send(id -> new SftpRequest.Close(id, handle));
+                } catch (IOException e) {
+                    // the session is gone, and the handle with it
+                }
+            }
+        }
+
+        /** Sends CLOSE through {@code w}, behind the writes in flight, and waits for all their replies. */
+        void closeAfter(WriteWindow w) throws IOException {
+            if (!closed) {
+                closed = true;
+                w.send(id -> new SftpRequest.Close(id, handle));
+            }
+            w.drain();
+        }
     }
 
     private static int copyData(String path, SftpResponse r, byte[] b, int off, int len) throws IOException {
@@ -640,14 +667,49 @@ public final class SftpClient implements AutoCloseable {
 
     /** {@link #newInputStream(String)} starting at {@code offset}. */
     public InputStream newInputStream(String path, long offset) throws IOException {
-        RemoteFile f = open(path, Set.of(StandardOpenOption.READ), 0);
-        long size = -1;
+        Opened o = openForRead(path, null);
+        return new ReadAhead(o.file(), offset, o.attributes().size());
+    }
+
+    /** A file opened for reading, and its attributes. */
+    private record Opened(RemoteFile file, SftpAttributes attributes) {
+    }
+
+    /**
+     * Opens a file for reading, sending STAT (unless {@code known} gives the attributes) and OPEN
+     * together, so both cost one round trip. STAT's failure is thrown first, then "is a
+     * directory", then OPEN's failure; a handle opened for nothing is closed.
+     */
+    private Opened openForRead(String path, SftpAttributes known) throws IOException {
+        CompletableFuture<SftpResponse> stat = known == null ? ch.send(id -> new SftpRequest.PathRequest(SSH_FXP_STAT, id, path)) : null;
+        CompletableFuture<SftpResponse> open = ch.send(id -> new SftpRequest.Open(id, path, SSH_FXF_READ, FileAttributes.EMPTY));
+        RemoteFile file = null;
         try {
-            size = f.attributes().size();
-        } catch (IOException e) {
-            // no size: the read-ahead keeps its whole window busy until the end
+            SftpAttributes a = known != null ? known
+                    : SftpAttributes.of(expect(path, ch.await(stat, timeout), SftpResponse.Attrs.class).attrs());
+            SftpResponse r = ch.await(open, timeout);
+            if (r instanceof SftpResponse.Handle h) {
+                file = new RemoteFile(path, h.handle());
+            }
+            if (a.isDirectory()) {
+                throw new SftpException(path, SSH_FX_FAILURE, "is a directory");
+            }
+            if (file == null) {
+                expect(path, r, SftpResponse.Handle.class); // throws the server's reason
+            }
+            return new Opened(file, a);
+        } catch (IOException | RuntimeException e) {
+            if (file != null) {
+                file.closeWithoutWaiting();
+            } else if (!open.isDone()) {
+                open.thenAccept(r -> {
+                    if (r instanceof SftpResponse.Handle h) {
+                        new RemoteFile(path, h.handle()).closeWithoutWaiting();
+                    }
+                });
+            }
+            throw e;
         }
-        return new ReadAhead(f, offset, size);
     }
 
     /** Reads a remote file in order through a {@link ReadWindow}. */
@@ -744,7 +806,7 @@ public final class SftpClient implements AutoCloseable {
 
     private final class WriteBehind extends OutputStream {
         private final RemoteFile file;
-        private final Deque<CompletableFuture<SftpResponse>> inFlight = new ArrayDeque<>();
+        private final WriteWindow window;
         private final byte[] buf = new byte[writeBlock];
         private int used;
         private long offset;
@@ -753,6 +815,7 @@ public final class SftpClient implements AutoCloseable {
         WriteBehind(RemoteFile file, long offset) {
             this.file = file;
             this.offset = offset;
+            this.window = new WriteWindow(ch, DEFAULT_OUTSTANDING, timeout, s -> error(file.path(), s));
         }
 
         @Override
@@ -785,12 +848,7 @@ public final class SftpClient implements AutoCloseable {
             if (used == 0) {
                 return;
             }
-            while (inFlight.size() >= DEFAULT_OUTSTANDING) {
-                expectOk(file.path(), ch.await(inFlight.poll(), timeout));
-            }
-            byte[] data = java.util.Arrays.copyOf(buf, used);
-            long at = offset;
-            inFlight.add(ch.send(id -> new SftpRequest.Write(id, file.handle(), at, data, 0, data.length)));
+            window.write(file.handle(), offset, buf, 0, used);
             offset += used;
             used = 0;
         }
@@ -798,11 +856,10 @@ public final class SftpClient implements AutoCloseable {
         @Override
         public void flush() throws IOException {
             flushBlock();
-            while (!inFlight.isEmpty()) {
-                expectOk(file.path(), ch.await(inFlight.poll(), timeout));
-            }
+            window.drain();
         }
 
+        /** Sends what is buffered and the CLOSE behind it, then waits for every reply: one round trip. */
         @Override
         public void close() throws IOException {
             if (closed) {
@@ -810,10 +867,13 @@ public final class SftpClient implements AutoCloseable {
             }
             closed = true;
             try {
-                flush();
-            } finally {
-                file.close();
+                flushBlock();
+            } catch (IOException | RuntimeException e) {
+                window.cancel();
+                file.closeWithoutWaiting();
+                throw e;
             }
+            file.closeAfter(window);
         }
     }
 
@@ -846,25 +906,31 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
-    /** Downloads a remote file, pipelined; returns the bytes transferred. */
+    /**
+     * Downloads a remote file, pipelined; returns the bytes transferred. A small file costs two
+     * round trips: STAT with OPEN, then the READs (the CLOSE is not waited for).
+     */
     public long download(String remote, Path local, Transfer how) throws IOException {
-        SftpAttributes a = stat(remote);
-        if (a.isDirectory()) {
-            throw new SftpException(remote, SSH_FX_FAILURE, "is a directory");
-        }
+        return download(remote, null, local, how);
+    }
+
+    /** {@link #download(String, Path, Transfer)} of a file whose attributes are known (from a listing), or null. */
+    private long download(String remote, SftpAttributes known, Path local, Transfer how) throws IOException {
+        Opened o = openForRead(remote, known);
+        RemoteFile f = o.file();
+        SftpAttributes a = o.attributes();
         long start = 0;
-        if (how.resume() && Files.exists(local)) {
-            start = Files.size(local);
-            if (a.size() >= 0 && start > a.size()) {
-                throw new SftpException(remote, SSH_FX_FAILURE, "the local file is larger than the remote one: cannot resume");
-            }
-        }
         long total = a.size();
         long moved = 0;
-        try (RemoteFile f = open(remote, Set.of(StandardOpenOption.READ), 0);
-             FileChannel out = FileChannel.open(local, how.resume()
+        try (FileChannel out = FileChannel.open(local, how.resume()
                      ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                      : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING))) {
+            if (how.resume()) {
+                start = out.size();
+                if (a.size() >= 0 && start > a.size()) {
+                    throw new SftpException(remote, SSH_FX_FAILURE, "the local file is larger than the remote one: cannot resume");
+                }
+            }
             ReadWindow window = new ReadWindow(ch, f.handle(), start, total, readBlock, DEFAULT_OUTSTANDING, timeout, st -> error(remote, st));
             for (ReadWindow.Chunk c; (c = window.next()) != null; ) {
                 ByteBuffer bb = ByteBuffer.wrap(c.data(), c.off(), c.len());
@@ -877,6 +943,8 @@ public final class SftpClient implements AutoCloseable {
                     how.progress().progress(remote, start + moved, total);
                 }
             }
+        } finally {
+            f.closeWithoutWaiting();
         }
         if (how.preserve()) {
             if (a.modifiedTime() != null) {
@@ -894,7 +962,9 @@ public final class SftpClient implements AutoCloseable {
 
     /** Uploads a local file, pipelined; returns the bytes transferred. */
     public long upload(Path local, String remote, Transfer how) throws IOException {
-        long size = Files.size(local);
+        PosixFileAttributeView view = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+        BasicFileAttributes la = view != null ? view.readAttributes() : Files.readAttributes(local, BasicFileAttributes.class);
+        long size = la.size();
         long start = 0;
         if (how.resume()) {
             try {
@@ -906,48 +976,46 @@ public final class SftpClient implements AutoCloseable {
                 start = 0;
             }
         }
-        int mode = 0644;
-        PosixFileAttributeView view = Files.getFileAttributeView(local, PosixFileAttributeView.class);
-        if (view != null) {
-            mode = dev.tether.sftp.server.FileStat.toMode(view.readAttributes().permissions());
-        }
+        int mode = la instanceof PosixFileAttributes pa ? dev.tether.sftp.server.FileStat.toMode(pa.permissions()) : 0644;
         Set<OpenOption> opts = how.resume() && start > 0 ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                 : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
         long moved = 0;
-        try (RemoteFile f = open(remote, opts, mode); FileChannel in = FileChannel.open(local, StandardOpenOption.READ)) {
-            Deque<CompletableFuture<SftpResponse>> inFlight = new ArrayDeque<>();
+        try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ)) {
+            RemoteFile f = open(remote, opts, mode);
+            WriteWindow w = new WriteWindow(ch, DEFAULT_OUTSTANDING, timeout, s -> error(remote, s));
+            byte[] data = new byte[(int) Math.min(writeBlock, Math.max(0, size - start))];
             long pos = start;
-            while (pos < size) {
-                while (inFlight.size() >= DEFAULT_OUTSTANDING) {
-                    expectOk(remote, ch.await(inFlight.poll(), timeout));
-                }
-                int n = (int) Math.min(writeBlock, size - pos);
-                byte[] data = new byte[n];
-                ByteBuffer bb = ByteBuffer.wrap(data);
-                long p = pos;
-                while (bb.hasRemaining()) {
-                    int r = in.read(bb, p);
-                    if (r < 0) {
-                        throw new IOException(local + " shrank while it was uploaded");
+            try {
+                while (pos < size) {
+                    int n = (int) Math.min(writeBlock, size - pos);
+                    ByteBuffer bb = ByteBuffer.wrap(data, 0, n);
+                    long p = pos;
+                    while (bb.hasRemaining()) {
+                        int r = in.read(bb, p);
+                        if (r < 0) {
+                            throw new IOException(local + " shrank while it was uploaded");
+                        }
+                        p += r;
                     }
-                    p += r;
+                    w.write(f.handle(), pos, data, 0, n);
+                    pos += n;
+                    moved += n;
+                    if (how.progress() != null) {
+                        how.progress().progress(local.toString(), pos, size);
+                    }
                 }
-                long at = pos;
-                inFlight.add(ch.send(id -> new SftpRequest.Write(id, f.handle(), at, data, 0, n)));
-                pos += n;
-                moved += n;
-                if (how.progress() != null) {
-                    how.progress().progress(local.toString(), pos, size);
+                if (how.preserve()) {
+                    FileAttributes keep = FileAttributes.EMPTY.withPermissions(mode & 07777)
+                            .withTimes(la.lastAccessTime().toInstant().getEpochSecond(), la.lastModifiedTime().toInstant().getEpochSecond());
+                    w.send(id -> new SftpRequest.Fsetstat(id, f.handle(), keep));
                 }
+            } catch (IOException | RuntimeException e) {
+                w.cancel();
+                f.closeWithoutWaiting();
+                throw e;
             }
-            while (!inFlight.isEmpty()) {
-                expectOk(remote, ch.await(inFlight.poll(), timeout));
-            }
-            if (how.preserve()) {
-                Instant m = Files.getLastModifiedTime(local).toInstant();
-                Instant acc = Files.readAttributes(local, java.nio.file.attribute.BasicFileAttributes.class).lastAccessTime().toInstant();
-                f.setAttributes(FileAttributes.EMPTY.withPermissions(mode & 07777).withTimes(acc.getEpochSecond(), m.getEpochSecond()));
-            }
+            // the CLOSE goes behind the last writes: an upload's tail costs one round trip
+            f.closeAfter(w);
         }
         return moved;
     }
@@ -1011,7 +1079,7 @@ public final class SftpClient implements AutoCloseable {
                     Files.setLastModifiedTime(local, FileTime.from(e.attributes().modifiedTime()));
                 }
             } else if (e.attributes().isRegularFile()) {
-                moved += download(remote, local, how);
+                moved += download(remote, e.attributes(), local, how);
             }
         }
         return moved;

@@ -89,14 +89,14 @@ public final class RawSftp implements AutoCloseable {
     }
 
     public void send(SftpRequest r) throws IOException {
-        SshWriter w = new SshWriter(64);
-        r.encode(w);
-        sendPacket(w.array(), w.length());
+        SshWriter w = SftpFraming.framed(r::encode);
+        out.write(w.array(), 0, w.length());
     }
 
     /** A packet body (type, id, fields) with its length in front. */
     public void sendPacket(byte[] body, int len) throws IOException {
-        SftpFraming.write(out, body, len);
+        SshWriter w = SftpFraming.framed(x -> x.raw(body, 0, len));
+        out.write(w.array(), 0, w.length());
     }
 
     /** Raw bytes, framing and all (hostile input). */

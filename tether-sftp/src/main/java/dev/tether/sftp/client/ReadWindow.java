@@ -17,6 +17,12 @@ import java.util.function.Function;
  * {@code block} bytes in flight, their replies taken in file order. A short reply (fewer bytes
  * than asked, before the end) has its missing part asked for at once, ahead of the reads already
  * in flight, so the chunks {@link #next} returns are contiguous. Used by one thread at a time.
+ *
+ * <p>When the file's size is known, reads stop at it (the last one asks for just what is left)
+ * and one read past it goes out with them, to see the end, or that the file grew, without waiting
+ * for the others first: a small file costs one round trip, not two or three. The file is read to
+ * its real end whatever its size said, so a file that lies about its size ({@code /proc}) comes
+ * whole, one block at a time past the size.
  */
 public final class ReadWindow {
     /** Bytes of the file at {@code offset}: {@code data[off, off + len)}. */
@@ -34,6 +40,8 @@ public final class ReadWindow {
     private final long expectedEnd;
     private long next;
     private boolean eof;
+    /** READs in flight at or past {@code expectedEnd}: at most one is sent at a time. */
+    private int past;
 
     /**
      * @param expectedEnd the file's size as last seen, or -1: reads are not sent past it, except
@@ -56,17 +64,24 @@ public final class ReadWindow {
     /** The next bytes in file order, or null at the end of the file. */
     public Chunk next() throws IOException {
         while (true) {
-            while (!eof && replies.size() < outstanding && (expectedEnd < 0 || next < expectedEnd || replies.isEmpty())) {
+            while (!eof && replies.size() < outstanding && (expectedEnd < 0 || next < expectedEnd || past == 0)) {
                 long at = next;
-                replies.add(ch.send(id -> new SftpRequest.Read(id, handle, at, block)));
-                ranges.add(new long[] {at, block});
-                next += block;
+                int len = expectedEnd > at ? (int) Math.min(block, expectedEnd - at) : block;
+                if (expectedEnd >= 0 && at >= expectedEnd) {
+                    past++;
+                }
+                replies.add(ch.send(id -> new SftpRequest.Read(id, handle, at, len)));
+                ranges.add(new long[] {at, len});
+                next += len;
             }
             if (replies.isEmpty()) {
                 return null;
             }
             SftpResponse r = ch.await(replies.poll(), timeout);
             long[] range = ranges.poll();
+            if (expectedEnd >= 0 && range[0] >= expectedEnd) {
+                past--;
+            }
             if (r instanceof SftpResponse.Status s) {
                 if (s.code() != SSH_FX_EOF) {
                     throw errors.apply(s);
@@ -85,6 +100,9 @@ public final class ReadWindow {
                 long gapStart = range[0] + d.length();
                 long gapLen = range[1] - d.length();
                 ranges.addFirst(new long[] {gapStart, gapLen});
+                if (expectedEnd >= 0 && gapStart >= expectedEnd) {
+                    past++;
+                }
                 replies.addFirst(ch.send(id -> new SftpRequest.Read(id, handle, gapStart, (int) gapLen)));
             }
             return new Chunk(range[0], d.data(), d.offset(), d.length());
@@ -98,5 +116,6 @@ public final class ReadWindow {
         }
         replies.clear();
         ranges.clear();
+        past = 0;
     }
 }

@@ -63,9 +63,8 @@ public final class SftpChannel implements AutoCloseable {
         if (!channel.subsystem("sftp")) {
             throw new IOException("the server refused the sftp subsystem");
         }
-        SshWriter w = new SshWriter(16);
-        new SftpRequest.Init(SftpConstants.VERSION, Map.of()).encode(w);
-        SftpFraming.write(channel.getOutputStream(), w.array(), w.length());
+        SshWriter w = SftpFraming.framed(new SftpRequest.Init(SftpConstants.VERSION, Map.of())::encode);
+        channel.getOutputStream().write(w.array(), 0, w.length());
         SftpFraming framing = new SftpFraming(channel.getInputStream(), MAX_REPLY);
         CompletableFuture<SftpResponse.Version> first = new CompletableFuture<>();
         Thread t = new Thread(() -> {
@@ -128,18 +127,10 @@ public final class SftpChannel implements AutoCloseable {
         SftpRequest req = make.apply(id);
         CompletableFuture<SftpResponse> future = new CompletableFuture<>();
         pending.put(id, future);
-        SshWriter w = new SshWriter(64);
-        w.uint32(0);
-        req.encode(w);
-        byte[] a = w.array();
-        int len = w.length() - 4;
-        a[0] = (byte) (len >>> 24);
-        a[1] = (byte) (len >>> 16);
-        a[2] = (byte) (len >>> 8);
-        a[3] = (byte) len;
+        SshWriter w = SftpFraming.framed(req::encode);
         writeLock.lock();
         try {
-            out.write(a, 0, w.length());
+            out.write(w.array(), 0, w.length());
         } catch (IOException e) {
             pending.remove(id);
             throw e;

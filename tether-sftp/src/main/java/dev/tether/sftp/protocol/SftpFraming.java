@@ -3,7 +3,8 @@ package dev.tether.sftp.protocol;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import dev.tether.ssh.common.SshWriter;
+import java.util.function.Consumer;
 
 /**
  * SFTP's packet framing (draft-ietf-secsh-filexfer-02 §3): a uint32 length, then that many
@@ -77,14 +78,32 @@ public final class SftpFraming {
         return done;
     }
 
-    /** Writes a packet with its length in front; {@code w} holds type and fields. */
-    public static void write(OutputStream out, byte[] body, int len) throws IOException {
-        byte[] framed = new byte[4 + len];
-        framed[0] = (byte) (len >>> 24);
-        framed[1] = (byte) (len >>> 16);
-        framed[2] = (byte) (len >>> 8);
-        framed[3] = (byte) len;
-        System.arraycopy(body, 0, framed, 4, len);
-        out.write(framed);
+    /**
+     * Starts a packet at the end of {@code w}: room for its length, to be filled by {@link #end}
+     * once the type and fields are written. Returns where the packet starts.
+     */
+    public static int begin(SshWriter w) {
+        int start = w.length();
+        w.uint32(0);
+        return start;
+    }
+
+    /** Fills in the length of the packet that {@link #begin} started at {@code start}. */
+    public static void end(SshWriter w, int start) {
+        int len = w.length() - start - 4;
+        byte[] a = w.array();
+        a[start] = (byte) (len >>> 24);
+        a[start + 1] = (byte) (len >>> 16);
+        a[start + 2] = (byte) (len >>> 8);
+        a[start + 3] = (byte) len;
+    }
+
+    /** One message as a framed packet, in a writer of its own: {@code body} writes type and fields. */
+    public static SshWriter framed(Consumer<SshWriter> body) {
+        SshWriter w = new SshWriter(64);
+        int start = begin(w);
+        body.accept(w);
+        end(w, start);
+        return w;
     }
 }

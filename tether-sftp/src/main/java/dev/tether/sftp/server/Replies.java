@@ -1,5 +1,6 @@
 package dev.tether.sftp.server;
 
+import dev.tether.sftp.protocol.SftpFraming;
 import dev.tether.sftp.protocol.SftpResponse;
 import dev.tether.ssh.common.SshWriter;
 import java.io.IOException;
@@ -20,15 +21,9 @@ final class Replies {
     }
 
     void small(SftpResponse r) throws IOException {
-        int start = pending.length();
-        pending.uint32(0);
+        int start = SftpFraming.begin(pending);
         r.encode(pending);
-        int len = pending.length() - start - 4;
-        byte[] a = pending.array();
-        a[start] = (byte) (len >>> 24);
-        a[start + 1] = (byte) (len >>> 16);
-        a[start + 2] = (byte) (len >>> 8);
-        a[start + 3] = (byte) len;
+        SftpFraming.end(pending, start);
         if (pending.length() >= 32 * 1024) {
             flush();
         }

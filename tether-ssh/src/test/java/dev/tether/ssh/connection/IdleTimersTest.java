@@ -225,9 +225,11 @@ class IdleTimersTest {
 
     @Test
     void aClientThatAnswersProbesStaysConnected() throws Exception {
-        try (Conn c = new Conn(b -> b.clientAliveInterval(Duration.ofMillis(150)).clientAliveCountMax(1))) {
-            // 10 intervals: without answers it would be gone after 2
-            assertTrue(stillPending(c.server.closeFuture(), 1500), () -> "the server dropped a client that answers: " + c.server.closeCause() + " / " + c.client.closeCause());
+        // three probes may go unanswered in a row before the server gives up: an answer held up
+        // by a loaded machine for one interval must not count as silence (it failed once at 150 ms x 1)
+        try (Conn c = new Conn(b -> b.clientAliveInterval(Duration.ofMillis(300)).clientAliveCountMax(3))) {
+            // 10 intervals: without answers it would be gone after 4
+            assertTrue(stillPending(c.server.closeFuture(), 3000), () -> "the server dropped a client that answers: " + c.server.closeCause() + " / " + c.client.closeCause());
             assertTrue(idleTimers(c.server).scheduled());
             assertEquals("ok", new String(exec(c.client, "ok")));
         }
