@@ -100,54 +100,28 @@ public final class ProcessBench {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("-h") || a.equals("--help")) {
-                    usage(0);
-                }
-                if (a.equals("--no-histogram")) {
-                    o.histogram = false;
-                    continue;
-                }
-                if (!a.startsWith("--") || i + 1 >= args.length) {
-                    System.err.println("bad option " + a);
-                    usage(2);
-                }
-                String v = args[++i];
-                switch (a) {
-                    case "--parts" -> o.parts = List.of(v.split(","));
-                    case "--size" -> o.size = bytes(v);
-                    case "--rounds" -> o.rounds = Integer.parseInt(v);
-                    case "--ciphers" -> o.ciphers = List.of(v.split(","));
-                    case "--mac" -> o.mac = v;
-                    case "--directions" -> o.directions = List.of(v.split(","));
-                    case "--bulk-warmup" -> o.bulkWarmup = bytes(v);
-                    case "--handshakes" -> o.handshakes = Integer.parseInt(v);
-                    case "--parallel" -> o.parallel = Integer.parseInt(v);
-                    case "--handshake-warmup" -> o.handshakeWarmup = Integer.parseInt(v);
-                    case "--idle" -> o.idle = Integer.parseInt(v);
-                    case "--unauth" -> o.unauth = Integer.parseInt(v);
-                    case "--server-java" -> o.serverJava = v;
-                    case "--server-opts" -> o.serverOpts = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
-                    case "--kex" -> o.kex = v;
-                    case "--sshd" -> o.sshdPath = v;
-                    default -> {
-                        System.err.println("unknown option " + a);
-                        usage(2);
-                    }
-                }
-            }
-            if (o.rounds < 1 || o.rounds > 100 || o.handshakes < 1 || o.parallel < 1 || o.parallel > 256
-                    || o.idle < 0 || o.idle > 100_000 || o.size < 1 || o.size > 64 * GIB) {
-                System.err.println("an option is out of range");
-                usage(2);
-            }
-            for (String p : o.parts) {
-                if (!List.of("bulk", "inproc", "handshake", "idle").contains(p)) {
-                    System.err.println("unknown part " + p);
-                    usage(2);
-                }
-            }
+            BenchOptions p = new BenchOptions(USAGE)
+                    .flag("--no-histogram", () -> o.histogram = false)
+                    .value("--parts", v -> o.parts = BenchOptions.list(v))
+                    .value("--size", v -> o.size = bytes(v))
+                    .value("--rounds", v -> o.rounds = Integer.parseInt(v))
+                    .value("--ciphers", v -> o.ciphers = BenchOptions.list(v))
+                    .value("--mac", v -> o.mac = v)
+                    .value("--directions", v -> o.directions = BenchOptions.list(v))
+                    .value("--bulk-warmup", v -> o.bulkWarmup = bytes(v))
+                    .value("--handshakes", v -> o.handshakes = Integer.parseInt(v))
+                    .value("--parallel", v -> o.parallel = Integer.parseInt(v))
+                    .value("--handshake-warmup", v -> o.handshakeWarmup = Integer.parseInt(v))
+                    .value("--idle", v -> o.idle = Integer.parseInt(v))
+                    .value("--unauth", v -> o.unauth = Integer.parseInt(v))
+                    .value("--server-java", v -> o.serverJava = v)
+                    .value("--server-opts", v -> o.serverOpts = BenchOptions.words(v))
+                    .value("--kex", v -> o.kex = v)
+                    .value("--sshd", v -> o.sshdPath = v);
+            p.parse(args);
+            p.check(o.rounds >= 1 && o.rounds <= 100 && o.handshakes >= 1 && o.parallel >= 1 && o.parallel <= 256
+                    && o.idle >= 0 && o.idle <= 100_000 && o.size >= 1 && o.size <= 64 * GIB);
+            p.checkKnown(o.parts, List.of("bulk", "inproc", "handshake", "idle"), "part");
             if (o.unauth < 0) {
                 o.unauth = o.idle;
             }
@@ -157,8 +131,7 @@ public final class ProcessBench {
             return o;
         }
 
-        static void usage(int status) {
-            System.err.println("""
+        static final String USAGE = """
                     usage: ProcessBench [options]    (Linux, loopback only; runs /usr/sbin/sshd and ssh)
                       --parts LIST          bulk,inproc,handshake,idle (default: bulk,handshake,idle; inproc = bulk
                                             with in-process Java commands on ours vs cat/head on sshd)
@@ -177,9 +150,7 @@ public final class ProcessBench {
                       --server-opts "..."   JVM options for our server, e.g. "-Xmx2g -XX:+UseSerialGC"
                       --kex NAME            key exchange forced on every client (default curve25519-sha256)
                       --no-histogram        skip the jcmd class histogram diff of the idle part
-                    """);
-            System.exit(status);
-        }
+                                        """;
     }
 
     // ------------------------------------------------------------------ main

@@ -32,6 +32,81 @@ final class SftpBenchCases {
     private SftpBenchCases() {
     }
 
+    /**
+     * The options both SFTP benchmarks take (each adds its own and sets its defaults), parsed by
+     * {@link BenchOptions}: {@code --size-mib --rounds --case --cipher --files --file-kib
+     * --warmup-mib --kex --sshd --sftp-server --tether-cp}.
+     */
+    abstract static class Options {
+        final List<String> knownCases;
+        long sizeMib = 64;
+        int rounds = 3;
+        List<String> cases;
+        List<String> ciphers = List.of("aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com");
+        int files;
+        int fileKib = 4;
+        long warmupMib;
+        String kex = "curve25519-sha256";
+        String sshdPath = "/usr/sbin/sshd";
+        String sftpServer = "/usr/lib/openssh/sftp-server";
+        /** Class path of tether-cli, or null: {@link SftpBenchCases#tetherClasspath}'s default. */
+        String tetherClasspath;
+
+        Options(List<String> knownCases, List<String> cases, int files, long warmupMib) {
+            this.knownCases = knownCases;
+            this.cases = cases;
+            this.files = files;
+            this.warmupMib = warmupMib;
+        }
+
+        /** A parser with the shared options bound to this object; the caller adds its own. */
+        BenchOptions parser(String usage) {
+            return new BenchOptions(usage)
+                    .value("--size-mib", v -> sizeMib = Long.parseLong(v))
+                    .value("--rounds", v -> rounds = Integer.parseInt(v))
+                    .value("--case|--cases", v -> cases = BenchOptions.list(v))
+                    .value("--cipher|--ciphers", v -> ciphers = BenchOptions.list(v))
+                    .value("--files", v -> files = Integer.parseInt(v))
+                    .value("--file-kib", v -> fileKib = Integer.parseInt(v))
+                    .value("--warmup-mib", v -> warmupMib = Long.parseLong(v))
+                    .value("--kex", v -> kex = v)
+                    .value("--sshd", v -> sshdPath = v)
+                    .value("--sftp-server", v -> sftpServer = v)
+                    .value("--tether-cp", v -> tetherClasspath = v);
+        }
+
+        /** Parses {@code args} with {@code p} and checks the shared options' ranges and names. */
+        void parse(BenchOptions p, String[] args) {
+            p.parse(args);
+            p.check(sizeMib >= 1 && sizeMib <= 64 * 1024 && rounds >= 1 && rounds <= 100 && files >= 1 && files <= 1_000_000
+                    && fileKib >= 0 && fileKib <= 1024 && warmupMib >= 0 && !ciphers.isEmpty());
+            p.checkKnown(cases, knownCases, "case");
+        }
+
+        boolean has(String c) {
+            return cases.contains(c);
+        }
+    }
+
+    /**
+     * {@code --tether-cp} if given, else tether-cli's jar and lib/ in the checkout this benchmark
+     * was built in, as bin/tether runs it.
+     */
+    static String tetherClasspath(String given) throws java.net.URISyntaxException {
+        if (given != null) {
+            return given;
+        }
+        // .../tether-bench/target/benchmarks.jar (or target/classes) -> the repository root
+        Path self = Path.of(SftpBenchCases.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path cli = self.getParent().getParent().getParent().resolve("tether-cli").resolve("target");
+        Path jar = cli.resolve("tether-cli.jar");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(cli.resolve("lib"))) {
+            throw new IllegalStateException(jar + " or its lib/ is missing: build with "
+                    + "mvn -q -pl tether-bench -am package -DskipTests (tether-bench depends on tether-cli), or pass --tether-cp");
+        }
+        return jar + java.io.File.pathSeparator + cli.resolve("lib") + java.io.File.separator + "*";
+    }
+
     /** What one transfer does, with its sftp batch command. */
     enum Kind {
         GET("get"), PUT("put"), MANY_PUT("put -r"), MANY_GET("get -r");

@@ -10,6 +10,9 @@ import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 
 import java.io.File;
+import java.net.URI;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -31,16 +34,20 @@ import static dev.tether.bench.BenchSupport.median;
 import static dev.tether.bench.BenchSupport.serverEnvironment;
 
 /**
- * SFTP client benchmark: Tether's {@link SftpClient}, run in this JVM, side by side with OpenSSH's
- * {@code sftp -b} client (a whole process, as {@link SftpProcessBench} runs it), both against the
- * same private OpenSSH sshd whose sftp subsystem is {@code /usr/lib/openssh/sftp-server}, on
- * loopback, alternating ours, openssh per round. Cases: one large get and put per cipher, and
- * {@code put -r} / {@code get -r} of many small files ({@link SftpClient#uploadTree} /
- * {@link SftpClient#downloadTree} for ours). See tether-bench/README.md.
+ * SFTP client benchmark: Tether's clients side by side with OpenSSH's {@code sftp -b} (a whole
+ * process, as {@link SftpProcessBench} runs it), all against the same private OpenSSH sshd whose
+ * sftp subsystem is {@code /usr/lib/openssh/sftp-server}, on loopback, interleaved per round.
+ * Tether's contenders ({@link Client}): {@link SftpClient} run in this JVM; {@code Files.copy}
+ * between the default file system and an {@code sftp://} file system ({@code dev.tether.sftp.nio})
+ * in this JVM, get and put only; and {@code tether sftp -b} (tether-cli) as a whole process, in its
+ * own JVM. Cases: one large get and put per cipher, and {@code put -r} / {@code get -r} of many
+ * small files ({@link SftpClient#uploadTree} / {@link SftpClient#downloadTree} for SftpClient).
+ * See tether-bench/README.md.
  *
- * <p>Ours is timed from {@code Transport.connect} to the return of {@code SftpClient.close()},
- * with a fresh connection per run; before the rounds every case runs once per client untimed, so
- * that the JIT has compiled ours' paths. Every copy is checked by SHA-256 afterwards (untimed).
+ * <p>The in-JVM contenders are timed from {@code Transport.connect} to the return of
+ * {@code close()}, with a fresh connection per run; before the rounds every case runs once per
+ * contender untimed, so that the JIT has compiled their paths. The processes are timed from start
+ * to exit. Every copy is checked by SHA-256 afterwards (untimed).
  */
 public final class SftpClientBench {
     private final Options o;
@@ -48,105 +55,75 @@ public final class SftpClientBench {
     private final BenchSupport.Cleanup cleanup;
     private final String user = System.getProperty("user.name");
     private final long self = ProcessHandle.current().pid();
+    private final List<Client> clients;
     private BenchSshd sshd;
     private byte[] hostKeyBlob;
     private KeyPair userKey;
+    private String tetherClasspath;
+    private String cliJavaVersion;
 
     private SftpClientBench(Options o, Path dir, BenchSupport.Cleanup cleanup) {
         this.o = o;
         this.dir = dir;
         this.cleanup = cleanup;
+        List<Client> l = new ArrayList<>();
+        for (Client c : Client.values()) {
+            if (c == Client.OPENSSH || o.clients.contains(c.option)) {
+                l.add(c);
+            }
+        }
+        this.clients = List.copyOf(l);
     }
 
     // ------------------------------------------------------------------ options
 
-    static final class Options {
-        static final List<String> CASES = List.of("get", "put", "many", "many-put", "many-get");
-
-        long sizeMib = 64;
-        int rounds = 3;
-        List<String> cases = List.of("get", "put", "many");
-        List<String> ciphers = List.of("aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com");
-        int files = 200;
-        int fileKib = 4;
-        long warmupMib = 64;
+    static final class Options extends SftpBenchCases.Options {
+        /** Tether's contenders, by {@link Client#option}; OpenSSH's sftp always runs. */
+        List<String> clients = List.of("sftpclient", "nio", "cli");
         int warmupFiles = 500;
-        String kex = "curve25519-sha256";
-        String sshdPath = "/usr/sbin/sshd";
-        String sftpServer = "/usr/lib/openssh/sftp-server";
+        String cliJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cliOpts = List.of();
+
+        Options() {
+            super(List.of("get", "put", "many", "many-put", "many-get"), List.of("get", "put", "many"), 10_000, 64);
+        }
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("-h") || a.equals("--help")) {
-                    usage(0);
-                }
-                if (!a.startsWith("--") || i + 1 >= args.length) {
-                    System.err.println("bad option " + a);
-                    usage(2);
-                }
-                String v = args[++i];
-                try {
-                    switch (a) {
-                        case "--size-mib" -> o.sizeMib = Long.parseLong(v);
-                        case "--rounds" -> o.rounds = Integer.parseInt(v);
-                        case "--case", "--cases" -> o.cases = List.of(v.split(","));
-                        case "--cipher", "--ciphers" -> o.ciphers = List.of(v.split(","));
-                        case "--files" -> o.files = Integer.parseInt(v);
-                        case "--file-kib" -> o.fileKib = Integer.parseInt(v);
-                        case "--warmup-mib" -> o.warmupMib = Long.parseLong(v);
-                        case "--warmup-files" -> o.warmupFiles = Integer.parseInt(v);
-                        case "--kex" -> o.kex = v;
-                        case "--sshd" -> o.sshdPath = v;
-                        case "--sftp-server" -> o.sftpServer = v;
-                        default -> {
-                            System.err.println("unknown option " + a);
-                            usage(2);
-                        }
-                    }
-                } catch (NumberFormatException e) {
-                    System.err.println("not a number: " + a + " " + v);
-                    usage(2);
-                }
-            }
-            if (o.sizeMib < 1 || o.sizeMib > 64 * 1024 || o.rounds < 1 || o.rounds > 100 || o.files < 1 || o.files > 1_000_000
-                    || o.fileKib < 0 || o.fileKib > 1024 || o.warmupMib < 0 || o.warmupFiles < 0 || o.ciphers.isEmpty()) {
-                System.err.println("an option is out of range");
-                usage(2);
-            }
-            for (String c : o.cases) {
-                if (!CASES.contains(c)) {
-                    System.err.println("unknown case " + c);
-                    usage(2);
-                }
-            }
+            BenchOptions p = o.parser(USAGE)
+                    .value("--client|--clients", v -> o.clients = BenchOptions.list(v))
+                    .value("--warmup-files", v -> o.warmupFiles = Integer.parseInt(v))
+                    .value("--cli-java", v -> o.cliJava = v)
+                    .value("--cli-opts", v -> o.cliOpts = BenchOptions.words(v));
+            o.parse(p, args);
+            p.check(o.warmupFiles >= 0);
+            p.checkKnown(o.clients, List.of("sftpclient", "nio", "cli"), "client");
             return o;
         }
 
-        boolean has(String c) {
-            return cases.contains(c);
-        }
-
-        static void usage(int status) {
-            System.err.println("""
-                    usage: SftpClientBench [options]   (Linux, loopback; runs /usr/sbin/sshd + sftp-server and sftp)
-                      --case LIST         get,put,many (default all; many = many-put,many-get)
-                      --cipher LIST       ciphers of get/put (default aes128-gcm@openssh.com,chacha20-poly1305@openssh.com);
-                                          many uses the first
-                      --size-mib N        MiB per get/put (default 64; 1024 for the 1 GiB figures)
-                      --rounds N          rounds of ours, openssh per case (default 3)
-                      --files N           files of many-put/many-get (default 200; 10000 for the full figure)
-                      --file-kib N        KiB per such file (default 4)
-                      --warmup-mib N      before the rounds, one untimed get+put of min(N, size) MiB per cipher
-                                          and client (default 64; 0: no warm-up at all)
-                      --warmup-files N    and one untimed put -r/get -r of min(N, files) files (default 500)
-                      --kex NAME          key exchange forced on both clients (default curve25519-sha256)
-                      --sshd PATH         default /usr/sbin/sshd
-                      --sftp-server PATH  sshd's sftp subsystem (default /usr/lib/openssh/sftp-server)
-                    """);
-            System.exit(status);
-        }
+        static final String USAGE = """
+                usage: SftpClientBench [options]   (Linux, loopback; runs /usr/sbin/sshd + sftp-server, sftp, tether sftp)
+                  --case LIST         get,put,many (default all; many = many-put,many-get)
+                  --client LIST       Tether's contenders beside OpenSSH's sftp (which always runs):
+                                      sftpclient,nio,cli (default all; nio = Files.copy, get/put only;
+                                      cli = the tether sftp process)
+                  --cipher LIST       ciphers of get/put (default aes128-gcm@openssh.com,chacha20-poly1305@openssh.com);
+                                      many uses the first
+                  --size-mib N        MiB per get/put (default 64; 1024 for the 1 GiB figures)
+                  --rounds N          rounds of every contender per case (default 3)
+                  --files N           files of many-put/many-get (default 10000)
+                  --file-kib N        KiB per such file (default 4)
+                  --warmup-mib N      before the rounds, one untimed get+put of min(N, size) MiB per cipher
+                                      and contender (default 64; 0: no warm-up at all)
+                  --warmup-files N    and one untimed put -r/get -r of min(N, files) files (default 500)
+                  --kex NAME          key exchange forced on every client (default curve25519-sha256)
+                  --cli-java PATH     java that runs tether sftp (default: this JVM's)
+                  --cli-opts "..."    JVM options for tether sftp, e.g. "-XX:TieredStopAtLevel=1"
+                  --tether-cp CP      class path of tether-cli (default: tether-cli/target/tether-cli.jar and
+                                      tether-cli/target/lib/* beside this jar's tether-bench)
+                  --sshd PATH         default /usr/sbin/sshd
+                  --sftp-server PATH  sshd's sftp subsystem (default /usr/lib/openssh/sftp-server)
+                """;
     }
 
     // ------------------------------------------------------------------ main
@@ -181,6 +158,10 @@ public final class SftpClientBench {
         if (!Files.isExecutable(Path.of(o.sftpServer))) {
             throw new IllegalStateException(o.sftpServer + " is missing: apt-get install openssh-server (openssh-sftp-server)");
         }
+        if (clients.contains(Client.CLI)) {
+            tetherClasspath = SftpBenchCases.tetherClasspath(o.tetherClasspath);
+            cliJavaVersion = BenchSupport.javaVersion(dir, o.cliJava);
+        }
         sshd = cleanup.add(new BenchSshd(dir, o.sshdPath, serverEnvironment(user), List.of("Subsystem sftp " + o.sftpServer)));
         progress("sshd pid " + sshd.pid() + " on port " + sshd.port);
         String hostPub = Files.readString(dir.resolve("host_ed25519.pub")).trim();
@@ -195,20 +176,35 @@ public final class SftpClientBench {
         }
     }
 
+    private String anonymous(List<String> cmd) {
+        return String.join(" ", cmd).replace(dir.toString(), "$TMP").replace(Integer.toString(sshd.port), "PORT");
+    }
+
     private void printHeader() throws Exception {
-        out("# SFTP client benchmark: Tether's SftpClient (in this JVM) vs OpenSSH's sftp, both against OpenSSH sshd + sftp-server");
+        out("# SFTP client benchmark: Tether's SFTP clients vs OpenSSH's sftp, all against OpenSSH sshd + sftp-server");
         out("");
         out("- machine: " + machine());
-        out("- ours: `dev.tether.sftp.SftpClient` in the bench JVM, " + System.getProperty("java.vm.name") + " "
-                + System.getProperty("java.runtime.version") + "; `Transport.connect` (ciphers CIPHER, kex " + o.kex
-                + ", host key ssh-ed25519), `authPublickey` (ed25519), `SftpClient.open(transport, 60 s, true)`, "
-                + "`download`/`upload`/`uploadTree`/`downloadTree` with `Transfer.DEFAULT`, `close()`");
-        out("- openssh: `" + String.join(" ", sftpCommand(o.ciphers.get(0), "BATCH")).replace(dir.toString(), "$TMP")
-                .replace(Integer.toString(sshd.port), "PORT") + "`; "
+        String jvm = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+        String config = "`Transport.connect` (ciphers CIPHER, kex " + o.kex + ", host key ssh-ed25519), `authPublickey` (ed25519)";
+        if (clients.contains(Client.SFTP_CLIENT)) {
+            out("- SftpClient: `dev.tether.sftp.SftpClient` in the bench JVM, " + jvm + "; " + config
+                    + ", `SftpClient.open(transport, 60 s, true)`, `download`/`upload`/`uploadTree`/`downloadTree` with "
+                    + "`Transfer.DEFAULT`, `close()`");
+        }
+        if (clients.contains(Client.NIO)) {
+            out("- Files.copy: `java.nio.file.Files.copy` between the default file system and "
+                    + "`FileSystems.newFileSystem(sftp://USER@127.0.0.1:PORT/, {transport, ownsTransport=true})` "
+                    + "(dev.tether.sftp.nio) in the bench JVM; " + config + "; the file system's `close()` (get/put only)");
+        }
+        if (clients.contains(Client.CLI)) {
+            out("- tether sftp: `" + anonymous(cliCommand(o.ciphers.get(0), "BATCH")).replace(tetherClasspath, "CP")
+                    + "`, CP = " + tetherClasspath + "; " + cliJavaVersion);
+        }
+        out("- openssh: `" + anonymous(sftpCommand(o.ciphers.get(0), "BATCH")) + "`; "
                 + BenchSupport.capture(dir, List.of("ssh", "-V"), Duration.ofSeconds(10)).trim());
-        out("- server: " + o.sshdPath + " with `Subsystem sftp " + o.sftpServer + "` (the same sshd for both clients)");
-        out("- client CPU = utime+stime of the bench JVM plus its reaped children (the sftp and ssh processes), from "
-                + "/proc/self/stat; server CPU = sshd's process tree, sampled with no client connected");
+        out("- server: " + o.sshdPath + " with `Subsystem sftp " + o.sftpServer + "` (the same sshd for every client)");
+        out("- client CPU = utime+stime of the bench JVM plus its reaped children (the sftp and ssh processes, the tether "
+                + "sftp JVM), from /proc/self/stat; server CPU = sshd's process tree, sampled with no client connected");
     }
 
     // ------------------------------------------------------------------ data
@@ -218,15 +214,28 @@ public final class SftpClientBench {
                 o.warmupMib > 0 ? Math.min(o.files, o.warmupFiles) : 0, o.fileKib, SftpClientBench::progress);
     }
 
-    // ------------------------------------------------------------------ the two clients
+    // ------------------------------------------------------------------ the clients
 
+    /** The contenders, in the order they run within a round. */
     private enum Client {
-        OURS("ours"), OPENSSH("openssh");
+        SFTP_CLIENT("SftpClient", "sftpclient"), NIO("Files.copy", "nio"), CLI("tether sftp", "cli"), OPENSSH("openssh sftp", "");
 
         final String label;
+        /** Its name in {@code --client}. */
+        final String option;
 
-        Client(String label) {
+        Client(String label, String option) {
             this.label = label;
+            this.option = option;
+        }
+
+        /** Whether it runs {@code k}: Files.copy copies one file, no trees. */
+        boolean runs(Kind k) {
+            return this != NIO || k.bulk();
+        }
+
+        String fileName() {
+            return option.isEmpty() ? "openssh" : option;
         }
     }
 
@@ -239,13 +248,40 @@ public final class SftpClientBench {
         return SftpBenchCases.sftpCommand(dir, user, sshd.port, cipher, o.kex, batch);
     }
 
-    /** Ours: a fresh connection, authenticated, with its SFTP session; closing the client closes the connection. */
-    private SftpClient connect(String cipher) throws Exception {
+    /**
+     * {@code tether sftp} with the same settings as OpenSSH's sftp ({@code -o Ciphers=} for
+     * {@code -c}, which it does not take), run as bin/tether runs it, without bin/tether's
+     * is-the-build-stale check.
+     */
+    private List<String> cliCommand(String cipher, String batch) {
+        List<String> cmd = new ArrayList<>(List.of(o.cliJava, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(o.cliOpts);
+        cmd.addAll(List.of("-cp", tetherClasspath, SftpProcessBench.TETHER_MAIN, "sftp", "-b", batch, "-F", "/dev/null",
+                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "-o", "IdentitiesOnly=yes", "-i", dir.resolve("id_ed25519").toString(), "-P", Integer.toString(sshd.port),
+                "-o", "Ciphers=" + cipher, "-o", "KexAlgorithms=" + o.kex, "-o", "HostKeyAlgorithms=ssh-ed25519",
+                "-o", "LogLevel=ERROR", user + "@127.0.0.1"));
+        return cmd;
+    }
+
+    /** An authenticated connection of our own. */
+    private Transport transport(String cipher) throws Exception {
         TransportConfig config = TransportConfig.builder().ciphers(List.of(cipher)).kexAlgorithms(List.of(o.kex))
                 .hostKeyAlgorithms(List.of("ssh-ed25519")).build();
         Transport t = Transport.connect("127.0.0.1", sshd.port, config, HostKeyVerifier.acceptKeys(List.of(hostKeyBlob)));
         try {
             t.authPublickey(user, userKey);
+            return t;
+        } catch (Exception e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    /** SftpClient: a fresh connection, authenticated, with its SFTP session; closing the client closes the connection. */
+    private SftpClient connect(String cipher) throws Exception {
+        Transport t = transport(cipher);
+        try {
             return SftpClient.open(t, Duration.ofSeconds(60), true);
         } catch (Exception e) {
             t.close();
@@ -253,7 +289,7 @@ public final class SftpClientBench {
         }
     }
 
-    private void oursTransfer(Kind kind, String cipher, Path src, Path dst) throws Exception {
+    private void sftpClientTransfer(Kind kind, String cipher, Path src, Path dst) throws Exception {
         try (SftpClient c = connect(cipher)) {
             switch (kind) {
                 case GET -> c.download(src.toString(), dst, SftpClient.Transfer.DEFAULT);
@@ -264,20 +300,40 @@ public final class SftpClientBench {
         }
     }
 
-    private void opensshTransfer(Kind kind, String cipher, Path src, Path dst, Duration max, String what) throws Exception {
-        Path batch = dir.resolve("batch.txt");
-        Files.writeString(batch, SftpBenchCases.batchLine(kind, src, dst));
-        Path err = dir.resolve("sftp.err");
-        Process p = new ProcessBuilder(sftpCommand(cipher, batch.toString()))
+    /** Files.copy through an sftp:// file system on a fresh connection, which the file system owns. */
+    private void nioTransfer(Kind kind, String cipher, Path src, Path dst) throws Exception {
+        Transport t = transport(cipher);
+        FileSystem fs;
+        try {
+            fs = FileSystems.newFileSystem(URI.create("sftp://" + user + "@127.0.0.1:" + sshd.port + "/"),
+                    Map.of("transport", t, "ownsTransport", true));
+        } catch (Exception e) {
+            t.close();
+            throw e;
+        }
+        try (fs) {
+            switch (kind) {
+                case GET -> Files.copy(fs.getPath(src.toString()), dst);
+                case PUT -> Files.copy(src, fs.getPath(dst.toString()));
+                default -> throw new IllegalArgumentException("Files.copy runs get and put only, not " + kind);
+            }
+        }
+    }
+
+    /** A client process with this batch line, to its exit within {@code max}; fails unless it exits 0. */
+    private void processTransfer(List<String> cmd, Duration max, String what) throws Exception {
+        Path err = dir.resolve("client.err");
+        Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(dir.resolve("sftp.out").toFile()).redirectError(err.toFile()).start();
+                .redirectOutput(dir.resolve("client.out").toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             throw new IllegalStateException(what + " did not finish within " + max);
         }
         if (p.exitValue() != 0) {
-            throw new IllegalStateException(what + " failed with " + p.exitValue() + ": " + Files.readString(err));
+            throw new IllegalStateException(what + " failed with " + p.exitValue() + ": " + Files.readString(err)
+                    + Files.readString(dir.resolve("client.out")));
         }
     }
 
@@ -288,23 +344,26 @@ public final class SftpClientBench {
     private Sample runCase(Client client, Case c, Data d, boolean warmup) throws Exception {
         boolean bulk = c.kind().bulk();
         Path src = d.source(c.kind(), warmup);
-        Path dst = dir.resolve(c.kind().toServer() ? "remote" : "client").resolve(client.label + "-" + src.getFileName());
+        Path dst = dir.resolve(c.kind().toServer() ? "remote" : "client").resolve(client.fileName() + "-" + src.getFileName());
         deleteTree(dst);
         String what = c.label() + " by " + client.label;
         long count = bulk ? Files.size(src) / MIB : o.files;
         Duration max = Duration.ofSeconds(60 + (bulk ? count : count / 20)); // at least 1 MiB/s, 20 files/s
+        Path batch = dir.resolve("batch.txt");
+        Files.writeString(batch, SftpBenchCases.batchLine(c.kind(), src, dst));
         sshd.awaitQuiet(Duration.ofSeconds(20));
         long server0 = sshd.cpuNanos();
         long client0 = ProcStat.processCpuNanos(self);
         long t0 = System.nanoTime();
-        if (client == Client.OURS) {
-            oursTransfer(c.kind(), c.cipher(), src, dst);
-        } else {
-            opensshTransfer(c.kind(), c.cipher(), src, dst, max, what);
+        switch (client) {
+            case SFTP_CLIENT -> sftpClientTransfer(c.kind(), c.cipher(), src, dst);
+            case NIO -> nioTransfer(c.kind(), c.cipher(), src, dst);
+            case CLI -> processTransfer(cliCommand(c.cipher(), batch.toString()), max, what);
+            case OPENSSH -> processTransfer(sftpCommand(c.cipher(), batch.toString()), max, what);
         }
         long wall = System.nanoTime() - t0;
         long clientCpu = ProcStat.processCpuNanos(self) - client0;
-        if (client == Client.OURS && wall > max.toNanos()) {
+        if (wall > max.toNanos()) {
             throw new IllegalStateException(what + " took " + wall / 1e9 + " s, more than " + max);
         }
         sshd.awaitQuiet(Duration.ofSeconds(20));
@@ -326,53 +385,71 @@ public final class SftpClientBench {
                     + ", " + Math.min(o.files, o.warmupFiles) + " files)");
             for (Case c : cases) {
                 if (d.has(c.kind(), true)) {
-                    for (Client client : Client.values()) {
-                        runCase(client, c, d, true);
+                    for (Client client : clients) {
+                        if (client.runs(c.kind())) {
+                            runCase(client, c, d, true);
+                        }
                     }
                 }
             }
         }
-        Map<Case, List<Sample>> a = new LinkedHashMap<>();
-        Map<Case, List<Sample>> b = new LinkedHashMap<>();
+        // per case, per client: one sample per round
+        Map<Case, Map<Client, List<Sample>>> samples = new LinkedHashMap<>();
         for (int round = 1; round <= o.rounds; round++) {
             for (Case c : cases) {
-                Sample x = runCase(Client.OURS, c, d, false);
-                Sample y = runCase(Client.OPENSSH, c, d, false);
-                a.computeIfAbsent(c, k -> new ArrayList<>()).add(x);
-                b.computeIfAbsent(c, k -> new ArrayList<>()).add(y);
-                progress(String.format(Locale.ROOT, "round %d %-44s ours %7.2f s (client CPU %6.2f s, sshd %6.2f s)  "
-                        + "openssh %7.2f s (client CPU %6.2f s, sshd %6.2f s)", round, c.label(), x.wallSeconds(),
-                        x.clientCpuSeconds(), x.serverCpuSeconds(), y.wallSeconds(), y.clientCpuSeconds(), y.serverCpuSeconds()));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d %-40s", round, c.label()));
+                for (Client client : clients) {
+                    if (!client.runs(c.kind())) {
+                        continue;
+                    }
+                    Sample x = runCase(client, c, d, false);
+                    samples.computeIfAbsent(c, k -> new LinkedHashMap<>()).computeIfAbsent(client, k -> new ArrayList<>()).add(x);
+                    line.append(String.format(Locale.ROOT, "  %s %.2f s (CPU %.2f, sshd %.2f)", client.label, x.wallSeconds(),
+                            x.clientCpuSeconds(), x.serverCpuSeconds()));
+                }
+                progress(line.toString());
+            }
+        }
+        report(samples);
+    }
+
+    private void report(Map<Case, Map<Client, List<Sample>>> samples) {
+        out("");
+        out(String.format(Locale.ROOT, "## SFTP client transfers: %s per get/put, %d files of %d KiB per put -r/get -r; %d round%s "
+                + "of %s; medians, ratios = medians of the per-round ratios", human(o.sizeMib * MIB), o.files, o.fileKib, o.rounds,
+                o.rounds == 1 ? "" : "s", String.join(", ", clients.stream().map(c -> c.label).toList())));
+        out("");
+        out("| case | client | wall s | rate | wall / openssh | wall / SftpClient | client CPU s | client CPU / openssh "
+                + "| sshd CPU s |");
+        out("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (Map.Entry<Case, Map<Client, List<Sample>>> e : samples.entrySet()) {
+            Case c = e.getKey();
+            Map<Client, List<Sample>> byClient = e.getValue();
+            List<Sample> openssh = byClient.get(Client.OPENSSH);
+            List<Sample> sftpClient = byClient.get(Client.SFTP_CLIENT);
+            double amount = c.kind().bulk() ? o.sizeMib * MIB / 1e6 : o.files;
+            String unit = c.kind().bulk() ? " MB/s" : " files/s";
+            for (Map.Entry<Client, List<Sample>> cs : byClient.entrySet()) {
+                Client client = cs.getKey();
+                List<Sample> x = cs.getValue();
+                double wall = median(x.stream().mapToDouble(Sample::wallSeconds).toArray());
+                out(String.format(Locale.ROOT, "| %s | %s | %.2f | %.0f%s | %s | %s | %.2f | %s | %.2f |",
+                        c.label(), client.label, wall, amount / wall, unit,
+                        client == Client.OPENSSH ? "" : format(ratio(x, openssh, Sample::wallSeconds)),
+                        client == Client.SFTP_CLIENT || sftpClient == null ? "" : format(ratio(x, sftpClient, Sample::wallSeconds)),
+                        median(x.stream().mapToDouble(Sample::clientCpuSeconds).toArray()),
+                        client == Client.OPENSSH ? "" : format(ratio(x, openssh, Sample::clientCpuSeconds)),
+                        median(x.stream().mapToDouble(Sample::serverCpuSeconds).toArray())));
             }
         }
         out("");
-        out(String.format(Locale.ROOT, "## SFTP client transfers: %s per get/put, %d files of %d KiB per put -r/get -r; %d round%s "
-                + "of ours, openssh; medians, ratio = median of the per-round ratios ours/openssh", human(o.sizeMib * MIB),
-                o.files, o.fileKib, o.rounds, o.rounds == 1 ? "" : "s"));
-        out("");
-        out("| case | ours s | openssh s | ours rate | openssh rate | wall ours/openssh | ours client CPU s | openssh client CPU s "
-                + "| client CPU ours/openssh | sshd CPU s with ours | sshd CPU s with openssh |");
-        out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (Case c : a.keySet()) {
-            List<Sample> x = a.get(c);
-            List<Sample> y = b.get(c);
-            double wallA = median(x.stream().mapToDouble(Sample::wallSeconds).toArray());
-            double wallB = median(y.stream().mapToDouble(Sample::wallSeconds).toArray());
-            double amount = c.kind().bulk() ? o.sizeMib * MIB / 1e6 : o.files;
-            String unit = c.kind().bulk() ? " MB/s" : " files/s";
-            out(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |",
-                    c.label(), wallA, wallB, amount / wallA, unit, amount / wallB, unit,
-                    ratio(x, y, Sample::wallSeconds),
-                    median(x.stream().mapToDouble(Sample::clientCpuSeconds).toArray()),
-                    median(y.stream().mapToDouble(Sample::clientCpuSeconds).toArray()),
-                    ratio(x, y, Sample::clientCpuSeconds),
-                    median(x.stream().mapToDouble(Sample::serverCpuSeconds).toArray()),
-                    median(y.stream().mapToDouble(Sample::serverCpuSeconds).toArray())));
-        }
-        out("");
-        out("Ours: connect, key exchange, auth, SFTP init, the transfer and close() in the warm bench JVM (no JVM start); "
-                + "openssh: the whole `sftp` process (with its `ssh`). Every copy was checked by SHA-256 against its source "
-                + "after the run.");
+        out("SftpClient and Files.copy: connect, key exchange, auth, SFTP init, the transfer and close() in the warm bench JVM "
+                + "(no JVM start); tether sftp: the whole process, JVM start-up included; openssh: the whole `sftp` process "
+                + "(with its `ssh`). Every copy was checked by SHA-256 against its source after the run.");
+    }
+
+    private static String format(double ratio) {
+        return String.format(Locale.ROOT, "%.2f", ratio);
     }
 
     /** The median of the per-round ratios a/b of one figure. */

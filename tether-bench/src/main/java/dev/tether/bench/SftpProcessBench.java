@@ -9,7 +9,6 @@ import dev.tether.bench.SftpBenchCases.Data;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,86 +66,30 @@ public final class SftpProcessBench {
 
     // ------------------------------------------------------------------ options
 
-    static final class Options {
-        static final List<String> CASES = List.of("get", "put", "many", "many-put", "many-get", "idle");
-
-        long sizeMib = 64;
-        int rounds = 3;
-        List<String> cases = List.of("get", "put", "many", "idle");
-        List<String> ciphers = List.of("aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com");
-        int files = 200;
-        int fileKib = 4;
+    static final class Options extends SftpBenchCases.Options {
         int idle = 50;
         int parallel = 8;
-        long warmupMib = 16;
         String serverJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> serverOpts = List.of();
-        String tetherClasspath;
-        String kex = "curve25519-sha256";
-        String sshdPath = "/usr/sbin/sshd";
-        String sftpServer = "/usr/lib/openssh/sftp-server";
+
+        Options() {
+            super(List.of("get", "put", "many", "many-put", "many-get", "idle"), List.of("get", "put", "many", "idle"), 200, 16);
+        }
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("-h") || a.equals("--help")) {
-                    usage(0);
-                }
-                if (!a.startsWith("--") || i + 1 >= args.length) {
-                    System.err.println("bad option " + a);
-                    usage(2);
-                }
-                String v = args[++i];
-                try {
-                    switch (a) {
-                        case "--size-mib" -> o.sizeMib = Long.parseLong(v);
-                        case "--rounds" -> o.rounds = Integer.parseInt(v);
-                        case "--case", "--cases" -> o.cases = List.of(v.split(","));
-                        case "--cipher", "--ciphers" -> o.ciphers = List.of(v.split(","));
-                        case "--files" -> o.files = Integer.parseInt(v);
-                        case "--file-kib" -> o.fileKib = Integer.parseInt(v);
-                        case "--idle" -> o.idle = Integer.parseInt(v);
-                        case "--parallel" -> o.parallel = Integer.parseInt(v);
-                        case "--warmup-mib" -> o.warmupMib = Long.parseLong(v);
-                        case "--server-java" -> o.serverJava = v;
-                        case "--server-opts" -> o.serverOpts = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
-                        case "--tether-cp" -> o.tetherClasspath = v;
-                        case "--kex" -> o.kex = v;
-                        case "--sshd" -> o.sshdPath = v;
-                        case "--sftp-server" -> o.sftpServer = v;
-                        default -> {
-                            System.err.println("unknown option " + a);
-                            usage(2);
-                        }
-                    }
-                } catch (NumberFormatException e) {
-                    System.err.println("not a number: " + a + " " + v);
-                    usage(2);
-                }
-            }
+            BenchOptions p = o.parser(USAGE)
+                    .value("--idle", v -> o.idle = Integer.parseInt(v))
+                    .value("--parallel", v -> o.parallel = Integer.parseInt(v))
+                    .value("--server-java", v -> o.serverJava = v)
+                    .value("--server-opts", v -> o.serverOpts = BenchOptions.words(v));
+            o.parse(p, args);
             // --parallel stays within tether server's default MaxStartups (10:30:100), so no set-up is refused
-            if (o.sizeMib < 1 || o.sizeMib > 64 * 1024 || o.rounds < 1 || o.rounds > 100 || o.files < 1 || o.files > 1_000_000
-                    || o.fileKib < 0 || o.fileKib > 1024 || o.idle < 1 || o.idle > 1000 || o.parallel < 1 || o.parallel > 10
-                    || o.warmupMib < 0 || o.ciphers.isEmpty()) {
-                System.err.println("an option is out of range");
-                usage(2);
-            }
-            for (String c : o.cases) {
-                if (!CASES.contains(c)) {
-                    System.err.println("unknown case " + c);
-                    usage(2);
-                }
-            }
+            p.check(o.idle >= 1 && o.idle <= 1000 && o.parallel >= 1 && o.parallel <= 10);
             return o;
         }
 
-        boolean has(String c) {
-            return cases.contains(c);
-        }
-
-        static void usage(int status) {
-            System.err.println("""
+        static final String USAGE = """
                     usage: SftpProcessBench [options]   (Linux, loopback; runs tether server, /usr/sbin/sshd, sftp)
                       --case LIST         get,put,many,idle (default all; many = many-put,many-get)
                       --cipher LIST       ciphers of get/put (default aes128-gcm@openssh.com,chacha20-poly1305@openssh.com);
@@ -166,9 +109,7 @@ public final class SftpProcessBench {
                       --kex NAME          key exchange forced on the sftp client (default curve25519-sha256)
                       --sshd PATH         default /usr/sbin/sshd
                       --sftp-server PATH  sshd's sftp subsystem (default /usr/lib/openssh/sftp-server)
-                    """);
-            System.exit(status);
-        }
+                    """;
     }
 
     // ------------------------------------------------------------------ main
@@ -211,29 +152,13 @@ public final class SftpProcessBench {
         }
         Path serverJava = Path.of(o.serverJava).toRealPath();
         jcmd = serverJava.resolveSibling("jcmd").toString();
-        ours = cleanup.add(new TetherServer(tetherClasspath()));
+        ours = cleanup.add(new TetherServer(SftpBenchCases.tetherClasspath(o.tetherClasspath)));
         sshd = cleanup.add(new BenchSshd(dir, o.sshdPath, serverEnvironment(user), List.of(
                 "Subsystem sftp " + o.sftpServer)));
         progress("sshd pid " + sshd.pid() + " on port " + sshd.port);
         String hostPub = Files.readString(dir.resolve("host_ed25519.pub")).trim();
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + ours.port + " " + hostPub + "\n"
                 + "[127.0.0.1]:" + sshd.port + " " + hostPub + "\n");
-    }
-
-    /** {@code --tether-cp}, else tether-cli's jar and lib/ in the checkout this jar was built in (as bin/tether runs it). */
-    private String tetherClasspath() throws URISyntaxException {
-        if (o.tetherClasspath != null) {
-            return o.tetherClasspath;
-        }
-        // .../tether-bench/target/benchmarks.jar (or target/classes) -> the repository root
-        Path self = Path.of(SftpProcessBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path cli = self.getParent().getParent().getParent().resolve("tether-cli").resolve("target");
-        Path jar = cli.resolve("tether-cli.jar");
-        if (!Files.isRegularFile(jar) || !Files.isDirectory(cli.resolve("lib"))) {
-            throw new IllegalStateException(jar + " or its lib/ is missing: build with "
-                    + "mvn -q -pl tether-bench -am package -DskipTests (tether-bench depends on tether-cli), or pass --tether-cp");
-        }
-        return jar + File.pathSeparator + cli.resolve("lib") + File.separator + "*";
     }
 
     private void printHeader() throws Exception {
