@@ -8,14 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.sftp.SftpAttributes;
 import dev.tether.sftp.SftpClient;
-import dev.tether.sftp.SftpServer;
-import dev.tether.sftp.SftpTestServer;
-import dev.tether.sftp.policy.SftpRoot;
-import dev.tether.ssh.Transport;
-import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.keys.OpenSshKeyFile;
-import dev.tether.testkit.PrivateSshd;
+import dev.tether.sftp.client.ClientPeers.Peer;
+import dev.tether.sftp.client.ClientPeers.Session;
+import dev.tether.testkit.BigFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,12 +19,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -49,45 +41,24 @@ import org.junit.jupiter.params.provider.EnumSource;
  * own server: the same behaviour from both, by checksum and on disk.
  */
 class SftpClientTest {
-    enum Peer { OPENSSH, TETHER }
-
     @TempDir
     static Path dir;
-    static PrivateSshd sshd;
-    static SftpTestServer tether;
-    static Path tetherRoot;
+    static ClientPeers peers;
 
     @BeforeAll
     static void start() throws Exception {
-        sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of());
-        sshd.userKey();
-        tetherRoot = Files.createDirectories(dir.resolve("tether-root"));
-        tether = new SftpTestServer(Files.createDirectories(dir.resolve("tether")),
-                SftpServer.builder().root(SftpRoot.host(tetherRoot)).build());
+        peers = new ClientPeers(dir);
     }
 
     @AfterAll
     static void stop() {
-        if (tether != null) {
-            tether.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (sshd != null) {
-            sshd.close();
-        }
-    }
-
-    /** A logged-in connection to the peer and, for paths, a fresh directory on its disk (absolute, as the server sees it). */
-    record Session(Transport transport, Path base) {
     }
 
     static Session connect(Peer peer, String name) throws IOException {
-        if (peer == Peer.OPENSSH) {
-            Transport t = Transport.connect("127.0.0.1", sshd.port(), TransportConfig.builder().build(),
-                    HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))));
-            t.authPublickey(System.getProperty("user.name"), OpenSshKeyFile.read(sshd.userKey()));
-            return new Session(t, Files.createDirectories(dir.resolve("sshd-" + name)));
-        }
-        return new Session(tether.login(), Files.createDirectories(tetherRoot.resolve(name)));
+        return peers.connect(peer, name);
     }
 
     static byte[] random(int n, long seed) {
@@ -96,15 +67,8 @@ class SftpClientTest {
         return b;
     }
 
-    static String sha256(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(p)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+    static String sha256(Path p) throws IOException {
+        return BigFiles.sha256(p);
     }
 
     @ParameterizedTest
