@@ -534,4 +534,37 @@ class SftpClientTest {
             assertTrue(Files.exists(root.resolve("broken")));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void theSessionItsExtensionsAndIdNames(Peer peer) throws Exception {
+        Session s = connect(peer, "session");
+        Path f = Files.writeString(s.base().resolve("f"), "x");
+        int uid = (Integer) Files.getAttribute(f, "unix:uid");
+        int gid = (Integer) Files.getAttribute(f, "unix:gid");
+        try {
+            SftpClient c = SftpClient.open(s.transport()); // does not own the connection
+            assertTrue(c.extensions().keySet().containsAll(Set.of("posix-rename@openssh.com", "statvfs@openssh.com",
+                    "hardlink@openssh.com", "fsync@openssh.com", "lsetstat@openssh.com", "limits@openssh.com",
+                    "expand-path@openssh.com", "copy-data", "users-groups-by-id@openssh.com")), c.extensions().toString());
+            // limits@openssh.com raises the read size from 32 KiB, never above 256 KiB
+            assertTrue(c.readBlockSize() > SftpClient.DEFAULT_BLOCK && c.readBlockSize() <= 256 * 1024, "" + c.readBlockSize());
+            assertArrayEquals(new String[] {Files.getOwner(f).getName(),
+                    Files.readAttributes(f, java.nio.file.attribute.PosixFileAttributes.class).group().getName()}, c.namesById(uid, gid));
+            assertArrayEquals(new String[] {null, null}, c.namesById(2_000_000_000, 2_000_000_000));
+            SftpClient.StatVfs vfs = c.statvfs(s.remote());
+            assertTrue(vfs.availableBytes() > 0 && vfs.availableBytes() <= vfs.totalBytes(), vfs.toString());
+            assertFalse(vfs.readOnly());
+            assertFalse(c.isClosed());
+            c.close();
+            assertTrue(c.isClosed());
+            assertThrows(IOException.class, () -> c.stat(s.remote()));
+            assertTrue(s.transport().isActive(), "the connection outlives a client that does not own it");
+            try (SftpClient again = SftpClient.open(s.transport()); InputStream in = again.newInputStream(s.remote() + "/f")) {
+                assertEquals("x", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+            }
+        } finally {
+            s.transport().close();
+        }
+    }
 }
