@@ -301,16 +301,22 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
-    /** Removes an empty directory; a non-empty one is a {@link DirectoryNotEmptyException}. */
+    /**
+     * Removes an empty directory; a non-empty one is a {@link DirectoryNotEmptyException}, a file
+     * or link a {@link NotDirectoryException}.
+     */
     public void rmdir(String path) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.PathRequest(SSH_FXP_RMDIR, id, path));
-        if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE) {
+        // ENOTDIR reaches the client as SSH_FX_NO_SUCH_FILE from OpenSSH (errno_to_portable) and Tether
+        if (r instanceof SftpResponse.Status s && (s.code() == SSH_FX_FAILURE || s.code() == SSH_FX_NO_SUCH_FILE)) {
             try {
                 SftpAttributes a = lstat(path);
                 if (!a.isDirectory()) {
                     throw new NotDirectoryException(path);
                 }
-                throw new DirectoryNotEmptyException(path);
+                if (s.code() == SSH_FX_FAILURE) {
+                    throw new DirectoryNotEmptyException(path);
+                }
             } catch (NoSuchFileException gone) {
                 // fall through to the server's status
             }
@@ -498,10 +504,23 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
-    /** Opens a directory for a lazy listing (including {@code .} and {@code ..} if the server sends them). */
+    /**
+     * Opens a directory for a lazy listing (including {@code .} and {@code ..} if the server sends
+     * them); a file there is a {@link NotDirectoryException}.
+     */
     public Listing openDirectory(String path) throws IOException {
-        byte[] h = expect(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_OPENDIR, id, path)), SftpResponse.Handle.class).handle();
-        return new Listing(path, h);
+        SftpResponse r = call(id -> new SftpRequest.PathRequest(SSH_FXP_OPENDIR, id, path));
+        // ENOTDIR reaches the client as SSH_FX_NO_SUCH_FILE (OpenSSH, Tether) or SSH_FX_FAILURE
+        if (r instanceof SftpResponse.Status s && (s.code() == SSH_FX_NO_SUCH_FILE || s.code() == SSH_FX_FAILURE)) {
+            try {
+                if (!stat(path).isDirectory()) {
+                    throw new NotDirectoryException(path);
+                }
+            } catch (NoSuchFileException gone) {
+                // fall through to the server's status
+            }
+        }
+        return new Listing(path, expect(path, r, SftpResponse.Handle.class).handle());
     }
 
     /** A whole directory listing, without {@code .} and {@code ..}. */

@@ -8,30 +8,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.sftp.SftpAttributes;
 import dev.tether.sftp.SftpClient;
+import dev.tether.sftp.SftpException;
 import dev.tether.sftp.SftpServer;
 import dev.tether.sftp.SftpTestServer;
+import dev.tether.sftp.policy.SftpOperation;
+import dev.tether.sftp.policy.SftpPolicy;
 import dev.tether.sftp.policy.SftpRoot;
-import dev.tether.ssh.Transport;
-import dev.tether.ssh.TransportConfig;
-import dev.tether.ssh.keys.HostKeyVerifier;
-import dev.tether.ssh.keys.OpenSshKeyFile;
-import dev.tether.testkit.PrivateSshd;
+import dev.tether.sftp.policy.SftpStatus;
+import dev.tether.sftp.client.ClientPeers.Peer;
+import dev.tether.sftp.client.ClientPeers.Session;
+import dev.tether.testkit.BigFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,7 +48,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -49,45 +60,24 @@ import org.junit.jupiter.params.provider.EnumSource;
  * own server: the same behaviour from both, by checksum and on disk.
  */
 class SftpClientTest {
-    enum Peer { OPENSSH, TETHER }
-
     @TempDir
     static Path dir;
-    static PrivateSshd sshd;
-    static SftpTestServer tether;
-    static Path tetherRoot;
+    static ClientPeers peers;
 
     @BeforeAll
     static void start() throws Exception {
-        sshd = PrivateSshd.start(EnumSet.of(PrivateSshd.HostKey.ED25519), List.of());
-        sshd.userKey();
-        tetherRoot = Files.createDirectories(dir.resolve("tether-root"));
-        tether = new SftpTestServer(Files.createDirectories(dir.resolve("tether")),
-                SftpServer.builder().root(SftpRoot.host(tetherRoot)).build());
+        peers = new ClientPeers(dir);
     }
 
     @AfterAll
     static void stop() {
-        if (tether != null) {
-            tether.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (sshd != null) {
-            sshd.close();
-        }
-    }
-
-    /** A logged-in connection to the peer and, for paths, a fresh directory on its disk (absolute, as the server sees it). */
-    record Session(Transport transport, Path base) {
     }
 
     static Session connect(Peer peer, String name) throws IOException {
-        if (peer == Peer.OPENSSH) {
-            Transport t = Transport.connect("127.0.0.1", sshd.port(), TransportConfig.builder().build(),
-                    HostKeyVerifier.acceptKeys(List.of(sshd.hostKeyBlob(PrivateSshd.HostKey.ED25519))));
-            t.authPublickey(System.getProperty("user.name"), OpenSshKeyFile.read(sshd.userKey()));
-            return new Session(t, Files.createDirectories(dir.resolve("sshd-" + name)));
-        }
-        return new Session(tether.login(), Files.createDirectories(tetherRoot.resolve(name)));
+        return peers.connect(peer, name);
     }
 
     static byte[] random(int n, long seed) {
@@ -96,15 +86,8 @@ class SftpClientTest {
         return b;
     }
 
-    static String sha256(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(p)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+    static String sha256(Path p) throws IOException {
+        return BigFiles.sha256(p);
     }
 
     @ParameterizedTest
@@ -297,6 +280,291 @@ class SftpClientTest {
             long got = again.download(remote, down, SftpClient.Transfer.DEFAULT.withResume(true));
             assertTrue(got < Files.size(src), "resumed, not restarted: " + got);
             assertEquals(sha256(src), sha256(down));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void ownerSizeHomeExistsAndMkdirs(Peer peer) throws Exception {
+        Session s = connect(peer, "meta");
+        String base = s.remote();
+        Path f = Files.write(s.base().resolve("f.bin"), random(1000, 5));
+        int uid = (Integer) Files.getAttribute(f, "unix:uid");
+        int gid = (Integer) Files.getAttribute(f, "unix:gid");
+        try (SftpClient c = s.client(Duration.ofSeconds(30))) {
+            // chown to our own ids: allowed for anyone, and what the server reports after
+            c.chown(base + "/f.bin", uid, gid);
+            SftpAttributes a = c.stat(base + "/f.bin");
+            assertEquals(uid, a.uid());
+            assertEquals(gid, a.gid());
+
+            c.truncate(base + "/f.bin", 300);
+            assertArrayEquals(Arrays.copyOf(random(1000, 5), 300), Files.readAllBytes(f));
+            c.truncate(base + "/f.bin", 4096);
+            assertEquals(4096, Files.size(f));
+            assertEquals(4096, c.stat(base + "/f.bin").size());
+            assertArrayEquals(new byte[4096 - 300], Arrays.copyOfRange(Files.readAllBytes(f), 300, 4096));
+            assertThrows(NoSuchFileException.class, () -> c.truncate(base + "/none", 0));
+
+            // the start directory: the user's home under sshd, the root's start directory under Tether
+            String home = c.home();
+            Path expected = peer == Peer.OPENSSH ? Path.of(System.getProperty("user.home")) : peers.tetherRoot;
+            assertEquals(expected.toRealPath().toString(), home);
+            assertEquals(home, c.realpath("."));
+            assertEquals(home, c.expandPath("~"));
+            assertEquals(home + "/x", c.expandPath("~/x"));
+            assertEquals(s.base().toRealPath().toString(), c.expandPath(base + "/."));
+
+            assertTrue(c.exists(base + "/f.bin"));
+            assertTrue(c.exists(base));
+            assertFalse(c.exists(base + "/none"));
+            Files.createSymbolicLink(s.base().resolve("dangling"), Path.of("none"));
+            assertFalse(c.exists(base + "/dangling"), "exists follows links");
+
+            c.mkdirs(base + "/m/n/o", 0750);
+            assertTrue(Files.isDirectory(s.base().resolve("m/n/o")));
+            assertEquals(0750, (Integer) Files.getAttribute(s.base().resolve("m/n"), "unix:mode") & 0777);
+            c.mkdirs(base + "/m/n/o", 0750); // already there: nothing to do
+            c.mkdirs(base + "/m//n/p/", 0755);
+            assertTrue(Files.isDirectory(s.base().resolve("m/n/p")));
+            FileAlreadyExistsException through = assertThrows(FileAlreadyExistsException.class, () -> c.mkdirs(base + "/f.bin/q", 0755));
+            assertEquals(base + "/f.bin", through.getFile());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void openDirectoryReadsReplyByReply(Peer peer) throws Exception {
+        Session s = connect(peer, "listing");
+        String base = s.remote();
+        Set<String> made = new TreeSet<>();
+        for (int i = 0; i < 250; i++) {
+            made.add(Files.createFile(s.base().resolve(String.format("n%03d", i))).getFileName().toString());
+        }
+        Files.createDirectory(s.base().resolve("sub"));
+        made.add("sub");
+        try (SftpClient c = s.client(Duration.ofSeconds(30))) {
+            Set<String> seen = new TreeSet<>();
+            try (SftpClient.Listing l = c.openDirectory(base)) {
+                assertTrue(l.hasNext());
+                assertTrue(l.hasNext(), "hasNext does not consume");
+                while (l.hasNext()) {
+                    SftpClient.Entry e = l.next();
+                    assertTrue(seen.add(e.name()), "each name once: " + e.name());
+                    if (e.name().equals("sub")) {
+                        assertTrue(e.attributes().isDirectory());
+                        assertTrue(e.longname().startsWith("d"), e.longname());
+                    } else if (e.name().startsWith("n")) {
+                        assertTrue(e.attributes().isRegularFile());
+                        assertEquals(0, e.attributes().size());
+                    }
+                }
+                assertThrows(NoSuchElementException.class, l::next);
+            }
+            seen.remove(".");
+            seen.remove("..");
+            assertEquals(made, seen);
+            // a listing closed early gives its handle back: many in a row do not run out
+            for (int i = 0; i < 520; i++) { // Tether's server allows 512 handles at a time
+                try (SftpClient.Listing l = c.openDirectory(base + "/sub")) {
+                    if (l.hasNext()) {
+                        assertTrue(Set.of(".", "..").contains(l.next().name()));
+                    }
+                }
+            }
+            assertEquals(List.of(), c.list(base + "/sub"));
+            assertThrows(NoSuchFileException.class, () -> c.openDirectory(base + "/none"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void aRemoteFileReadsAndWritesAtAnyOffset(Peer peer) throws Exception {
+        Session s = connect(peer, "remotefile");
+        String base = s.remote();
+        String path = base + "/r.bin";
+        byte[] block = random(100_000, 6); // more than one request's worth
+        try (SftpClient c = s.client(Duration.ofSeconds(30))) {
+            try (SftpClient.RemoteFile f = c.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE_NEW), 0640)) {
+                assertEquals(path, f.path());
+                f.write(1_000_000, block, 0, block.length);
+                f.write(0, "head".getBytes(StandardCharsets.US_ASCII), 0, 4);
+                assertEquals(1_100_000, f.attributes().size());
+                assertEquals(0640, f.attributes().permissions() & 0777);
+                byte[] back = new byte[block.length];
+                for (int done = 0, n; done < back.length; done += n) {
+                    n = f.read(1_000_000 + done, back, done, back.length - done);
+                    assertTrue(n > 0, "a short read is still data");
+                }
+                assertArrayEquals(block, back);
+                byte[] four = new byte[10];
+                assertEquals(4, f.read(0, four, 3, 4));
+                assertEquals("head", new String(four, 3, 4, StandardCharsets.US_ASCII));
+                assertEquals(-1, f.read(1_100_000, four, 0, 10));
+                f.fsync();
+                f.truncate(2);
+                assertEquals(2, f.attributes().size());
+                assertEquals(2, Files.size(s.base().resolve("r.bin")));
+            }
+            assertEquals("he", Files.readString(s.base().resolve("r.bin")));
+            assertEquals(0640, (Integer) Files.getAttribute(s.base().resolve("r.bin"), "unix:mode") & 0777);
+
+            assertThrows(FileAlreadyExistsException.class, () -> c.open(path, EnumSet.of(StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE_NEW), 0600));
+            assertThrows(NoSuchFileException.class, () -> c.open(base + "/none", EnumSet.of(StandardOpenOption.READ), 0));
+            try (SftpClient.RemoteFile f = c.open(path, EnumSet.of(StandardOpenOption.APPEND), 0)) {
+                f.write(0, "ad".getBytes(StandardCharsets.US_ASCII), 0, 2); // APPEND writes at the end whatever the offset
+            }
+            assertEquals("head", Files.readString(s.base().resolve("r.bin")));
+            try (SftpClient.RemoteFile f = c.open(path, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 0)) {
+                assertEquals(0, f.attributes().size());
+            }
+            assertEquals(0, Files.size(s.base().resolve("r.bin")));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void streamsFromAnOffsetAndForAppending(Peer peer) throws Exception {
+        Session s = connect(peer, "streams");
+        String base = s.remote();
+        byte[] data = random(300_000, 8);
+        Files.write(s.base().resolve("in.bin"), data);
+        try (SftpClient c = s.client(Duration.ofSeconds(30))) {
+            try (InputStream in = c.newInputStream(base + "/in.bin", 123_456)) {
+                assertEquals(data[123_456] & 0xff, in.read());
+                ByteArrayOutputStream rest = new ByteArrayOutputStream();
+                assertEquals(data.length - 123_457, in.transferTo(rest));
+                assertArrayEquals(Arrays.copyOfRange(data, 123_457, data.length), rest.toByteArray());
+                assertEquals(-1, in.read());
+            }
+            try (InputStream in = c.newInputStream(base + "/in.bin", data.length + 5)) {
+                assertEquals(-1, in.read(new byte[10]));
+            }
+            assertThrows(NoSuchFileException.class, () -> c.newInputStream(base + "/none"));
+
+            try (OutputStream out = c.newOutputStream(base + "/out.txt")) {
+                out.write('a');
+                out.write("bc".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertEquals("abc", Files.readString(s.base().resolve("out.txt")));
+            try (OutputStream out = c.newOutputStream(base + "/out.txt", StandardOpenOption.APPEND)) {
+                out.write(data);
+            }
+            byte[] got = Files.readAllBytes(s.base().resolve("out.txt"));
+            assertEquals(3 + data.length, got.length);
+            assertArrayEquals(data, Arrays.copyOfRange(got, 3, got.length));
+            try (OutputStream out = c.newOutputStream(base + "/out.txt")) {
+                out.write('z'); // the default options truncate
+            }
+            assertEquals("z", Files.readString(s.base().resolve("out.txt")));
+            assertThrows(FileAlreadyExistsException.class, () -> c.newOutputStream(base + "/out.txt", StandardOpenOption.CREATE_NEW));
+            assertThrows(NoSuchFileException.class, () -> c.newOutputStream(base + "/none/x"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void errorsAreTheMatchingExceptionsWithTheServersMessage(Peer peer) throws Exception {
+        Session s = connect(peer, "errors");
+        String base = s.remote();
+        Files.writeString(s.base().resolve("file"), "x");
+        try (SftpClient c = s.client(Duration.ofSeconds(30))) {
+            NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> c.lstat(base + "/none"));
+            assertEquals("No such file", missing.getReason()); // both servers' text for SSH_FX_NO_SUCH_FILE
+            NotDirectoryException listFile = assertThrows(NotDirectoryException.class, () -> c.list(base + "/file"));
+            assertEquals(base + "/file", listFile.getFile());
+            assertThrows(NotDirectoryException.class, () -> c.openDirectory(base + "/file"));
+            assertThrows(NotDirectoryException.class, () -> c.rmdir(base + "/file"));
+            assertTrue(Files.exists(s.base().resolve("file")));
+            assertThrows(NoSuchFileException.class, () -> c.rmdir(base + "/none"));
+            // not allowed even for root: procfs refuses to remove its files (EPERM), both servers say so
+            AccessDeniedException denied = assertThrows(AccessDeniedException.class, () -> c.remove("/proc/version"));
+            assertEquals("/proc/version", denied.getFile());
+            assertEquals("Permission denied", denied.getReason());
+            assertThrows(NoSuchFileException.class, () -> c.rename(base + "/none", base + "/none2"));
+            try (SftpClient.RemoteFile f = c.open(base + "/file", Set.of(), 0)) {
+                // a write on a handle opened for reading (the status differs: OpenSSH maps EBADF to NO_SUCH_FILE)
+                assertThrows(IOException.class, () -> f.write(0, new byte[1], 0, 1));
+            }
+            assertEquals("x", Files.readString(s.base().resolve("file")));
+            // a directory opened for writing: EISDIR, which both servers call a failure
+            SftpException isDir = assertThrows(SftpException.class, () -> c.open(base, Set.of(StandardOpenOption.WRITE), 0));
+            assertEquals(SftpStatus.FAILURE, isDir.status());
+            assertEquals("Failure", isDir.getReason());
+            assertEquals(base, isDir.getFile());
+
+            Path locked = Files.createDirectory(s.base().resolve("locked"));
+            Files.setPosixFilePermissions(locked, Set.of());
+            boolean root = (Integer) Files.getAttribute(locked, "unix:uid") == 0;
+            Assumptions.assumeFalse(root, "root lists a mode 000 directory; the rest needs another user");
+            AccessDeniedException locks = assertThrows(AccessDeniedException.class, () -> c.list(base + "/locked"));
+            assertEquals("Permission denied", locks.getReason());
+        }
+    }
+
+    @Test
+    void aPolicysRefusalReachesTheCallerWithItsMessage() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("policy-root"));
+        Files.writeString(root.resolve("secret"), "s");
+        Files.writeString(root.resolve("hidden"), "h");
+        Files.writeString(root.resolve("broken"), "b");
+        SftpPolicy policy = new SftpPolicy() {
+            @Override
+            public SftpStatus check(SftpOperation op) {
+                return switch (op.file().getFileName().toString()) {
+                    case "secret" -> SftpStatus.denied("secret is off limits");
+                    case "hidden" -> new SftpStatus(SftpStatus.NO_SUCH_FILE, "nothing to see");
+                    case "broken" -> new SftpStatus(SftpStatus.FAILURE, "the disk is on fire");
+                    default -> SftpStatus.OK;
+                };
+            }
+        };
+        try (SftpTestServer server = new SftpTestServer(Files.createDirectories(dir.resolve("policy")),
+                SftpServer.builder().root(SftpRoot.host(root)).policy(policy).build());
+             SftpClient c = SftpClient.open(server.login(), Duration.ofSeconds(30), true)) {
+            AccessDeniedException denied = assertThrows(AccessDeniedException.class, () -> c.stat(root + "/secret"));
+            assertEquals("secret is off limits", denied.getReason());
+            assertEquals(root + "/secret", denied.getFile());
+            assertEquals("nothing to see", assertThrows(NoSuchFileException.class, () -> c.newInputStream(root + "/hidden")).getReason());
+            SftpException failed = assertThrows(SftpException.class, () -> c.remove(root + "/broken"));
+            assertEquals(SftpStatus.FAILURE, failed.status());
+            assertEquals("the disk is on fire", failed.getReason());
+            assertTrue(Files.exists(root.resolve("broken")));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void theSessionItsExtensionsAndIdNames(Peer peer) throws Exception {
+        Session s = connect(peer, "session");
+        Path f = Files.writeString(s.base().resolve("f"), "x");
+        int uid = (Integer) Files.getAttribute(f, "unix:uid");
+        int gid = (Integer) Files.getAttribute(f, "unix:gid");
+        try {
+            SftpClient c = SftpClient.open(s.transport()); // does not own the connection
+            assertTrue(c.extensions().keySet().containsAll(Set.of("posix-rename@openssh.com", "statvfs@openssh.com",
+                    "hardlink@openssh.com", "fsync@openssh.com", "lsetstat@openssh.com", "limits@openssh.com",
+                    "expand-path@openssh.com", "copy-data", "users-groups-by-id@openssh.com")), c.extensions().toString());
+            // limits@openssh.com raises the read size from 32 KiB, never above 256 KiB
+            assertTrue(c.readBlockSize() > SftpClient.DEFAULT_BLOCK && c.readBlockSize() <= 256 * 1024, "" + c.readBlockSize());
+            assertArrayEquals(new String[] {Files.getOwner(f).getName(),
+                    Files.readAttributes(f, java.nio.file.attribute.PosixFileAttributes.class).group().getName()}, c.namesById(uid, gid));
+            assertArrayEquals(new String[] {null, null}, c.namesById(2_000_000_000, 2_000_000_000));
+            SftpClient.StatVfs vfs = c.statvfs(s.remote());
+            assertTrue(vfs.availableBytes() > 0 && vfs.availableBytes() <= vfs.totalBytes(), vfs.toString());
+            assertFalse(vfs.readOnly());
+            assertFalse(c.isClosed());
+            c.close();
+            assertTrue(c.isClosed());
+            assertThrows(IOException.class, () -> c.stat(s.remote()));
+            assertTrue(s.transport().isActive(), "the connection outlives a client that does not own it");
+            try (SftpClient again = SftpClient.open(s.transport()); InputStream in = again.newInputStream(s.remote() + "/f")) {
+                assertEquals("x", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+            }
+        } finally {
+            s.transport().close();
         }
     }
 }
