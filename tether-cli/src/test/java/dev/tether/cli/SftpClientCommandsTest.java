@@ -169,12 +169,283 @@ class SftpClientCommandsTest {
         assertFalse(Files.exists(remote.resolve("sub")));
         assertTrue(r.stdout().lines().anyMatch(l -> l.startsWith("-rw-r-----") && l.endsWith(" moved.bin")), r.stdout());
         assertTrue(r.stdout().lines().anyMatch(l -> l.startsWith("l") && l.endsWith(" link")), r.stdout());
-        assertTrue(r.stdout().contains("sftp> ls *.bin\n" + dir + "/moved.bin\n"), r.stdout());
+        // a relative pattern lists relative names, in OpenSSH's 80-column layout
+        assertTrue(r.stdout().contains("sftp> ls *.bin\nmoved.bin  \n"), r.stdout());
 
         Processes.Result failing = sftpBatch(t, "cd " + dir, "rm no-such-file", "mkdir never");
         assertEquals(1, failing.exitCode(), failing.describe());
         assertFalse(Files.exists(remote.resolve("never")), "a failure without '-' ends the batch");
         assertFalse(failing.stdout().contains("mkdir never"), failing.stdout());
+    }
+
+    /** For each echo of {@code command} in stdout, the lines that follow it up to the next echo. */
+    private static List<List<String>> outputsOf(String stdout, String command) {
+        List<String> lines = stdout.lines().toList();
+        List<List<String>> all = new ArrayList<>();
+        for (int at = 0; at < lines.size(); at++) {
+            if (lines.get(at).equals("sftp> " + command)) {
+                List<String> out = new ArrayList<>();
+                for (int i = at + 1; i < lines.size() && !lines.get(i).startsWith("sftp> "); i++) {
+                    out.add(lines.get(i));
+                }
+                all.add(out);
+            }
+        }
+        return all;
+    }
+
+    /** The lines that follow the first echo of {@code command}. */
+    private static List<String> outputOf(String stdout, String command) {
+        List<List<String>> all = outputsOf(stdout, command);
+        assertFalse(all.isEmpty(), "no echo of " + command + " in\n" + stdout);
+        return all.get(0);
+    }
+
+    private static void setTimes(Path p, Instant t) throws IOException {
+        Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .setTimes(FileTime.from(t), FileTime.from(t), null);
+    }
+
+    private static String perms(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /**
+     * One {@code tether sftp -b} batch through every command of OpenSSH's sftp, each checked on
+     * disk or on stdout: globs, {@code -r}, {@code -p}, {@code -a}, reget/reput, links, copy,
+     * df's three forms, the local commands, and nothing after {@code quit}.
+     */
+    @ParameterizedTest(name = "against {0}")
+    @ValueSource(strings = {"sshd", "tether server"})
+    void batchTakesEveryCommand(String kind) throws IOException {
+        Target t = target(kind);
+        Path local = fresh("every");
+        String rdir = t.remoteBase() + "/every-" + Long.toHexString(random.nextLong());
+        Path remote = Files.createDirectories(t.local(rdir));
+        Instant old = Instant.parse("2001-02-03T04:05:06Z");
+        Path tree = Files.createDirectories(local.resolve("tree/sub dir"));
+        Files.writeString(local.resolve("tree/a file.txt"), "spaces");
+        Files.writeString(local.resolve("tree/it's \"quoted\".txt"), "quotes");
+        Path deep = randomFile(local.resolve("tree/sub dir/deep.bin"), 70_000);
+        Files.createSymbolicLink(local.resolve("tree/link"), Path.of("a file.txt"));
+        Files.setPosixFilePermissions(local.resolve("tree/sub dir"), PosixFilePermissions.fromString("rwxr-x---"));
+        for (String p : List.of("tree/a file.txt", "tree/it's \"quoted\".txt", "tree/sub dir/deep.bin", "tree/sub dir", "tree")) {
+            setTimes(local.resolve(p), old);
+        }
+        Path up1 = Files.writeString(local.resolve("up1.txt"), "one");
+        Files.setPosixFilePermissions(up1, PosixFilePermissions.fromString("rw-r--r--"));
+        setTimes(up1, old);
+        Path up2 = randomFile(local.resolve("up2.txt"), 2000);
+        byte[] bigData = new byte[300_000];
+        random.nextBytes(bigData);
+        Path big = Files.write(local.resolve("big.bin"), bigData);
+        setTimes(big, old);
+        Files.write(local.resolve("partial.bin"), Arrays.copyOf(bigData, 100_000));
+        Files.write(remote.resolve("rpartial.bin"), Arrays.copyOf(bigData, 120_000));
+        Files.writeString(remote.resolve("junk1.tmp"), "x");
+        Files.writeString(remote.resolve("junk2.tmp"), "y");
+        long uid = ((Number) Files.getAttribute(remote, "unix:uid")).longValue();
+        long gid = ((Number) Files.getAttribute(remote, "unix:gid")).longValue();
+
+        Processes.Result r = sftpBatch(t,
+                "pwd",
+                "lcd " + local,
+                "lpwd",
+                "cd " + rdir,
+                "pwd",
+                "lmkdir made-locally",
+                "lls -1",
+                "put -p up*.txt",
+                "put big.bin",
+                "ls",
+                "ls -1S *.txt",
+                "ls -1r",
+                "ls -l up1.txt",
+                "ls -n up1.txt",
+                "put -r -p tree",
+                "ls -1 tree",
+                "rename up2.txt renamed.txt",
+                "copy up1.txt copied.txt",
+                "cp up1.txt copied2.txt",
+                "ln up1.txt hard.txt",
+                "ln -s up1.txt soft.txt",
+                "symlink up1.txt soft2.txt",
+                "chmod 600 up1.txt",
+                "chown " + uid + " up1.txt",
+                "chgrp " + gid + " up1.txt",
+                "df",
+                "df -h",
+                "df -i",
+                "version",
+                "help",
+                "?",
+                "progress",
+                "progress",
+                "get renamed.txt",
+                "get -p up1.txt kept.txt",
+                "get -a big.bin partial.bin",
+                "reput big.bin rpartial.bin",
+                "get -rp tree back",
+                "lmkdir globbed",
+                "get *.txt globbed",
+                "get \"tree/it's \\\"quoted\\\".txt\" quoted.txt",
+                "rm junk*",
+                "mkdir newdir",
+                "mkdir newdir2",
+                "rmdir newdir2",
+                "lumask 022",
+                "!pwd",
+                "cd",
+                "pwd",
+                "quit",
+                "mkdir never");
+        assertEquals(0, r.exitCode(), r.describe());
+        String o = r.stdout();
+
+        // the working directories
+        List<List<String>> pwds = outputsOf(o, "pwd");
+        assertEquals(3, pwds.size(), o);
+        String start = pwds.get(0).get(0);
+        assertTrue(start.startsWith("Remote working directory: /"), o);
+        assertEquals(List.of("Remote working directory: " + rdir), pwds.get(1));
+        assertEquals(List.of(start), pwds.get(2), "cd alone goes back to the start directory");
+        assertEquals(List.of("Local working directory: " + local), outputOf(o, "lpwd"));
+        assertEquals(List.of(local.toRealPath().toString()), outputOf(o, "!pwd"), "! runs in the local directory");
+        assertTrue(Files.isDirectory(local.resolve("made-locally")));
+        assertEquals(List.of("big.bin", "made-locally", "partial.bin", "tree", "up1.txt", "up2.txt"), outputOf(o, "lls -1"));
+
+        // ls: OpenSSH's 80 columns, sorting, long forms
+        assertEquals(List.of(String.format("%-16s%-16s%-16s%-16s%-16s", "big.bin", "junk1.tmp", "junk2.tmp", "rpartial.bin", "up1.txt"),
+                String.format("%-16s", "up2.txt")), outputOf(o, "ls"));
+        assertEquals(List.of("up2.txt", "up1.txt"), outputOf(o, "ls -1S *.txt"));
+        assertEquals(List.of("up2.txt", "up1.txt", "rpartial.bin", "junk2.tmp", "junk1.tmp", "big.bin"), outputOf(o, "ls -1r"));
+        String when = "(\\w{3} [ \\d]\\d \\d\\d:\\d\\d|\\w{3} [ \\d]\\d  \\d{4})";
+        List<String> l = outputOf(o, "ls -l up1.txt");
+        assertEquals(1, l.size(), o);
+        assertTrue(l.get(0).matches("-rw-r--r--    \\? \\S+ +\\S+ +3 " + when + " up1\\.txt"), l.get(0));
+        assertTrue(outputOf(o, "ls -n up1.txt").get(0).matches("-rw-r--r--    \\? " + uid + " +" + gid + " +3 " + when + " up1\\.txt"),
+                o);
+        assertEquals(List.of("tree/a file.txt", "tree/it's \"quoted\".txt", "tree/sub dir"), outputOf(o, "ls -1 tree"),
+                "put -r leaves symbolic links out, as OpenSSH does");
+
+        // put: globs, -p, -r with odd names, directory modes and times
+        assertEquals("one", Files.readString(remote.resolve("up1.txt")).substring(0, 3));
+        assertEquals(old, Files.getLastModifiedTime(remote.resolve("up1.txt")).toInstant(), "put -p keeps the time");
+        assertFalse(old.equals(Files.getLastModifiedTime(remote.resolve("big.bin")).toInstant()), "put without -p does not");
+        assertEquals(sha256(big), sha256(remote.resolve("big.bin")));
+        assertEquals("spaces", Files.readString(remote.resolve("tree/a file.txt")));
+        assertEquals("quotes", Files.readString(remote.resolve("tree/it's \"quoted\".txt")));
+        assertEquals(sha256(deep), sha256(remote.resolve("tree/sub dir/deep.bin")));
+        assertFalse(Files.exists(remote.resolve("tree/link"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals("rwxr-x---", perms(remote.resolve("tree/sub dir")));
+        assertEquals(old, Files.getLastModifiedTime(remote.resolve("tree/sub dir")).toInstant(), "put -r -p keeps directory times");
+        assertEquals(old, Files.getLastModifiedTime(remote.resolve("tree")).toInstant());
+        assertTrue(o.contains("Entering tree/\nEntering tree/sub dir\n"), o);
+
+        // rename, copy, links, modes, owners
+        assertFalse(Files.exists(remote.resolve("up2.txt")));
+        assertEquals(sha256(up2), sha256(remote.resolve("renamed.txt")));
+        assertEquals("one", Files.readString(remote.resolve("copied.txt")));
+        assertEquals("one", Files.readString(remote.resolve("copied2.txt")));
+        assertEquals(Files.getAttribute(remote.resolve("up1.txt"), "unix:ino"), Files.getAttribute(remote.resolve("hard.txt"), "unix:ino"),
+                "ln without -s is a hard link");
+        assertEquals("up1.txt", Files.readSymbolicLink(remote.resolve("soft.txt")).toString());
+        assertEquals("up1.txt", Files.readSymbolicLink(remote.resolve("soft2.txt")).toString());
+        assertEquals("rw-------", perms(remote.resolve("up1.txt")));
+        assertEquals(uid, ((Number) Files.getAttribute(remote.resolve("up1.txt"), "unix:uid")).longValue());
+        assertEquals(gid, ((Number) Files.getAttribute(remote.resolve("up1.txt"), "unix:gid")).longValue());
+
+        // df, version, help, progress
+        assertEquals("        Size         Used        Avail       (root)    %Capacity", outputOf(o, "df").get(0));
+        assertTrue(outputOf(o, "df").get(1).matches(" *\\d+ +\\d+ +\\d+ +\\d+ +(\\d+%|ERR)"), o);
+        assertEquals("    Size     Used    Avail   (root)    %Capacity", outputOf(o, "df -h").get(0));
+        assertTrue(outputOf(o, "df -h").get(1).matches("( *\\d+(\\.\\d)?[BKMGTPE]B){4} +(\\d+%|ERR)"), o);
+        assertEquals("     Inodes        Used       Avail      (root)    %Capacity", outputOf(o, "df -i").get(0));
+        assertTrue(outputOf(o, "df -i").get(1).matches(" *\\d+ +\\d+ +\\d+ +\\d+ +(\\d+%|ERR)"), o);
+        assertEquals(List.of("SFTP protocol version 3"), outputOf(o, "version"));
+        assertEquals("Available commands:", outputOf(o, "help").get(0));
+        assertTrue(outputOf(o, "help").contains("copy oldpath newpath               Copy remote file"), o);
+        assertEquals(outputOf(o, "help"), outputOf(o, "?"));
+        assertTrue(o.contains("sftp> progress\nProgress meter enabled\nsftp> progress\nProgress meter disabled\n"), o);
+        assertFalse(o.contains("\r"), "no progress bar without a terminal");
+
+        // get: -p, -a, reput, -r -p, globs, quoted names
+        assertEquals(sha256(up2), sha256(local.resolve("renamed.txt")));
+        assertEquals("rw-------", perms(local.resolve("kept.txt")), "get -p keeps the mode");
+        assertEquals(old, Files.getLastModifiedTime(local.resolve("kept.txt")).toInstant(), "get -p keeps the time");
+        assertEquals(sha256(big), sha256(local.resolve("partial.bin")), "get -a resumed");
+        assertEquals(sha256(big), sha256(remote.resolve("rpartial.bin")), "reput resumed");
+        Path back = local.resolve("back");
+        assertEquals("quotes", Files.readString(back.resolve("it's \"quoted\".txt")));
+        assertEquals(sha256(deep), sha256(back.resolve("sub dir/deep.bin")));
+        assertEquals("rwxr-x---", perms(back.resolve("sub dir")), "get -r gives directories the remote mode");
+        assertEquals(old, Files.getLastModifiedTime(back.resolve("sub dir")).toInstant(), "get -r -p keeps directory times");
+        assertEquals(old, Files.getLastModifiedTime(back.resolve("a file.txt")).toInstant());
+        assertTrue(o.contains("Retrieving " + rdir + "/tree\nRetrieving " + rdir + "/tree/sub dir\n"), o);
+        List<String> globbed;
+        try (java.util.stream.Stream<Path> s = Files.list(local.resolve("globbed"))) {
+            globbed = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("copied.txt", "copied2.txt", "hard.txt", "renamed.txt", "soft.txt", "soft2.txt", "up1.txt"), globbed);
+        assertEquals("quotes", Files.readString(local.resolve("quoted.txt")));
+
+        // rm with a glob, mkdir, rmdir, lumask, quit
+        assertFalse(Files.exists(remote.resolve("junk1.tmp")));
+        assertFalse(Files.exists(remote.resolve("junk2.tmp")));
+        assertTrue(Files.isDirectory(remote.resolve("newdir")));
+        assertFalse(Files.exists(remote.resolve("newdir2")));
+        assertEquals(List.of("Local umask: 022"), outputOf(o, "lumask 022"));
+        assertFalse(Files.exists(remote.resolve("never")), "nothing runs after quit");
+        assertFalse(o.contains("mkdir never"), o);
+    }
+
+    /**
+     * Failures in a batch: each reported as OpenSSH words it; a line with a leading {@code -}
+     * goes on, the first other failure ends the batch with status 1.
+     */
+    @ParameterizedTest(name = "against {0}")
+    @ValueSource(strings = {"sshd", "tether server"})
+    void batchFailuresAreReportedAndEndTheBatch(String kind) throws IOException {
+        Target t = target(kind);
+        String rdir = t.remoteBase() + "/fail-" + Long.toHexString(random.nextLong());
+        Path remote = Files.createDirectories(t.local(rdir));
+        Files.writeString(remote.resolve("file.txt"), "x");
+        Files.createDirectories(remote.resolve("existing"));
+        Processes.Result r = sftpBatch(t,
+                "cd " + rdir,
+                "-rm nosuch",
+                "-get nosuch",
+                "-cd file.txt",
+                "-bogus",
+                "-ls -z",
+                "-chmod abc file.txt",
+                "-mkdir existing",
+                "-get existing",
+                "-copy existing z",
+                "-rename a",
+                "lpwd",
+                "rm nosuch",
+                "mkdir never");
+        assertEquals(1, r.exitCode(), r.describe());
+        String e = r.stderr();
+        for (String message : List.of(
+                "remote delete " + rdir + "/nosuch: No such file or directory",
+                "File \"" + rdir + "/nosuch\" not found.",
+                "Can't change directory: \"" + rdir + "/file.txt\" is not a directory",
+                "Invalid command.",
+                "ls: Invalid flag -z",
+                "You must supply a numeric argument to the chmod command.",
+                "remote mkdir \"" + rdir + "/existing\": Failure",
+                "download " + rdir + "/existing/: not a regular file",
+                "Cannot copy non-regular file: " + rdir + "/existing",
+                "You must specify two paths after a rename command.")) {
+            assertTrue(e.contains(message + "\n"), "stderr lacks " + message + ":\n" + e);
+        }
+        assertTrue(r.stdout().contains("sftp> -rm nosuch\n"), "the echo keeps the prefix: " + r.stdout());
+        assertTrue(r.stdout().contains("Local working directory: "), "a line with '-' goes on: " + r.stdout());
+        assertTrue(r.stdout().contains("sftp> rm nosuch\n"), r.stdout());
+        assertFalse(r.stdout().contains("mkdir never"), r.stdout());
+        assertFalse(Files.exists(remote.resolve("never")), "a failure without '-' ends the batch");
     }
 
     @Test
