@@ -69,7 +69,7 @@ final class SftpCommand implements Callable<Integer> {
         try (SftpClient sftp = SftpClient.open(t, SftpClient.DEFAULT_TIMEOUT, true)) {
             String cwd = sftp.realpath(".");
             boolean progress = !quiet && batchFile == null && Tty.stdoutIsTerminal();
-            SftpShell shell = new SftpShell(sftp, cwd, progress, quiet || batchFile != null, recursive, resume, preserve, out, err);
+            SftpShell shell = new SftpShell(sftp, cwd, progress, quiet || batchFile != null, !quiet, recursive, resume, preserve, out, err);
             if (path != null && !path.isEmpty()) {
                 String p = path.startsWith("/") ? path : cwd + "/" + path;
                 boolean dir;

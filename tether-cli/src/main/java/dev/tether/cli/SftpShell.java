@@ -77,17 +77,23 @@ final class SftpShell {
     private int lumask = -1;
     private boolean progress;
     private final boolean quiet;
+    private final boolean warnings;
     private final boolean defaultRecursive;
     private final boolean defaultResume;
     private final boolean defaultPreserve;
 
-    SftpShell(SftpClient sftp, String cwd, boolean progress, boolean quiet, boolean recursive, boolean resume, boolean preserve,
-              PrintStream out, PrintStream err) {
+    /**
+     * @param quiet    no {@code Fetching}, {@code Removing}... lines (OpenSSH's -q and batch mode)
+     * @param warnings the warnings OpenSSH logs at its default level (none with -q)
+     */
+    SftpShell(SftpClient sftp, String cwd, boolean progress, boolean quiet, boolean warnings, boolean recursive, boolean resume,
+              boolean preserve, PrintStream out, PrintStream err) {
         this.sftp = sftp;
         this.cwd = cwd;
         this.startDir = cwd;
         this.progress = progress;
         this.quiet = quiet;
+        this.warnings = warnings;
         this.defaultRecursive = recursive;
         this.defaultResume = resume;
         this.defaultPreserve = preserve;
@@ -581,7 +587,7 @@ final class SftpShell {
             Path to = local(shownDst);
             failed |= !attempt(() -> {
                 if (m.directory() && recursive) {
-                    sftp.downloadTree(m.path(), to, how.withProgress(treeListener("Retrieving", m.path(), m.path())));
+                    sftp.downloadTree(m.path(), to, how.withProgress(treeListener(true, m.path(), m.path())));
                 } else {
                     if (m.directory()) {
                         throw new Failed("download " + m.marked() + ": not a regular file");
@@ -639,7 +645,7 @@ final class SftpShell {
             String target = to;
             failed |= !attempt(() -> {
                 if (m.directory() && recursive) {
-                    sftp.uploadTree(src, target, how.withProgress(treeListener("Entering", src.toString(), m.marked())));
+                    sftp.uploadTree(src, target, how.withProgress(treeListener(false, src.toString(), m.marked())));
                 } else {
                     if (!Files.isRegularFile(src)) {
                         throw new Failed("local \"" + m.marked() + "\" is not a regular file");
@@ -683,10 +689,12 @@ final class SftpShell {
     }
 
     /**
-     * A tree transfer's listener: a progress bar per file (when shown), and OpenSSH's line per
-     * directory, {@code VERB DIR}, a directory under {@code top} shown under {@code shownTop}.
+     * A tree transfer's listener: a progress bar per file (when shown), OpenSSH's line per
+     * directory ({@code Retrieving DIR} or {@code Entering DIR}, a directory under {@code top}
+     * shown under {@code shownTop}), and its warning for each entry left out.
      */
-    private SftpClient.ProgressListener treeListener(String verb, String top, String shownTop) {
+    private SftpClient.ProgressListener treeListener(boolean download, String top, String shownTop) {
+        String verb = download ? "Retrieving" : "Entering";
         ProgressBar bar = bar(null);
         return new SftpClient.ProgressListener() {
             @Override
@@ -705,6 +713,13 @@ final class SftpShell {
                         : path.startsWith(top + "/") ? join(shownTop, path.substring(top.length() + 1)) : path;
                 out.println(verb + " " + shown);
                 out.flush();
+            }
+
+            @Override
+            public void skipped(String path) {
+                if (warnings) {
+                    err.println(download ? "download \"" + path + "\": not a regular file" : baseName(path) + ": not a regular file");
+                }
             }
         };
     }
@@ -732,14 +747,17 @@ final class SftpShell {
             return;
         }
         List<Row> rows = new ArrayList<>();
+        int width = 0;
         for (Glob.Match m : matches) {
+            width = Math.max(width, m.marked().length()); // OpenSSH measures the whole paths
+
             try {
                 rows.add(new Row(strip(m.marked(), strip), statOrLink(m.path()), null));
             } catch (IOException e) {
                 err.println("no stat information for " + strip(m.marked(), strip));
             }
         }
-        print(rows, a, 0, true);
+        print(rows, a, width, true);
     }
 
     /** The attributes glob keeps for a match: its target's, or a dangling link's own. */
@@ -821,11 +839,6 @@ final class SftpShell {
         if (lastOf(a.flags(), "1ln") != '1') {
             int cols = terminalWidth();
             int m = width;
-            if (globbed) {
-                for (Row r : rows) {
-                    m = Math.max(m, r.name().length());
-                }
-            }
             columns = Math.max(1, cols / (m + 2));
             colspace = Math.min(cols / columns, cols);
         }

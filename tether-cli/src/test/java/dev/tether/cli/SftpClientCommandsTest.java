@@ -169,8 +169,9 @@ class SftpClientCommandsTest {
         assertFalse(Files.exists(remote.resolve("sub")));
         assertTrue(r.stdout().lines().anyMatch(l -> l.startsWith("-rw-r-----") && l.endsWith(" moved.bin")), r.stdout());
         assertTrue(r.stdout().lines().anyMatch(l -> l.startsWith("l") && l.endsWith(" link")), r.stdout());
-        // a relative pattern lists relative names, in OpenSSH's 80-column layout
-        assertTrue(r.stdout().contains("sftp> ls *.bin\nmoved.bin  \n"), r.stdout());
+        // a relative pattern lists relative names, in columns as wide as OpenSSH's (which measures the whole paths)
+        int columns = 80 / Math.max(1, 80 / (dir.length() + "/moved.bin".length() + 2));
+        assertTrue(r.stdout().contains("sftp> ls *.bin\n" + String.format("%-" + columns + "s", "moved.bin") + "\n"), r.stdout());
 
         Processes.Result failing = sftpBatch(t, "cd " + dir, "rm no-such-file", "mkdir never");
         assertEquals(1, failing.exitCode(), failing.describe());
@@ -201,6 +202,13 @@ class SftpClientCommandsTest {
         return all.get(0);
     }
 
+    /** A new empty remote directory, by its remote path. */
+    private String remoteDir(Target t, String prefix) throws IOException {
+        String rdir = t.remoteBase() + "/" + prefix + "-" + Long.toHexString(random.nextLong());
+        Files.createDirectories(t.local(rdir));
+        return rdir;
+    }
+
     private static void setTimes(Path p, Instant t) throws IOException {
         Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                 .setTimes(FileTime.from(t), FileTime.from(t), null);
@@ -220,8 +228,8 @@ class SftpClientCommandsTest {
     void batchTakesEveryCommand(String kind) throws IOException {
         Target t = target(kind);
         Path local = fresh("every");
-        String rdir = t.remoteBase() + "/every-" + Long.toHexString(random.nextLong());
-        Path remote = Files.createDirectories(t.local(rdir));
+        String rdir = remoteDir(t, "every");
+        Path remote = t.local(rdir);
         Instant old = Instant.parse("2001-02-03T04:05:06Z");
         Path tree = Files.createDirectories(local.resolve("tree/sub dir"));
         Files.writeString(local.resolve("tree/a file.txt"), "spaces");
@@ -407,8 +415,8 @@ class SftpClientCommandsTest {
     @ValueSource(strings = {"sshd", "tether server"})
     void batchFailuresAreReportedAndEndTheBatch(String kind) throws IOException {
         Target t = target(kind);
-        String rdir = t.remoteBase() + "/fail-" + Long.toHexString(random.nextLong());
-        Path remote = Files.createDirectories(t.local(rdir));
+        String rdir = remoteDir(t, "fail");
+        Path remote = t.local(rdir);
         Files.writeString(remote.resolve("file.txt"), "x");
         Files.createDirectories(remote.resolve("existing"));
         Processes.Result r = sftpBatch(t,
@@ -446,6 +454,206 @@ class SftpClientCommandsTest {
         assertTrue(r.stdout().contains("sftp> rm nosuch\n"), r.stdout());
         assertFalse(r.stdout().contains("mkdir never"), r.stdout());
         assertFalse(Files.exists(remote.resolve("never")), "a failure without '-' ends the batch");
+    }
+
+    /** OpenSSH's own sftp on a batch file, connected as {@link #sftpBatch} connects. */
+    private Processes.Result openSshBatch(Target t, Path batch) throws IOException {
+        Peers.requireExecutable(Peers.SFTP, "openssh-client");
+        List<String> args = new ArrayList<>(List.of(Peers.SFTP.toString()));
+        args.addAll(connection(t, "-P"));
+        args.set(2, "/dev/null");
+        args.addAll(List.of("-o", "IdentitiesOnly=yes", "-b", batch.toString(), host()));
+        return Processes.run(args, TetherCli.env(home), null, null, TIMEOUT);
+    }
+
+    /**
+     * The same batch of listings, local commands and failures through OpenSSH's sftp and through
+     * {@code tether sftp}, against the same server: the same stdout, byte for byte, and the same
+     * error lines.
+     */
+    @ParameterizedTest(name = "against {0}")
+    @ValueSource(strings = {"sshd", "tether server"})
+    void theSameBatchPrintsWhatOpenSshsSftpPrints(String kind) throws IOException {
+        Target t = target(kind);
+        String rdir = remoteDir(t, "same");
+        Path remote = t.local(rdir);
+        Instant old = Instant.parse("2001-02-03T04:05:06Z");
+        Files.writeString(remote.resolve("file.txt"), "x");
+        randomFile(remote.resolve("big one.bin"), 5_000_000);
+        randomFile(remote.resolve("sub/inner.bin"), 1500);
+        Files.writeString(remote.resolve(".hidden"), "h");
+        Files.writeString(remote.resolve("it's \"odd\".txt"), "odd");
+        Files.createSymbolicLink(remote.resolve("link"), Path.of("file.txt"));
+        setTimes(remote.resolve("file.txt"), old);
+        Path local = fresh("same-local");
+        Files.writeString(local.resolve("l1.txt"), "l");
+        Path batch = Files.write(work.resolve("same-" + remote.getFileName() + ".txt"), List.of(
+                "cd " + rdir,
+                "pwd",
+                "ls",
+                "ls -1",
+                "ls -1a",
+                "ls -1t",
+                "ls -1S",
+                "ls -1r",
+                "ls -l file.txt",
+                "ls -lh \"big one.bin\"",
+                "ls *.txt",
+                "ls -1 sub",
+                "ls sub/*",
+                "ls -1 .",
+                "ls -1 ../" + remote.getFileName() + "/f*",
+                "ls -1 " + rdir + "/s*",
+                "ls -l link",
+                "ls -1 \"it's \\\"odd\\\".txt\"",
+                "-ls nosuch*",
+                "-rm nosuch",
+                "-get nosuch",
+                "-cd file.txt",
+                "-bogus",
+                "-ls -z",
+                "-get -x file.txt",
+                "-chmod abc file.txt",
+                "-chown x file.txt",
+                "-mkdir sub",
+                "-get sub",
+                "-copy sub z",
+                "-rename a",
+                "-rmdir file.txt",
+                "-symlink file.txt link",
+                "-ln file.txt link",
+                "@pwd",
+                "lcd " + local,
+                "lpwd",
+                "lls",
+                "lls -a",
+                "!echo shell here",
+                "lumask 027",
+                "version",
+                "progress",
+                "cd",
+                "pwd"));
+        Processes.Result theirs = openSshBatch(t, batch);
+        Processes.Result ours = sftpBatch(t, Files.readAllLines(batch).toArray(String[]::new));
+        assertEquals(0, theirs.exitCode(), theirs.describe());
+        assertEquals(0, ours.exitCode(), ours.describe());
+        assertEquals(theirs.stdout(), ours.stdout());
+        assertEquals(theirs.stderr().replace("\r", "").lines().filter(l -> !l.startsWith("debug")).toList(),
+                ours.stderr().lines().toList());
+    }
+
+    /** The same starting files for one run of a transfer batch: a local and a remote directory. */
+    private void transferFixture(Path local, Path remote, byte[] big, Instant old) throws IOException {
+        Files.createDirectories(local.resolve("tree/sub dir"));
+        Files.writeString(local.resolve("tree/a file.txt"), "spaces");
+        Files.writeString(local.resolve("tree/it's \"quoted\".txt"), "quotes");
+        Files.write(local.resolve("tree/sub dir/deep.bin"), Arrays.copyOf(big, 70_000));
+        Files.createSymbolicLink(local.resolve("tree/link"), Path.of("a file.txt"));
+        Files.setPosixFilePermissions(local.resolve("tree/sub dir"), PosixFilePermissions.fromString("rwxr-x---"));
+        for (String p : List.of("tree/a file.txt", "tree/it's \"quoted\".txt", "tree/sub dir/deep.bin", "tree/sub dir", "tree")) {
+            setTimes(local.resolve(p), old);
+        }
+        Files.writeString(local.resolve("up1.txt"), "one");
+        Files.write(local.resolve("up2.txt"), Arrays.copyOf(big, 2000));
+        Files.write(local.resolve("big.bin"), big);
+        Files.write(local.resolve("lbig.bin"), Arrays.copyOf(big, 100_000));
+        Files.write(remote.resolve("big.bin"), big);
+        Files.write(remote.resolve("rbig.bin"), Arrays.copyOf(big, 120_000));
+        Files.writeString(remote.resolve("junk1.tmp"), "x");
+        Files.writeString(remote.resolve("junk2.tmp"), "y");
+        for (Path p : List.of(local.resolve("up1.txt"), local.resolve("up2.txt"), local.resolve("big.bin"), remote.resolve("big.bin"))) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+            setTimes(p, old);
+        }
+    }
+
+    /** What a tree holds: per entry its kind, mode, links, size, content, link target, and its time if it is {@code old}. */
+    private static List<String> snapshot(Path root, Instant old) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted().toList()) {
+                java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                String what = a.isSymbolicLink() ? "-> " + Files.readSymbolicLink(p)
+                        : a.isDirectory() ? "dir" : a.size() + " " + sha256(p) + " links " + Files.getAttribute(p, "unix:nlink");
+                boolean kept = a.lastModifiedTime().toInstant().equals(old);
+                out.add(root.relativize(p) + " " + PosixFilePermissions.toString(a.permissions()) + " " + what + (kept ? " old" : ""));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The same batch of transfers and changes through OpenSSH's sftp and through
+     * {@code tether sftp}, each in its own copy of the same files: the same stdout and errors
+     * (the directories' names aside), and the same files afterwards on both sides, with their
+     * modes, links and kept times.
+     */
+    @ParameterizedTest(name = "against {0}")
+    @ValueSource(strings = {"sshd", "tether server"})
+    void theSameTransfersLeaveWhatOpenSshsSftpLeaves(String kind) throws IOException {
+        Target t = target(kind);
+        Instant old = Instant.parse("2001-02-03T04:05:06Z");
+        byte[] big = new byte[300_000];
+        random.nextBytes(big);
+        String id = Long.toHexString(random.nextLong());
+        Path[] locals = new Path[2];
+        Path[] remotes = new Path[2];
+        Processes.Result[] results = new Processes.Result[2];
+        for (int run = 0; run < 2; run++) {
+            locals[run] = Files.createDirectories(work.resolve("xfer-" + id + "/local-" + run));
+            remotes[run] = Files.createDirectories(t.local(t.remoteBase() + "/xfer-" + id + "-" + run));
+            transferFixture(locals[run], remotes[run], big, old);
+            long uid = ((Number) Files.getAttribute(remotes[run], "unix:uid")).longValue();
+            long gid = ((Number) Files.getAttribute(remotes[run], "unix:gid")).longValue();
+            Path batch = Files.write(work.resolve("xfer-" + id + "-" + run + ".txt"), List.of(
+                    "cd " + t.remoteBase() + "/" + remotes[run].getFileName(),
+                    "lcd " + locals[run],
+                    "put -r tree",
+                    "put -r -p tree tree2",
+                    "put up*.txt",
+                    "put -p up1.txt kept.txt",
+                    "get -r tree back",
+                    "get -rp tree2 back2",
+                    "get -p big.bin",
+                    "lmkdir got",
+                    "get *.txt got",
+                    "get -a big.bin lbig.bin",
+                    "reput big.bin rbig.bin",
+                    "rename up2.txt renamed.txt",
+                    "copy up1.txt copied.txt",
+                    "ln up1.txt hard.txt",
+                    "ln -s up1.txt soft.txt",
+                    "symlink up1.txt soft2.txt",
+                    "chmod 600 up1.txt",
+                    "chmod -h 640 copied.txt",
+                    "chown " + uid + " up1.txt",
+                    "chgrp " + gid + " up1.txt",
+                    "chown -h " + uid + " soft.txt",
+                    "chgrp -h " + gid + " soft.txt",
+                    "mkdir newdir",
+                    "mkdir gone",
+                    "rmdir gone",
+                    "rm junk*",
+                    "-put nosuch",
+                    "-put up*.txt up1.txt",
+                    "-get *.txt up1.txt",
+                    "-rename nosuch x",
+                    "-ln nosuch y",
+                    "-ln -s up1.txt soft.txt",
+                    "ls -1",
+                    "ls -1 tree2",
+                    "lls -1 back back2"));
+            results[run] = run == 0 ? openSshBatch(t, batch) : sftpBatch(t, Files.readAllLines(batch).toArray(String[]::new));
+            assertEquals(0, results[run].exitCode(), results[run].describe());
+        }
+        String theirRemote = t.remoteBase() + "/" + remotes[0].getFileName();
+        String ourRemote = t.remoteBase() + "/" + remotes[1].getFileName();
+        assertEquals(results[0].stdout().replace(theirRemote, ourRemote).replace(locals[0].toString(), locals[1].toString()),
+                results[1].stdout());
+        assertEquals(results[0].stderr().replace("\r", "").replace(theirRemote, ourRemote).lines().toList(), results[1].stderr().lines().toList());
+        assertEquals(snapshot(remotes[0], old), snapshot(remotes[1], old));
+        assertEquals(snapshot(locals[0], old), snapshot(locals[1], old));
     }
 
     @Test

@@ -846,6 +846,14 @@ public final class SftpClient implements AutoCloseable {
         /** A tree transfer enters a directory (the remote path of a download, the local one of an upload). */
         default void directory(String path) {
         }
+
+        /**
+         * A tree transfer leaves out an entry: a symbolic link under {@link Links#SKIP}, or what
+         * is neither a regular file nor a directory (the remote path of a download, the local one
+         * of an upload).
+         */
+        default void skipped(String path) {
+        }
     }
 
     /**
@@ -1002,6 +1010,12 @@ public final class SftpClient implements AutoCloseable {
         return moved;
     }
 
+    private static void skipped(Transfer how, String path) {
+        if (how.progress() != null) {
+            how.progress().skipped(path);
+        }
+    }
+
     /** How deep a tree transfer goes (OpenSSH's limit), so that followed links cannot loop forever. */
     private static final int MAX_TREE_DEPTH = 64;
 
@@ -1047,6 +1061,7 @@ public final class SftpClient implements AutoCloseable {
             String child = remote.endsWith("/") ? remote + p.getFileName() : remote + "/" + p.getFileName();
             if (Files.isSymbolicLink(p)) {
                 if (how.links() == Links.SKIP) {
+                    skipped(how, p.toString());
                     continue;
                 }
                 if (how.links() == Links.COPY) {
@@ -1063,6 +1078,8 @@ public final class SftpClient implements AutoCloseable {
                     how.progress().progress(p.toString(), 0, Files.size(p));
                 }
                 moved += upload(p, child, how);
+            } else {
+                skipped(how, p.toString());
             }
         }
         if (created || how.preserve()) {
@@ -1123,6 +1140,7 @@ public final class SftpClient implements AutoCloseable {
             SftpAttributes a = e.attributes();
             if (a.isSymbolicLink()) {
                 if (how.links() == Links.SKIP) {
+                    skipped(how, child);
                     continue;
                 }
                 if (how.links() == Links.COPY) {
@@ -1140,6 +1158,8 @@ public final class SftpClient implements AutoCloseable {
                     how.progress().progress(child, 0, a.size());
                 }
                 moved += download(child, to, how);
+            } else {
+                skipped(how, child);
             }
         }
         if (how.preserve() && attrs.modifiedTime() != null) {
