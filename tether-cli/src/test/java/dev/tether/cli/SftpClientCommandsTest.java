@@ -635,6 +635,14 @@ class SftpClientCommandsTest {
                     "mkdir gone",
                     "rmdir gone",
                     "rm junk*",
+                    "mput -f up1.txt mput.txt",
+                    "mget -f up1.txt mget.txt",
+                    "chdir tree2",
+                    "dir -1",
+                    "chdir ..",
+                    "lchdir got",
+                    "lls -1",
+                    "lchdir ..",
                     "-put nosuch",
                     "-put up*.txt up1.txt",
                     "-get *.txt up1.txt",
@@ -767,6 +775,9 @@ class SftpClientCommandsTest {
         Target t = sshdTarget;
         Path dir = fresh("tmux");
         Path remote = randomFile(t.localBase().resolve("progress-" + Long.toHexString(random.nextLong()) + ".bin"), 8 * 1024 * 1024);
+        Path tree = Files.createDirectories(t.localBase().resolve("progress-tree-" + Long.toHexString(random.nextLong())));
+        randomFile(tree.resolve("one.bin"), 3 * 1024 * 1024);
+        Files.createFile(tree.resolve("empty.bin"));
         List<String> args = new ArrayList<>(List.of("sftp"));
         args.addAll(connection(t, "-P"));
         args.add(host());
@@ -777,8 +788,14 @@ class SftpClientCommandsTest {
             tmux.sendKeys("get " + remote + " copy.bin", "Enter");
             tmux.await(s -> s.lines().anyMatch(l -> l.contains(remote.getFileName().toString()) && l.contains("100%")
                     && l.contains("/s")), "a finished progress bar", TIMEOUT);
+            // a tree: a line per file, an empty one included, after the directory's own line
+            tmux.sendKeys("get -r " + tree + " tree-copy", "Enter");
+            tmux.await(s -> s.contains("Retrieving " + tree) && s.lines().anyMatch(l -> l.startsWith("one.bin ") && l.contains("100%"))
+                    && s.lines().anyMatch(l -> l.startsWith("empty.bin ") && l.contains("100%")), "a progress line per file", TIMEOUT);
             tmux.sendKeys("bye", "Enter");
         }
         assertEquals(sha256(remote), sha256(dir.resolve("copy.bin")));
+        assertEquals(sha256(tree.resolve("one.bin")), sha256(dir.resolve("tree-copy/one.bin")));
+        assertEquals(0, Files.size(dir.resolve("tree-copy/empty.bin")));
     }
 }
