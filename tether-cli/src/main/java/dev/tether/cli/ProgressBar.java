@@ -2,29 +2,58 @@ package dev.tether.cli;
 
 import dev.tether.sftp.SftpClient;
 
+import java.io.IOException;
 import java.io.PrintStream;
 
 /**
  * The progress line of {@code tether sftp} and {@code tether scp}, like OpenSSH's: file name,
- * percent, bytes, rate and ETA, redrawn in place with {@code \r} at most a few times a second,
- * and finished with a newline by {@link #done()}.
+ * percent, bytes, rate and ETA, redrawn in place with {@code \r} at most a few times a second.
+ * One line per file: as a listener of a tree transfer it ends a file's line when the next file
+ * starts; {@link #done()} ends the last one.
  */
 final class ProgressBar implements SftpClient.ProgressListener {
     private static final long REDRAW_NANOS = 200_000_000L;
     private final PrintStream out;
-    private final String name;
-    private final long started = System.nanoTime();
+    private String name;
+    private String file;
+    private long started = System.nanoTime();
     private long lastDraw;
     private long done;
     private long total;
 
+    /** @param name what a line shows if no progress comes at all (an empty file); null: no line then */
     ProgressBar(PrintStream out, String name) {
         this.out = out;
         this.name = name;
     }
 
+    /** A transfer, told its {@link SftpClient.Transfer}. */
+    interface Copy {
+        void run(SftpClient.Transfer how) throws IOException;
+    }
+
+    /** Runs a transfer with {@code bar} (none if null) as its listener, and ends the bar's last line. */
+    static void around(ProgressBar bar, SftpClient.Transfer how, Copy copy) throws IOException {
+        try {
+            copy.run(bar == null ? how : how.withProgress(bar));
+        } finally {
+            if (bar != null) {
+                bar.done();
+            }
+        }
+    }
+
     @Override
-    public void progress(String file, long done, long total) {
+    public void progress(String path, long done, long total) {
+        if (!path.equals(file)) {
+            if (file != null) {
+                endLine();
+            }
+            file = path;
+            name = SftpShell.baseName(path);
+            started = System.nanoTime();
+            lastDraw = 0;
+        }
         this.done = done;
         this.total = total;
         long now = System.nanoTime();
@@ -34,8 +63,15 @@ final class ProgressBar implements SftpClient.ProgressListener {
         }
     }
 
-    /** Draws the final state and ends the line. */
+    /** Draws the final state and ends the line (none if nothing was shown and there is no name). */
     void done() {
+        if (file != null || name != null) {
+            endLine();
+        }
+        file = null;
+    }
+
+    private void endLine() {
         draw(true);
         out.println();
         out.flush();

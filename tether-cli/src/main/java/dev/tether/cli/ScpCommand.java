@@ -158,14 +158,14 @@ final class ScpCommand implements Callable<Integer> {
             }
             SftpClient c = sftp(dst.host());
             String target = dst.path().isEmpty() ? "." : dst.path();
-            boolean intoDir = SftpTrees.isDirectory(c, target);
+            boolean intoDir = SftpShell.remoteIsDirectory(c, target);
             if (locals.size() > 1 && !intoDir) {
                 err.println("scp: " + target + ": Not a directory");
                 return 1;
             }
             int status = 0;
             for (Path p : locals) {
-                String to = intoDir ? SftpTrees.join(target, p.getFileName().toString()) : target;
+                String to = intoDir ? SftpShell.join(target, p.getFileName().toString()) : target;
                 try {
                     if (Files.isDirectory(p)) {
                         if (!recursive) {
@@ -173,9 +173,9 @@ final class ScpCommand implements Callable<Integer> {
                             status = 1;
                             continue;
                         }
-                        SftpTrees.uploadTree(c, p, to, how(), this::bar);
+                        ProgressBar.around(bar(null), how(), how -> c.uploadTree(p, to, how));
                     } else {
-                        SftpTrees.upload(c, p, to, how(), this::bar);
+                        ProgressBar.around(bar(p.getFileName().toString()), how(), how -> c.upload(p, to, how));
                     }
                 } catch (IOException e) {
                     err.println("scp: " + SftpShell.describe(e));
@@ -208,9 +208,9 @@ final class ScpCommand implements Callable<Integer> {
                     err.println("scp: " + path + ": not a regular file");
                     return 1;
                 }
-                SftpTrees.downloadTree(c, path, to, how(), this::bar);
+                ProgressBar.around(bar(null), how(), how -> c.downloadTree(path, to, how));
             } else {
-                SftpTrees.download(c, path, to, how(), this::bar);
+                ProgressBar.around(bar(SftpShell.baseName(path)), how(), how -> c.download(path, to, how));
             }
             return 0;
         } catch (Failure f) {
@@ -253,8 +253,9 @@ final class ScpCommand implements Callable<Integer> {
         }
     }
 
+    /** scp -r follows symbolic links, as OpenSSH's does. */
     private SftpClient.Transfer how() {
-        return SftpClient.Transfer.DEFAULT.withPreserve(preserve);
+        return SftpClient.Transfer.DEFAULT.withPreserve(preserve).withLinks(SftpClient.Links.FOLLOW);
     }
 
     private ProgressBar bar(String name) {

@@ -69,7 +69,7 @@ final class SftpCommand implements Callable<Integer> {
         try (SftpClient sftp = SftpClient.open(t, SftpClient.DEFAULT_TIMEOUT, true)) {
             String cwd = sftp.realpath(".");
             boolean progress = !quiet && batchFile == null && Tty.stdoutIsTerminal();
-            SftpShell shell = new SftpShell(sftp, cwd, progress, recursive, resume, preserve, out, err);
+            SftpShell shell = new SftpShell(sftp, cwd, progress, quiet || batchFile != null, !quiet, recursive, resume, preserve, out, err);
             if (path != null && !path.isEmpty()) {
                 String p = path.startsWith("/") ? path : cwd + "/" + path;
                 boolean dir;
@@ -103,8 +103,16 @@ final class SftpCommand implements Callable<Integer> {
         }
     }
 
+    /** A path as one word of a command line, its spaces, quotes and glob characters escaped. */
     private static String quote(String p) {
-        return "\"" + p.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        StringBuilder b = new StringBuilder();
+        for (char c : p.toCharArray()) {
+            if (Character.isWhitespace(c) || "'\"\\*?[".indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     /** The colon that separates host and path, or -1 (none, or inside an [IPv6] address). */

@@ -221,8 +221,22 @@ public final class SftpClient implements AutoCloseable {
      * SSH_FX_OP_UNSUPPORTED.
      */
     public void setLinkTimes(String path, Instant accessTime, Instant modifiedTime) throws IOException {
-        requireExtension(EXT_LSETSTAT, path);
         FileAttributes a = FileAttributes.EMPTY.withTimes(accessTime.getEpochSecond(), modifiedTime.getEpochSecond());
+        setLinkAttrs(path, a);
+    }
+
+    /** {@link #chmod} on a symbolic link itself ({@code lsetstat@openssh.com}, as {@code sftp chmod -h}). */
+    public void chmodLink(String path, int mode) throws IOException {
+        setLinkAttrs(path, FileAttributes.EMPTY.withPermissions(mode & 07777));
+    }
+
+    /** {@link #chown} on a symbolic link itself ({@code lsetstat@openssh.com}, as {@code sftp chown -h}). */
+    public void chownLink(String path, int uid, int gid) throws IOException {
+        setLinkAttrs(path, FileAttributes.EMPTY.withOwner(uid, gid));
+    }
+
+    private void setLinkAttrs(String path, FileAttributes a) throws IOException {
+        requireExtension(EXT_LSETSTAT, path);
         expectOk(path, call(id -> extended(id, new SftpExtended.Lsetstat(path, a))));
     }
 
@@ -898,30 +912,74 @@ public final class SftpClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ whole-file transfers
 
-    /** Progress of a transfer: called from the transferring thread after each block. */
+    /**
+     * Progress of a transfer: called from the transferring thread after each block with the
+     * file's path (the remote path of a download, the local one of an upload). A tree transfer
+     * also calls it with {@code done == 0} before each file, so that every file of a tree,
+     * however small, is announced, and calls {@link #directory} as it enters each directory.
+     */
     @FunctionalInterface
     public interface ProgressListener {
         void progress(String name, long done, long total);
+
+        /** A tree transfer enters a directory (the remote path of a download, the local one of an upload). */
+        default void directory(String path) {
+        }
+
+        /**
+         * A tree transfer leaves out an entry: a symbolic link under {@link Links#SKIP}, or what
+         * is neither a regular file nor a directory (the remote path of a download, the local one
+         * of an upload).
+         */
+        default void skipped(String path) {
+        }
+    }
+
+    /**
+     * What a tree transfer ({@link #uploadTree}, {@link #downloadTree}) does with a symbolic link
+     * inside the tree. The tree's top is always followed.
+     */
+    public enum Links {
+        /** Made again as a link with the same target, never followed (the default). */
+        COPY,
+        /** Followed: what it points at is transferred, as OpenSSH's {@code scp -r} does; at most 64 levels deep. */
+        FOLLOW,
+        /** Left out, as OpenSSH's {@code sftp get -r} and {@code put -r} do. */
+        SKIP
     }
 
     /**
      * How a transfer behaves: {@code resume} continues from what the destination already has
      * (as OpenSSH's reget/reput), {@code preserve} copies modification times and permission
-     * bits (as {@code -p}), {@code progress} is told as it goes.
+     * bits (as {@code -p}), {@code progress} is told as it goes, {@code links} is what a tree
+     * transfer does with a symbolic link.
      */
-    public record Transfer(boolean resume, boolean preserve, ProgressListener progress) {
-        public static final Transfer DEFAULT = new Transfer(false, false, null);
+    public record Transfer(boolean resume, boolean preserve, ProgressListener progress, Links links) {
+        public static final Transfer DEFAULT = new Transfer(false, false, null, Links.COPY);
+
+        public Transfer {
+            Objects.requireNonNull(links);
+        }
+
+        /** A transfer that copies links as links. */
+        public Transfer(boolean resume, boolean preserve, ProgressListener progress) {
+            this(resume, preserve, progress, Links.COPY);
+        }
 
         public Transfer withResume(boolean r) {
-            return new Transfer(r, preserve, progress);
+            return new Transfer(r, preserve, progress, links);
         }
 
         public Transfer withPreserve(boolean p) {
-            return new Transfer(resume, p, progress);
+            return new Transfer(resume, p, progress, links);
         }
 
         public Transfer withProgress(ProgressListener l) {
-            return new Transfer(resume, preserve, l);
+            return new Transfer(resume, preserve, l, links);
+        }
+
+        public Transfer withLinks(Links l) {
+            return new Transfer(resume, preserve, progress, l);
         }
     }
 
@@ -1039,66 +1097,168 @@ public final class SftpClient implements AutoCloseable {
         return moved;
     }
 
+    private static void skipped(Transfer how, String path) {
+        if (how.progress() != null) {
+            how.progress().skipped(path);
+        }
+    }
+
+    /** How deep a tree transfer goes (OpenSSH's limit), so that followed links cannot loop forever. */
+    private static final int MAX_TREE_DEPTH = 64;
+
     /**
-     * Uploads a local directory tree (OpenSSH's {@code put -r}): directories are made as needed,
-     * regular files are uploaded with {@link #upload}, symbolic links are made again as links
-     * with the same target (never followed, so a link cannot pull in what lies outside the tree);
-     * other kinds are skipped. Returns the bytes transferred.
+     * Uploads a local directory tree as OpenSSH's {@code sftp put -r} does: each directory is made
+     * (an existing one is merged into) with its local permission bits, writable and searchable
+     * by its owner while it is filled, and gets its bits back afterwards, with its times too
+     * under {@code preserve}; regular files go through {@link #upload}; symbolic links as
+     * {@link Transfer#links} says; other kinds are skipped. Entries go in name order. The first
+     * failure ends the transfer. Returns the bytes transferred.
      */
     public long uploadTree(Path localDir, String remoteDir, Transfer how) throws IOException {
-        long[] moved = {0};
-        Path base = localDir.toAbsolutePath().normalize();
-        try (java.util.stream.Stream<Path> walk = Files.walk(base)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                String rel = base.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-                String remote = rel.isEmpty() ? remoteDir : remoteDir + "/" + rel;
-                if (Files.isSymbolicLink(p)) {
-                    if (!existsQuietly(remote)) {
-                        symlink(remote, Files.readSymbolicLink(p).toString().replace(p.getFileSystem().getSeparator(), "/"));
+        return uploadTree(localDir.toAbsolutePath().normalize(), remoteDir, how, 0);
+    }
+
+    private long uploadTree(Path local, String remote, Transfer how, int depth) throws IOException {
+        if (depth >= MAX_TREE_DEPTH) {
+            throw new SftpException(remote, SSH_FX_FAILURE, "maximum directory depth exceeded: " + depth + " levels");
+        }
+        if (!Files.isDirectory(local)) {
+            throw new NotDirectoryException(local.toString());
+        }
+        if (how.progress() != null) {
+            how.progress().directory(local.toString());
+        }
+        PosixFileAttributeView view = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+        int mode = view == null ? 0755 : dev.tether.sftp.server.FileStat.toMode(view.readAttributes().permissions()) & 0777;
+        boolean created = true;
+        try {
+            mkdir(remote, mode | 0300);
+        } catch (FileAlreadyExistsException e) {
+            if (!stat(remote).isDirectory()) {
+                throw new FileAlreadyExistsException(remote, null, "exists but is not a directory");
+            }
+            created = false;
+        }
+        long moved = 0;
+        List<Path> children;
+        try (java.util.stream.Stream<Path> s = Files.list(local)) {
+            children = s.sorted().toList();
+        }
+        for (Path p : children) {
+            String child = remote.endsWith("/") ? remote + p.getFileName() : remote + "/" + p.getFileName();
+            if (Files.isSymbolicLink(p)) {
+                if (how.links() == Links.SKIP) {
+                    skipped(how, p.toString());
+                    continue;
+                }
+                if (how.links() == Links.COPY) {
+                    if (!existsQuietly(child)) {
+                        symlink(child, Files.readSymbolicLink(p).toString().replace(p.getFileSystem().getSeparator(), "/"));
                     }
-                } else if (Files.isDirectory(p)) {
-                    if (!exists(remote)) {
-                        int mode = 0755;
-                        PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class);
-                        if (how.preserve() && v != null) {
-                            mode = dev.tether.sftp.server.FileStat.toMode(v.readAttributes().permissions());
-                        }
-                        mkdir(remote, mode);
-                    }
-                } else if (Files.isRegularFile(p)) {
-                    moved[0] += upload(p, remote, how);
+                    continue;
                 }
             }
+            if (Files.isDirectory(p)) {
+                moved += uploadTree(p, child, how, depth + 1);
+            } else if (Files.isRegularFile(p)) {
+                if (how.progress() != null) {
+                    how.progress().progress(p.toString(), 0, Files.size(p));
+                }
+                moved += upload(p, child, how);
+            } else {
+                skipped(how, p.toString());
+            }
         }
-        return moved[0];
+        if (created || how.preserve()) {
+            FileAttributes a = FileAttributes.EMPTY.withPermissions(mode);
+            if (how.preserve()) {
+                java.nio.file.attribute.BasicFileAttributes b = Files.readAttributes(local, java.nio.file.attribute.BasicFileAttributes.class);
+                a = a.withTimes(b.lastAccessTime().toInstant().getEpochSecond(), b.lastModifiedTime().toInstant().getEpochSecond());
+            }
+            setAttrs(remote, a);
+        }
+        return moved;
     }
 
     /**
-     * Downloads a remote directory tree (OpenSSH's {@code get -r}): directories are made as
-     * needed, regular files downloaded with {@link #download}, symbolic links made again as local
-     * links with the same target (never followed); other kinds are skipped. Returns the bytes
-     * transferred.
+     * Downloads a remote directory tree as OpenSSH's {@code sftp get -r} does: each directory is
+     * made (an existing one is merged into) with the remote permission bits, writable and
+     * searchable by its owner while it is filled, and gets them back afterwards, with its times
+     * too under {@code preserve}; regular files go through {@link #download}; symbolic links as
+     * {@link Transfer#links} says; other kinds are skipped. Entries go in name order. The first
+     * failure ends the transfer. Returns the bytes transferred.
      */
     public long downloadTree(String remoteDir, Path localDir, Transfer how) throws IOException {
-        Files.createDirectories(localDir);
+        return downloadTree(remoteDir, stat(remoteDir), localDir, how, 0);
+    }
+
+    private long downloadTree(String remote, SftpAttributes attrs, Path local, Transfer how, int depth) throws IOException {
+        if (depth >= MAX_TREE_DEPTH) {
+            throw new SftpException(remote, SSH_FX_FAILURE, "maximum directory depth exceeded: " + depth + " levels");
+        }
+        if (!attrs.isDirectory()) {
+            throw new NotDirectoryException(remote);
+        }
+        if (how.progress() != null) {
+            how.progress().directory(remote);
+        }
+        int mode = attrs.permissions() >= 0 ? attrs.permissions() & 0777 : -1;
+        try {
+            try {
+                Files.createDirectory(local, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        dev.tether.sftp.server.FileStat.toPermissions(mode < 0 ? 0777 : mode | 0300)));
+            } catch (UnsupportedOperationException noPosix) {
+                Files.createDirectory(local);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(local)) {
+                throw e;
+            }
+        }
         long moved = 0;
-        for (Entry e : list(remoteDir)) {
-            String remote = remoteDir.endsWith("/") ? remoteDir + e.name() : remoteDir + "/" + e.name();
+        List<Entry> entries = new ArrayList<>(list(remote));
+        entries.sort(java.util.Comparator.comparing(Entry::name));
+        for (Entry e : entries) {
             if (e.name().contains("/") || e.name().equals(".") || e.name().equals("..")) {
                 continue; // a name no honest server sends
             }
-            Path local = localDir.resolve(e.name());
-            if (e.attributes().isSymbolicLink()) {
-                if (!Files.exists(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createSymbolicLink(local, local.getFileSystem().getPath(readlink(remote)));
+            String child = remote.endsWith("/") ? remote + e.name() : remote + "/" + e.name();
+            Path to = local.resolve(e.name());
+            SftpAttributes a = e.attributes();
+            if (a.isSymbolicLink()) {
+                if (how.links() == Links.SKIP) {
+                    skipped(how, child);
+                    continue;
                 }
-            } else if (e.attributes().isDirectory()) {
-                moved += downloadTree(remote, local, how);
-                if (how.preserve() && e.attributes().modifiedTime() != null) {
-                    Files.setLastModifiedTime(local, FileTime.from(e.attributes().modifiedTime()));
+                if (how.links() == Links.COPY) {
+                    if (!Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(to, to.getFileSystem().getPath(readlink(child)));
+                    }
+                    continue;
                 }
-            } else if (e.attributes().isRegularFile()) {
-                moved += download(remote, e.attributes(), local, how);
+                a = stat(child);
+            }
+            if (a.isDirectory()) {
+                moved += downloadTree(child, a, to, how, depth + 1);
+            } else if (a.isRegularFile()) {
+                if (how.progress() != null) {
+                    how.progress().progress(child, 0, a.size());
+                }
+                moved += download(child, a, to, how);
+            } else {
+                skipped(how, child);
+            }
+        }
+        if (how.preserve() && attrs.modifiedTime() != null) {
+            java.nio.file.attribute.BasicFileAttributeView v = Files.getFileAttributeView(local,
+                    java.nio.file.attribute.BasicFileAttributeView.class);
+            Instant at = attrs.accessTime() != null ? attrs.accessTime() : attrs.modifiedTime();
+            v.setTimes(FileTime.from(attrs.modifiedTime()), FileTime.from(at), null);
+        }
+        if (mode >= 0 && (mode & 0300) != 0300) {
+            PosixFileAttributeView v = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+            if (v != null) {
+                v.setPermissions(dev.tether.sftp.server.FileStat.toPermissions(mode));
             }
         }
         return moved;
