@@ -1149,7 +1149,8 @@ final class SftpShell {
             };
         }
         if (e instanceof FileAlreadyExistsException || e instanceof DirectoryNotEmptyException || e instanceof NotDirectoryException) {
-            return "Failure"; // what the server said, refined by SftpClient
+            // SftpClient's refinement of what the server said, which is the cause
+            return e.getCause() instanceof IOException said ? status(said) : "Failure";
         }
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }

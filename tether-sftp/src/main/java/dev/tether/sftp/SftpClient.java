@@ -9,6 +9,7 @@ import dev.tether.sftp.protocol.FileAttributes;
 import dev.tether.sftp.protocol.SftpExtended;
 import dev.tether.sftp.protocol.SftpRequest;
 import dev.tether.sftp.protocol.SftpResponse;
+import dev.tether.sftp.server.FileStat;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshReader;
@@ -22,21 +23,27 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -165,6 +172,15 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * An exception refined from the server's status (which rarely says why) by a further look,
+     * with the status as its cause: the code and the server's words stay with it.
+     */
+    private static <E extends IOException> E refined(E e, String path, SftpResponse.Status s) {
+        e.initCause(error(path, s));
+        return e;
+    }
+
     private static void expectOk(String path, SftpResponse r) throws IOException {
         if (r instanceof SftpResponse.Status s) {
             if (s.code() == SSH_FX_OK) {
@@ -276,7 +292,7 @@ public final class SftpClient implements AutoCloseable {
     public void mkdir(String path, int mode) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.PathAttrs(SSH_FXP_MKDIR, id, path, FileAttributes.EMPTY.withPermissions(mode & 07777)));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(path)) {
-            throw new FileAlreadyExistsException(path, null, s.message());
+            throw refined(new FileAlreadyExistsException(path, null, s.message()), path, s);
         }
         expectOk(path, r);
     }
@@ -326,10 +342,10 @@ public final class SftpClient implements AutoCloseable {
             try {
                 SftpAttributes a = lstat(path);
                 if (!a.isDirectory()) {
-                    throw new NotDirectoryException(path);
+                    throw refined(new NotDirectoryException(path), path, s);
                 }
                 if (s.code() == SSH_FX_FAILURE) {
-                    throw new DirectoryNotEmptyException(path);
+                    throw refined(new DirectoryNotEmptyException(path), path, s);
                 }
             } catch (NoSuchFileException gone) {
                 // fall through to the server's status
@@ -355,7 +371,7 @@ public final class SftpClient implements AutoCloseable {
         }
         SftpResponse r = call(id -> new SftpRequest.Rename(id, from, to));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(to)) {
-            throw new FileAlreadyExistsException(to, null, s.message());
+            throw refined(new FileAlreadyExistsException(to, null, s.message()), to, s);
         }
         expectOk(from, r);
     }
@@ -364,7 +380,7 @@ public final class SftpClient implements AutoCloseable {
     public void symlink(String link, String target) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.Symlink(id, target, link));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(link)) {
-            throw new FileAlreadyExistsException(link, null, s.message());
+            throw refined(new FileAlreadyExistsException(link, null, s.message()), link, s);
         }
         expectOk(link, r);
     }
@@ -378,7 +394,7 @@ public final class SftpClient implements AutoCloseable {
         requireExtension(EXT_HARDLINK, link);
         SftpResponse r = call(id -> extended(id, new SftpExtended.Hardlink(existing, link)));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(link)) {
-            throw new FileAlreadyExistsException(link, null, s.message());
+            throw refined(new FileAlreadyExistsException(link, null, s.message()), link, s);
         }
         expectOk(link, r);
     }
@@ -528,7 +544,7 @@ public final class SftpClient implements AutoCloseable {
         if (r instanceof SftpResponse.Status s && (s.code() == SSH_FX_NO_SUCH_FILE || s.code() == SSH_FX_FAILURE)) {
             try {
                 if (!stat(path).isDirectory()) {
-                    throw new NotDirectoryException(path);
+                    throw refined(new NotDirectoryException(path), path, s);
                 }
             } catch (NoSuchFileException gone) {
                 // fall through to the server's status
@@ -686,7 +702,7 @@ public final class SftpClient implements AutoCloseable {
         FileAttributes attrs = (pf & SSH_FXF_CREAT) != 0 ? FileAttributes.EMPTY.withPermissions(mode & 07777) : FileAttributes.EMPTY;
         SftpResponse r = call(id -> new SftpRequest.Open(id, path, flags, attrs));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && (flags & SSH_FXF_EXCL) != 0 && existsQuietly(path)) {
-            throw new FileAlreadyExistsException(path, null, s.message());
+            throw refined(new FileAlreadyExistsException(path, null, s.message()), path, s);
         }
         return new RemoteFile(path, expect(path, r, SftpResponse.Handle.class).handle());
     }
@@ -827,9 +843,9 @@ public final class SftpClient implements AutoCloseable {
     public OutputStream newOutputStream(String path, OpenOption... options) throws IOException {
         Set<OpenOption> opts = options.length == 0
                 ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)
-                : new java.util.HashSet<>(List.of(options));
+                : new HashSet<>(List.of(options));
         if (!opts.contains(StandardOpenOption.APPEND)) {
-            opts = new java.util.HashSet<>(opts);
+            opts = new HashSet<>(opts);
             opts.add(StandardOpenOption.WRITE);
         }
         RemoteFile f = open(path, opts, 0644);
@@ -999,9 +1015,15 @@ public final class SftpClient implements AutoCloseable {
         long start = 0;
         long total = a.size();
         long moved = 0;
+        // a new file takes the remote one's permission bits, owner-writable, under the umask (as OpenSSH's sftp)
+        FileAttribute<?>[] created = a.permissions() >= 0
+                && local.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        FileStat.toPermissions((a.permissions() & 0777) | 0200))}
+                : new FileAttribute<?>[0];
         try (FileChannel out = FileChannel.open(local, how.resume()
                      ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-                     : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING))) {
+                     : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING), created)) {
             if (how.resume()) {
                 start = out.size();
                 if (a.size() >= 0 && start > a.size()) {
@@ -1030,7 +1052,7 @@ public final class SftpClient implements AutoCloseable {
             if (a.permissions() >= 0) {
                 PosixFileAttributeView v = Files.getFileAttributeView(local, PosixFileAttributeView.class);
                 if (v != null) {
-                    v.setPermissions(dev.tether.sftp.server.FileStat.toPermissions(a.permissions() & 0777));
+                    v.setPermissions(FileStat.toPermissions(a.permissions() & 0777));
                 }
             }
         }
@@ -1053,7 +1075,7 @@ public final class SftpClient implements AutoCloseable {
                 start = 0;
             }
         }
-        int mode = la instanceof PosixFileAttributes pa ? dev.tether.sftp.server.FileStat.toMode(pa.permissions()) : 0644;
+        int mode = la instanceof PosixFileAttributes pa ? FileStat.toMode(pa.permissions()) : 0644;
         Set<OpenOption> opts = how.resume() && start > 0 ? Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                 : Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
         long moved = 0;
@@ -1129,7 +1151,7 @@ public final class SftpClient implements AutoCloseable {
             how.progress().directory(local.toString());
         }
         PosixFileAttributeView view = Files.getFileAttributeView(local, PosixFileAttributeView.class);
-        int mode = view == null ? 0755 : dev.tether.sftp.server.FileStat.toMode(view.readAttributes().permissions()) & 0777;
+        int mode = view == null ? 0755 : FileStat.toMode(view.readAttributes().permissions()) & 0777;
         boolean created = true;
         try {
             mkdir(remote, mode | 0300);
@@ -1205,8 +1227,8 @@ public final class SftpClient implements AutoCloseable {
         int mode = attrs.permissions() >= 0 ? attrs.permissions() & 0777 : -1;
         try {
             try {
-                Files.createDirectory(local, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        dev.tether.sftp.server.FileStat.toPermissions(mode < 0 ? 0777 : mode | 0300)));
+                Files.createDirectory(local, PosixFilePermissions.asFileAttribute(
+                        FileStat.toPermissions(mode < 0 ? 0777 : mode | 0300)));
             } catch (UnsupportedOperationException noPosix) {
                 Files.createDirectory(local);
             }
@@ -1217,7 +1239,7 @@ public final class SftpClient implements AutoCloseable {
         }
         long moved = 0;
         List<Entry> entries = new ArrayList<>(list(remote));
-        entries.sort(java.util.Comparator.comparing(Entry::name));
+        entries.sort(Comparator.comparing(Entry::name));
         for (Entry e : entries) {
             if (e.name().contains("/") || e.name().equals(".") || e.name().equals("..")) {
                 continue; // a name no honest server sends
@@ -1231,7 +1253,7 @@ public final class SftpClient implements AutoCloseable {
                     continue;
                 }
                 if (how.links() == Links.COPY) {
-                    if (!Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    if (!Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
                         Files.createSymbolicLink(to, to.getFileSystem().getPath(readlink(child)));
                     }
                     continue;
@@ -1250,15 +1272,15 @@ public final class SftpClient implements AutoCloseable {
             }
         }
         if (how.preserve() && attrs.modifiedTime() != null) {
-            java.nio.file.attribute.BasicFileAttributeView v = Files.getFileAttributeView(local,
-                    java.nio.file.attribute.BasicFileAttributeView.class);
+            BasicFileAttributeView v = Files.getFileAttributeView(local,
+                    BasicFileAttributeView.class);
             Instant at = attrs.accessTime() != null ? attrs.accessTime() : attrs.modifiedTime();
             v.setTimes(FileTime.from(attrs.modifiedTime()), FileTime.from(at), null);
         }
         if (mode >= 0 && (mode & 0300) != 0300) {
             PosixFileAttributeView v = Files.getFileAttributeView(local, PosixFileAttributeView.class);
             if (v != null) {
-                v.setPermissions(dev.tether.sftp.server.FileStat.toPermissions(mode));
+                v.setPermissions(FileStat.toPermissions(mode));
             }
         }
         return moved;
