@@ -1,6 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.testkit.BigFiles;
 import dev.tether.testkit.Peers;
+import dev.tether.testkit.Poll;
 import dev.tether.testkit.PrivateSshd;
 import dev.tether.testkit.Processes;
 import dev.tether.testkit.TempDirs;
@@ -16,8 +18,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -705,6 +710,67 @@ class SftpClientCommandsTest {
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(Arrays.equals(data, Files.readAllBytes(local.resolve("down.bin"))), "reget completed the file");
         assertTrue(Arrays.equals(data, Files.readAllBytes(remote.resolve("up.bin"))), "reput completed the file");
+    }
+
+    /**
+     * A {@code put} and a {@code get} killed (SIGKILL) once a megabyte is through, then
+     * {@code reput} and {@code reget}: the files end whole. Byte 0 of each partial copy is flipped
+     * before resuming; a resume keeps it (only the rest is sent), a restart would not.
+     */
+    @ParameterizedTest(name = "against {0}")
+    @ValueSource(strings = {"sshd", "tether server"})
+    void aKilledPutAndGetResumeWithReputAndReget(String kind) throws Exception {
+        Target t = target(kind);
+        Path local = fresh("killed");
+        Path remote = Files.createDirectories(t.localBase().resolve("killed-" + Long.toHexString(random.nextLong())));
+        String rdir = t.remoteBase() + "/" + remote.getFileName();
+        long size = 192L << 20;
+        String sum = BigFiles.write(local.resolve("up.bin"), size, random.nextLong());
+        Files.copy(local.resolve("up.bin"), remote.resolve("down.bin"));
+
+        killMidway(t, remote.resolve("up.bin"), size, "cd " + rdir, "lcd " + local, "put up.bin");
+        killMidway(t, local.resolve("down.bin"), size, "cd " + rdir, "lcd " + local, "get down.bin");
+        flipFirstByte(remote.resolve("up.bin"));
+        flipFirstByte(local.resolve("down.bin"));
+
+        Processes.Result r = sftpBatch(t, "cd " + rdir, "lcd " + local, "reput up.bin", "reget down.bin");
+        assertEquals(0, r.exitCode(), r.describe());
+        flipFirstByte(remote.resolve("up.bin"));
+        flipFirstByte(local.resolve("down.bin"));
+        assertEquals(sum, BigFiles.sha256(remote.resolve("up.bin")), "reput resumed and completed the file");
+        assertEquals(sum, BigFiles.sha256(local.resolve("down.bin")), "reget resumed and completed the file");
+    }
+
+    /** Runs a batch and kills the process once {@code growing} has passed a megabyte, well short of {@code size}. */
+    private void killMidway(Target t, Path growing, long size, String... lines) throws IOException {
+        Path batch = Files.write(Files.createTempFile(work, "batch", ".txt"), List.of(lines));
+        List<String> args = new ArrayList<>(List.of("sftp"));
+        args.addAll(connection(t, "-P"));
+        args.addAll(List.of("-b", batch.toString(), host()));
+        try (Processes.Running p = Processes.start(TetherCli.command(args.toArray(String[]::new)), TetherCli.env(home), null, work)) {
+            assertTrue(Poll.until(() -> sizeOf(growing) > (1 << 20) || !p.isAlive(), TIMEOUT, Duration.ofMillis(5), p.process()),
+                    "the transfer started: " + p.describe());
+            Processes.kill(p.process());
+            assertTrue(sizeOf(growing) < size, "killed before the end: " + sizeOf(growing) + "\n" + p.describe());
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static void flipFirstByte(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, 0);
+            b.put(0, (byte) (b.get(0) ^ 1));
+            b.rewind();
+            ch.write(b, 0);
+        }
     }
 
     @ParameterizedTest(name = "against {0}, legacy {1}")
