@@ -105,11 +105,16 @@ class SftpClientCommandsTest {
     }
 
     private Processes.Result sftpBatch(Target t, String... lines) throws IOException {
+        return Processes.run(sftpBatchCommand(t, lines), TetherCli.env(home), null, null, TIMEOUT);
+    }
+
+    /** {@code tether sftp -b} with {@code lines} as its batch file. */
+    private List<String> sftpBatchCommand(Target t, String... lines) throws IOException {
         Path batch = Files.write(Files.createTempFile(work, "batch", ".txt"), List.of(lines));
         List<String> args = new ArrayList<>(List.of("sftp"));
         args.addAll(connection(t, "-P"));
         args.addAll(List.of("-b", batch.toString(), host()));
-        return Processes.run(TetherCli.command(args.toArray(String[]::new)), TetherCli.env(home), null, null, TIMEOUT);
+        return TetherCli.command(args.toArray(String[]::new));
     }
 
     private Processes.Result scp(Target t, String... rest) throws IOException {
@@ -743,11 +748,7 @@ class SftpClientCommandsTest {
 
     /** Runs a batch and kills the process once {@code growing} has passed a megabyte, well short of {@code size}. */
     private void killMidway(Target t, Path growing, long size, String... lines) throws IOException {
-        Path batch = Files.write(Files.createTempFile(work, "batch", ".txt"), List.of(lines));
-        List<String> args = new ArrayList<>(List.of("sftp"));
-        args.addAll(connection(t, "-P"));
-        args.addAll(List.of("-b", batch.toString(), host()));
-        try (Processes.Running p = Processes.start(TetherCli.command(args.toArray(String[]::new)), TetherCli.env(home), null, work)) {
+        try (Processes.Running p = Processes.start(sftpBatchCommand(t, lines), TetherCli.env(home), null, work)) {
             assertTrue(Poll.until(() -> sizeOf(growing) > (1 << 20) || !p.isAlive(), TIMEOUT, Duration.ofMillis(5), p.process()),
                     "the transfer started: " + p.describe());
             Processes.kill(p.process());
