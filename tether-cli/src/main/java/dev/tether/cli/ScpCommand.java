@@ -255,7 +255,8 @@ final class ScpCommand implements Callable<Integer> {
 
     /** scp -r follows symbolic links, as OpenSSH's does. */
     private SftpClient.Transfer how() {
-        return SftpClient.Transfer.DEFAULT.withPreserve(preserve).withLinks(SftpClient.Links.FOLLOW);
+        return SftpClient.Transfer.DEFAULT.withPreserve(preserve).withLinks(SftpClient.Links.FOLLOW)
+                .withFiles(progress ? 1 : SftpClient.Transfer.DEFAULT_FILES); // a bar is drawn for one file at a time
     }
 
     private ProgressBar bar(String name) {

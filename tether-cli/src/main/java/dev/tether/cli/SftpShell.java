@@ -552,7 +552,8 @@ final class SftpShell {
     private SftpClient.Transfer how(Args a, boolean resume) {
         return SftpClient.Transfer.DEFAULT.withResume(resume || a.has('a') || defaultResume)
                 .withPreserve(a.has('p') || a.has('P') || defaultPreserve)
-                .withLinks(SftpClient.Links.SKIP);
+                .withLinks(SftpClient.Links.SKIP)
+                .withFiles(progress ? 1 : SftpClient.Transfer.DEFAULT_FILES); // a bar is drawn for one file at a time
     }
 
     private void get(Args a, boolean reget) throws IOException, Failed {

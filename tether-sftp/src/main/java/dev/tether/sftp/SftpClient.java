@@ -2,6 +2,7 @@ package dev.tether.sftp;
 
 import static dev.tether.sftp.protocol.SftpConstants.*;
 
+import dev.tether.sftp.client.FilesInFlight;
 import dev.tether.sftp.client.ReadWindow;
 import dev.tether.sftp.client.SftpChannel;
 import dev.tether.sftp.client.WriteWindow;
@@ -968,34 +969,54 @@ public final class SftpClient implements AutoCloseable {
      * How a transfer behaves: {@code resume} continues from what the destination already has
      * (as OpenSSH's reget/reput), {@code preserve} copies modification times and permission
      * bits (as {@code -p}), {@code progress} is told as it goes, {@code links} is what a tree
-     * transfer does with a symbolic link.
+     * transfer does with a symbolic link, {@code files} how many files of a tree move at once
+     * (1: one after another, as OpenSSH's sftp; default {@value #DEFAULT_FILES}).
      */
-    public record Transfer(boolean resume, boolean preserve, ProgressListener progress, Links links) {
-        public static final Transfer DEFAULT = new Transfer(false, false, null, Links.COPY);
+    public record Transfer(boolean resume, boolean preserve, ProgressListener progress, Links links, int files) {
+        /** Files of a tree that move at once by default: enough to hide the round trips of small files. */
+        public static final int DEFAULT_FILES = 4;
+        public static final Transfer DEFAULT = new Transfer(false, false, null, Links.COPY, DEFAULT_FILES);
 
         public Transfer {
             Objects.requireNonNull(links);
+            if (files < 1 || files > 64) {
+                throw new IllegalArgumentException("files at once must be 1 to 64: " + files);
+            }
         }
 
-        /** A transfer that copies links as links. */
+        /** A transfer with {@value #DEFAULT_FILES} files of a tree at once. */
+        public Transfer(boolean resume, boolean preserve, ProgressListener progress, Links links) {
+            this(resume, preserve, progress, links, DEFAULT_FILES);
+        }
+
+        /** A transfer that copies links as links, {@value #DEFAULT_FILES} files of a tree at once. */
         public Transfer(boolean resume, boolean preserve, ProgressListener progress) {
             this(resume, preserve, progress, Links.COPY);
         }
 
         public Transfer withResume(boolean r) {
-            return new Transfer(r, preserve, progress, links);
+            return new Transfer(r, preserve, progress, links, files);
         }
 
         public Transfer withPreserve(boolean p) {
-            return new Transfer(resume, p, progress, links);
+            return new Transfer(resume, p, progress, links, files);
         }
 
         public Transfer withProgress(ProgressListener l) {
-            return new Transfer(resume, preserve, l, links);
+            return new Transfer(resume, preserve, l, links, files);
         }
 
         public Transfer withLinks(Links l) {
-            return new Transfer(resume, preserve, progress, l);
+            return new Transfer(resume, preserve, progress, l, files);
+        }
+
+        /**
+         * How many files of a tree move at once. Above 1 the {@link #progress} listener hears
+         * the files that are going interleaved (never two calls at once, each file's in order),
+         * and after a failure the files already going are finished.
+         */
+        public Transfer withFiles(int n) {
+            return new Transfer(resume, preserve, progress, links, n);
         }
     }
 
@@ -1128,19 +1149,78 @@ public final class SftpClient implements AutoCloseable {
     /** How deep a tree transfer goes (OpenSSH's limit), so that followed links cannot loop forever. */
     private static final int MAX_TREE_DEPTH = 64;
 
+    /** An action on a directory once everything under it has arrived. */
+    @FunctionalInterface
+    private interface DirectoryFixup {
+        void run() throws IOException;
+    }
+
+    /**
+     * One tree transfer: how it goes, its files in flight, and the directories' permission bits
+     * and times, set once every file is in (deepest first, as the walk finished them). Used by
+     * the walking thread; the progress listener is serialized for the file workers.
+     */
+    private static final class Tree implements AutoCloseable {
+        final Transfer how;
+        final FilesInFlight files;
+        final List<DirectoryFixup> fixups = new ArrayList<>();
+
+        Tree(Transfer how) {
+            this.how = how.files() > 1 && how.progress() != null ? how.withProgress(serialized(how.progress())) : how;
+            this.files = new FilesInFlight(how.files());
+        }
+
+        long finish() throws IOException {
+            long moved = files.finish();
+            for (DirectoryFixup f : fixups) {
+                f.run();
+            }
+            return moved;
+        }
+
+        @Override
+        public void close() {
+            files.close();
+        }
+
+        private static ProgressListener serialized(ProgressListener l) {
+            return new ProgressListener() {
+                @Override
+                public synchronized void progress(String name, long done, long total) {
+                    l.progress(name, done, total);
+                }
+
+                @Override
+                public synchronized void directory(String path) {
+                    l.directory(path);
+                }
+
+                @Override
+                public synchronized void skipped(String path) {
+                    l.skipped(path);
+                }
+            };
+        }
+    }
+
     /**
      * Uploads a local directory tree as OpenSSH's {@code sftp put -r} does: each directory is made
      * (an existing one is merged into) with its local permission bits, writable and searchable
-     * by its owner while it is filled, and gets its bits back afterwards, with its times too
-     * under {@code preserve}; regular files go through {@link #upload}; symbolic links as
-     * {@link Transfer#links} says; other kinds are skipped. Entries go in name order. The first
-     * failure ends the transfer. Returns the bytes transferred.
+     * by its owner while it is filled, and gets its bits back once every file is in, with its
+     * times too under {@code preserve}; regular files go through {@link #upload}, up to
+     * {@link Transfer#files} at once; symbolic links as {@link Transfer#links} says; other kinds
+     * are skipped. Entries start in name order. The first failure ends the transfer (the files
+     * already going are finished first). Returns the bytes transferred.
      */
     public long uploadTree(Path localDir, String remoteDir, Transfer how) throws IOException {
-        return uploadTree(localDir.toAbsolutePath().normalize(), remoteDir, how, 0);
+        try (Tree tree = new Tree(how)) {
+            uploadTree(localDir.toAbsolutePath().normalize(), remoteDir, tree, 0);
+            return tree.finish();
+        }
     }
 
-    private long uploadTree(Path local, String remote, Transfer how, int depth) throws IOException {
+    private void uploadTree(Path local, String remote, Tree tree, int depth) throws IOException {
+        Transfer how = tree.how;
         if (depth >= MAX_TREE_DEPTH) {
             throw new SftpException(remote, SSH_FX_FAILURE, "maximum directory depth exceeded: " + depth + " levels");
         }
@@ -1161,14 +1241,14 @@ public final class SftpClient implements AutoCloseable {
             }
             created = false;
         }
-        long moved = 0;
         List<Path> children;
         try (java.util.stream.Stream<Path> s = Files.list(local)) {
             children = s.sorted().toList();
         }
         for (Path p : children) {
             String child = remote.endsWith("/") ? remote + p.getFileName() : remote + "/" + p.getFileName();
-            if (Files.isSymbolicLink(p)) {
+            BasicFileAttributes pa = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (pa.isSymbolicLink()) {
                 if (how.links() == Links.SKIP) {
                     skipped(how, p.toString());
                     continue;
@@ -1179,14 +1259,23 @@ public final class SftpClient implements AutoCloseable {
                     }
                     continue;
                 }
-            }
-            if (Files.isDirectory(p)) {
-                moved += uploadTree(p, child, how, depth + 1);
-            } else if (Files.isRegularFile(p)) {
-                if (how.progress() != null) {
-                    how.progress().progress(p.toString(), 0, Files.size(p));
+                try {
+                    pa = Files.readAttributes(p, BasicFileAttributes.class);
+                } catch (NoSuchFileException dangling) {
+                    skipped(how, p.toString());
+                    continue;
                 }
-                moved += upload(p, child, how);
+            }
+            if (pa.isDirectory()) {
+                uploadTree(p, child, tree, depth + 1);
+            } else if (pa.isRegularFile()) {
+                long size = pa.size();
+                tree.files.submit(() -> {
+                    if (how.progress() != null) {
+                        how.progress().progress(p.toString(), 0, size);
+                    }
+                    return upload(p, child, how);
+                });
             } else {
                 skipped(how, p.toString());
             }
@@ -1194,27 +1283,33 @@ public final class SftpClient implements AutoCloseable {
         if (created || how.preserve()) {
             FileAttributes a = FileAttributes.EMPTY.withPermissions(mode);
             if (how.preserve()) {
-                java.nio.file.attribute.BasicFileAttributes b = Files.readAttributes(local, java.nio.file.attribute.BasicFileAttributes.class);
+                BasicFileAttributes b = Files.readAttributes(local, BasicFileAttributes.class);
                 a = a.withTimes(b.lastAccessTime().toInstant().getEpochSecond(), b.lastModifiedTime().toInstant().getEpochSecond());
             }
-            setAttrs(remote, a);
+            FileAttributes fixed = a;
+            tree.fixups.add(() -> setAttrs(remote, fixed));
         }
-        return moved;
     }
 
     /**
      * Downloads a remote directory tree as OpenSSH's {@code sftp get -r} does: each directory is
      * made (an existing one is merged into) with the remote permission bits, writable and
-     * searchable by its owner while it is filled, and gets them back afterwards, with its times
-     * too under {@code preserve}; regular files go through {@link #download}; symbolic links as
-     * {@link Transfer#links} says; other kinds are skipped. Entries go in name order. The first
-     * failure ends the transfer. Returns the bytes transferred.
+     * searchable by its owner while it is filled, and gets them back once every file is in, with
+     * its times too under {@code preserve}; regular files go through {@link #download}, up to
+     * {@link Transfer#files} at once; symbolic links as {@link Transfer#links} says; other kinds
+     * are skipped. Entries start in name order. The first failure ends the transfer (the files
+     * already going are finished first). Returns the bytes transferred.
      */
     public long downloadTree(String remoteDir, Path localDir, Transfer how) throws IOException {
-        return downloadTree(remoteDir, stat(remoteDir), localDir, how, 0);
+        SftpAttributes top = stat(remoteDir);
+        try (Tree tree = new Tree(how)) {
+            downloadTree(remoteDir, top, localDir, tree, 0);
+            return tree.finish();
+        }
     }
 
-    private long downloadTree(String remote, SftpAttributes attrs, Path local, Transfer how, int depth) throws IOException {
+    private void downloadTree(String remote, SftpAttributes attrs, Path local, Tree tree, int depth) throws IOException {
+        Transfer how = tree.how;
         if (depth >= MAX_TREE_DEPTH) {
             throw new SftpException(remote, SSH_FX_FAILURE, "maximum directory depth exceeded: " + depth + " levels");
         }
@@ -1237,7 +1332,6 @@ public final class SftpClient implements AutoCloseable {
                 throw e;
             }
         }
-        long moved = 0;
         List<Entry> entries = new ArrayList<>(list(remote));
         entries.sort(Comparator.comparing(Entry::name));
         for (Entry e : entries) {
@@ -1261,29 +1355,32 @@ public final class SftpClient implements AutoCloseable {
                 a = stat(child);
             }
             if (a.isDirectory()) {
-                moved += downloadTree(child, a, to, how, depth + 1);
+                downloadTree(child, a, to, tree, depth + 1);
             } else if (a.isRegularFile()) {
-                if (how.progress() != null) {
-                    how.progress().progress(child, 0, a.size());
-                }
-                moved += download(child, a, to, how);
+                SftpAttributes known = a;
+                tree.files.submit(() -> {
+                    if (how.progress() != null) {
+                        how.progress().progress(child, 0, known.size());
+                    }
+                    return download(child, known, to, how);
+                });
             } else {
                 skipped(how, child);
             }
         }
-        if (how.preserve() && attrs.modifiedTime() != null) {
-            BasicFileAttributeView v = Files.getFileAttributeView(local,
-                    BasicFileAttributeView.class);
-            Instant at = attrs.accessTime() != null ? attrs.accessTime() : attrs.modifiedTime();
-            v.setTimes(FileTime.from(attrs.modifiedTime()), FileTime.from(at), null);
-        }
-        if (mode >= 0 && (mode & 0300) != 0300) {
-            PosixFileAttributeView v = Files.getFileAttributeView(local, PosixFileAttributeView.class);
-            if (v != null) {
-                v.setPermissions(FileStat.toPermissions(mode));
+        tree.fixups.add(() -> {
+            if (how.preserve() && attrs.modifiedTime() != null) {
+                BasicFileAttributeView v = Files.getFileAttributeView(local, BasicFileAttributeView.class);
+                Instant at = attrs.accessTime() != null ? attrs.accessTime() : attrs.modifiedTime();
+                v.setTimes(FileTime.from(attrs.modifiedTime()), FileTime.from(at), null);
             }
-        }
-        return moved;
+            if (mode >= 0 && (mode & 0300) != 0300) {
+                PosixFileAttributeView v = Files.getFileAttributeView(local, PosixFileAttributeView.class);
+                if (v != null) {
+                    v.setPermissions(FileStat.toPermissions(mode));
+                }
+            }
+        });
     }
 
     /**

@@ -18,6 +18,7 @@ import dev.tether.sftp.policy.SftpStatus;
 import dev.tether.sftp.client.ClientPeers.Peer;
 import dev.tether.sftp.client.ClientPeers.Session;
 import dev.tether.testkit.BigFiles;
+import dev.tether.testkit.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,20 +32,25 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -246,6 +252,72 @@ class SftpClientTest {
             assertArrayEquals(Files.readAllBytes(top.resolve("top.bin")), Files.readAllBytes(back.resolve("top.bin")));
             assertEquals(Files.getLastModifiedTime(top.resolve("top.bin")).toMillis() / 1000,
                     Files.getLastModifiedTime(back.resolve("top.bin")).toMillis() / 1000);
+        }
+    }
+
+    /**
+     * A wide, nested tree with eight files at once: every file arrives whole both ways, the
+     * directories get their modes back once filled, the listener is never entered by two threads
+     * at once and hears each file start before it ends; a failing file ends the tree with its
+     * exception and leaves no worker thread behind.
+     */
+    @ParameterizedTest
+    @EnumSource(Peer.class)
+    void aTreeMovesSeveralFilesAtOnce(Peer peer) throws Exception {
+        Session s = connect(peer, "wide");
+        Path top = dir.resolve("wide-" + peer);
+        Map<String, byte[]> files = new TreeMap<>();
+        for (int i = 0; i < 300; i++) {
+            String name = "d" + (i % 7) + "/sub " + (i % 3) + "/f" + i + ".bin";
+            byte[] data = random(i * 397 % 70_000, 1000 + i);
+            Files.createDirectories(top.resolve(name).getParent());
+            Files.write(top.resolve(name), data);
+            files.put(name, data);
+        }
+        Files.setPosixFilePermissions(top.resolve("d3"), PosixFilePermissions.fromString("r-xr-x---"));
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlapped = new AtomicInteger();
+        Map<String, Long> last = new ConcurrentHashMap<>();
+        AtomicInteger outOfOrder = new AtomicInteger();
+        SftpClient.ProgressListener listener = (name, done, total) -> {
+            if (inside.incrementAndGet() > 1) {
+                overlapped.incrementAndGet();
+            }
+            Long before = last.put(name, done);
+            if (before == null ? done != 0 : done < before) {
+                outOfOrder.incrementAndGet();
+            }
+            inside.decrementAndGet();
+        };
+        long total = files.values().stream().mapToLong(b -> b.length).sum();
+        SftpClient.Transfer how = SftpClient.Transfer.DEFAULT.withFiles(8).withProgress(listener);
+        try (SftpClient c = SftpClient.open(s.transport(), Duration.ofSeconds(60), true)) {
+            assertEquals(total, c.uploadTree(top, s.base() + "/wide", how));
+            Path back = dir.resolve("wide-back-" + peer);
+            assertEquals(total, c.downloadTree(s.base() + "/wide", back, how));
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                assertArrayEquals(e.getValue(), Files.readAllBytes(s.base().resolve("wide").resolve(e.getKey())), e.getKey());
+                assertArrayEquals(e.getValue(), Files.readAllBytes(back.resolve(e.getKey())), e.getKey());
+            }
+            assertEquals("r-xr-x---", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(s.base().resolve("wide/d3"))));
+            assertEquals("r-xr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(back.resolve("d3"))));
+            assertEquals(0, overlapped.get(), "the listener was entered by two threads at once");
+            assertEquals(0, outOfOrder.get(), "a file's progress went backwards or did not start at 0");
+            assertEquals(2 * files.size(), last.size(), "every file was heard of, each way");
+
+            // a file the server cannot write ends the tree with that file's exception
+            Path bad = Files.createDirectories(dir.resolve("wide-bad-" + peer));
+            for (int i = 0; i < 40; i++) {
+                Files.writeString(bad.resolve("f" + (100 + i)), "x" + i);
+            }
+            Files.createDirectories(s.base().resolve("wide-bad"));
+            Files.createDirectories(s.base().resolve("wide-bad/f120"));
+            IOException e = assertThrows(IOException.class, () -> c.uploadTree(bad, s.base() + "/wide-bad", how));
+            assertTrue(e.getMessage().contains("f120"), e.toString());
+            assertTrue(Poll.until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().startsWith("tether-sftp-tree-") && t.isAlive()), Duration.ofSeconds(30)),
+                    "no tree worker is left");
         }
     }
 
