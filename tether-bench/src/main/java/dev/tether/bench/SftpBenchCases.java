@@ -107,6 +107,16 @@ final class SftpBenchCases {
         return jar + java.io.File.pathSeparator + cli.resolve("lib") + java.io.File.separator + "*";
     }
 
+    /** {@code @ROOT/bin/tether-jvm.args}: the JVM options bin/tether runs tether-cli with, as a java @argfile. */
+    static String tetherJvmArgs() throws java.net.URISyntaxException {
+        Path self = Path.of(SftpBenchCases.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path args = self.getParent().getParent().getParent().resolve("bin").resolve("tether-jvm.args");
+        if (!Files.isRegularFile(args)) {
+            throw new IllegalStateException(args + " is missing: run the benchmark from a checkout");
+        }
+        return "@" + args;
+    }
+
     /** What one transfer does, with its sftp batch command. */
     enum Kind {
         GET("get"), PUT("put"), MANY_PUT("put -r"), MANY_GET("get -r");

@@ -60,6 +60,7 @@ public final class SftpClientBench {
     private byte[] hostKeyBlob;
     private KeyPair userKey;
     private String tetherClasspath;
+    private String tetherJvmArgs;
     private String cliJavaVersion;
 
     private SftpClientBench(Options o, Path dir, BenchSupport.Cleanup cleanup) {
@@ -160,6 +161,7 @@ public final class SftpClientBench {
         }
         if (clients.contains(Client.CLI)) {
             tetherClasspath = SftpBenchCases.tetherClasspath(o.tetherClasspath);
+            tetherJvmArgs = SftpBenchCases.tetherJvmArgs();
             cliJavaVersion = BenchSupport.javaVersion(dir, o.cliJava);
         }
         sshd = cleanup.add(new BenchSshd(dir, o.sshdPath, serverEnvironment(user), List.of("Subsystem sftp " + o.sftpServer)));
@@ -254,7 +256,7 @@ public final class SftpClientBench {
      * is-the-build-stale check.
      */
     private List<String> cliCommand(String cipher, String batch) {
-        List<String> cmd = new ArrayList<>(List.of(o.cliJava, "--enable-native-access=ALL-UNNAMED"));
+        List<String> cmd = new ArrayList<>(List.of(o.cliJava, tetherJvmArgs));
         cmd.addAll(o.cliOpts);
         cmd.addAll(List.of("-cp", tetherClasspath, SftpProcessBench.TETHER_MAIN, "sftp", "-b", batch, "-F", "/dev/null",
                 "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),

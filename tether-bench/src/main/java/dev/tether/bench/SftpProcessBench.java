@@ -209,7 +209,7 @@ public final class SftpProcessBench {
             version = javaVersion(dir, o.serverJava);
             // its temp files (e.g. the exit-status files of session processes) go under the run's dir
             Path tmp = Files.createDirectories(dir.resolve("server-tmp"));
-            List<String> cmd = new ArrayList<>(List.of(o.serverJava, "--enable-native-access=ALL-UNNAMED",
+            List<String> cmd = new ArrayList<>(List.of(o.serverJava, SftpBenchCases.tetherJvmArgs(),
                     "-Djava.io.tmpdir=" + tmp));
             cmd.addAll(o.serverOpts);
             cmd.addAll(List.of("-cp", classpath, TETHER_MAIN, "server", "--listen", "127.0.0.1", "--port", "0",
