@@ -127,7 +127,7 @@ public final class SftpChannel implements AutoCloseable {
         SftpRequest req = make.apply(id);
         CompletableFuture<SftpResponse> future = new CompletableFuture<>();
         pending.put(id, future);
-        SshWriter w = SftpFraming.framed(req::encode);
+        SshWriter w = SftpFraming.framed(req::encode, req.sizeHint());
         writeLock.lock();
         try {
             out.write(w.array(), 0, w.length());
