@@ -41,6 +41,8 @@ public final class SftpChannel implements AutoCloseable {
     private final Channel channel;
     private final OutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Where each request is framed, under {@link #writeLock}: one buffer, not one per request. */
+    private final SshWriter packet = new SshWriter(64 * 1024);
     private final Map<Integer, CompletableFuture<SftpResponse>> pending = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger(1);
     private final SftpResponse.Version version;
@@ -127,10 +129,13 @@ public final class SftpChannel implements AutoCloseable {
         SftpRequest req = make.apply(id);
         CompletableFuture<SftpResponse> future = new CompletableFuture<>();
         pending.put(id, future);
-        SshWriter w = SftpFraming.framed(req::encode, req.sizeHint());
         writeLock.lock();
         try {
-            out.write(w.array(), 0, w.length());
+            packet.reset();
+            int start = SftpFraming.begin(packet);
+            req.encode(packet);
+            SftpFraming.end(packet, start);
+            out.write(packet.array(), 0, packet.length());
         } catch (IOException e) {
             pending.remove(id);
             throw e;

@@ -100,12 +100,7 @@ public final class SftpFraming {
 
     /** One message as a framed packet, in a writer of its own: {@code body} writes type and fields. */
     public static SshWriter framed(Consumer<SshWriter> body) {
-        return framed(body, 64);
-    }
-
-    /** {@link #framed(Consumer)} into a writer of {@code capacity} bytes, so that a large body is not copied as it grows. */
-    public static SshWriter framed(Consumer<SshWriter> body, int capacity) {
-        SshWriter w = new SshWriter(capacity);
+        SshWriter w = new SshWriter(64);
         int start = begin(w);
         body.accept(w);
         end(w, start);

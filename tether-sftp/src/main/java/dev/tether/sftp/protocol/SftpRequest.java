@@ -27,11 +27,6 @@ public sealed interface SftpRequest {
     /** Writes type, id and fields (no length). */
     void encode(SshWriter w);
 
-    /** About how many bytes the framed packet takes (at least; a writer grows past it). */
-    default int sizeHint() {
-        return 64;
-    }
-
     /** A string read as UTF-8 text, malformed sequences replaced. */
     static String text(SshReader r) throws SshException {
         int off = r.stringInPlace();
@@ -96,11 +91,6 @@ public sealed interface SftpRequest {
 
         public void encode(SshWriter w) {
             head(w, SSH_FXP_WRITE, id).string(handle).uint64(offset).string(data, dataOffset, dataLength);
-        }
-
-        @Override
-        public int sizeHint() {
-            return 4 + 1 + 4 + 4 + handle.length + 8 + 4 + dataLength;
         }
     }
 
