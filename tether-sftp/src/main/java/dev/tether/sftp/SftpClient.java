@@ -127,7 +127,9 @@ public final class SftpClient implements AutoCloseable {
                     long maxRead = rd.uint64();
                     long maxWrite = rd.uint64();
                     read = (int) Math.max(1024, Math.min(maxRead == 0 ? DEFAULT_BLOCK : maxRead, DEFAULT_BLOCK * 8L));
-                    write = (int) Math.max(1024, Math.min(maxWrite == 0 ? DEFAULT_BLOCK : maxWrite, DEFAULT_BLOCK * 8L));
+                    // no larger than OpenSSH's sftp writes: a server's input buffer handles 32 KiB cheaply,
+                    // where 255 KiB messages cost OpenSSH's sftp-server a large allocation each (measured)
+                    write = (int) Math.max(1024, Math.min(maxWrite == 0 ? DEFAULT_BLOCK : maxWrite, DEFAULT_BLOCK));
                     // OpenSSH's sftp asks for at most 32 KiB unless told more may come; so do we, up to the limits
                     read = Math.min(read, DEFAULT_BLOCK * 8);
                 }
@@ -136,6 +138,15 @@ public final class SftpClient implements AutoCloseable {
             }
         }
         return new SftpClient(ch, transport, ownsTransport, requestTimeout, read, write);
+    }
+
+    /**
+     * The data of one WRITE on {@code handle}: the write block, trimmed so that the request fits
+     * one channel packet (a 32 KiB block with its header would go as a full packet and a 29-byte
+     * one, twice the packets for the server to take apart).
+     */
+    private int writeBlock(byte[] handle) {
+        return ch.writeFitting(handle, writeBlock, 1024);
     }
 
     private static SftpRequest extended(int id, SftpExtended x) {
@@ -599,8 +610,9 @@ public final class SftpClient implements AutoCloseable {
 
         public void write(long offset, byte[] b, int off, int len) throws IOException {
             int done = 0;
+            int block = writeBlock(handle);
             while (done < len) {
-                int n = Math.min(writeBlock, len - done);
+                int n = Math.min(block, len - done);
                 int start = off + done;
                 long at = offset + done;
                 expectOk(path, call(id -> new SftpRequest.Write(id, handle, at, b, start, n)));
@@ -857,13 +869,14 @@ public final class SftpClient implements AutoCloseable {
     private final class WriteBehind extends OutputStream {
         private final RemoteFile file;
         private final WriteWindow window;
-        private final byte[] buf = new byte[writeBlock];
+        private final byte[] buf;
         private int used;
         private long offset;
         private boolean closed;
 
         WriteBehind(RemoteFile file, long offset) {
             this.file = file;
+            this.buf = new byte[writeBlock(file.handle())];
             this.offset = offset;
             this.window = new WriteWindow(ch, DEFAULT_OUTSTANDING, timeout, s -> error(file.path(), s));
         }
@@ -1103,11 +1116,12 @@ public final class SftpClient implements AutoCloseable {
         try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ)) {
             RemoteFile f = open(remote, opts, mode);
             WriteWindow w = new WriteWindow(ch, DEFAULT_OUTSTANDING, timeout, s -> error(remote, s));
-            byte[] data = new byte[(int) Math.min(writeBlock, Math.max(0, size - start))];
+            int block = writeBlock(f.handle());
+            byte[] data = new byte[(int) Math.min(block, Math.max(0, size - start))];
             long pos = start;
             try {
                 while (pos < size) {
-                    int n = (int) Math.min(writeBlock, size - pos);
+                    int n = (int) Math.min(block, size - pos);
                     ByteBuffer bb = ByteBuffer.wrap(data, 0, n);
                     long p = pos;
                     while (bb.hasRemaining()) {

@@ -114,6 +114,15 @@ public final class SftpChannel implements AutoCloseable {
         return version;
     }
 
+    /**
+     * The most data a WRITE on {@code handle} may carry and still travel in one channel packet
+     * (its header takes 25 bytes and the handle); at least {@code floor}.
+     */
+    public int writeFitting(byte[] handle, int wanted, int floor) {
+        long fits = (long) channel.remoteMaxPacket() - 25 - handle.length;
+        return (int) Math.max(Math.min(floor, wanted), Math.min(wanted, fits));
+    }
+
     /** Whether the server advertised an extension (with any version). */
     public boolean supports(String extension) {
         return version.extensions().containsKey(extension);

@@ -23,6 +23,12 @@ public interface Channel extends AutoCloseable {
     /** The channel type, e.g. {@code session}. */
     String type();
 
+    /**
+     * The most data one packet to the peer may carry (its maximum packet size, capped at ours); a
+     * larger write goes out as several packets, so a protocol above may size its messages to fit.
+     */
+    int remoteMaxPacket();
+
     /** Data from the peer (CHANNEL_DATA). */
     InputStream getInputStream();
 

@@ -81,6 +81,12 @@ public final class ChannelImpl implements Channel {
         this.remoteWindow = new RemoteWindow(remoteWindowSize, Math.max(1, Math.min(remoteMaxPacket, LOCAL_MAX_PACKET)));
     }
 
+    @Override
+    public int remoteMaxPacket() {
+        RemoteWindow w = remoteWindow;
+        return w == null ? LOCAL_MAX_PACKET : w.maxPacket();
+    }
+
     public PacketConnection transport() {
         return transport;
     }

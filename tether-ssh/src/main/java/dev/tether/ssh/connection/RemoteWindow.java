@@ -24,6 +24,10 @@ final class RemoteWindow {
         this.maxPacket = maxPacket;
     }
 
+    int maxPacket() {
+        return maxPacket;
+    }
+
     /**
      * Takes up to {@code wanted} bytes of window (at most one packet's worth), waiting up to
      * {@code timeoutNanos} for the peer to open it.
