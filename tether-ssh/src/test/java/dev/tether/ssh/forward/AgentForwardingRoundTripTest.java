@@ -83,7 +83,7 @@ class AgentForwardingRoundTripTest {
                 Channel ch = p.client.openSession();
                 assertTrue(p.client.requestAgentForwarding(ch, agent.socket()));
                 String out = run(ch, "echo sock=$SSH_AUTH_SOCK; " + Peers.SSH_ADD + " -l -E sha256; " + Peers.SSH_ADD + " -l -E sha256");
-                assertEquals(2, out.split(fingerprint, -1).length - 1, "two agent connections, one channel each: " + out);
+                assertEquals(2, out.split(java.util.regex.Pattern.quote(fingerprint), -1).length - 1, "two agent connections, one channel each: " + out);
                 Path sock = Path.of(out.lines().filter(l -> l.startsWith("sock=")).findFirst().orElseThrow().substring(5));
                 assertTrue(sock.getParent().getFileName().toString().startsWith("tether-"), out);
                 assertTrue(Poll.until(() -> !Files.exists(sock.getParent()), T), "left behind: " + sock.getParent());
