@@ -88,8 +88,16 @@ class AgentForwardingRoundTripTest {
                 assertTrue(sock.getParent().getFileName().toString().startsWith("tether-"), out);
                 assertTrue(Poll.until(() -> !Files.exists(sock.getParent()), T), "left behind: " + sock.getParent());
                 assertTrue(Poll.until(() -> p.client.openChannelCount() == 0, T), "channels left: " + p.client.openChannelCount());
+                // the listener's thread, the open threads, the relays and the client's agent threads all end
+                // (platform threads on JDK 17; virtual ones on 21+ are not listed, so this checks 17)
+                assertTrue(Poll.until(() -> forwardingThreads().isEmpty(), T), "threads left: " + forwardingThreads());
             }
         }
+    }
+
+    private static java.util.List<String> forwardingThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("tether-agent") || n.startsWith("tether-auth-agent")).toList();
     }
 
     @Test
