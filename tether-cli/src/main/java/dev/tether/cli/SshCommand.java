@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "ssh", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class, sortOptions = false,
         separator = " ",
         modelTransformer = SshCommand.Options.class,
-        customSynopsis = {"tether ssh [-GNnqTtv] [-F CONFIG] [-i IDENTITY] [-l USER]",
+        customSynopsis = {"tether ssh [-AaGNnqTtvXx] [-F CONFIG] [-i IDENTITY] [-l USER]",
                 "                  [-o KEY=VALUE] [-p PORT] [USER@]HOST [COMMAND...]"},
         description = {"Log in to a host, or run a command there.",
                 "Exits with the remote command's status, or 255 if the connection or authentication fails."})

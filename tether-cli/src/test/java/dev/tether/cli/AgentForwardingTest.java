@@ -103,6 +103,16 @@ class AgentForwardingTest {
     }
 
     @Test
+    void allowAgentForwardingNoInTheConfigRefusesIt() throws Exception {
+        String[] fp = new String[1];
+        try (SshAgent agent = agentWithKey(fp);
+             TetherServerProcess server = TetherServerProcess.start(true,
+                     d -> List.of("--config", X11ForwardingTest.config(d, "AllowAgentForwarding no")))) {
+            assertNoAgent(server, agent, fp[0], "session 0 refused agent forwarding: not allowed for this user");
+        }
+    }
+
+    @Test
     void tetherSshAForwardsTheAgentToSshd() throws Exception {
         String[] fp = new String[1];
         try (SshAgent agent = agentWithKey(fp);
