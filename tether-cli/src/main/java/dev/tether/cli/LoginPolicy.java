@@ -14,17 +14,18 @@ import java.util.Set;
  * @param forcedSftp             {@code ForceCommand internal-sftp}'s sftp-server flags; null: not forced
  * @param tcpForwarding          AllowTcpForwarding (DisableForwarding, --no-forwarding and --sftp-only applied)
  * @param streamLocalForwarding  AllowStreamLocalForwarding (DisableForwarding and --sftp-only applied)
- * @param agentForwarding        AllowAgentForwarding (DisableForwarding and --sftp-only applied)
+ * @param agentForwarding        AllowAgentForwarding (DisableForwarding, --no-agent-forwarding and --sftp-only applied)
  * @param gatewayPorts           GatewayPorts: {@code no}, {@code yes} or {@code clientspecified}
  * @param permitOpen             PermitOpen entries ({@code any} by default)
  * @param permitListen           PermitListen entries ({@code any} by default)
  * @param passwordAuthentication whether this login may have used a password (a validator refuses it otherwise)
  * @param pubkeyAuthentication   whether this login may have used a key
+ * @param x11Forwarding          X11Forwarding, off unless set (DisableForwarding and --sftp-only applied)
  */
 record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettings.Forwarding tcpForwarding,
                    ServerSettings.Forwarding streamLocalForwarding, boolean agentForwarding, String gatewayPorts,
                    List<String> permitOpen, List<String> permitListen, boolean passwordAuthentication,
-                   boolean pubkeyAuthentication) {
+                   boolean pubkeyAuthentication, boolean x11Forwarding) {
     LoginPolicy {
         permitOpen = List.copyOf(permitOpen);
         permitListen = List.copyOf(permitListen);
@@ -46,14 +47,15 @@ record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettin
                 : orAll(m.get("allowtcpforwarding", s.forwarding));
         ServerSettings.Forwarding local = off ? ServerSettings.Forwarding.NONE
                 : orAll(m.get("allowstreamlocalforwarding", s.streamLocalForwarding));
-        boolean agent = !off && !Boolean.FALSE.equals(m.get("allowagentforwarding", s.agentForwarding));
+        boolean agent = !off && !s.noAgentForwarding && !Boolean.FALSE.equals(m.get("allowagentforwarding", s.agentForwarding));
+        boolean x11 = !off && Boolean.TRUE.equals(m.get("x11forwarding", s.x11Forwarding));
         String gateway = m.get("gatewayports", s.gatewayPorts);
         List<String> open = m.get("permitopen", s.permitOpen);
         List<String> listen = m.get("permitlisten", s.permitListen);
         return new LoginPolicy(jail, forced == null ? null : forced.orElse(null), tcp, local, agent,
                 gateway == null ? "no" : gateway, open == null ? List.of("any") : open, listen == null ? List.of("any") : listen,
                 !Boolean.FALSE.equals(m.get("passwordauthentication", s.passwordAuthentication)),
-                !Boolean.FALSE.equals(m.get("pubkeyauthentication", s.pubkeyAuthentication)));
+                !Boolean.FALSE.equals(m.get("pubkeyauthentication", s.pubkeyAuthentication)), x11);
     }
 
     private static ServerSettings.Forwarding orAll(ServerSettings.Forwarding f) {
@@ -91,6 +93,9 @@ record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettin
         }
         if (agentForwarding) {
             t.add("auth-agent@openssh.com");
+        }
+        if (x11Forwarding) {
+            t.add("x11");
         }
         return Set.copyOf(t);
     }

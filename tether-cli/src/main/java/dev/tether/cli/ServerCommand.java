@@ -88,6 +88,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--no-forwarding", description = "refuse TCP forwarding (as AllowTcpForwarding no)")
     boolean noForwarding;
 
+    @Option(names = "--no-agent-forwarding", description = "refuse agent forwarding (as AllowAgentForwarding no)")
+    boolean noAgentForwarding;
+
     @Option(names = "--sftp-only", description = "allow only the sftp subsystem: no shell, exec or forwarding")
     boolean sftpOnly;
 
@@ -99,7 +102,8 @@ final class ServerCommand implements Callable<Integer> {
                     + "AllowTcpForwarding, AllowStreamLocalForwarding, AllowAgentForwarding, DisableForwarding, GatewayPorts, "
                     + "PermitOpen, PermitListen, AcceptEnv, Subsystem (internal-sftp takes tether sftp-server's flags), "
                     + "ChrootDirectory (%%h, %%u), ForceCommand internal-sftp|none, PerSourceMaxStartups, PerSourceNetBlockSize, "
-                    + "PerSourcePenalties, PerSourcePenaltyExemptList, UnusedConnectionTimeout, ChannelTimeout; "
+                    + "PerSourcePenalties, PerSourcePenaltyExemptList, UnusedConnectionTimeout, ChannelTimeout, "
+                    + "X11Forwarding (default no), X11DisplayOffset, X11UseLocalhost yes; "
                     + "Match User|Address|Host|All blocks with ChrootDirectory, ForceCommand, the forwarding keywords, "
                     + "PasswordAuthentication and PubkeyAuthentication")
     Path config;
@@ -210,6 +214,7 @@ final class ServerCommand implements Callable<Integer> {
         s.noExec |= noExec;
         s.sftpOnly |= sftpOnly;
         s.noForwarding |= noForwarding;
+        s.noAgentForwarding |= noAgentForwarding;
         if (maxConnections != null) {
             s.maxConnections = atLeast("--max-connections", maxConnections, 1);
         }

@@ -134,6 +134,11 @@ final class ServerSettings {
     List<String> permitListen;
     /** --no-forwarding: TCP forwarding off for every user. */
     boolean noForwarding;
+    /** X11Forwarding of the global section (null: not set, which is off); X11DisplayOffset (null: 10). */
+    Boolean x11Forwarding;
+    Integer x11DisplayOffset;
+    /** --no-agent-forwarding: agent forwarding off for every user. */
+    boolean noAgentForwarding;
     /** The Match blocks of the config file, in file order. */
     final List<SshdMatch> matches = new ArrayList<>();
     /** AcceptEnv patterns; null for the library's default (LANG, LC_*). */
@@ -256,6 +261,9 @@ final class ServerSettings {
         }
         if (acceptEnv != null) {
             b.acceptEnv(acceptEnv);
+        }
+        if (x11DisplayOffset != null) {
+            b.x11DisplayOffset(x11DisplayOffset);
         }
         effectiveSubsystems().forEach((name, command) -> {
             if (isInternalSftp(command)) {

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "ssh", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class, sortOptions = false,
         separator = " ",
         modelTransformer = SshCommand.Options.class,
-        customSynopsis = {"tether ssh [-GNnqTtv] [-F CONFIG] [-i IDENTITY] [-l USER]",
+        customSynopsis = {"tether ssh [-AaGNnqTtvXx] [-F CONFIG] [-i IDENTITY] [-l USER]",
                 "                  [-o KEY=VALUE] [-p PORT] [USER@]HOST [COMMAND...]"},
         description = {"Log in to a host, or run a command there.",
                 "Exits with the remote command's status, or 255 if the connection or authentication fails."})
@@ -69,6 +69,18 @@ final class SshCommand implements Callable<Integer> {
 
     @Option(names = "-v", description = "verbose (debug) logging; repeat for more")
     boolean[] verbose = new boolean[0];
+
+    @Option(names = "-A", description = "forward the agent of SSH_AUTH_SOCK (ForwardAgent yes)")
+    boolean forwardAgent;
+
+    @Option(names = "-a", description = "do not forward the agent (ForwardAgent no)")
+    boolean noForwardAgent;
+
+    @Option(names = "-X", description = "forward X11 connections to the local DISPLAY (ForwardX11 yes)")
+    boolean forwardX11;
+
+    @Option(names = "-x", description = "do not forward X11 (ForwardX11 no)")
+    boolean noForwardX11;
 
     @Parameters(paramLabel = "[USER@]HOST [COMMAND...]", arity = "0..*",
             description = "destination ([user@]host or ssh://[user@]host[:port]), then the command to run")
@@ -166,6 +178,12 @@ final class SshCommand implements Callable<Integer> {
         }
         if (c.quiet) {
             cfg.setIfAbsent("loglevel", "quiet");
+        }
+        if (c.forwardAgent || c.noForwardAgent) {
+            cfg.setIfAbsent("forwardagent", c.forwardAgent ? "yes" : "no");
+        }
+        if (c.forwardX11 || c.noForwardX11) {
+            cfg.setIfAbsent("forwardx11", c.forwardX11 ? "yes" : "no");
         }
     }
 

@@ -58,6 +58,7 @@ final class SshRemoteCommand {
         };
         boolean raw = pty && stdinTty && !devNullStdin;
         Channel ch = transport.openSession();
+        requestForwarding(ch);
         sendEnvironment(ch);
         if (pty) {
             int[] size = stdinTty ? Tty.size() : null;
@@ -108,6 +109,50 @@ final class SshRemoteCommand {
             debug("the remote command was killed by signal " + ch.exitSignal());
         }
         return status == null ? SshCommand.FAILURE : status;
+    }
+
+    /**
+     * ForwardX11 and ForwardAgent, as ssh(1) asks for them before the command: X11 to the local
+     * DISPLAY (with the real cookie from $XAUTHORITY or ~/.Xauthority spoofed), then the agent
+     * ({@code yes}: SSH_AUTH_SOCK; else a socket path, {@code ~} and {@code $VAR} expanded).
+     * Refusals are warnings, as in ssh.
+     */
+    private void requestForwarding(Channel ch) throws IOException {
+        SshConfig cfg = s.config();
+        if (isYes(cfg.get("forwardx11"))) {
+            String display = System.getenv("DISPLAY");
+            if (display == null || display.isEmpty()) {
+                warn("X11 forwarding requested but DISPLAY not set");
+            } else {
+                try {
+                    if (!transport.requestX11Forwarding(ch, display, null, false)) {
+                        warn("X11 forwarding request failed on channel " + ch.localId());
+                    }
+                } catch (IllegalArgumentException e) {
+                    warn("X11 forwarding: " + e.getMessage());
+                }
+            }
+        }
+        String agent = cfg.get("forwardagent");
+        if (agent != null && !agent.equalsIgnoreCase("no") && !agent.equalsIgnoreCase("false")) {
+            String path = isYes(agent) ? System.getenv("SSH_AUTH_SOCK")
+                    : agent.startsWith("$") ? System.getenv(agent.substring(1)) : Cli.expandTilde(agent);
+            if (path == null || path.isEmpty()) {
+                debug("ForwardAgent: no agent socket (SSH_AUTH_SOCK is not set)");
+            } else if (!transport.requestAgentForwarding(ch, java.nio.file.Path.of(path))) {
+                warn("Agent forwarding request failed on channel " + ch.localId());
+            }
+        }
+    }
+
+    private static boolean isYes(String v) {
+        return v != null && (v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("true"));
+    }
+
+    private void warn(String message) {
+        if (!s.quiet()) {
+            err.println("Warning: " + message);
+        }
     }
 
     private void sendEnvironment(Channel ch) throws IOException {

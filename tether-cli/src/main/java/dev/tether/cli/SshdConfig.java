@@ -45,7 +45,8 @@ final class SshdConfig {
             "banner", "clientaliveinterval", "clientalivecountmax", "allowtcpforwarding", "acceptenv", "subsystem",
             "persourcemaxstartups", "persourcenetblocksize", "persourcepenalties", "persourcepenaltyexemptlist",
             "unusedconnectiontimeout", "channeltimeout", "chrootdirectory", "forcecommand", "allowstreamlocalforwarding",
-            "allowagentforwarding", "gatewayports", "permitopen", "permitlisten", "disableforwarding");
+            "allowagentforwarding", "gatewayports", "permitopen", "permitlisten", "disableforwarding",
+            "x11forwarding", "x11displayoffset", "x11uselocalhost");
 
     /**
      * The keywords that may differ per login: a Match block sets them for the logins it matches;
@@ -53,7 +54,8 @@ final class SshdConfig {
      */
     static final Set<String> PER_LOGIN = Set.of("chrootdirectory", "forcecommand", "allowtcpforwarding",
             "allowstreamlocalforwarding", "allowagentforwarding", "gatewayports", "permitopen", "permitlisten",
-            "disableforwarding", "passwordauthentication", "pubkeyauthentication");
+            "disableforwarding", "passwordauthentication", "pubkeyauthentication",
+            "x11forwarding");
 
     /** The keywords sshd_config(5) (OpenSSH 9.2) allows after {@code Match}, lower-cased. */
     static final Set<String> MATCH_ALLOWED = Set.of("acceptenv", "allowagentforwarding", "allowgroups",
@@ -247,6 +249,12 @@ final class SshdConfig {
             case "unusedconnectiontimeout" -> setOnce(keyword, args.get(0).equalsIgnoreCase("none") ? java.time.Duration.ZERO
                     : checked(name, single(name, args), SshdConfig::time), v -> s.unusedConnectionTimeout = v);
             case "channeltimeout" -> setOnce(keyword, channelTimeouts(name, args), v -> s.channelTimeouts = v);
+            case "x11displayoffset" -> setOnce(keyword, number(name, single(name, args), 0), v -> s.x11DisplayOffset = v);
+            case "x11uselocalhost" -> {
+                if (!yesNo(name, args)) {
+                    warn(name + " no is not supported: forwarded displays listen on 127.0.0.1 only");
+                }
+            }
             default -> throw new IllegalStateException(keyword);
         }
     }
@@ -261,6 +269,7 @@ final class SshdConfig {
             case "allowagentforwarding", "disableforwarding", "passwordauthentication", "pubkeyauthentication" ->
                     yesNo(name, args);
             case "gatewayports" -> gatewayPorts(name, single(name, args));
+            case "x11forwarding" -> yesNo(name, args);
             case "permitopen" -> permits(name, args, true);
             case "permitlisten" -> permits(name, args, false);
             default -> throw new IllegalStateException(keyword);
@@ -278,6 +287,7 @@ final class SshdConfig {
             case "allowstreamlocalforwarding" -> s.streamLocalForwarding = (ServerSettings.Forwarding) v;
             case "allowagentforwarding" -> s.agentForwarding = (Boolean) v;
             case "disableforwarding" -> s.disableForwarding = (Boolean) v;
+            case "x11forwarding" -> s.x11Forwarding = (Boolean) v;
             case "passwordauthentication" -> s.passwordAuthentication = (Boolean) v;
             case "pubkeyauthentication" -> s.pubkeyAuthentication = (Boolean) v;
             case "gatewayports" -> s.gatewayPorts = (String) v;

@@ -133,19 +133,32 @@ class SshdConfigTest {
 
     @Test
     void unknownKeywordsAndKeywordsMatchBlocksCannotSetAreWarnedWithFileAndLine() throws Exception {
-        ServerSettings s = read("UsePAM yes", "Port 2200", "X11Forwarding=yes", "Match User bob", "  Port 9999",
-                "  Banner none", "  X11Forwarding no", "Match all", "PasswordAuthentication yes");
+        ServerSettings s = read("UsePAM yes", "Port 2200", "PermitTunnel=yes", "Match User bob", "  Port 9999",
+                "  Banner none", "  PermitTunnel no", "Match all", "PasswordAuthentication yes");
         String f = dir.resolve("sshd_config").toString();
         assertTrue(warnings().contains("tether: " + f + ":1: unsupported keyword UsePAM, ignored\n"), warnings());
-        assertTrue(warnings().contains("tether: " + f + ":3: unsupported keyword X11Forwarding, ignored\n"), warnings());
+        assertTrue(warnings().contains("tether: " + f + ":3: unsupported keyword PermitTunnel, ignored\n"), warnings());
         assertTrue(warnings().contains("tether: " + f + ":5: Port is not allowed in a Match block, ignored\n"), warnings());
         assertTrue(warnings().contains("tether: " + f + ":6: Banner in a Match block is not supported, ignored\n"), warnings());
-        assertTrue(warnings().contains("tether: " + f + ":7: unsupported keyword X11Forwarding, ignored\n"), warnings());
+        assertTrue(warnings().contains("tether: " + f + ":7: unsupported keyword PermitTunnel, ignored\n"), warnings());
         assertEquals(List.of(2200), s.ports, "lines in a Match block do not reach the global section");
         assertNull(s.banner);
         assertNull(s.passwordAuthentication, "a Match All value is the block's, not the global section's");
         assertEquals(2, s.matches.size());
         assertEquals(Map.of("passwordauthentication", true), s.matches.get(1).values());
+    }
+
+    @Test
+    void x11KeywordsAreReadGloballyAndX11ForwardingPerLogin() throws Exception {
+        ServerSettings s = read("X11Forwarding yes", "X11DisplayOffset 20", "X11UseLocalhost no", "Match User bob", "  X11Forwarding no");
+        String f = dir.resolve("sshd_config").toString();
+        assertEquals(Boolean.TRUE, s.x11Forwarding);
+        assertEquals(Integer.valueOf(20), s.x11DisplayOffset);
+        assertTrue(warnings().contains("tether: " + f + ":3: X11UseLocalhost no is not supported"), warnings());
+        assertTrue(s.forLogin(dir, "alice", "127.0.0.1").channelTypes().contains("x11"));
+        assertFalse(s.forLogin(dir, "bob", "127.0.0.1").channelTypes().contains("x11"));
+        assertFalse(read("Port 2200").forLogin(dir, "alice", "127.0.0.1").channelTypes().contains("x11"), "off by default");
+        assertTrue(bad("X11Forwarding perhaps").getMessage().startsWith(dir.resolve("sshd_config") + ":1: X11Forwarding: expected yes or no"));
     }
 
     @Test

@@ -41,12 +41,15 @@ final class ClientSide {
     private final boolean client;
 
     private ClientAuthenticator clientAuth;
+    /** Agent and X11 forwarding, handed to the connection service when the login succeeds. */
+    final ServiceStack.ClientForwarding forwarding;
     private volatile ScheduledFuture<?> keepalive;
 
     ClientSide(Transport t, TransportEngine engine, boolean client) {
         this.t = t;
         this.engine = engine;
         this.client = client;
+        this.forwarding = ServiceStack.ClientForwarding.of(engine);
         engine.closeFuture().whenComplete((v, e) -> stopKeepalive());
     }
 
@@ -58,7 +61,7 @@ final class ClientSide {
         }
         synchronized (this) {
             if (clientAuth == null) {
-                clientAuth = ServiceStack.client(engine);
+                clientAuth = ServiceStack.client(engine, forwarding);
             }
             return clientAuth;
         }

@@ -20,6 +20,7 @@ import dev.tether.ssh.pty.PtySpawner;
 import dev.tether.ssh.session.InProcessSession;
 import dev.tether.ssh.session.ProcessSession;
 import dev.tether.ssh.session.PtySession;
+import dev.tether.ssh.session.SessionEnvironment;
 import dev.tether.ssh.session.SessionProcess;
 import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.wire.Disconnect;
@@ -81,8 +82,10 @@ public final class Portal {
     private final java.util.function.Function<String, Command> commands;
     private final Map<String, String> subsystemCommands;
     private final List<String> acceptEnv;
+    private final int x11DisplayOffset;
 
     private Portal(Builder b) {
+        this.x11DisplayOffset = b.x11DisplayOffset;
         this.subsystemCommands = Map.copyOf(b.subsystemCommands);
         this.acceptEnv = List.copyOf(b.acceptEnv);
         this.sessions = b.sessions;
@@ -138,6 +141,7 @@ public final class Portal {
         private final java.util.Map<String, SubsystemHandler> subsystems = new java.util.LinkedHashMap<>();
         private final Map<String, String> subsystemCommands = new java.util.LinkedHashMap<>();
         private List<String> acceptEnv = List.of("LANG", "LC_*");
+        private int x11DisplayOffset = 10;
 
         private java.util.function.Function<String, Command> commands;
 
@@ -231,6 +235,20 @@ public final class Portal {
 
         public Builder realm(Realm realm) {
             this.realm = Objects.requireNonNull(realm);
+            return this;
+        }
+
+        /**
+         * The first display X11 forwarding tries (sshd's X11DisplayOffset, default 10). Whether a
+         * user may forward X11 or the agent at all is the avatar's: its
+         * {@link Avatar#channelTypes} must hold {@code x11} or {@code auth-agent@openssh.com}
+         * (the default avatar has neither), and an authorized_keys entry may still forbid it.
+         */
+        public Builder x11DisplayOffset(int offset) {
+            if (offset < 0) {
+                throw new IllegalArgumentException("X11 display offset " + offset);
+            }
+            this.x11DisplayOffset = offset;
             return this;
         }
 
@@ -429,7 +447,9 @@ public final class Portal {
                     return false;
                 }
                 logSession(channel, what);
-                s.process = ProcessSession.start(channel, subsystemCommands.get(name), sessionDirectory, new HashMap<>(s.environment));
+                Map<String, String> env = new HashMap<>(s.environment);
+                env.putAll(SessionEnvironment.variables(channel));
+                s.process = ProcessSession.start(channel, subsystemCommands.get(name), sessionDirectory, env);
                 return true;
             }
             if (h == null) {
@@ -551,6 +571,52 @@ public final class Portal {
         }
 
         @Override
+        public boolean checkChannelForwardAgentRequest(Channel channel) {
+            return forwardingAllowed(channel, "auth-agent@openssh.com", "agent forwarding",
+                    AuthorizedKeys.Match::permitsAgentForwarding, "no-agent-forwarding");
+        }
+
+        @Override
+        public boolean checkChannelX11Request(Channel channel, boolean singleConnection, String authProtocol,
+                                              String authCookie, int screen) {
+            return forwardingAllowed(channel, "x11", "x11 forwarding", AuthorizedKeys.Match::permitsX11, "no-x11-forwarding");
+        }
+
+        @Override
+        public int x11DisplayOffset() {
+            return x11DisplayOffset;
+        }
+
+        /**
+         * Agent and X11 forwarding for a session: only with OS process sessions, before its
+         * command starts, when the avatar has the forwarded channel type and the key's
+         * authorized_keys options (or certificate) permit it. Refusals are event-log lines.
+         */
+        private boolean forwardingAllowed(Channel channel, String channelType, String what,
+                                          java.util.function.Predicate<AuthorizedKeys.Match> permits, String option) {
+            Avatar a = avatar();
+            String why = null;
+            Optional<AuthorizedKeys.Match> m;
+            synchronized (this) {
+                m = keyMatch;
+            }
+            if (!sessions) {
+                why = "no process sessions";
+            } else if (a == null || !a.channelTypes().contains(channelType)) {
+                why = "not allowed for this user";
+            } else if (m.isPresent() && !permits.test(m.get())) {
+                why = m.get().entry().location() + " forbids it (" + option + ", restrict, or a certificate without the permission)";
+            } else if (state(channel).started()) {
+                why = "the session's command has started";
+            }
+            if (why != null) {
+                EventLog.sessionRefused(transport, channel, what, why);
+                return false;
+            }
+            return true;
+        }
+
+        @Override
         public boolean checkChannelExecRequest(Channel channel, String command) {
             return run(channel, command);
         }
@@ -589,6 +655,7 @@ public final class Portal {
                 log.info("{} forced command from {}", transport, m.get().entry().location());
             }
             m.ifPresent(match -> env.putAll(match.environment()));
+            env.putAll(SessionEnvironment.variables(channel)); // SSH_AUTH_SOCK, DISPLAY, XAUTHORITY
             s.forcedCommand = forced.isPresent();
             Command inJava = a == null ? null : a.command(command);
             if (inJava == null && commands != null) {

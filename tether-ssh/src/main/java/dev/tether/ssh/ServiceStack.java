@@ -95,11 +95,24 @@ final class ServiceStack {
         return new ConnectionService(engine, h.build());
     }
 
-    /** A client's connection service: the server's exit reports; every channel or request the server starts is refused. */
-    static ConnectionService clientConnection(PacketConnection engine) {
+    /**
+     * A client's connection service: the server's exit reports, and the agent and X11 channels
+     * once the application has asked for them ({@code forwarding}); every other channel or request
+     * the server starts is refused.
+     */
+    static ConnectionService clientConnection(PacketConnection engine, ClientForwarding forwarding) {
         ConnectionHandlers.Builder h = ConnectionHandlers.builder();
         SessionChannels.installClient(h);
+        forwarding.agent().install(h);
+        forwarding.x11().install(h);
         return new ConnectionService(engine, h.build());
+    }
+
+    /** A client connection's agent and X11 forwarding state, made with its {@link ClientSide}. */
+    record ClientForwarding(AgentForwarding.Client agent, X11Forwarding.Client x11) {
+        static ClientForwarding of(TransportEngine engine) {
+            return new ClientForwarding(new AgentForwarding.Client(engine), new X11Forwarding.Client());
+        }
     }
 
     /**
@@ -111,7 +124,7 @@ final class ServiceStack {
     }
 
     /** A client's authenticator, which installs the connection service once a login succeeds. */
-    static ClientAuthenticator client(TransportEngine engine) {
-        return new ClientAuthenticator(engine, () -> clientConnection(engine));
+    static ClientAuthenticator client(TransportEngine engine, ClientForwarding forwarding) {
+        return new ClientAuthenticator(engine, () -> clientConnection(engine, forwarding));
     }
 }

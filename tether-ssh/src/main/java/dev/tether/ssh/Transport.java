@@ -310,6 +310,45 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
         return clientSide.connection().globalRequest(name, data, wait);
     }
 
+    // Agent and X11 forwarding (client; OpenSSH PROTOCOL §1.8, PROTOCOL.agent, RFC 4254 §6.3)
+
+    /**
+     * Client: asks the server to forward the SSH agent at {@code agentSocket} (the local
+     * {@code SSH_AUTH_SOCK}) for this session channel, as {@code ssh -A} does; send it before
+     * {@code exec} or {@code shell}. From then on the connection accepts the server's
+     * {@code auth-agent@openssh.com} channels (refused before), and each is served by a connection
+     * of its own to the agent, which first gets {@code session-bind@openssh.com} as OpenSSH 8.9+
+     * sends it.
+     *
+     * @return whether the server agreed
+     */
+    public boolean requestAgentForwarding(Channel session, java.nio.file.Path agentSocket) throws IOException {
+        requireClient();
+        return clientSide.forwarding.agent().request(session, agentSocket);
+    }
+
+    /**
+     * Client: asks the server to forward X11 connections for this session channel to the local
+     * {@code display} (DISPLAY's syntax: {@code :0}, {@code unix:0}, {@code host:N.S}), as
+     * {@code ssh -X} does, with OpenSSH's cookie spoofing: the server gets a random cookie, and
+     * each forwarded connection must present it; it is replaced by the real one from
+     * {@code xauthority} (null: {@code $XAUTHORITY} or ~/.Xauthority) before the connection
+     * reaches the display. Send it before {@code exec} or {@code shell}.
+     *
+     * @return whether the server agreed
+     */
+    public boolean requestX11Forwarding(Channel session, String display, java.nio.file.Path xauthority,
+                                        boolean singleConnection) throws IOException {
+        requireClient();
+        return clientSide.forwarding.x11().request(session, display, xauthority, singleConnection);
+    }
+
+    private void requireClient() {
+        if (!isClientMode()) {
+            throw new IllegalStateException("forwarding requests are for the client side");
+        }
+    }
+
     /**
      * Runs a command and collects its output, error and exit status, reading both streams at
      * once so that neither can stall the other. Fails if the command has not finished within

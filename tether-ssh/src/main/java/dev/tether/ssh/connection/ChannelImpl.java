@@ -91,6 +91,11 @@ public final class ChannelImpl implements Channel {
         return transport;
     }
 
+    /** The connection service this channel belongs to, for features that open further channels. */
+    public ConnectionService connection() {
+        return service;
+    }
+
     @Override
     public int localId() {
         return localId;
@@ -474,6 +479,20 @@ public final class ChannelImpl implements Channel {
             }
         }
         transport.send(new ChannelMessages.Request(remoteId, name, false, body.toByteArray()).encode());
+    }
+
+    /**
+     * Sends a channel request of any name with its encoded data (the forwarding requests:
+     * {@code auth-agent-req@openssh.com}, {@code x11-req}); with {@code wantReply}, waits for the
+     * answer and returns it, else returns true once it is queued.
+     */
+    public boolean sendRequest(String name, boolean wantReply, byte[] data) throws IOException {
+        SshWriter body = new SshWriter(data.length).raw(data);
+        if (wantReply) {
+            return request(name, body);
+        }
+        requestNoReply(name, body);
+        return true;
     }
 
     @Override

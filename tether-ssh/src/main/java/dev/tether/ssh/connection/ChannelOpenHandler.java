@@ -32,6 +32,7 @@ public interface ChannelOpenHandler {
         private final SshReader typeSpecific;
         private final ConnectionService connection;
         private String refusal;
+        private java.util.function.Consumer<ChannelImpl> onOpened;
 
         IncomingOpen(String type, int channelId, SshReader typeSpecific, ConnectionService connection) {
             this.type = type;
@@ -63,6 +64,19 @@ public interface ChannelOpenHandler {
         /** The description the peer gets with a refusal instead of "channel type TYPE refused". */
         public void refusalDescription(String description) {
             this.refusal = description;
+        }
+
+        /**
+         * Takes the channel once it is open, instead of handing it to the application's
+         * {@code accept}: the engine's own channels (forwarded agent and X11 connections). Called
+         * on the reader thread right after the confirmation is queued; it must not block.
+         */
+        public void onOpened(java.util.function.Consumer<ChannelImpl> action) {
+            this.onOpened = action;
+        }
+
+        java.util.function.Consumer<ChannelImpl> onOpened() {
+            return onOpened;
         }
 
         String refusalDescription() {

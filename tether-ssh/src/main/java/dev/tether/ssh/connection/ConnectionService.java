@@ -442,6 +442,10 @@ public final class ConnectionService implements MessageHandler {
         channels.put(id, ch);
         channelsChanged();
         transport.send(new ChannelMessages.OpenConfirmation(sender, id, ChannelImpl.LOCAL_WINDOW, ChannelImpl.LOCAL_MAX_PACKET).encode());
+        if (incoming.onOpened() != null) {
+            incoming.onOpened().accept(ch); // a channel the engine serves itself
+            return;
+        }
         accepted.add(ch);
     }
 

@@ -4,8 +4,9 @@
  * sockets ({@code direct-streamlocal@openssh.com}, {@code streamlocal-forward@openssh.com}), X11
  * ({@code x11-req}, {@code x11}) and agent forwarding ({@code auth-agent-req@openssh.com},
  * {@code auth-agent@openssh.com}). Each kind is one file that registers its channel types and
- * requests with the connection service's {@code ConnectionHandlers}. Today they ask the server's
- * policy and nothing more: the sockets, listeners and relays are still to be built.
+ * requests with the connection service's {@code ConnectionHandlers}. Agent and X11 forwarding
+ * work in both roles (sockets, listeners, relays, cookie spoofing); the TCP and Unix-socket kinds
+ * still only ask the server's policy.
  *
  * <p>Engine package: not exported by the module.
  */

@@ -166,6 +166,16 @@ public interface ServerInterface {
         return false;
     }
 
+    // Agent and X11 forwarding: what the engine does once the checks above allow a request.
+
+    /**
+     * The first X11 display number tried for a session's {@code x11-req} (sshd's
+     * X11DisplayOffset): the server listens on 127.0.0.1:6000+N for the first free N from here.
+     */
+    default int x11DisplayOffset() {
+        return 10;
+    }
+
     default ChannelOpenResult checkChannelDirectTcpipRequest(int chanid, String originHost, int originPort, String host, int port) {
         return ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
     }

@@ -86,6 +86,8 @@ final class KeyExchanger {
     private volatile NegotiatedAlgorithms algorithms;
     private volatile byte[] sessionId;
     private volatile byte[] hostKey;
+    /** The server's signature over H of the first exchange (session-bind@openssh.com needs it). */
+    private volatile byte[] initialSignature;
     private volatile boolean peerWantsExtInfo;
     private volatile boolean delayedOutbound;
 
@@ -123,6 +125,11 @@ final class KeyExchanger {
     /** H of the first exchange, not copied; null before it. */
     byte[] sessionId() {
         return sessionId;
+    }
+
+    /** The server's signature blob over H of the first exchange, not copied; null before it. */
+    byte[] initialSignature() {
+        return initialSignature;
     }
 
     /** The host key blob of the first exchange, not copied; null before it. */
@@ -426,6 +433,7 @@ final class KeyExchanger {
         if (first) {
             sessionId = r.exchangeHash();
             hostKey = r.hostKey();
+            initialSignature = r.signature();
         }
         installKeys(a, r, first);
         algorithms = a;

@@ -342,6 +342,15 @@ public final class TransportEngine implements PacketConnection {
         return k == null ? null : k.clone();
     }
 
+    /**
+     * The server's signature blob over the first exchange hash, as sent in its KEX reply (for
+     * {@code session-bind@openssh.com}, OpenSSH PROTOCOL.agent); null before the first exchange.
+     */
+    public byte[] initialSignature() {
+        byte[] s = kex.initialSignature();
+        return s == null ? null : s.clone();
+    }
+
     @Override
     public void abort(Throwable cause) {
         life.fail(cause, !(isConnectionLoss(cause)));
