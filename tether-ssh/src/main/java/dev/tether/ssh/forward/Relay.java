@@ -1,0 +1,153 @@
+package dev.tether.ssh.forward;
+
+import dev.tether.ssh.common.ConnectionInfo;
+import dev.tether.ssh.connection.ChannelImpl;
+import dev.tether.ssh.transport.EventLog;
+import dev.tether.ssh.transport.Threads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Moves bytes both ways between a forwarding channel and a socket (TCP or Unix domain), with
+ * EOF and close carried across (RFC 4254 §5.3): the peer's EOF shuts down the socket's output
+ * (a half-close), the socket's end of input sends our EOF, and the channel is closed once both
+ * directions have ended, or at once on an error or the peer's CLOSE; the socket is closed with
+ * it. Flow control follows the socket: the channel reopens the peer's window only for bytes
+ * written to the socket ({@link ChannelImpl#windowFollowsWrites}), so a slow socket holds back
+ * its own peer and nothing else.
+ *
+ * <p><b>Threads.</b> Two per relay, from {@link Threads} (virtual on JDK 21+): the thread that
+ * calls {@link #run} (which made the connection or accepted it) carries socket to channel and
+ * blocks on the socket and on the peer's window; a thread it starts carries channel to socket
+ * and blocks on the channel's buffer and on the socket. The connection's reader thread only
+ * appends to the channel's buffer, so it never waits for a socket. Neither thread outlives the
+ * channel: the channel's close closes the socket, which ends a blocked read, and the channel's
+ * end (close or connection lost) ends the other. The last of them (or the reader thread, when
+ * the peer's CLOSE ends the channel) closes both, once. The counters are atomics; the rest is
+ * confined to its thread.
+ */
+final class Relay {
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final int BUFFER = 32 * 1024;
+
+    private final ChannelImpl channel;
+    private final SocketChannel socket;
+    private final ConnectionInfo connection;
+    private final String kind;
+    private final String target;
+    private final AtomicInteger directionsDone = new AtomicInteger();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicLong toSocket = new AtomicLong();
+    private final AtomicLong toChannel = new AtomicLong();
+
+    private Relay(ChannelImpl channel, SocketChannel socket, ConnectionInfo connection, String kind, String target) {
+        this.channel = channel;
+        this.socket = socket;
+        this.connection = connection;
+        this.kind = kind;
+        this.target = target;
+    }
+
+    /**
+     * Relays until both directions end, on the calling thread (socket to channel) and one more
+     * (channel to socket). Logs the forwarded connection's start and end in the event log.
+     *
+     * @param kind   the channel type, for the event log
+     * @param target what the socket is connected to or accepted on, for the event log
+     */
+    static void run(ChannelImpl channel, SocketChannel socket, ConnectionInfo connection, String kind, String target) {
+        new Relay(channel, socket, connection, kind, target).run();
+    }
+
+    private void run() {
+        channel.windowFollowsWrites();
+        channel.closeFuture().whenComplete((v, e) -> end());
+        EventLog.forwardOpen(connection, channel.localId(), kind, target);
+        Threads.newThread("tether-forward-out-" + channel.localId(), this::channelToSocket).start();
+        socketToChannel();
+    }
+
+    private void socketToChannel() {
+        OutputStream out = channel.getOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+        try {
+            while (true) {
+                buf.clear();
+                int n = socket.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf.array(), 0, n);
+                toChannel.addAndGet(n);
+            }
+            channel.sendEof();
+            done();
+        } catch (IOException e) {
+            fail("socket to channel", e);
+        }
+    }
+
+    private void channelToSocket() {
+        InputStream in = channel.getInputStream();
+        byte[] buf = new byte[BUFFER];
+        try {
+            while (true) {
+                int n = in.read(buf, 0, buf.length);
+                if (n < 0) {
+                    break;
+                }
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                while (b.hasRemaining()) {
+                    socket.write(b);
+                }
+                toSocket.addAndGet(n);
+                channel.delivered(n);
+            }
+            if (!ended.get()) {
+                socket.shutdownOutput();
+            }
+            done();
+        } catch (IOException e) {
+            fail("channel to socket", e);
+        }
+    }
+
+    /** One direction reached its end of data; the second one closes the channel. */
+    private void done() {
+        if (directionsDone.incrementAndGet() == 2) {
+            end();
+        }
+    }
+
+    private void fail(String direction, IOException e) {
+        if (!ended.get()) {
+            log.debug("{} {} channel {}: {} ended: {}", connection, kind, channel.localId(), direction, e.toString());
+        }
+        end();
+    }
+
+    /** Closes the socket and the channel, once; logs the end. */
+    private void end() {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        // on a relay thread this waits (bounded) for the peer's CLOSE; from closeFuture (the reader
+        // thread) the channel is closed already and it returns at once
+        channel.close();
+        EventLog.forwardEnd(connection, channel.localId(), kind, target, toSocket.get(), toChannel.get());
+    }
+}
