@@ -11,7 +11,6 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -50,7 +49,7 @@ final class Sockets {
         } catch (SocketTimeoutException e) {
             s.close();
             throw new IOException("no answer within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
-        } catch (IOException | UnresolvedAddressException | IllegalArgumentException | SecurityException e) {
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
             s.close();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
@@ -60,7 +59,7 @@ final class Sockets {
     static SocketChannel connectUnix(String path) throws IOException {
         try {
             return SocketChannel.open(UnixDomainSocketAddress.of(path));
-        } catch (IllegalArgumentException | java.nio.file.InvalidPathException e) {
+        } catch (IllegalArgumentException e) {
             throw new IOException("bad socket path: " + e.getMessage(), e);
         }
     }
