@@ -200,7 +200,8 @@ class ForwardingServerTest {
     @Test
     void remoteForwardOnAFixedPortAndOnPortZero() throws Exception {
         int fixed = freePort();
-        try (Processes.Running ssh = forwarding(server, "-R", "127.0.0.1:" + fixed + ":127.0.0.1:" + echo.port())) {
+        try (Processes.Running ssh = forwarding(server, "-v", "-R", "127.0.0.1:" + fixed + ":127.0.0.1:" + echo.port())) {
+            awaitForwardConfirmed(ssh, "127.0.0.1:" + fixed);
             awaitListening(fixed, ssh);
             assertArrayEquals(bytes("fixed port"), exchange(new InetSocketAddress("127.0.0.1", fixed), bytes("fixed port")));
             server.awaitStderr("listen tcpip-forward 127\\.0\\.0\\.1:" + fixed, WAIT);
@@ -235,10 +236,12 @@ class ForwardingServerTest {
             }
         }
         Path remote = tmp.resolve("remote.sock");
-        try (Processes.Running ssh = forwarding(server, "-R", remote + ":127.0.0.1:" + echo.port())) {
+        try (Processes.Running ssh = forwarding(server, "-v", "-R", remote + ":127.0.0.1:" + echo.port())) {
             server.awaitStderr("listen streamlocal-forward@openssh.com " + Pattern.quote(remote.toString()), WAIT);
+            awaitForwardConfirmed(ssh, remote.toString());
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(remote)));
-            assertArrayEquals(bytes("from a unix socket"), exchange(UnixDomainSocketAddress.of(remote), bytes("from a unix socket")));
+            byte[] back = exchange(UnixDomainSocketAddress.of(remote), bytes("from a unix socket"));
+            assertArrayEquals(bytes("from a unix socket"), back, () -> ssh.describe() + "\n--- server ---\n" + server.stderr());
         }
         // the socket file goes with the listener
         assertTrue(Poll.until(() -> !Files.exists(remote), WAIT), remote + " was left behind");
@@ -382,6 +385,16 @@ class ForwardingServerTest {
         List<String> options = new ArrayList<>(List.of("-o", "ExitOnForwardFailure=yes"));
         options.addAll(List.of(flags));
         return s.sshInvocation().args(options).noCommand().timeout(Duration.ofMinutes(5)).start();
+    }
+
+    /**
+     * Waits until ssh has had the server's success reply for a remote forward listening on
+     * {@code listen} (its debug line), so that the connections the test makes find the forward
+     * known on the client's side.
+     */
+    private static void awaitForwardConfirmed(Processes.Running ssh, String listen) {
+        assertTrue(Poll.until(() -> ssh.stderr().contains("remote forward success for: listen " + listen) || !ssh.isAlive(), WAIT)
+                && ssh.isAlive(), ssh.describe());
     }
 
     private static void awaitListening(int port, Processes.Running ssh) {

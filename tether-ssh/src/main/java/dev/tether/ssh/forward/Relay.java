@@ -12,6 +12,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,13 +34,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * and blocks on the channel's buffer and on the socket. The connection's reader thread only
  * appends to the channel's buffer, so it never waits for a socket. Neither thread outlives the
  * channel: the channel's close closes the socket, which ends a blocked read, and the channel's
- * end (close or connection lost) ends the other. The last of them (or the reader thread, when
- * the peer's CLOSE ends the channel) closes both, once. The counters are atomics; the rest is
- * confined to its thread.
+ * end (close or connection lost) ends the other once the data the peer sent before it is
+ * written (bounded by {@link #DRAIN_GRACE}, on the shared timer). The last of them closes both,
+ * once. The counters and flags are atomics or volatile; the rest is confined to its thread.
  */
 final class Relay {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     private static final int BUFFER = 32 * 1024;
+    /** How long data the peer sent before its CLOSE may take to reach a socket that does not read it. */
+    static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
 
     private final ChannelImpl channel;
     private final SocketChannel socket;
@@ -46,6 +51,9 @@ final class Relay {
     private final String target;
     private final AtomicInteger directionsDone = new AtomicInteger();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** The channel has closed (the peer's CLOSE, or the connection's end): the socket is drained, then closed. */
+    private volatile boolean channelClosed;
+    private volatile ScheduledFuture<?> drainDeadline;
     private final AtomicLong toSocket = new AtomicLong();
     private final AtomicLong toChannel = new AtomicLong();
 
@@ -70,7 +78,7 @@ final class Relay {
 
     private void run() {
         channel.windowFollowsWrites();
-        channel.closeFuture().whenComplete((v, e) -> end());
+        channel.closeFuture().whenComplete((v, e) -> channelClosed());
         EventLog.forwardOpen(connection, channel.localId(), kind, target);
         Threads.newThread("tether-forward-out-" + channel.localId(), this::channelToSocket).start();
         socketToChannel();
@@ -92,7 +100,11 @@ final class Relay {
             channel.sendEof();
             done();
         } catch (IOException e) {
-            fail("socket to channel", e);
+            if (channelClosed) {
+                done(); // nothing more may go to the channel; the other direction still drains
+            } else {
+                fail("socket to channel", e);
+            }
         }
     }
 
@@ -121,6 +133,28 @@ final class Relay {
         }
     }
 
+    /**
+     * The channel closed (the peer's CLOSE; or the connection ended, and then the buffer fails once
+     * drained). What the peer sent before it still goes to the socket: the socket's input is shut
+     * down (ending the other direction), and the socket is closed when the data is out, or after
+     * {@link #DRAIN_GRACE} if the socket does not take it. Runs on the reader thread; never blocks.
+     */
+    private void channelClosed() {
+        channelClosed = true;
+        if (ended.get()) {
+            return;
+        }
+        try {
+            socket.shutdownInput();
+        } catch (IOException e) {
+            // closed already
+        }
+        drainDeadline = Threads.timer().schedule(this::end, DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        if (ended.get()) {
+            drainDeadline.cancel(false);
+        }
+    }
+
     /** One direction reached its end of data; the second one closes the channel. */
     private void done() {
         if (directionsDone.incrementAndGet() == 2) {
@@ -139,6 +173,10 @@ final class Relay {
     private void end() {
         if (!ended.compareAndSet(false, true)) {
             return;
+        }
+        ScheduledFuture<?> deadline = drainDeadline;
+        if (deadline != null) {
+            deadline.cancel(false);
         }
         try {
             socket.close();
