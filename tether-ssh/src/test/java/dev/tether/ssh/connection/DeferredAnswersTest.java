@@ -78,13 +78,7 @@ class DeferredAnswersTest {
 
     @Test
     void aDeferredOpenIsConfirmedFromAnotherThreadAndNotAccepted() throws Exception {
-        CompletableFuture<Channel> opened = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.client.openChannel("later@test", new byte[0]);
-            } catch (java.io.IOException e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        });
+        CompletableFuture<Channel> opened = openLater();
         ConnectionService.PendingOpen open = pending.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertNotNull(open);
         assertFalse(opened.isDone(), "answered before the handler's decision");
@@ -100,13 +94,7 @@ class DeferredAnswersTest {
 
     @Test
     void aDeferredOpenRefusedCarriesItsReasonAndText() throws Exception {
-        CompletableFuture<Channel> opened = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.client.openChannel("later@test", new byte[0]);
-            } catch (java.io.IOException e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        });
+        CompletableFuture<Channel> opened = openLater();
         ConnectionService.PendingOpen open = pending.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertNotNull(open);
         open.refuse(ChannelOpenResult.CONNECT_FAILED, "connect to db:5432 failed: Connection refused");
@@ -121,6 +109,17 @@ class DeferredAnswersTest {
         assertEquals(0, hooks.get());
         p.client.close();
         assertTrue(Poll.until(() -> hooks.get() == 1, WAIT));
+    }
+
+    /** Opens a {@code later@test} channel on another thread, which waits for the answer. */
+    private CompletableFuture<Channel> openLater() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.client.openChannel("later@test", new byte[0]);
+            } catch (java.io.IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
     }
 
     private byte[] request(String name) {
