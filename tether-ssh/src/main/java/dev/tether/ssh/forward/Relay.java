@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * end (close or connection lost) ends the other once the data the peer sent before it is
  * written (bounded by {@link #DRAIN_GRACE}, on the shared timer). The last of them closes both,
  * once. The counters and flags are atomics or volatile; the rest is confined to its thread.
+ *
+ * <p><b>Bounds.</b> A peer that keeps its window shut longer than the connection's
+ * {@code sendTimeout} (5 minutes by default) ends the relay, as does a socket that will not take
+ * the peer's last data within {@link #DRAIN_GRACE} of its CLOSE.
  */
 final class Relay {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
