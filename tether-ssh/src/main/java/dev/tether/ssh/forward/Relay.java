@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Moves bytes both ways between a forwarding channel and a socket (TCP or Unix domain), with
  * EOF and close carried across (RFC 4254 §5.3): the peer's EOF shuts down the socket's output
  * (a half-close), the socket's end of input sends our EOF, and the channel is closed once both
- * directions have ended, or at once on an error or the peer's CLOSE; the socket is closed with
- * it. Flow control follows the socket: the channel reopens the peer's window only for bytes
+ * directions have ended, at once on an error, and after the peer's CLOSE once what it sent is
+ * written; the socket is closed with it. Flow control follows the socket: the channel reopens the peer's window only for bytes
  * written to the socket ({@link ChannelImpl#windowFollowsWrites}), so a slow socket holds back
  * its own peer and nothing else.
  *
@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * blocks on the socket and on the peer's window; a thread it starts carries channel to socket
  * and blocks on the channel's buffer and on the socket. The connection's reader thread only
  * appends to the channel's buffer, so it never waits for a socket. Neither thread outlives the
- * channel: the channel's close closes the socket, which ends a blocked read, and the channel's
- * end (close or connection lost) ends the other once the data the peer sent before it is
+ * channel: the channel's end (close or connection lost) shuts down the socket's input, which
+ * ends a blocked read, and ends the other direction once the data the peer sent before it is
  * written (bounded by {@link #DRAIN_GRACE}, on the shared timer). The last of them closes both,
  * once. The counters and flags are atomics or volatile; the rest is confined to its thread.
  *
