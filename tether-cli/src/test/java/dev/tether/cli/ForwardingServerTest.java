@@ -52,7 +52,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The server side of port forwarding, with OpenSSH's {@code ssh} (and curl, and paramiko) against
  * {@code tether server} as a real process: {@code -L} (a 256 MiB transfer checked by SHA-256, and
  * to a Unix socket), {@code -R} (fixed port, port 0, to a Unix socket), {@code -D} with curl,
- * {@code -W}, {@code -J} to a private sshd; refusals ({@code --no-forwarding},
+ * {@code -W}, {@code -J} to a private sshd, OpenSSH's remote dynamic forwarding ({@code -R 0}
+ * without a target) with curl; refusals ({@code --no-forwarding},
  * {@code ExitOnForwardFailure}, {@code permitopen}, a failed connect); and 1,000 short
  * connections through one {@code -L} leaving nothing behind on the server.
  *
@@ -137,24 +138,29 @@ class ForwardingServerTest {
 
     @Test
     void dynamicForwardServesCurlThroughSocks5() throws Exception {
-        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        http.createContext("/hello", ex -> {
-            byte[] body = "hello through socks\n".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        http.start();
+        HttpServer http = helloServer("hello through socks\n");
         try {
             int socks = freePort();
             try (Processes.Running ssh = forwarding(server, "-D", "127.0.0.1:" + socks)) {
                 awaitListening(socks, ssh);
-                Processes.Result curl = Processes.run(List.of(Peers.requireOnPath("curl", "curl").toString(), "-sS",
-                        "--max-time", "30", "--socks5-hostname", "127.0.0.1:" + socks,
-                        "http://127.0.0.1:" + http.getAddress().getPort() + "/hello"), Map.of(), null, null, WAIT);
+                Processes.Result curl = curl(socks, http);
                 assertEquals(0, curl.exitCode(), curl.describe());
                 assertEquals("hello through socks\n", curl.stdout());
             }
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void remoteDynamicForwardServesCurlThroughTheServersPort() throws Exception {
+        HttpServer http = helloServer("hello through remote socks\n");
+        try (Processes.Running ssh = forwarding(server, "-R", "0")) {
+            // OpenSSH's remote dynamic forwarding: the server listens as for any -R, the client speaks SOCKS
+            int port = allocatedPort(ssh);
+            Processes.Result curl = curl(port, http);
+            assertEquals(0, curl.exitCode(), curl.describe());
+            assertEquals("hello through remote socks\n", curl.stdout());
         } finally {
             http.stop(0);
         }
@@ -210,17 +216,8 @@ class ForwardingServerTest {
         assertTrue(Poll.until(() -> !canConnect(fixed), WAIT), "port " + fixed + " still listens after ssh ended");
 
         try (Processes.Running ssh = forwarding(server, "-R", "0:127.0.0.1:" + echo.port())) {
-            Pattern allocated = Pattern.compile("Allocated port (\\d+) for remote forward");
-            int[] port = {0};
-            assertTrue(Poll.until(() -> {
-                Matcher m = allocated.matcher(ssh.stderr());
-                if (m.find()) {
-                    port[0] = Integer.parseInt(m.group(1));
-                    return true;
-                }
-                return !ssh.isAlive();
-            }, WAIT) && port[0] > 0, ssh.describe());
-            assertArrayEquals(bytes("port zero"), exchange(new InetSocketAddress("127.0.0.1", port[0]), bytes("port zero")));
+            int port = allocatedPort(ssh);
+            assertArrayEquals(bytes("port zero"), exchange(new InetSocketAddress("127.0.0.1", port), bytes("port zero")));
         }
     }
 
@@ -395,6 +392,41 @@ class ForwardingServerTest {
     private static void awaitForwardConfirmed(Processes.Running ssh, String listen) {
         assertTrue(Poll.until(() -> ssh.stderr().contains("remote forward success for: listen " + listen) || !ssh.isAlive(), WAIT)
                 && ssh.isAlive(), ssh.describe());
+    }
+
+    /** The port ssh prints for a remote forward asked for on port 0 ("Allocated port N ..."), once it has the reply. */
+    private static int allocatedPort(Processes.Running ssh) {
+        Pattern allocated = Pattern.compile("Allocated port (\\d+) for remote forward");
+        int[] port = {0};
+        assertTrue(Poll.until(() -> {
+            Matcher m = allocated.matcher(ssh.stderr());
+            if (m.find()) {
+                port[0] = Integer.parseInt(m.group(1));
+                return true;
+            }
+            return !ssh.isAlive();
+        }, WAIT) && port[0] > 0, ssh.describe());
+        return port[0];
+    }
+
+    /** A local HTTP server answering {@code GET /hello} with {@code body}. */
+    private static HttpServer helloServer(String body) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/hello", ex -> {
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        http.start();
+        return http;
+    }
+
+    /** curl for {@code http}'s /hello through the SOCKS5 proxy on {@code socksPort}, names resolved by the proxy. */
+    private static Processes.Result curl(int socksPort, HttpServer http) throws IOException {
+        return Processes.run(List.of(Peers.requireOnPath("curl", "curl").toString(), "-sS", "--max-time", "30",
+                "--socks5-hostname", "127.0.0.1:" + socksPort, "http://127.0.0.1:" + http.getAddress().getPort() + "/hello"),
+                Map.of(), null, null, WAIT);
     }
 
     private static void awaitListening(int port, Processes.Running ssh) {
