@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * What one login may do in {@code tether server}: the {@code Match} blocks it meets applied over
  * the config file's global section, and the flags over both ({@code --chroot}, {@code --sftp-only},
- * {@code --no-forwarding} hold for every user, whatever a Match block says). Immutable.
+ * {@code --no-forwarding} hold for every user, whatever a Match block says; {@code --no-forwarding}
+ * is DisableForwarding for everyone). Immutable.
  *
  * @param chroot                 the directory SFTP (and SCP) see as {@code /}, tokens expanded; null: not jailed
  * @param forcedSftp             {@code ForceCommand internal-sftp}'s sftp-server flags; null: not forced
@@ -42,7 +43,7 @@ record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettin
         Path jail = s.chroot != null ? s.chroot.toAbsolutePath().normalize()
                 : chrootPath(m.get("chrootdirectory", s.chrootDirectory), home, user);
         java.util.Optional<SftpServerCommand.Flags> forced = m.get("forcecommand", s.forceCommand);
-        boolean off = s.sftpOnly || Boolean.TRUE.equals(m.get("disableforwarding", s.disableForwarding));
+        boolean off = s.sftpOnly || s.noForwarding || Boolean.TRUE.equals(m.get("disableforwarding", s.disableForwarding));
         ServerSettings.Forwarding tcp = off || s.noForwarding ? ServerSettings.Forwarding.NONE
                 : orAll(m.get("allowtcpforwarding", s.forwarding));
         ServerSettings.Forwarding local = off ? ServerSettings.Forwarding.NONE
@@ -73,8 +74,8 @@ record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettin
     }
 
     /**
-     * The channel types the user may open: {@code session}, and those of the forwarding this
-     * policy allows (the library refuses forwarding until it is implemented, then honours these).
+     * The channel types the user may use: {@code session}, and those of the forwarding this
+     * policy allows (the library refuses the forwarding whose channel type is missing).
      */
     Set<String> channelTypes() {
         Set<String> t = new LinkedHashSet<>();
@@ -98,6 +99,42 @@ record LoginPolicy(Path chroot, SftpServerCommand.Flags forcedSftp, ServerSettin
             t.add("x11");
         }
         return Set.copyOf(t);
+    }
+
+    /** PermitOpen: whether {@code direct-tcpip} to {@code host:port} is allowed ({@code any}, {@code none}, or an entry matches). */
+    boolean permitsOpen(String host, int port) {
+        return permits(permitOpen, host, port, false);
+    }
+
+    /** PermitListen: whether a remote forward may listen on {@code host:port}. */
+    boolean permitsListen(String host, int port) {
+        return permits(permitListen, host, port, true);
+    }
+
+    /** GatewayPorts as the library's enum. */
+    dev.tether.ssh.policy.GatewayPorts gateway() {
+        return switch (gatewayPorts) {
+            case "yes" -> dev.tether.ssh.policy.GatewayPorts.YES;
+            case "clientspecified" -> dev.tether.ssh.policy.GatewayPorts.CLIENT_SPECIFIED;
+            default -> dev.tether.ssh.policy.GatewayPorts.NO;
+        };
+    }
+
+    /** PermitOpen/PermitListen entries (checked when the file was read) matched as sshd and authorized_keys match them. */
+    private static boolean permits(List<String> entries, String host, int port, boolean listen) {
+        if (entries.contains("any")) {
+            return true;
+        }
+        List<dev.tether.ssh.keys.AuthorizedKeys.HostPort> parsed = new java.util.ArrayList<>();
+        for (String e : entries) {
+            try {
+                parsed.add(dev.tether.ssh.keys.AuthorizedKeys.HostPort.parse(e, listen));
+            } catch (dev.tether.ssh.common.SshException | RuntimeException ex) {
+                // "none", or an entry the parser has refused already: it allows nothing
+            }
+        }
+        return listen ? dev.tether.ssh.keys.AuthorizedKeys.HostPort.anyListens(parsed, host, port)
+                : dev.tether.ssh.keys.AuthorizedKeys.HostPort.anyOpens(parsed, host, port);
     }
 
     /**

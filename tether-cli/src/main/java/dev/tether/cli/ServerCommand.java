@@ -85,7 +85,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--no-exec", description = "refuse exec requests (commands)")
     boolean noExec;
 
-    @Option(names = "--no-forwarding", description = "refuse TCP forwarding (as AllowTcpForwarding no)")
+    @Option(names = "--no-forwarding", description = "refuse all forwarding: TCP, Unix sockets, agent (as DisableForwarding yes)")
     boolean noForwarding;
 
     @Option(names = "--no-agent-forwarding", description = "refuse agent forwarding (as AllowAgentForwarding no)")

@@ -132,7 +132,7 @@ final class ServerSettings {
     String gatewayPorts;
     List<String> permitOpen;
     List<String> permitListen;
-    /** --no-forwarding: TCP forwarding off for every user. */
+    /** --no-forwarding: every kind of forwarding off for every user, as DisableForwarding yes. */
     boolean noForwarding;
     /** X11Forwarding of the global section (null: not set, which is off); X11DisplayOffset (null: 10). */
     Boolean x11Forwarding;
@@ -376,8 +376,8 @@ final class ServerSettings {
      * jail and nothing else: when no process can start at all, other command lines are refused;
      * otherwise the avatar answers them with {@link #NO_COMMAND_IN_JAIL}, so they never reach
      * an OS process. A jailed user's program-backed subsystems are refused. The channel types
-     * are those of the forwarding the policy allows (the library refuses forwarding until it is
-     * implemented, and then honours the avatar's channel types).
+     * are those of the forwarding the policy allows, and PermitOpen, PermitListen and
+     * GatewayPorts are the avatar's.
      */
     private Realm realm(Path home, boolean processes, SftpServers sftp) {
         Map<String, String> subsystems = effectiveSubsystems();
@@ -417,6 +417,21 @@ final class ServerSettings {
                     }
                     Command scp = commandLine == null ? null : sftp.scpCommand(commandLine);
                     return scp != null ? scp : processes ? NO_COMMAND_IN_JAIL : null;
+                }
+
+                @Override
+                public boolean permitOpen(String host, int port) {
+                    return p.permitsOpen(host, port);
+                }
+
+                @Override
+                public boolean permitListen(String host, int port) {
+                    return p.permitsListen(host, port);
+                }
+
+                @Override
+                public dev.tether.ssh.policy.GatewayPorts gatewayPorts() {
+                    return p.gateway();
                 }
 
                 @Override

@@ -44,6 +44,24 @@ public interface Avatar {
         return true;
     }
 
+    // Forwarding: asked only when channelTypes() has the channel type the forwarding uses
+    // (direct-tcpip, forwarded-tcpip, direct-streamlocal@openssh.com, forwarded-streamlocal@openssh.com).
+
+    /** Whether this user may open {@code direct-tcpip} to {@code host:port} (sshd's PermitOpen). */
+    default boolean permitOpen(String host, int port) {
+        return true;
+    }
+
+    /** Whether this user may have the server listen on {@code host:port} (sshd's PermitListen; port 0: any free one). */
+    default boolean permitListen(String host, int port) {
+        return true;
+    }
+
+    /** Where this user's remote forwards listen (sshd's GatewayPorts). */
+    default dev.tether.ssh.policy.GatewayPorts gatewayPorts() {
+        return dev.tether.ssh.policy.GatewayPorts.NO;
+    }
+
     /** Called once when the connection ends (Conch's logout hook). */
     default void logout() {
     }

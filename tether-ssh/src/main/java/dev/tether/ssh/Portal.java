@@ -433,6 +433,81 @@ public final class Portal {
                     || !a.subsystems().isEmpty() ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
         }
 
+        // Forwarding: the avatar's channel types, PermitOpen, PermitListen and GatewayPorts, and the
+        // key's options (no-port-forwarding, restrict, permitopen=, permitlisten=, a certificate's
+        // permit-port-forwarding). A refusal is logged here with its reason; the forward package
+        // answers the client and writes the event line.
+
+        /** Why this user may not use {@code channelType} for forwarding at all, or null. */
+        private String forwardingRefusal(String channelType, Optional<AuthorizedKeys.Match> m) {
+            Avatar a = avatar();
+            if (a == null || !a.channelTypes().contains(channelType)) {
+                return "this user may not use " + channelType;
+            }
+            if (m.isPresent() && !m.get().permitsPortForwarding()) {
+                return m.get().entry().location() + " forbids port forwarding (no-port-forwarding, restrict, "
+                        + "or a certificate without permit-port-forwarding)";
+            }
+            return null;
+        }
+
+        private synchronized Optional<AuthorizedKeys.Match> keyMatch() {
+            return keyMatch;
+        }
+
+        private boolean forwardingAllowed(String what, String why) {
+            if (why != null) {
+                log.info("{} {} refused: {}", transport, what, why);
+            }
+            return why == null;
+        }
+
+        @Override
+        public ChannelOpenResult checkChannelDirectTcpipRequest(int chanid, String originHost, int originPort, String host, int port) {
+            Optional<AuthorizedKeys.Match> m = keyMatch();
+            String why = forwardingRefusal("direct-tcpip", m);
+            if (why == null && m.isPresent() && !m.get().permitOpen(host, port)) {
+                why = "permitopen in " + m.get().entry().location() + " does not list " + EventLog.quote(host) + ":" + port;
+            }
+            if (why == null && !avatar().permitOpen(host, port)) {
+                why = EventLog.quote(host) + ":" + port + " is not a permitted destination for this user (PermitOpen)";
+            }
+            return forwardingAllowed("direct-tcpip to " + EventLog.quote(host) + ":" + port, why)
+                    ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+        }
+
+        @Override
+        public int checkPortForwardRequest(String address, int port) {
+            Optional<AuthorizedKeys.Match> m = keyMatch();
+            String why = forwardingRefusal("forwarded-tcpip", m);
+            if (why == null && m.isPresent() && !m.get().permitListen(address, port)) {
+                why = "permitlisten in " + m.get().entry().location() + " does not list " + EventLog.quote(address) + ":" + port;
+            }
+            if (why == null && !avatar().permitListen(address, port)) {
+                why = EventLog.quote(address) + ":" + port + " is not a permitted listen address for this user (PermitListen)";
+            }
+            return forwardingAllowed("tcpip-forward " + EventLog.quote(address) + ":" + port, why) ? port : -1;
+        }
+
+        @Override
+        public dev.tether.ssh.policy.GatewayPorts gatewayPorts() {
+            Avatar a = avatar();
+            return a == null ? dev.tether.ssh.policy.GatewayPorts.NO : a.gatewayPorts();
+        }
+
+        @Override
+        public ChannelOpenResult checkChannelDirectStreamlocalRequest(int chanid, String socketPath) {
+            return forwardingAllowed("direct-streamlocal to " + EventLog.quote(socketPath),
+                    forwardingRefusal("direct-streamlocal@openssh.com", keyMatch()))
+                    ? ChannelOpenResult.SUCCEEDED : ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+        }
+
+        @Override
+        public boolean checkStreamlocalForwardRequest(String socketPath) {
+            return forwardingAllowed("streamlocal-forward " + EventLog.quote(socketPath),
+                    forwardingRefusal("forwarded-streamlocal@openssh.com", keyMatch()));
+        }
+
         @Override
         public boolean checkChannelSubsystemRequest(Channel channel, String name) {
             Avatar a = avatar();

@@ -4,7 +4,9 @@ import dev.tether.ssh.connection.ConnectionHandlers;
 import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.connection.GlobalRequestHandler;
 import dev.tether.ssh.forward.AgentForwarding;
+import dev.tether.ssh.forward.DirectStreamLocal;
 import dev.tether.ssh.forward.DirectTcpip;
+import dev.tether.ssh.forward.StreamLocalForward;
 import dev.tether.ssh.forward.TcpipForward;
 import dev.tether.ssh.forward.X11Forwarding;
 import dev.tether.ssh.policy.ServerInterface;
@@ -87,6 +89,8 @@ final class ServiceStack {
         SessionChannels.installServer(h, policy);
         DirectTcpip.installServer(h, policy);
         TcpipForward.installServer(h, policy);
+        DirectStreamLocal.installServer(h, policy);
+        StreamLocalForward.installServer(h, policy);
         X11Forwarding.installServer(h, policy);
         AgentForwarding.installServer(h, policy);
         h.globalRequest("keepalive@openssh.com", GlobalRequestHandler.REFUSE); // a failure is all a keepalive needs

@@ -19,7 +19,8 @@ import java.io.IOException;
 public interface ChannelOpenHandler {
     /**
      * {@link ChannelOpenResult#SUCCEEDED} to open the channel, else the RFC 4254 §5.1 reason the
-     * peer is told. Malformed type-specific data may throw, which ends the connection.
+     * peer is told; or null after {@link IncomingOpen#defer()}, to answer later from another
+     * thread. Malformed type-specific data may throw, which ends the connection.
      */
     ChannelOpenResult open(IncomingOpen open) throws IOException;
 
@@ -33,8 +34,18 @@ public interface ChannelOpenHandler {
         private final ConnectionService connection;
         private String refusal;
         private java.util.function.Consumer<ChannelImpl> onOpened;
+        private ConnectionService.PendingOpen deferred;
 
-        IncomingOpen(String type, int channelId, SshReader typeSpecific, ConnectionService connection) {
+        /** The peer's channel id, initial window and maximum packet, for a deferred answer. */
+        final int sender;
+        final long window;
+        final int maxPacket;
+
+        IncomingOpen(String type, int channelId, SshReader typeSpecific, ConnectionService connection,
+                     int sender, long window, int maxPacket) {
+            this.sender = sender;
+            this.window = window;
+            this.maxPacket = maxPacket;
             this.type = type;
             this.channelId = channelId;
             this.typeSpecific = typeSpecific;
@@ -77,6 +88,24 @@ public interface ChannelOpenHandler {
 
         java.util.function.Consumer<ChannelImpl> onOpened() {
             return onOpened;
+        }
+
+        /**
+         * Answers later: the open stays pending (its id reserved, counted against the channel
+         * limit) until {@link ConnectionService.PendingOpen#confirm} or
+         * {@link ConnectionService.PendingOpen#refuse} is called from any thread. The handler
+         * then returns null. A channel confirmed this way is not handed to the application's
+         * {@code accept}: the one who deferred it owns it.
+         */
+        public ConnectionService.PendingOpen defer() {
+            if (deferred == null) {
+                deferred = connection.pending(this);
+            }
+            return deferred;
+        }
+
+        ConnectionService.PendingOpen deferred() {
+            return deferred;
         }
 
         String refusalDescription() {

@@ -24,16 +24,22 @@ public final class ConnectionHandlers {
 
     private final Map<String, ChannelOpenHandler> channelTypes;
     private final Map<String, ChannelRequestHandler> channelRequests;
-    private final Map<String, GlobalRequestHandler> globalRequests;
+    private final Map<String, GlobalRequestHandler.Async> globalRequests;
     private final ChannelOpenHandler otherChannelTypes;
-    private final GlobalRequestHandler otherGlobalRequests;
+    private final GlobalRequestHandler.Async otherGlobalRequests;
+    private final java.util.List<java.util.function.Consumer<ConnectionService>> closeHooks;
 
     private ConnectionHandlers(Builder b) {
         this.channelTypes = Map.copyOf(b.channelTypes);
         this.channelRequests = Map.copyOf(b.channelRequests);
         this.globalRequests = Map.copyOf(b.globalRequests);
         this.otherChannelTypes = b.otherChannelTypes;
-        this.otherGlobalRequests = b.otherGlobalRequests;
+        this.otherGlobalRequests = async(b.otherGlobalRequests);
+        this.closeHooks = java.util.List.copyOf(b.closeHooks);
+    }
+
+    private static GlobalRequestHandler.Async async(GlobalRequestHandler h) {
+        return (connection, name, data) -> java.util.concurrent.CompletableFuture.completedFuture(h.handle(name, data));
     }
 
     public static Builder builder() {
@@ -51,15 +57,21 @@ public final class ConnectionHandlers {
     }
 
     /** The handler for global requests named {@code name}: its own, or the one for every other name. */
-    GlobalRequestHandler globalRequest(String name) {
+    GlobalRequestHandler.Async globalRequest(String name) {
         return globalRequests.getOrDefault(name, otherGlobalRequests);
+    }
+
+    /** What runs when the connection ends, in the order registered. */
+    java.util.List<java.util.function.Consumer<ConnectionService>> closeHooks() {
+        return closeHooks;
     }
 
     /** Builds {@link ConnectionHandlers}; by default everything the peer starts is refused. Not thread-safe. */
     public static final class Builder {
         private final Map<String, ChannelOpenHandler> channelTypes = new LinkedHashMap<>();
         private final Map<String, ChannelRequestHandler> channelRequests = new LinkedHashMap<>();
-        private final Map<String, GlobalRequestHandler> globalRequests = new LinkedHashMap<>();
+        private final Map<String, GlobalRequestHandler.Async> globalRequests = new LinkedHashMap<>();
+        private final java.util.List<java.util.function.Consumer<ConnectionService>> closeHooks = new java.util.ArrayList<>();
         private ChannelOpenHandler otherChannelTypes = PROHIBIT;
         private GlobalRequestHandler otherGlobalRequests = GlobalRequestHandler.REFUSE;
 
@@ -80,7 +92,20 @@ public final class ConnectionHandlers {
 
         /** Global requests named {@code name}; one handler per name. */
         public Builder globalRequest(String name, GlobalRequestHandler handler) {
+            Objects.requireNonNull(handler);
+            put(globalRequests, name, async(handler), "global request");
+            return this;
+        }
+
+        /** Global requests named {@code name} answered later; replies still go in request order. */
+        public Builder globalRequestAsync(String name, GlobalRequestHandler.Async handler) {
             put(globalRequests, name, handler, "global request");
+            return this;
+        }
+
+        /** Runs {@code hook} once when the connection ends (a feature's listeners closed, ...); it must not block. */
+        public Builder onClose(java.util.function.Consumer<ConnectionService> hook) {
+            closeHooks.add(Objects.requireNonNull(hook));
             return this;
         }
 

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -65,6 +66,10 @@ public final class ConnectionService implements MessageHandler {
     private final Map<Integer, CompletableFuture<ChannelImpl>> opening = new ConcurrentHashMap<>();
     /** Opens given up by their opener whose ids the peer has not released yet; see the class comment. */
     private final Map<Integer, Abandoned> abandoned = new ConcurrentHashMap<>();
+    /** Opens from the peer whose handler answers later ({@link ChannelOpenHandler.IncomingOpen#defer}), by our id. */
+    private final Map<Integer, PendingOpen> pending = new ConcurrentHashMap<>();
+    /** Replies owed to the peer's global requests, in the order asked (RFC 4254 §4); guarded by itself. */
+    private final ArrayDeque<CompletableFuture<byte[]>> repliesOwed = new ArrayDeque<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final LinkedBlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
     private final ArrayDeque<CompletableFuture<byte[]>> globalReplies = new ArrayDeque<>();
@@ -96,7 +101,7 @@ public final class ConnectionService implements MessageHandler {
 
     /** Opens a channel and waits for the peer's answer (RFC 4254 §5.1). */
     public Channel openChannel(String type, byte[] typeSpecific) throws IOException {
-        if (channels.size() + opening.size() + abandoned.size() >= MAX_CHANNELS) {
+        if (channels.size() + opening.size() + abandoned.size() + pending.size() >= MAX_CHANNELS) {
             throw new SshException(DisconnectReason.BY_APPLICATION, "too many open channels (" + MAX_CHANNELS + ")");
         }
         int id = nextId.getAndIncrement();
@@ -259,6 +264,66 @@ public final class ConnectionService implements MessageHandler {
         return n;
     }
 
+    /** Registers a deferred open (reader thread, from {@link ChannelOpenHandler.IncomingOpen#defer}). */
+    PendingOpen pending(ChannelOpenHandler.IncomingOpen open) {
+        PendingOpen p = new PendingOpen(open);
+        pending.put(open.channelId(), p);
+        return p;
+    }
+
+    /**
+     * A channel open from the peer that is answered later, from any thread (a connect that must
+     * not run on the reader thread). Exactly one of {@link #confirm} and {@link #refuse} counts;
+     * after the connection ends both fail quietly ({@code confirm} throws).
+     */
+    public final class PendingOpen {
+        private final ChannelOpenHandler.IncomingOpen open;
+
+        private PendingOpen(ChannelOpenHandler.IncomingOpen open) {
+            this.open = open;
+        }
+
+        /**
+         * Sends OPEN_CONFIRMATION and returns the channel, which the caller owns (it is not
+         * handed to {@code accept}).
+         *
+         * @throws SshException the connection has ended, or the open was answered already
+         */
+        public ChannelImpl confirm() throws IOException {
+            if (!pending.remove(open.channelId(), this) || !transport.isActive()) {
+                throw new SshException(DisconnectReason.CONNECTION_LOST, "the connection ended before the "
+                        + Disconnect.sanitize(open.type()) + " channel could be confirmed");
+            }
+            ChannelImpl ch = newChannel(open.type(), open.channelId());
+            ch.opened(open.sender, open.window, open.maxPacket);
+            channels.put(open.channelId(), ch);
+            if (!transport.isActive()) {
+                // the connection ended meanwhile, perhaps after closed() went through the table
+                channels.remove(open.channelId());
+                SshException gone = new SshException(DisconnectReason.CONNECTION_LOST, "the connection ended");
+                ch.connectionLost(gone);
+                throw gone;
+            }
+            channelsChanged();
+            transport.send(new ChannelMessages.OpenConfirmation(open.sender, open.channelId(), ChannelImpl.LOCAL_WINDOW,
+                    ChannelImpl.LOCAL_MAX_PACKET).encode());
+            return ch;
+        }
+
+        /** Sends OPEN_FAILURE with {@code reason} and {@code description} (RFC 4254 §5.1). */
+        public void refuse(ChannelOpenResult reason, String description) {
+            if (!pending.remove(open.channelId(), this) || !transport.isActive()) {
+                return;
+            }
+            log.debug("{} refused {} channel: {} ({})", transport, Disconnect.sanitize(open.type()), reason, description);
+            try {
+                transport.send(new ChannelMessages.OpenFailure(open.sender, reason.code(), description, "").encode());
+            } catch (IOException e) {
+                // the connection is going away
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ reader thread
 
     @Override
@@ -405,13 +470,59 @@ public final class ConnectionService implements MessageHandler {
         throw new SshException(DisconnectReason.PROTOCOL_ERROR, "message for unknown channel " + (id & 0xffffffffL));
     }
 
+    /**
+     * A global request from the peer. A handler may answer later (a {@link CompletionStage} from
+     * {@link ConnectionHandlers.Builder#globalRequestAsync}); replies still go out in the order
+     * the requests came (RFC 4254 §4), each sent by whichever thread completes the one at the
+     * head. At most {@link #MAX_REPLIES_OWED} may wait; past that a request is refused in its turn.
+     */
     private void globalRequest(SshReader payload) throws IOException {
         GlobalRequests.GlobalRequest req = GlobalRequests.GlobalRequest.decode(payload);
-        byte[] reply = handlers.globalRequest(req.name()).handle(req.name(), new SshReader(req.data()));
+        CompletableFuture<byte[]> owed = new CompletableFuture<>();
+        boolean tooMany;
+        synchronized (repliesOwed) {
+            tooMany = repliesOwed.size() >= MAX_REPLIES_OWED;
+            if (req.wantReply()) {
+                repliesOwed.add(owed);
+            }
+        }
+        if (tooMany) {
+            log.debug("{} global request {} refused: {} replies owed already", transport, Disconnect.sanitize(req.name()), MAX_REPLIES_OWED);
+            owed.complete(null);
+        } else {
+            handlers.globalRequest(req.name()).handle(this, req.name(), new SshReader(req.data()))
+                    .whenComplete((reply, e) -> owed.complete(e == null ? reply : null));
+        }
         if (req.wantReply()) {
-            transport.send(reply != null ? new GlobalRequests.RequestSuccess(reply).encode() : new GlobalRequests.RequestFailure().encode());
+            owed.whenComplete((reply, e) -> sendRepliesOwed());
         }
     }
+
+    /** Sends the replies at the head of {@link #repliesOwed} that are ready, in order; never blocks. */
+    private void sendRepliesOwed() {
+        synchronized (repliesOwed) {
+            while (!repliesOwed.isEmpty() && repliesOwed.peek().isDone()) {
+                byte[] reply = repliesOwed.poll().getNow(null);
+                try {
+                    transport.sendNoWait(reply != null ? new GlobalRequests.RequestSuccess(reply).encode()
+                            : new GlobalRequests.RequestFailure().encode());
+                } catch (IOException e) {
+                    transport.abort(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Replies owed now, for tests. */
+    int repliesOwedCount() {
+        synchronized (repliesOwed) {
+            return repliesOwed.size();
+        }
+    }
+
+    /** Global request replies that may be owed at once. */
+    static final int MAX_REPLIES_OWED = 16;
 
     private void channelOpen(SshReader payload) throws IOException {
         ChannelMessages.Open open = ChannelMessages.Open.decode(payload);
@@ -422,15 +533,22 @@ public final class ConnectionService implements MessageHandler {
         int id = nextId.getAndIncrement();
         ChannelOpenHandler handler = handlers.channelType(type);
         ChannelOpenResult result;
-        ChannelOpenHandler.IncomingOpen incoming = new ChannelOpenHandler.IncomingOpen(type, id, new SshReader(open.typeSpecific()), this);
+        ChannelOpenHandler.IncomingOpen incoming = new ChannelOpenHandler.IncomingOpen(type, id, new SshReader(open.typeSpecific()),
+                this, sender, window, maxPacket);
         if (handler == ConnectionHandlers.PROHIBIT) {
             result = ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
-        } else if (channels.size() >= MAX_CHANNELS) {
+        } else if (channels.size() + pending.size() >= MAX_CHANNELS) {
             result = ChannelOpenResult.RESOURCE_SHORTAGE;
         } else if (maxPacket <= 0) {
             result = ChannelOpenResult.CONNECT_FAILED;
         } else {
             result = handler.open(incoming);
+            if (incoming.deferred() != null) {
+                return; // answered later by PendingOpen
+            }
+            if (result == null) {
+                throw new IllegalStateException("the " + type + " handler answered null without deferring");
+            }
         }
         if (result != ChannelOpenResult.SUCCEEDED) {
             log.debug("{} refused {} channel: {}", transport, Disconnect.sanitize(type), result);
@@ -478,6 +596,14 @@ public final class ConnectionService implements MessageHandler {
         IOException e = cause instanceof IOException io ? io : new SshException(DisconnectReason.CONNECTION_LOST, "connection closed");
         channels.values().forEach(ch -> ch.connectionLost(e));
         channels.clear();
+        pending.clear();
+        for (java.util.function.Consumer<ConnectionService> hook : handlers.closeHooks()) {
+            try {
+                hook.accept(this);
+            } catch (RuntimeException ex) {
+                log.warn("{} a close hook failed", transport, ex);
+            }
+        }
         opening.values().forEach(f -> f.completeExceptionally(e));
         abandoned.clear();
         synchronized (globalReplies) {

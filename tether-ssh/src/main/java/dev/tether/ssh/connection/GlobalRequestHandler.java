@@ -22,4 +22,19 @@ public interface GlobalRequestHandler {
      * @return null to refuse (REQUEST_FAILURE), else the data of REQUEST_SUCCESS (empty for none)
      */
     byte[] handle(String name, SshReader data) throws IOException;
+
+    /**
+     * A global request answered later ({@code tcpip-forward} asking an asynchronous policy, then
+     * binding a listener): the multiplexer still sends the replies in the order the requests
+     * came. Called on the reader thread; the stage may complete on any thread.
+     */
+    @FunctionalInterface
+    interface Async {
+        /**
+         * @param connection the connection service, e.g. to open channels to the peer later
+         * @return a stage completing with null to refuse, else the data of REQUEST_SUCCESS
+         */
+        java.util.concurrent.CompletionStage<byte[]> handle(ConnectionService connection, String name, SshReader data)
+                throws IOException;
+    }
 }

@@ -225,6 +225,35 @@ public final class AuthorizedKeys {
             Objects.requireNonNull(host, "host");
         }
 
+        /**
+         * A {@code permitopen}/{@code PermitOpen} ({@code host:port}) or {@code permitlisten}/{@code
+         * PermitListen} ({@code [host:]port}, a bare port meaning any host) entry; the port may be {@code *}.
+         */
+        public static HostPort parse(String value, boolean listen) throws SshException {
+            return AuthorizedKeysParser.parsePermission(value, listen);
+        }
+
+        /** Whether an entry allows opening {@code host:port}: its host literally ({@code *}: any) and its port. */
+        public static boolean anyOpens(List<HostPort> entries, String host, int port) {
+            for (HostPort p : entries) {
+                if ((p.port() == ANY_PORT || p.port() == port) && (p.host().equals("*") || p.host().equals(host))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether an entry allows listening on {@code host:port}: its host as a case-insensitive wildcard pattern, and its port. */
+        public static boolean anyListens(List<HostPort> entries, String host, int port) {
+            String h = HostPatterns.asciiLower(host == null ? "" : host);
+            for (HostPort p : entries) {
+                if ((p.port() == ANY_PORT || p.port() == port) && HostPatterns.wildcardMatch(h, HostPatterns.asciiLower(p.host()))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         @Override
         public String toString() {
             String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
@@ -451,15 +480,7 @@ public final class AuthorizedKeys {
             if (!portForwarding) {
                 return false;
             }
-            if (permitOpen.isEmpty()) {
-                return true;
-            }
-            for (HostPort p : permitOpen) {
-                if ((p.port() == HostPort.ANY_PORT || p.port() == port) && (p.host().equals("*") || p.host().equals(host))) {
-                    return true;
-                }
-            }
-            return false;
+            return permitOpen.isEmpty() || HostPort.anyOpens(permitOpen, host, port);
         }
 
         /**
@@ -472,17 +493,7 @@ public final class AuthorizedKeys {
             if (!portForwarding) {
                 return false;
             }
-            if (permitListen.isEmpty()) {
-                return true;
-            }
-            String h = HostPatterns.asciiLower(host == null ? "" : host);
-            for (HostPort p : permitListen) {
-                if ((p.port() == HostPort.ANY_PORT || p.port() == port)
-                        && HostPatterns.wildcardMatch(h, HostPatterns.asciiLower(p.host()))) {
-                    return true;
-                }
-            }
-            return false;
+            return permitListen.isEmpty() || HostPort.anyListens(permitListen, host, port);
         }
 
         /**

@@ -176,16 +176,70 @@ public interface ServerInterface {
         return 10;
     }
 
+    /**
+     * {@code direct-tcpip} ({@code ssh -L}, {@code -W}, {@code -J}): SUCCEEDED lets the server
+     * connect to {@code host:port} and relay the channel to it (a failed connect is answered
+     * CONNECT_FAILED); any other result is the refusal's RFC 4254 §5.1 reason.
+     */
     default ChannelOpenResult checkChannelDirectTcpipRequest(int chanid, String originHost, int originPort, String host, int port) {
         return ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
     }
 
-    /** {@code tcpip-forward}: the port bound (the requested one, or the one chosen for 0), or -1 to refuse. */
+    /**
+     * {@code tcpip-forward} ({@code ssh -R}): a port of 0 or more accepts, and the server then
+     * listens on {@code port} (0: one the system picks, named in the reply) at the address
+     * {@link #gatewayPorts} gives, opening a {@code forwarded-tcpip} channel per connection;
+     * -1 refuses.
+     */
     default int checkPortForwardRequest(String address, int port) {
         return -1;
     }
 
+    /** {@code cancel-tcpip-forward}: told after the listener is closed. */
     default void cancelPortForwardRequest(String address, int port) {
+    }
+
+    // Forwarding, continued: asynchronous answers, where remote forwards listen, and Unix-domain
+    // sockets (OpenSSH PROTOCOL §2.4). Called on the reader thread; every request denies by default.
+
+    default CompletionStage<ChannelOpenResult> checkChannelDirectTcpipRequestAsync(int chanid, String originHost, int originPort,
+                                                                                  String host, int port) {
+        return CompletableFuture.completedFuture(checkChannelDirectTcpipRequest(chanid, originHost, originPort, host, port));
+    }
+
+    default CompletionStage<Integer> checkPortForwardRequestAsync(String address, int port) {
+        return CompletableFuture.completedFuture(checkPortForwardRequest(address, port));
+    }
+
+    /** Where accepted {@code tcpip-forward} listeners listen (sshd's GatewayPorts; default: loopback only). */
+    default GatewayPorts gatewayPorts() {
+        return GatewayPorts.NO;
+    }
+
+    /** {@code direct-streamlocal@openssh.com}: SUCCEEDED lets the server connect to the Unix socket {@code socketPath} and relay. */
+    default ChannelOpenResult checkChannelDirectStreamlocalRequest(int chanid, String socketPath) {
+        return ChannelOpenResult.ADMINISTRATIVELY_PROHIBITED;
+    }
+
+    default CompletionStage<ChannelOpenResult> checkChannelDirectStreamlocalRequestAsync(int chanid, String socketPath) {
+        return CompletableFuture.completedFuture(checkChannelDirectStreamlocalRequest(chanid, socketPath));
+    }
+
+    /**
+     * {@code streamlocal-forward@openssh.com}: true lets the server listen on the Unix socket
+     * {@code socketPath} (mode 0600; it must not exist) and open a
+     * {@code forwarded-streamlocal@openssh.com} channel per connection.
+     */
+    default boolean checkStreamlocalForwardRequest(String socketPath) {
+        return false;
+    }
+
+    default CompletionStage<Boolean> checkStreamlocalForwardRequestAsync(String socketPath) {
+        return CompletableFuture.completedFuture(checkStreamlocalForwardRequest(socketPath));
+    }
+
+    /** {@code cancel-streamlocal-forward@openssh.com}: told after the listener is closed. */
+    default void cancelStreamlocalForwardRequest(String socketPath) {
     }
 
     /** A global request we do not handle ourselves; true for REQUEST_SUCCESS. */

@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  *   #4 127.0.0.1:40120 auth refused bob password: user bob is not allowed to log in (not in AllowUsers)
  *   #3 127.0.0.1:40112 session 0 start exec "make test"
  *   #3 127.0.0.1:40112 session 0 end exec "make test" status 0
+ *   #3 127.0.0.1:40112 forward 2 open direct-tcpip db.internal:5432
+ *   #3 127.0.0.1:40112 forward refused direct-tcpip mail:25: administratively prohibited: not permitted
+ *   #3 127.0.0.1:40112 forward 2 end direct-tcpip db.internal:5432 (sent 1204, received 88 bytes)
+ *   #3 127.0.0.1:40112 listen tcpip-forward 127.0.0.1:8080
  *   #3 127.0.0.1:40112 disconnect by peer (11): disconnected by user
  * </pre>
  *
@@ -113,6 +117,55 @@ public final class EventLog {
     public static void disconnect(ConnectionInfo t, String how, int code, String description) {
         if (log.isInfoEnabled()) {
             log.info("{} disconnect {} ({}): {}", tag(t), how, code, Disconnect.sanitize(description));
+        }
+    }
+
+    // Forwarding (RFC 4254 §7, OpenSSH PROTOCOL §2.4): forwarded connections and listeners.
+
+    /**
+     * A forwarded connection started on channel {@code channel}.
+     *
+     * @param kind   the channel type ({@code direct-tcpip}, {@code forwarded-tcpip}, ...)
+     * @param target what it connects to, or the listener that accepted it
+     */
+    public static void forwardOpen(ConnectionInfo t, int channel, String kind, String target) {
+        if (log.isInfoEnabled()) {
+            log.info("{} forward {} open {} {}", tag(t), channel, kind, quote(target));
+        }
+    }
+
+    /** A forwarding channel refused, with the RFC 4254 §5.1 reason text and why. */
+    public static void forwardRefused(ConnectionInfo t, String kind, String target, String reason, String why) {
+        if (log.isInfoEnabled()) {
+            log.info("{} forward refused {} {}: {}: {}", tag(t), kind, quote(target), reason, Disconnect.sanitize(why));
+        }
+    }
+
+    /** A forwarded connection ended: bytes sent to the socket and received from it. */
+    public static void forwardEnd(ConnectionInfo t, int channel, String kind, String target, long sent, long received) {
+        if (log.isInfoEnabled()) {
+            log.info("{} forward {} end {} {} (sent {}, received {} bytes)", tag(t), channel, kind, quote(target), sent, received);
+        }
+    }
+
+    /** A listener for the client opened ({@code tcpip-forward}, {@code streamlocal-forward@openssh.com}). */
+    public static void listen(ConnectionInfo t, String kind, String address) {
+        if (log.isInfoEnabled()) {
+            log.info("{} listen {} {}", tag(t), kind, quote(address));
+        }
+    }
+
+    /** A listener refused (by policy, or it could not be opened). */
+    public static void listenRefused(ConnectionInfo t, String kind, String address, String why) {
+        if (log.isInfoEnabled()) {
+            log.info("{} listen refused {} {}: {}", tag(t), kind, quote(address), Disconnect.sanitize(why));
+        }
+    }
+
+    /** A listener closed: cancelled by the client, or the connection ended. */
+    public static void listenEnd(ConnectionInfo t, String kind, String address, String why) {
+        if (log.isInfoEnabled()) {
+            log.info("{} listen end {} {} ({})", tag(t), kind, quote(address), why);
         }
     }
 }
