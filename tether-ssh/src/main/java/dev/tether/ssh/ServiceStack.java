@@ -5,6 +5,7 @@ import dev.tether.ssh.connection.ConnectionService;
 import dev.tether.ssh.connection.GlobalRequestHandler;
 import dev.tether.ssh.forward.AgentForwarding;
 import dev.tether.ssh.forward.DirectTcpip;
+import dev.tether.ssh.forward.RemoteForwards;
 import dev.tether.ssh.forward.TcpipForward;
 import dev.tether.ssh.forward.X11Forwarding;
 import dev.tether.ssh.policy.ServerInterface;
@@ -95,10 +96,15 @@ final class ServiceStack {
         return new ConnectionService(engine, h.build());
     }
 
-    /** A client's connection service: the server's exit reports; every channel or request the server starts is refused. */
-    static ConnectionService clientConnection(PacketConnection engine) {
+    /**
+     * A client's connection service: the server's exit reports, and the channels the server opens
+     * for our remote forwards ({@code remoteForwards}); every other channel or request the server
+     * starts is refused.
+     */
+    static ConnectionService clientConnection(PacketConnection engine, RemoteForwards remoteForwards) {
         ConnectionHandlers.Builder h = ConnectionHandlers.builder();
         SessionChannels.installClient(h);
+        remoteForwards.installClient(h);
         return new ConnectionService(engine, h.build());
     }
 
@@ -111,7 +117,7 @@ final class ServiceStack {
     }
 
     /** A client's authenticator, which installs the connection service once a login succeeds. */
-    static ClientAuthenticator client(TransportEngine engine) {
-        return new ClientAuthenticator(engine, () -> clientConnection(engine));
+    static ClientAuthenticator client(TransportEngine engine, RemoteForwards remoteForwards) {
+        return new ClientAuthenticator(engine, () -> clientConnection(engine, remoteForwards));
     }
 }

@@ -32,6 +32,7 @@ public interface ChannelOpenHandler {
         private final SshReader typeSpecific;
         private final ConnectionService connection;
         private String refusal;
+        private java.util.function.Consumer<dev.tether.ssh.common.Channel> onOpened;
 
         IncomingOpen(String type, int channelId, SshReader typeSpecific, ConnectionService connection) {
             this.type = type;
@@ -63,6 +64,20 @@ public interface ChannelOpenHandler {
         /** The description the peer gets with a refusal instead of "channel type TYPE refused". */
         public void refusalDescription(String description) {
             this.refusal = description;
+        }
+
+        /**
+         * Hands the channel, once opened and confirmed, to {@code consumer} (called on the reader
+         * thread: it must only start work elsewhere) instead of queuing it for
+         * {@link ConnectionService#accept}; for handlers that serve their channels themselves,
+         * such as the relays of forwarded connections.
+         */
+        public void onOpened(java.util.function.Consumer<dev.tether.ssh.common.Channel> consumer) {
+            this.onOpened = consumer;
+        }
+
+        java.util.function.Consumer<dev.tether.ssh.common.Channel> onOpened() {
+            return onOpened;
         }
 
         String refusalDescription() {
