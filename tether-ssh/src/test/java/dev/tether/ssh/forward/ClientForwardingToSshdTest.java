@@ -159,6 +159,40 @@ class ClientForwardingToSshdTest {
         }
     }
 
+    @Test
+    void aSocketThatDoesNotReadStallsOnlyItsOwnChannel() throws Exception {
+        try (Forward f = t.forwardLocal(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), "127.0.0.1", echo.port());
+             Socket slow = loopback(f.boundPort())) {
+            // the echo comes back through our window, but this socket never reads it: the relay stops
+            // reading the channel, the window stays shut, and the writer below blocks in the end
+            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = new Thread(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    OutputStream o = slow.getOutputStream();
+                    while (true) {
+                        o.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            }, "slow-socket-writer");
+            writer.setDaemon(true);
+            writer.start();
+            assertTrue(Poll.until(() -> written.get() >= 6L * 1024 * 1024, WAIT),
+                    "more than the channel windows are in flight: " + written.get());
+            // meanwhile the connection serves everything else
+            ExecResult r = t.exec("echo still served", WAIT);
+            assertEquals("still served\n", new String(r.stdout(), StandardCharsets.UTF_8));
+            try (Socket other = loopback(f.boundPort())) {
+                byte[] sent = data(500_000, 5);
+                assertArrayEquals(sent, EchoServer.roundTrip(other, sent), "another connection of the same forward");
+            }
+        }
+        assertTrue(channelsBackTo(0), "the stalled channel closed with its socket: " + t.openChannelCount());
+    }
+
     /** Descriptors this JVM holds open. */
     private static long openFds() {
         try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
