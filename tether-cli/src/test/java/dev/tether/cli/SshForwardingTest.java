@@ -246,6 +246,15 @@ class SshForwardingTest {
     }
 
     @Test
+    void sftpTakesJumpHostsToo() throws IOException {
+        Path batch = Files.writeString(home.resolve("sftp_batch"), "pwd\n");
+        Processes.Result r = run(null, List.of("sftp", "-F", hopConfig().toString(), "-J", "127.0.0.1:" + sshd2.port(),
+                "-P", Integer.toString(sshd.port()), "-b", batch.toString(), "127.0.0.1"));
+        assertEquals(0, r.exitCode(), r.describe());
+        assertTrue(r.stdout().contains("Remote working directory: /"), r.describe());
+    }
+
+    @Test
     void proxyCommandRunsTetherSshW() throws IOException {
         StringBuilder proxy = new StringBuilder();
         for (String a : TetherCli.command("ssh", "-F", "none", "-p", Integer.toString(sshd2.port()), "-i",
