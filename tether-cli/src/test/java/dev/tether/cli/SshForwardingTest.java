@@ -169,8 +169,8 @@ class SshForwardingTest {
         }
     }
 
-    @Test
-    void dynamicForwardServesCurlThroughSocks5() throws Exception {
+    /** A local HTTP server answering /hello, for curl through a SOCKS proxy. */
+    private static HttpServer http() throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
         http.createContext("/hello", ex -> {
             byte[] body = "hello through socks\n".getBytes(StandardCharsets.US_ASCII);
@@ -179,13 +179,41 @@ class SshForwardingTest {
             ex.close();
         });
         http.start();
+        return http;
+    }
+
+    /** curl --socks5-hostname through the proxy on {@code socksPort} to /hello. */
+    private Processes.Result curl(int socksPort, HttpServer http) throws IOException {
+        return Processes.run(List.of("curl", "-sS", "--max-time", "60", "--socks5-hostname", "127.0.0.1:" + socksPort,
+                "http://127.0.0.1:" + http.getAddress().getPort() + "/hello"), home, TIMEOUT);
+    }
+
+    @Test
+    void dynamicForwardServesCurlThroughSocks5() throws Exception {
+        HttpServer http = http();
         int port = FreePorts.freePort();
         try (Processes.Running p = background(base(sshd, "-N", "-D", "127.0.0.1:" + port, "127.0.0.1"))) {
             assertTrue(Poll.until(() -> canConnect(port), TIMEOUT, Duration.ofMillis(50), p.process()), p.describe());
-            Processes.Result curl = Processes.run(List.of("curl", "-sS", "--max-time", "60", "--socks5-hostname",
-                    "127.0.0.1:" + port, "http://127.0.0.1:" + http.getAddress().getPort() + "/hello"), home, TIMEOUT);
+            Processes.Result curl = curl(port, http);
             assertEquals(0, curl.exitCode(), curl.describe() + "\n" + p.describe());
             assertEquals("hello through socks\n", curl.stdout());
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void remoteDynamicForwardIsASocksProxyOnTheServer() throws Exception {
+        HttpServer http = http();
+        try (Processes.Running p = background(base(sshd, "-N", "-R", "127.0.0.1:0", "127.0.0.1"))) {
+            Pattern allocated = Pattern.compile("Allocated port (\\d+) for remote forward to socks");
+            assertTrue(Poll.until(() -> allocated.matcher(p.stderr()).find(), TIMEOUT, Duration.ofMillis(50), p.process()),
+                    p.describe());
+            Matcher m = allocated.matcher(p.stderr());
+            assertTrue(m.find());
+            Processes.Result curl = curl(Integer.parseInt(m.group(1)), http);
+            assertEquals(0, curl.exitCode(), curl.describe() + "\n" + p.describe());
+            assertEquals("hello through socks\n", curl.stdout(), "sshd's port speaks SOCKS, answered by tether ssh");
         } finally {
             http.stop(0);
         }
