@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * The connection flags {@code tether sftp} and {@code tether scp} share ({@code -P}, {@code -i},
- * {@code -F}, {@code -o}; a picocli mixin), resolved through {@code tether ssh}'s own
+ * {@code -F}, {@code -o}, {@code -J}; a picocli mixin), resolved through {@code tether ssh}'s own
  * {@link SshCommand#settings} and opened by its {@link SshSession#open}: ssh_config, host keys and
  * authentication exactly as {@code tether ssh}.
  */
@@ -30,6 +30,9 @@ final class RemoteLogin {
     @Option(names = "-o", paramLabel = "KEY=VALUE", description = "an ssh_config option; repeatable")
     List<String> options = new ArrayList<>();
 
+    @Option(names = "-J", paramLabel = "JUMP", description = "jump hosts [user@]host[:port][,...] (ProxyJump), or none")
+    String jump;
+
     /**
      * Connects and authenticates to {@code [USER@]HOST}, with {@code extraOptions} after the
      * {@code -o} ones; null (reported on stderr) on failure.
@@ -42,6 +45,7 @@ final class RemoteLogin {
         c.options = new ArrayList<>(options);
         c.options.addAll(extraOptions);
         c.quiet = quiet;
+        c.jump = jump;
         Set<Path> cli = new LinkedHashSet<>();
         identities.forEach(i -> cli.add(Path.of(Cli.expandTilde(i))));
         String host = userAtHost.substring(userAtHost.lastIndexOf('@') + 1);

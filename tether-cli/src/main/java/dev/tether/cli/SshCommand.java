@@ -27,8 +27,9 @@ import java.util.concurrent.Callable;
 @Command(name = "ssh", mixinStandardHelpOptions = true, versionProvider = Tether.Version.class, sortOptions = false,
         separator = " ",
         modelTransformer = SshCommand.Options.class,
-        customSynopsis = {"tether ssh [-AaGNnqTtvXx] [-F CONFIG] [-i IDENTITY] [-l USER]",
-                "                  [-o KEY=VALUE] [-p PORT] [USER@]HOST [COMMAND...]"},
+        customSynopsis = {"tether ssh [-AafGNnqTtvXx] [-D [BIND:]PORT] [-F CONFIG] [-i IDENTITY] [-J JUMP]",
+                "                  [-L SPEC] [-l USER] [-o KEY=VALUE] [-p PORT] [-R SPEC] [-W HOST:PORT]",
+                "                  [USER@]HOST [COMMAND...]"},
         description = {"Log in to a host, or run a command there.",
                 "Exits with the remote command's status, or 255 if the connection or authentication fails."})
 final class SshCommand implements Callable<Integer> {
@@ -81,6 +82,28 @@ final class SshCommand implements Callable<Integer> {
 
     @Option(names = "-x", description = "do not forward X11 (ForwardX11 no)")
     boolean noForwardX11;
+
+    // forwarding and jump hosts (ssh(1)'s syntax: ForwardSpec, SshForwarding, SshTunnels, SshProxy)
+    @Option(names = "-L", paramLabel = "SPEC", description = "local forward: [bind:]port:host:hostport, [bind:]port:/remote/socket, "
+            + "/local/socket:host:hostport or /local/socket:/remote/socket; repeatable")
+    List<String> localForwards = new ArrayList<>();
+
+    @Option(names = "-R", paramLabel = "SPEC", description = "remote forward: [bind:]port:host:hostport (port 0: the server picks), "
+            + "Unix socket paths on either side, or [bind:]port alone for a remote SOCKS proxy; repeatable")
+    List<String> remoteForwards = new ArrayList<>();
+
+    @Option(names = "-D", paramLabel = "[BIND:]PORT", description = "dynamic forward: a local SOCKS4/5 proxy; repeatable")
+    List<String> dynamicForwards = new ArrayList<>();
+
+    @Option(names = "-W", paramLabel = "HOST:PORT", description = "forward stdin and stdout to HOST:PORT (or a Unix socket) "
+            + "through the server; implies -N, -T, ExitOnForwardFailure and ClearAllForwardings")
+    String stdioForward;
+
+    @Option(names = "-J", paramLabel = "JUMP", description = "jump hosts [user@]host[:port][,...] (ProxyJump), or none")
+    String jump;
+
+    @Option(names = "-f", description = "go to the background after authentication and forwarding set-up (implies -n)")
+    boolean fork;
 
     @Parameters(paramLabel = "[USER@]HOST [COMMAND...]", arity = "0..*",
             description = "destination ([user@]host or ssh://[user@]host[:port]), then the command to run")
@@ -154,7 +177,35 @@ final class SshCommand implements Callable<Integer> {
             command = s.remoteCommand();
         }
         boolean devNull = nullStdin || (after != null && after.nullStdin);
-        return new SshSession(s, command, noCmd, devNull, cliIdentities, err).run();
+        // forwarding, -W and -f
+        String stdio = stdioForward != null ? stdioForward : after != null ? after.stdioForward : null;
+        SshForwarding forwarding;
+        boolean background;
+        try {
+            forwarding = SshForwarding.resolve(s.config(), stdio);
+            background = SshSettings.yes(s.config(), "forkafterauthentication", false);
+        } catch (SshConfig.ConfigException e) {
+            err.println(e.getMessage());
+            return FAILURE;
+        }
+        if (stdio != null) {
+            if (command != null) {
+                err.println("ssh: -W cannot be combined with a remote command");
+                return FAILURE;
+            }
+            noCmd = true;
+        }
+        if (background) {
+            if (command == null && !noCmd) {
+                err.println("Cannot fork into background without a command to execute.");
+                return FAILURE;
+            }
+            devNull = true;
+            if (!SshFork.isChild()) {
+                return SshFork.parent(err);
+            }
+        }
+        return new SshSession(s, command, noCmd, devNull, cliIdentities, err).forwarding(forwarding).run();
     }
 
     /** Applies one segment of command-line flags (before or after the destination): first value wins. */
@@ -185,8 +236,41 @@ final class SshCommand implements Callable<Integer> {
         if (c.forwardX11 || c.noForwardX11) {
             cfg.setIfAbsent("forwardx11", c.forwardX11 ? "yes" : "no");
         }
+        // forwarding flags accumulate with the config's lines; -J wins over the files' ProxyJump/ProxyCommand
+        c.localForwards.forEach(v -> cfg.add("localforward", v));
+        c.remoteForwards.forEach(v -> cfg.add("remoteforward", v));
+        c.dynamicForwards.forEach(v -> cfg.add("dynamicforward", v));
+        if (c.jump != null) {
+            cfg.setIfAbsent("proxyjump", c.jump);
+        }
+        if (c.fork) {
+            cfg.setIfAbsent("forkafterauthentication", "yes");
+        }
     }
 
+
+    /** {@code [user@]host[:port]}, an IPv6 host in brackets: {user or null, host, port or null}. */
+    static String[] userHostPort(String spec) {
+        String user = null;
+        String port = null;
+        String host = spec;
+        int at = host.lastIndexOf('@');
+        if (at >= 0) {
+            user = host.substring(0, at);
+            host = host.substring(at + 1);
+        }
+        if (host.startsWith("[") && host.contains("]")) {
+            int close = host.indexOf(']');
+            if (host.length() > close + 1 && host.charAt(close + 1) == ':') {
+                port = host.substring(close + 2);
+            }
+            host = host.substring(1, close);
+        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            port = host.substring(host.indexOf(':') + 1);
+            host = host.substring(0, host.indexOf(':'));
+        }
+        return new String[]{user, host, port};
+    }
 
     /** Parses the destination, applies the flags before and after it, and resolves the rest from the config files. */
     SshSettings settings(String destination, SshCommand after, int verbosity) throws IOException, SshConfig.ConfigException {
@@ -198,21 +282,10 @@ final class SshCommand implements Callable<Integer> {
             if (host.endsWith("/")) {
                 host = host.substring(0, host.length() - 1);
             }
-            int at = host.lastIndexOf('@');
-            if (at >= 0) {
-                destUser = host.substring(0, at);
-                host = host.substring(at + 1);
-            }
-            if (host.startsWith("[") && host.contains("]")) {
-                int close = host.indexOf(']');
-                if (host.length() > close + 1 && host.charAt(close + 1) == ':') {
-                    destPort = host.substring(close + 2);
-                }
-                host = host.substring(1, close);
-            } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
-                destPort = host.substring(host.indexOf(':') + 1);
-                host = host.substring(0, host.indexOf(':'));
-            }
+            String[] uhp = userHostPort(host);
+            destUser = uhp[0];
+            host = uhp[1];
+            destPort = uhp[2];
         } else {
             int at = destination.lastIndexOf('@');
             if (at >= 0) {

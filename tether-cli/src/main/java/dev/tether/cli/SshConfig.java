@@ -72,6 +72,8 @@ final class SshConfig {
     private final Map<String, List<String>> values = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private String ignoreUnknown;
+    /** The -F argument this configuration was read with (null: the default files), for jump hosts. */
+    private String configFileOption;
 
     /**
      * @param originalHost the host as given on the command line (lower-cased, as ssh(1) does)
@@ -83,6 +85,15 @@ final class SshConfig {
 
     String originalHost() {
         return originalHost;
+    }
+
+    /** The -F argument (null: the default files); a jump host's configuration is read from the same. */
+    String configFileOption() {
+        return configFileOption;
+    }
+
+    void configFileOption(String file) {
+        this.configFileOption = file;
     }
 
     /** Things worth saying with -v: unsupported Match criteria, unknown keywords in files. */
@@ -129,7 +140,7 @@ final class SshConfig {
         if (!KNOWN.contains(key)) {
             throw new ConfigException("command-line: line 0: Bad configuration option: " + key);
         }
-        store(key, tokenize(kv[1], "command-line", 0), "command-line", 0);
+        store(key, arguments(key, kv[1], "command-line", 0), "command-line", 0);
     }
 
     /**
@@ -163,7 +174,7 @@ final class SshConfig {
                 continue;
             }
             String key = kv[0].toLowerCase(Locale.ROOT);
-            List<String> args = tokenize(kv[1], file.toString(), lineNo);
+            List<String> args = arguments(key, kv[1], file.toString(), lineNo);
             switch (key) {
                 case "host" -> {
                     if (args.isEmpty()) {
@@ -206,6 +217,19 @@ final class SshConfig {
     private void store(String key, List<String> args, String source, int lineNo) throws ConfigException {
         if (args.isEmpty()) {
             throw new ConfigException(source + " line " + lineNo + ": Missing argument.");
+        }
+        // forwarding: one spec per line, the two arguments joined with a colon as ssh does
+        // (RemoteForward with one argument is remote dynamic forwarding); ProxyJump and
+        // ProxyCommand compete: whichever comes first wins
+        if (key.equals("localforward") || key.equals("remoteforward")) {
+            if (args.size() < 2 && key.equals("localforward")) {
+                throw new ConfigException(source + " line " + lineNo + ": Missing target argument.");
+            }
+            add(key, args.size() < 2 ? args.get(0) : args.get(0) + ":" + args.get(1));
+            return;
+        }
+        if ((key.equals("proxyjump") && has("proxycommand")) || (key.equals("proxycommand") && has("proxyjump"))) {
+            return;
         }
         if (MULTI.contains(key)) {
             values.computeIfAbsent(key, k -> new ArrayList<>()).addAll(args);
@@ -297,6 +321,14 @@ final class SshConfig {
         }
         out.sort(null);
         return out;
+    }
+
+    /** A line's arguments: ProxyCommand's is the rest of the line as written, the others' are tokenized. */
+    private static List<String> arguments(String key, String rest, String source, int lineNo) throws ConfigException {
+        if (key.equals("proxycommand")) {
+            return rest.isBlank() ? List.of() : List.of(rest.strip());
+        }
+        return tokenize(rest, source, lineNo);
     }
 
     /** {keyword, rest} of a line, or null for a blank line or a comment. */

@@ -40,6 +40,8 @@ final class SshSession {
     private final Set<Path> cliIdentities;
     private final PrintStream err;
     private Transport transport;
+    /** tether ssh's forwardings (null for sftp and scp, which forward nothing). */
+    private SshForwarding forwarding;
 
     SshSession(SshSettings s, String command, boolean noCommand, boolean devNullStdin, Set<Path> cliIdentities, PrintStream err) {
         this.s = s;
@@ -51,12 +53,29 @@ final class SshSession {
         this.canPrompt = !s.batchMode() && Tty.canPrompt();
     }
 
+    /** Sets the forwardings this run sets up once authenticated. */
+    SshSession forwarding(SshForwarding f) {
+        this.forwarding = f;
+        return this;
+    }
+
     int run() {
         try {
             transport = open();
             if (transport == null) {
                 return SshCommand.FAILURE;
             }
+            // forwarding (-L -R -D -W and the config's), set up before the session as ssh(1) does
+            if (forwarding != null && forwarding.any()) {
+                SshTunnels tunnels = new SshTunnels(transport, forwarding, s, err);
+                if (!tunnels.start()) {
+                    return SshCommand.FAILURE;
+                }
+                if (forwarding.stdio() != null) {
+                    return tunnels.stdio();
+                }
+            }
+            SshFork.ready(); // -f: the parent exits now, this process goes on in the background
             if (noCommand) {
                 transport.closeFuture().handle((v, t) -> null).join();
                 return SshCommand.FAILURE;
@@ -78,8 +97,9 @@ final class SshSession {
      * ssh(1)'s words, when any step fails.
      */
     Transport open() throws IOException {
-        Socket socket = connect();
-        if (socket == null) {
+        SshProxy proxy = SshProxy.of(s, err); // ProxyJump / ProxyCommand, or null to dial directly
+        Socket socket = proxy != null ? null : connect();
+        if (proxy == null && socket == null) {
             return null;
         }
         HostKeyCheck check = new HostKeyCheck(s.knownHosts(), s.globalKnownHosts(), s.strict(), canPrompt,
@@ -87,11 +107,16 @@ final class SshSession {
         TransportConfig config = transportConfig(check);
         Transport t;
         try {
-            t = Transport.startClient(socket, s.hostName(), s.port(), config, check);
+            t = proxy != null ? proxy.connect(config, check) : Transport.startClient(socket, s.hostName(), s.port(), config, check);
         } catch (IOException | RuntimeException e) {
-            socket.close();
+            if (socket != null) {
+                socket.close();
+            }
             reportHandshakeFailure(e);
             return null;
+        }
+        if (t == null) {
+            return null; // the proxy said why
         }
         if (!new SshAuth(t, s, canPrompt, cliIdentities, err).authenticate()) {
             t.close();

@@ -31,6 +31,7 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
     static SshSettings resolve(SshConfig cfg, String cfgFile, String localUser, int verbosity)
             throws java.io.IOException, SshConfig.ConfigException {
         Path sshDir = Cli.home().resolve(".ssh");
+        cfg.configFileOption(cfgFile);
         if (cfgFile != null) {
             if (!cfgFile.equalsIgnoreCase("none")) {
                 cfg.readFile(Path.of(Cli.expandTilde(cfgFile)), true, sshDir);
@@ -173,7 +174,7 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
         }
     }
 
-    private static boolean yes(SshConfig cfg, String key, boolean def) throws SshConfig.ConfigException {
+    static boolean yes(SshConfig cfg, String key, boolean def) throws SshConfig.ConfigException {
         String v = cfg.get(key);
         if (v == null) {
             return def;

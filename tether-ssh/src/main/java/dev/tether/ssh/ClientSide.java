@@ -8,6 +8,7 @@ import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.connection.ConnectionService;
+import dev.tether.ssh.forward.RemoteForwards;
 import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.userauth.ClientAuthenticator;
@@ -44,13 +45,18 @@ final class ClientSide {
     /** Agent and X11 forwarding, handed to the connection service when the login succeeds. */
     final ServiceStack.ClientForwarding forwarding;
     private volatile ScheduledFuture<?> keepalive;
+    /** The remote forwards' table, whose handlers the client's connection service gets. */
+    private final RemoteForwards remoteForwards = new RemoteForwards();
 
     ClientSide(Transport t, TransportEngine engine, boolean client) {
         this.t = t;
         this.engine = engine;
         this.client = client;
         this.forwarding = ServiceStack.ClientForwarding.of(engine);
-        engine.closeFuture().whenComplete((v, e) -> stopKeepalive());
+        engine.closeFuture().whenComplete((v, e) -> {
+            stopKeepalive();
+            remoteForwards.connectionClosed();
+        });
     }
 
     // ------------------------------------------------------------------ authentication
@@ -61,7 +67,7 @@ final class ClientSide {
         }
         synchronized (this) {
             if (clientAuth == null) {
-                clientAuth = ServiceStack.client(engine, forwarding);
+                clientAuth = ServiceStack.client(engine, forwarding, remoteForwards);
             }
             return clientAuth;
         }
@@ -109,6 +115,11 @@ final class ClientSide {
     int openChannelCount() {
         ConnectionService cs = running();
         return cs == null ? 0 : cs.openChannelCount();
+    }
+
+    /** The client's remote forwards on this connection. */
+    RemoteForwards remoteForwards() {
+        return remoteForwards;
     }
 
     // ------------------------------------------------------------------ keepalive, exec

@@ -6,6 +6,7 @@ import dev.tether.ssh.connection.GlobalRequestHandler;
 import dev.tether.ssh.forward.AgentForwarding;
 import dev.tether.ssh.forward.DirectStreamLocal;
 import dev.tether.ssh.forward.DirectTcpip;
+import dev.tether.ssh.forward.RemoteForwards;
 import dev.tether.ssh.forward.StreamLocalForward;
 import dev.tether.ssh.forward.TcpipForward;
 import dev.tether.ssh.forward.X11Forwarding;
@@ -100,15 +101,17 @@ final class ServiceStack {
     }
 
     /**
-     * A client's connection service: the server's exit reports, and the agent and X11 channels
-     * once the application has asked for them ({@code forwarding}); every other channel or request
-     * the server starts is refused.
+     * A client's connection service: the server's exit reports, the agent and X11 channels once the
+     * application has asked for them ({@code forwarding}), and the channels the server opens for
+     * our remote forwards ({@code remoteForwards}); every other channel or request the server
+     * starts is refused.
      */
-    static ConnectionService clientConnection(PacketConnection engine, ClientForwarding forwarding) {
+    static ConnectionService clientConnection(PacketConnection engine, ClientForwarding forwarding, RemoteForwards remoteForwards) {
         ConnectionHandlers.Builder h = ConnectionHandlers.builder();
         SessionChannels.installClient(h);
         forwarding.agent().install(h);
         forwarding.x11().install(h);
+        remoteForwards.installClient(h);
         return new ConnectionService(engine, h.build());
     }
 
@@ -128,7 +131,7 @@ final class ServiceStack {
     }
 
     /** A client's authenticator, which installs the connection service once a login succeeds. */
-    static ClientAuthenticator client(TransportEngine engine, ClientForwarding forwarding) {
-        return new ClientAuthenticator(engine, () -> clientConnection(engine, forwarding));
+    static ClientAuthenticator client(TransportEngine engine, ClientForwarding forwarding, RemoteForwards remoteForwards) {
+        return new ClientAuthenticator(engine, () -> clientConnection(engine, forwarding, remoteForwards));
     }
 }

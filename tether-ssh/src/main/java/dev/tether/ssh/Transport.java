@@ -9,14 +9,18 @@ import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.ConnectionInfo;
 import dev.tether.ssh.common.DisconnectException;
 import dev.tether.ssh.common.DisconnectReason;
+import dev.tether.ssh.common.Forward;
 import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.forward.ChannelOpener;
+import dev.tether.ssh.forward.LocalForward;
 import dev.tether.ssh.keys.HostKeyVerifier;
 import dev.tether.ssh.keys.OpenSshCertificate;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.policy.ConnectionValidator;
 import dev.tether.ssh.policy.Login;
 import dev.tether.ssh.policy.ServerInterface;
+import dev.tether.ssh.transport.Threads;
 import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.userauth.ClientAuthenticator;
 
@@ -25,12 +29,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -105,12 +111,49 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
     /** Starts the client side over a pair of streams (host name {@code "unknown"}, port 0). */
     public static Transport startClient(InputStream in, OutputStream out, TransportConfig config,
                                         HostKeyVerifier verifier) throws IOException {
-        return startClient(new Transport(true, config, null, in, out, "unknown", 0, requireVerifier(verifier)));
+        return startClient(in, out, "unknown", 0, config, verifier);
+    }
+
+    /**
+     * Starts the client side over any pair of streams (a {@code ProxyCommand}'s pipes, a
+     * channel's streams) and waits, up to the configured handshake timeout, for the first key
+     * exchange; {@code host} and {@code port} are what the host key is verified for. The streams
+     * are closed with the connection; a failed handshake closes them too.
+     */
+    public static Transport startClient(InputStream in, OutputStream out, String host, int port, TransportConfig config,
+                                        HostKeyVerifier verifier) throws IOException {
+        return startClient(new Transport(true, config, null, in, out, host, port, requireVerifier(verifier)));
+    }
+
+    /**
+     * A connection through another one: the client side over {@code via}, typically
+     * {@code jump.openDirectTcpip(host, port)} ({@code ssh -J}). The new connection owns the
+     * channel and closes it when it closes (or when the handshake fails); the connection the
+     * channel belongs to stays open and must outlive this one.
+     *
+     * @param host the name the host key is verified for
+     */
+    public static Transport connect(Channel via, String host, int port, TransportConfig config,
+                                    HostKeyVerifier verifier) throws IOException {
+        Transport t;
+        try {
+            t = startClient(via.getInputStream(), via.getOutputStream(), host, port, config, verifier);
+        } catch (IOException | RuntimeException e) {
+            via.close();
+            throw e;
+        }
+        t.closeFuture().whenComplete((v, e) -> Threads.newThread("tether-via-close", via::close).start());
+        return t;
     }
 
     private static Transport startClient(Transport t) throws IOException {
         t.engine.start(null, Map.of());
-        t.awaitKeyExchange(t.config.handshakeTimeout());
+        try {
+            t.awaitKeyExchange(t.config.handshakeTimeout());
+        } catch (IOException | RuntimeException e) {
+            t.close(); // the caller has no Transport to close: its threads and streams end here
+            throw e;
+        }
         return t;
     }
 
@@ -347,6 +390,77 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
         if (!isClientMode()) {
             throw new IllegalStateException("forwarding requests are for the client side");
         }
+    }
+
+    // ------------------------------------------------------------------ forwarding (client; RFC 4254 §7, OpenSSH PROTOCOL §2.4)
+
+    /**
+     * Opens a {@code direct-tcpip} channel to {@code host:port} as seen from the server (RFC 4254
+     * §7.2), with originator 127.0.0.1 port 0: a socket through the connection. Its streams carry
+     * the bytes; closing the output stream (or {@link Channel#sendEof()}) is a half-close; the
+     * input ends when the far side's does. Fails with the server's reason if it refuses.
+     */
+    public Channel openDirectTcpip(String host, int port) throws IOException {
+        return openDirectTcpip(host, port, "127.0.0.1", 0);
+    }
+
+    /** {@link #openDirectTcpip(String, int)} naming the originator of the connection. */
+    public Channel openDirectTcpip(String host, int port, String originHost, int originPort) throws IOException {
+        return opener().directTcpip(host, port, originHost, originPort);
+    }
+
+    /** Opens a {@code direct-streamlocal@openssh.com} channel to a Unix socket on the server (OpenSSH PROTOCOL §2.4). */
+    public Channel openDirectStreamLocal(String socketPath) throws IOException {
+        return opener().directStreamLocal(socketPath);
+    }
+
+    /**
+     * {@code ssh -L}: listens on {@code bind} (an {@link InetSocketAddress}, port 0 for any free
+     * one, or a {@link java.net.UnixDomainSocketAddress}) and sends each connection through a
+     * {@code direct-tcpip} channel to {@code host:port} as seen from the server. The handle tells
+     * the port bound; closing it stops the listener; it closes with the connection.
+     */
+    public Forward forwardLocal(SocketAddress bind, String host, int port) throws IOException {
+        return LocalForward.start(bind, LocalForward.Target.tcp(host, port), opener(), closeFuture());
+    }
+
+    /** {@code ssh -L bind:/remote/socket}: as {@link #forwardLocal}, to a Unix socket on the server. */
+    public Forward forwardLocalToSocket(SocketAddress bind, String remoteSocketPath) throws IOException {
+        return LocalForward.start(bind, LocalForward.Target.streamLocal(remoteSocketPath), opener(), closeFuture());
+    }
+
+    /**
+     * {@code ssh -D}: a SOCKS4, 4a and 5 proxy (CONNECT, no authentication; RFC 1928) on
+     * {@code bind}, each request a {@code direct-tcpip} channel to the host it names.
+     */
+    public Forward forwardDynamic(SocketAddress bind) throws IOException {
+        return LocalForward.start(bind, LocalForward.Target.socks(), opener(), closeFuture());
+    }
+
+    /**
+     * {@code ssh -R}: asks the server to listen on {@code bindAddress:port} ({@code ""} for all
+     * addresses, {@code "localhost"} for loopback; port 0 lets the server pick, and
+     * {@link Forward#boundPort()} tells which) with {@code tcpip-forward} (RFC 4254 §7.1), and
+     * connects each connection it sends back to {@code target} (an {@link InetSocketAddress},
+     * resolved when used, or a {@link java.net.UnixDomainSocketAddress}); a null target is
+     * OpenSSH's remote dynamic forwarding: each connection speaks SOCKS and goes where it asks.
+     * Fails if the server refuses. Closing the handle sends {@code cancel-tcpip-forward}.
+     */
+    public Forward forwardRemote(String bindAddress, int port, SocketAddress target) throws IOException {
+        return clientSide.remoteForwards().requestTcp(clientSide.connection(), bindAddress, port, target, config.sendTimeout());
+    }
+
+    /**
+     * {@code ssh -R /remote/socket:target}: {@code streamlocal-forward@openssh.com} (OpenSSH
+     * PROTOCOL §2.4), each connection to the server's socket sent to {@code target}.
+     */
+    public Forward forwardRemoteSocket(String remoteSocketPath, SocketAddress target) throws IOException {
+        Objects.requireNonNull(target, "target");
+        return clientSide.remoteForwards().requestStreamLocal(clientSide.connection(), remoteSocketPath, target, config.sendTimeout());
+    }
+
+    private ChannelOpener opener() {
+        return this::openChannel;
     }
 
     /**

@@ -177,11 +177,31 @@ public final class ConnectionService implements MessageHandler {
 
     /** Sends a global request (RFC 4254 §4) and waits for the answer; the reply data (empty if none), or null on failure. */
     public byte[] globalRequest(String name, byte[] data, Duration wait) throws IOException {
+        return awaitGlobalReply(name, globalRequestAsync(name, data, null), wait);
+    }
+
+    /**
+     * Sends a global request with want-reply without waiting: the future completes with the
+     * reply data (empty if none), or null on failure. {@code onReply} (may be null) runs on the
+     * reader thread with the same value before any later message is handled, so what it sets up
+     * (a remote forward's table entry) is in place before the peer can use it.
+     */
+    public CompletableFuture<byte[]> globalRequestAsync(String name, byte[] data,
+                                                        java.util.function.Consumer<byte[]> onReply) throws IOException {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
+        CompletableFuture<byte[]> result = onReply == null ? f : f.thenApply(reply -> {
+            onReply.accept(reply);
+            return reply;
+        });
         synchronized (globalReplies) {
             globalReplies.add(f);
             transport.send(new GlobalRequests.GlobalRequest(name, true, data).encode());
         }
+        return result;
+    }
+
+    /** Waits for a global request's reply: its data, or null on failure. */
+    public static byte[] awaitGlobalReply(String name, CompletableFuture<byte[]> f, Duration wait) throws IOException {
         try {
             return f.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

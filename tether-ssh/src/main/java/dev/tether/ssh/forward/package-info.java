@@ -9,6 +9,14 @@
  * (policy, connect, confirm), {@code Listeners} (a connection's listeners), {@code Relay} (socket
  * and channel both ways) and {@code Sockets}. Server-side TCP and Unix-socket forwarding, and agent
  * and X11 forwarding in both roles (sockets, listeners, relays, cookie spoofing), are complete.
+ * sockets ({@code direct-streamlocal@openssh.com}, {@code streamlocal-forward@openssh.com}), X11
+ * ({@code x11-req}, {@code x11}) and agent forwarding ({@code auth-agent-req@openssh.com},
+ * {@code auth-agent@openssh.com}). Each kind is one file that registers its channel types and
+ * requests with the connection service's {@code ConnectionHandlers}. On the server they ask the
+ * policy and nothing more so far. The client's side is built: {@code LocalForward} (listeners for
+ * {@code -L} and the SOCKS proxy of {@code -D}), {@code RemoteForwards} ({@code -R}: the global
+ * requests and the channels that come back), {@code ChannelOpener}; and for both roles
+ * {@code Relay} (a socket or streams and a channel, both ways) and {@code Socks}.
  *
  * <p>Engine package: not exported by the module.
  */

@@ -1,0 +1,60 @@
+package dev.tether.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The forwardings of one {@code tether ssh} run, from the flags ({@code -L}, {@code -R},
+ * {@code -D}, which {@link SshCommand} adds to the configuration first, and {@code -W}) and the
+ * ssh_config lines ({@code LocalForward}, {@code RemoteForward}, {@code DynamicForward},
+ * {@code ClearAllForwardings}, {@code ExitOnForwardFailure}, {@code GatewayPorts},
+ * {@code StreamLocalBindUnlink}), each spec read as OpenSSH reads it ({@link ForwardSpec}).
+ * {@code -W} implies ExitOnForwardFailure and ClearAllForwardings, as in ssh(1).
+ */
+record SshForwarding(List<ForwardSpec> local, List<ForwardSpec> remote, List<ForwardSpec> dynamic, ForwardSpec stdio,
+                     boolean exitOnForwardFailure, boolean gatewayPorts, boolean streamLocalBindUnlink) {
+
+    /** Reads the forwardings of {@code cfg}; {@code stdioSpec} is -W's argument or null. */
+    static SshForwarding resolve(SshConfig cfg, String stdioSpec) throws SshConfig.ConfigException {
+        ForwardSpec stdio = null;
+        if (stdioSpec != null) {
+            stdio = ForwardSpec.parse(stdioSpec, true, false);
+            if (stdio == null) {
+                throw new SshConfig.ConfigException("Bad stdio forwarding specification '" + stdioSpec + "'");
+            }
+        }
+        boolean clear = stdio != null || SshSettings.yes(cfg, "clearallforwardings", false);
+        List<ForwardSpec> local = new ArrayList<>();
+        List<ForwardSpec> remote = new ArrayList<>();
+        List<ForwardSpec> dynamic = new ArrayList<>();
+        if (!clear) {
+            for (String v : cfg.getAll("localforward")) {
+                local.add(check(ForwardSpec.parse(v, false, false), "local", v));
+            }
+            for (String v : cfg.getAll("remoteforward")) {
+                remote.add(check(ForwardSpec.parseRemote(v), "remote", v));
+            }
+            for (String v : cfg.getAll("dynamicforward")) {
+                dynamic.add(check(ForwardSpec.parse(v, true, false), "dynamic", v));
+            }
+        }
+        return new SshForwarding(local, remote, dynamic, stdio,
+                stdio != null || SshSettings.yes(cfg, "exitonforwardfailure", false),
+                gatewayPorts(cfg), SshSettings.yes(cfg, "streamlocalbindunlink", false));
+    }
+
+    private static boolean gatewayPorts(SshConfig cfg) throws SshConfig.ConfigException {
+        return SshSettings.yes(cfg, "gatewayports", false);
+    }
+
+    private static ForwardSpec check(ForwardSpec f, String kind, String spec) throws SshConfig.ConfigException {
+        if (f == null) {
+            throw new SshConfig.ConfigException("Bad " + kind + " forwarding specification '" + spec + "'");
+        }
+        return f;
+    }
+
+    boolean any() {
+        return stdio != null || !local.isEmpty() || !remote.isEmpty() || !dynamic.isEmpty();
+    }
+}
