@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -138,7 +139,14 @@ public final class FilesInFlight implements AutoCloseable {
         try {
             awaitAll();
             workers.shutdown();
+            // every file has ended (awaitAll), so the workers only have to return
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
         } catch (InterruptedIOException e) {
+            workers.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             workers.shutdownNow();
         }
     }
