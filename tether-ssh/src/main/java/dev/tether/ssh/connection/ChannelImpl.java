@@ -64,8 +64,6 @@ public final class ChannelImpl implements Channel {
     /** When data last went either way (System.nanoTime), for the server's channel timeout. */
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long inactivityTimeoutNanos;
-    /** Set by {@link #windowFollowsWrites()}: reading the data no longer reopens the window, {@link #delivered} does. */
-    private volatile boolean windowFollowsWrites;
 
     ChannelImpl(ConnectionService service, PacketConnection transport, String type, int localId, Duration timeout) {
         this.service = service;
@@ -73,11 +71,7 @@ public final class ChannelImpl implements Channel {
         this.type = type;
         this.localId = localId;
         this.timeout = timeout;
-        this.stdout = new InboundBuffer(n -> {
-            if (!windowFollowsWrites) {
-                consumed(n);
-            }
-        }, InboundBuffer.nanos(null));
+        this.stdout = new InboundBuffer(this::consumed, InboundBuffer.nanos(null));
         this.stderr = new InboundBuffer(this::consumed, InboundBuffer.nanos(null));
     }
 
@@ -284,20 +278,6 @@ public final class ChannelImpl implements Channel {
     }
 
     // ------------------------------------------------------------------ application threads
-
-    /**
-     * From now on, reading the channel's data does not reopen the peer's window: the reader
-     * calls {@link #delivered} for the bytes it has passed on (written to a socket), so the
-     * peer's window follows what the far end really consumed (forwarding). Call before reading.
-     */
-    public void windowFollowsWrites() {
-        windowFollowsWrites = true;
-    }
-
-    /** After {@link #windowFollowsWrites()}: {@code n} bytes read from the channel were passed on. */
-    public void delivered(int n) {
-        consumed(n);
-    }
 
     /** Bytes the application consumed: reopen the window in steps of half of it. */
     private void consumed(int n) {

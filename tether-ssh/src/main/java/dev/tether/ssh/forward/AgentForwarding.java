@@ -45,7 +45,7 @@ import java.nio.file.Path;
  * <p><b>Threads.</b> The request handlers run on the connection's reader thread and only bind a
  * socket. Server: one thread per forwarded session blocks in {@code accept} until the session
  * ends (closing the socket ends it); each agent connection gets one short-lived thread to open its
- * channel and then the two relay threads of {@link SocketChannelRelay}. Client: one thread per
+ * channel and then the two relay threads of {@link StreamRelay}. Client: one thread per
  * agent channel, blocked on the channel or on the local agent (with the agent client's timeout).
  * All come from {@link Threads} (virtual on JDK 21+) and end with their channel.
  */
@@ -109,7 +109,7 @@ public final class AgentForwarding {
             } catch (IOException e) {
                 return; // closed with the session
             }
-            SocketChannelRelay.openAndRelay(session, CHANNEL_TYPE, new byte[0], s);
+            StreamRelay.openAndStart(session, CHANNEL_TYPE, new byte[0], s);
         }
     }
 

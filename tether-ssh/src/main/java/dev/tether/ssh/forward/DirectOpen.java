@@ -74,7 +74,7 @@ final class DirectOpen {
             close(socket);
             return;
         }
-        Relay.run(channel, socket, info, kind, target);
+        StreamRelay.startLogged(channel, socket, info, kind, target);
     }
 
     private static void refuse(ConnectionInfo info, ConnectionService.PendingOpen pending, String kind, String target,

@@ -9,7 +9,7 @@ import dev.tether.ssh.policy.ServerInterface;
  * to a Unix-domain socket): the open names the socket path (then a reserved string and a
  * reserved uint32); the server's policy decides
  * ({@link ServerInterface#checkChannelDirectStreamlocalRequestAsync}), the server connects and
- * relays the channel to the socket ({@link Relay}).
+ * relays the channel to the socket ({@link StreamRelay}).
  *
  * <p>Stateless; the handler runs on the connection's reader thread and never blocks
  * ({@link DirectOpen} does the rest on threads of its own).

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code -J} through us): the open names the host and port to connect to and the originator; the
  * server's policy decides ({@link ServerInterface#checkChannelDirectTcpipRequestAsync}), the
  * server connects (bounded by {@link Sockets#CONNECT_TIMEOUT}; a failure is CONNECT_FAILED
- * "connect to HOST:PORT failed: ...") and relays the channel to the socket ({@link Relay}).
+ * "connect to HOST:PORT failed: ...") and relays the channel to the socket ({@link StreamRelay}).
  *
  * <p>Stateless; the handler runs on the connection's reader thread and never blocks
  * ({@link DirectOpen} does the rest on threads of its own).

@@ -24,7 +24,7 @@ import java.util.function.Function;
  * {@code streamlocal-forward@openssh.com}), by the key the client cancels them with. Each
  * listener accepts on a thread of its own and opens a channel to the client for every
  * connection ({@code forwarded-tcpip}, {@code forwarded-streamlocal@openssh.com}), which it then
- * relays ({@link Relay}). A listener ends when the client cancels it or the connection ends
+ * relays ({@link StreamRelay}). A listener ends when the client cancels it or the connection ends
  * ({@link #closeAll}); a Unix-domain listener's socket file is removed with it.
  *
  * <p><b>Threads.</b> The table is guarded by {@code this}; {@link #add} and {@link #remove} may be
@@ -158,6 +158,6 @@ final class Listeners {
             DirectOpen.close(s);
             return;
         }
-        Relay.run(channel, s, info, channelType, l.shown);
+        StreamRelay.startLogged(channel, s, info, channelType, l.shown);
     }
 }

@@ -1,6 +1,9 @@
 package dev.tether.ssh.forward;
 
 import dev.tether.ssh.common.Channel;
+import dev.tether.ssh.common.ConnectionInfo;
+import dev.tether.ssh.connection.ChannelImpl;
+import dev.tether.ssh.transport.EventLog;
 import dev.tether.ssh.transport.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,36 +14,55 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes both ways between a local endpoint (a TCP or Unix-domain socket, or a pair of streams
  * such as stdin and stdout) and a channel: what every forwarding (local, remote, dynamic, stdio,
- * either role) does once its channel is open. Reusable by both roles.
+ * agent, X11; either role) does once its channel is open. The one relay of the library.
  *
  * <ul>
  *   <li><b>EOF.</b> The local side's EOF becomes CHANNEL_EOF; the channel's EOF shuts the local
  *       side's output (a socket's half-close). A channel the peer closes shuts the local input, so
- *       a read blocked on it wakes up; data the peer sent before its CLOSE is still written out.</li>
+ *       a read blocked on it wakes up; data the peer sent before its CLOSE is still written out,
+ *       within {@link #DRAIN_GRACE} (a local side that does not read it is then closed).</li>
  *   <li><b>Flow control.</b> The channel's window reopens only as its data is read, and this
  *       relay reads the next chunk only once the previous one is written to the local side: a slow
  *       socket holds the window shut instead of growing a buffer, and the connection's reader
  *       thread, which only appends to the channel's bounded buffer, never waits for it.</li>
  *   <li><b>End.</b> When both directions are done, or either fails, the local endpoint and the
- *       channel are closed (nothing leaks: no thread, no descriptor, no channel) and
+ *       channel are closed (nothing leaks: no thread, no descriptor, no channel), the
+ *       {@link Ended} callback hears the bytes moved each way (the server's event log), and
  *       {@link #done()} completes.</li>
+ *   <li><b>Bounds.</b> A peer that keeps its window shut longer than the connection's
+ *       {@code sendTimeout} ends the relay (the channel's write fails), as does a local side that
+ *       will not take the peer's last data within {@link #DRAIN_GRACE} of its CLOSE.</li>
  * </ul>
  *
  * <p><b>Threading.</b> Two threads per relay from {@link Threads} (virtual on JDK 21+), one per
  * direction, each blocking on its own source; they end with the relay. The state shared between
- * them is two atomics; {@link #close()} may be called from any thread.
+ * them is atomics; {@link #close()} may be called from any thread. The drain deadline runs on
+ * the shared timer.
  */
 public final class StreamRelay implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(StreamRelay.class);
     /** One channel packet's worth (our maximum packet size). */
     static final int CHUNK = 32 * 1024;
+    /** How long data the peer sent before its CLOSE may take to reach a local side that does not read it. */
+    static final Duration DRAIN_GRACE = Duration.ofSeconds(30);
+    private static final byte[] NOTHING = new byte[0];
+
+    /** Told once, when a relay has ended and closed both sides, the bytes it moved each way. */
+    @FunctionalInterface
+    public interface Ended {
+        void ended(long toLocal, long toChannel);
+    }
 
     /**
      * The local side of a relay. {@code read} and {@code write} are called from different threads
@@ -155,16 +177,23 @@ public final class StreamRelay implements Closeable {
     private final Channel channel;
     private final InputStream fromChannel;
     private final OutputStream toChannel;
+    private final byte[] firstToLocal;
+    private final Ended ended;
     private final AtomicInteger running = new AtomicInteger(2);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong movedToLocal = new AtomicLong();
+    private final AtomicLong movedToChannel = new AtomicLong();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private volatile ScheduledFuture<?> drainDeadline;
 
-    private StreamRelay(String name, Endpoint local, Channel channel) {
+    private StreamRelay(String name, Endpoint local, Channel channel, byte[] firstToLocal, Ended ended) {
         this.name = name;
         this.local = local;
         this.channel = channel;
         this.fromChannel = channel.getInputStream();
         this.toChannel = channel.getOutputStream();
+        this.firstToLocal = firstToLocal;
+        this.ended = ended;
     }
 
     /**
@@ -174,19 +203,71 @@ public final class StreamRelay implements Closeable {
      * @param name names the threads, e.g. {@code tether-fwd-L8080}
      */
     public static StreamRelay start(String name, Endpoint local, Channel channel) {
-        StreamRelay r = new StreamRelay(name, local, channel);
-        channel.closeFuture().whenComplete((v, e) -> {
-            // the peer closed the channel (or the connection ended): wake the local read; data the
-            // peer sent before its CLOSE is still in the channel's buffer and is written out
-            try {
-                local.shutdownInput();
-            } catch (IOException | RuntimeException ex) {
-                // already closed
-            }
-        });
+        return start(name, local, channel, NOTHING, null);
+    }
+
+    /**
+     * As {@link #start(String, Endpoint, Channel)}, writing {@code firstToLocal} (may be empty) to
+     * the local side before anything from the channel (X11's connection setup with the real
+     * cookie), and telling {@code ended} (may be null) the bytes moved once the relay has ended.
+     */
+    public static StreamRelay start(String name, Endpoint local, Channel channel, byte[] firstToLocal, Ended ended) {
+        StreamRelay r = new StreamRelay(name, local, channel, firstToLocal, ended);
+        channel.closeFuture().whenComplete((v, e) -> r.channelClosed());
         Threads.newThread(name + "-out", r::localToChannel).start();
         Threads.newThread(name + "-in", r::channelToLocal).start();
         return r;
+    }
+
+    /**
+     * A forwarded connection of the server: relays {@code socket} over {@code channel} as an
+     * event-log line at its start and one, with the bytes each way, at its end.
+     *
+     * @param kind   the channel type
+     * @param target what the socket is connected to or accepted on
+     */
+    static void startLogged(ChannelImpl channel, SocketChannel socket, ConnectionInfo info, String kind, String target) {
+        int id = channel.localId();
+        EventLog.forwardOpen(info, id, kind, target);
+        start("tether-forward-" + id, socket(socket), channel, NOTHING,
+                (toLocal, toChannel) -> EventLog.forwardEnd(info, id, kind, target, toLocal, toChannel));
+    }
+
+    /**
+     * For a connection accepted on the server's agent or X11 listener: on a short-lived thread of
+     * its own (an open waits for the peer's answer), opens a channel of {@code type} on the
+     * session's connection and relays the socket over it; closes the socket if the open fails.
+     */
+    static void openAndStart(ChannelImpl session, String type, byte[] typeSpecific, SocketChannel s) {
+        Threads.newThread("tether-" + type + "-open-" + session.localId(), () -> {
+            try {
+                Channel ch = session.connection().openChannel(type, typeSpecific);
+                start("tether-" + type + "-" + ch.localId(), socket(s), ch);
+            } catch (IOException | RuntimeException e) {
+                log.debug("{} {} channel for {}: {}", session.transport(), type, session, e.getMessage());
+                closeQuietly(s);
+            }
+        }).start();
+    }
+
+    /**
+     * The peer closed the channel (or the connection ended): wake the local read. Data the peer
+     * sent before its CLOSE is still in the channel's buffer and is written out, within
+     * {@link #DRAIN_GRACE}. Runs on the reader thread; never blocks.
+     */
+    private void channelClosed() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            local.shutdownInput();
+        } catch (IOException | RuntimeException ex) {
+            // already closed
+        }
+        drainDeadline = Threads.timer().schedule(this::close, DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        if (closed.get()) {
+            drainDeadline.cancel(false);
+        }
     }
 
     /** Completes when both directions have ended and both sides are closed. */
@@ -201,6 +282,7 @@ public final class StreamRelay implements Closeable {
             while ((n = local.read(buf, 0, buf.length)) >= 0) {
                 if (n > 0) {
                     toChannel.write(buf, 0, n);
+                    movedToChannel.addAndGet(n);
                 }
             }
             channel.sendEof();
@@ -217,9 +299,13 @@ public final class StreamRelay implements Closeable {
     private void channelToLocal() {
         byte[] buf = new byte[CHUNK];
         try {
+            if (firstToLocal.length > 0) {
+                local.write(firstToLocal, 0, firstToLocal.length);
+            }
             int n;
             while ((n = fromChannel.read(buf, 0, buf.length)) >= 0) {
                 local.write(buf, 0, n);
+                movedToLocal.addAndGet(n);
             }
             local.shutdownOutput();
             finished();
@@ -245,10 +331,23 @@ public final class StreamRelay implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        ScheduledFuture<?> deadline = drainDeadline;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
         local.close();
         try {
+            // on a relay thread this waits (bounded) for the peer's CLOSE; on the timer or the
+            // reader thread the channel is closed already and it returns at once
             channel.close();
         } finally {
+            if (ended != null) {
+                try {
+                    ended.ended(movedToLocal.get(), movedToChannel.get());
+                } catch (RuntimeException e) {
+                    log.warn("{}: the end callback failed", name, e);
+                }
+            }
             done.complete(null);
         }
     }

@@ -50,7 +50,7 @@ import java.util.Optional;
  *
  * <p><b>Threads.</b> Request handlers run on the reader thread and only bind a socket. Server: one
  * thread per forwarded session blocks in {@code accept} until the session ends; each connection
- * gets one short-lived thread to open its channel, then {@link SocketChannelRelay}'s two. Client:
+ * gets one short-lived thread to open its channel, then {@link StreamRelay}'s two. Client:
  * one short-lived thread per channel reads the setup and connects to the display, then the relay's
  * two. All from {@link Threads}; none outlives its channel or session.
  */
@@ -151,10 +151,10 @@ public final class X11Forwarding {
                 InetSocketAddress from = (InetSocketAddress) s.getRemoteAddress();
                 originator = new SshWriter().string(from.getAddress().getHostAddress()).uint32(from.getPort()).toByteArray();
             } catch (IOException e) {
-                SocketChannelRelay.closeQuietly(s);
+                StreamRelay.closeQuietly(s);
                 continue;
             }
-            SocketChannelRelay.openAndRelay(session, "x11", originator, s);
+            StreamRelay.openAndStart(session, "x11", originator, s);
         }
     }
 
@@ -270,7 +270,7 @@ public final class X11Forwarding {
                 ch.close();
                 return;
             }
-            SocketChannelRelay.start("tether-x11-" + ch.localId(), s, ch, setup);
+            StreamRelay.start("tether-x11-" + ch.localId(), StreamRelay.socket(s), ch, setup, null);
         }
     }
 
