@@ -346,10 +346,7 @@ class ForwardingServerTest {
                 // is written after the channel's close), and the process holds no more fds or threads
                 assertTrue(Poll.until(() -> opens(own) == before + 1000 && ends(own) == opens(own), WAIT),
                         "opens " + opens(own) + " ends " + ends(own));
-                assertTrue(Poll.until(() -> count(Path.of("/proc/" + pid + "/fd")) <= fds + 2, WAIT),
-                        "fds before " + fds + ", after " + count(Path.of("/proc/" + pid + "/fd")));
-                assertTrue(Poll.until(() -> count(Path.of("/proc/" + pid + "/task")) <= threads + 2, WAIT),
-                        "threads before " + threads + ", after " + count(Path.of("/proc/" + pid + "/task")));
+                assertReleased("server", Path.of("/proc/" + pid), fds, threads);
             }
         }
     }
@@ -368,6 +365,56 @@ class ForwardingServerTest {
         } catch (IOException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /**
+     * The same with Tether on both sides: {@code tether ssh -N -L} to {@code tether server}. After
+     * 1,000 short connections neither process holds more fds or threads than before, and every
+     * channel the server opened for them has ended.
+     */
+    @Test
+    void aThousandShortConnectionsThroughTetherSshLeaveNothingBehindOnEitherSide() throws Exception {
+        try (Peer sink = Peer.tcp(ForwardingServerTest::sha256Sink);
+             TetherServerProcess own = TetherServerProcess.start()) {
+            Path home = Files.createDirectories(own.dir().resolve("client-home"));
+            Path known = home.resolve("known_hosts");
+            Files.writeString(known, own.knownHostsLine() + "\n");
+            int local = freePort();
+            List<String> args = List.of("ssh", "-F", "none", "-p", Integer.toString(own.port()), "-i", own.userKey().toString(),
+                    "-o", "UserKnownHostsFile=" + known, "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes", "-N",
+                    "-L", local + ":127.0.0.1:" + sink.port(), "127.0.0.1");
+            try (Processes.Running client = Processes.start(TetherCli.command(args.toArray(new String[0])), TetherCli.env(home),
+                    null, home)) {
+                awaitListening(local, client);
+                for (int i = 0; i < 50; i++) {
+                    shortConnection(local);
+                }
+                assertTrue(Poll.until(() -> ends(own) == opens(own), WAIT), own.stderr());
+                long before = opens(own);
+                Path server = Path.of("/proc/" + own.process().pid());
+                Path ours = Path.of("/proc/" + client.process().pid());
+                long serverFds = count(server.resolve("fd"));
+                long serverThreads = count(server.resolve("task"));
+                long clientFds = count(ours.resolve("fd"));
+                long clientThreads = count(ours.resolve("task"));
+                for (int i = 0; i < 1000; i++) {
+                    shortConnection(local);
+                }
+                assertTrue(Poll.until(() -> opens(own) == before + 1000 && ends(own) == opens(own), WAIT),
+                        "opens " + opens(own) + " ends " + ends(own));
+                assertReleased("server", server, serverFds, serverThreads);
+                assertReleased("client", ours, clientFds, clientThreads);
+                assertTrue(client.isAlive(), client.describe());
+            }
+        }
+    }
+
+    /** The process {@code proc} (a /proc/PID directory) gets back down to {@code fds} and {@code threads}, give or take two (bounded wait). */
+    private static void assertReleased(String who, Path proc, long fds, long threads) {
+        assertTrue(Poll.until(() -> count(proc.resolve("fd")) <= fds + 2, WAIT),
+                who + " fds before " + fds + ", after " + count(proc.resolve("fd")));
+        assertTrue(Poll.until(() -> count(proc.resolve("task")) <= threads + 2, WAIT),
+                who + " threads before " + threads + ", after " + count(proc.resolve("task")));
     }
 
     private static void shortConnection(int port) throws IOException {
