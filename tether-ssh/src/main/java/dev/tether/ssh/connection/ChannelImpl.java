@@ -161,6 +161,9 @@ public final class ChannelImpl implements Channel {
             closeSent = true;
             unanswered = List.copyOf(pendingRequests);
             pendingRequests.clear();
+            if (reply) {
+                transport.sendNoWait(new ChannelMessages.Close(remoteId).encode()); // the reader thread: never waits
+            }
         }
         // nothing follows the peer's CLOSE (RFC 4254 §5.3): requests it did not answer never will be
         for (CompletableFuture<Boolean> f : unanswered) {
@@ -171,9 +174,6 @@ public final class ChannelImpl implements Channel {
         stderr.eof();
         if (remoteWindow != null) {
             remoteWindow.close();
-        }
-        if (reply) {
-            transport.send(new ChannelMessages.Close(remoteId).encode());
         }
         finish();
     }
@@ -281,20 +281,17 @@ public final class ChannelImpl implements Channel {
 
     /** Bytes the application consumed: reopen the window in steps of half of it. */
     private void consumed(int n) {
-        long adjust = 0;
         synchronized (this) {
             unadjusted += n;
             if (unadjusted >= LOCAL_WINDOW / 2 && !closeSent && !closeReceived) {
-                adjust = unadjusted;
+                long adjust = unadjusted;
                 unadjusted = 0;
                 localWindowLeft += adjust;
-            }
-        }
-        if (adjust > 0) {
-            try {
-                transport.send(new ChannelMessages.WindowAdjust(remoteId, adjust).encode());
-            } catch (IOException e) {
-                // the connection is going away; readers will see it
+                try {
+                    transport.sendNoWait(new ChannelMessages.WindowAdjust(remoteId, adjust).encode());
+                } catch (IOException e) {
+                    // the connection is going away; readers will see it
+                }
             }
         }
     }
@@ -341,14 +338,16 @@ public final class ChannelImpl implements Channel {
             while (len > 0) {
                 synchronized (ChannelImpl.this) {
                     if (eofSent || closeSent) {
-                        throw new SshException(DisconnectReason.BY_APPLICATION, "channel " + localId + " is closed for writing");
+                        throw closedForWriting();
                     }
                 }
                 int n = remoteWindow.reserve(len, timeout.toNanos());
                 lastActivityNanos = System.nanoTime();
                 byte[] m = extended ? ChannelMessages.ExtendedData.encode(remoteId, ChannelMessages.ExtendedData.STDERR, b, off, n)
                         : ChannelMessages.Data.encode(remoteId, b, off, n);
-                transport.send(m, timeout);
+                if (!sendBeforeClose(m, false)) {
+                    throw closedForWriting();
+                }
                 off += n;
                 len -= n;
             }
@@ -368,29 +367,52 @@ public final class ChannelImpl implements Channel {
     @Override
     public void sendEof() throws IOException {
         awaitPendingReply(timeout.toNanos());
+        sendBeforeClose(new ChannelMessages.Eof(remoteId).encode(), true);
+    }
+
+    /**
+     * Queues {@code m} unless our CLOSE (or, for data and EOF, our EOF) has gone out; returns
+     * whether it was queued. The check and the queuing happen under this object's lock, where
+     * every CLOSE is queued too, so nothing ever follows our CLOSE (RFC 4254 §5.3; OpenSSH ends
+     * the connection on a message for a channel it has freed). The wait for room in the outbound
+     * queue comes first, outside the lock; the queuing itself never blocks.
+     *
+     * @param eof {@code m} is our EOF: sets {@code eofSent}
+     */
+    private boolean sendBeforeClose(byte[] m, boolean eof) throws IOException {
+        transport.awaitRoom(timeout);
         synchronized (this) {
-            if (eofSent || closeSent) {
-                return;
+            if (closeSent || (eof && eofSent)) {
+                return false;
             }
-            eofSent = true;
+            if (eof) {
+                eofSent = true;
+            }
+            transport.sendNoWait(m);
+            return true;
         }
-        transport.send(new ChannelMessages.Eof(remoteId).encode());
+    }
+
+    private SshException closedForWriting() {
+        return new SshException(DisconnectReason.BY_APPLICATION, "channel " + localId + " is closed for writing");
     }
 
     @Override
     public void close() {
         awaitPendingReply(Math.min(timeout.toNanos(), TimeUnit.SECONDS.toNanos(5)));
-        boolean send;
+        IOException failed = null;
         synchronized (this) {
-            send = !closeSent;
+            if (!closeSent && transport.isActive()) {
+                try {
+                    transport.sendNoWait(new ChannelMessages.Close(remoteId).encode());
+                } catch (IOException e) {
+                    failed = e;
+                }
+            }
             closeSent = true;
         }
-        if (send && transport.isActive()) {
-            try {
-                transport.send(new ChannelMessages.Close(remoteId).encode());
-            } catch (IOException e) {
-                connectionLost(e);
-            }
+        if (failed != null) {
+            connectionLost(failed);
         }
         stdout.close();
         stderr.close();
@@ -423,16 +445,20 @@ public final class ChannelImpl implements Channel {
      * close does. A no-op once either side has sent CLOSE.
      */
     void closeForInactivity() {
+        IOException failed = null;
         synchronized (this) {
             if (closeSent || closeReceived) {
                 return;
             }
             closeSent = true;
+            try {
+                transport.sendNoWait(new ChannelMessages.Close(remoteId).encode());
+            } catch (IOException e) {
+                failed = e;
+            }
         }
-        try {
-            transport.sendNoWait(new ChannelMessages.Close(remoteId).encode());
-        } catch (IOException e) {
-            transport.disconnect(DisconnectReason.BY_APPLICATION, "channel " + localId + ": " + e.getMessage());
+        if (failed != null) {
+            transport.disconnect(DisconnectReason.BY_APPLICATION, "channel " + localId + ": " + failed.getMessage());
         }
     }
 
@@ -451,13 +477,14 @@ public final class ChannelImpl implements Channel {
     private boolean request(String name, SshWriter body) throws IOException {
         CompletableFuture<Boolean> f = new CompletableFuture<>();
         byte[] m = new ChannelMessages.Request(remoteId, name, true, body.toByteArray()).encode();
+        transport.awaitRoom(timeout);
         synchronized (this) {
             if (closeSent || closeReceived) {
                 throw new SshException(DisconnectReason.BY_APPLICATION, "channel " + localId + " is closed");
             }
             pendingRequests.add(f);
+            transport.sendNoWait(m);
         }
-        transport.send(m);
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
@@ -472,13 +499,8 @@ public final class ChannelImpl implements Channel {
 
     private void requestNoReply(String name, SshWriter body) throws IOException {
         awaitPendingReply(timeout.toNanos());
-        synchronized (this) {
-            if (closeSent || closeReceived) {
-                // RFC 4254 §5.3: nothing may follow our CLOSE; a late exit-status is simply dropped
-                return;
-            }
-        }
-        transport.send(new ChannelMessages.Request(remoteId, name, false, body.toByteArray()).encode());
+        // RFC 4254 §5.3: nothing may follow our CLOSE; a late exit-status is simply dropped
+        sendBeforeClose(new ChannelMessages.Request(remoteId, name, false, body.toByteArray()).encode(), false);
     }
 
     /**

@@ -59,22 +59,43 @@ public final class OutboundQueue {
     public void put(byte[] payload, Runnable afterWrite, long timeoutNanos) throws SshException {
         lock.lock();
         try {
-            long remaining = timeoutNanos;
-            while (!closed && queuedBytes > limit) {
-                if (remaining <= 0) {
-                    throw new SshException(DisconnectReason.BY_APPLICATION,
-                            "send timed out: " + queuedBytes + " bytes still waiting to be written");
-                }
-                try {
-                    remaining = space.awaitNanos(remaining);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted while sending");
-                }
-            }
+            awaitRoomLocked(timeoutNanos);
             enqueueLocked(new Entry(payload, afterWrite));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} until no more than the limit is queued, as {@link #put}
+     * does before queuing; for a caller that then queues with {@link #putFromReader} under a lock
+     * of its own (a channel ordering its messages against its CLOSE).
+     */
+    public void awaitRoom(long timeoutNanos) throws SshException {
+        lock.lock();
+        try {
+            awaitRoomLocked(timeoutNanos);
+            if (closed) {
+                throw new SshException(DisconnectReason.CONNECTION_LOST, closedReason);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitRoomLocked(long timeoutNanos) throws SshException {
+        long remaining = timeoutNanos;
+        while (!closed && queuedBytes > limit) {
+            if (remaining <= 0) {
+                throw new SshException(DisconnectReason.BY_APPLICATION,
+                        "send timed out: " + queuedBytes + " bytes still waiting to be written");
+            }
+            try {
+                remaining = space.awaitNanos(remaining);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SshException(DisconnectReason.BY_APPLICATION, "interrupted while sending");
+            }
         }
     }
 

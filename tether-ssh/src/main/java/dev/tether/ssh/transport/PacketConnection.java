@@ -37,6 +37,13 @@ public interface PacketConnection extends ConnectionInfo {
      */
     void sendNoWait(byte[] payload) throws SshException;
 
+    /**
+     * Waits (off the reader thread; on it, returns at once) up to {@code timeout} until there is
+     * room to queue, as {@link #send(byte[], Duration)} does; then {@link #sendNoWait} queues
+     * without blocking, for callers that must check and queue under a lock of their own.
+     */
+    void awaitRoom(Duration timeout) throws SshException;
+
     /** Client: requests a service (RFC 4253 §10) and waits for SERVICE_ACCEPT. */
     void requestService(String name, Duration timeout) throws SshException;
 

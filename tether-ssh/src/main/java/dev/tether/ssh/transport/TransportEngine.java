@@ -193,6 +193,13 @@ public final class TransportEngine implements PacketConnection {
     }
 
     @Override
+    public void awaitRoom(Duration timeout) throws SshException {
+        if (Thread.currentThread() != readerThread) {
+            queue.awaitRoom(timeout.toNanos());
+        }
+    }
+
+    @Override
     public void sendNoWait(byte[] payload) throws SshException {
         checkSendable(payload);
         queue.putFromReader(payload, null);

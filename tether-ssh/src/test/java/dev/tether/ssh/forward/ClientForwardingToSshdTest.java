@@ -212,9 +212,16 @@ class ClientForwardingToSshdTest {
     void localForwardClosesWithItsHandleAndRefusesAfterwards() throws Exception {
         Forward f = t.forwardLocal(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), "127.0.0.1", echo.port());
         int port = f.boundPort();
+        long served = f.connections();
         f.close();
         assertFalse(f.isOpen());
-        assertThrows(IOException.class, () -> loopback(port).close());
+        // refused; unless another process on this busy machine has taken the freed port, and then
+        // at least the closed forward did not accept it
+        try (Socket s = loopback(port)) {
+            assertEquals(served, f.connections(), "a closed forward accepted a connection on " + port);
+        } catch (IOException refused) {
+            // the port is free again
+        }
     }
 
     @Test
