@@ -111,6 +111,12 @@ final class BenchSupport {
         System.exit(status);
     }
 
+    /** A line of a benchmark's report on stdout, flushed at once (progress goes to stderr). */
+    static void out(String s) {
+        System.out.println(s);
+        System.out.flush();
+    }
+
     // ------------------------------------------------------------------ servers
 
     /** A server process under measurement. */
@@ -354,6 +360,15 @@ final class BenchSupport {
             return Double.NaN;
         }
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    /** The median of the per-round ratios a[i]/b[i] of one figure of two equally long lists of samples. */
+    static <T> double medianRatio(List<T> a, List<T> b, java.util.function.ToDoubleFunction<T> f) {
+        double[] r = new double[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = f.applyAsDouble(a.get(i)) / f.applyAsDouble(b.get(i));
+        }
+        return median(r);
     }
 
     static String human(long bytes) {

@@ -48,6 +48,7 @@ import static dev.tether.bench.BenchSupport.machine;
 import static dev.tether.bench.BenchSupport.makeKeys;
 import static dev.tether.bench.BenchSupport.measured;
 import static dev.tether.bench.BenchSupport.median;
+import static dev.tether.bench.BenchSupport.out;
 import static dev.tether.bench.BenchSupport.serverEnvironment;
 import static dev.tether.bench.BenchSupport.shellJoin;
 import static dev.tether.bench.BenchSupport.stdoutLines;
@@ -179,11 +180,6 @@ public final class ProcessBench {
 
     private static void progress(String s) {
         System.err.println("[process-bench] " + s);
-    }
-
-    private static void out(String s) {
-        System.out.println(s);
-        System.out.flush();
     }
 
     // ------------------------------------------------------------------ set-up

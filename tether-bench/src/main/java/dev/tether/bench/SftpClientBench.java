@@ -31,6 +31,8 @@ import static dev.tether.bench.BenchSupport.human;
 import static dev.tether.bench.BenchSupport.machine;
 import static dev.tether.bench.BenchSupport.makeKeys;
 import static dev.tether.bench.BenchSupport.median;
+import static dev.tether.bench.BenchSupport.medianRatio;
+import static dev.tether.bench.BenchSupport.out;
 import static dev.tether.bench.BenchSupport.serverEnvironment;
 
 /**
@@ -136,11 +138,6 @@ public final class SftpClientBench {
 
     private static void progress(String s) {
         System.err.println("[sftp-client-bench] " + s);
-    }
-
-    private static void out(String s) {
-        System.out.println(s);
-        System.out.flush();
     }
 
     private void run() throws Exception {
@@ -437,10 +434,10 @@ public final class SftpClientBench {
                 double wall = median(x.stream().mapToDouble(Sample::wallSeconds).toArray());
                 out(String.format(Locale.ROOT, "| %s | %s | %.2f | %.0f%s | %s | %s | %.2f | %s | %.2f |",
                         c.label(), client.label, wall, amount / wall, unit,
-                        client == Client.OPENSSH ? "" : format(ratio(x, openssh, Sample::wallSeconds)),
-                        client == Client.SFTP_CLIENT || sftpClient == null ? "" : format(ratio(x, sftpClient, Sample::wallSeconds)),
+                        client == Client.OPENSSH ? "" : format(medianRatio(x, openssh, Sample::wallSeconds)),
+                        client == Client.SFTP_CLIENT || sftpClient == null ? "" : format(medianRatio(x, sftpClient, Sample::wallSeconds)),
                         median(x.stream().mapToDouble(Sample::clientCpuSeconds).toArray()),
-                        client == Client.OPENSSH ? "" : format(ratio(x, openssh, Sample::clientCpuSeconds)),
+                        client == Client.OPENSSH ? "" : format(medianRatio(x, openssh, Sample::clientCpuSeconds)),
                         median(x.stream().mapToDouble(Sample::serverCpuSeconds).toArray())));
             }
         }
@@ -452,14 +449,5 @@ public final class SftpClientBench {
 
     private static String format(double ratio) {
         return String.format(Locale.ROOT, "%.2f", ratio);
-    }
-
-    /** The median of the per-round ratios a/b of one figure. */
-    private static double ratio(List<Sample> a, List<Sample> b, java.util.function.ToDoubleFunction<Sample> f) {
-        double[] r = new double[a.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = f.applyAsDouble(a.get(i)) / f.applyAsDouble(b.get(i));
-        }
-        return median(r);
     }
 }

@@ -31,6 +31,7 @@ import static dev.tether.bench.BenchSupport.javaVersion;
 import static dev.tether.bench.BenchSupport.machine;
 import static dev.tether.bench.BenchSupport.makeKeys;
 import static dev.tether.bench.BenchSupport.measured;
+import static dev.tether.bench.BenchSupport.out;
 import static dev.tether.bench.BenchSupport.serverEnvironment;
 import static dev.tether.bench.BenchSupport.stdoutLines;
 import static dev.tether.bench.BenchSupport.stopProcess;
@@ -47,14 +48,13 @@ import static dev.tether.bench.BenchSupport.stopProcess;
  * this JVM, lives under a temp directory and is stopped at the end, on failure, and on Ctrl-C.
  */
 public final class SftpProcessBench {
-    static final String TETHER_MAIN = "dev.tether.cli.Tether";
-    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    static final String TETHER_MAIN = BenchTetherServer.MAIN;
 
     private final Options o;
     private final Path dir;
     private final BenchSupport.Cleanup cleanup;
     private final String user = System.getProperty("user.name");
-    private TetherServer ours;
+    private BenchTetherServer ours;
     private BenchSshd sshd;
     private String jcmd;
 
@@ -123,11 +123,6 @@ public final class SftpProcessBench {
         System.err.println("[sftp-bench] " + s);
     }
 
-    private static void out(String s) {
-        System.out.println(s);
-        System.out.flush();
-    }
-
     private void run() throws Exception {
         boolean transfers = o.cases.stream().anyMatch(c -> !c.equals("idle"));
         setUp();
@@ -152,7 +147,8 @@ public final class SftpProcessBench {
         }
         Path serverJava = Path.of(o.serverJava).toRealPath();
         jcmd = serverJava.resolveSibling("jcmd").toString();
-        ours = cleanup.add(new TetherServer(SftpBenchCases.tetherClasspath(o.tetherClasspath)));
+        ours = cleanup.add(new BenchTetherServer(dir, o.serverJava, o.serverOpts, SftpBenchCases.tetherClasspath(o.tetherClasspath),
+                user, dir.resolve("remote"), SftpProcessBench::progress));
         sshd = cleanup.add(new BenchSshd(dir, o.sshdPath, serverEnvironment(user), List.of(
                 "Subsystem sftp " + o.sftpServer)));
         progress("sshd pid " + sshd.pid() + " on port " + sshd.port);
@@ -188,117 +184,6 @@ public final class SftpProcessBench {
 
 
     // ------------------------------------------------------------------ servers
-
-    /**
-     * {@code tether server} in its own JVM (java = {@code --server-java}, options {@code
-     * --server-opts}), from tether-cli's jar and dependencies as bin/tether runs it, with the
-     * flags of ../shared/CLI.md: {@code --listen 127.0.0.1 --port 0 --host-key --authorized-keys
-     * --root}, nothing else; the port comes from its first stdout line {@code listening on ADDR:PORT}.
-     * Its environment is the one sshd gives a user; its stderr (event log) goes to {@code ours.log}.
-     */
-    final class TetherServer implements Server {
-        final String classpath;
-        final Process process;
-        final int port;
-        final String version;
-        /** Its stderr line {@code tether: subsystems {...}}: who serves sftp. */
-        final String subsystems;
-
-        TetherServer(String classpath) throws Exception {
-            this.classpath = classpath;
-            version = javaVersion(dir, o.serverJava);
-            // its temp files (e.g. the exit-status files of session processes) go under the run's dir
-            Path tmp = Files.createDirectories(dir.resolve("server-tmp"));
-            List<String> cmd = new ArrayList<>(List.of(o.serverJava, SftpBenchCases.tetherJvmArgs(),
-                    "-Djava.io.tmpdir=" + tmp));
-            cmd.addAll(o.serverOpts);
-            cmd.addAll(List.of("-cp", classpath, TETHER_MAIN, "server", "--listen", "127.0.0.1", "--port", "0",
-                    "--host-key", dir.resolve("host_ed25519").toString(),
-                    "--authorized-keys", dir.resolve("authorized_keys").toString(),
-                    "--root", dir.resolve("remote").toString()));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.environment().clear();
-            pb.environment().putAll(serverEnvironment(user));
-            Path log = dir.resolve("ours.log");
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectError(log.toFile());
-            process = pb.start();
-            // the host key lines that follow are read and dropped
-            Matcher listening = awaitLine(stdoutLines(process, "tether-server-stdout"), LISTENING, Duration.ofSeconds(60),
-                    line -> progress("tether server: " + line));
-            if (listening == null) {
-                stopProcess(process, Duration.ofSeconds(2));
-                throw new IllegalStateException("tether server did not start (" + String.join(" ", cmd) + "): " + Files.readString(log));
-            }
-            port = Integer.parseInt(listening.group(1));
-            String[] line = {"subsystems: ?"};
-            await(() -> {
-                try {
-                    return Files.readAllLines(log).stream().filter(l -> l.startsWith("tether: subsystems "))
-                            .findFirst().map(l -> line[0] = l.substring("tether: ".length())).isPresent();
-                } catch (IOException e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(15), Duration.ofMillis(20));
-            subsystems = line[0];
-            progress("tether server pid " + process.pid() + " on port " + port + " (" + version + "), " + subsystems);
-        }
-
-        @Override
-        public String name() {
-            return "ours";
-        }
-
-        @Override
-        public int port() {
-            return port;
-        }
-
-        @Override
-        public Process process() {
-            return process;
-        }
-
-        /** No TCP connection on its port left open by the server, and no child process. */
-        @Override
-        public void awaitQuiet(Duration max) throws Exception {
-            if (!await(() -> ProcStat.openTcpConnections(port) == 0 && ProcStat.descendantCount(pid()) == 0,
-                    max, Duration.ofMillis(10))) {
-                progress("warning: tether server still has " + ProcStat.openTcpConnections(port) + " connections and "
-                        + ProcStat.descendantCount(pid()) + " child processes after " + max);
-            }
-        }
-
-        /** Heap used after three full GCs, in bytes, through jcmd (GC.run x3, GC.heap_info). */
-        long heapUsedAfterGc() throws Exception {
-            Path commands = dir.resolve("jcmd.txt");
-            Files.writeString(commands, "GC.run\nGC.run\nGC.run\nGC.heap_info\n");
-            String text = capture(List.of(jcmd, Long.toString(pid()), "-f", commands.toString()), Duration.ofSeconds(120));
-            long used = 0;
-            boolean found = false;
-            // G1, Serial, Parallel: "garbage-first heap   total 57344K, used 10753K [..." (JDK 17), "... total reserved
-            // 6172672K, committed 40960K, used 8091K [..." (JDK 25), one such line per generation; ZGC: "ZHeap used 8M, ..."
-            Matcher m = Pattern.compile("total [^\\n]*?, used (\\d+)K").matcher(text);
-            while (m.find()) {
-                used += Long.parseLong(m.group(1)) * 1024;
-                found = true;
-            }
-            Matcher z = Pattern.compile("ZHeap\\s+used (\\d+)M").matcher(text);
-            if (!found && z.find()) {
-                used = Long.parseLong(z.group(1)) * MIB;
-                found = true;
-            }
-            if (!found) {
-                throw new IllegalStateException("no heap figure in the output of " + jcmd + " GC.heap_info:\n" + text);
-            }
-            return used;
-        }
-
-        @Override
-        public void close() {
-            // SIGTERM: tether server closes its listener and exits 0
-            stopProcess(process, Duration.ofSeconds(40));
-        }
-    }
 
     private List<Server> servers() {
         return List.of(ours, sshd);
@@ -459,7 +344,7 @@ public final class SftpProcessBench {
     }
 
     private Memory memory(Server s) throws Exception {
-        long heap = s == ours ? ours.heapUsedAfterGc() : -1;
+        long heap = s == ours ? ours.heapUsedAfterGc(jcmd) : -1;
         long[] m = ProcStat.treeMemory(s.pid());
         return new Memory(heap, m[0], m[1], m[2], m[3]);
     }
