@@ -1,6 +1,5 @@
 package dev.tether.ssh.forward;
 
-import dev.tether.ssh.Avatar;
 import dev.tether.ssh.ExecResult;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.TransportConfig;
@@ -10,6 +9,7 @@ import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
+import dev.tether.ssh.testutil.ChannelTableAvatar;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.testkit.Peers;
 import dev.tether.testkit.Poll;
@@ -48,17 +48,7 @@ class AgentForwardingRoundTripTest {
         Path authorized = dir.resolve("authorized_keys");
         Files.writeString(authorized, OpenSshKeyFile.publicKeyLine(key.getPublic(), "k") + "\n");
         Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("u", authorized)).processSessions(dir)
-                .realm((user, login) -> new Avatar() {
-                    @Override
-                    public String username() {
-                        return user;
-                    }
-
-                    @Override
-                    public Set<String> channelTypes() {
-                        return channelTypes;
-                    }
-                }).build();
+                .realm((user, login) -> new ChannelTableAvatar(user, channelTypes)).build();
         TransportConfig server = Pair.serverConfig().serverInterface(portal.serverInterface()).build();
         Pair p = Pair.overTcp(TransportConfig.builder().build(), server);
         p.client.authPublickey("u", key);
