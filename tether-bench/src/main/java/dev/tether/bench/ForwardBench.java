@@ -80,6 +80,7 @@ public final class ForwardBench {
         long sizeMib = 1024;
         int rounds = 3;
         long warmupMib = 64;
+        long tunnelWarmupMib = 256;
         String kex = "curve25519-sha256";
         String serverJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> serverOpts = List.of();
@@ -96,6 +97,7 @@ public final class ForwardBench {
                     .value("--size-mib", v -> o.sizeMib = Long.parseLong(v))
                     .value("--rounds", v -> o.rounds = Integer.parseInt(v))
                     .value("--warmup-mib", v -> o.warmupMib = Long.parseLong(v))
+                    .value("--tunnel-warmup-mib", v -> o.tunnelWarmupMib = Long.parseLong(v))
                     .value("--kex", v -> o.kex = v)
                     .value("--server-java", v -> o.serverJava = v)
                     .value("--server-opts", v -> o.serverOpts = BenchOptions.words(v))
@@ -104,7 +106,7 @@ public final class ForwardBench {
                     .value("--tether-cp", v -> o.tetherClasspath = v)
                     .value("--sshd", v -> o.sshdPath = v);
             p.parse(args);
-            p.check(o.sizeMib >= 1 && o.sizeMib <= 64 * 1024 && o.rounds >= 1 && o.rounds <= 100 && o.warmupMib >= 0
+            p.check(o.sizeMib >= 1 && o.sizeMib <= 64 * 1024 && o.rounds >= 1 && o.rounds <= 100 && o.warmupMib >= 0 && o.tunnelWarmupMib >= 0
                     && !o.ciphers.isEmpty() && !o.cases.isEmpty());
             p.checkKnown(o.cases, List.of("server", "client"), "case");
             return o;
@@ -119,6 +121,8 @@ public final class ForwardBench {
                   --rounds N          rounds of ours, openssh per case and cipher (default 3)
                   --warmup-mib N      before the rounds, one untimed transfer of min(N, size) MiB per case,
                                       cipher and side, each through its own tunnel (default 64; 0: none)
+                  --tunnel-warmup-mib N  in every tunnel, an untimed transfer of N MiB before the measured
+                                      one, as a long-lived tunnel has had (default 256; 0: measure the first)
                   --kex NAME          key exchange forced on every client (default curve25519-sha256)
                   --server-java PATH  java for tether server (default: this JVM's)
                   --server-opts "..." JVM options for tether server
@@ -349,6 +353,11 @@ public final class ForwardBench {
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(err.toFile()).redirectErrorStream(true).start();
         try {
+            if (o.tunnelWarmupMib > 0) {
+                // a tunnel is long-lived: the measured transfer is not its first (tether ssh's JIT is warm)
+                transfer(p, server, localPort, o.tunnelWarmupMib * MIB, what + " (tunnel warm-up)", err);
+                server.awaitQuiet(Duration.ofSeconds(20));
+            }
             return transfer(p, server, localPort, bytes, what, err);
         } finally {
             stopProcess(p, Duration.ofSeconds(10));
