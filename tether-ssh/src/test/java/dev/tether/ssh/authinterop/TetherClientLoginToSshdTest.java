@@ -202,6 +202,33 @@ class TetherClientLoginToSshdTest {
         }
     }
 
+    /**
+     * A key added with a destination constraint ({@code ssh-add -h 127.0.0.1}, sshd's host key in
+     * the {@code -H} known_hosts file) signs only on an agent connection bound to a session with
+     * that host key and only a host-bound request: authAgent binds its connection
+     * ({@code session-bind@openssh.com}) and signs {@code publickey-hostbound-v00@openssh.com}.
+     */
+    @Test
+    void destinationConstrainedAgentKey() throws Exception {
+        Path agentDir = AuthInterop.tempDir("agent");
+        try (SshAgent agent = SshAgent.start(agentDir)) {
+            Path knownHosts = agentDir.resolve("known_hosts");
+            Files.writeString(knownHosts, "127.0.0.1 " + SshKeygen.pubLine(hostKey) + "\n", StandardCharsets.US_ASCII);
+            agent.sshAdd("-H", knownHosts.toString(), "-h", "127.0.0.1", keys.get("ecdsa256").toString()).expectSuccess();
+            long mark = sshd.logMark();
+            try (AgentClient client = AgentClient.connect(agent.socket(), TIMEOUT); Transport t = connect()) {
+                assertEquals(List.of(), t.authAgent(user, client));
+                assertTrue(t.isAuthenticated());
+                // the caller's own connection stays unbound: it still lists the key
+                assertEquals(1, client.identities().size());
+            }
+            String log = assertSshdAccepted(mark, "publickey", "ECDSA SHA256:");
+            assertTrue(log.contains("publickey-hostbound-v00@openssh.com have ecdsa-sha2-nistp256 signature for ECDSA"), log);
+        } finally {
+            TempDirs.deleteTree(agentDir);
+        }
+    }
+
     @Test
     void userCertificateTrustedBySshd() throws Exception {
         KeyPair kp = KeyFiles.readPrivateKey(certKey, null);
