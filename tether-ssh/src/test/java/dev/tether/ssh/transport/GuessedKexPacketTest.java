@@ -120,6 +120,18 @@ class GuessedKexPacketTest {
                 strict, false, "curve25519-sha256", "ssh-ed25519");
     }
 
+    /**
+     * The case of the issue: a client that prefers curve25519 and guesses it, against our server
+     * as it comes (it prefers mlkem768x25519-sha256, and has curve25519 too).
+     */
+    @ParameterizedTest(name = "strict KEX {0}")
+    @ValueSource(booleans = {false, true})
+    void ourServerWithItsDefaultsSkipsACurve25519Guess(boolean strict) throws Exception {
+        guessAgainstOurServer(new GuessingPeer.Offer(List.of("curve25519-sha256", "mlkem768x25519-sha256"),
+                        List.of("ssh-ed25519", "rsa-sha2-512"), strict, true),
+                null, null, strict, false, "curve25519-sha256", "ssh-ed25519");
+    }
+
     /** The server does not have the guessed method at all. */
     @ParameterizedTest(name = "strict KEX {0}")
     @ValueSource(booleans = {false, true})
