@@ -166,12 +166,20 @@ final class SshAuth {
         if (path == null || path.isEmpty()) {
             return null;
         }
+        AgentClient agent;
         try {
-            return AgentClient.connect(Path.of(path), Duration.ofSeconds(30));
+            agent = AgentClient.connect(Path.of(path), Duration.ofSeconds(30));
         } catch (SshException e) {
             debug("no agent at " + path + ": " + e.getMessage());
             return null;
         }
+        try {
+            // as ssh(1): bound to this session, keys added with ssh-add -h can sign for it
+            debug("agent: session-bind " + (transport.bindAgent(agent) ? "accepted" : "refused"));
+        } catch (SshException e) {
+            debug("agent: session-bind: " + e.getMessage());
+        }
+        return agent;
     }
 
     private char[] askPassphrase(Path key, int attempt) {

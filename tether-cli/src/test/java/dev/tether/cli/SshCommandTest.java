@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -286,6 +287,26 @@ class SshCommandTest {
                                 "127.0.0.1", "true"),
                         Map.of("SSH_AUTH_SOCK", sock.toString()));
                 assertEquals(255, none.exitCode(), none.describe());
+
+                // a key that may only be used towards this sshd (ssh-add -h, its host keys in -H):
+                // the agent signs with it only on a connection bound to the session, for a
+                // publickey-hostbound-v00@openssh.com request, as ssh(1) sends them
+                assertEquals(0, agent.sshAdd("-D").exitCode());
+                StringBuilder lines = new StringBuilder();
+                for (PrivateSshd.HostKey k : sshd.hostKeyFiles().keySet()) {
+                    String[] f = Files.readString(sshd.hostKeyPub(k), StandardCharsets.US_ASCII).trim().split("\\s+");
+                    lines.append("127.0.0.1 ").append(f[0]).append(' ').append(f[1]).append('\n');
+                }
+                Path destinationHosts = dir.resolve("destination_hosts");
+                Files.writeString(destinationHosts, lines, StandardCharsets.US_ASCII);
+                Processes.Result constrained = agent.sshAdd("-H", destinationHosts.toString(), "-h", "127.0.0.1",
+                        sshd.userKey().toString());
+                assertEquals(0, constrained.exitCode(), constrained.describe());
+                Processes.Result bound = ssh(fresh, null, List.of("-F", "none", "-p", Integer.toString(sshd.port()),
+                                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "BatchMode=yes", "127.0.0.1", "echo", "bound-ok"),
+                        Map.of("SSH_AUTH_SOCK", sock.toString()));
+                assertEquals(0, bound.exitCode(), bound.describe());
+                assertEquals("bound-ok\n", bound.stdout());
             } finally {
                 TempDirs.deleteTree(fresh);
             }

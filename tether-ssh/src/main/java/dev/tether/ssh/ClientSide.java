@@ -78,20 +78,51 @@ final class ClientSide {
         return clientAuth;
     }
 
-    /** {@link Transport#authAgent}. */
+    /**
+     * {@link Transport#authAgent}. As OpenSSH's ssh does, the agent connection that signs is
+     * first bound to this session ({@code session-bind@openssh.com}, not forwarding), so that
+     * keys added with destination constraints can sign for it (with
+     * {@code publickey-hostbound-v00@openssh.com}, which the server must offer). An agent accepts
+     * one such binding per connection, so the binding goes to a connection of its own to the
+     * same agent, never to {@code agent}, which may serve other sessions too.
+     */
     List<String> authAgent(String username, AgentClient agent, Duration timeout) throws IOException {
-        AuthenticationException last = null;
-        for (Identity id : agent.identities()) {
-            try {
-                return clientAuth().authPublickey(username, Signer.agent(id), timeout);
-            } catch (AuthenticationException e) {
-                last = e;
+        try (AgentClient bound = AgentClient.connect(agent.socket(), agent.timeout())) {
+            bindForAuthentication(bound);
+            AuthenticationException last = null;
+            for (Identity id : bound.identities()) {
+                try {
+                    return clientAuth().authPublickey(username, Signer.agent(id), timeout);
+                } catch (AuthenticationException e) {
+                    last = e;
+                }
             }
+            if (last != null) {
+                throw last;
+            }
+            throw new AuthenticationException("the agent holds no keys", List.of(), List.of());
         }
-        if (last != null) {
-            throw last;
+    }
+
+    /** {@link Transport#bindAgent}. */
+    boolean bindAgent(AgentClient agent) throws SshException {
+        byte[] hostKey = engine.hostKeyBlob();
+        byte[] sessionId = engine.sessionId();
+        byte[] signature = engine.initialSignature();
+        if (hostKey == null || sessionId == null || signature == null) {
+            return false;
         }
-        throw new AuthenticationException("the agent holds no keys", List.of(), List.of());
+        boolean accepted = agent.bindSession(hostKey, sessionId, signature, false);
+        log.debug("{} session-bind@openssh.com: {}", engine, accepted ? "accepted" : "refused");
+        return accepted;
+    }
+
+    private void bindForAuthentication(AgentClient agent) {
+        try {
+            bindAgent(agent);
+        } catch (SshException e) {
+            log.debug("{} session-bind@openssh.com failed: {}", engine, e.getMessage());
+        }
     }
 
     // ------------------------------------------------------------------ connection protocol

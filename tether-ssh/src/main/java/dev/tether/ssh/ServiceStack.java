@@ -18,6 +18,7 @@ import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.userauth.ClientAuthenticator;
 import dev.tether.ssh.userauth.NoAuthService;
 import dev.tether.ssh.userauth.ServerAuthService;
+import dev.tether.ssh.wire.UserAuthRequest;
 
 import java.util.List;
 import java.util.Map;
@@ -127,7 +128,7 @@ final class ServiceStack {
      * authentication service accepts {@code publickey-hostbound@openssh.com} requests.
      */
     static Map<String, String> serverExtensions(TransportConfig config) {
-        return config.serverInterface() != null ? Map.of("publickey-hostbound@openssh.com", "0") : Map.of();
+        return config.serverInterface() != null ? Map.of(UserAuthRequest.HOSTBOUND_EXTENSION, "0") : Map.of();
     }
 
     /** A client's authenticator, which installs the connection service once a login succeeds. */

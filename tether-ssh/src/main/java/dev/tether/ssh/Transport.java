@@ -292,10 +292,26 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
 
     /**
      * Public key authentication with the keys of an ssh-agent, tried in the agent's order until
-     * one is accepted.
+     * one is accepted. They sign over a connection of their own to the agent, bound to this
+     * session first ({@link #bindAgent}), so keys added with destination constraints
+     * ({@code ssh-add -h}) work where the server offers host-bound authentication.
      */
     public List<String> authAgent(String username, AgentClient agent) throws IOException {
         return clientSide.authAgent(username, agent, config.handshakeTimeout());
+    }
+
+    /**
+     * Client: binds an agent connection to this session for authentication, as OpenSSH's ssh
+     * does before it signs with agent keys ({@code session-bind@openssh.com}, not forwarding;
+     * OpenSSH PROTOCOL.agent). Keys added with destination constraints then sign for this server
+     * over that connection. An agent takes one such binding per connection: bind a connection
+     * used for this session's authentication only.
+     *
+     * @return whether the agent accepted it (false for an agent that does not know the extension)
+     */
+    public boolean bindAgent(AgentClient agent) throws SshException {
+        requireClient();
+        return clientSide.bindAgent(agent);
     }
 
     /** RFC 4256 keyboard-interactive authentication. */

@@ -20,6 +20,7 @@ import dev.tether.ssh.agent.AgentMessages.Success;
 import dev.tether.ssh.agent.AgentMessages.Unlock;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.common.SshReader;
+import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.io.IOException;
@@ -291,6 +292,22 @@ public final class AgentClient implements AutoCloseable {
             return r;
         }
         throw unexpected("an extension request", r);
+    }
+
+    /**
+     * {@code session-bind@openssh.com} (OpenSSH PROTOCOL.agent): tells the agent which session
+     * this connection's signatures are for (the server's host key, the session identifier and
+     * the server's signature over it from the first key exchange) and whether the connection is
+     * forwarded. OpenSSH's agent lets keys added with destination constraints ({@code ssh-add
+     * -h}) sign only on connections bound so; it accepts one binding for authentication per
+     * connection.
+     *
+     * @return whether the agent accepted it; an agent that does not know the extension refuses
+     */
+    public boolean bindSession(byte[] hostKey, byte[] sessionId, byte[] signature, boolean forwarding) throws SshException {
+        byte[] contents = new SshWriter(hostKey.length + sessionId.length + signature.length + 16)
+                .string(hostKey).string(sessionId).string(signature).bool(forwarding).toByteArray();
+        return extension("session-bind@openssh.com", contents) instanceof Success;
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.tether.ssh.agent.AgentClient;
 import dev.tether.ssh.agent.AgentMessages;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.connection.ChannelImpl;
 import dev.tether.ssh.connection.ConnectionHandlers;
 import dev.tether.ssh.policy.ChannelOpenResult;
@@ -196,10 +195,9 @@ public final class AgentForwarding {
             if (hostKey == null || sessionId == null || signature == null) {
                 return;
             }
-            byte[] contents = new SshWriter().string(hostKey).string(sessionId).string(signature).bool(true).toByteArray();
             try {
-                AgentMessages.Response r = agent.extension("session-bind@openssh.com", contents);
-                log.debug("{} session-bind@openssh.com: {}", engine, r);
+                log.debug("{} session-bind@openssh.com (forwarding): {}", engine,
+                        agent.bindSession(hostKey, sessionId, signature, true) ? "accepted" : "refused");
             } catch (SshException e) {
                 log.debug("{} session-bind@openssh.com refused: {}", engine, e.getMessage());
             }

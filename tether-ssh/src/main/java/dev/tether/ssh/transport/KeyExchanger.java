@@ -263,6 +263,7 @@ final class KeyExchanger {
                     if (MessageNumbers.isKexMethodSpecific(m) && !wantNewKeys) {
                         if (ignoreNextKexPacket) {
                             ignoreNextKexPacket = false;
+                            log.debug("{} skipped the peer's wrongly guessed {}", t, MessageNumbers.name(m));
                             continue;
                         }
                         return reader.payloadCopy();
@@ -410,8 +411,14 @@ final class KeyExchanger {
             }
         }
         NegotiatedAlgorithms a = Negotiation.negotiate(c, s);
-        if (peer.firstKexPacketFollows() && !Negotiation.guessWasRight(peer, a)) {
-            ignoreNextKexPacket = true;
+        // RFC 4253 §7: a peer that sets first_kex_packet_follows has already sent its first key
+        // exchange packet, guessing; a wrong guess is skipped (exactly that one packet, as OpenSSH
+        // does: it counts towards the sequence numbers like any other, strict KEX or not, and the
+        // peer sends its first packet again), a right one is the first packet of the exchange.
+        // We never guess: our KEXINIT says false.
+        ignoreNextKexPacket = peer.firstKexPacketFollows() && !Negotiation.guessWasRight(c, s);
+        if (ignoreNextKexPacket) {
+            log.debug("{} the peer's guessed key exchange packet is wrong; skipping it", t);
         }
         KexAlgorithm kex = KexAlgorithms.get(a.kex());
         if (kex == null) {

@@ -47,12 +47,23 @@ public final class Negotiation {
     }
 
     /**
-     * RFC 4253 §7: a guessed first key exchange packet is right only if both the key exchange
-     * method and the host key algorithm the guesser preferred were chosen.
+     * RFC 4253 §7: a guessed first key exchange packet is right only if both sides prefer the
+     * same key exchange method and the same host key algorithm, that is, the first entries of
+     * the two {@code kex_algorithms} lists are equal and so are the first entries of the two
+     * {@code server_host_key_algorithms} lists ("the guess is wrong if ... server and client
+     * have different preferred algorithm"). It does not matter which method negotiation then
+     * chooses: a client whose first method the server lists second still has it chosen, yet its
+     * guess is wrong, and it sends its first packet again after the server's KEXINIT. The
+     * entries are compared as sent, pseudo-algorithms included, as OpenSSH ({@code
+     * proposals_match} in kex.c) and golang.org/x/crypto/ssh (handshake.go) do. The third case
+     * of §7, other algorithms that cannot be agreed upon, ends the connection in
+     * {@link #negotiate} before this matters.
      */
-    public static boolean guessWasRight(KexInit guesser, NegotiatedAlgorithms chosen) {
-        List<String> kex = guesser.kex().stream().filter(n -> !isPseudo(n)).toList();
-        return !kex.isEmpty() && kex.get(0).equals(chosen.kex())
-                && !guesser.hostKey().isEmpty() && guesser.hostKey().get(0).equals(chosen.hostKey());
+    public static boolean guessWasRight(KexInit client, KexInit server) {
+        return sameFirst(client.kex(), server.kex()) && sameFirst(client.hostKey(), server.hostKey());
+    }
+
+    private static boolean sameFirst(List<String> a, List<String> b) {
+        return !a.isEmpty() && !b.isEmpty() && a.get(0).equals(b.get(0));
     }
 }

@@ -32,7 +32,8 @@ import java.util.function.Supplier;
 /**
  * The client side of {@code ssh-userauth} (RFC 4252, RFC 4256): {@code none}, {@code password}
  * (falling back to keyboard-interactive when the server only offers that, as paramiko does),
- * {@code publickey} from a key pair, a certificate or an agent, and {@code keyboard-interactive}.
+ * {@code publickey} from a key pair, a certificate or an agent (host-bound when the server offers
+ * that), and {@code keyboard-interactive}.
  *
  * <p><b>Threads.</b> The method calls run on the caller's thread. The reader thread only parses
  * replies and hands them over through a one-slot queue; it never runs user code, so a
@@ -304,11 +305,18 @@ public final class ClientAuthenticator implements MessageHandler {
     /**
      * RFC 4252 §7 publickey: asks whether the key is acceptable (no signature), then signs. For
      * RSA the algorithm follows the server's {@code server-sig-algs} (RFC 8332 §3.1); without it,
-     * rsa-sha2-512 and then rsa-sha2-256 are tried.
+     * rsa-sha2-512 and then rsa-sha2-256 are tried. When the server announced
+     * {@code publickey-hostbound@openssh.com} (version "0") in EXT_INFO, the signed request is
+     * {@code publickey-hostbound-v00@openssh.com} (OpenSSH PROTOCOL, "Host-bound public key
+     * authentication"): it and the signature also cover the host key of the first key exchange,
+     * so that a signature cannot be replayed to another server. This is what OpenSSH's ssh does,
+     * and its query stays plain {@code publickey}, as ours does.
      */
     public List<String> authPublickey(String user, Signer signer, Duration timeout) throws IOException {
         start(user, timeout);
         List<String> candidates = candidateAlgorithms(signer);
+        boolean hostbound = "0".equals(transport.peerExtensions().get(UserAuthRequest.HOSTBOUND_EXTENSION));
+        byte[] boundHostKey = hostbound ? transport.hostKeyBlob() : null;
         AuthenticationException last = null;
         for (String alg : candidates) {
             tried.add("publickey");
@@ -323,9 +331,9 @@ public final class ClientAuthenticator implements MessageHandler {
                     continue;
                 }
             }
-            byte[] data = new PublickeySignedData(transport.sessionId(), user, SERVICE, alg, blob, null).encode();
+            byte[] data = new PublickeySignedData(transport.sessionId(), user, SERVICE, alg, blob, boundHostKey).encode();
             byte[] sig = signer.sign(plain(alg), data);
-            transport.send(request(user, UserAuthRequest.PublickeyAuth.signed(alg, blob, sig)));
+            transport.send(request(user, new UserAuthRequest.PublickeyAuth(true, alg, blob, boundHostKey, sig)));
             return outcome(await(timeout), "publickey " + signer.describe());
         }
         throw last != null ? last : new AuthenticationException("no usable signature algorithm for " + signer.describe(), tried, allowed);

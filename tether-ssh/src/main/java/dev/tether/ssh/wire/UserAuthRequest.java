@@ -27,6 +27,8 @@ public record UserAuthRequest(String user, String service, Method method) {
     public static final String PASSWORD = "password";
     public static final String PUBLICKEY = "publickey";
     public static final String HOSTBOUND = "publickey-hostbound-v00@openssh.com";
+    /** The EXT_INFO extension (value "0") by which a server says it accepts {@link #HOSTBOUND}. */
+    public static final String HOSTBOUND_EXTENSION = "publickey-hostbound@openssh.com";
     public static final String KEYBOARD_INTERACTIVE = "keyboard-interactive";
 
     /** The method name and its specific fields. */

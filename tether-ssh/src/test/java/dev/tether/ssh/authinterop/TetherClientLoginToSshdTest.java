@@ -141,6 +141,30 @@ class TetherClientLoginToSshdTest {
         assertTrue(type.startsWith(name.startsWith("ecdsa") ? "ecdsa-sha2-nistp" + name.substring(5) : "ssh-ed25519"), type);
     }
 
+    /**
+     * sshd announces {@code publickey-hostbound@openssh.com} in EXT_INFO, so our client's signed
+     * request is {@code publickey-hostbound-v00@openssh.com} naming sshd's host key (OpenSSH
+     * PROTOCOL §2.5), which sshd checks against the key of the key exchange; the query before it
+     * stays plain {@code publickey}, as OpenSSH's ssh sends it.
+     */
+    @Test
+    void publickeyIsBoundToTheHostKeyWhenSshdOffersIt() throws Exception {
+        KeyPair kp = KeyFiles.readPrivateKey(keys.get("ed25519"), null);
+        long mark = sshd.logMark();
+        try (Transport t = connect()) {
+            assertEquals(List.of(), t.authPublickey(user, kp));
+            assertTrue(t.isAuthenticated());
+        }
+        String log = assertSshdAccepted(mark, "publickey", "ED25519 SHA256:");
+        String auth = String.join("\n", log.lines().filter(l -> l.contains("userauth")).toList());
+        // sshd DEBUG: "userauth-request for user U service ssh-connection method publickey" (the
+        // query), then "... method publickey-hostbound-v00@openssh.com" and DEBUG3 "userauth_pubkey:
+        // publickey-hostbound-v00@openssh.com have ssh-ed25519 signature for ED25519 SHA256:..."
+        assertTrue(auth.contains("service ssh-connection method publickey ["), auth);
+        assertTrue(auth.contains("service ssh-connection method publickey-hostbound-v00@openssh.com"), auth);
+        assertTrue(auth.contains("publickey-hostbound-v00@openssh.com have ssh-ed25519 signature for ED25519"), auth);
+    }
+
     /** RSA: sshd's server-sig-algs lists rsa-sha2-512 first and our client must use it (never ssh-rsa). */
     @Test
     void rsaKeyFileSignsWithRsaSha2512() throws Exception {
@@ -173,6 +197,33 @@ class TetherClientLoginToSshdTest {
                 assertTrue(t.isAuthenticated());
             }
             assertSshdAccepted(mark, "publickey", "ECDSA SHA256:");
+        } finally {
+            TempDirs.deleteTree(agentDir);
+        }
+    }
+
+    /**
+     * A key added with a destination constraint ({@code ssh-add -h 127.0.0.1}, sshd's host key in
+     * the {@code -H} known_hosts file) signs only on an agent connection bound to a session with
+     * that host key and only a host-bound request: authAgent binds its connection
+     * ({@code session-bind@openssh.com}) and signs {@code publickey-hostbound-v00@openssh.com}.
+     */
+    @Test
+    void destinationConstrainedAgentKey() throws Exception {
+        Path agentDir = AuthInterop.tempDir("agent");
+        try (SshAgent agent = SshAgent.start(agentDir)) {
+            Path knownHosts = agentDir.resolve("known_hosts");
+            Files.writeString(knownHosts, "127.0.0.1 " + SshKeygen.pubLine(hostKey) + "\n", StandardCharsets.US_ASCII);
+            agent.sshAdd("-H", knownHosts.toString(), "-h", "127.0.0.1", keys.get("ecdsa256").toString()).expectSuccess();
+            long mark = sshd.logMark();
+            try (AgentClient client = AgentClient.connect(agent.socket(), TIMEOUT); Transport t = connect()) {
+                assertEquals(List.of(), t.authAgent(user, client));
+                assertTrue(t.isAuthenticated());
+                // the caller's own connection stays unbound: it still lists the key
+                assertEquals(1, client.identities().size());
+            }
+            String log = assertSshdAccepted(mark, "publickey", "ECDSA SHA256:");
+            assertTrue(log.contains("publickey-hostbound-v00@openssh.com have ecdsa-sha2-nistp256 signature for ECDSA"), log);
         } finally {
             TempDirs.deleteTree(agentDir);
         }

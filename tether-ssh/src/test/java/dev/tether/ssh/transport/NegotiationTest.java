@@ -52,14 +52,29 @@ class NegotiationTest {
         assertEquals(List.of("aes128-ctr"), e.clientList());
     }
 
+    /**
+     * RFC 4253 §7: the guess is wrong when the two sides' preferred (first) key exchange method
+     * or host key algorithm differ, even when negotiation then lands on the guesser's choice
+     * (the client's first method is chosen whenever the server supports it).
+     */
     @Test
-    void guessIsRightOnlyWhenBothFirstChoicesWin() throws Exception {
-        KexInit c = init(List.of("curve25519-sha256", "ecdh-sha2-nistp256"), List.of("ssh-ed25519", "rsa-sha2-256"),
-                List.of("aes128-ctr"), List.of("hmac-sha2-256"));
-        KexInit s = init(List.of("ecdh-sha2-nistp256", "curve25519-sha256"), List.of("rsa-sha2-256", "ssh-ed25519"),
-                List.of("aes128-ctr"), List.of("hmac-sha2-256"));
-        NegotiatedAlgorithms a = Negotiation.negotiate(c, s);
-        assertTrue(Negotiation.guessWasRight(c, a));
-        assertFalse(Negotiation.guessWasRight(s, a));
+    void guessIsRightOnlyWhenBothSidesPreferTheSameMethodAndHostKeyAlgorithm() throws Exception {
+        List<String> ciphers = List.of("aes128-ctr");
+        List<String> macs = List.of("hmac-sha2-256");
+        KexInit c = init(List.of("curve25519-sha256", "ecdh-sha2-nistp256"), List.of("ssh-ed25519", "rsa-sha2-256"), ciphers, macs);
+        KexInit same = init(List.of("curve25519-sha256"), List.of("ssh-ed25519", "rsa-sha2-256"), ciphers, macs);
+        assertTrue(Negotiation.guessWasRight(c, same));
+
+        KexInit otherKex = init(List.of("ecdh-sha2-nistp256", "curve25519-sha256"), List.of("ssh-ed25519"), ciphers, macs);
+        assertEquals("curve25519-sha256", Negotiation.negotiate(c, otherKex).kex());
+        assertFalse(Negotiation.guessWasRight(c, otherKex), "chosen, but not the server's preference");
+
+        KexInit otherHostKey = init(List.of("curve25519-sha256"), List.of("rsa-sha2-256", "ssh-ed25519"), ciphers, macs);
+        assertEquals("ssh-ed25519", Negotiation.negotiate(c, otherHostKey).hostKey());
+        assertFalse(Negotiation.guessWasRight(c, otherHostKey), "chosen, but not the server's preference");
+
+        KexInit markerFirst = init(List.of("ext-info-c", "curve25519-sha256"), List.of("ssh-ed25519"), ciphers, macs);
+        assertFalse(Negotiation.guessWasRight(markerFirst, same), "compared as sent, as OpenSSH and Go do");
+        assertFalse(Negotiation.guessWasRight(init(List.of(), List.of("ssh-ed25519"), ciphers, macs), same));
     }
 }
