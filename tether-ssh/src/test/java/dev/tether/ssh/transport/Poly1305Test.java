@@ -15,9 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link Poly1305}: RFC 8439's vectors (§2.5.2, Appendix A.3), the edge cases of the radix-2^64
- * arithmetic (all-ones keys, tags and blocks; accumulators on and around 2^130 - 5), every
- * length up to 64 and every way of splitting a message into updates, against an independent
+ * {@link Poly1305}: RFC 8439's vectors (§2.5.2, Appendix A.3), the edge cases of the limb
+ * arithmetic (all-ones keys, tags and blocks; accumulators on and around 2^130 - 5, which random
+ * inputs practically never reach), every length up to 64 and every way of splitting a message
+ * into updates (odd and even block counts take different paths), against an independent
  * {@link BigInteger} reference, and agreement with Bouncy Castle's Poly1305 on millions of
  * random inputs.
  */
