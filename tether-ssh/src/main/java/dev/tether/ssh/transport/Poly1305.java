@@ -26,11 +26,11 @@ import java.util.Arrays;
  *
  * <p>Whole blocks go two at a time, {@code h = (h + m_1) r^2 + m_2 r}, with r^2 computed once in
  * {@link #init}: twelve products per limb instead of a chain of two multiplications, which lets
- * the CPU overlap them (the single-block Horner step is latency-bound). Measured against Bouncy
- * Castle's radix-2^26 Poly1305 this runs about 3.2 times as fast on JDK 17 and 25
- * (tether-bench {@code Poly1305Benchmark}, README there); a radix-2^64 version with
- * {@code multiplyHigh} (ten multiplications per block, but carries recovered from bit 63) was
- * about 2.5 times as fast.
+ * the CPU overlap them (the single-block Horner step is latency-bound). Against Bouncy Castle's
+ * radix-2^26 Poly1305 this measured 2.5 to 3.3 times as fast in CPU time on JDK 17 and 25 (a
+ * loaded 2-CPU machine; tether-bench {@code Poly1305Benchmark}, README there); a radix-2^64
+ * version with {@code multiplyHigh} (ten multiplications per block, but carries recovered from
+ * bit 63) was about 2.4 times as fast.
  *
  * <p><b>Constant time.</b> No branch, index or loop bound depends on the key, the accumulator or
  * the message contents, only on lengths; the final choice between {@code h} and {@code h - p} is a
