@@ -19,7 +19,8 @@ import java.util.Arrays;
  * every key and input (adds, xors, fixed rotates), so it is constant-time like any ChaCha20.
  *
  * <p>A partial block's unused key stream is kept for the next {@link #xor} call, so a stream can
- * be consumed in pieces of any size, as a JCA {@code update} can.
+ * be consumed in pieces of any size, as a JCA {@code update} can. Unlike the JDK's cipher it does
+ * not refuse to run past block 2^32 - 1 (256 GiB); the packet cipher restarts it for every packet.
  *
  * <p><b>Threading.</b> Not thread-safe: one instance belongs to one {@link ChaCha20Poly1305Cipher}
  * (one direction of one connection) and is used by that direction's thread only; nothing is

@@ -22,7 +22,11 @@ interface ChaCha20Stream {
     /** Restarts at block 0 with the nonce {@code 00000000 || uint64 seq}, seq taken as unsigned. */
     void start(int seq);
 
-    /** {@code out[outOff, +len) = in[inOff, +len) xor} the next {@code len} bytes of key stream. */
+    /**
+     * {@code out[outOff, +len) = in[inOff, +len) xor} the next {@code len} bytes of key stream;
+     * {@code in} and {@code out} may be the same array at the same offset, not overlapping
+     * otherwise.
+     */
     void xor(byte[] in, int inOff, int len, byte[] out, int outOff);
 
     /**
