@@ -2,14 +2,7 @@ package dev.tether.ssh.transport;
 
 import dev.tether.ssh.common.SshException;
 
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
-import javax.crypto.Cipher;
-import javax.crypto.ShortBufferException;
-import javax.crypto.spec.ChaCha20ParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.macs.Poly1305;
-import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * {@code chacha20-poly1305@openssh.com}, OpenSSH PROTOCOL.chacha20poly1305 (also
@@ -31,20 +24,19 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * received, because the tag covers the encrypted length; {@link #open} verifies the tag first,
  * then decrypts the payload and writes the plaintext length into the length field.
  *
- * <p><b>Primitives.</b> ChaCha20 is the JDK's {@code "ChaCha20"} cipher (RFC 8439, since JDK 11).
- * It is the IETF variant with a 32-bit block counter and a 96-bit nonce, while OpenSSH uses the
- * original layout with a 64-bit counter and 64-bit nonce. The two state layouts coincide when
- * the IETF nonce is {@code 00 00 00 00 || uint64 seq}: its first word sits where the high half of
- * the 64-bit counter would be, and that half is zero because an SSH packet (at most a few hundred
- * KiB) never needs 2^32 blocks. Both instances are initialised in DECRYPT_MODE, also when sealing:
- * ChaCha20 is a plain XOR stream so the two modes compute the same thing, while SunJCE refuses
- * to re-initialise an ENCRYPT_MODE cipher with the key and nonce it used last. That guard is
- * meant for one-shot AEAD use; here the nonce is the sequence number, whose uniqueness under one
- * set of keys is the transport's job (RFC 4253 §9 rekeying, strict KEX resets). Poly1305 is
- * Bouncy Castle's lightweight {@link Poly1305} used without an underlying cipher (the raw
- * one-time MAC with a 32-byte key r || s, RFC 8439 §2.5), because the JDK has no public Poly1305;
- * its AEAD {@code ChaCha20-Poly1305} cipher computes a different construction (RFC 8439 §2.8).
- * The received tag is compared with {@link java.security.MessageDigest#isEqual}.
+ * <p><b>Primitives.</b> ChaCha20 is a {@link ChaCha20Stream}: the JDK's {@code "ChaCha20"} cipher
+ * (RFC 8439) on JDK 21 and later, our {@link ChaCha20} before (JDK 17's is slow). Both are the
+ * IETF variant with a 32-bit block counter and a 96-bit nonce, while OpenSSH uses the original
+ * layout with a 64-bit counter and 64-bit nonce. The two state layouts coincide when the IETF
+ * nonce is {@code 00 00 00 00 || uint64 seq}: its first word sits where the high half of the
+ * 64-bit counter would be, and that half is zero because an SSH packet (at most a few hundred
+ * KiB) never needs 2^32 blocks. Poly1305 is our
+ * own {@link Poly1305} (the raw one-time MAC with a 32-byte key r || s, RFC 8439 §2.5, 2.5 to 3.3
+ * times as fast as Bouncy Castle's), because the JDK has no public Poly1305: its intrinsic one sits
+ * in {@code com.sun.crypto.provider}, which java.base does not export, and its AEAD
+ * {@code ChaCha20-Poly1305} cipher computes a different construction (RFC 8439 §2.8: padded AAD
+ * and ciphertext plus a lengths block), from which this MAC cannot be recovered. The received tag
+ * is compared with {@link java.security.MessageDigest#isEqual}.
  *
  * <p>The K_2 instance is initialised once per packet at block 0; 64 bytes of zeros through it give
  * the Poly1305 key and leave the stream positioned at block 1 for the payload.
@@ -56,12 +48,9 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     private static final byte[] ZERO_BLOCK = new byte[64];
 
     private final boolean encrypt;
-    private final SecretKeySpec payloadKey;
-    private final SecretKeySpec lengthKey;
-    private final Cipher payloadCipher;
-    private final Cipher lengthCipher;
+    private final ChaCha20Stream payloadCipher;
+    private final ChaCha20Stream lengthCipher;
     private final Poly1305 poly = new Poly1305();
-    private final byte[] nonce = new byte[12];
     private final byte[] polyKeyBlock = new byte[64];
     private final byte[] lengthBytes = new byte[4];
     private final byte[] computed = new byte[TAG_LENGTH];
@@ -73,14 +62,8 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
                     + (key == null ? "none" : key.length + " bytes"));
         }
         this.encrypt = encrypt;
-        this.payloadKey = new SecretKeySpec(key, 0, 32, "ChaCha20");
-        this.lengthKey = new SecretKeySpec(key, 32, 32, "ChaCha20");
-        try {
-            this.payloadCipher = Cipher.getInstance("ChaCha20");
-            this.lengthCipher = Cipher.getInstance("ChaCha20");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ChaCha20 unavailable in this JRE", e);
-        }
+        this.payloadCipher = ChaCha20Stream.create(key, 0, true);
+        this.lengthCipher = ChaCha20Stream.create(key, 32, false);
     }
 
     @Override
@@ -107,9 +90,8 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     @Override
     public int decryptLength(int seq, byte[] buf, int off) {
         requireDirection(false);
-        setNonce(seq);
-        start(lengthCipher, lengthKey);
-        xor(lengthCipher, buf, off, 4, lengthBytes, 0);
+        lengthCipher.start(seq);
+        lengthCipher.xor(buf, off, 4, lengthBytes, 0);
         return Tags.getInt(lengthBytes, 0);
     }
 
@@ -117,15 +99,14 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     public void open(int seq, byte[] buf, int off, int packetLength) throws SshException {
         requireDirection(false);
         Tags.checkOpen(buf, off, packetLength, TAG_LENGTH, BLOCK_SIZE);
-        setNonce(seq);
-        startPayload();
+        startPayload(seq);
         try {
             tag(polyKeyBlock, buf, off, 4 + packetLength, computed, 0);
         } finally {
             Arrays.fill(polyKeyBlock, (byte) 0);
         }
         Tags.verify(computed, received, buf, off + 4 + packetLength);
-        xor(payloadCipher, buf, off + 4, packetLength, buf, off + 4);
+        payloadCipher.xor(buf, off + 4, packetLength, buf, off + 4);
         Tags.putInt(packetLength, buf, off);
     }
 
@@ -133,11 +114,10 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     public void seal(int seq, byte[] buf, int off, int packetLength) {
         requireDirection(true);
         Tags.checkSeal(buf, off, packetLength, TAG_LENGTH, BLOCK_SIZE);
-        setNonce(seq);
-        start(lengthCipher, lengthKey);
-        xor(lengthCipher, buf, off, 4, buf, off);
-        startPayload();
-        xor(payloadCipher, buf, off + 4, packetLength, buf, off + 4);
+        lengthCipher.start(seq);
+        lengthCipher.xor(buf, off, 4, buf, off);
+        startPayload(seq);
+        payloadCipher.xor(buf, off + 4, packetLength, buf, off + 4);
         try {
             tag(polyKeyBlock, buf, off, 4 + packetLength, buf, off + 4 + packetLength);
         } finally {
@@ -150,39 +130,13 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
      * 16-byte tag written to {@code out[outOff]}.
      */
     void tag(byte[] key, byte[] buf, int off, int len, byte[] out, int outOff) {
-        poly.init(new KeyParameter(key, 0, 32));
-        poly.update(buf, off, len);
-        poly.doFinal(out, outOff);
+        poly.mac(key, buf, off, len, out, outOff);
     }
 
     /** K_2 at block 0: derive the Poly1305 key into {@link #polyKeyBlock}, leaving the stream at block 1. */
-    private void startPayload() {
-        start(payloadCipher, payloadKey);
-        xor(payloadCipher, ZERO_BLOCK, 0, ZERO_BLOCK.length, polyKeyBlock, 0);
-    }
-
-    /** The IETF nonce {@code 00000000 || uint64 seq}, seq taken as unsigned. */
-    private void setNonce(int seq) {
-        Tags.putInt(seq, nonce, 8);
-    }
-
-    private void start(Cipher c, SecretKeySpec key) {
-        try {
-            c.init(Cipher.DECRYPT_MODE, key, new ChaCha20ParameterSpec(nonce, 0));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ChaCha20 initialisation failed", e);
-        }
-    }
-
-    private static void xor(Cipher c, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        try {
-            int n = c.update(in, inOff, len, out, outOff);
-            if (n != len) {
-                throw new IllegalStateException("ChaCha20 produced " + n + " of " + len + " bytes");
-            }
-        } catch (ShortBufferException e) {
-            throw new IllegalArgumentException("buffer too short", e);
-        }
+    private void startPayload(int seq) {
+        payloadCipher.start(seq);
+        payloadCipher.xor(ZERO_BLOCK, 0, ZERO_BLOCK.length, polyKeyBlock, 0);
     }
 
     private void requireDirection(boolean sending) {
