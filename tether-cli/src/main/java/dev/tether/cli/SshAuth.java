@@ -33,6 +33,9 @@ final class SshAuth {
     /** The -i files, which are warned about when missing (config IdentityFile lines are not). */
     private final Set<Path> cliIdentities;
     private final PrintStream err;
+    /** The agent connection of this login, opened once at the first publickey attempt, closed when authentication ends. */
+    private AgentClient agent;
+    private boolean agentOpened;
 
     SshAuth(Transport transport, SshSettings s, boolean canPrompt, Set<Path> cliIdentities, PrintStream err) {
         this.transport = transport;
@@ -44,6 +47,17 @@ final class SshAuth {
 
     /** none first (for the banner and the methods), then the preferred methods the server allows, in order. */
     boolean authenticate() throws IOException {
+        try {
+            return authenticateWithMethods();
+        } finally {
+            if (agent != null) {
+                agent.close(); // its signers are done with; agent forwarding opens connections of its own
+                agent = null;
+            }
+        }
+    }
+
+    private boolean authenticateWithMethods() throws IOException {
         List<String> allowed;
         try {
             List<String> r = transport.authNone(s.user());
@@ -156,7 +170,16 @@ final class SshAuth {
         return out;
     }
 
+    /** The agent connection (opened once, bound to the session as ssh(1) does), or null. */
     private AgentClient agent() {
+        if (!agentOpened) {
+            agentOpened = true;
+            agent = openAgent();
+        }
+        return agent;
+    }
+
+    private AgentClient openAgent() {
         String where = s.identityAgent();
         if (where.equalsIgnoreCase("none")) {
             return null;
