@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The start and the end of one {@link TransportEngine}: starting its two threads with the handshake
@@ -55,6 +56,8 @@ final class Lifecycle {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean streamsClosed = new AtomicBoolean();
+    /** Counts {@link #writingDone} (socket half-closed) and {@link #drainAndClose}; see {@link #sideDone}. */
+    private final AtomicInteger sidesDone = new AtomicInteger();
     private volatile Throwable closeCause;
     private volatile int threadsRunning = 2;
     private volatile ScheduledFuture<?> handshakeWatchdog;
@@ -226,6 +229,53 @@ final class Lifecycle {
             }
         } catch (IOException e) {
             log.trace("{} close: {}", t, e.toString());
+        }
+    }
+
+    /**
+     * Writer thread, after its last packet when it ends normally (the connection is closing): a FIN
+     * follows our final packets, and the socket stays open for the reader to drain what the peer
+     * still sends. Closing a socket with unread data in it sends a RST, and a RST can destroy our
+     * DISCONNECT in the peer's receive buffer before the peer reads it (a client that pipelined
+     * password guesses saw "connection reset" instead of the reason). Not a socket: closes.
+     */
+    void writingDone() {
+        if (socket != null && !streamsClosed.get()) {
+            try {
+                socket.shutdownOutput();
+                sideDone();
+                return;
+            } catch (IOException e) {
+                // closed under us; close the rest
+            }
+        }
+        closeStreams();
+    }
+
+    /**
+     * Reader thread, at its end while the connection closes: reads and drops what the peer still
+     * sends until its EOF (or until the final-flush timer or the writer closes the socket, so at
+     * most {@link #FINAL_FLUSH_MILLIS} after the end began). The streams are closed once the writer
+     * is done too: it may still be writing our last packets (or our identification line).
+     */
+    void drainAndClose() {
+        if (socket != null && closing.get() && !streamsClosed.get()) {
+            byte[] scratch = new byte[8192];
+            try {
+                while (in.read(scratch) >= 0) {
+                    // dropped: nothing the peer sends now is read
+                }
+            } catch (IOException e) {
+                // the socket was closed: done
+            }
+        }
+        sideDone();
+    }
+
+    /** The reader has drained or the writer has half-closed; the second of them closes the streams. */
+    private void sideDone() {
+        if (sidesDone.incrementAndGet() == 2) {
+            closeStreams();
         }
     }
 

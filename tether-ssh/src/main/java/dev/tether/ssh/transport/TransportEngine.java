@@ -457,6 +457,7 @@ public final class TransportEngine implements PacketConnection {
                 life.fail(t, !(t instanceof DisconnectException) && !(isConnectionLoss(t)));
             }
         } finally {
+            life.drainAndClose();
             reader.release();
             life.threadEnded();
         }
@@ -634,12 +635,13 @@ public final class TransportEngine implements PacketConnection {
                 }
             }
             writer.flush();
+            life.writingDone(); // a FIN after our DISCONNECT; the reader drains, then closes
         } catch (Throwable t) {
             if (!life.isClosing()) {
                 life.fail(t, false);
             }
-        } finally {
             life.closeStreams();
+        } finally {
             writer.release();
             life.threadEnded();
         }
