@@ -19,11 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threading: one daemon thread accepts and one per connection echoes. Cleans up:
  * {@link #close()} closes the listener (the accept thread ends); a connection's thread ends with
- * its connection.
+ * its connection, which {@link #closeConnections()} closes.
  */
 public final class EchoServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final AtomicInteger accepted = new AtomicInteger();
+    private final java.util.Set<SocketChannel> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private EchoServer(ServerSocketChannel server) {
         this.server = server;
@@ -68,7 +69,11 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
             accepted.incrementAndGet();
-            Thread t = new Thread(() -> echo(c), "echo");
+            open.add(c);
+            Thread t = new Thread(() -> {
+                echo(c);
+                open.remove(c);
+            }, "echo");
             t.setDaemon(true);
             t.start();
         }
@@ -104,6 +109,17 @@ public final class EchoServer implements AutoCloseable {
         writer.setDaemon(true);
         writer.start();
         return s.getInputStream().readAllBytes();
+    }
+
+    /** Closes every connection still open (a target that stopped reading while its writes block, say). */
+    public void closeConnections() {
+        for (SocketChannel c : open) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
     }
 
     @Override

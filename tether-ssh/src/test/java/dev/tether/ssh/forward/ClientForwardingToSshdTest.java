@@ -161,7 +161,18 @@ class ClientForwardingToSshdTest {
 
     @Test
     void aSocketThatDoesNotReadStallsOnlyItsOwnChannel() throws Exception {
-        try (Forward f = t.forwardLocal(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), "127.0.0.1", echo.port());
+        try (EchoServer target = EchoServer.tcp()) {
+            stallOneChannel(target);
+            // sshd answers our CLOSE only once its output to the target is drained (OpenSSH's
+            // WAIT_DRAIN), and an echo target blocked writing back to sshd never drains it: a deadlock
+            // between sshd and the target, not ours, that only a closed target ends
+            target.closeConnections();
+        }
+        assertTrue(channelsBackTo(0), "the stalled channel closed with its socket: " + t.openChannelCount());
+    }
+
+    private void stallOneChannel(EchoServer target) throws Exception {
+        try (Forward f = t.forwardLocal(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), "127.0.0.1", target.port());
              Socket slow = loopback(f.boundPort())) {
             // the echo comes back through our window, but this socket never reads it: the relay stops
             // reading the channel, the window stays shut, and the writer below blocks in the end
@@ -190,7 +201,6 @@ class ClientForwardingToSshdTest {
                 assertArrayEquals(sent, EchoServer.roundTrip(other, sent), "another connection of the same forward");
             }
         }
-        assertTrue(channelsBackTo(0), "the stalled channel closed with its socket: " + t.openChannelCount());
     }
 
     /** Descriptors this JVM holds open. */
