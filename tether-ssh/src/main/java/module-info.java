@@ -8,6 +8,8 @@
 module dev.tether.ssh {
     requires org.slf4j;
     requires org.bouncycastle.provider;
+    // only to read HotSpot's UsePoly1305Intrinsics flag (transport.Poly1305Mac); absent means "no"
+    requires static jdk.management;
 
     exports dev.tether.ssh;
     exports dev.tether.ssh.common;

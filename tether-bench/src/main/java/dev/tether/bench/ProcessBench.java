@@ -239,6 +239,7 @@ public final class ProcessBench {
             version = javaVersion(dir, o.serverJava);
             List<String> cmd = new ArrayList<>();
             cmd.add(o.serverJava);
+            cmd.add("--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED"); // as bin/tether: the JDK's Poly1305
             cmd.addAll(o.serverOpts);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
                     dir.resolve("host_ed25519").toString(), dir.resolve("authorized_keys").toString(), user,

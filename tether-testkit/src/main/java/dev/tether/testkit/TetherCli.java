@@ -23,10 +23,14 @@ public final class TetherCli {
     private TetherCli() {
     }
 
+    /** The JVM option bin/tether-jvm.args passes so that chacha20-poly1305 can use the JDK's Poly1305. */
+    public static final String ADD_OPENS = "--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED";
+
     /** The command line that runs {@code tether ARGS}. */
     public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(ADD_OPENS); // as bin/tether-jvm.args: the JDK's intrinsic Poly1305 for chacha20-poly1305
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(MAIN_CLASS);

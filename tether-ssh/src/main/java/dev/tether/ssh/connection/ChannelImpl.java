@@ -345,7 +345,7 @@ public final class ChannelImpl implements Channel {
                 lastActivityNanos = System.nanoTime();
                 byte[] m = extended ? ChannelMessages.ExtendedData.encode(remoteId, ChannelMessages.ExtendedData.STDERR, b, off, n)
                         : ChannelMessages.Data.encode(remoteId, b, off, n);
-                if (!sendBeforeClose(m, false)) {
+                if (!sendBeforeClose(m, Follows.DATA)) {
                     throw closedForWriting();
                 }
                 off += n;
@@ -367,25 +367,27 @@ public final class ChannelImpl implements Channel {
     @Override
     public void sendEof() throws IOException {
         awaitPendingReply(timeout.toNanos());
-        sendBeforeClose(new ChannelMessages.Eof(remoteId).encode(), true);
+        sendBeforeClose(new ChannelMessages.Eof(remoteId).encode(), Follows.EOF);
     }
+
+    /** What {@link #sendBeforeClose} queues: data and EOF must not follow our EOF, a request may. */
+    private enum Follows { DATA, EOF, REQUEST }
 
     /**
      * Queues {@code m} unless our CLOSE (or, for data and EOF, our EOF) has gone out; returns
      * whether it was queued. The check and the queuing happen under this object's lock, where
-     * every CLOSE is queued too, so nothing ever follows our CLOSE (RFC 4254 §5.3; OpenSSH ends
-     * the connection on a message for a channel it has freed). The wait for room in the outbound
-     * queue comes first, outside the lock; the queuing itself never blocks.
-     *
-     * @param eof {@code m} is our EOF: sets {@code eofSent}
+     * every CLOSE and EOF is queued too, so nothing ever follows our CLOSE (RFC 4254 §5.3; OpenSSH
+     * ends the connection on a message for a channel it has freed) and no data follows our EOF,
+     * even when another thread sends the EOF while a write waits for window. The wait for room in
+     * the outbound queue comes first, outside the lock; the queuing itself never blocks.
      */
-    private boolean sendBeforeClose(byte[] m, boolean eof) throws IOException {
+    private boolean sendBeforeClose(byte[] m, Follows kind) throws IOException {
         transport.awaitRoom(timeout);
         synchronized (this) {
-            if (closeSent || (eof && eofSent)) {
+            if (closeSent || (kind != Follows.REQUEST && eofSent)) {
                 return false;
             }
-            if (eof) {
+            if (kind == Follows.EOF) {
                 eofSent = true;
             }
             transport.sendNoWait(m);
@@ -500,7 +502,7 @@ public final class ChannelImpl implements Channel {
     private void requestNoReply(String name, SshWriter body) throws IOException {
         awaitPendingReply(timeout.toNanos());
         // RFC 4254 §5.3: nothing may follow our CLOSE; a late exit-status is simply dropped
-        sendBeforeClose(new ChannelMessages.Request(remoteId, name, false, body.toByteArray()).encode(), false);
+        sendBeforeClose(new ChannelMessages.Request(remoteId, name, false, body.toByteArray()).encode(), Follows.REQUEST);
     }
 
     /**

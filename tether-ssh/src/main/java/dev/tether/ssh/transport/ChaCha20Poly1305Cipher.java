@@ -30,10 +30,10 @@ import java.util.Arrays;
  * layout with a 64-bit counter and 64-bit nonce. The two state layouts coincide when the IETF
  * nonce is {@code 00 00 00 00 || uint64 seq}: its first word sits where the high half of the
  * 64-bit counter would be, and that half is zero because an SSH packet (at most a few hundred
- * KiB) never needs 2^32 blocks. Poly1305 is our
- * own {@link Poly1305} (the raw one-time MAC with a 32-byte key r || s, RFC 8439 §2.5, 2.5 to 3.3
- * times as fast as Bouncy Castle's), because the JDK has no public Poly1305: its intrinsic one sits
- * in {@code com.sun.crypto.provider}, which java.base does not export, and its AEAD
+ * KiB) never needs 2^32 blocks. Poly1305 (the raw one-time MAC with a 32-byte key r || s, RFC 8439
+ * §2.5) is a {@link Poly1305Mac}: the JDK's intrinsic engine where the runtime opens it to us
+ * (JDK 21+, {@code --add-opens java.base/com.sun.crypto.provider}), else our own {@link Poly1305}
+ * (2.5 to 3.3 times as fast as Bouncy Castle's). The JDK has no public Poly1305, and its AEAD
  * {@code ChaCha20-Poly1305} cipher computes a different construction (RFC 8439 §2.8: padded AAD
  * and ciphertext plus a lengths block), from which this MAC cannot be recovered. The received tag
  * is compared with {@link java.security.MessageDigest#isEqual}.
@@ -50,7 +50,7 @@ final class ChaCha20Poly1305Cipher implements PacketCipher {
     private final boolean encrypt;
     private final ChaCha20Stream payloadCipher;
     private final ChaCha20Stream lengthCipher;
-    private final Poly1305 poly = new Poly1305();
+    private final Poly1305Mac poly = Poly1305Mac.create();
     private final byte[] polyKeyBlock = new byte[64];
     private final byte[] lengthBytes = new byte[4];
     private final byte[] computed = new byte[TAG_LENGTH];

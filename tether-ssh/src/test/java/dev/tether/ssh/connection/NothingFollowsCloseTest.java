@@ -89,19 +89,31 @@ class NothingFollowsCloseTest {
         void on(ChannelImpl ch) throws IOException;
     }
 
-    private static void raceWithClose(Send send, String what) throws Exception {
-        HeldTransport t = new HeldTransport();
+    /** An open channel (remote id 7, a 1 MiB window) over {@code t}. */
+    private static ChannelImpl open(HeldTransport t) {
         ChannelImpl ch = new ChannelImpl(new ConnectionService(t.proxy, ConnectionHandlers.builder().build()), t.proxy,
                 "race@test", 0, Duration.ofSeconds(WAIT_S));
         ch.opened(7, 1 << 20, 32768);
+        return ch;
+    }
+
+    /** Runs {@code send} on a thread named "sender", which the transport holds; a refusal (IOException) is allowed. */
+    private static Thread startSender(ChannelImpl ch, Send send) {
         Thread sender = new Thread(() -> {
             try {
                 send.on(ch);
-            } catch (IOException closedMeanwhile) {
-                // refused because the channel closed first: allowed
+            } catch (IOException refusedAsTheChannelEndedFirst) {
+                // allowed
             }
         }, "sender");
         sender.start();
+        return sender;
+    }
+
+    private static void raceWithClose(Send send, String what) throws Exception {
+        HeldTransport t = new HeldTransport();
+        ChannelImpl ch = open(t);
+        Thread sender = startSender(ch, send);
         assertTrue(t.senderHeld.await(WAIT_S, TimeUnit.SECONDS), what + " reached the transport");
         Thread closer = new Thread(ch::close, "closer");
         closer.start();
@@ -136,13 +148,30 @@ class NothingFollowsCloseTest {
         raceWithClose(ch -> ch.sendRequest("keepalive@openssh.com", false, new byte[0]), "request");
     }
 
+    /**
+     * RFC 4254 §5.3: no data follows our EOF. A writer held inside the transport (after its
+     * check of the channel's state, as while waiting for room) while another thread sends EOF
+     * must not queue its data behind that EOF.
+     */
+    @Test
+    void dataRacingEofIsNotSentAfterIt() throws Exception {
+        HeldTransport t = new HeldTransport();
+        ChannelImpl ch = open(t);
+        Thread sender = startSender(ch, c -> c.getOutputStream().write(new byte[]{1, 2, 3}));
+        assertTrue(t.senderHeld.await(WAIT_S, TimeUnit.SECONDS), "data reached the transport");
+        ch.sendEof();
+        assertEquals(List.of(EOF), t.queued());
+        t.letGo.countDown();
+        sender.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+        assertFalse(sender.isAlive());
+        assertEquals(List.of(EOF), t.queued(), "data queued after EOF");
+    }
+
     @Test
     void withoutARaceTheEofGoesBeforeTheClose() throws Exception {
         HeldTransport t = new HeldTransport();
         t.letGo.countDown();
-        ChannelImpl ch = new ChannelImpl(new ConnectionService(t.proxy, ConnectionHandlers.builder().build()), t.proxy,
-                "race@test", 0, Duration.ofSeconds(WAIT_S));
-        ch.opened(7, 1 << 20, 32768);
+        ChannelImpl ch = open(t);
         ch.sendEof();
         ch.onClose();
         assertEquals(List.of(EOF, CLOSE), t.queued());
