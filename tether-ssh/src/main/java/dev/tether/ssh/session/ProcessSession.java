@@ -111,7 +111,7 @@ public final class ProcessSession {
         Thread stdin = Threads.newThread("tether-process-" + ch.localId() + "-stdin", () -> {
             // the JDK buffers a process's stdin: flush every read, or an interactive command
             // would see nothing until the client's EOF
-            byte[] buf = new byte[32 * 1024];
+            byte[] buf = new byte[PUMP_BUFFER];
             try (InputStream in = ch.getInputStream(); OutputStream out = p.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -187,9 +187,16 @@ public final class ProcessSession {
 
     private static final long HANGUP_GRACE_SECONDS = 2;
 
+    /**
+     * What one pump moves per wake-up: 128 KiB, several channel packets' worth, so that a pump
+     * that fell behind catches up with one pipe write (stdin) or hands the writer several packets
+     * at once (stdout), instead of waking once per 32 KiB packet.
+     */
+    private static final int PUMP_BUFFER = 128 * 1024;
+
     private static void pump(String name, InputStream from, OutputStream to, CountDownLatch done, ChannelImpl ch) {
         Threads.newThread("tether-process-" + ch.localId() + "-" + name, () -> {
-            byte[] buf = new byte[32 * 1024];
+            byte[] buf = new byte[PUMP_BUFFER];
             try (from) {
                 int n;
                 while ((n = from.read(buf)) > 0) {
