@@ -192,11 +192,33 @@ class PacketBufferTest {
         assertTrue(w.bufferSize() >= 40_000, "grown: " + w.bufferSize());
         w.flush();
         assertEquals(0, w.bufferSize(), "given up when idle after a small packet");
+        assertEquals(0, w.padPoolSize(), "the padding pool too");
         // and what was written reads back
         PacketReader r = new PacketReader(new ByteArrayInputStream(out.toByteArray()));
         for (int[] p : List.of(new int[] {1200, 1}, new int[] {40_000, 2}, new int[] {20, 3})) {
             r.read();
             assertArrayEquals(payload(p[0], p[1]), r.payloadCopy());
         }
+    }
+
+    /** Large packets' padding comes from a pool; every packet's padding is still fresh random bytes. */
+    @Test
+    void paddingIsNeverReused() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PacketWriter w = new PacketWriter(out, new SecureRandom());
+        int packets = 400; // several refills of the pool
+        for (int i = 0; i < packets; i++) {
+            w.write(payload(1000, 7)); // unencrypted: 4 + 1 + 1000 + padding, padded to 8
+        }
+        assertTrue(w.padPoolSize() > 0, "bulk packets use the pool");
+        byte[] all = out.toByteArray();
+        java.util.Set<String> paddings = new java.util.HashSet<>();
+        for (int at = 0; at < all.length; ) {
+            int length = java.nio.ByteBuffer.wrap(all, at, 4).getInt();
+            int padding = all[at + 4] & 0xff;
+            paddings.add(java.util.HexFormat.of().formatHex(all, at + 4 + length - padding, at + 4 + length));
+            at += 4 + length;
+        }
+        assertEquals(packets, paddings.size(), "each packet's padding differs from every other's");
     }
 }
