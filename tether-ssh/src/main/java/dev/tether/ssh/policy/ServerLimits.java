@@ -22,6 +22,15 @@ import java.util.random.RandomGenerator;
  *       displaces the oldest of the crowd, and a real client finishes its key exchange in
  *       milliseconds, after which it is no longer a candidate. Authenticated connections never
  *       count and are never evicted. The drop decision draws from {@link Builder#random}.</li>
+ *   <li><b>Fair share</b> (Tether's own, on by default): when MaxStartups would still refuse a
+ *       newcomer, and some other source network holds at least two more of the unauthenticated
+ *       connections than the newcomer's own network does, the oldest unauthenticated connection
+ *       of the network holding the most is evicted instead (code 12), even one past its key
+ *       exchange. So a crowd from one address that completes its key exchanges and then sits in
+ *       authentication (which sshd's defaults let block everyone) cannot keep other addresses out:
+ *       each newcomer from elsewhere displaces one of the crowd, while sources of about equal
+ *       weight are judged by MaxStartups alone. {@link Builder#fairShare(boolean) fairShare(false)}
+ *       restores sshd's behaviour.</li>
  *   <li>{@code PerSourceMaxStartups}: unauthenticated connections from one source network
  *       (the address masked to {@code PerSourceNetBlockSize} bits, default 32:128, i.e. each
  *       address on its own); over it, the stalest of that network's connections that has not
@@ -46,6 +55,7 @@ public final class ServerLimits {
     private final int maxStartupsRate;
     private final int maxStartupsFull;
     private final int perSourceMaxStartups;
+    private final boolean fairShare;
     private final int netBlockV4;
     private final int netBlockV6;
     private final PerSourcePenalties penalties;
@@ -58,6 +68,7 @@ public final class ServerLimits {
         this.maxStartupsRate = b.maxStartupsRate;
         this.maxStartupsFull = b.maxStartupsFull;
         this.perSourceMaxStartups = b.perSourceMaxStartups;
+        this.fairShare = b.fairShare;
         this.netBlockV4 = b.netBlockV4;
         this.netBlockV6 = b.netBlockV6;
         this.penalties = b.penalties;
@@ -68,7 +79,8 @@ public final class ServerLimits {
 
     /**
      * sshd's defaults with eviction first: MaxStartups 10:30:100, no per-source limit,
-     * PerSourceNetBlockSize 32:128, no penalties, no PROXY protocol.
+     * PerSourceNetBlockSize 32:128, no penalties, no PROXY protocol; plus the fair share of the
+     * startup slots between source networks.
      */
     public static ServerLimits defaults() {
         return builder().build();
@@ -110,6 +122,11 @@ public final class ServerLimits {
         return perSourceMaxStartups;
     }
 
+    /** Whether an over-represented source network yields its oldest startup slot to a newcomer from another. */
+    public boolean fairShare() {
+        return fairShare;
+    }
+
     /** {@code PerSourceNetBlockSize}, IPv4 part: how many leading bits make a source network. */
     public int perSourceNetBlockSizeV4() {
         return netBlockV4;
@@ -142,6 +159,7 @@ public final class ServerLimits {
         private int maxStartupsRate = 30;
         private int maxStartupsFull = 100;
         private int perSourceMaxStartups;
+        private boolean fairShare = true;
         private int netBlockV4 = 32;
         private int netBlockV6 = 128;
         private PerSourcePenalties penalties = PerSourcePenalties.off();
@@ -174,6 +192,16 @@ public final class ServerLimits {
                 throw new IllegalArgumentException("perSourceMaxStartups must be >= 0");
             }
             this.perSourceMaxStartups = n;
+            return this;
+        }
+
+        /**
+         * The fair share of the startup slots between source networks (on by default; see the
+         * class description). Off, a full server refuses newcomers as sshd does, whoever holds
+         * the slots.
+         */
+        public Builder fairShare(boolean on) {
+            this.fairShare = on;
             return this;
         }
 

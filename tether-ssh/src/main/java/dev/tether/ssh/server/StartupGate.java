@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +23,8 @@ import java.util.random.RandomGenerator;
 /**
  * The connections of an {@link SshServer} and the limits on them as a crowd (see
  * {@link ServerLimits}): PerSourcePenalties on arrival, MaxStartups and PerSourceMaxStartups with
- * eviction of the stalest connection that has not finished its key exchange, the counts
+ * eviction of the stalest connection that has not finished its key exchange, the fair share of
+ * the startup slots between source networks, the counts
  * validators see, and the penalty charged when an unauthenticated connection ends.
  *
  * <p>Threads: {@link #penalty}, {@link #peer}, {@link #admit} and {@link #started} run on the
@@ -130,11 +132,57 @@ public final class StartupGate {
             }
             unauthenticated--;
         }
-        if (drop(unauthenticated) && !evictStalest(null)) {
+        if (drop(unauthenticated) && !evictStalest(null) && !(limits.fairShare() && evictFromLargestSource(net, fromNetwork))) {
             return ConnectionValidator.Verdict.deny(ConnectionValidator.Reason.SERVER_TOO_BUSY,
                     "too many unauthenticated connections (MaxStartups); try again later");
         }
         return ConnectionValidator.Verdict.accept();
+    }
+
+    /**
+     * The fair share of the startup slots: evicts the oldest unauthenticated connection of the
+     * source network holding the most of them, if that is another network than {@code own} and
+     * holds at least two more than {@code ownCount}. DISCONNECT code 12, then close.
+     *
+     * @return false if no network is that far over the newcomer's
+     */
+    private boolean evictFromLargestSource(InetAddress own, int ownCount) {
+        Map<InetAddress, Integer> counts = new HashMap<>();
+        for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
+            if (unauthenticated(e.getKey()) && !e.getValue().evicted && !e.getValue().network.equals(own)) {
+                counts.merge(e.getValue().network, 1, Integer::sum);
+            }
+        }
+        InetAddress largest = null;
+        int most = 0;
+        for (Map.Entry<InetAddress, Integer> c : counts.entrySet()) {
+            if (c.getValue() > most) {
+                largest = c.getKey();
+                most = c.getValue();
+            }
+        }
+        if (largest == null || most < ownCount + 2) {
+            return false;
+        }
+        PacketConnection oldest = null;
+        Entry oldestEntry = null;
+        for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
+            Entry en = e.getValue();
+            if (unauthenticated(e.getKey()) && !en.evicted && en.network.equals(largest)
+                    && (oldestEntry == null || en.startNanos - oldestEntry.startNanos < 0)) {
+                oldest = e.getKey();
+                oldestEntry = en;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        oldestEntry.evicted = true;
+        log.info("evicting {}: its network {} holds {} unauthenticated connections and another source needs a startup slot",
+                oldest, largest.getHostAddress(), most);
+        oldest.disconnect(DisconnectReason.TOO_MANY_CONNECTIONS,
+                "too many unauthenticated connections from your network; this one made room for another source");
+        return true;
     }
 
     /** sshd's drop_connection: never below start, always at full, else rate% rising linearly. */

@@ -13,6 +13,10 @@ import dev.tether.ssh.testutil.TestKeys;
 import dev.tether.testkit.OpenSshClient;
 import dev.tether.testkit.Poll;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +80,34 @@ final class LimitsFixture {
 
     /** Our own client: key exchange done, not authenticated (an unauthenticated connection that is past KEX). */
     Transport kexOnly(SshServer s) throws Exception {
+        Transport t = kexOnlyFrom(s, null);
+        if (t == null) {
+            throw new AssertionError("the server refused the connection");
+        }
+        return t;
+    }
+
+    /**
+     * As {@link #kexOnly}, from the local address {@code source} (null: any), e.g. 127.0.0.2 for a
+     * second source on loopback; null when the server refuses the connection with code 12.
+     */
+    Transport kexOnlyFrom(SshServer s, String source) throws Exception {
         long before = keyed(s);
-        Transport t = Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        Socket socket = new Socket();
+        Transport t;
+        try {
+            if (source != null) {
+                socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+            }
+            socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 10_000);
+            t = Transport.startClient(socket, "127.0.0.1", s.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        } catch (IOException e) {
+            socket.close();
+            if (String.valueOf(e.getMessage()).contains("too many unauthenticated connections")) {
+                return null;
+            }
+            throw e;
+        }
         // the server finishes its side of the exchange a moment after the client: wait for it,
         // so that the limits see this connection as past KEX
         if (!Poll.until(() -> keyed(s) > before, Duration.ofSeconds(10))) {

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,6 +109,79 @@ class StartupLimitsTest {
                 RawPeer.Outcome o = silent.next(WAIT, true);
                 assertNotNull(o);
                 assertTrue(o.disconnected(12), o.toString());
+            }
+        }
+    }
+
+    /**
+     * Issue 15: with the default limits, a crowd of 300 connections from one address (127.0.0.2)
+     * that finish their key exchange and then sit in authentication (so none can be evicted as
+     * stale) holds at most MaxStartups' full 100 slots, and still cannot keep a user at another
+     * address (127.0.0.1) out: every login gets in, displacing one of the crowd when MaxStartups
+     * would have refused it.
+     */
+    @Test
+    void aCrowdPastKeyExchangeFromOneAddressCannotKeepAnotherAddressOut() throws Exception {
+        LimitsFixture f = new LimitsFixture(dir);
+        List<Transport> crowd = new ArrayList<>();
+        try (SshServer s = f.server(ServerLimits.defaults())) {
+            int refused = 0;
+            for (int i = 0; i < 300; i++) {
+                Transport t = f.kexOnlyFrom(s, "127.0.0.2");
+                if (t == null) {
+                    refused++;
+                } else {
+                    crowd.add(t);
+                }
+            }
+            long held = crowd.stream().filter(Transport::isActive).count();
+            assertTrue(held >= 10 && held <= 100, "MaxStartups 10:30:100 lets one source hold 10..100: " + held);
+            assertTrue(refused >= 200, "the rest of the crowd is refused: " + refused);
+            for (int i = 0; i < 3; i++) {
+                LimitsFixture.Run r = f.ssh(s.port(), "true");
+                assertEquals(0, r.exit(), "login " + i + " from 127.0.0.1 through the crowd: " + r.output());
+                assertTrue(r.output().contains("ok"), r.output());
+            }
+        } finally {
+            crowd.forEach(Transport::close);
+        }
+    }
+
+    /**
+     * The fair share, deterministically (MaxStartups 10, so every newcomer past 10 would be
+     * refused): a newcomer from another address displaces the oldest of a full source with code
+     * 12; with {@code fairShare(false)} (sshd's behaviour) it is refused; and the crowd's own
+     * source gains nothing from it.
+     */
+    @Test
+    void theFairShareEvictsFromTheLargestSourceAndCanBeTurnedOff() throws Exception {
+        LimitsFixture f = new LimitsFixture(dir);
+        for (boolean fair : new boolean[]{true, false}) {
+            List<Transport> crowd = new ArrayList<>();
+            try (SshServer s = f.server(ServerLimits.builder().maxStartups(10).fairShare(fair).build())) {
+                for (int i = 0; i < 10; i++) {
+                    crowd.add(f.kexOnlyFrom(s, "127.0.0.2"));
+                }
+                assertTrue(crowd.stream().allMatch(t -> t != null && t.isActive()), "ten admitted");
+                assertEquals(null, f.kexOnlyFrom(s, "127.0.0.2"), "the crowd's own source is refused");
+                LimitsFixture.Run r = f.ssh(s.port(), "true");
+                if (fair) {
+                    assertEquals(0, r.exit(), r.output());
+                    assertTrue(Poll.until(() -> !crowd.get(0).isActive(), WAIT), "the oldest of the crowd is evicted");
+                    assertTrue(crowd.get(0).closeCause() instanceof dev.tether.ssh.common.DisconnectException d
+                            && d.code() == 12, "code 12: " + crowd.get(0).closeCause());
+                    assertEquals(9, crowd.stream().filter(Transport::isActive).count(), "one evicted, no more");
+                } else {
+                    assertEquals(255, r.exit(), r.output());
+                    assertTrue(r.output().contains(":12: too many unauthenticated connections (MaxStartups)"), r.output());
+                    assertEquals(10, crowd.stream().filter(Transport::isActive).count(), "sshd's way: nobody evicted");
+                }
+            } finally {
+                crowd.forEach(t -> {
+                    if (t != null) {
+                        t.close();
+                    }
+                });
             }
         }
     }
