@@ -563,6 +563,14 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
         return engine.id();
     }
 
+    /**
+     * The slf4j MDC key that every thread of a connection (its reader and writer, and the threads
+     * started from them for its channels, sessions, commands and forwards) sets to
+     * {@code server-N} or {@code client-N}, N being {@link #id()}, so that the log lines of one
+     * connection can be grouped: with logback, {@code %X{tether.connection}} in the pattern.
+     */
+    public static final String MDC_CONNECTION = TransportEngine.MDC_CONNECTION;
+
     @Override
     public int remotePort() {
         return engine.remotePort();

@@ -1,8 +1,11 @@
 package dev.tether.ssh.transport;
 
+import org.slf4j.MDC;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
@@ -54,8 +57,17 @@ public final class Threads {
         return OF_VIRTUAL != null;
     }
 
-    /** An unstarted thread with the given name. */
-    public static Thread newThread(String name, Runnable r) {
+    /**
+     * An unstarted thread with the given name. It starts with a copy of the creating thread's
+     * slf4j MDC, so the threads a connection's reader starts for its channels and sessions log
+     * with the connection's id ({@code dev.tether.ssh.Transport#MDC_CONNECTION}) as it does.
+     */
+    public static Thread newThread(String name, Runnable task) {
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        Runnable r = mdc == null || mdc.isEmpty() ? task : () -> {
+            MDC.setContextMap(mdc);
+            task.run();
+        };
         if (OF_VIRTUAL != null) {
             try {
                 Object b = OF_VIRTUAL.invoke();

@@ -12,6 +12,7 @@ import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.TransportMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -426,6 +427,14 @@ public final class TransportEngine implements PacketConnection {
         return "Transport[" + (client ? "client" : "server") + " #" + id + " " + remoteHost + ":" + remotePort + "]";
     }
 
+    /** The slf4j MDC key under which this connection's threads log its {@link #mdcValue()}. */
+    public static final String MDC_CONNECTION = "tether.connection";
+
+    /** {@code server-N} or {@code client-N}, N being {@link #id()}: what the MDC holds on this connection's threads. */
+    public String mdcValue() {
+        return (client ? "client-" : "server-") + id;
+    }
+
     /** Server: the services' EXT_INFO extensions, for the key exchanger. */
     Map<String, String> serviceExtensions() {
         return serviceExtensions;
@@ -439,6 +448,7 @@ public final class TransportEngine implements PacketConnection {
     // ------------------------------------------------------------------ reader thread
 
     private void readLoop() {
+        MDC.put(MDC_CONNECTION, mdcValue());
         try {
             peerVersion = Identification.readPeerLine(reader.input()); // buffered by the reader: no BufferedInputStream
             log.debug("{} peer version {}", this, Disconnect.sanitize(peerVersion));
@@ -602,6 +612,7 @@ public final class TransportEngine implements PacketConnection {
     // ------------------------------------------------------------------ writer thread
 
     private void writeLoop() {
+        MDC.put(MDC_CONNECTION, mdcValue());
         try {
             out.write((ourVersion + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
