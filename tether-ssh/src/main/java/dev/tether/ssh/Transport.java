@@ -49,8 +49,9 @@ import java.util.function.Supplier;
  * <h2>Threading model</h2>
  * <ul>
  *   <li>Each connection has one reader thread that decrypts and dispatches, and one writer
- *       thread; both are the engine's ({@link TransportEngine}), virtual on JDK 21+ and daemon
- *       platform threads on 17, and neither outlives {@link #close()}.</li>
+ *       thread; both are the engine's ({@link TransportEngine}), daemon platform threads (virtual
+ *       threads on JDK 21+ when {@code -Dtether.virtualThreads=true}), and neither outlives
+ *       {@link #close()}.</li>
  *   <li>Public methods are thread-safe and may be called from any thread. Blocking calls take a
  *       timeout (given, or the config's handshake or send timeout).</li>
  *   <li>The client's authentication methods run on the caller's thread; keepalives run on the

@@ -40,7 +40,6 @@ class ConnectionLogContextTest {
         Files.writeString(ak, OpenSshKeyFile.publicKeyLine(alice.getPublic(), "alice") + "\n");
         Set<String> seenByCommands = ConcurrentHashMap.newKeySet();
         Set<String> seenByVerifier = ConcurrentHashMap.newKeySet();
-        Set<String> seenAtClose = ConcurrentHashMap.newKeySet();
         Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("alice", ak))
                 .commands(cmd -> ctx -> {
                     seenByCommands.add(String.valueOf(MDC.get(Transport.MDC_CONNECTION)));
@@ -53,24 +52,19 @@ class ConnectionLogContextTest {
             return trusting.verify(host, port, algorithm, blob);
         };
         TransportConfig server = TransportConfig.builder().hostKeys(TestKeys.all()).serverInterface(portal.serverInterface()).build();
-        Transport a;
         try (SshServer s = SshServer.start("127.0.0.1", 0, server);
-             Transport first = Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), recording);
+             Transport a = Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), recording);
              Transport b = Transport.connect("127.0.0.1", s.port(), TransportConfig.builder().build(), recording)) {
-            a = first;
             for (Transport c : List.of(a, b)) {
                 c.authPublickey("alice", alice);
                 assertEquals("ok\n", c.exec("x", Duration.ofSeconds(10)).stdoutText());
             }
             assertEquals(Set.of("client-" + a.id(), "client-" + b.id()), seenByVerifier, "the clients' reader threads (the host key check)");
-            a.closeFuture().whenComplete((v, e) -> seenAtClose.add(String.valueOf(MDC.get(Transport.MDC_CONNECTION))));
             Set<String> servers = ConcurrentHashMap.newKeySet();
             s.connections().forEach(t -> servers.add("server-" + t.id()));
             assertEquals(servers, seenByCommands, "the server's command threads, one value per connection");
             assertEquals(2, seenByCommands.size());
         }
-        a.closeFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        assertEquals(Set.of("client-" + a.id()), seenAtClose, "the client connection's own thread ran its close callback");
         assertNull(MDC.get(Transport.MDC_CONNECTION), "the application's thread is left alone");
     }
 }

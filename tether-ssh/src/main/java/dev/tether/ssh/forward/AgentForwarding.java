@@ -46,7 +46,7 @@ import java.nio.file.Path;
  * ends (closing the socket ends it); each agent connection gets one short-lived thread to open its
  * channel and then the two relay threads of {@link StreamRelay}. Client: one thread per
  * agent channel, blocked on the channel or on the local agent (with the agent client's timeout).
- * All come from {@link Threads} (virtual on JDK 21+) and end with their channel.
+ * All come from {@link Threads} and end with their channel.
  */
 public final class AgentForwarding {
     private static final Logger log = LoggerFactory.getLogger(AgentForwarding.class);

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Threading.</b> One accept thread per listener; each accepted connection gets a thread
  * that speaks SOCKS if need be, opens its channel (waiting for the server's answer) and starts a
- * {@link StreamRelay}, whose two threads then carry it. All from {@link Threads}, virtual on JDK 21+. A
+ * {@link StreamRelay}, whose two threads then carry it. All from {@link Threads}. A
  * refused open closes that one connection. {@link #close()} may be called from any thread; it
  * also runs when the connection ends.
  */

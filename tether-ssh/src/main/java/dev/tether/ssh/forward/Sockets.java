@@ -29,7 +29,7 @@ final class Sockets {
     /** How long an outgoing TCP connect may take before the open is answered "connect failed". */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
-    /** Runs each task on a new thread from {@link Threads} (virtual on JDK 21+). */
+    /** Runs each task on a new thread from {@link Threads}. */
     static final Executor SPAWN = task -> Threads.newThread("tether-forward", task).start();
 
     private Sockets() {

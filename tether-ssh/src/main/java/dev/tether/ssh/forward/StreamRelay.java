@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       will not take the peer's last data within {@link #DRAIN_GRACE} of its CLOSE.</li>
  * </ul>
  *
- * <p><b>Threading.</b> Two threads per relay from {@link Threads} (virtual on JDK 21+), one per
+ * <p><b>Threading.</b> Two threads per relay from {@link Threads}, one per
  * direction, each blocking on its own source; they end with the relay. The state shared between
  * them is atomics; {@link #close()} may be called from any thread. The drain deadline runs on
  * the shared timer.

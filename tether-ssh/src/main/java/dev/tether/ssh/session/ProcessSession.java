@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * {@link ExitReport}'s wrapper, and a death by signal is reported as {@code exit-signal} with
  * the signal's name, as sshd does. Elsewhere it shows as {@code exit-status} 128 + N.
  *
- * <p>Three pump threads per process (virtual on JDK 21+). Writes to the channel block on the
+ * <p>Three pump threads per process (from {@code Threads}: platform threads unless
+ * {@code tether.virtualThreads=true}). Writes to the channel block on the
  * client's window, so a client that stops reading stops the process at its pipe, never the
  * connection.
  */

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * hang up the process. Closing the channel hangs up the terminal ({@link PtyProcess#destroy}).
  *
  * <p><b>Threads.</b> One thread per session starts the process and waits for it, and two pump
- * it, all virtual on JDK 21+. Writes to the channel block on the client's window, so a client
+ * it, all from {@code Threads} (platform threads unless {@code tether.virtualThreads=true}). Writes to the channel block on the client's window, so a client
  * that stops reading stops the process at its terminal, never the connection.
  */
 public final class PtySession {

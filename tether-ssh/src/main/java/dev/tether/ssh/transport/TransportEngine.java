@@ -48,7 +48,8 @@ import java.util.function.Function;
  *       them. Every sender, the reader included, only queues, so the reader never blocks on the
  *       socket and two peers can never deadlock each other. During a key exchange the queue
  *       holds non-KEX packets back until our NEWKEYS is out (RFC 4253 §7.1).</li>
- *   <li>Both are virtual threads on JDK 21+ and daemon platform threads on 17. Neither outlives
+ *   <li>Both are daemon platform threads from {@link Threads} (virtual threads on JDK 21+ when
+ *       {@code tether.virtualThreads=true}). Neither outlives
  *       {@link #close()}: closing queues a DISCONNECT, gives the writer a bounded time to flush
  *       it, then closes the socket, which ends both threads.</li>
  *   <li>Public methods are thread-safe. Blocking calls take a timeout. A pending service request
