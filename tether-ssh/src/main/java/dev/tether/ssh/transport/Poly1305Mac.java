@@ -24,8 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
  * implementation, once per process:
  * <ul>
  *   <li>{@link Jdk}: the JDK's own {@code com.sun.crypto.provider.Poly1305}, on JDK 21 and later
- *       when HotSpot replaces its block loop with SIMD code ({@code UsePoly1305Intrinsics}, AVX2 or
- *       AVX-512) and {@code java.base} opens that package to us: about six times as fast as ours
+ *       when HotSpot replaces its block loop with SIMD code ({@code UsePoly1305Intrinsics}; on
+ *       x86-64 that needs AVX-512 IFMA) and {@code java.base} opens that package to us: about six times as fast as ours
  *       (3.3 against 21 µs per 32 KiB packet on the reference machine, JDK 25). The JDK exports no
  *       Poly1305, so this needs {@code --add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED}
  *       (class path) or {@code =dev.tether.ssh} (module path); {@code bin/tether} passes it.</li>
