@@ -164,25 +164,10 @@ public final class StartupGate {
         if (largest == null || most < ownCount + 2) {
             return false;
         }
-        PacketConnection oldest = null;
-        Entry oldestEntry = null;
-        for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
-            Entry en = e.getValue();
-            if (unauthenticated(e.getKey()) && !en.evicted && en.network.equals(largest)
-                    && (oldestEntry == null || en.startNanos - oldestEntry.startNanos < 0)) {
-                oldest = e.getKey();
-                oldestEntry = en;
-            }
-        }
-        if (oldest == null) {
-            return false;
-        }
-        oldestEntry.evicted = true;
-        log.info("evicting {}: its network {} holds {} unauthenticated connections and another source needs a startup slot",
-                oldest, largest.getHostAddress(), most);
-        oldest.disconnect(DisconnectReason.TOO_MANY_CONNECTIONS,
+        Map.Entry<PacketConnection, Entry> oldest = stalest(largest, true);
+        return oldest != null && evict(oldest, "its network " + largest.getHostAddress() + " holds " + most
+                        + " unauthenticated connections and another source needs a startup slot",
                 "too many unauthenticated connections from your network; this one made room for another source");
-        return true;
     }
 
     /** sshd's drop_connection: never below start, always at full, else rate% rising linearly. */
@@ -203,38 +188,51 @@ public final class StartupGate {
 
     /**
      * Evicts the stalest open unauthenticated connection that has not finished its first key
-     * exchange (from {@code network}, or from anywhere when null): first those that have not even
-     * sent their version line (a real client sends it at once), then the others; the oldest first
-     * within each. DISCONNECT code 12, then close.
+     * exchange (from {@code network}, or from anywhere when null). DISCONNECT code 12, then close.
      *
      * @return false if there was none
      */
     private boolean evictStalest(InetAddress network) {
-        PacketConnection stalest = null;
-        Entry stalestEntry = null;
+        Map.Entry<PacketConnection, Entry> stalest = stalest(network, false);
+        if (stalest == null) {
+            return false;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalest.getValue().startNanos);
+        return evict(stalest, "no key exchange after " + ms + " ms, and unauthenticated connections are at their limit",
+                "too many unauthenticated connections; this one had not finished its key exchange after " + ms + " ms");
+    }
+
+    /**
+     * The stalest open unauthenticated connection not yet evicted, from {@code network} (anywhere
+     * when null), and only among those still in their first key exchange unless
+     * {@code pastKeyExchange}: first those that have not even sent their version line (a real
+     * client sends it at once), then the others; the oldest first within each. Null if none.
+     */
+    private Map.Entry<PacketConnection, Entry> stalest(InetAddress network, boolean pastKeyExchange) {
+        Map.Entry<PacketConnection, Entry> stalest = null;
         boolean stalestSpoke = true;
         for (Map.Entry<PacketConnection, Entry> e : open.entrySet()) {
             PacketConnection t = e.getKey();
             Entry en = e.getValue();
-            if (!unauthenticated(t) || t.hasCompletedKeyExchange() || (network != null && !en.network.equals(network))) {
+            if (!unauthenticated(t) || en.evicted || (!pastKeyExchange && t.hasCompletedKeyExchange())
+                    || (network != null && !en.network.equals(network))) {
                 continue;
             }
             boolean spoke = t.peerVersion() != null;
-            if (stalestEntry == null || (stalestSpoke && !spoke)
-                    || (spoke == stalestSpoke && en.startNanos - stalestEntry.startNanos < 0)) {
-                stalest = t;
-                stalestEntry = en;
+            if (stalest == null || (stalestSpoke && !spoke)
+                    || (spoke == stalestSpoke && en.startNanos - stalest.getValue().startNanos < 0)) {
+                stalest = e;
                 stalestSpoke = spoke;
             }
         }
-        if (stalest == null) {
-            return false;
-        }
-        stalestEntry.evicted = true;
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalestEntry.startNanos);
-        log.debug("evicting {}: no key exchange after {} ms, and unauthenticated connections are at their limit", stalest, ms);
-        stalest.disconnect(DisconnectReason.TOO_MANY_CONNECTIONS,
-                "too many unauthenticated connections; this one had not finished its key exchange after " + ms + " ms");
+        return stalest;
+    }
+
+    /** Marks {@code victim} evicted (no penalty for its source), logs why, and disconnects it with code 12. */
+    private static boolean evict(Map.Entry<PacketConnection, Entry> victim, String why, String toPeer) {
+        victim.getValue().evicted = true;
+        log.debug("evicting {}: {}", victim.getKey(), why);
+        victim.getKey().disconnect(DisconnectReason.TOO_MANY_CONNECTIONS, toPeer);
         return true;
     }
 

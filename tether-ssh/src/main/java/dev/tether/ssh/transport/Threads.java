@@ -31,18 +31,17 @@ public final class Threads {
         MethodHandle ofVirtual = null;
         MethodHandle unstarted = null;
         MethodHandle name = null;
-        try {
-            if (!Boolean.getBoolean("tether.virtualThreads")) {
-                throw new IllegalStateException("platform threads by default");
+        if (Boolean.getBoolean("tether.virtualThreads")) { // platform threads by default
+            try {
+                MethodHandles.Lookup l = MethodHandles.publicLookup();
+                Class<?> builder = Class.forName("java.lang.Thread$Builder");
+                Class<?> ofVirtualClass = Class.forName("java.lang.Thread$Builder$OfVirtual");
+                ofVirtual = l.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtualClass));
+                name = l.findVirtual(ofVirtualClass, "name", MethodType.methodType(ofVirtualClass, String.class));
+                unstarted = l.findVirtual(builder, "unstarted", MethodType.methodType(Thread.class, Runnable.class));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                ofVirtual = null; // before JDK 21
             }
-            MethodHandles.Lookup l = MethodHandles.publicLookup();
-            Class<?> builder = Class.forName("java.lang.Thread$Builder");
-            Class<?> ofVirtualClass = Class.forName("java.lang.Thread$Builder$OfVirtual");
-            ofVirtual = l.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtualClass));
-            name = l.findVirtual(ofVirtualClass, "name", MethodType.methodType(ofVirtualClass, String.class));
-            unstarted = l.findVirtual(builder, "unstarted", MethodType.methodType(Thread.class, Runnable.class));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            ofVirtual = null;
         }
         OF_VIRTUAL = ofVirtual;
         UNSTARTED = unstarted;

@@ -432,7 +432,7 @@ public final class TransportEngine implements PacketConnection {
     public static final String MDC_CONNECTION = "tether.connection";
 
     /** {@code server-N} or {@code client-N}, N being {@link #id()}: what the MDC holds on this connection's threads. */
-    public String mdcValue() {
+    private String mdcValue() {
         return (client ? "client-" : "server-") + id;
     }
 
