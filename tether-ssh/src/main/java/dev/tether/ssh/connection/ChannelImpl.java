@@ -118,6 +118,13 @@ public final class ChannelImpl implements Channel {
         int off = r.stringInPlace();
         int len = r.position() - off;
         lastActivityNanos = System.nanoTime();
+        if (len > LOCAL_MAX_PACKET) {
+            // RFC 4254 §5.2: never more than the maximum packet size we gave. OpenSSH drops such a
+            // packet and goes on, which silently loses data; ending the connection says why.
+            throw new SshException(DisconnectReason.PROTOCOL_ERROR,
+                    "channel " + localId + ": peer sent " + len + " bytes in one packet, over the maximum packet size of "
+                            + LOCAL_MAX_PACKET);
+        }
         synchronized (this) {
             if (len > localWindowLeft) {
                 throw new SshException(DisconnectReason.PROTOCOL_ERROR,
