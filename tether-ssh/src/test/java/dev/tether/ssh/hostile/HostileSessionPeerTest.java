@@ -1,19 +1,17 @@
 package dev.tether.ssh.hostile;
 
-import dev.tether.ssh.Engines;
 import dev.tether.ssh.Portal;
 import dev.tether.ssh.SshServer;
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.auth.AuthorizedKeysChecker;
-import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
 import dev.tether.ssh.keys.OpenSshKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 import dev.tether.ssh.testutil.Pair;
 import dev.tether.ssh.testutil.TestKeys;
-import dev.tether.ssh.transport.MessageHandler;
 import dev.tether.ssh.wire.ChannelMessages;
 import dev.tether.ssh.wire.GlobalRequests;
 import dev.tether.ssh.wire.MessageNumbers;
@@ -33,13 +31,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -59,7 +55,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HostileSessionPeerTest {
     private static final String USER = "mallory";
-    private static final Duration STEP = Duration.ofSeconds(20);
+    private static final Duration STEP = ScriptedConnection.STEP;
 
     private static Path dir;
     private static KeyPair userKey;
@@ -68,7 +64,7 @@ class HostileSessionPeerTest {
     private static int baselineFds;
     private static long baselineHeap;
 
-    private final List<Attacker> attackers = new ArrayList<>();
+    private final List<AutoCloseable> closers = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -105,8 +101,8 @@ class HostileSessionPeerTest {
 
     @AfterEach
     void othersStillLogInAndNothingIsLeftBehind() throws Exception {
-        for (Attacker a : attackers) {
-            a.close();
+        for (AutoCloseable c : closers) {
+            c.close();
         }
         anotherUserStillLogsIn();
         awaitNoConnections();
@@ -123,27 +119,27 @@ class HostileSessionPeerTest {
 
     @Test
     void dataForAChannelNeverOpenedEndsTheConnection() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         a.send(new ChannelMessages.Data(77, "hello".getBytes(StandardCharsets.US_ASCII)).encode());
         a.expectDisconnect(2, "unknown channel 77");
     }
 
     @Test
     void channelRequestForAChannelNeverOpenedEndsTheConnection() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         a.send(new ChannelMessages.Request(5, "exec", true, string("id")).encode());
         a.expectDisconnect(2, "unknown channel 5");
     }
 
     @Test
     void dataPastTheWindowEndsTheConnection() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
         // no command runs, so nothing consumes the data and the window never reopens
-        byte[] chunk = new byte[s.maxPacket];
+        byte[] chunk = new byte[s.maxPacket()];
         long sent = 0;
-        while (sent <= s.window && a.connection.isActive()) {
-            a.sendQuietly(ChannelMessages.Data.encode(s.serverId, chunk, 0, chunk.length));
+        while (sent <= s.window() && a.connection.isActive()) {
+            a.sendQuietly(ChannelMessages.Data.encode(s.peerId(), chunk, 0, chunk.length));
             sent += chunk.length;
         }
         a.expectDisconnect(2, "left in the window");
@@ -151,26 +147,26 @@ class HostileSessionPeerTest {
 
     @Test
     void dataLargerThanTheMaximumPacketEndsTheConnection() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
         // well inside the window, but over the maximum packet size the server gave
-        byte[] big = new byte[s.maxPacket + 1];
-        a.sendQuietly(ChannelMessages.Data.encode(s.serverId, big, 0, big.length));
-        a.expectDisconnect(2, "over the maximum packet size of " + s.maxPacket);
+        byte[] big = new byte[s.maxPacket() + 1];
+        a.sendQuietly(ChannelMessages.Data.encode(s.peerId(), big, 0, big.length));
+        a.expectDisconnect(2, "over the maximum packet size of " + s.maxPacket());
     }
 
     @Test
     void windowAdjustPastTwoToTheThirtyTwoEndsTheConnection() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
-        a.send(new ChannelMessages.WindowAdjust(s.serverId, 0xffff_ffffL).encode());
-        a.send(new ChannelMessages.WindowAdjust(s.serverId, 0xffff_ffffL).encode());
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
+        a.send(new ChannelMessages.WindowAdjust(s.peerId(), 0xffff_ffffL).encode());
+        a.send(new ChannelMessages.WindowAdjust(s.peerId(), 0xffff_ffffL).encode());
         a.expectDisconnect(2, "window adjust beyond 2^32-1");
     }
 
     @Test
     void aFloodOfChannelOpensIsAnsweredAndBounded() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         int n = 3000;
         for (int i = 0; i < n; i++) {
             a.sendQuietly(new ChannelMessages.Open("session", 1000 + i, 65536, 32768, new byte[0]).encode());
@@ -178,10 +174,10 @@ class HostileSessionPeerTest {
         int confirmed = 0;
         int refused = 0;
         while (confirmed + refused < n && a.connection.isActive()) {
-            Message m = a.next();
-            if (m.number == MessageNumbers.CHANNEL_OPEN_CONFIRMATION) {
+            ScriptedConnection.Message m = a.next();
+            if (m.number() == MessageNumbers.CHANNEL_OPEN_CONFIRMATION) {
                 confirmed++;
-            } else if (m.number == MessageNumbers.CHANNEL_OPEN_FAILURE) {
+            } else if (m.number() == MessageNumbers.CHANNEL_OPEN_FAILURE) {
                 refused++;
             }
         }
@@ -198,18 +194,18 @@ class HostileSessionPeerTest {
 
     @Test
     void aFloodOfGlobalRequestsIsAnsweredInOrder() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         int n = 20_000;
         for (int i = 0; i < n; i++) {
             a.sendQuietly(new GlobalRequests.GlobalRequest("nope-" + i + "@example.com", true, new byte[0]).encode());
         }
         int failures = 0;
         while (failures < n) {
-            Message m = a.next();
-            if (m.number == MessageNumbers.REQUEST_SUCCESS) {
+            ScriptedConnection.Message m = a.next();
+            if (m.number() == MessageNumbers.REQUEST_SUCCESS) {
                 fail("a global request nobody handles succeeded");
             }
-            if (m.number == MessageNumbers.REQUEST_FAILURE) {
+            if (m.number() == MessageNumbers.REQUEST_FAILURE) {
                 failures++;
             }
         }
@@ -218,7 +214,7 @@ class HostileSessionPeerTest {
 
     @Test
     void aFloodOfIgnoreMessagesDoesNoHarm() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         byte[] ignore = new SshWriter(200).byteValue(MessageNumbers.IGNORE).string(new byte[150]).toByteArray();
         for (int i = 0; i < 100_000; i++) {
             a.sendQuietly(ignore);
@@ -230,29 +226,29 @@ class HostileSessionPeerTest {
 
     @Test
     void aHugeExecRequestIsAnsweredAndCannotRunTheCommand() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
         // as sshd does, the server takes any command a packet can hold; a command line longer than
         // the kernel takes for one argument (128 KiB on Linux) then fails to start, with status 127
         String command = "echo hostile # " + "x".repeat(200_000);
-        a.sendQuietly(new ChannelMessages.Request(s.serverId, "exec", true, string(command)).encode());
-        Message m = a.next();
-        assertTrue(m.number == MessageNumbers.CHANNEL_SUCCESS || m.number == MessageNumbers.CHANNEL_FAILURE,
-                "answer to a huge exec: " + MessageNumbers.name(m.number));
-        if (m.number == MessageNumbers.CHANNEL_SUCCESS) {
+        a.sendQuietly(new ChannelMessages.Request(s.peerId(), "exec", true, string(command)).encode());
+        ScriptedConnection.Message m = a.next();
+        assertTrue(m.number() == MessageNumbers.CHANNEL_SUCCESS || m.number() == MessageNumbers.CHANNEL_FAILURE,
+                "answer to a huge exec: " + MessageNumbers.name(m.number()));
+        if (m.number() == MessageNumbers.CHANNEL_SUCCESS) {
             while (true) {
-                Message r = a.next();
-                assertFalse(r.number == MessageNumbers.DISCONNECT, "the connection ended: " + a.connection.closeCause());
-                if (r.number == MessageNumbers.CHANNEL_REQUEST) {
-                    SshReader p = new SshReader(r.payload);
+                ScriptedConnection.Message r = a.next();
+                assertFalse(r.number() == MessageNumbers.DISCONNECT, "the connection ended: " + a.connection.closeCause());
+                if (r.number() == MessageNumbers.CHANNEL_REQUEST) {
+                    SshReader p = new SshReader(r.payload());
                     p.uint32();
                     assertEquals("exit-status", p.utf8());
                     p.bool();
                     assertEquals(127, p.uint32(), "exit status of a command line the kernel refuses");
                     break;
                 }
-                assertFalse(r.number == MessageNumbers.CHANNEL_DATA
-                        && new String(r.payload, StandardCharsets.ISO_8859_1).contains("hostile"), "the huge command ran");
+                assertFalse(r.number() == MessageNumbers.CHANNEL_DATA
+                        && new String(r.payload(), StandardCharsets.ISO_8859_1).contains("hostile"), "the huge command ran");
             }
         }
         a.stillAnswers();
@@ -260,16 +256,16 @@ class HostileSessionPeerTest {
 
     @Test
     void aThousandEnvRequestsAndAHugeOneAreAnswered() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
         for (int i = 0; i < 1000; i++) {
-            a.sendQuietly(new ChannelMessages.Request(s.serverId, "env", true, strings("LC_X" + i, "v".repeat(100))).encode());
+            a.sendQuietly(new ChannelMessages.Request(s.peerId(), "env", true, strings("LC_X" + i, "v".repeat(100))).encode());
         }
-        a.sendQuietly(new ChannelMessages.Request(s.serverId, "env", true, strings("LC_BIG", "v".repeat(200_000))).encode());
+        a.sendQuietly(new ChannelMessages.Request(s.peerId(), "env", true, strings("LC_BIG", "v".repeat(200_000))).encode());
         int answers = 0;
         while (answers < 1001) {
-            Message m = a.next();
-            if (m.number == MessageNumbers.CHANNEL_SUCCESS || m.number == MessageNumbers.CHANNEL_FAILURE) {
+            ScriptedConnection.Message m = a.next();
+            if (m.number() == MessageNumbers.CHANNEL_SUCCESS || m.number() == MessageNumbers.CHANNEL_FAILURE) {
                 answers++;
             }
         }
@@ -278,31 +274,31 @@ class HostileSessionPeerTest {
 
     @Test
     void anAbsurdPtyRequestIsRefused() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
         byte[] modes = new byte[100_000];
         Arrays.fill(modes, (byte) 1);
         byte[] req = new SshWriter(modes.length + 64).string("xterm").uint32(0x7fffffff).uint32(0x7fffffff)
                 .uint32(0xffffffffL).uint32(0xffffffffL).string(modes).toByteArray();
-        a.sendQuietly(new ChannelMessages.Request(s.serverId, "pty-req", true, req).encode());
-        Message m = a.next();
-        assertTrue(m.number == MessageNumbers.CHANNEL_FAILURE || m.number == MessageNumbers.DISCONNECT,
-                "answer to an absurd pty-req: " + MessageNumbers.name(m.number));
-        if (m.number == MessageNumbers.CHANNEL_FAILURE) {
+        a.sendQuietly(new ChannelMessages.Request(s.peerId(), "pty-req", true, req).encode());
+        ScriptedConnection.Message m = a.next();
+        assertTrue(m.number() == MessageNumbers.CHANNEL_FAILURE || m.number() == MessageNumbers.DISCONNECT,
+                "answer to an absurd pty-req: " + MessageNumbers.name(m.number()));
+        if (m.number() == MessageNumbers.CHANNEL_FAILURE) {
             a.stillAnswers();
         }
     }
 
     @Test
     void windowChangeWithoutAPtyIsHarmless() throws Exception {
-        Attacker a = attacker();
-        Opened s = a.openSession(0);
+        ScriptedConnection a = attacker();
+        ScriptedConnection.Opened s = a.openSession(0);
         byte[] size = new SshWriter(16).uint32(80).uint32(24).uint32(0).uint32(0).toByteArray();
-        a.send(new ChannelMessages.Request(s.serverId, "window-change", false, size).encode());
-        a.send(new ChannelMessages.Request(s.serverId, "window-change", true, size).encode());
-        Message m = a.next();
-        assertTrue(m.number == MessageNumbers.CHANNEL_FAILURE || m.number == MessageNumbers.CHANNEL_SUCCESS,
-                "answer to window-change without a pty: " + MessageNumbers.name(m.number));
+        a.send(new ChannelMessages.Request(s.peerId(), "window-change", false, size).encode());
+        a.send(new ChannelMessages.Request(s.peerId(), "window-change", true, size).encode());
+        ScriptedConnection.Message m = a.next();
+        assertTrue(m.number() == MessageNumbers.CHANNEL_FAILURE || m.number() == MessageNumbers.CHANNEL_SUCCESS,
+                "answer to window-change without a pty: " + MessageNumbers.name(m.number()));
         a.stillAnswers();
     }
 
@@ -310,14 +306,14 @@ class HostileSessionPeerTest {
 
     @Test
     void userauthSuccessFromTheClientIsIgnoredOrRefused() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         a.send(new byte[]{(byte) MessageNumbers.USERAUTH_SUCCESS});
         a.stillAnswers();
     }
 
     @Test
     void userauthRequestAfterAuthenticationIsIgnored() throws Exception {
-        Attacker a = attacker();
+        ScriptedConnection a = attacker();
         // RFC 4252 §5.1: requests after USERAUTH_SUCCESS SHOULD be ignored (sshd: dispatch_protocol_ignore)
         byte[] req = new SshWriter(64).byteValue(MessageNumbers.USERAUTH_REQUEST).string("root").string("ssh-connection")
                 .string("none").toByteArray();
@@ -325,7 +321,120 @@ class HostileSessionPeerTest {
         a.stillAnswers();
     }
 
+    // ------------------------------------------------------------------ the same against our client
+
+    @Test
+    void ourClientEndsTheConnectionOnDataForAChannelNeverOpened() throws Exception {
+        Victim v = victim();
+        v.server.send(new ChannelMessages.Data(77, "hello".getBytes(StandardCharsets.US_ASCII)).encode());
+        v.server.expectDisconnect(2, "unknown channel 77");
+    }
+
+    @Test
+    void ourClientEndsTheConnectionOnDataPastItsWindow() throws Exception {
+        Victim v = victim();
+        ScriptedConnection.Opened s = v.openSession();
+        byte[] chunk = new byte[Math.min(s.maxPacket(), 32768)];
+        long sent = 0;
+        // the application never reads, so the window never reopens
+        while (sent <= s.window() && v.server.connection.isActive()) {
+            v.server.sendQuietly(ChannelMessages.Data.encode(s.peerId(), chunk, 0, chunk.length));
+            sent += chunk.length;
+        }
+        v.server.expectDisconnect(2, "left in the window");
+    }
+
+    @Test
+    void ourClientEndsTheConnectionOnDataOverItsMaximumPacket() throws Exception {
+        Victim v = victim();
+        ScriptedConnection.Opened s = v.openSession();
+        byte[] big = new byte[s.maxPacket() + 1];
+        v.server.sendQuietly(ChannelMessages.Data.encode(s.peerId(), big, 0, big.length));
+        v.server.expectDisconnect(2, "over the maximum packet size of " + s.maxPacket());
+    }
+
+    @Test
+    void ourClientEndsTheConnectionOnAWindowAdjustPastTwoToTheThirtyTwo() throws Exception {
+        Victim v = victim();
+        ScriptedConnection.Opened s = v.openSession();
+        v.server.send(new ChannelMessages.WindowAdjust(s.peerId(), 0xffff_ffffL).encode());
+        v.server.send(new ChannelMessages.WindowAdjust(s.peerId(), 0xffff_ffffL).encode());
+        v.server.expectDisconnect(2, "window adjust beyond 2^32-1");
+    }
+
+    @Test
+    void ourClientRefusesAFloodOfChannelOpens() throws Exception {
+        Victim v = victim();
+        int n = 3000;
+        for (int i = 0; i < n; i++) {
+            // well-formed opens the client never asked for: no X11 or remote forward was requested
+            byte[] open = i % 3 == 0 ? new ChannelMessages.Open("session", 1000 + i, 65536, 32768, new byte[0]).encode()
+                    : i % 3 == 1 ? new ChannelMessages.Open("x11", 1000 + i, 65536, 32768,
+                    new SshWriter(32).string("127.0.0.1").uint32(6010).toByteArray()).encode()
+                    : new ChannelMessages.Open("forwarded-tcpip", 1000 + i, 65536, 32768,
+                    new SshWriter(64).string("127.0.0.1").uint32(8080).string("127.0.0.1").uint32(40000).toByteArray()).encode();
+            v.server.sendQuietly(open);
+        }
+        for (int i = 0; i < n; i++) {
+            v.server.expect(MessageNumbers.CHANNEL_OPEN_FAILURE);
+        }
+        v.server.stillAnswers();
+    }
+
+    @Test
+    void ourClientAnswersAFloodOfGlobalRequestsAndIgnores() throws Exception {
+        Victim v = victim();
+        byte[] ignore = new SshWriter(200).byteValue(MessageNumbers.IGNORE).string(new byte[150]).toByteArray();
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            v.server.sendQuietly(new GlobalRequests.GlobalRequest("nope-" + i + "@example.com", true, new byte[0]).encode());
+            v.server.sendQuietly(ignore);
+        }
+        for (int i = 0; i < n; i++) {
+            v.server.expect(MessageNumbers.REQUEST_FAILURE);
+        }
+        v.server.stillAnswers();
+    }
+
+    @Test
+    void ourClientIgnoresUserauthMessagesAfterLogin() throws Exception {
+        Victim v = victim();
+        v.server.send(new byte[]{(byte) MessageNumbers.USERAUTH_SUCCESS});
+        v.server.send(new byte[]{(byte) MessageNumbers.USERAUTH_FAILURE, 0, 0, 0, 4, 'n', 'o', 'n', 'e', 0});
+        // ignored (or UNIMPLEMENTED): the login stands, and nothing from the authentication protocol comes back
+        v.server.stillAnswers();
+        assertTrue(v.client().isAuthenticated(), "the client forgot its login");
+    }
+
     // ------------------------------------------------------------------ rig
+
+    /** Our client, logged in to the server, whose server side is then a script. */
+    private record Victim(Transport client, ScriptedConnection server) {
+        /** The client opens a session; the script confirms it with a 2 MiB window. */
+        ScriptedConnection.Opened openSession() throws Exception {
+            CompletableFuture<Channel> ch = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.openSession();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ScriptedConnection.Opened s = server.confirmNextOpen(9, 2 * 1024 * 1024, 32768);
+            ch.get(STEP.toMillis(), TimeUnit.MILLISECONDS);
+            return s;
+        }
+    }
+
+    private Victim victim() throws Exception {
+        Transport c = Transport.connect("127.0.0.1", server.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        closers.add(c::close);
+        assertEquals(List.of(), c.authPublickey(USER, userKey));
+        HostileSupport.awaitCondition(STEP, () -> server.connections().size() == 1,
+                () -> "the server should hold just this connection: " + server.connections());
+        Transport serverSide = server.connections().iterator().next();
+        HostileSupport.awaitCondition(STEP, serverSide::isAuthenticated, () -> "the server side never saw the login");
+        return new Victim(c, attackerFor(serverSide));
+    }
 
     private static byte[] string(String s) {
         return new SshWriter(s.length() + 8).string(s).toByteArray();
@@ -350,111 +459,16 @@ class HostileSessionPeerTest {
                 () -> server.connections().size() + " connections still open: " + server.connections());
     }
 
-    private Attacker attacker() throws IOException {
-        Attacker a = new Attacker();
-        attackers.add(a);
+    /** An authenticated connection to the server whose client side is a script. */
+    private ScriptedConnection attacker() throws IOException {
+        Transport t = Transport.connect("127.0.0.1", server.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        assertEquals(List.of(), t.authPublickey(USER, userKey));
+        return attackerFor(t);
+    }
+
+    private ScriptedConnection attackerFor(Transport t) {
+        ScriptedConnection a = new ScriptedConnection(t);
+        closers.add(a);
         return a;
-    }
-
-    private record Message(int number, byte[] payload) {
-    }
-
-    private record Opened(int serverId, long window, int maxPacket) {
-    }
-
-    /**
-     * An authenticated connection whose connection layer is a script: whatever arrives is queued
-     * for the test, and what the test sends goes out as it is.
-     */
-    private static final class Attacker implements MessageHandler, AutoCloseable {
-        final Transport connection;
-        private final LinkedBlockingQueue<Message> received = new LinkedBlockingQueue<>();
-
-        Attacker() throws IOException {
-            connection = Transport.connect("127.0.0.1", server.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
-            assertEquals(List.of(), connection.authPublickey(USER, userKey));
-            Engines.of(connection).setMessageHandler(this);
-        }
-
-        @Override
-        public boolean handle(int messageNumber, SshReader payload) {
-            byte[] rest = new byte[payload.remaining()];
-            System.arraycopy(payload.array(), payload.position(), rest, 0, rest.length);
-            received.add(new Message(messageNumber, rest));
-            return true;
-        }
-
-        @Override
-        public void closed(Throwable cause) {
-            received.add(new Message(MessageNumbers.DISCONNECT, new byte[0]));
-        }
-
-        void send(byte[] payload) throws IOException {
-            Engines.of(connection).send(payload, STEP);
-        }
-
-        /** Sends unless the server has already ended the connection (a flood may outrun its DISCONNECT). */
-        void sendQuietly(byte[] payload) {
-            try {
-                send(payload);
-            } catch (IOException e) {
-                // the connection is over; the test looks at why
-            }
-        }
-
-        /** The next message from the server; DISCONNECT when the connection ended. */
-        Message next() throws InterruptedException {
-            Message m = received.poll(STEP.toMillis(), TimeUnit.MILLISECONDS);
-            assertNotNull(m, "no message from the server within " + STEP);
-            return m;
-        }
-
-        Opened openSession(int sender) throws Exception {
-            send(new ChannelMessages.Open("session", sender, 2 * 1024 * 1024, 32768, new byte[0]).encode());
-            Message m = next();
-            assertEquals(MessageNumbers.CHANNEL_OPEN_CONFIRMATION, m.number, "answer to a session open");
-            SshReader r = new SshReader(m.payload);
-            r.uint32(); // our id
-            return new Opened(r.uint32(), r.uint32() & 0xffffffffL, r.uint32());
-        }
-
-        /**
-         * The connection ended with the server's DISCONNECT {@code code} (any code when negative),
-         * whose description contains {@code words}.
-         */
-        void expectDisconnect(int code, String words) throws Exception {
-            HostileSupport.awaitClosed(connection, STEP);
-            Throwable cause = connection.closeCause();
-            DisconnectException d = assertInstanceOf(DisconnectException.class, cause,
-                    "the server ended the connection without a DISCONNECT: " + cause);
-            if (code >= 0) {
-                assertEquals(code, d.code(), "reason code; description: " + d.getMessage());
-            }
-            assertTrue(d.getMessage().contains(words), "the DISCONNECT \"" + d.getMessage() + "\" does not say \"" + words + "\"");
-        }
-
-        /**
-         * The connection works: a global request gets its answer after everything sent before it,
-         * and nothing from the authentication protocol came back in between.
-         */
-        void stillAnswers() throws Exception {
-            assertTrue(connection.isActive(), "the connection ended: " + connection.closeCause());
-            send(new GlobalRequests.GlobalRequest("still-there@example.com", true, new byte[0]).encode());
-            while (true) {
-                Message m = next();
-                assertFalse(m.number == MessageNumbers.DISCONNECT, "the connection ended: " + connection.closeCause());
-                assertFalse(m.number >= MessageNumbers.USERAUTH_REQUEST && m.number < MessageNumbers.GLOBAL_REQUEST
-                        && m.number != MessageNumbers.USERAUTH_BANNER, "an authentication answer after authentication: "
-                        + MessageNumbers.name(m.number));
-                if (m.number == MessageNumbers.REQUEST_FAILURE) {
-                    return;
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            connection.close();
-        }
     }
 }
