@@ -79,8 +79,10 @@ class IdleTimersTest {
             gate = new Gate(d.serverIn);
             server = Transport.startServer(gate, d.serverOut, sc);
             client = Transport.startClient(d.clientIn, d.clientOut, TransportConfig.defaults(), Pair.trustAllTestKeys());
-            client.authPublickey("u", key);
+            // before the login: the server starts its clocks when it accepts it, which a loaded
+            // machine may let happen well before authPublickey returns here
             authenticatedAt = System.nanoTime();
+            client.authPublickey("u", key);
         }
 
         @Override
@@ -288,8 +290,8 @@ class IdleTimersTest {
             Channel ch = c.client.openSession();
             assertTrue(ch.exec("cat"));
             assertTrue(stillPending(c.server.closeFuture(), 4 * timeout), () -> "closed with a channel open: " + c.server.closeCause());
+            long closedAt = System.nanoTime(); // before: the server's clock restarts when it sees the close
             ch.close();
-            long closedAt = System.nanoTime();
             long elapsed = awaitClose(c.server, closedAt, timeout + SLACK_MS);
             assertTrue(elapsed >= timeout - 50, "closed too early after the last channel: " + elapsed + " ms");
         }
@@ -301,8 +303,8 @@ class IdleTimersTest {
     void anIdleChannelIsClosedAndTheConnectionStays() throws Exception {
         long timeout = 400;
         try (Conn c = new Conn(b -> b.channelTimeout(Duration.ofMillis(timeout)))) {
+            long opened = System.nanoTime(); // before: the server's clock starts when it opens the channel
             Channel ch = c.client.openSession();
-            long opened = System.nanoTime();
             assertTrue(ch.exec("cat"));
             ch.closeFuture().get(timeout + SLACK_MS, TimeUnit.MILLISECONDS);
             long elapsed = millisSince(opened);
