@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * SSH wire-format public key blobs (RFC 4253 §6.6, RFC 5656, RFC 8709; OpenSSH certificates) and
  * signature blobs. Input: {@code uint32 n}, a key blob of n bytes, then a signature blob (the
- * rest). The key is decoded with {@link SignatureAlgorithms#decodePublicKey}; if it decodes, it
- * must encode back to the same blob (a certificate: decode to its certified key), and the
+ * rest). The key is decoded with {@link SignatureAlgorithms#decodePublicKey}; if it decodes, its
+ * encoding must decode to the same key and encode to itself (the input blob may differ: OpenSSH
+ * accepts mpints with leading zero bytes, and so do we), and the
  * signature blob is verified over fixed data with the algorithm the blob names (or, for a name
  * that does not fit the key, with the key's first algorithm): verification returns true or false
  * or throws {@link SshException}, nothing else.
@@ -48,9 +49,15 @@ public final class PublicKeyBlobTarget {
         } catch (SshException e) {
             throw new IllegalStateException("a blob that decodes has no readable type name", e);
         }
+        // not necessarily the input: an mpint may carry leading zero bytes, which OpenSSH skips too
         byte[] encoded = SignatureAlgorithms.encodePublicKey(key);
-        if (!certificate && !Arrays.equals(encoded, keyBlob)) {
-            throw new IllegalStateException("a decoded key does not encode to its blob");
+        try {
+            PublicKey again = SignatureAlgorithms.decodePublicKey(encoded);
+            if (!again.equals(key) || !Arrays.equals(SignatureAlgorithms.encodePublicKey(again), encoded)) {
+                throw new IllegalStateException("a decoded key does not survive being encoded and decoded again");
+            }
+        } catch (SshException e) {
+            throw new IllegalStateException("the encoding of a decoded key does not decode: " + e.getMessage(), e);
         }
         List<String> algorithms = SignatureAlgorithms.algorithmsFor(key);
         if (algorithms.isEmpty()) {

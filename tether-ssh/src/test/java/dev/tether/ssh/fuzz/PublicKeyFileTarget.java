@@ -17,8 +17,8 @@ import java.util.List;
  * {@link SshException}s naming the source.
  *
  * <p>Invariants for an entry that is read: its OpenSSH line and its RFC 4716 form (when the
- * comment fits one) read back as the same entry; a plain key that decodes encodes to the same
- * blob; a certificate that parses encodes to the same blob.
+ * comment fits one) read back as the same entry; a plain key that decodes encodes to a blob that
+ * decodes to the same key; a certificate that parses encodes to the same blob.
  */
 public final class PublicKeyFileTarget {
     private PublicKeyFileTarget() {
@@ -94,8 +94,13 @@ public final class PublicKeyFileTarget {
         } catch (SshException e) {
             return; // a key type we do not implement, or a malformed key
         }
-        if (!Arrays.equals(SignatureAlgorithms.encodePublicKey(key), blob)) {
-            throw new IllegalStateException("key " + entry + " does not encode to its blob");
+        // an mpint with leading zero bytes is accepted (as OpenSSH does), so compare the keys, not blobs
+        try {
+            if (!SignatureAlgorithms.decodePublicKey(SignatureAlgorithms.encodePublicKey(key)).equals(key)) {
+                throw new IllegalStateException("key " + entry + " changes when encoded and decoded again");
+            }
+        } catch (SshException e) {
+            throw new IllegalStateException("the encoding of key " + entry + " does not decode: " + e.getMessage(), e);
         }
     }
 }
