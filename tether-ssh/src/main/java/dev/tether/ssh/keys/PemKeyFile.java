@@ -344,6 +344,10 @@ public final class PemKeyFile {
         if (iterations < 1 || iterations > MAX_ITERATIONS) {
             throw new SshException(source + ": PBKDF2 iteration count " + iterations + " outside the supported 1 to " + MAX_ITERATIONS);
         }
+        if (salt.length == 0) {
+            // PKCS#5 requires a salt, and the JCA's PBEKeySpec refuses an empty one with an IllegalArgumentException
+            throw new SshException(prefix + "the PBKDF2 salt is empty");
+        }
         if (keyLength != -1 && keyLength != cipher.keyLength()) {
             throw new SshException(prefix + "PBKDF2 key length " + keyLength + " does not fit " + cipher.name());
         }

@@ -207,6 +207,17 @@ class PemKeyFileTest {
         assertFalse(e.getMessage().contains("wrong passphrase"));
     }
 
+    @Test
+    void emptyPbkdf2SaltIsRefused() throws Exception {
+        // found by PrivateKeyFileTarget: the JCA's PBEKeySpec threw IllegalArgumentException for it
+        byte[] pbkdf2 = der(0x30, hex("06092a864886f70d01050c"), der(0x30, der(0x04), hex("02020800")));
+        byte[] aes = der(0x30, hex("060960864801650304012a"), der(0x04, new byte[16]));
+        byte[] info = der(0x30, der(0x30, hex("06092a864886f70d01050d"), der(0x30, pbkdf2, aes)), der(0x04, new byte[32]));
+        String text = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(info)
+                + "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assertRejected(text, ": invalid PEM private key (ENCRYPTED PRIVATE KEY): the PBKDF2 salt is empty");
+    }
+
     private static byte[] hex(String h) {
         return java.util.HexFormat.of().parseHex(h);
     }
