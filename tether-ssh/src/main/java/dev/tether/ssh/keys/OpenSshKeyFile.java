@@ -87,8 +87,13 @@ public final class OpenSshKeyFile {
     /** bcrypt rounds when writing, as ssh-keygen's default. */
     static final int DEFAULT_ROUNDS = 16;
     private static final int SALT_LENGTH = 16;
-    /** Refuse kdf rounds that would keep us busy for many minutes (ssh-keygen's default is 16). */
-    static final int MAX_ROUNDS = 1 << 16;
+    /**
+     * The most bcrypt rounds a key file may ask for. Every round costs about 10 ms here, so the
+     * file's own parameter must be bounded or a hostile file keeps us busy for up to 2^32 rounds;
+     * ssh-keygen's default is 16 and people who raise it with {@code -a} go to some hundreds, 1000
+     * at most, which this still reads (in about ten seconds).
+     */
+    static final int MAX_ROUNDS = 1024;
     private static final int MAX_SALT_LENGTH = 1024;
     private static final String WRITE_CIPHER = "aes256-ctr";
 
@@ -476,7 +481,8 @@ public final class OpenSshKeyFile {
             throw new SshException(prefix + "bcrypt salt of " + salt.length + " bytes (1 to " + MAX_SALT_LENGTH + " expected)");
         }
         if (rounds < 1 || rounds > MAX_ROUNDS) {
-            throw new SshException(source + ": bcrypt kdf rounds " + rounds + " outside the supported 1 to " + MAX_ROUNDS);
+            throw new SshException(source + ": bcrypt kdf rounds " + rounds + " outside the supported 1 to " + MAX_ROUNDS
+                    + " (ssh-keygen writes 16 unless told otherwise with -a)");
         }
         byte[] keyAndIv = derive(passphrase, salt, (int) rounds, cipher.keyLength + cipher.ivLength);
         try {

@@ -71,6 +71,13 @@ public final class PuttyKeyFile {
     static final int MAX_ARGON2_MEMORY_KIB = 1 << 18; // 256 MiB
     static final int MAX_ARGON2_PASSES = 1 << 10;
     static final int MAX_ARGON2_PARALLELISM = 64;
+    /**
+     * A bound on Argon2's work, Argon2-Memory (KiB) times Argon2-Passes: each bound alone still
+     * allows 256 MiB times 1024 passes, many minutes. PuTTY's default is 8192 KiB with the passes
+     * that take 0.1 s in PuTTY (some tens); 2^21 allows 256 passes over 8 MiB, or 8 over 256 MiB,
+     * about 5 s here.
+     */
+    static final long MAX_ARGON2_COST = 1L << 21;
     private static final int MAX_BASE64_LINES = 1024;
 
     private PuttyKeyFile() {
@@ -417,7 +424,11 @@ public final class PuttyKeyFile {
             f.argon2Passes = in.number("Argon2-Passes", 1, MAX_ARGON2_PASSES);
             f.argon2Parallelism = in.number("Argon2-Parallelism", 1, MAX_ARGON2_PARALLELISM);
             if (f.argon2Memory < 8 * f.argon2Parallelism) {
-                throw in.error(in.next - 1, "Argon2-Memory must be at least 8 KiB per lane");
+                throw in.error(in.next, "Argon2-Memory must be at least 8 KiB per lane (8 times Argon2-Parallelism)");
+            }
+            if ((long) f.argon2Memory * f.argon2Passes > MAX_ARGON2_COST) {
+                throw in.error(in.next - 1, "Argon2-Memory " + f.argon2Memory + " KiB times Argon2-Passes " + f.argon2Passes
+                        + " exceeds the supported " + MAX_ARGON2_COST + " (PuTTY's default memory is 8192 KiB)");
             }
             f.argon2Salt = in.hex("Argon2-Salt");
         }

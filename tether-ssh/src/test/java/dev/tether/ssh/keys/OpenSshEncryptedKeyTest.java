@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Passphrase-protected openssh-key-v1 files: our own round trips and ssh-keygen's files both ways. */
@@ -114,6 +116,25 @@ class OpenSshEncryptedKeyTest {
         String bad = OpenSshKeyFile.BEGIN + "\n" + b64 + "\n" + OpenSshKeyFile.END + "\n";
         SshException e = assertThrows(SshException.class, () -> OpenSshKeyFile.parse(bad, "f", PASS.toCharArray()));
         assertTrue(e.getMessage().startsWith("f: bcrypt kdf rounds"), e.getMessage());
+    }
+
+    @Test
+    void roundsAboveTheLimitAreRefusedBeforeAnyKeyDerivation() throws Exception {
+        String text = OpenSshKeyFile.format(TestKeys.of("ssh-ed25519"), "c", PASS.toCharArray());
+        byte[] bin = binary(text);
+        int roundsAt = 15 + 14 + 10 + 4 + 20;
+        // 1025 rounds: just over the limit, which ssh-keygen -a 1000 stays under
+        bin[roundsAt] = 0;
+        bin[roundsAt + 1] = 0;
+        bin[roundsAt + 2] = 0x04;
+        bin[roundsAt + 3] = 0x01;
+        assertEquals(OpenSshKeyFile.MAX_ROUNDS + 1, new SshReader(bin, roundsAt, 4).uint32());
+        String b64 = Base64.getMimeEncoder(70, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(bin);
+        String bad = OpenSshKeyFile.BEGIN + "\n" + b64 + "\n" + OpenSshKeyFile.END + "\n";
+        SshException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(SshException.class, () -> OpenSshKeyFile.parse(bad, "f", PASS.toCharArray())));
+        assertEquals("f: bcrypt kdf rounds 1025 outside the supported 1 to 1024 (ssh-keygen writes 16 unless told otherwise with -a)",
+                e.getMessage());
     }
 
     // ------------------------------------------------------------ ssh-keygen

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** PEM private keys (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy OpenSSL encryption) made by ssh-keygen and openssl. */
@@ -189,6 +191,51 @@ class PemKeyFileTest {
         assertRejected("-----BEGIN PRIVATE KEY-----\nAA!A\n-----END PRIVATE KEY-----\n", ":2: invalid PEM private key: a character that is not base64");
         assertRejected("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n", "malformed DER");
         assertRejected("-----BEGIN RSA PRIVATE KEY-----\nMAMCAQE=\n-----END RSA PRIVATE KEY-----\n", "multi-prime");
+    }
+
+    @Test
+    void pbkdf2IterationsAreBoundedBeforeAnyKeyDerivation() throws Exception {
+        // EncryptedPrivateKeyInfo: PBES2 with PBKDF2 (8-byte salt, 1,000,001 iterations) and AES-256-CBC
+        byte[] pbkdf2 = der(0x30, hex("06092a864886f70d01050c"), der(0x30, der(0x04, new byte[8]), hex("02030f4241")));
+        byte[] aes = der(0x30, hex("060960864801650304012a"), der(0x04, new byte[16]));
+        byte[] pbes2 = der(0x30, hex("06092a864886f70d01050d"), der(0x30, pbkdf2, aes));
+        byte[] info = der(0x30, pbes2, der(0x04, new byte[32]));
+        String text = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(info)
+                + "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        SshException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertRejected(text, ": PBKDF2 iteration count 1000001 outside the supported 1 to 1000000"));
+        assertFalse(e.getMessage().contains("wrong passphrase"));
+    }
+
+    @Test
+    void emptyPbkdf2SaltIsRefused() throws Exception {
+        // found by PrivateKeyFileTarget: the JCA's PBEKeySpec threw IllegalArgumentException for it
+        byte[] pbkdf2 = der(0x30, hex("06092a864886f70d01050c"), der(0x30, der(0x04), hex("02020800")));
+        byte[] aes = der(0x30, hex("060960864801650304012a"), der(0x04, new byte[16]));
+        byte[] info = der(0x30, der(0x30, hex("06092a864886f70d01050d"), der(0x30, pbkdf2, aes)), der(0x04, new byte[32]));
+        String text = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(info)
+                + "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assertRejected(text, ": invalid PEM private key (ENCRYPTED PRIVATE KEY): the PBKDF2 salt is empty");
+    }
+
+    private static byte[] hex(String h) {
+        return java.util.HexFormat.of().parseHex(h);
+    }
+
+    /** A DER TLV (short or one-byte long length) of the concatenated parts. */
+    private static byte[] der(int tag, byte[]... parts) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            body.writeBytes(p);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(tag);
+        if (body.size() >= 128) {
+            out.write(0x81);
+        }
+        out.write(body.size());
+        out.writeBytes(body.toByteArray());
+        return out.toByteArray();
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** PuTTY .ppk files: checked-in files made by puttygen 0.78, and (when installed) fresh ones from puttygen. */
@@ -111,6 +113,7 @@ class PuttyKeyFileTest {
         assertRejected(good.replace("aes256-cbc", "aes128-cbc"), "src:2: unsupported PuTTY key encryption");
         assertRejected(good.replace("Argon2id", "Argon2x"), "src:7: invalid PuTTY private key: unsupported Key-Derivation");
         assertRejected(good.replace("Argon2-Memory: 256", "Argon2-Memory: 99999999"), "src:8: invalid PuTTY private key: Argon2-Memory must be");
+        assertRejected(good.replace("Argon2-Parallelism: 1", "Argon2-Parallelism: 64"), "src:10: invalid PuTTY private key: Argon2-Memory must be at least 8 KiB per lane");
         assertRejected(good.replace("Public-Lines: 2", "Public-Lines: 3"), "src:7: invalid PuTTY private key: a character that is not base64");
         assertRejected(good.replace("Private-Lines: 1", "Private-Lines: 5"), "src:14: invalid PuTTY private key: a character that is not base64");
         assertRejected(good.substring(0, good.indexOf("Private-MAC")).replace("Private-Lines: 1", "Private-Lines: 2"), "the file ends inside");
@@ -118,6 +121,18 @@ class PuttyKeyFileTest {
         assertRejected(good + "extra\n", "unexpected text after Private-MAC");
         assertRejected(good.substring(0, good.indexOf("Private-MAC")), "the file ends where \"Private-MAC:\" was expected");
         assertRejected(good.replace("PuTTY-User-Key-File-3: ssh-ed25519", "PuTTY-User-Key-File-3: ssh-rsa"), "the public key is \"ssh-ed25519\"");
+    }
+
+    @Test
+    void argon2WorkIsBoundedBeforeAnyKeyDerivation() throws Exception {
+        String good = resource("ed25519-v3-argon2id.ppk");
+        // each within its own bound (256 MiB, 1024 passes), together 2^18 * 9 KiB-passes: half a minute of Argon2
+        String costly = good.replace("Argon2-Memory: 256", "Argon2-Memory: 262144").replace("Argon2-Passes: 2", "Argon2-Passes: 9");
+        SshException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertRejected(costly,
+                "src:9: invalid PuTTY private key: Argon2-Memory 262144 KiB times Argon2-Passes 9 exceeds the supported 2097152"));
+        assertFalse(e.getMessage().contains("42ec98db"));
+        // PuTTY's defaults (8192 KiB and the passes that take 0.1 s) are far below the bound
+        assertTrue(8192L * 100 < PuttyKeyFile.MAX_ARGON2_COST);
     }
 
     // ------------------------------------------------------------ puttygen
