@@ -3,6 +3,7 @@ package dev.tether.cli;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -67,11 +68,22 @@ final class SshConfig {
             "connectionattempts", "hostkeyalgorithms", "revokedhostkeys", "usekeychain", "usepriviledgedport",
             "useprivilegedport", "pubkeyauthentication", "smartcarddevice", "permitremoteopen"));
 
+    /** The largest configuration file read (OpenSSH's are a few KiB). */
+    static final int MAX_FILE = 1024 * 1024;
+    private static final int MAX_INCLUDE_DEPTH = 16;
+    /** The most files Includes may read in all: a few files including each other twice would otherwise take 2^16 reads. */
+    private static final int MAX_INCLUDES = 256;
+
     private final String originalHost;
     private final String localUser;
     private final Map<String, List<String>> values = new LinkedHashMap<>();
+    /** Where each value of {@link #values} came from ({@code FILE line N}, or {@code command line}), index for index. */
+    private final Map<String, List<String>> origins = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private String ignoreUnknown;
+    /** The real paths of the files being read, outermost first: an Include of one of them is a loop. */
+    private final java.util.Set<Path> reading = new java.util.HashSet<>();
+    private int includes;
     /** The -F argument this configuration was read with (null: the default files), for jump hosts. */
     private String configFileOption;
 
@@ -119,16 +131,42 @@ final class SshConfig {
 
     /** Sets a value from a command-line flag (-l, -p): first value wins, as for any other source. */
     void setIfAbsent(String keyword, String value) {
-        values.putIfAbsent(keyword.toLowerCase(Locale.ROOT), new ArrayList<>(List.of(value)));
+        set(keyword.toLowerCase(Locale.ROOT), List.of(value), COMMAND_LINE);
     }
 
     /** Adds values from a command-line flag (-i) to an accumulating keyword. */
     void add(String keyword, String value) {
-        values.computeIfAbsent(keyword.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+        add(keyword.toLowerCase(Locale.ROOT), value, COMMAND_LINE);
+    }
+
+    private static final String COMMAND_LINE = "command line";
+
+    private void set(String key, List<String> args, String origin) {
+        if (values.putIfAbsent(key, new ArrayList<>(args)) == null) {
+            origins.put(key, new ArrayList<>(java.util.Collections.nCopies(args.size(), origin)));
+        }
+    }
+
+    private void add(String key, String value, String origin) {
+        values.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        origins.computeIfAbsent(key, k -> new ArrayList<>()).add(origin);
+    }
+
+    /**
+     * Where a keyword's value came from, as the start of an error message about it:
+     * {@code "FILE line N: "} or {@code "command line: "}; {@code index} picks the value of an
+     * accumulating keyword (0 for the others).
+     */
+    String where(String keyword, int index) {
+        List<String> o = origins.get(keyword.toLowerCase(Locale.ROOT));
+        return (o == null || index >= o.size() ? COMMAND_LINE : o.get(index)) + ": ";
     }
 
     /** A {@code -o} option: one configuration line, always in effect. */
     void applyOption(String option) throws ConfigException {
+        if (option.indexOf('\0') >= 0) {
+            throw new ConfigException("command-line line 0: NUL character in option");
+        }
         String[] kv = splitKeyword(option.strip());
         if (kv == null) {
             return;
@@ -149,16 +187,31 @@ final class SshConfig {
      * @param includeBase the directory relative Include paths are resolved against
      */
     void readFile(Path file, boolean required, Path includeBase) throws IOException, ConfigException {
-        readFile(file, required, includeBase, 0);
+        Path real = null;
+        try {
+            real = file.toRealPath();
+            reading.add(real);
+        } catch (IOException e) {
+            // a missing file: readFile says so
+        }
+        try {
+            readFile(file, required, includeBase, 0);
+        } finally {
+            if (real != null) {
+                reading.remove(real);
+            }
+        }
     }
 
     private void readFile(Path file, boolean required, Path includeBase, int depth) throws IOException, ConfigException {
-        if (depth > 16) {
-            throw new ConfigException(file + ": Include nested too deeply");
-        }
         List<String> lines;
-        try {
-            lines = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\r?\n", -1));
+        try (InputStream in = Files.newInputStream(file)) {
+            // bounded: -F may name a pipe or a device, which has no size to check first
+            byte[] bytes = in.readNBytes(MAX_FILE + 1);
+            if (bytes.length > MAX_FILE) {
+                throw new ConfigException(file + ": larger than " + MAX_FILE / 1024 + " KiB, not a configuration file");
+            }
+            lines = List.of(new String(bytes, StandardCharsets.UTF_8).split("\r?\n", -1));
         } catch (NoSuchFileException e) {
             if (required) {
                 throw new ConfigException("Can't open user config file " + file + ": No such file or directory");
@@ -169,6 +222,9 @@ final class SshConfig {
         int lineNo = 0;
         for (String raw : lines) {
             lineNo++;
+            if (raw.indexOf('\0') >= 0) {
+                throw new ConfigException(file + " line " + lineNo + ": NUL character in line");
+            }
             String[] kv = splitKeyword(raw.strip());
             if (kv == null) {
                 continue;
@@ -189,8 +245,15 @@ final class SshConfig {
                     }
                     if (active) {
                         for (String pattern : args) {
-                            for (Path inc : glob(pattern, includeBase)) {
-                                readFile(inc, false, includeBase, depth + 1);
+                            List<Path> found;
+                            try {
+                                found = glob(pattern, includeBase);
+                            } catch (IllegalArgumentException e) {
+                                // InvalidPathException, PatternSyntaxException
+                                throw new ConfigException(file + " line " + lineNo + ": bad Include pattern \"" + pattern + "\": " + e.getMessage());
+                            }
+                            for (Path inc : found) {
+                                include(inc, file, lineNo, includeBase, depth + 1);
                             }
                         }
                     }
@@ -214,6 +277,40 @@ final class SshConfig {
         }
     }
 
+    /**
+     * An Include'd file: a regular file of at most {@link #MAX_FILE} bytes; a missing file or a
+     * directory (a glob's match) has no lines; a device, FIFO or socket is refused, never opened
+     * ({@code Include /dev/zero} would never end, a FIFO would block).
+     */
+    private void include(Path inc, Path file, int lineNo, Path includeBase, int depth) throws IOException, ConfigException {
+        if (depth > MAX_INCLUDE_DEPTH) {
+            throw new ConfigException(file + " line " + lineNo + ": Include nested too deeply (more than " + MAX_INCLUDE_DEPTH + " levels)");
+        }
+        if (!Files.exists(inc) || Files.isDirectory(inc)) {
+            return;
+        }
+        if (!Files.isRegularFile(inc)) {
+            throw new ConfigException(file + " line " + lineNo + ": Include " + inc + ": not a regular file");
+        }
+        Path real = inc.toRealPath();
+        if (reading.contains(real)) {
+            throw new ConfigException(file + " line " + lineNo + ": Include " + inc + ": includes itself");
+        }
+        if (++includes > MAX_INCLUDES) {
+            throw new ConfigException(file + " line " + lineNo + ": more than " + MAX_INCLUDES + " files included");
+        }
+        if (Files.size(inc) > MAX_FILE) {
+            throw new ConfigException(file + " line " + lineNo + ": Include " + inc + ": larger than " + MAX_FILE / 1024
+                    + " KiB, not a configuration file");
+        }
+        reading.add(real);
+        try {
+            readFile(inc, false, includeBase, depth);
+        } finally {
+            reading.remove(real);
+        }
+    }
+
     private void store(String key, List<String> args, String source, int lineNo) throws ConfigException {
         if (args.isEmpty()) {
             throw new ConfigException(source + " line " + lineNo + ": Missing argument.");
@@ -225,17 +322,23 @@ final class SshConfig {
             if (args.size() < 2 && key.equals("localforward")) {
                 throw new ConfigException(source + " line " + lineNo + ": Missing target argument.");
             }
-            add(key, args.size() < 2 ? args.get(0) : args.get(0) + ":" + args.get(1));
+            add(key, args.size() < 2 ? args.get(0) : args.get(0) + ":" + args.get(1), origin(source, lineNo));
             return;
         }
         if ((key.equals("proxyjump") && has("proxycommand")) || (key.equals("proxycommand") && has("proxyjump"))) {
             return;
         }
         if (MULTI.contains(key)) {
-            values.computeIfAbsent(key, k -> new ArrayList<>()).addAll(args);
+            for (String a : args) {
+                add(key, a, origin(source, lineNo));
+            }
         } else {
-            values.putIfAbsent(key, new ArrayList<>(args));
+            set(key, args, origin(source, lineNo));
         }
+    }
+
+    private static String origin(String source, int lineNo) {
+        return lineNo == 0 ? source : source + " line " + lineNo;
     }
 
     /** A {@code Host} line: any positive pattern matches and no negated one does. */

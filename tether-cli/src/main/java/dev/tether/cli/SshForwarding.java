@@ -28,14 +28,17 @@ record SshForwarding(List<ForwardSpec> local, List<ForwardSpec> remote, List<For
         List<ForwardSpec> remote = new ArrayList<>();
         List<ForwardSpec> dynamic = new ArrayList<>();
         if (!clear) {
-            for (String v : cfg.getAll("localforward")) {
-                local.add(check(ForwardSpec.parse(v, false, false), "local", v));
+            List<String> specs = cfg.getAll("localforward");
+            for (int i = 0; i < specs.size(); i++) {
+                local.add(check(ForwardSpec.parse(specs.get(i), false, false), cfg.where("localforward", i) + "Bad local", specs.get(i)));
             }
-            for (String v : cfg.getAll("remoteforward")) {
-                remote.add(check(ForwardSpec.parseRemote(v), "remote", v));
+            specs = cfg.getAll("remoteforward");
+            for (int i = 0; i < specs.size(); i++) {
+                remote.add(check(ForwardSpec.parseRemote(specs.get(i)), cfg.where("remoteforward", i) + "Bad remote", specs.get(i)));
             }
-            for (String v : cfg.getAll("dynamicforward")) {
-                dynamic.add(check(ForwardSpec.parse(v, true, false), "dynamic", v));
+            specs = cfg.getAll("dynamicforward");
+            for (int i = 0; i < specs.size(); i++) {
+                dynamic.add(check(ForwardSpec.parse(specs.get(i), true, false), cfg.where("dynamicforward", i) + "Bad dynamic", specs.get(i)));
             }
         }
         return new SshForwarding(local, remote, dynamic, stdio,
@@ -47,9 +50,10 @@ record SshForwarding(List<ForwardSpec> local, List<ForwardSpec> remote, List<For
         return SshSettings.yes(cfg, "gatewayports", false);
     }
 
-    private static ForwardSpec check(ForwardSpec f, String kind, String spec) throws SshConfig.ConfigException {
+    /** {@code what} is the start of the message: where the spec came from and "Bad local" etc. */
+    private static ForwardSpec check(ForwardSpec f, String what, String spec) throws SshConfig.ConfigException {
         if (f == null) {
-            throw new SshConfig.ConfigException("Bad " + kind + " forwarding specification '" + spec + "'");
+            throw new SshConfig.ConfigException(what + " forwarding specification '" + spec + "'");
         }
         return f;
     }

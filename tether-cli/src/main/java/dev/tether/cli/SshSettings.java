@@ -42,7 +42,7 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
         }
 
         String hostName = cfg.get("hostname") != null ? cfg.expandHostName(cfg.get("hostname")) : cfg.originalHost();
-        int p = parsePort(cfg.get("port") != null ? cfg.get("port") : "22");
+        int p = parsePort(cfg.get("port") != null ? cfg.get("port") : "22", cfg.where("port", 0));
         String u = cfg.get("user") != null ? cfg.get("user") : localUser;
         Tokens tokens = new Tokens(hostName, cfg.originalHost(), p, u, localUser);
 
@@ -78,7 +78,7 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
         String strictValue = cfg.get("stricthostkeychecking") != null ? cfg.get("stricthostkeychecking") : "ask";
         HostKeyCheck.Policy strict = HostKeyCheck.Policy.parse(strictValue);
         if (strict == null) {
-            throw new SshConfig.ConfigException("unsupported option \"stricthostkeychecking\" value \"" + strictValue + "\"");
+            throw new SshConfig.ConfigException(cfg.where("stricthostkeychecking", 0) + "unsupported option \"stricthostkeychecking\" value \"" + strictValue + "\"");
         }
         List<String> preferred = new ArrayList<>();
         String pref = cfg.get("preferredauthentications");
@@ -105,7 +105,7 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
             } else if (esc.length() == 1) {
                 escape = esc.charAt(0);
             } else {
-                throw new SshConfig.ConfigException("Bad escape character '" + esc + "'.");
+                throw new SshConfig.ConfigException(cfg.where("escapechar", 0) + "Bad escape character '" + esc + "'.");
             }
         }
         String agent = cfg.get("identityagent");
@@ -116,11 +116,11 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
         }
         String requestTty = cfg.get("requesttty") != null ? cfg.get("requesttty").toLowerCase(Locale.ROOT) : "auto";
         return new SshSettings(cfg.originalHost(), hostName, p, u, ids, yes(cfg, "identitiesonly", false), agent,
-                known, global, strict, seconds(cfg.get("connecttimeout"), null),
-                seconds(cfg.get("serveraliveinterval"), Duration.ZERO), yes(cfg, "batchmode", false), preferred,
+                known, global, strict, seconds(cfg, "connecttimeout", null),
+                seconds(cfg, "serveraliveinterval", Duration.ZERO), yes(cfg, "batchmode", false), preferred,
                 yes(cfg, "pubkeyauthentication", true), yes(cfg, "passwordauthentication", true),
                 yes(cfg, "kbdinteractiveauthentication", yes(cfg, "challengeresponseauthentication", true)),
-                number(cfg.get("numberofpasswordprompts"), 3), requestTty, cfg.get("remotecommand"),
+                number(cfg, "numberofpasswordprompts", 3), requestTty, cfg.get("remotecommand"),
                 cfg.get("hostkeyalias"), yes(cfg, "hashknownhosts", false), v, q, escape, cfg.getAll("setenv"),
                 cfg.getAll("sendenv"), cfg);
     }
@@ -182,11 +182,11 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "yes", "true" -> true;
             case "no", "false" -> false;
-            default -> throw new SshConfig.ConfigException("unsupported option \"" + key + "\" value \"" + v + "\"");
+            default -> throw new SshConfig.ConfigException(cfg.where(key, 0) + "unsupported option \"" + key + "\" value \"" + v + "\"");
         };
     }
 
-    private static int parsePort(String s) throws SshConfig.ConfigException {
+    private static int parsePort(String s, String where) throws SshConfig.ConfigException {
         try {
             int p = Integer.parseInt(s.strip());
             if (p > 0 && p < 65536) {
@@ -195,10 +195,11 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
         } catch (NumberFormatException e) {
             // below
         }
-        throw new SshConfig.ConfigException("Bad port '" + s + "'.");
+        throw new SshConfig.ConfigException(where + "Bad port '" + s + "'.");
     }
 
-    private static Duration seconds(String s, Duration none) throws SshConfig.ConfigException {
+    private static Duration seconds(SshConfig cfg, String key, Duration none) throws SshConfig.ConfigException {
+        String s = cfg.get(key);
         if (s == null || s.equalsIgnoreCase("none")) {
             return none;
         }
@@ -206,18 +207,19 @@ record SshSettings(String originalHost, String hostName, int port, String user, 
             long n = Long.parseLong(s.strip());
             return n <= 0 ? none : Duration.ofSeconds(n);
         } catch (NumberFormatException e) {
-            throw new SshConfig.ConfigException("invalid time value \"" + s + "\".");
+            throw new SshConfig.ConfigException(cfg.where(key, 0) + "invalid time value \"" + s + "\".");
         }
     }
 
-    private static int number(String s, int def) throws SshConfig.ConfigException {
+    private static int number(SshConfig cfg, String key, int def) throws SshConfig.ConfigException {
+        String s = cfg.get(key);
         if (s == null) {
             return def;
         }
         try {
             return Integer.parseInt(s.strip());
         } catch (NumberFormatException e) {
-            throw new SshConfig.ConfigException("invalid number \"" + s + "\".");
+            throw new SshConfig.ConfigException(cfg.where(key, 0) + "invalid number \"" + s + "\".");
         }
     }
 

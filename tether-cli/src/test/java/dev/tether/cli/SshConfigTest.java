@@ -142,4 +142,47 @@ class SshConfigTest {
         assertEquals(255, r.exitCode(), r.describe());
         assertTrue(r.stderr().contains("nope"), r.describe());
     }
+
+    /** Reads {@code text} as -F's file (in process) and resolves it for web1.example.org; returns the error, or null. */
+    private String errorOf(String text) throws IOException {
+        Path dir = TempDirs.create("tether-cli-config-errors-");
+        Path f = Files.writeString(dir.resolve("config"), text);
+        SshConfig cfg = new SshConfig("web1.example.org", "alice");
+        try {
+            cfg.readFile(f, true, dir);
+            SshForwarding.resolve(SshSettings.resolve(cfg, "none", "alice", 0).config(), null);
+            return null;
+        } catch (SshConfig.ConfigException e) {
+            assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void includeOfADeviceOrAFifoIsRefusedWithoutReadingIt() throws Exception {
+        // found by SshConfigTarget: Include /dev/zero read until the heap ran out
+        assertEquals("line 2: Include /dev/zero: not a regular file", errorOf("Host *\n  Include /dev/zero\n").replaceFirst(".*? line", "line"));
+        Path dir = TempDirs.create("tether-cli-config-fifo-");
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        assertTrue(errorOf("Include " + fifo + "\n").endsWith("line 1: Include " + fifo + ": not a regular file"));
+        assertEquals(null, errorOf("Include /nonexistent/*.conf " + dir + "\nPort 2222\n"), "missing files and directories have no lines");
+    }
+
+    @Test
+    void includeLoopsAndBadPatternsNameTheLine() throws Exception {
+        String loop = errorOf("Port 2222\nInclude config config config\n");
+        assertTrue(loop.contains(" line 2: Include ") && loop.endsWith("config: includes itself"), loop);
+        assertTrue(errorOf("\nInclude *[z\n").contains(" line 2: bad Include pattern \"*[z\""));
+    }
+
+    @Test
+    void valuesCheckedWhenResolvedNameTheirLine() throws Exception {
+        // found by SshConfigTarget: a NUL in IdentityFile threw InvalidPathException; bad values did not say where they were
+        assertTrue(errorOf("Host *\n  IdentityFile ~/.ssh/a\0b\n").endsWith(" line 2: NUL character in line"));
+        assertTrue(errorOf("Host web*\n  Port 99999\n").endsWith(" line 2: Bad port '99999'."));
+        assertTrue(errorOf("\n\nBatchMode maybe\n").endsWith(" line 3: unsupported option \"batchmode\" value \"maybe\""));
+        assertTrue(errorOf("ConnectTimeout soon\n").endsWith(" line 1: invalid time value \"soon\"."));
+        assertTrue(errorOf("LocalForward 1 h:2\nLocalForward nonsense x\n").endsWith(" line 2: Bad local forwarding specification 'nonsense:x'"));
+    }
 }

@@ -383,4 +383,18 @@ class SshdConfigTest {
                 .startsWith(f + "2: AllowAgentForwarding: expected yes or no"));
         assertTrue(bad("Match User x", "  DisableForwarding").getMessage().startsWith(f + "2: DisableForwarding: missing argument"));
     }
+
+    @Test
+    void bytesThatAreNotUtf8OrNulNameTheirLine() throws Exception {
+        // found by SshdConfigTarget: the whole file failed with "cannot read: Input length = 1"
+        Path f = dir.resolve("sshd_config");
+        Files.write(f, "Port 2222\r\nBanner /etc/issue\nListenAddress \u00e9\n# caf\u00e9 \u00ff\n".getBytes(StandardCharsets.ISO_8859_1));
+        SshdConfig.ConfigException e = assertThrows(SshdConfig.ConfigException.class,
+                () -> SshdConfig.read(f, new ServerSettings(), new PrintStream(warnings, true, StandardCharsets.UTF_8)));
+        assertEquals(f + ":3: not valid UTF-8", e.getMessage());
+        Files.write(f, "Port 2222\rChrootDirectory /srv/a\0b\n".getBytes(StandardCharsets.UTF_8));
+        e = assertThrows(SshdConfig.ConfigException.class,
+                () -> SshdConfig.read(f, new ServerSettings(), new PrintStream(warnings, true, StandardCharsets.UTF_8)));
+        assertEquals(f + ":2: NUL character in line", e.getMessage());
+    }
 }
