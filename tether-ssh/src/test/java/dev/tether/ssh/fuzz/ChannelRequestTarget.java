@@ -60,8 +60,10 @@ public final class ChannelRequestTarget {
             try {
                 handled = cs.handle(m, new SshReader(data, 2, data.length - 2));
             } catch (IOException e) {
+                t.rethrowUnexpected();
                 return; // malformed: the connection ends with the reason
             }
+            t.rethrowUnexpected();
             if (handled && m == MessageNumbers.CHANNEL_REQUEST && wantsReply(data)) {
                 long replies = t.sent.stream().filter(p -> p[0] == MessageNumbers.CHANNEL_SUCCESS
                         || p[0] == MessageNumbers.CHANNEL_FAILURE).count();

@@ -66,8 +66,12 @@ final class FuzzTransport implements PacketConnection {
     @Override public int authenticationFailures() { return authFailures; }
     @Override public boolean loginGraceExceeded() { return false; }
 
+    /** Why the service aborted the connection, if it did. */
+    volatile Throwable aborted;
+
     @Override
     public void abort(Throwable cause) {
+        aborted = cause;
         active = false;
         closed.complete(null);
     }
@@ -80,6 +84,21 @@ final class FuzzTransport implements PacketConnection {
 
     @Override public CompletableFuture<Void> closeFuture() { return closed; }
     @Override public Throwable closeCause() { return null; }
+
+    /**
+     * A service hands what goes wrong on a policy's thread to {@link #abort}: an
+     * {@link java.io.IOException} is the connection ending for a reason, anything else a finding,
+     * rethrown here.
+     */
+    void rethrowUnexpected() {
+        Throwable t = aborted;
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+    }
 
     @Override
     public String toString() {

@@ -62,10 +62,12 @@ public final class UserAuthRequestTarget {
         } catch (IOException e) {
             // malformed or refused outright: the connection ends with the reason
         }
+        t.rethrowUnexpected();
     }
 
     private static void expectAnswer(FuzzTransport t, String what) {
-        if (t.sent.isEmpty()) {
+        t.rethrowUnexpected();
+        if (t.sent.isEmpty() && t.aborted == null) {
             throw new IllegalStateException(what + " was accepted but not answered");
         }
     }
@@ -82,6 +84,11 @@ public final class UserAuthRequestTarget {
 
         Policy(int prompts) {
             this.prompts = prompts;
+        }
+
+        @Override
+        public List<String> getAllowedAuths(String username) {
+            return List.of("publickey", "password", "keyboard-interactive");
         }
 
         @Override
