@@ -100,6 +100,11 @@ Packetizer.read_message, Packetizer.send_message = _read, _send
 HOST_KEY = paramiko.Ed25519Key.from_private_key_file(keygen("phost"))
 USER_KEY = keygen("user")
 USER_RSA = keygen("user_rsa", "rsa")
+USER_ECDSA = keygen("user_ecdsa", "ecdsa")
+USER_CERT = keygen("user_cert")
+CA = keygen("ca")
+subprocess.run(["ssh-keygen", "-q", "-s", CA, "-I", "fuzz-id", "-n", "u", "-V", "+52w", USER_CERT + ".pub"], check=True)
+KEYS = {"pubkey": USER_KEY, "rsa": USER_RSA, "ecdsa": USER_ECDSA, "cert": USER_CERT}
 
 
 class Accepting(paramiko.ServerInterface):
@@ -110,13 +115,15 @@ class Accepting(paramiko.ServerInterface):
     def get_allowed_auths(self, u):
         return {"pw": "password", "kbd": "keyboard-interactive", "none": "none"}.get(self.mode, "publickey")
 
+    def check_auth_publickey(self, u, k):
+        # the first offer is refused, so that ssh sends both the query and the signed request
+        self.offers = getattr(self, "offers", 0) + 1
+        return paramiko.AUTH_SUCCESSFUL if self.offers > 1 or self.mode == "pubkey" else paramiko.AUTH_FAILED
+
     def check_auth_none(self, u):
         return paramiko.AUTH_SUCCESSFUL if self.mode == "none" else paramiko.AUTH_FAILED
 
     def check_auth_password(self, u, p):
-        return paramiko.AUTH_SUCCESSFUL
-
-    def check_auth_publickey(self, u, k):
         return paramiko.AUTH_SUCCESSFUL
 
     def check_auth_interactive(self, u, sub):
@@ -168,8 +175,8 @@ def paramiko_server_for_ssh(args, mode="pubkey", env=None, after=None, stdin=b""
     ls.bind(("127.0.0.1", 0)); ls.listen(1); port = ls.getsockname()[1]
     base = ["ssh", "-F", "/dev/null", "-p", str(port), "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"]
-    if mode == "pubkey":
-        base = base + ["-i", USER_KEY, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+    if mode in KEYS:
+        base = base + ["-i", KEYS[mode], "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
     elif mode in ("pw", "kbd"):
         pref = "password" if mode == "pw" else "keyboard-interactive"
         base = ["sshpass", "-p", "secret"] + base + ["-o", "PreferredAuthentications=" + pref, "-o", "PubkeyAuthentication=no"]
@@ -249,6 +256,9 @@ def capture_openssh_client():
          open_server_channels, b""),
         (["-L", "%d:127.0.0.1:%d" % (lport, fport), "u@127.0.0.1", "sleep 2"], "pubkey", None, connect_local(port=lport), b""),
         (["-L", sock + ":/tmp/remote.sock", "u@127.0.0.1", "sleep 2"], "pubkey", None, connect_local(path=sock), b""),
+        (["u@127.0.0.1", "true"], "rsa", None, None, b""),
+        (["u@127.0.0.1", "true"], "ecdsa", None, None, b""),
+        (["u@127.0.0.1", "true"], "cert", None, None, b""),
         (["-N", "-o", "ExitOnForwardFailure=yes", "-L", "%d:[::1]:80" % free_port(), "u@127.0.0.1"], "pubkey", None, None, b""),
     ]
     for args, mode, env, after, stdin in runs:
