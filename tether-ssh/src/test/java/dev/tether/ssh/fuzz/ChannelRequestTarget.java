@@ -15,6 +15,7 @@ import dev.tether.ssh.policy.ServerInterface;
 import dev.tether.ssh.session.SessionChannels;
 import dev.tether.ssh.transport.TransportEngine;
 import dev.tether.ssh.wire.ChannelMessages;
+import dev.tether.ssh.wire.GlobalRequests;
 import dev.tether.ssh.wire.MessageNumbers;
 import dev.tether.ssh.wire.TerminalModes;
 
@@ -35,7 +36,9 @@ import java.io.IOException;
  * 0) is open first. The rest is one whole connection protocol message, number first
  * (GLOBAL_REQUEST, CHANNEL_OPEN, CHANNEL_REQUEST to channel 0, ...). Only {@link IOException} (an
  * {@link SshException} ending the connection) is expected; a want-reply channel request that did
- * not end the connection is answered exactly once.
+ * not end the connection is answered exactly once, and so is a want-reply global request whose
+ * handler answers at once (not tcpip-forward or streamlocal-forward@openssh.com, which bind on a
+ * thread of their own); a global request without want-reply gets no reply.
  */
 public final class ChannelRequestTarget {
     private ChannelRequestTarget() {
@@ -71,10 +74,38 @@ public final class ChannelRequestTarget {
                     throw new IllegalStateException("a want-reply channel request got " + replies + " replies");
                 }
             }
+            if (handled && m == MessageNumbers.GLOBAL_REQUEST) {
+                checkGlobalReply(t, data);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("opening the session channel failed", e);
         } finally {
             cs.closed(new SshException("fuzz input done"));
+        }
+    }
+
+    /**
+     * A want-reply global request is answered once, at once unless its handler binds on a thread
+     * of its own (tcpip-forward, streamlocal-forward@openssh.com); one without want-reply is not.
+     */
+    private static void checkGlobalReply(FuzzTransport t, byte[] data) {
+        GlobalRequests.GlobalRequest req;
+        try {
+            req = GlobalRequests.GlobalRequest.decode(new SshReader(data, 2, data.length - 2));
+        } catch (SshException e) {
+            throw new IllegalStateException("a global request was handled that does not decode", e);
+        }
+        if (req.wantReply() && (req.name().equals("tcpip-forward") || req.name().equals("streamlocal-forward@openssh.com"))) {
+            return;
+        }
+        long replies;
+        synchronized (t) {
+            replies = t.sent.stream().filter(p -> p[0] == MessageNumbers.REQUEST_SUCCESS
+                    || p[0] == MessageNumbers.REQUEST_FAILURE).count();
+        }
+        if (replies != (req.wantReply() ? 1 : 0)) {
+            throw new IllegalStateException("global request " + req.name() + " (want reply " + req.wantReply() + ") got "
+                    + replies + " replies");
         }
     }
 
