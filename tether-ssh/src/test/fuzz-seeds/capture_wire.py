@@ -597,14 +597,17 @@ def write_agent_seeds():
     seed("AgentProtocolTarget", "stream-frames", bytes([7]) + stream[:4000])
 
 
-def diverse(files):
-    """Seeds in an order that takes one of each kind of message before a second of any."""
+def diverse(files, target):
+    """Seeds in an order that takes one of each kind of message before a second of any (for
+    WireMessagesTarget a kind is a decoder, the first byte)."""
     import re
     rank = {}
     out = []
     for name in sorted(files):
         kind = re.sub(r"^(openssh-sshd|openssh-ssh|paramiko-server|paramiko-client|built)-", "", name)
         kind = re.sub(r"-\d+(-|$)", r"\1", kind)
+        if target == "WireMessagesTarget":
+            kind = files[name][0]
         rank[kind] = rank.get(kind, 0) + 1
         out.append((rank[kind], name))
     return [(n, files[n]) for _, n in sorted(out)]
@@ -635,7 +638,7 @@ def main():
         for old in glob.glob(os.path.join(d, "*")):
             if not os.path.basename(old).startswith("regress-"):
                 os.remove(old)
-        for name, data in diverse(files)[:40]:
+        for name, data in diverse(files, target)[:40]:
             with open(os.path.join(d, name), "wb") as w:
                 w.write(data)
         print(target, len(files), "captured,", min(len(files), 40), "written")
