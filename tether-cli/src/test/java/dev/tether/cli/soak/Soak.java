@@ -172,6 +172,7 @@ public final class Soak {
         resetCounters();
         settle();
         Sample base = sample("baseline");
+        Map<String, Integer> baseThreads = threadNames();
         log("soak: baseline %s", base);
 
         long start = System.nanoTime();
@@ -225,6 +226,7 @@ public final class Soak {
             Thread.sleep(1000);
         }
         end = sample("end");
+        String threadDiff = diff(baseThreads, threadNames());
 
         // The summary.
         StringBuilder sb = new StringBuilder();
@@ -234,13 +236,16 @@ public final class Soak {
             total += done.get(k).sum();
             sb.append(String.format(Locale.ROOT, "  %-10s %7d done %5d failed%n", k.label, done.get(k).sum(), failed.get(k).sum()));
         }
-        sb.append(String.format(Locale.ROOT, "  activities %d, %s checked end to end, %d key exchanges by our client%n",
+        sb.append(String.format(Locale.ROOT, "  activities %d, %s checked end to end, %d rekeys by our client%n",
                 total, size(bytes.sum()), ourRekeys.sum()));
         sb.append("  baseline ").append(base).append('\n');
         for (Sample s : samples) {
             sb.append("  ").append(s.label).append(": ").append(s).append('\n');
         }
         sb.append("  end      ").append(end).append('\n');
+        if (!threadDiff.isEmpty()) {
+            sb.append("  server threads at the end against the baseline (by name, digits as #): ").append(threadDiff).append('\n');
+        }
         List<String> problems = new ArrayList<>();
         if (failures.get() > 0) {
             problems.add(failures.get() + " failures");
@@ -726,7 +731,7 @@ public final class Soak {
             } finally {
                 Files.deleteIfExists(data.resolve(name));
             }
-            ourRekeys.add(t.keyExchangeCount());
+            ourRekeys.add(t.keyExchangeCount() - 1);
             return (long) n + m;
         }
     }
@@ -757,7 +762,7 @@ public final class Soak {
             if (sftp.exists(remote)) {
                 throw new Check("our SftpClient: " + remote + " still there after remove");
             }
-            ourRekeys.add(t.keyExchangeCount());
+            ourRekeys.add(t.keyExchangeCount() - 1);
             return 2L * n;
         }
     }
@@ -774,7 +779,7 @@ public final class Soak {
                     moved += echoCheck(s, randomBytes(rnd, 1 + rnd.nextInt(2 * MIB)), "our forwardLocal");
                 }
             }
-            ourRekeys.add(t.keyExchangeCount());
+            ourRekeys.add(t.keyExchangeCount() - 1);
             return moved;
         }
     }
@@ -910,6 +915,36 @@ public final class Soak {
 
     List<Long> children() {
         return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid).toList()).orElse(List.of());
+    }
+
+    static final Pattern THREAD_NAME = Pattern.compile("^\"([^\"]*)\"", Pattern.MULTILINE);
+
+    /** The server's threads by name (digits replaced by #), from jcmd Thread.print; empty if that fails. */
+    Map<String, Integer> threadNames() {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        try {
+            Matcher x = THREAD_NAME.matcher(jcmdRun(Path.of(System.getProperty("java.home"), "bin", "jcmd"), "Thread.print"));
+            while (x.find()) {
+                m.merge(x.group(1).replaceAll("\\d+", "#"), 1, Integer::sum);
+            }
+        } catch (Exception e) {
+            log("soak: jcmd Thread.print: %s", e);
+        }
+        return m;
+    }
+
+    static String diff(Map<String, Integer> before, Map<String, Integer> after) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(before.keySet());
+        names.addAll(after.keySet());
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            int a = before.getOrDefault(n, 0);
+            int b = after.getOrDefault(n, 0);
+            if (a != b) {
+                out.add(String.format(Locale.ROOT, "%s %+d", n, b - a));
+            }
+        }
+        return String.join(", ", out);
     }
 
     static final Pattern USED = Pattern.compile("used (\\d+)K");
