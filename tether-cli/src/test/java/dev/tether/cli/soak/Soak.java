@@ -268,6 +268,19 @@ public final class Soak {
         if (total == 0) {
             problems.add("nothing ran");
         }
+        // The server's own complaints: WARN and ERROR lines of its log, grouped by their text.
+        Map<String, Integer> complaints = new java.util.TreeMap<>();
+        for (String line : server.stderr().split("\n")) {
+            if (line.contains(" WARN ") || line.contains(" ERROR ") || line.startsWith("Exception") || line.startsWith("\tat ")) {
+                String key = line.replaceFirst("^\\S+ ", "").replaceAll("#\\d+|\\d+", "#");
+                complaints.merge(key.length() > 240 ? key.substring(0, 240) : key, 1, Integer::sum);
+            }
+        }
+        if (!complaints.isEmpty()) {
+            sb.append("  server log WARN/ERROR lines (").append(complaints.values().stream().mapToInt(i -> i).sum()).append("):\n");
+            complaints.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(15)
+                    .forEach(e -> sb.append(String.format(Locale.ROOT, "    %5d x %s%n", e.getValue(), e.getKey())));
+        }
         int shown = 0;
         for (String d : failureDetails) {
             if (shown++ == 10) {
