@@ -81,6 +81,15 @@ public final class Soak {
         }
     }
 
+    /**
+     * The kinds the workers pick from: all, or those named (labels, comma-separated) by the system
+     * property {@code soak.kinds}, to chase one problem (the warm-up still runs every kind).
+     */
+    static final List<Kind> KINDS = java.util.Arrays.stream(Kind.values())
+            .filter(k -> System.getProperty("soak.kinds", "").isEmpty()
+                    || List.of(System.getProperty("soak.kinds").split(",")).contains(k.label))
+            .toList();
+
     static final int THREAD_TOLERANCE = 5;
     static final int FD_TOLERANCE = 10;
     static final Duration OPENSSH_TIMEOUT = Duration.ofSeconds(240);
@@ -335,14 +344,14 @@ public final class Soak {
     void workerLoop(int id) {
         Random rnd = new Random(id * 7919L ^ System.nanoTime());
         int total = 0;
-        for (Kind k : Kind.values()) {
+        for (Kind k : KINDS) {
             total += k.weight;
         }
         int streak = 0;
         while (System.nanoTime() < deadline) {
             int r = rnd.nextInt(total);
             Kind kind = null;
-            for (Kind k : Kind.values()) {
+            for (Kind k : KINDS) {
                 r -= k.weight;
                 if (r < 0) {
                     kind = k;
