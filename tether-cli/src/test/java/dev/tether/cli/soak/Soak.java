@@ -202,7 +202,12 @@ public final class Soak {
             long now = System.nanoTime();
             long wake = Math.min(nextMinute, deadline);
             if (wake > now) {
-                Thread.sleep(Math.max(1, (wake - now) / 1_000_000));
+                Thread.sleep(Math.min(1000, Math.max(1, (wake - now) / 1_000_000)));
+            }
+            if (!server.process().isAlive()) {
+                log("soak: the server died (exit status %d); stopping the clients", server.process().exitValue());
+                deadline = System.nanoTime();
+                break;
             }
             if (System.nanoTime() >= nextMinute) {
                 minute++;
@@ -223,6 +228,12 @@ public final class Soak {
         double elapsedMin = (System.nanoTime() - start) / 60e9;
         log("soak: load over after %s min  %s", fmt(elapsedMin), progress());
 
+        if (!server.process().isAlive()) {
+            String err = server.stderr();
+            log("soak: FAIL: the server died during the load (exit status %d); tail of its log:%n%s",
+                    server.process().exitValue(), err.substring(Math.max(0, err.length() - 4000)));
+            return false;
+        }
         // Drain: threads, fds and processes of the connections must go away.
         long drainBy = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
         Sample end;
