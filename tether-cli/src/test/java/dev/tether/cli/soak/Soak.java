@@ -174,7 +174,7 @@ public final class Soak {
         for (Kind k : Kind.values()) {
             Outcome o = attempt(k, 0, new Random(k.ordinal()));
             if (o.failure != null) {
-                log("soak: warm-up %s failed: %s", k.label, o.failure);
+                log("soak: FAIL: warm-up %s failed: %s", k.label, o.failure);
                 return false;
             }
         }
@@ -310,12 +310,12 @@ public final class Soak {
             sb.append("  failure: ").append(d.replace("\n", "\n    ")).append('\n');
         }
         boolean pass = problems.isEmpty();
-        sb.append(pass ? "soak: PASS" : "soak: FAIL: " + String.join("; ", problems));
-        log("%s", sb);
         if (!pass) {
             String err = server.stderr();
             log("soak: tail of the server's log:\n%s", err.substring(Math.max(0, err.length() - 4000)));
         }
+        sb.append(pass ? "soak: PASS" : "soak: FAIL: " + String.join("; ", problems));
+        log("%s", sb); // the verdict is the last line
         return pass;
     }
 
