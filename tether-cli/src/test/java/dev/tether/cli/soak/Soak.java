@@ -280,7 +280,12 @@ public final class Soak {
             problems.add("heap after GC " + base.heapKiB / 1024 + " MiB -> " + end.heapKiB / 1024 + " MiB");
         }
         if (!end.children.isEmpty()) {
-            problems.add("processes left under the server: " + end.children);
+            List<String> left = new ArrayList<>();
+            for (long c : end.children) {
+                left.add(c + " (parent " + ProcessHandle.of(c).flatMap(h -> h.parent()).map(h -> Long.toString(h.pid())).orElse("?")
+                        + ": " + readText(Path.of("/proc/" + c + "/cmdline")).replace('\0', ' ').trim() + ")");
+            }
+            problems.add("processes left under the server: " + String.join(", ", left));
         }
         if (!server.process().isAlive()) {
             problems.add("the server died");
@@ -313,6 +318,15 @@ public final class Soak {
         if (!pass) {
             String err = server.stderr();
             log("soak: tail of the server's log:\n%s", err.substring(Math.max(0, err.length() - 4000)));
+            // the server's directory goes with it; keep its whole log
+            Path kept = Path.of("tether-cli", "target", "soak-server-" + pid + ".log").toAbsolutePath();
+            try {
+                Files.createDirectories(kept.getParent());
+                Files.writeString(kept, err);
+                sb.append("  the server's whole log: ").append(kept).append('\n');
+            } catch (IOException e) {
+                sb.append("  cannot keep the server's log: ").append(e).append('\n');
+            }
         }
         sb.append(pass ? "soak: PASS" : "soak: FAIL: " + String.join("; ", problems));
         log("%s", sb); // the verdict is the last line
@@ -743,7 +757,8 @@ public final class Soak {
                 writer.join(10_000);
                 String want = hex(sha256(d));
                 if (st != 0 || !out.startsWith(want)) {
-                    throw new Check("our client: sha256sum of " + n + " bytes: status " + st + ", stdout '" + out + "', want " + want);
+                    throw new Check("our client: sha256sum of " + n + " bytes: status " + st + ", stdout '" + out + "', want " + want
+                            + "; stderr: " + stderrOf(c));
                 }
             }
             int m = 1 + rnd.nextInt(4 * MIB);
@@ -759,13 +774,24 @@ public final class Soak {
                 int st = c.awaitExitStatus(Duration.ofSeconds(120));
                 if (st != 0 || !MessageDigest.isEqual(sha256(got), sha256(e))) {
                     throw new Check("our client: cat of " + m + " bytes: status " + st + ", " + got.length + " bytes back"
-                            + (got.length == m ? ", checksum differs" : ""));
+                            + (got.length == m ? ", checksum differs" : "") + "; stderr: " + stderrOf(c));
                 }
             } finally {
                 Files.deleteIfExists(data.resolve(name));
             }
             ourRekeys.add(t.keyExchangeCount() - 1);
             return (long) n + m;
+        }
+    }
+
+    /** What the channel's stderr holds by now (after its exit status), for a failure message. */
+    static String stderrOf(Channel c) {
+        try {
+            InputStream err = c.getErrorStream();
+            byte[] b = err.available() > 0 || c.isClosed() ? err.readNBytes(2000) : new byte[0];
+            return "'" + new String(b, StandardCharsets.UTF_8).trim() + "'";
+        } catch (IOException e) {
+            return "(" + e + ")";
         }
     }
 
