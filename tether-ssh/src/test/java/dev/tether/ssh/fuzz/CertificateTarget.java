@@ -74,8 +74,11 @@ public final class CertificateTarget {
             throw new IllegalStateException("the -cert.pub line does not read back as the certificate");
         }
         PublicKey key = cert.publicKey();
-        if (!Arrays.equals(SignatureAlgorithms.encodePublicKey(key), cert.publicKeyBlob())) {
-            throw new IllegalStateException("the certified key does not encode to its plain key blob");
+        // not byte for byte: an RSA mpint with leading zero bytes is accepted (as OpenSSH does) and
+        // re-encoded minimally, so the check is that both blobs decode to the certified key
+        if (!SignatureAlgorithms.decodePublicKey(SignatureAlgorithms.encodePublicKey(key)).equals(key)
+                || !SignatureAlgorithms.decodePublicKey(cert.publicKeyBlob()).equals(key)) {
+            throw new IllegalStateException("the certified key does not encode to a plain key blob of the same key");
         }
         if (!SignatureAlgorithms.decodePublicKey(data).equals(key)) {
             throw new IllegalStateException("decodePublicKey of the certificate is not its certified key");
