@@ -3,6 +3,7 @@ module dev.tether.pty {
     requires dev.tether.ssh;
     // pty4j 0.13.4 has no module descriptor and no Automatic-Module-Name: this is the name derived from its file name
     requires pty4j;
+    requires org.slf4j;
 
     exports dev.tether.pty;
 

@@ -7,11 +7,15 @@ import dev.tether.ssh.common.PtyRequest;
 import dev.tether.ssh.pty.ProcessSignals;
 import dev.tether.ssh.pty.PtyProcess;
 import dev.tether.ssh.pty.PtySpawner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,10 +40,23 @@ import java.util.concurrent.TimeUnit;
  * keeps the raw wait status to itself, so {@link PtyProcess.Exit#signal()} is always null here;
  * the core's session code runs the command under a wrapper that recovers the signal, and
  * reports {@code exit-signal} itself.
+ *
+ * <p><b>Closing the terminal.</b> pty4j 0.13's reaper thread, once the process ended, wakes
+ * readers by writing a byte to the terminal's private pipe, and does so after {@code waitFor()}
+ * has already returned; closing the terminal in that gap frees the pipe's descriptor number, and
+ * the late byte lands in whatever reuses it: often another session's new terminal, whose output
+ * then ends at once (JetBrains/pty4j#181). {@link PtyProcess#close} therefore waits for that
+ * thread to finish before it closes anything, and the streams handed out never close the
+ * terminal themselves.
  */
 public final class Pty4jSpawner implements PtySpawner {
+    private static final Logger log = LoggerFactory.getLogger(Pty4jSpawner.class);
     /** Hang-up grace before TERM and KILL. */
     private static final long HANGUP_GRACE_MILLIS = 2000;
+    /** How long closing waits for pty4j's reaper, which ends right after the process. */
+    private static final long REAPER_MILLIS = 10_000;
+    /** pty4j's reaper class and its owner field, or null when this pty4j has none (logged once). */
+    private static final Field REAPER_OWNER = reaperOwner();
 
     @Override
     public String name() {
@@ -88,13 +105,61 @@ public final class Pty4jSpawner implements PtySpawner {
         return (int) Math.min(n & 0xffffffffL, 0xffff);
     }
 
-    private static final class Pty4jProcess implements PtyProcess {
+    private static Field reaperOwner() {
+        try {
+            Field f = Class.forName("com.pty4j.unix.UnixPtyProcess$Reaper").getDeclaredField("this$0");
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.warn("cannot find pty4j's reaper thread ({}): closing a terminal may race with it", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * The reaper thread pty4j started for {@code p}, or null when it has already ended (or this
+     * pty4j has none). It starts within {@code PtyProcessBuilder.start()}, so it is found among
+     * the live platform threads right after that.
+     */
+    static Thread reaperOf(com.pty4j.PtyProcess p) {
+        if (REAPER_OWNER == null) {
+            return null;
+        }
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 64];
+        int n = root.enumerate(threads, true);
+        try {
+            for (int i = 0; i < n; i++) {
+                if (REAPER_OWNER.getDeclaringClass().isInstance(threads[i]) && REAPER_OWNER.get(threads[i]) == p) {
+                    return threads[i];
+                }
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e); // setAccessible succeeded
+        }
+        return null;
+    }
+
+    static final class Pty4jProcess implements PtyProcess {
         private final com.pty4j.PtyProcess p;
+        private final Thread reaper;
+        private final InputStream out;
         private final OutputStream in;
         private boolean destroyed;
+        private boolean closed;
 
         Pty4jProcess(com.pty4j.PtyProcess p) {
             this.p = p;
+            this.reaper = reaperOf(p);
+            // nor may closing what the session reads from
+            this.out = new FilterInputStream(p.getInputStream()) {
+                @Override
+                public void close() {
+                }
+            };
             // closing what the session writes to must not close the terminal (the master fd)
             this.in = new FilterOutputStream(p.getOutputStream()) {
                 @Override
@@ -109,6 +174,11 @@ public final class Pty4jSpawner implements PtySpawner {
             };
         }
 
+        /** pty4j's reaper thread for this process, or null when it had already ended. */
+        Thread reaper() {
+            return reaper;
+        }
+
         @Override
         public long pid() {
             return p.pid();
@@ -121,7 +191,7 @@ public final class Pty4jSpawner implements PtySpawner {
 
         @Override
         public InputStream getInputStream() {
-            return p.getInputStream();
+            return out;
         }
 
         @Override
@@ -180,12 +250,37 @@ public final class Pty4jSpawner implements PtySpawner {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 p.destroyForcibly();
-            } finally {
-                try {
-                    p.getInputStream().close(); // releases the master side
-                } catch (IOException ignored) {
-                    // already closed
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                if (closed) {
+                    return;
                 }
+                closed = true;
+            }
+            destroy();
+            boolean interrupted = false;
+            try {
+                if (reaper != null && reaper != Thread.currentThread()) {
+                    reaper.join(REAPER_MILLIS);
+                    if (reaper.isAlive()) {
+                        log.warn("pty4j's reaper for pid {} still runs {} ms after the hang-up; closing its terminal anyway",
+                                p.pid(), REAPER_MILLIS);
+                    }
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            try {
+                p.getInputStream().close(); // the master side, its pipe and pty4j's copy of the slave
+            } catch (IOException e) {
+                log.debug("closing the terminal of pid {}: {}", p.pid(), e.toString());
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

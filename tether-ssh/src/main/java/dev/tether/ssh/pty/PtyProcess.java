@@ -17,12 +17,15 @@ public interface PtyProcess {
     /** The terminal's device name, e.g. {@code /dev/pts/3}, or null when unknown. */
     String ttyName();
 
-    /** What the process writes to the terminal: stdout and stderr merged, as on any terminal. */
+    /**
+     * What the process writes to the terminal: stdout and stderr merged, as on any terminal.
+     * Closing it must not close the terminal either.
+     */
     InputStream getInputStream();
 
     /**
      * What the process reads from the terminal. Closing it must not close the terminal; the
-     * terminal ends with {@link #destroy}.
+     * terminal ends with {@link #close}.
      */
     OutputStream getOutputStream();
 
@@ -42,9 +45,20 @@ public interface PtyProcess {
 
     /**
      * Hangs up: ends the process (SIGHUP to its group, then harder if it stays) unless it has
-     * ended already, and releases the terminal. May block for a bounded grace time. Idempotent.
+     * ended already. The terminal stays open, so that threads still reading or writing its
+     * streams see the hang-up, not a file descriptor that another terminal may have reused. May
+     * block for a bounded grace time. Idempotent; safe from any thread.
      */
     void destroy();
+
+    /**
+     * Releases the terminal: ends the process first if it still runs ({@link #destroy}), then
+     * closes the terminal's master side once the implementation's own threads are done with it.
+     * Call it once every read and write on the streams has returned: a call still inside one
+     * could otherwise reach a descriptor that a new terminal reused. May block for a bounded
+     * time. Idempotent.
+     */
+    void close();
 
     /**
      * How the process ended: its exit status, or the signal that killed it when the

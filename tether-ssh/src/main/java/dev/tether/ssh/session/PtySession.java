@@ -31,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  * <p>The client's EOF is not passed on: a terminal cannot be half-closed, and closing it would
  * hang up the process. Closing the channel hangs up the terminal ({@link PtyProcess#destroy}).
  *
+ * <p><b>Closing the terminal.</b> Only the session thread closes it ({@link PtyProcess#close}),
+ * and only after the process ended, the channel closed and both pumps returned: a pump still
+ * inside a read or write of a closed master could reach the descriptor number of another
+ * session's new terminal (the cause of soak failures where a shell lost its input or output).
+ *
  * <p><b>Threads.</b> One thread per session starts the process and waits for it, and two pump
  * it, all from {@code Threads} (platform threads unless {@code tether.virtualThreads=true}). Writes to the channel block on the client's window, so a client
  * that stops reading stops the process at its terminal, never the connection.
@@ -39,6 +44,8 @@ public final class PtySession {
     private static final Logger log = LoggerFactory.getLogger(PtySession.class);
     /** How long output may still drain after the process ended. */
     private static final long DRAIN_SECONDS = 10;
+    /** How long a pump may take to return once the process ended and the channel closed. */
+    private static final long PUMP_SECONDS = 10;
 
     private PtySession() {
     }
@@ -88,9 +95,10 @@ public final class PtySession {
         log.debug("{} started {} (pid {}) on {}", ch, command, p.pid(), p.ttyName());
         handle.started(p);
         CountDownLatch output = new CountDownLatch(1);
-        Threads.newThread(name + "-out", () -> {
+        Thread outPump = Threads.newThread(name + "-out", () -> {
             byte[] buf = new byte[32 * 1024];
-            try (InputStream in = p.getInputStream()) {
+            try {
+                InputStream in = p.getInputStream();
                 OutputStream out = ch.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -101,8 +109,9 @@ public final class PtySession {
             } finally {
                 output.countDown();
             }
-        }).start();
-        Threads.newThread(name + "-in", () -> {
+        });
+        outPump.start();
+        Thread inPump = Threads.newThread(name + "-in", () -> {
             byte[] buf = new byte[32 * 1024];
             try {
                 InputStream in = ch.getInputStream();
@@ -115,7 +124,8 @@ public final class PtySession {
             } catch (IOException e) {
                 // the process ended or the channel closed
             }
-        }).start();
+        });
+        inPump.start();
         ch.closeFuture().whenComplete((v, e) -> {
             if (p.isAlive()) {
                 Threads.newThread(name + "-hangup", p::destroy).start();
@@ -144,6 +154,17 @@ public final class PtySession {
             handle.ended();
             p.destroy();
         }
-        ch.close();
+        ch.close(); // ends the input pump's read of the channel
+        for (Thread pump : List.of(inPump, outPump)) {
+            try {
+                pump.join(TimeUnit.SECONDS.toMillis(PUMP_SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (pump.isAlive()) {
+                log.warn("{} {} still runs {} s after the session ended; closing its terminal anyway", ch, pump.getName(), PUMP_SECONDS);
+            }
+        }
+        p.close();
     }
 }
