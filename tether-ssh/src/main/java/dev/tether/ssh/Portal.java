@@ -547,8 +547,13 @@ public final class Portal {
             try {
                 h.run(channel, name, login);
             } catch (java.io.IOException e) {
-                // the peer's bad input or a lost channel: the reason, without a stack trace
-                log.warn("{} subsystem {} failed: {}", transport, name, e.toString());
+                // the peer's bad input or a lost channel: the reason, without a stack trace; a
+                // channel or connection the client ended is its choice, not the server's fault
+                if (channel.isClosed() || !transport.isActive()) {
+                    log.info("{} subsystem {} ended with its channel: {}", transport, name, e.toString());
+                } else {
+                    log.warn("{} subsystem {} failed: {}", transport, name, e.toString());
+                }
                 status = 1;
             } catch (Exception e) {
                 log.warn("{} subsystem {} failed", transport, name, e);
