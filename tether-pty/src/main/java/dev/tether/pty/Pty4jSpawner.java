@@ -17,11 +17,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link PtySpawner} on JetBrains' pty4j, registered for {@link java.util.ServiceLoader}: put
@@ -51,8 +51,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Pty4jSpawner implements PtySpawner {
     private static final Logger log = LoggerFactory.getLogger(Pty4jSpawner.class);
-    /** Hang-up grace before TERM and KILL. */
-    private static final long HANGUP_GRACE_MILLIS = 2000;
+    /** How long a hung-up command has to end before SIGKILL. */
+    private static final Duration HANGUP_GRACE = Duration.ofSeconds(2);
     /** How long closing waits for pty4j's reaper, which ends right after the process. */
     private static final long REAPER_MILLIS = 10_000;
     /** pty4j's reaper class and its owner field, or null when this pty4j has none (logged once). */
@@ -236,20 +236,10 @@ public final class Pty4jSpawner implements PtySpawner {
                 }
                 destroyed = true;
             }
-            try {
-                if (p.isAlive()) {
-                    try {
-                        ProcessSignals.send(p.pid(), "HUP", true);
-                    } catch (IOException e) {
-                        // gone meanwhile
-                    }
-                    if (!p.waitFor(HANGUP_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
-                        p.destroy(); // TERM to the group, then KILL after a second
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
+            if (p.isAlive()) {
+                // HUP to the group, as a terminal's hang-up; again to any member left once the
+                // command ended; KILL to the group at the deadline
+                ProcessSignals.hangUp(p, "HUP", true, HANGUP_GRACE);
             }
         }
 

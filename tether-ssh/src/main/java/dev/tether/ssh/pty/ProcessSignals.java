@@ -2,9 +2,17 @@ package dev.tether.ssh.pty;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Delivers the signals of RFC 4254 §6.9/§6.10 to local processes. The JDK can only send TERM
@@ -13,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  * anything runs.
  */
 public final class ProcessSignals {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProcessSignals.class);
     /** The signal names of RFC 4254 §6.10, without {@code SIG}. */
     public static final Set<String> NAMES = Set.of("ABRT", "ALRM", "FPE", "HUP", "ILL", "INT", "KILL", "PIPE", "QUIT",
             "SEGV", "TERM", "USR1", "USR2");
@@ -57,5 +66,111 @@ public final class ProcessSignals {
             p.destroyForcibly();
             throw new IOException("interrupted sending " + name, e);
         }
+    }
+
+    /**
+     * Ends a session's command: {@code first} (TERM, or HUP for a terminal's hang-up) to the
+     * process group {@code p} leads when {@code group}, else SIGTERM to {@code p} and its
+     * descendants; then, once {@code p} ended or {@code grace} passed, {@code first} again to
+     * what is left of its group; and SIGKILL to the group, {@code p} and its descendants if
+     * anything is still there at the deadline. Blocks for about {@code grace} at most.
+     *
+     * <p>The second round is for members the first missed: one forked just after it, one forked
+     * by a wrapper while its child still ignored the signal (between its fork and exec), or one
+     * that ignores it and whose parent ended. Waiting for {@code p} alone would leave those
+     * running once it exited.
+     */
+    public static void hangUp(Process p, String first, boolean group, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (group && p.isAlive()) {
+            sendQuietly(p.pid(), first, true);
+        }
+        if (!group || first.equals("TERM")) {
+            descendants(p).forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        boolean left = !awaitUntil(p.onExit(), deadline);
+        if (group) {
+            List<ProcessHandle> members = groupMembers(p.pid());
+            if (!members.isEmpty()) {
+                sendQuietly(p.pid(), first, true);
+                awaitUntil(CompletableFuture.allOf(members.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new)), deadline);
+                left |= !groupMembers(p.pid()).isEmpty();
+            }
+        }
+        if (left) {
+            if (group) {
+                sendQuietly(p.pid(), "KILL", true);
+            }
+            descendants(p).forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    private static java.util.stream.Stream<ProcessHandle> descendants(Process p) {
+        return ProcessHandle.of(p.pid()).stream().flatMap(ProcessHandle::descendants);
+    }
+
+    /** Waits for {@code f} until {@code deadline} (a {@link System#nanoTime} value); whether it completed. */
+    private static boolean awaitUntil(CompletableFuture<?> f, long deadline) {
+        try {
+            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return f.isDone();
+        } catch (ExecutionException e) {
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** {@link #send}, for a group that may be gone or not made yet: failures are only logged. */
+    private static void sendQuietly(long pid, String name, boolean group) {
+        try {
+            send(pid, name, group);
+        } catch (IOException | RuntimeException e) {
+            log.debug("SIG{} to {}{}: {}", name, group ? "process group " : "process ", pid, e.toString());
+        }
+    }
+
+    /**
+     * The live processes whose process group is {@code pgid}, read from Linux's {@code /proc};
+     * empty where there is no {@code /proc}. A group outlives its leader while any member lives,
+     * and the kernel does not reuse its id meanwhile, so a signal to a group found non-empty
+     * reaches only those members and their later children.
+     */
+    public static List<ProcessHandle> groupMembers(long pgid) {
+        List<ProcessHandle> members = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isNumber(p.getFileName().toString()))) {
+            for (Path proc : procs) {
+                if (pgrp(proc) == pgid) {
+                    ProcessHandle.of(Long.parseLong(proc.getFileName().toString())).ifPresent(members::add);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc here: nothing known
+        }
+        return members;
+    }
+
+    private static boolean isNumber(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /**
+     * The process group in {@code /proc/PID/stat}: the third field after the command name, which
+     * is in parentheses and may itself hold spaces and parentheses; -1 when the process is gone.
+     */
+    static long pgrp(Path proc) {
+        String stat;
+        try {
+            stat = Files.readString(proc.resolve("stat"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return -1;
+        }
+        String[] after = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+        return after.length > 2 ? Long.parseLong(after[2]) : -1;
     }
 }

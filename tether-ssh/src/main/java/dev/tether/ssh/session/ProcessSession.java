@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +128,7 @@ public final class ProcessSession {
         // closing the channel ends the command and everything it started (sh -c may not exec it)
         ch.closeFuture().whenComplete((v, e) -> {
             if (p.isAlive()) {
-                Threads.newThread("tether-process-" + ch.localId() + "-hangup", () -> hangUp(p, SETSID != null)).start();
+                Threads.newThread("tether-process-" + ch.localId() + "-hangup", () -> ProcessSignals.hangUp(p, "TERM", SETSID != null, HANGUP_GRACE)).start();
             }
         });
         try {
@@ -151,42 +152,8 @@ public final class ProcessSession {
         ch.close();
     }
 
-    /**
-     * Ends a command whose channel has closed: SIGTERM to its process group when it leads one
-     * (which also reaches children forked after this moment's snapshot, and the command when the
-     * wrapper has not yet forked it) and to every descendant, then SIGKILL the same way if it is
-     * still alive after {@link #HANGUP_GRACE_SECONDS}.
-     */
-    private static void hangUp(Process p, boolean group) {
-        signalAll(p, "TERM", group);
-        try {
-            if (p.waitFor(HANGUP_GRACE_SECONDS, TimeUnit.SECONDS)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        signalAll(p, "KILL", group);
-    }
-
-    private static void signalAll(Process p, String signal, boolean group) {
-        if (group && p.isAlive()) {
-            try {
-                ProcessSignals.send(p.pid(), signal, true);
-            } catch (IOException | RuntimeException e) {
-                log.debug("SIG{} to process group {}: {}", signal, p.pid(), e.toString());
-            }
-        }
-        boolean kill = signal.equals("KILL");
-        p.descendants().forEach(kill ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
-        if (kill) {
-            p.destroyForcibly();
-        } else {
-            p.destroy();
-        }
-    }
-
-    private static final long HANGUP_GRACE_SECONDS = 2;
+    /** How long a command whose channel closed has to end after SIGTERM, before SIGKILL. */
+    private static final Duration HANGUP_GRACE = Duration.ofSeconds(2);
 
     /**
      * What one pump moves per wake-up: 128 KiB, several channel packets' worth, so that a pump

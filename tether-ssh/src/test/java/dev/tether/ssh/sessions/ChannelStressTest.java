@@ -215,6 +215,29 @@ class ChannelStressTest {
         }
     }
 
+    /**
+     * A child that ignores SIGTERM, of a shell that does not: the first hang-up ends the shell,
+     * and with it the wrapper and the command's leader, while the child stays in the group. It
+     * must not outlive the channel (once, under load, such a child was left running).
+     */
+    @Test
+    void closingEndsAChildThatOutlivesItsShell() throws Exception {
+        Transport c = pair.client;
+        String marker = uniqueSleep();
+        try {
+            Channel ch = c.openSession();
+            assertTrue(ch.exec("trap '' TERM; " + marker + " & trap - TERM; echo started; wait"));
+            assertEquals('s', ch.getInputStream().read(), "the child runs");
+            assertTrue(Poll.until(() -> !processes(marker).isEmpty(), Duration.ofSeconds(15)), "the child is found");
+            ch.close();
+            assertTrue(Poll.until(() -> processes(marker).isEmpty(), Duration.ofSeconds(15)),
+                    "a child that ignored SIGTERM still runs after its channel closed: " + processes(marker));
+            assertConnectionSurvives(c);
+        } finally {
+            killAll(marker);
+        }
+    }
+
     /** A {@code sleep} of about 37 s whose command line no other process on this machine has. */
     private static String uniqueSleep() {
         return "sleep 37." + (100000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(900000));
