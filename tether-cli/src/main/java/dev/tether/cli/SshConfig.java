@@ -3,8 +3,6 @@ package dev.tether.cli;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -68,17 +66,17 @@ final class SshConfig {
             "connectionattempts", "hostkeyalgorithms", "revokedhostkeys", "usekeychain", "usepriviledgedport",
             "useprivilegedport", "pubkeyauthentication", "smartcarddevice", "permitremoteopen"));
 
-    /** The largest configuration file read (OpenSSH's are a few KiB). */
-    static final int MAX_FILE = 1024 * 1024;
     private static final int MAX_INCLUDE_DEPTH = 16;
     /** The most files Includes may read in all: a few files including each other twice would otherwise take 2^16 reads. */
     private static final int MAX_INCLUDES = 256;
 
     private final String originalHost;
     private final String localUser;
-    private final Map<String, List<String>> values = new LinkedHashMap<>();
-    /** Where each value of {@link #values} came from ({@code FILE line N}, or {@code command line}), index for index. */
-    private final Map<String, List<String>> origins = new LinkedHashMap<>();
+    private final Map<String, List<Value>> values = new LinkedHashMap<>();
+
+    /** One value of a keyword and where it came from ({@code FILE line N}, or {@code command line}). */
+    private record Value(String text, String origin) {
+    }
     private final List<String> notes = new ArrayList<>();
     private String ignoreUnknown;
     /** The real paths of the files being read, outermost first: an Include of one of them is a loop. */
@@ -115,14 +113,14 @@ final class SshConfig {
 
     /** The first value of a keyword, or null. */
     String get(String keyword) {
-        List<String> v = values.get(keyword.toLowerCase(Locale.ROOT));
-        return v == null || v.isEmpty() ? null : v.get(0);
+        List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
+        return v == null || v.isEmpty() ? null : v.get(0).text();
     }
 
     /** All arguments of a keyword: every argument of its first line, or, for accumulating keywords, of every line. */
     List<String> getAll(String keyword) {
-        List<String> v = values.get(keyword.toLowerCase(Locale.ROOT));
-        return v == null ? List.of() : List.copyOf(v);
+        List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
+        return v == null ? List.of() : v.stream().map(Value::text).toList();
     }
 
     boolean has(String keyword) {
@@ -142,14 +140,13 @@ final class SshConfig {
     private static final String COMMAND_LINE = "command line";
 
     private void set(String key, List<String> args, String origin) {
-        if (values.putIfAbsent(key, new ArrayList<>(args)) == null) {
-            origins.put(key, new ArrayList<>(java.util.Collections.nCopies(args.size(), origin)));
+        if (!values.containsKey(key)) {
+            values.put(key, new ArrayList<>(args.stream().map(a -> new Value(a, origin)).toList()));
         }
     }
 
     private void add(String key, String value, String origin) {
-        values.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
-        origins.computeIfAbsent(key, k -> new ArrayList<>()).add(origin);
+        values.computeIfAbsent(key, k -> new ArrayList<>()).add(new Value(value, origin));
     }
 
     /**
@@ -158,8 +155,8 @@ final class SshConfig {
      * accumulating keyword (0 for the others).
      */
     String where(String keyword, int index) {
-        List<String> o = origins.get(keyword.toLowerCase(Locale.ROOT));
-        return (o == null || index >= o.size() ? COMMAND_LINE : o.get(index)) + ": ";
+        List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
+        return (v == null || index >= v.size() ? COMMAND_LINE : v.get(index).origin()) + ": ";
     }
 
     /** A {@code -o} option: one configuration line, always in effect. */
@@ -205,26 +202,20 @@ final class SshConfig {
 
     private void readFile(Path file, boolean required, Path includeBase, int depth) throws IOException, ConfigException {
         List<String> lines;
-        try (InputStream in = Files.newInputStream(file)) {
-            // bounded: -F may name a pipe or a device, which has no size to check first
-            byte[] bytes = in.readNBytes(MAX_FILE + 1);
-            if (bytes.length > MAX_FILE) {
-                throw new ConfigException(file + ": larger than " + MAX_FILE / 1024 + " KiB, not a configuration file");
-            }
-            lines = List.of(new String(bytes, StandardCharsets.UTF_8).split("\r?\n", -1));
+        try {
+            lines = ConfigFiles.readLines(file, false);
         } catch (NoSuchFileException e) {
             if (required) {
                 throw new ConfigException("Can't open user config file " + file + ": No such file or directory");
             }
             return;
+        } catch (ConfigFiles.BadFile e) {
+            throw new ConfigException(file + (e.line > 0 ? " line " + e.line : "") + ": " + e.getMessage());
         }
         boolean active = true;
         int lineNo = 0;
         for (String raw : lines) {
             lineNo++;
-            if (raw.indexOf('\0') >= 0) {
-                throw new ConfigException(file + " line " + lineNo + ": NUL character in line");
-            }
             String[] kv = splitKeyword(raw.strip());
             if (kv == null) {
                 continue;
@@ -278,7 +269,7 @@ final class SshConfig {
     }
 
     /**
-     * An Include'd file: a regular file of at most {@link #MAX_FILE} bytes; a missing file or a
+     * An Include'd file: a regular file of at most {@link ConfigFiles#MAX_FILE} bytes; a missing file or a
      * directory (a glob's match) has no lines; a device, FIFO or socket is refused, never opened
      * ({@code Include /dev/zero} would never end, a FIFO would block).
      */
@@ -298,10 +289,6 @@ final class SshConfig {
         }
         if (++includes > MAX_INCLUDES) {
             throw new ConfigException(file + " line " + lineNo + ": more than " + MAX_INCLUDES + " files included");
-        }
-        if (Files.size(inc) > MAX_FILE) {
-            throw new ConfigException(file + " line " + lineNo + ": Include " + inc + ": larger than " + MAX_FILE / 1024
-                    + " KiB, not a configuration file");
         }
         reading.add(real);
         try {

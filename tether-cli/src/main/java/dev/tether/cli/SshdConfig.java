@@ -93,64 +93,15 @@ final class SshdConfig {
 
     /** Reads {@code file} into {@code settings}; warnings go to {@code warnings}. */
     static void read(Path file, ServerSettings settings, PrintStream warnings) throws ConfigException {
-        byte[] bytes;
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_FILE + 1);
+        List<String> lines;
+        try {
+            lines = ConfigFiles.readLines(file, true);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        } catch (ConfigFiles.BadFile e) {
+            throw new ConfigException(file + (e.line > 0 ? ":" + e.line : "") + ": " + e.getMessage());
         }
-        if (bytes.length > MAX_FILE) {
-            throw new ConfigException(file + ": larger than " + MAX_FILE / 1024 + " KiB, not a configuration file");
-        }
-        new SshdConfig(file, settings, warnings).parse(lines(file, bytes));
-    }
-
-    /** The largest configuration file read (sshd's are a few KiB). */
-    static final int MAX_FILE = 1024 * 1024;
-
-    /**
-     * The file's lines (ended by LF, CR LF or CR, as {@code Files.readAllLines}); bytes that are
-     * not UTF-8, or a NUL, are an error naming their line.
-     */
-    private static List<String> lines(Path file, byte[] bytes) throws ConfigException {
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
-        java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(in, out, true);
-        if (r.isError()) {
-            throw new ConfigException(file + ":" + lineAt(bytes, in.position()) + ": not valid UTF-8");
-        }
-        int nul = indexOf(bytes, (byte) 0);
-        if (nul >= 0) {
-            throw new ConfigException(file + ":" + lineAt(bytes, nul) + ": NUL character in line");
-        }
-        String text = out.flip().toString();
-        List<String> lines = new ArrayList<>(List.of(text.split("\r\n|\r|\n", -1)));
-        if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-            lines.remove(lines.size() - 1);
-        }
-        return lines;
-    }
-
-    private static int indexOf(byte[] b, byte v) {
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] == v) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** The 1-based line of byte {@code offset}, counting LF, CR LF and CR as line ends. */
-    private static int lineAt(byte[] b, int offset) {
-        int line = 1;
-        for (int i = 0; i < offset; i++) {
-            if (b[i] == '\n' || b[i] == '\r' && (i + 1 >= b.length || b[i + 1] != '\n')) {
-                line++;
-            }
-        }
-        return line;
+        new SshdConfig(file, settings, warnings).parse(lines);
     }
 
     private void parse(List<String> lines) throws ConfigException {

@@ -392,7 +392,7 @@ class SshdConfigTest {
         SshdConfig.ConfigException e = assertThrows(SshdConfig.ConfigException.class,
                 () -> SshdConfig.read(f, new ServerSettings(), new PrintStream(warnings, true, StandardCharsets.UTF_8)));
         assertEquals(f + ":3: not valid UTF-8", e.getMessage());
-        Files.write(f, "Port 2222\rChrootDirectory /srv/a\0b\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(f, "Port 2222\nChrootDirectory /srv/a\0b\n".getBytes(StandardCharsets.UTF_8));
         e = assertThrows(SshdConfig.ConfigException.class,
                 () -> SshdConfig.read(f, new ServerSettings(), new PrintStream(warnings, true, StandardCharsets.UTF_8)));
         assertEquals(f + ":2: NUL character in line", e.getMessage());
