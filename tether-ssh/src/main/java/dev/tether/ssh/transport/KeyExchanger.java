@@ -278,17 +278,8 @@ final class KeyExchanger {
     private KexInit buildKexInit() {
         byte[] cookie = new byte[16];
         config.random().nextBytes(cookie);
-        boolean first = !firstKex.isDone();
-        List<String> kex = new ArrayList<>(config.kexAlgorithms());
-        if (first) {
-            kex.add(client ? Negotiation.EXT_INFO_C : Negotiation.EXT_INFO_S);
-            if (config.strictKex()) {
-                kex.add(client ? Negotiation.STRICT_C : Negotiation.STRICT_S);
-            }
-        }
-        List<String> hostKeyAlgs = client ? config.hostKeyAlgorithms() : serverHostKeyAlgorithms();
-        return new KexInit(cookie, kex, hostKeyAlgs, config.ciphers(), config.ciphers(), config.macs(), config.macs(),
-                config.compression(), config.compression(), List.of(), List.of(), false);
+        return Negotiation.kexInit(config, client, !firstKex.isDone(),
+                client ? config.hostKeyAlgorithms() : serverHostKeyAlgorithms(), cookie);
     }
 
     /** The host key algorithms the server's keys can serve, in configured order. */

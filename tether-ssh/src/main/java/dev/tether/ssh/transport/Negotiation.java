@@ -4,6 +4,7 @@ import dev.tether.ssh.common.NegotiatedAlgorithms;
 import dev.tether.ssh.common.NegotiationException;
 import dev.tether.ssh.wire.KexInit;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -65,5 +66,25 @@ public final class Negotiation {
 
     private static boolean sameFirst(List<String> a, List<String> b) {
         return !a.isEmpty() && !b.isEmpty() && a.get(0).equals(b.get(0));
+    }
+
+    /**
+     * The KEXINIT a side sends under {@code config} (RFC 4253 §7.1): the configured algorithms,
+     * and in the first key exchange the pseudo-algorithms for EXT_INFO (RFC 8308) and, when
+     * configured, strict KEX; never a guessed packet.
+     *
+     * @param hostKeyAlgorithms the configured list for a client, the ones its keys can serve for a server
+     */
+    public static KexInit kexInit(TransportSettings config, boolean client, boolean first, List<String> hostKeyAlgorithms,
+                                  byte[] cookie) {
+        List<String> kex = new ArrayList<>(config.kexAlgorithms());
+        if (first) {
+            kex.add(client ? EXT_INFO_C : EXT_INFO_S);
+            if (config.strictKex()) {
+                kex.add(client ? STRICT_C : STRICT_S);
+            }
+        }
+        return new KexInit(cookie, kex, hostKeyAlgorithms, config.ciphers(), config.ciphers(), config.macs(), config.macs(),
+                config.compression(), config.compression(), List.of(), List.of(), false);
     }
 }

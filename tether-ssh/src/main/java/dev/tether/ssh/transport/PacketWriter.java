@@ -48,18 +48,25 @@ public final class PacketWriter {
         write(payload, 0, payload.length);
     }
 
+    /**
+     * The padding for a payload of {@code len} bytes (after compression) under {@code cipher}:
+     * the fewest bytes, at least four, that make the padded part a multiple of the block size
+     * (RFC 4253 §6).
+     */
+    public static int padding(PacketCipher cipher, int len) {
+        int bs = cipher.blockSize();
+        int unpadded = cipher.lengthExcludedFromPadding() ? 1 + len : 5 + len;
+        int padding = bs - (unpadded % bs);
+        return padding < 4 ? padding + bs : padding;
+    }
+
     public void write(byte[] payload, int off, int len) throws IOException {
         if (compressor != null) {
             len = compressor.compress(payload, off, len);
             payload = compressor.buffer();
             off = 0;
         }
-        int bs = cipher.blockSize();
-        int unpadded = cipher.lengthExcludedFromPadding() ? 1 + len : 5 + len;
-        int padding = bs - (unpadded % bs);
-        if (padding < 4) {
-            padding += bs;
-        }
+        int padding = padding(cipher, len);
         int packetLength = 1 + len + padding;
         int total = 4 + packetLength + cipher.tagLength();
         if (buf == null) {

@@ -1,12 +1,12 @@
 package dev.tether.ssh.fuzz;
 
-import dev.tether.ssh.TransportConfig;
+import dev.tether.ssh.FuzzHooks;
 import dev.tether.ssh.common.NegotiationException;
 import dev.tether.ssh.common.SshException;
 import dev.tether.ssh.transport.Negotiation;
+import dev.tether.ssh.transport.TransportSettings;
 import dev.tether.ssh.wire.KexInit;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -59,11 +59,7 @@ public final class KexInitTarget {
     }
 
     private static KexInit ours(boolean client) {
-        TransportConfig c = TransportConfig.defaults();
-        List<String> kex = new ArrayList<>(c.kexAlgorithms());
-        kex.add(client ? Negotiation.EXT_INFO_C : Negotiation.EXT_INFO_S);
-        kex.add(client ? Negotiation.STRICT_C : Negotiation.STRICT_S);
-        return new KexInit(new byte[16], kex, c.hostKeyAlgorithms(), c.ciphers(), c.ciphers(), c.macs(), c.macs(),
-                c.compression(), c.compression(), List.of(), List.of(), false);
+        TransportSettings c = FuzzHooks.defaultSettings();
+        return Negotiation.kexInit(c, client, true, c.hostKeyAlgorithms(), new byte[16]);
     }
 }

@@ -3,6 +3,7 @@ package dev.tether.ssh.fuzz;
 import dev.tether.ssh.transport.CipherAlgorithms;
 import dev.tether.ssh.transport.PacketCipher;
 import dev.tether.ssh.transport.PacketReader;
+import dev.tether.ssh.transport.PacketWriter;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -166,12 +167,7 @@ public final class PacketDecoderTarget {
      * packet-length field by {@code lengthField} when given (after the aligned length was used to seal).
      */
     private static byte[] packet(PacketCipher c, int seq, byte[] payload, int padField, Integer lengthField) {
-        int bs = c.blockSize();
-        int unpadded = c.lengthExcludedFromPadding() ? 1 + payload.length : 5 + payload.length;
-        int padding = bs - (unpadded % bs);
-        if (padding < 4) {
-            padding += bs;
-        }
+        int padding = PacketWriter.padding(c, payload.length);
         int packetLength = 1 + payload.length + padding;
         byte[] buf = new byte[4 + packetLength + c.tagLength()];
         int field = lengthField != null ? lengthField : packetLength;

@@ -428,9 +428,8 @@ class HostileSessionPeerTest {
     }
 
     private Victim victim() throws Exception {
-        Transport c = Transport.connect("127.0.0.1", server.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
+        Transport c = login();
         closers.add(c::close);
-        assertEquals(List.of(), c.authPublickey(USER, userKey));
         HostileSupport.awaitCondition(STEP, () -> server.connections().size() == 1,
                 () -> "the server should hold just this connection: " + server.connections());
         Transport serverSide = server.connections().iterator().next();
@@ -446,10 +445,21 @@ class HostileSessionPeerTest {
         return new SshWriter(a.length() + b.length() + 16).string(a).string(b).toByteArray();
     }
 
-    private static void anotherUserStillLogsIn() throws IOException {
+    /** Our client, connected to the server and logged in as {@link #USER}. */
+    private static Transport login() throws IOException {
         Transport t = Transport.connect("127.0.0.1", server.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
         try {
             assertEquals(List.of(), t.authPublickey(USER, userKey));
+        } catch (IOException | RuntimeException | Error e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    private static void anotherUserStillLogsIn() throws IOException {
+        Transport t = login();
+        try {
             assertEquals("ok\n", t.exec("echo ok", STEP).stdoutText());
         } finally {
             t.close();
@@ -463,9 +473,7 @@ class HostileSessionPeerTest {
 
     /** An authenticated connection to the server whose client side is a script. */
     private ScriptedConnection attacker() throws IOException {
-        Transport t = Transport.connect("127.0.0.1", server.port(), TransportConfig.builder().build(), Pair.trustAllTestKeys());
-        assertEquals(List.of(), t.authPublickey(USER, userKey));
-        return attackerFor(t);
+        return attackerFor(login());
     }
 
     private ScriptedConnection attackerFor(Transport t) {
