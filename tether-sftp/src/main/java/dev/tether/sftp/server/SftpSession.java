@@ -118,16 +118,16 @@ public final class SftpSession {
                 try {
                     req = SftpRequest.decode(framing.buffer(), 0, len);
                 } catch (SshException e) {
-                    throw new SshException("malformed SFTP packet (type " + (framing.buffer()[0] & 0xff) + "): " + e.getMessage());
+                    throw new ClientError("malformed SFTP packet (type " + (framing.buffer()[0] & 0xff) + "): " + e.getMessage());
                 }
                 if (!initialised) {
                     if (!(req instanceof SftpRequest.Init)) {
-                        throw new SshException("the client sent packet type " + req.type() + " before SSH_FXP_INIT");
+                        throw new ClientError("the client sent packet type " + req.type() + " before SSH_FXP_INIT");
                     }
                     initialised = true;
                     replies.small(new SftpResponse.Version(VERSION, OPENSSH_EXTENSIONS));
                 } else if (req instanceof SftpRequest.Init) {
-                    throw new SshException("the client sent SSH_FXP_INIT twice");
+                    throw new ClientError("the client sent SSH_FXP_INIT twice");
                 } else {
                     dispatch(req);
                 }
@@ -137,12 +137,26 @@ public final class SftpSession {
             }
             replies.flush();
         } catch (SftpFraming.FramingException | SshException e) {
-            log.warn("{} SFTP session ended: {}", tag(), e.getMessage());
+            if (e instanceof ClientError || e instanceof SftpFraming.FramingException) {
+                log.warn("{} SFTP session ended: {}", tag(), e.getMessage());
+            } else {
+                // the client closed the channel or dropped the connection: its choice, no fault here
+                log.info("{} SFTP session ended: {}", tag(), e.getMessage());
+            }
             events.event("session ended: " + e.getMessage());
             throw e;
         } finally {
             closeAll();
             events.event("session closed");
+        }
+    }
+
+    /** A request the client got wrong: the session ends, logged as a warning. */
+    private static final class ClientError extends SshException {
+        private static final long serialVersionUID = 1L;
+
+        ClientError(String message) {
+            super(message);
         }
     }
 
@@ -764,7 +778,7 @@ public final class SftpSession {
         try {
             x = SftpExtended.decode(e);
         } catch (SshException bad) {
-            throw new SshException("malformed " + e.name() + " request: " + bad.getMessage());
+            throw new ClientError("malformed " + e.name() + " request: " + bad.getMessage());
         }
         if (x == null) {
             return SftpResponse.Status.of(id, SSH_FX_OP_UNSUPPORTED);

@@ -46,6 +46,8 @@ public final class PacketDecoderTarget {
             {"aes256-gcm@openssh.com", null, "zlib"},
     };
 
+    private static final int MAX_STREAM = 1024 * 1024;
+
     private PacketDecoderTarget() {
     }
 
@@ -65,7 +67,9 @@ public final class PacketDecoderTarget {
         int seq = 0;
         int i = 1;
         try {
-            while (i < data.length) {
+            // a stream past 1 MiB holds several bombs, each of which already ends the read: no
+            // more records, or one input costs tens of milliseconds for nothing new
+            while (i < data.length && stream.size() < MAX_STREAM) {
                 int k = data[i++] & 0xff;
                 switch (k & 3) {
                     case 0: {
