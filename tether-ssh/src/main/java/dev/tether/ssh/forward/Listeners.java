@@ -142,6 +142,11 @@ final class Listeners {
                 }
                 return;
             }
+            if (!l.server.isOpen()) {
+                // accepted while the listener closed (the socket listens until accept returns): not served
+                DirectOpen.close(s);
+                return;
+            }
             Threads.newThread("tether-forward-in-" + l.shown, () -> forward(s, l, connection, channelType, openData)).start();
         }
     }

@@ -65,6 +65,9 @@ public final class LocalForward implements Forward {
     private final String name;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong connections = new AtomicLong();
+    private static final long ACCEPTOR_EXIT_MILLIS = 5000;
+    /** The accept thread; set before it starts. */
+    private volatile Thread acceptor;
 
     private LocalForward(ServerSocketChannel server, SocketAddress bound, Target target, ChannelOpener opener) {
         this.server = server;
@@ -96,7 +99,8 @@ public final class LocalForward implements Forward {
             throw e;
         }
         LocalForward f = new LocalForward(s, s.getLocalAddress(), target, opener);
-        Threads.newThread(f.name, f::acceptLoop).start();
+        f.acceptor = Threads.newThread(f.name, f::acceptLoop);
+        f.acceptor.start();
         connectionEnd.whenComplete((v, e) -> f.close());
         return f;
     }
@@ -111,6 +115,12 @@ public final class LocalForward implements Forward {
                     log.debug("{}: accept failed: {}", name, e.toString());
                     close();
                 }
+                return;
+            }
+            if (closed.get()) {
+                // accepted while close() ran: the listening socket lives until this accept
+                // returns, so a connection can still land in it; it is not served
+                StreamRelay.closeQuietly(sc);
                 return;
             }
             long n = connections.incrementAndGet();
@@ -178,6 +188,16 @@ public final class LocalForward implements Forward {
             return;
         }
         StreamRelay.closeQuietly(server);
+        // the socket stops listening only once the accept thread has left accept(): wait for
+        // it, so that a connection made after close() returns is refused
+        Thread a = acceptor;
+        if (a != null && a != Thread.currentThread()) {
+            try {
+                a.join(ACCEPTOR_EXIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (bound instanceof UnixDomainSocketAddress u) {
             try {
                 Files.deleteIfExists(u.getPath());
