@@ -99,7 +99,14 @@ public final class AgentClient implements AutoCloseable {
         this.key = key;
     }
 
-    /** Connects to the agent listening on the Unix domain socket {@code socket}. */
+    /**
+     * Connects to the agent listening on the Unix domain socket {@code socket}.
+     *
+     * @param socket the path of the agent's Unix domain socket
+     * @return a connected client whose calls are each bounded by {@link #DEFAULT_TIMEOUT}
+     * @throws SshException if there is no agent listening there, or connecting takes longer than
+     *     {@link #DEFAULT_TIMEOUT}
+     */
     public static AgentClient connect(Path socket) throws SshException {
         return connect(socket, DEFAULT_TIMEOUT);
     }
@@ -108,7 +115,11 @@ public final class AgentClient implements AutoCloseable {
      * Connects to the agent listening on the Unix domain socket {@code socket}; connecting and
      * every later call are each bounded by {@code timeout}.
      *
+     * @param socket  the path of the agent's Unix domain socket
+     * @param timeout the bound on connecting and on each later call; must be positive
+     * @return a connected client
      * @throws SshException if there is no agent listening there, or connecting takes too long
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
      */
     public static AgentClient connect(Path socket, Duration timeout) throws SshException {
         Objects.requireNonNull(socket, "socket");
@@ -149,7 +160,14 @@ public final class AgentClient implements AutoCloseable {
         return fromEnvironment(System.getenv(), DEFAULT_TIMEOUT);
     }
 
-    /** {@link #fromEnvironment()} with the environment given. */
+    /**
+     * {@link #fromEnvironment()} with the environment given.
+     *
+     * @param environment the environment to read {@value #SSH_AUTH_SOCK} from, e.g. {@link System#getenv()}
+     * @param timeout     the bound on connecting and on each later call; must be positive
+     * @return a connected client, or empty if the variable is unset or empty
+     * @throws SshException if the variable is set but no agent answers at that path in time
+     */
     public static Optional<AgentClient> fromEnvironment(Map<String, String> environment, Duration timeout) throws SshException {
         String path = environment.get(SSH_AUTH_SOCK);
         if (path == null || path.isEmpty()) {
@@ -158,17 +176,29 @@ public final class AgentClient implements AutoCloseable {
         return Optional.of(connect(Path.of(path), timeout));
     }
 
-    /** The socket this client is connected to. */
+    /**
+     * The socket this client is connected to.
+     *
+     * @return the path given to {@link #connect(Path, Duration)}
+     */
     public Path socket() {
         return socket;
     }
 
-    /** The bound on each call. */
+    /**
+     * The bound on each call.
+     *
+     * @return the timeout given to {@link #connect(Path, Duration)}, or {@link #DEFAULT_TIMEOUT}
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** False once closed, by {@link #close()} or by a failure. */
+    /**
+     * False once closed, by {@link #close()} or by a failure.
+     *
+     * @return whether calls can still be made on this connection
+     */
     public boolean isOpen() {
         return !closed;
     }
@@ -178,6 +208,9 @@ public final class AgentClient implements AutoCloseable {
     /**
      * The keys the agent holds (SSH2_AGENTC_REQUEST_IDENTITIES). A locked OpenSSH agent
      * answers with none.
+     *
+     * @return the agent's keys, each with its comment, in the agent's order; an unmodifiable list
+     * @throws SshException if the agent refuses or answers wrongly, or the connection fails or times out
      */
     public List<Identity> identities() throws SshException {
         Response r = request(new RequestIdentities());
@@ -202,6 +235,8 @@ public final class AgentClient implements AutoCloseable {
      *
      * @param algorithm a signature algorithm fitting the key, e.g. {@code ssh-ed25519},
      *                  {@code ecdsa-sha2-nistp384}, {@code rsa-sha2-512} or {@code ssh-rsa}
+     * @param keyBlob   the public key blob (SSH wire encoding) of a key the agent holds
+     * @param data      the data to sign
      * @return the signature blob {@code string algorithm || string signature}
      * @throws IllegalArgumentException if the algorithm does not fit the blob's key type
      * @throws SshException             if the agent refuses (it does not hold the key, is
@@ -224,7 +259,14 @@ public final class AgentClient implements AutoCloseable {
         throw unexpected("a sign request", r);
     }
 
-    /** Adds a private key to the agent (SSH2_AGENTC_ADD_IDENTITY) without constraints. */
+    /**
+     * Adds a private key to the agent (SSH2_AGENTC_ADD_IDENTITY) without constraints.
+     *
+     * @param keyPair the key pair to add: Ed25519, ECDSA on nistp256/384/521, or RSA with CRT parameters
+     * @param comment the comment the agent lists with the key
+     * @throws IllegalArgumentException if the key pair is of none of those kinds
+     * @throws SshException             if the agent refuses, or the connection fails or times out
+     */
     public void addIdentity(KeyPair keyPair, String comment) throws SshException {
         addIdentity(keyPair, comment, Constraints.NONE);
     }
@@ -233,6 +275,9 @@ public final class AgentClient implements AutoCloseable {
      * Adds a private key to the agent; with constraints (a lifetime, confirmation of each use)
      * as SSH2_AGENTC_ADD_ID_CONSTRAINED. Adding a key the agent already holds replaces it.
      *
+     * @param keyPair     the key pair to add
+     * @param comment     the comment the agent lists with the key
+     * @param constraints the constraints to add it with, or {@link Constraints#NONE}
      * @throws IllegalArgumentException if the key pair is not Ed25519, ECDSA on
      *                                  nistp256/384/521, or RSA with CRT parameters
      * @throws SshException             if the agent refuses
@@ -246,6 +291,7 @@ public final class AgentClient implements AutoCloseable {
     /**
      * Removes the key with this public blob from the agent (SSH2_AGENTC_REMOVE_IDENTITY).
      *
+     * @param keyBlob the public key blob (SSH wire encoding) of the key to remove
      * @throws SshException if the agent refuses, as OpenSSH does when it does not hold the key
      */
     public void removeIdentity(byte[] keyBlob) throws SshException {
@@ -254,7 +300,12 @@ public final class AgentClient implements AutoCloseable {
                 + " (it does not hold it, or is locked)");
     }
 
-    /** Removes every key from the agent (SSH2_AGENTC_REMOVE_ALL_IDENTITIES). */
+    /**
+     * Removes every key from the agent (SSH2_AGENTC_REMOVE_ALL_IDENTITIES).
+     *
+     * @throws SshException if the agent refuses (OpenSSH does when it is locked), or the connection fails or times
+     *     out
+     */
     public void removeAll() throws SshException {
         Response r = request(new RemoveAllIdentities());
         expectSuccess(r, "remove all", () -> "agent refused to remove all keys");
@@ -264,6 +315,8 @@ public final class AgentClient implements AutoCloseable {
      * Locks the agent with a passphrase (SSH_AGENTC_LOCK): until unlocked it lists no keys and
      * signs nothing.
      *
+     * @param passphrase the passphrase that {@link #unlock(char[])} will need; not kept, and its encoding in the
+     *     request is wiped once sent
      * @throws SshException if the agent refuses, as OpenSSH does when it is already locked
      */
     public void lock(char[] passphrase) throws SshException {
@@ -274,6 +327,7 @@ public final class AgentClient implements AutoCloseable {
     /**
      * Unlocks the agent (SSH_AGENTC_UNLOCK).
      *
+     * @param passphrase the passphrase the agent was locked with; its encoding in the request is wiped once sent
      * @throws SshException if the agent refuses: a wrong passphrase, or it is not locked
      */
     public void unlock(char[] passphrase) throws SshException {
@@ -285,6 +339,11 @@ public final class AgentClient implements AutoCloseable {
      * Sends an extension request (SSH_AGENTC_EXTENSION) and returns the reply as it came:
      * {@link Success} (with extension data), {@link ExtensionResponse}, {@link Failure} (the
      * agent does not know the extension) or {@link ExtensionFailure}.
+     *
+     * @param name     the extension's name, e.g. {@code session-bind@openssh.com}
+     * @param contents the extension's request data, encoded as that extension defines
+     * @return the agent's reply, one of the four kinds above
+     * @throws SshException if the agent answers with another kind of message, or the connection fails or times out
      */
     public Response extension(String name, byte[] contents) throws SshException {
         Response r = request(new Extension(name, contents));
@@ -302,7 +361,13 @@ public final class AgentClient implements AutoCloseable {
      * -h}) sign only on connections bound so; it accepts one binding for authentication per
      * connection.
      *
+     * @param hostKey    the server's host key blob
+     * @param sessionId  the session identifier (the exchange hash of the first key exchange)
+     * @param signature  the server's signature over the session identifier from that key exchange
+     * @param forwarding whether this agent connection is one forwarded to a remote host ({@code true}) rather than
+     *     used by the local client for authentication
      * @return whether the agent accepted it; an agent that does not know the extension refuses
+     * @throws SshException if the agent answers with an unexpected message, or the connection fails or times out
      */
     public boolean bindSession(byte[] hostKey, byte[] sessionId, byte[] signature, boolean forwarding) throws SshException {
         byte[] contents = new SshWriter(hostKey.length + sessionId.length + signature.length + 16)
@@ -313,6 +378,9 @@ public final class AgentClient implements AutoCloseable {
     /**
      * The extensions the agent supports, by the optional {@code query} extension; empty if the
      * agent does not implement {@code query} (OpenSSH's agent, as of 9.x, does not).
+     *
+     * @return the extension names the agent lists, or empty if it does not implement {@code query}
+     * @throws SshException if the agent answers {@code query} wrongly, or the connection fails or times out
      */
     public Optional<List<String>> queryExtensions() throws SshException {
         Response r = extension("query", new byte[0]);
@@ -332,6 +400,10 @@ public final class AgentClient implements AutoCloseable {
      * Sends a request and decodes the reply; a FAILURE reply is returned, not thrown. The
      * encoding of a request that carries a secret (a private key, a passphrase) is wiped after
      * sending.
+     *
+     * @param request the request to send
+     * @return the agent's decoded reply, which may be {@link Failure}
+     * @throws SshException if the reply cannot be decoded, or the connection fails, times out or is already closed
      */
     public Response request(Request request) throws SshException {
         boolean secret = request instanceof AddIdentity || request instanceof Lock || request instanceof Unlock;
@@ -349,6 +421,11 @@ public final class AgentClient implements AutoCloseable {
      * Sends one request payload (type byte and body, unframed) and returns the reply payload,
      * unparsed but bounded to {@value AgentMessages#MAX_MESSAGE_LENGTH} bytes. For relaying,
      * as agent forwarding does.
+     *
+     * @param requestPayload the request: its type byte and body, without the length prefix
+     * @return the reply payload: its type byte and body, without the length prefix
+     * @throws SshException if the connection fails, times out or is already closed, or the reply is longer than
+     *     {@value AgentMessages#MAX_MESSAGE_LENGTH} bytes
      */
     public byte[] transact(byte[] requestPayload) throws SshException {
         return exchange(requestPayload, false);

@@ -61,31 +61,52 @@ public final class AgentMessages {
     public static final int MAX_MESSAGE_LENGTH = 256 * 1024;
 
     // replies from the agent
+    /** Message type: the agent refused the request, or does not know it. */
     public static final int SSH_AGENT_FAILURE = 5;
+    /**
+     * Message type: the agent did what was asked (the reply to add, remove, lock, unlock and, in OpenSSH,
+     * extensions).
+     */
     public static final int SSH_AGENT_SUCCESS = 6;
+    /** Message type: the reply to {@link #SSH2_AGENTC_REQUEST_IDENTITIES}, listing the keys. */
     public static final int SSH2_AGENT_IDENTITIES_ANSWER = 12;
+    /** Message type: the reply to {@link #SSH2_AGENTC_SIGN_REQUEST}, carrying the signature. */
     public static final int SSH2_AGENT_SIGN_RESPONSE = 14;
+    /** Message type: the agent knows the extension but the request for it failed. */
     public static final int SSH_AGENT_EXTENSION_FAILURE = 28;
     /** The reply to an extension request in newer drafts; OpenSSH answers with SUCCESS instead. */
     public static final int SSH_AGENT_EXTENSION_RESPONSE = 29;
 
     // requests from the client
+    /** Message type: list the keys the agent holds. */
     public static final int SSH2_AGENTC_REQUEST_IDENTITIES = 11;
+    /** Message type: sign data with a key the agent holds. */
     public static final int SSH2_AGENTC_SIGN_REQUEST = 13;
+    /** Message type: add a private key without constraints. */
     public static final int SSH2_AGENTC_ADD_IDENTITY = 17;
+    /** Message type: remove one key. */
     public static final int SSH2_AGENTC_REMOVE_IDENTITY = 18;
+    /** Message type: remove every key. */
     public static final int SSH2_AGENTC_REMOVE_ALL_IDENTITIES = 19;
+    /** Message type: lock the agent with a passphrase. */
     public static final int SSH_AGENTC_LOCK = 22;
+    /** Message type: unlock the agent. */
     public static final int SSH_AGENTC_UNLOCK = 23;
+    /** Message type: add a private key with constraints (a lifetime, confirmation). */
     public static final int SSH2_AGENTC_ADD_ID_CONSTRAINED = 25;
+    /** Message type: an extension request, named by a string. */
     public static final int SSH_AGENTC_EXTENSION = 27;
 
     // signature flags of a sign request
+    /** Sign request flag: an RSA key signs with SHA-256 ({@code rsa-sha2-256}). */
     public static final int SSH_AGENT_RSA_SHA2_256 = 2;
+    /** Sign request flag: an RSA key signs with SHA-512 ({@code rsa-sha2-512}). */
     public static final int SSH_AGENT_RSA_SHA2_512 = 4;
 
     // key constraints of an add request
+    /** Add constraint: the agent forgets the key after a lifetime, a {@code uint32} of seconds. */
     public static final int SSH_AGENT_CONSTRAIN_LIFETIME = 1;
+    /** Add constraint: the agent asks the user to confirm each use of the key. */
     public static final int SSH_AGENT_CONSTRAIN_CONFIRM = 2;
 
     private static final String CERT_SUFFIX = "-cert-v01@openssh.com";
@@ -93,10 +114,18 @@ public final class AgentMessages {
 
     /** A message of the agent protocol. */
     public sealed interface Message permits Request, Response {
-        /** The message type byte. */
+        /**
+         * The message type byte.
+         *
+         * @return one of the {@code SSH_AGENT*} message type constants
+         */
         int type();
 
-        /** The payload: the type byte followed by the body, without the length prefix. */
+        /**
+         * The payload: the type byte followed by the body, without the length prefix.
+         *
+         * @return a new array holding the encoded payload
+         */
         byte[] encode();
     }
 
@@ -128,8 +157,19 @@ public final class AgentMessages {
     /**
      * SSH2_AGENTC_SIGN_REQUEST: sign {@code data} with the key whose public blob is
      * {@code keyBlob}; {@code flags} selects the RSA hash ({@link #signFlags}).
+     *
+     * @param keyBlob the public key blob of the key to sign with
+     * @param data    the data to sign
+     * @param flags   0, {@link #SSH_AGENT_RSA_SHA2_256} or {@link #SSH_AGENT_RSA_SHA2_512}
      */
     public record SignRequest(byte[] keyBlob, byte[] data, int flags) implements Request {
+        /**
+         * Copies both arrays in.
+         *
+         * @param keyBlob the public key blob of the key to sign with
+         * @param data    the data to sign
+         * @param flags   0, {@link #SSH_AGENT_RSA_SHA2_256} or {@link #SSH_AGENT_RSA_SHA2_512}
+         */
         public SignRequest {
             keyBlob = keyBlob.clone();
             data = data.clone();
@@ -150,17 +190,32 @@ public final class AgentMessages {
     /**
      * Constraints on an added key: a lifetime after which the agent forgets it (null for none)
      * and whether the agent asks the user to confirm each use.
+     *
+     * @param lifetime how long the agent keeps the key, or null for no limit
+     * @param confirm  whether the agent asks the user to confirm each use of the key
      */
     public record Constraints(Duration lifetime, boolean confirm) {
+        /** No constraint: the key is kept until removed and used without confirmation. */
         public static final Constraints NONE = new Constraints(null, false);
 
+        /**
+         * Checks the lifetime.
+         *
+         * @param lifetime how long the agent keeps the key, between 1 second and 2^32-1 seconds; null for no limit
+         * @param confirm  whether the agent asks the user to confirm each use of the key
+         * @throws IllegalArgumentException if the lifetime is zero, negative or longer than 2^32-1 seconds
+         */
         public Constraints {
             if (lifetime != null && (lifetime.isNegative() || lifetime.isZero() || lifetime.getSeconds() > 0xffffffffL)) {
                 throw new IllegalArgumentException("a key lifetime must be between 1 second and 2^32-1 seconds: " + lifetime);
             }
         }
 
-        /** True when there is no constraint, so the plain ADD_IDENTITY message is used. */
+        /**
+         * True when there is no constraint, so the plain ADD_IDENTITY message is used.
+         *
+         * @return whether there is neither a lifetime nor confirmation
+         */
         public boolean isEmpty() {
             return lifetime == null && !confirm;
         }
@@ -170,8 +225,20 @@ public final class AgentMessages {
      * SSH2_AGENTC_ADD_IDENTITY, or SSH2_AGENTC_ADD_ID_CONSTRAINED when {@code constraints} are
      * not empty: hand the agent a private key. The key pair must be Ed25519, ECDSA on
      * nistp256/384/521, or RSA with its CRT parameters.
+     *
+     * @param keyPair     the key pair to hand the agent
+     * @param comment     the comment the agent lists with the key, never null (empty for none)
+     * @param constraints the constraints to add it with, never null ({@link Constraints#NONE} for none)
      */
     public record AddIdentity(KeyPair keyPair, String comment, Constraints constraints) implements Request {
+        /**
+         * Checks and normalises the fields.
+         *
+         * @param keyPair     the key pair to hand the agent
+         * @param comment     the comment the agent lists with the key; null means empty
+         * @param constraints the constraints to add it with; null means {@link Constraints#NONE}
+         * @throws NullPointerException if {@code keyPair} is null
+         */
         public AddIdentity {
             Objects.requireNonNull(keyPair, "keyPair");
             comment = comment == null ? "" : comment;
@@ -213,8 +280,17 @@ public final class AgentMessages {
         }
     }
 
-    /** SSH2_AGENTC_REMOVE_IDENTITY: forget the key with this public blob. */
+    /**
+     * SSH2_AGENTC_REMOVE_IDENTITY: forget the key with this public blob.
+     *
+     * @param keyBlob the public key blob of the key to remove
+     */
     public record RemoveIdentity(byte[] keyBlob) implements Request {
+        /**
+         * Copies the blob in.
+         *
+         * @param keyBlob the public key blob of the key to remove
+         */
         public RemoveIdentity {
             keyBlob = keyBlob.clone();
         }
@@ -243,8 +319,17 @@ public final class AgentMessages {
         }
     }
 
-    /** SSH_AGENTC_LOCK: lock the agent with a passphrase. {@link #wipe()} clears the passphrase. */
+    /**
+     * SSH_AGENTC_LOCK: lock the agent with a passphrase. {@link #wipe()} clears the passphrase.
+     *
+     * @param passphrase the passphrase, UTF-8 encoded
+     */
     public record Lock(byte[] passphrase) implements Request {
+        /**
+         * Copies the passphrase in.
+         *
+         * @param passphrase the passphrase, UTF-8 encoded
+         */
         public Lock {
             passphrase = passphrase.clone();
         }
@@ -259,6 +344,7 @@ public final class AgentMessages {
             return typeAndString(SSH_AGENTC_LOCK, passphrase);
         }
 
+        /** Overwrites this request's copy of the passphrase with zeros, once it has been sent. */
         public void wipe() {
             Arrays.fill(passphrase, (byte) 0);
         }
@@ -269,8 +355,17 @@ public final class AgentMessages {
         }
     }
 
-    /** SSH_AGENTC_UNLOCK: unlock the agent. {@link #wipe()} clears the passphrase. */
+    /**
+     * SSH_AGENTC_UNLOCK: unlock the agent. {@link #wipe()} clears the passphrase.
+     *
+     * @param passphrase the passphrase the agent was locked with, UTF-8 encoded
+     */
     public record Unlock(byte[] passphrase) implements Request {
+        /**
+         * Copies the passphrase in.
+         *
+         * @param passphrase the passphrase the agent was locked with, UTF-8 encoded
+         */
         public Unlock {
             passphrase = passphrase.clone();
         }
@@ -285,6 +380,7 @@ public final class AgentMessages {
             return typeAndString(SSH_AGENTC_UNLOCK, passphrase);
         }
 
+        /** Overwrites this request's copy of the passphrase with zeros, once it has been sent. */
         public void wipe() {
             Arrays.fill(passphrase, (byte) 0);
         }
@@ -299,8 +395,18 @@ public final class AgentMessages {
      * SSH_AGENTC_EXTENSION: {@code string name} followed by extension-specific bytes. The
      * contents follow the name directly, as OpenSSH sends and parses them (not as a nested
      * string, which early drafts showed).
+     *
+     * @param name     the extension's name
+     * @param contents the extension-specific bytes after the name, never null
      */
     public record Extension(String name, byte[] contents) implements Request {
+        /**
+         * Copies the contents in.
+         *
+         * @param name     the extension's name, e.g. {@code session-bind@openssh.com}
+         * @param contents the extension-specific bytes that follow the name; null means none
+         * @throws NullPointerException if {@code name} is null
+         */
         public Extension {
             Objects.requireNonNull(name, "name");
             contents = contents == null ? new byte[0] : contents.clone();
@@ -335,12 +441,20 @@ public final class AgentMessages {
     /**
      * SSH_AGENT_SUCCESS. Empty {@code contents} except in a reply to an extension request,
      * where extension-specific data may follow.
+     *
+     * @param contents the extension data after the type byte, never null (empty for a plain SUCCESS)
      */
     public record Success(byte[] contents) implements Response {
+        /**
+         * Copies the contents in.
+         *
+         * @param contents the extension data that follows the type byte; null means none
+         */
         public Success {
             contents = contents == null ? new byte[0] : contents.clone();
         }
 
+        /** A plain SUCCESS, with no extension data. */
         public Success() {
             this(new byte[0]);
         }
@@ -356,16 +470,37 @@ public final class AgentMessages {
         }
     }
 
-    /** One key in an identities answer: its public key blob and comment. */
+    /**
+     * One key in an identities answer: its public key blob and comment.
+     *
+     * @param keyBlob the key's public blob
+     * @param comment the key's comment, possibly empty
+     */
     public record KeyEntry(byte[] keyBlob, String comment) {
+        /**
+         * Copies the blob in.
+         *
+         * @param keyBlob the key's public blob
+         * @param comment the key's comment, possibly empty
+         * @throws NullPointerException if {@code comment} is null
+         */
         public KeyEntry {
             keyBlob = keyBlob.clone();
             Objects.requireNonNull(comment, "comment");
         }
     }
 
-    /** SSH2_AGENT_IDENTITIES_ANSWER: the keys the agent holds. */
+    /**
+     * SSH2_AGENT_IDENTITIES_ANSWER: the keys the agent holds.
+     *
+     * @param keys the keys, in the agent's order; unmodifiable
+     */
     public record IdentitiesAnswer(List<KeyEntry> keys) implements Response {
+        /**
+         * Copies the list.
+         *
+         * @param keys the keys, in the agent's order
+         */
         public IdentitiesAnswer {
             keys = List.copyOf(keys);
         }
@@ -385,8 +520,17 @@ public final class AgentMessages {
         }
     }
 
-    /** SSH2_AGENT_SIGN_RESPONSE: a signature blob {@code string algorithm || string sig}. */
+    /**
+     * SSH2_AGENT_SIGN_RESPONSE: a signature blob {@code string algorithm || string sig}.
+     *
+     * @param signature the signature blob
+     */
     public record SignResponse(byte[] signature) implements Response {
+        /**
+         * Copies the signature in.
+         *
+         * @param signature the signature blob {@code string algorithm || string sig}
+         */
         public SignResponse {
             signature = signature.clone();
         }
@@ -415,8 +559,20 @@ public final class AgentMessages {
         }
     }
 
-    /** SSH_AGENT_EXTENSION_RESPONSE (newer drafts): {@code string name} and extension-specific data. */
+    /**
+     * SSH_AGENT_EXTENSION_RESPONSE (newer drafts): {@code string name} and extension-specific data.
+     *
+     * @param name     the extension's name
+     * @param contents the extension-specific data after the name, never null
+     */
     public record ExtensionResponse(String name, byte[] contents) implements Response {
+        /**
+         * Copies the contents in.
+         *
+         * @param name     the extension's name
+         * @param contents the extension-specific data after the name; null means none
+         * @throws NullPointerException if {@code name} is null
+         */
         public ExtensionResponse {
             Objects.requireNonNull(name, "name");
             contents = contents == null ? new byte[0] : contents.clone();
@@ -450,6 +606,8 @@ public final class AgentMessages {
     /**
      * Decodes a response payload.
      *
+     * @param payload the response: type byte and body, without the length prefix
+     * @return the decoded response
      * @throws SshException if the payload is empty, of an unknown type, truncated, or has
      *                      trailing bytes (except after SUCCESS and EXTENSION_RESPONSE, whose
      *                      remaining bytes are extension data)
@@ -461,6 +619,8 @@ public final class AgentMessages {
     /**
      * Decodes a request payload.
      *
+     * @param payload the request: type byte and body, without the length prefix
+     * @return the decoded request
      * @throws SshException if the payload is empty, of an unknown or unsupported type
      *                      (smartcard keys, constraint extensions), truncated, has trailing
      *                      bytes, or holds a private key that is invalid or does not match
@@ -583,6 +743,8 @@ public final class AgentMessages {
     /**
      * {@code uint32 length || payload}.
      *
+     * @param payload the payload: type byte and body
+     * @return a new array: the payload's length as a big-endian {@code uint32}, then the payload
      * @throws SshException if the payload is empty or over {@value #MAX_MESSAGE_LENGTH} bytes
      */
     public static byte[] frame(byte[] payload) throws SshException {
@@ -594,6 +756,8 @@ public final class AgentMessages {
      * Checks a length field, read as an unsigned 32-bit value, before anything is allocated
      * for the payload, and returns it as an int.
      *
+     * @param length the length field's value, as an unsigned 32-bit number
+     * @return the same length, as an int
      * @throws SshException if it is zero (no room for the type byte) or over {@value #MAX_MESSAGE_LENGTH}
      */
     public static int checkLength(long length) throws SshException {
@@ -617,8 +781,13 @@ public final class AgentMessages {
         /**
          * Consumes {@code len} bytes and returns the payloads they complete, in order.
          *
+         * @param b   the buffer holding the bytes
+         * @param off where the bytes start in {@code b}
+         * @param len how many bytes to consume
+         * @return the payloads completed by these bytes (each without its length field), in order; empty if none
          * @throws SshException if a length field is zero or over {@value #MAX_MESSAGE_LENGTH};
          *                      the decoder is unusable afterwards
+         * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit {@code b}
          */
         public List<byte[]> feed(byte[] b, int off, int len) throws SshException {
             Objects.checkFromIndexSize(off, len, b.length);
@@ -653,7 +822,11 @@ public final class AgentMessages {
             return out == null ? Collections.emptyList() : out;
         }
 
-        /** True when no partial message is buffered: the stream is at a message boundary. */
+        /**
+         * True when no partial message is buffered: the stream is at a message boundary.
+         *
+         * @return whether no partial message is buffered
+         */
         public boolean atBoundary() {
             return body == null && headerFill == 0;
         }
@@ -665,6 +838,9 @@ public final class AgentMessages {
      * The flags of a sign request for a signature algorithm: {@link #SSH_AGENT_RSA_SHA2_256} for
      * {@code rsa-sha2-256}, {@link #SSH_AGENT_RSA_SHA2_512} for {@code rsa-sha2-512} (and their
      * certificate forms), 0 for every other algorithm.
+     *
+     * @param algorithm a signature algorithm name, plain or certificate
+     * @return the flags for a sign request
      */
     public static int signFlags(String algorithm) {
         return switch (signatureName(algorithm)) {
@@ -678,6 +854,9 @@ public final class AgentMessages {
      * The algorithm name inside a signature made with {@code algorithm}: the name itself, or for
      * a certificate algorithm its plain form ({@code rsa-sha2-256-cert-v01@openssh.com} signs as
      * {@code rsa-sha2-256}).
+     *
+     * @param algorithm a signature algorithm name, plain or certificate
+     * @return the plain signature algorithm name
      */
     public static String signatureName(String algorithm) {
         return algorithm.endsWith(CERT_SUFFIX) ? algorithm.substring(0, algorithm.length() - CERT_SUFFIX.length()) : algorithm;
@@ -687,6 +866,9 @@ public final class AgentMessages {
      * The key type in the blob of a key that signs with {@code algorithm}: {@code ssh-rsa} for the
      * rsa-sha2 algorithms ({@code ssh-rsa-cert-v01@openssh.com} for their certificate forms), the
      * algorithm name itself otherwise.
+     *
+     * @param algorithm a signature algorithm name, plain or certificate
+     * @return the key type name the key's blob starts with
      */
     public static String keyTypeFor(String algorithm) {
         String base = signatureName(algorithm);
@@ -700,6 +882,9 @@ public final class AgentMessages {
     /**
      * The signature algorithms for a key type, strongest first; {@code ssh-rsa} (SHA-1) is not
      * offered for RSA keys. For a key type we do not know, the type itself.
+     *
+     * @param keyType a key type name, plain or certificate
+     * @return the signature algorithm names, strongest first
      */
     public static List<String> algorithmsFor(String keyType) {
         String base = signatureName(keyType);

@@ -31,12 +31,23 @@ public final class AuthorizedKeysChecker implements PublicKeyChecker {
         this.fileForUser = fileForUser;
     }
 
-    /** Each user's own file, e.g. {@code user -> home(user).resolve(".ssh/authorized_keys")}; null means no file. */
+    /**
+     * Each user's own file, e.g. {@code user -> home(user).resolve(".ssh/authorized_keys")}; null means no file.
+     *
+     * @param fileForUser maps a user name to that user's authorized_keys file, or to null when the user has none
+     * @return a checker reading the user's file at each check
+     */
     public static AuthorizedKeysChecker perUser(Function<String, Path> fileForUser) {
         return new AuthorizedKeysChecker(fileForUser);
     }
 
-    /** One file whose keys log in as {@code onlyUser} only, as sshd does for a single account. */
+    /**
+     * One file whose keys log in as {@code onlyUser} only, as sshd does for a single account.
+     *
+     * @param onlyUser the one user name the file's keys may log in as; every other name is refused
+     * @param file     the authorized_keys file
+     * @return a checker reading the file at each check
+     */
     public static AuthorizedKeysChecker forUser(String onlyUser, Path file) {
         return new AuthorizedKeysChecker(u -> u.equals(onlyUser) ? file : null);
     }

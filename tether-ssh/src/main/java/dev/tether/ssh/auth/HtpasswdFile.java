@@ -35,6 +35,16 @@ public final class HtpasswdFile implements PasswordChecker {
         this.dummy = OpenBSDBCrypt.generate("2y", pw, salt, cost);
     }
 
+    /**
+     * Reads a password file. The bcrypt cost of the first entry (clamped to 4..31) is the cost of the dummy hash that
+     * unknown users are checked against.
+     *
+     * @param file the file, UTF-8 encoded
+     * @return the users and hashes it holds
+     * @throws SshException if a line other than a blank or {@code #} comment line is not {@code user:HASH} with a
+     *     60-character {@code $2y$}, {@code $2a$} or {@code $2b$} bcrypt hash; the message names the file and line
+     * @throws IOException  if the file cannot be read
+     */
     public static HtpasswdFile load(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         Map<String, String> m = new HashMap<>();
@@ -79,6 +89,13 @@ public final class HtpasswdFile implements PasswordChecker {
         }
     }
 
+    /**
+     * Whether the file has an entry for a user; unlike {@link #check}, this answers at once and its timing shows
+     * which names exist.
+     *
+     * @param username the user name
+     * @return whether the file has a hash for that user
+     */
     public boolean hasUser(String username) {
         return hashes.containsKey(username);
     }

@@ -11,6 +11,8 @@ import java.util.List;
 @FunctionalInterface
 public interface KeyboardInteractiveHandler {
     /**
+     * Answers one query: the server's name, instruction and prompts (SSH_MSG_USERAUTH_INFO_REQUEST).
+     *
      * @param name        the query's name, often empty
      * @param instruction the query's instruction, often empty
      * @param prompts     the prompts, each with whether the answer may be echoed

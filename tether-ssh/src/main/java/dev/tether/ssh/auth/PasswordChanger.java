@@ -9,6 +9,8 @@ package dev.tether.ssh.auth;
 public interface PasswordChanger {
 
     /**
+     * Answers the server's request for a new password.
+     *
      * @param prompt   the server's prompt, with control characters escaped
      * @param language its RFC 3066 language tag, often empty
      * @return the new password, or null to give up (authentication then fails)

@@ -8,6 +8,12 @@ import java.util.concurrent.CompletionStage;
  */
 @FunctionalInterface
 public interface PasswordChecker {
-    /** True if the password is right for the user. Implementations compare in constant time. */
+    /**
+     * True if the password is right for the user. Implementations compare in constant time.
+     *
+     * @param username the user name the client asked to log in as
+     * @param password the password the client sent
+     * @return a stage completing with true to accept the password, false to refuse it
+     */
     CompletionStage<Boolean> check(String username, String password);
 }

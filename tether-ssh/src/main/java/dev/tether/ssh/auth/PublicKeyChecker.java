@@ -18,6 +18,9 @@ public interface PublicKeyChecker {
      * The matching entry with its effective restrictions, or empty to refuse.
      *
      * @param connection the connection asking, e.g. for the client address that {@code from=} options check
+     * @param username the user name the client asked to log in as
+     * @param key      the key or certificate the client offered, as sent
+     * @return a stage completing with the matching entry, or with empty to refuse the key
      */
     CompletionStage<Optional<AuthorizedKeys.Match>> check(String username, UserKey key, ConnectionInfo connection);
 }

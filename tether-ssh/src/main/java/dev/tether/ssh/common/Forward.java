@@ -18,18 +18,32 @@ public interface Forward extends AutoCloseable {
      * port 0 shows the port the system chose), or a Unix socket's address; for a remote forward
      * the address the server was asked to bind, as an unresolved {@link InetSocketAddress} with
      * the port the server bound (the allocated one for port 0), or a Unix socket's address.
+     *
+     * @return the bound address
      */
     SocketAddress boundAddress();
 
-    /** The port of {@link #boundAddress()}, or -1 for a Unix socket. */
+    /**
+     * The port of {@link #boundAddress()}, or -1 for a Unix socket.
+     *
+     * @return the port, or -1
+     */
     default int boundPort() {
         return boundAddress() instanceof InetSocketAddress a ? a.getPort() : -1;
     }
 
-    /** True until closed (by {@link #close()} or by the end of the connection). */
+    /**
+     * True until closed (by {@link #close()} or by the end of the connection).
+     *
+     * @return whether the forward still accepts connections
+     */
     boolean isOpen();
 
-    /** Connections accepted so far (local) or forwarded to us so far (remote). */
+    /**
+     * Connections accepted so far (local) or forwarded to us so far (remote).
+     *
+     * @return the number of connections so far
+     */
     long connections();
 
     /** Stops accepting connections; never blocks on the peer for long (a bounded wait for a cancel's reply). */

@@ -10,5 +10,12 @@ package dev.tether.ssh.policy;
  */
 @FunctionalInterface
 public interface Command {
+    /**
+     * Runs the command to its end.
+     *
+     * @param context the session's streams, terminal, environment and login
+     * @return the exit status to report to the client
+     * @throws Exception if the command fails; the server then reports exit status 1
+     */
     int run(CommandContext context) throws Exception;
 }

@@ -16,6 +16,8 @@ public final class DefaultConnectionValidator implements ConnectionValidator {
     private final List<String> deny;
 
     /**
+     * A validator with a connection limit and CIDR lists.
+     *
      * @param maxConnections the most connections open at once; 0 for no limit
      * @param allow          CIDRs or addresses admitted (empty: all)
      * @param deny           CIDRs or addresses refused

@@ -7,7 +7,12 @@ package dev.tether.ssh.policy;
  * whatever the client asked; {@link #CLIENT_SPECIFIED} lets the client choose.
  */
 public enum GatewayPorts {
-    NO, YES, CLIENT_SPECIFIED;
+    /** Listeners stay on the loopback address, whatever the client asked (sshd's default). */
+    NO,
+    /** Listeners listen on every interface, whatever the client asked. */
+    YES,
+    /** The client's requested address decides, as {@link #listenHost} describes. */
+    CLIENT_SPECIFIED;
 
     /** The {@link #listenHost} that means every interface. */
     public static final String ANY = "";
@@ -21,6 +26,9 @@ public enum GatewayPorts {
      * {@code NO} everything else is the loopback address; with {@code YES} everything else is
      * every interface; with {@code CLIENT_SPECIFIED} {@code ""} and {@code *} are every
      * interface, {@code localhost} the loopback address, and anything else that address.
+     *
+     * @param requested the address the client asked to bind; null is taken as {@code localhost}
+     * @return the host to listen on: {@link #ANY}, {@link #LOOPBACK}, or the requested address
      */
     public String listenHost(String requested) {
         String r = requested == null ? LOOPBACK : requested;

@@ -11,6 +11,11 @@ import java.util.Optional;
  * matching authorized_keys entry (with its options and any certificate restrictions merged),
  * which the connection protocol enforces (no-pty, command=, permitopen=, ...); and the connection
  * it happened on.
+ *
+ * @param username   the authenticated user name
+ * @param methods    the methods that succeeded, in order
+ * @param keyMatch   the authorized_keys entry that matched the {@code publickey} login, if one did
+ * @param connection the connection the login happened on
  */
 public record Login(String username, List<String> methods, Optional<AuthorizedKeys.Match> keyMatch, ConnectionInfo connection) {
 }

@@ -80,7 +80,11 @@ public final class PerSourcePenalties {
         this.exempt = List.copyOf(b.exempt);
     }
 
-    /** No penalties: the default of {@link ServerLimits}. */
+    /**
+     * No penalties: the default of {@link ServerLimits}.
+     *
+     * @return the shared settings with penalties off
+     */
     public static PerSourcePenalties off() {
         return OFF;
     }
@@ -88,17 +92,27 @@ public final class PerSourcePenalties {
     /**
      * OpenSSH 9.8's defaults: crash 90 s, authfail 5 s, noauth 1 s, grace-exceeded 10 s, max 10
      * min, min 15 s, 65536 sources per family, permissive overflow, nothing exempt.
+     *
+     * @return penalties on, with those settings
      */
     public static PerSourcePenalties openSshDefaults() {
         return builder().build();
     }
 
-    /** A builder starting from {@link #openSshDefaults()}. */
+    /**
+     * A builder starting from {@link #openSshDefaults()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these settings (building it turns penalties on). */
+    /**
+     * A builder starting from these settings (building it turns penalties on).
+     *
+     * @return a new builder holding these settings
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.crash = crash;
@@ -114,49 +128,101 @@ public final class PerSourcePenalties {
         return b;
     }
 
+    /**
+     * Whether penalties are on: false only for {@link #off()}.
+     *
+     * @return true if sources are charged and refused
+     */
     public boolean enabled() {
         return enabled;
     }
 
+    /**
+     * The penalty for a connection whose input caused an internal error ({@code crash}).
+     *
+     * @return the duration charged; zero charges nothing
+     */
     public Duration crash() {
         return crash;
     }
 
+    /**
+     * The penalty for a connection that failed authentication ({@code authfail}).
+     *
+     * @return the duration charged; zero charges nothing
+     */
     public Duration authFail() {
         return authFail;
     }
 
+    /**
+     * The penalty for a connection that never attempted authentication ({@code noauth}).
+     *
+     * @return the duration charged; zero charges nothing
+     */
     public Duration noAuth() {
         return noAuth;
     }
 
+    /**
+     * The penalty for a connection that did not authenticate within the login grace time ({@code grace-exceeded}).
+     *
+     * @return the duration charged; zero charges nothing
+     */
     public Duration graceExceeded() {
         return graceExceeded;
     }
 
-    /** The most penalty time a source can accumulate. */
+    /**
+     * The most penalty time a source can accumulate.
+     *
+     * @return the cap on a source's outstanding penalty
+     */
     public Duration max() {
         return max;
     }
 
-    /** Outstanding penalty time beyond which a source is refused. */
+    /**
+     * Outstanding penalty time beyond which a source is refused.
+     *
+     * @return the threshold; a source is refused while more than this is outstanding
+     */
     public Duration min() {
         return min;
     }
 
+    /**
+     * The most IPv4 source networks tracked at once ({@code max-sources4}).
+     *
+     * @return the table size, at least 1
+     */
     public int maxSources4() {
         return maxSources4;
     }
 
+    /**
+     * The most IPv6 source networks tracked at once ({@code max-sources6}).
+     *
+     * @return the table size, at least 1
+     */
     public int maxSources6() {
         return maxSources6;
     }
 
+    /**
+     * What happens when a family's table is full ({@code overflow}).
+     *
+     * @return the overflow mode
+     */
     public Overflow overflow() {
         return overflow;
     }
 
-    /** Addresses and CIDRs never penalised ({@code PerSourcePenaltyExemptList}). */
+    /**
+     * Addresses and CIDRs never penalised ({@code PerSourcePenaltyExemptList}).
+     *
+     * @return the exempt addresses and CIDRs, unmodifiable
+     */
     public List<String> exempt() {
         return exempt;
     }
@@ -172,6 +238,10 @@ public final class PerSourcePenalties {
                 + " max-sources6:" + maxSources6 + " overflow:" + overflow + " exempt:" + exempt + "]";
     }
 
+    /**
+     * Builds {@link PerSourcePenalties}, starting from {@link #openSshDefaults()}; what it builds has penalties on.
+     * Not thread-safe.
+     */
     public static final class Builder {
         private Duration crash = Duration.ofSeconds(90);
         private Duration authFail = Duration.ofSeconds(5);
@@ -194,43 +264,86 @@ public final class PerSourcePenalties {
             return d;
         }
 
-        /** {@code crash:duration}; zero charges nothing. */
+        /**
+         * {@code crash:duration}; zero charges nothing.
+         *
+         * @param d the penalty; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is negative
+         */
         public Builder crash(Duration d) {
             this.crash = check("crash", d);
             return this;
         }
 
-        /** {@code authfail:duration}; zero charges nothing. */
+        /**
+         * {@code authfail:duration}; zero charges nothing.
+         *
+         * @param d the penalty; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is negative
+         */
         public Builder authFail(Duration d) {
             this.authFail = check("authfail", d);
             return this;
         }
 
-        /** {@code noauth:duration}; zero charges nothing. */
+        /**
+         * {@code noauth:duration}; zero charges nothing.
+         *
+         * @param d the penalty; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is negative
+         */
         public Builder noAuth(Duration d) {
             this.noAuth = check("noauth", d);
             return this;
         }
 
-        /** {@code grace-exceeded:duration}; zero charges nothing. */
+        /**
+         * {@code grace-exceeded:duration}; zero charges nothing.
+         *
+         * @param d the penalty; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is negative
+         */
         public Builder graceExceeded(Duration d) {
             this.graceExceeded = check("grace-exceeded", d);
             return this;
         }
 
-        /** {@code max:duration}. */
+        /**
+         * {@code max:duration}.
+         *
+         * @param d the cap on a source's outstanding penalty; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is negative
+         */
         public Builder max(Duration d) {
             this.max = check("max", d);
             return this;
         }
 
-        /** {@code min:duration}. */
+        /**
+         * {@code min:duration}.
+         *
+         * @param d the outstanding penalty beyond which a source is refused; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is negative
+         */
         public Builder min(Duration d) {
             this.min = check("min", d);
             return this;
         }
 
-        /** {@code max-sources4} and {@code max-sources6}. */
+        /**
+         * {@code max-sources4} and {@code max-sources6}.
+         *
+         * @param v4 the most IPv4 networks tracked, at least 1
+         * @param v6 the most IPv6 networks tracked, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if either is below 1
+         */
         public Builder maxSources(int v4, int v6) {
             if (v4 < 1 || v6 < 1) {
                 throw new IllegalArgumentException("max-sources must be >= 1: " + v4 + ", " + v6);
@@ -240,13 +353,24 @@ public final class PerSourcePenalties {
             return this;
         }
 
-        /** {@code overflow} (for both address families). */
+        /**
+         * {@code overflow} (for both address families).
+         *
+         * @param o the overflow mode
+         * @return this builder
+         */
         public Builder overflow(Overflow o) {
             this.overflow = Objects.requireNonNull(o);
             return this;
         }
 
-        /** {@code PerSourcePenaltyExemptList}: addresses or CIDRs, e.g. {@code 10.0.0.0/8}. */
+        /**
+         * {@code PerSourcePenaltyExemptList}: addresses or CIDRs, e.g. {@code 10.0.0.0/8}.
+         *
+         * @param cidrs the addresses and CIDRs never charged nor refused; replaces any earlier list
+         * @return this builder
+         * @throws IllegalArgumentException if an entry is not an address or CIDR
+         */
         public Builder exempt(List<String> cidrs) {
             for (String c : cidrs) {
                 if (!HostPatterns.isValidCidrList(Objects.requireNonNull(c))) {
@@ -257,6 +381,12 @@ public final class PerSourcePenalties {
             return this;
         }
 
+        /**
+         * The settings, with penalties on.
+         *
+         * @return the penalties
+         * @throws IllegalArgumentException if {@code min} exceeds {@code max}
+         */
         public PerSourcePenalties build() {
             if (min.compareTo(max) > 0) {
                 throw new IllegalArgumentException("min " + min + " exceeds max " + max);

@@ -81,15 +81,27 @@ public final class ServerLimits {
      * sshd's defaults with eviction first: MaxStartups 10:30:100, no per-source limit,
      * PerSourceNetBlockSize 32:128, no penalties, no PROXY protocol; plus the fair share of the
      * startup slots between source networks.
+     *
+     * @return the default limits
      */
     public static ServerLimits defaults() {
         return builder().build();
     }
 
+    /**
+     * A builder starting from {@link #defaults()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * A builder starting from these limits.
+     *
+     * @return a new builder holding these limits
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.maxStartupsBegin = maxStartupsBegin;
@@ -105,55 +117,106 @@ public final class ServerLimits {
         return b;
     }
 
+    /**
+     * {@code MaxStartups} {@code start}: the unauthenticated connections from which new ones may be dropped.
+     *
+     * @return the start, at least 1
+     */
     public int maxStartupsBegin() {
         return maxStartupsBegin;
     }
 
+    /**
+     * {@code MaxStartups} {@code rate}: the drop probability, in percent, at {@code start}.
+     *
+     * @return the rate, 0 to 100
+     */
     public int maxStartupsRate() {
         return maxStartupsRate;
     }
 
+    /**
+     * {@code MaxStartups} {@code full}: the unauthenticated connections past which every new one is dropped.
+     *
+     * @return the full mark, at least {@code start}
+     */
     public int maxStartupsFull() {
         return maxStartupsFull;
     }
 
-    /** The most unauthenticated connections from one source address; 0 for no limit. */
+    /**
+     * The most unauthenticated connections from one source address; 0 for no limit.
+     *
+     * @return the per-source limit, or 0
+     */
     public int perSourceMaxStartups() {
         return perSourceMaxStartups;
     }
 
-    /** Whether an over-represented source network yields its oldest startup slot to a newcomer from another. */
+    /**
+     * Whether an over-represented source network yields its oldest startup slot to a newcomer from another.
+     *
+     * @return whether the fair share is on
+     */
     public boolean fairShare() {
         return fairShare;
     }
 
-    /** {@code PerSourceNetBlockSize}, IPv4 part: how many leading bits make a source network. */
+    /**
+     * {@code PerSourceNetBlockSize}, IPv4 part: how many leading bits make a source network.
+     *
+     * @return the prefix length, 0 to 32
+     */
     public int perSourceNetBlockSizeV4() {
         return netBlockV4;
     }
 
-    /** {@code PerSourceNetBlockSize}, IPv6 part. */
+    /**
+     * {@code PerSourceNetBlockSize}, IPv6 part.
+     *
+     * @return the prefix length, 0 to 128
+     */
     public int perSourceNetBlockSizeV6() {
         return netBlockV6;
     }
 
+    /**
+     * The per-source penalties ({@code PerSourcePenalties}).
+     *
+     * @return the penalties; {@link PerSourcePenalties#off()} by default
+     */
     public PerSourcePenalties penalties() {
         return penalties;
     }
 
-    /** Where the MaxStartups drop decision draws from; null for {@code ThreadLocalRandom}. */
+    /**
+     * Where the MaxStartups drop decision draws from; null for {@code ThreadLocalRandom}.
+     *
+     * @return the random source, or null
+     */
     public RandomGenerator random() {
         return random;
     }
 
+    /**
+     * Whether every connection must begin with a PROXY protocol v1 or v2 header.
+     *
+     * @return true if the PROXY protocol is on; false by default
+     */
     public boolean proxyProtocol() {
         return proxyProtocol;
     }
 
+    /**
+     * How long a connection may take to send its PROXY protocol header.
+     *
+     * @return the timeout; 5 seconds by default
+     */
     public Duration proxyHeaderTimeout() {
         return proxyHeaderTimeout;
     }
 
+    /** Builds {@link ServerLimits}, starting from {@link #defaults()}. Not thread-safe. */
     public static final class Builder {
         private int maxStartupsBegin = 10;
         private int maxStartupsRate = 30;
@@ -170,7 +233,15 @@ public final class ServerLimits {
         private Builder() {
         }
 
-        /** {@code MaxStartups start:rate:full}; {@code start == full} refuses every one past it. */
+        /**
+         * {@code MaxStartups start:rate:full}; {@code start == full} refuses every one past it.
+         *
+         * @param start the unauthenticated connections from which new ones may be dropped, at least 1
+         * @param rate  the drop probability at {@code start}, in percent, 0 to 100
+         * @param full  the unauthenticated connections past which every new one is dropped, at least {@code start}
+         * @return this builder
+         * @throws IllegalArgumentException if the values are out of those ranges
+         */
         public Builder maxStartups(int start, int rate, int full) {
             if (start < 1 || rate < 0 || rate > 100 || full < start) {
                 throw new IllegalArgumentException("MaxStartups needs 1 <= start <= full and 0 <= rate <= 100: "
@@ -182,11 +253,24 @@ public final class ServerLimits {
             return this;
         }
 
-        /** {@code MaxStartups N}: refuse every unauthenticated connection past N. */
+        /**
+         * {@code MaxStartups N}: refuse every unauthenticated connection past N.
+         *
+         * @param n the most unauthenticated connections, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is below 1
+         */
         public Builder maxStartups(int n) {
             return maxStartups(n, 100, n);
         }
 
+        /**
+         * {@code PerSourceMaxStartups}: the most unauthenticated connections from one source network.
+         *
+         * @param n the limit; 0 for none (the default)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is negative
+         */
         public Builder perSourceMaxStartups(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("perSourceMaxStartups must be >= 0");
@@ -199,13 +283,23 @@ public final class ServerLimits {
          * The fair share of the startup slots between source networks (on by default; see the
          * class description). Off, a full server refuses newcomers as sshd does, whoever holds
          * the slots.
+         *
+         * @param on whether the fair share is on
+         * @return this builder
          */
         public Builder fairShare(boolean on) {
             this.fairShare = on;
             return this;
         }
 
-        /** {@code PerSourceNetBlockSize v4:v6}, e.g. 24:56 to treat each /24 and /56 as one source. */
+        /**
+         * {@code PerSourceNetBlockSize v4:v6}, e.g. 24:56 to treat each /24 and /56 as one source.
+         *
+         * @param v4 the IPv4 prefix length, 0 to 32 (default 32)
+         * @param v6 the IPv6 prefix length, 0 to 128 (default 128)
+         * @return this builder
+         * @throws IllegalArgumentException if either is out of range
+         */
         public Builder perSourceNetBlockSize(int v4, int v6) {
             if (v4 < 0 || v4 > 32 || v6 < 0 || v6 > 128) {
                 throw new IllegalArgumentException("PerSourceNetBlockSize needs 0..32 and 0..128: " + v4 + ":" + v6);
@@ -215,7 +309,12 @@ public final class ServerLimits {
             return this;
         }
 
-        /** {@code PerSourcePenalties}; {@link PerSourcePenalties#off()} by default. */
+        /**
+         * {@code PerSourcePenalties}; {@link PerSourcePenalties#off()} by default.
+         *
+         * @param p the penalties
+         * @return this builder
+         */
         public Builder penalties(PerSourcePenalties p) {
             this.penalties = Objects.requireNonNull(p);
             return this;
@@ -224,22 +323,43 @@ public final class ServerLimits {
         /**
          * The random source of the MaxStartups drop decision, for tests that want it seeded;
          * used from the accept thread only. Null (the default) uses {@code ThreadLocalRandom}.
+         *
+         * @param r the random source, or null
+         * @return this builder
          */
         public Builder random(RandomGenerator r) {
             this.random = r;
             return this;
         }
 
+        /**
+         * Whether every connection must begin with a PROXY protocol v1 or v2 header, whose address then stands for
+         * the client's. Off by default; turn it on only behind a proxy that sends one.
+         *
+         * @param on true to require the header
+         * @return this builder
+         */
         public Builder proxyProtocol(boolean on) {
             this.proxyProtocol = on;
             return this;
         }
 
+        /**
+         * How long a connection may take to send its PROXY protocol header before it is closed (default 5 seconds).
+         *
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder proxyHeaderTimeout(Duration d) {
             this.proxyHeaderTimeout = Objects.requireNonNull(d);
             return this;
         }
 
+        /**
+         * The limits.
+         *
+         * @return the limits
+         */
         public ServerLimits build() {
             return new ServerLimits(this);
         }

@@ -10,5 +10,13 @@ import dev.tether.ssh.common.Channel;
  */
 @FunctionalInterface
 public interface SubsystemHandler {
+    /**
+     * Serves the subsystem until it ends.
+     *
+     * @param channel the session channel
+     * @param name    the subsystem name the client asked for
+     * @param login   who is logged in, and how
+     * @throws Exception if the subsystem fails; the server then sends exit status 1 and closes the channel
+     */
     void run(Channel channel, String name, Login login) throws Exception;
 }

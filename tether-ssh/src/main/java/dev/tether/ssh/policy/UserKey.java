@@ -17,7 +17,11 @@ import java.security.PublicKey;
  */
 public record UserKey(String algorithm, byte[] blob, PublicKey publicKey, OpenSshCertificate certificate) {
 
-    /** SHA256 fingerprint of the blob, as {@code ssh-keygen -l} prints it. */
+    /**
+     * SHA256 fingerprint of the blob, as {@code ssh-keygen -l} prints it.
+     *
+     * @return the fingerprint, {@code SHA256:} and unpadded base64
+     */
     public String fingerprint() {
         return SignatureAlgorithms.fingerprint(blob);
     }

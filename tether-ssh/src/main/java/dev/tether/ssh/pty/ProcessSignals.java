@@ -31,6 +31,12 @@ public final class ProcessSignals {
     private ProcessSignals() {
     }
 
+    /**
+     * Whether a name is one of the RFC 4254 §6.10 signal names in {@link #NAMES}.
+     *
+     * @param name a signal name without {@code SIG}, e.g. {@code TERM}
+     * @return whether {@link #send} accepts it
+     */
     public static boolean isKnown(String name) {
         return NAMES.contains(name);
     }
@@ -39,8 +45,12 @@ public final class ProcessSignals {
      * Sends {@code name} to process {@code pid}, or with {@code group} to the process group whose
      * id is {@code pid} (the process must lead its group). Waits a bounded time for {@code kill}.
      *
+     * @param pid   the process id, or with {@code group} the process group id; must be above 1
+     * @param name  the signal name without {@code SIG}, one of {@link #NAMES}
+     * @param group whether to signal the whole process group {@code pid} rather than the one process
      * @throws IllegalArgumentException for a name outside RFC 4254 §6.10
      * @throws IOException              when {@code kill} fails, e.g. the process is gone
+     * @throws IllegalArgumentException for a pid of 1 or less
      */
     public static void send(long pid, String name, boolean group) throws IOException {
         if (!isKnown(name)) {
@@ -79,6 +89,11 @@ public final class ProcessSignals {
      * by a wrapper while its child still ignored the signal (between its fork and exec), or one
      * that ignores it and whose parent ended. Waiting for {@code p} alone would leave those
      * running once it exited.
+     *
+     * @param p     the session's command process
+     * @param first the signal to send first, without {@code SIG}: {@code TERM}, or {@code HUP} for a hang-up
+     * @param group whether {@code p} leads its own process group, which then gets the signals
+     * @param grace how long to wait for {@code p} to end before the second round and SIGKILL
      */
     public static void hangUp(Process p, String first, boolean group, Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
@@ -140,6 +155,9 @@ public final class ProcessSignals {
      * empty where there is no {@code /proc}. A group outlives its leader while any member lives,
      * and the kernel does not reuse its id meanwhile, so a signal to a group found non-empty
      * reaches only those members and their later children.
+     *
+     * @param pgid the process group id
+     * @return handles to the group's live processes; empty when none, or without {@code /proc}
      */
     public static List<ProcessHandle> groupMembers(long pgid) {
         List<ProcessHandle> members = new ArrayList<>();

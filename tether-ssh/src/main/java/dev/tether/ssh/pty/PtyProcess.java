@@ -11,36 +11,69 @@ import java.io.OutputStream;
  */
 public interface PtyProcess {
 
-    /** The process id. */
+    /**
+     * The process id.
+     *
+     * @return the process id of the command, the leader of its session and process group
+     */
     long pid();
 
-    /** The terminal's device name, e.g. {@code /dev/pts/3}, or null when unknown. */
+    /**
+     * The terminal's device name, e.g. {@code /dev/pts/3}, or null when unknown.
+     *
+     * @return the slave device's name, or null
+     */
     String ttyName();
 
     /**
      * What the process writes to the terminal: stdout and stderr merged, as on any terminal.
      * Closing it must not close the terminal either.
+     *
+     * @return the stream reading the terminal's master side
      */
     InputStream getInputStream();
 
     /**
      * What the process reads from the terminal. Closing it must not close the terminal; the
      * terminal ends with {@link #close}.
+     *
+     * @return the stream writing the terminal's master side
      */
     OutputStream getOutputStream();
 
-    /** Sets the window size; the kernel sends SIGWINCH to the terminal's foreground group. */
+    /**
+     * Sets the window size; the kernel sends SIGWINCH to the terminal's foreground group.
+     *
+     * @param columns      the width in characters
+     * @param rows         the height in characters
+     * @param widthPixels  the width in pixels, 0 when unknown
+     * @param heightPixels the height in pixels, 0 when unknown
+     * @throws IOException if the terminal's size cannot be set, e.g. it is closed
+     */
     void resize(int columns, int rows, int widthPixels, int heightPixels) throws IOException;
 
     /**
      * Sends a signal, by its RFC 4254 §6.10 name without {@code SIG} (e.g. {@code TERM}), to
      * the process group; does nothing once the process has ended.
+     *
+     * @param name the signal name without {@code SIG}, one of {@link ProcessSignals#NAMES}
+     * @throws IOException if the signal cannot be delivered
      */
     void signal(String name) throws IOException;
 
+    /**
+     * Whether the process is still running.
+     *
+     * @return true until the process has ended
+     */
     boolean isAlive();
 
-    /** Waits for the process to end. */
+    /**
+     * Waits for the process to end.
+     *
+     * @return how it ended
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     Exit waitFor() throws InterruptedException;
 
     /**
@@ -68,8 +101,15 @@ public interface PtyProcess {
      *                   process exited, or when the implementation cannot tell a death by signal
      *                   N from {@code exit(128 + N)}
      * @param coreDumped whether a core was dumped (only meaningful with a signal)
+     * @param status     the exit status, or 128 + N for a death by signal N
      */
     record Exit(int status, String signal, boolean coreDumped) {
+        /**
+         * An exit with a status and no signal known.
+         *
+         * @param status the exit status
+         * @return the exit, with a null signal and no core dump
+         */
         public static Exit status(int status) {
             return new Exit(status, null, false);
         }

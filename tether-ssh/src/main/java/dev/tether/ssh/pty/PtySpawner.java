@@ -33,10 +33,16 @@ public interface PtySpawner {
      *                    from {@code pty.term()} when that is not empty
      * @param pty         the requested terminal type, size and modes; modes an implementation
      *                    cannot apply are ignored, never an error
+     * @return the running process, leading its session on the new terminal
+     * @throws IOException if no pty can be opened or the command cannot be started
      */
     PtyProcess spawn(List<String> command, Path directory, Map<String, String> environment, PtyRequest pty) throws IOException;
 
-    /** A short name for logs, e.g. {@code pty4j}. */
+    /**
+     * A short name for logs, e.g. {@code pty4j}.
+     *
+     * @return the spawner's name; by default the simple name of its class
+     */
     default String name() {
         return getClass().getSimpleName();
     }
@@ -44,6 +50,8 @@ public interface PtySpawner {
     /**
      * The first spawner on the class path (the context class loader's, then this library's), or
      * empty when none is installed or none can be loaded.
+     *
+     * @return the spawner found, or empty
      */
     static Optional<PtySpawner> discover() {
         ClassLoader context = Thread.currentThread().getContextClassLoader();
