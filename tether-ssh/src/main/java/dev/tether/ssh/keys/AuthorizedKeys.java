@@ -52,18 +52,35 @@ public final class AuthorizedKeys {
      * Loads a file, skipping (and logging) invalid lines; an {@code expiry-time} without
      * {@code Z} is read in the system time zone.
      *
+     * @param file the authorized_keys file, UTF-8
+     * @return the valid lines, with the invalid ones in {@link #errors()}
      * @throws IOException if the file cannot be read
      */
     public static AuthorizedKeys load(Path file) throws IOException {
         return load(file, ZoneId.systemDefault(), false);
     }
 
-    /** Loads a file, refusing it if any line is invalid (the exception names each {@code file:line}). */
+    /**
+     * Loads a file, refusing it if any line is invalid (the exception names each {@code file:line}).
+     *
+     * @param file the authorized_keys file, UTF-8
+     * @return the lines
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) any line is invalid
+     */
     public static AuthorizedKeys loadStrict(Path file) throws IOException {
         return load(file, ZoneId.systemDefault(), true);
     }
 
-    /** Loads a file, reading local {@code expiry-time} values in {@code zone}. */
+    /**
+     * Loads a file, reading local {@code expiry-time} values in {@code zone}.
+     *
+     * @param file   the authorized_keys file, UTF-8
+     * @param zone   the zone of an {@code expiry-time} given without {@code Z}
+     * @param strict whether an invalid line fails the load rather than being skipped
+     * @return the valid lines, with the skipped ones in {@link #errors()}
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) a line is invalid and
+     *     {@code strict} is set
+     */
     public static AuthorizedKeys load(Path file, ZoneId zone, boolean strict) throws IOException {
         String content = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         return parse(file, file.toString(), content, zone, strict);
@@ -73,6 +90,11 @@ public final class AuthorizedKeys {
      * Parses authorized_keys text.
      *
      * @param source the name used in {@code file:line} locations
+     * @param content the file's text
+     * @param zone    the zone of an {@code expiry-time} given without {@code Z}
+     * @param strict  whether an invalid line fails the parse rather than being skipped
+     * @return the valid lines, with the skipped ones in {@link #errors()}
+     * @throws SshException if a line is invalid and {@code strict} is set
      */
     public static AuthorizedKeys parse(String source, String content, ZoneId zone, boolean strict) throws SshException {
         return parse(null, source, content, zone, strict);
@@ -102,19 +124,36 @@ public final class AuthorizedKeys {
         return new AuthorizedKeys(entries, errors);
     }
 
-    /** The key lines, in file order. */
+    /**
+     * The key lines, in file order.
+     *
+     * @return the entries, unmodifiable
+     */
     public List<AuthorizedKey> entries() {
         return entries;
     }
 
-    /** The invalid lines skipped while loading, each naming {@code file:line}. */
+    /**
+     * The invalid lines skipped while loading, each naming {@code file:line}.
+     *
+     * @return the errors, unmodifiable; empty after a strict load
+     */
     public List<SshException> errors() {
         return errors;
     }
 
     // ------------------------------------------------------------------ matching
 
-    /** {@link #find(byte[], String, String, InetAddress, Instant)} with no client host name (the address is used). */
+    /**
+     * {@link #find(byte[], String, String, InetAddress, Instant)} with no client host name (the address is used).
+     *
+     * @param offeredBlob the key or certificate blob the client offered
+     * @param user        the user name the client asked to log in as
+     * @param client      the client's address
+     * @param now         the time at which expiry and certificate validity are judged
+     * @return the match, or empty if no line authorises the key
+     * @throws SshException if the offered blob is malformed or a certificate cannot be parsed
+     */
     public Optional<Match> find(byte[] offeredBlob, String user, InetAddress client, Instant now) throws SshException {
         return find(offeredBlob, user, null, client, now);
     }
@@ -137,6 +176,11 @@ public final class AuthorizedKeys {
      *
      * @param clientHost the client's canonical host name for {@code from=} (null: use the address,
      *                   as sshd with {@code UseDNS no})
+     * @param offeredBlob the key or certificate blob the client offered
+     * @param user        the user name the client asked to log in as
+     * @param client      the client's address
+     * @param now         the time at which expiry and certificate validity are judged
+     * @return the match, or empty if no line authorises the key
      * @throws SshException if the offered blob is malformed or a certificate cannot be parsed
      */
     public Optional<Match> find(byte[] offeredBlob, String user, String clientHost, InetAddress client, Instant now)
@@ -216,11 +260,23 @@ public final class AuthorizedKeys {
 
     // ------------------------------------------------------------------ model
 
-    /** A {@code permitopen} / {@code permitlisten} target: host and port ({@link #ANY_PORT} for {@code *}). */
+    /**
+     * A {@code permitopen} / {@code permitlisten} target: host and port ({@link #ANY_PORT} for {@code *}).
+     *
+     * @param host the host, or {@code *} for any host
+     * @param port the port, or {@link #ANY_PORT}
+     */
     public record HostPort(String host, int port) {
         /** The port of a {@code host:*} permission. */
         public static final int ANY_PORT = -1;
 
+        /**
+         * Checks the host.
+         *
+         * @param host the host, or {@code *} for any host
+         * @param port the port, or {@link #ANY_PORT}
+         * @throws NullPointerException if {@code host} is null
+         */
         public HostPort {
             Objects.requireNonNull(host, "host");
         }
@@ -228,12 +284,24 @@ public final class AuthorizedKeys {
         /**
          * A {@code permitopen}/{@code PermitOpen} ({@code host:port}) or {@code permitlisten}/{@code
          * PermitListen} ({@code [host:]port}, a bare port meaning any host) entry; the port may be {@code *}.
+         *
+         * @param value  the option's value
+         * @param listen true for a {@code permitlisten} entry, false for {@code permitopen}
+         * @return the target
+         * @throws SshException if the value is not such an entry
          */
         public static HostPort parse(String value, boolean listen) throws SshException {
             return AuthorizedKeysParser.parsePermission(value, listen);
         }
 
-        /** Whether an entry allows opening {@code host:port}: its host literally ({@code *}: any) and its port. */
+        /**
+         * Whether an entry allows opening {@code host:port}: its host literally ({@code *}: any) and its port.
+         *
+         * @param entries the {@code permitopen} entries
+         * @param host    the host to open
+         * @param port    the port to open
+         * @return whether one entry matches
+         */
         public static boolean anyOpens(List<HostPort> entries, String host, int port) {
             for (HostPort p : entries) {
                 if ((p.port() == ANY_PORT || p.port() == port) && (p.host().equals("*") || p.host().equals(host))) {
@@ -243,7 +311,15 @@ public final class AuthorizedKeys {
             return false;
         }
 
-        /** Whether an entry allows listening on {@code host:port}: its host as a case-insensitive wildcard pattern, and its port. */
+        /**
+         * Whether an entry allows listening on {@code host:port}: its host as a case-insensitive wildcard pattern,
+         * and its port.
+         *
+         * @param entries the {@code permitlisten} entries
+         * @param host    the host to listen on; null is taken as empty
+         * @param port    the port to listen on
+         * @return whether one entry matches
+         */
         public static boolean anyListens(List<HostPort> entries, String host, int port) {
             String h = HostPatterns.asciiLower(host == null ? "" : host);
             for (HostPort p : entries) {
@@ -281,49 +357,93 @@ public final class AuthorizedKeys {
             this.options = Objects.requireNonNull(options);
         }
 
-        /** The public key blob (a copy). */
+        /**
+         * The public key blob (a copy).
+         *
+         * @return a copy of the blob
+         */
         public byte[] blob() {
             return blob.clone();
         }
 
+        /**
+         * The key type named on the line, e.g. {@code ssh-ed25519}.
+         *
+         * @return the key type
+         */
         public String keyType() {
             return keyType;
         }
 
+        /**
+         * The comment after the key.
+         *
+         * @return the comment, empty if none
+         */
         public String comment() {
             return comment;
         }
 
+        /**
+         * The options before the key type.
+         *
+         * @return the options; {@link KeyOptions#NONE} for a line without any
+         */
         public KeyOptions options() {
             return options;
         }
 
-        /** 1-based line number. */
+        /**
+         * 1-based line number.
+         *
+         * @return the line number
+         */
         public int line() {
             return line;
         }
 
-        /** The file, or null when parsed from a string. */
+        /**
+         * The file, or null when parsed from a string.
+         *
+         * @return the file, or null
+         */
         public Path file() {
             return file;
         }
 
-        /** {@code file:line}. */
+        /**
+         * {@code file:line}.
+         *
+         * @return the location, e.g. {@code /home/u/.ssh/authorized_keys:3}
+         */
         public String location() {
             return source + ":" + line;
         }
 
-        /** SHA256 fingerprint of the key. */
+        /**
+         * SHA256 fingerprint of the key.
+         *
+         * @return the fingerprint, {@code SHA256:} and unpadded base64
+         */
         public String fingerprint() {
             return SignatureAlgorithms.fingerprint(blob);
         }
 
-        /** Whether the key equals {@code other}, in constant time. */
+        /**
+         * Whether the key equals {@code other}, in constant time.
+         *
+         * @param other a public key blob, or null
+         * @return true if the blobs are equal; false for null
+         */
         public boolean keyEquals(byte[] other) {
             return other != null && MessageDigest.isEqual(blob, other);
         }
 
-        /** The line as it would be written back. */
+        /**
+         * The line as it would be written back.
+         *
+         * @return the options, key type, base64 blob and comment, separated by spaces
+         */
         public String toLine() {
             String opts = options.toString();
             return (opts.isEmpty() ? "" : opts + " ") + keyType + " " + Base64.getEncoder().encodeToString(blob)
@@ -386,86 +506,167 @@ public final class AuthorizedKeys {
         /**
          * Parses an options string such as {@code restrict,pty,command="uptime"}; local
          * {@code expiry-time} values are read in {@code zone}.
+         *
+         * @param options the options text, comma-separated
+         * @param zone    the zone of an {@code expiry-time} given without {@code Z}
+         * @return the options
+         * @throws SshException if an option is unknown or malformed
          */
         public static KeyOptions parse(String options, ZoneId zone) throws SshException {
             return AuthorizedKeysParser.parseOptions(options, zone);
         }
 
-        /** Whether {@code restrict} was given. */
+        /**
+         * Whether {@code restrict} was given.
+         *
+         * @return true with {@code restrict}
+         */
         public boolean isRestricted() {
             return restricted;
         }
 
+        /**
+         * Whether a pty may be allocated ({@code no-pty}; after {@code restrict}, only with {@code pty}).
+         *
+         * @return true if allowed
+         */
         public boolean permitsPty() {
             return pty;
         }
 
-        /** TCP forwarding in both directions ({@code no-port-forwarding}). */
+        /**
+         * TCP forwarding in both directions ({@code no-port-forwarding}).
+         *
+         * @return true if allowed
+         */
         public boolean permitsPortForwarding() {
             return portForwarding;
         }
 
+        /**
+         * Whether agent forwarding is allowed ({@code no-agent-forwarding}; after {@code restrict}, only with
+         * {@code agent-forwarding}).
+         *
+         * @return true if allowed
+         */
         public boolean permitsAgentForwarding() {
             return agentForwarding;
         }
 
+        /**
+         * Whether X11 forwarding is allowed ({@code no-X11-forwarding}; after {@code restrict}, only with
+         * {@code X11-forwarding}).
+         *
+         * @return true if allowed
+         */
         public boolean permitsX11() {
             return x11;
         }
 
-        /** Whether ~/.ssh/rc may run ({@code no-user-rc}). */
+        /**
+         * Whether ~/.ssh/rc may run ({@code no-user-rc}).
+         *
+         * @return true if allowed
+         */
         public boolean permitsUserRc() {
             return userRc;
         }
 
+        /**
+         * Whether the line is a {@code cert-authority} line: its key is a CA whose certificates log in.
+         *
+         * @return true for a CA line
+         */
         public boolean isCertAuthority() {
             return certAuthority;
         }
 
-        /** {@code no-touch-required}: FIDO signatures need not prove user presence. */
+        /**
+         * {@code no-touch-required}: FIDO signatures need not prove user presence.
+         *
+         * @return true with {@code no-touch-required}
+         */
         public boolean noTouchRequired() {
             return noTouchRequired;
         }
 
-        /** {@code verify-required}: FIDO signatures must attest user verification. */
+        /**
+         * {@code verify-required}: FIDO signatures must attest user verification.
+         *
+         * @return true with {@code verify-required}
+         */
         public boolean verifyRequired() {
             return verifyRequired;
         }
 
-        /** The {@code command=} to run instead of what the client asks for. */
+        /**
+         * The {@code command=} to run instead of what the client asks for.
+         *
+         * @return the command, or empty
+         */
         public Optional<String> forcedCommand() {
             return Optional.ofNullable(command);
         }
 
-        /** The {@code from=} pattern list. */
+        /**
+         * The {@code from=} pattern list.
+         *
+         * @return the patterns, comma-separated, or empty
+         */
         public Optional<String> from() {
             return Optional.ofNullable(from);
         }
 
-        /** The {@code principals=} list of a {@code cert-authority} line, if given. */
+        /**
+         * The {@code principals=} list of a {@code cert-authority} line, if given.
+         *
+         * @return the principal names, or empty if not given
+         */
         public Optional<List<String>> principals() {
             return Optional.ofNullable(principals);
         }
 
-        /** The earliest {@code expiry-time}, if any. */
+        /**
+         * The earliest {@code expiry-time}, if any.
+         *
+         * @return the expiry time, or empty
+         */
         public Optional<Instant> expiryTime() {
             return Optional.ofNullable(expiry);
         }
 
-        /** The {@code environment=} variables in file order; the first value of a name wins. */
+        /**
+         * The {@code environment=} variables in file order; the first value of a name wins.
+         *
+         * @return the variables, by name; unmodifiable
+         */
         public Map<String, String> environment() {
             return environment;
         }
 
+        /**
+         * The {@code permitopen} entries, in file order.
+         *
+         * @return the entries, unmodifiable; empty when none was given (then any target is allowed)
+         */
         public List<HostPort> permitOpenList() {
             return permitOpen;
         }
 
+        /**
+         * The {@code permitlisten} entries, in file order.
+         *
+         * @return the entries, unmodifiable; empty when none was given (then any listener is allowed)
+         */
         public List<HostPort> permitListenList() {
             return permitListen;
         }
 
-        /** The {@code tunnel=} device: a number or {@code any}. */
+        /**
+         * The {@code tunnel=} device: a number or {@code any}.
+         *
+         * @return the device, or empty
+         */
         public Optional<String> tunnel() {
             return Optional.ofNullable(tunnel);
         }
@@ -475,6 +676,10 @@ public final class AuthorizedKeys {
          * allowed: port forwarding must be permitted, and if {@code permitopen} is given one entry
          * must match: its host literally (no patterns; {@code *} is any host, as sshd) and its port
          * ({@code *} is any port).
+         *
+         * @param host the target host
+         * @param port the target port
+         * @return whether the forwarding is allowed
          */
         public boolean permitOpen(String host, int port) {
             if (!portForwarding) {
@@ -488,6 +693,10 @@ public final class AuthorizedKeys {
          * {@code host:port} is allowed: port forwarding must be permitted, and if
          * {@code permitlisten} is given one entry must match: its host as a case-insensitive
          * wildcard pattern (a bare port means any host) and its port ({@code *} is any port).
+         *
+         * @param host the host to listen on
+         * @param port the port to listen on
+         * @return whether the forwarding is allowed
          */
         public boolean permitListen(String host, int port) {
             if (!portForwarding) {
@@ -502,12 +711,19 @@ public final class AuthorizedKeys {
          * neither may match a negated entry.
          *
          * @param clientHost the canonical host name, or null to match the address text instead
+         * @param clientAddress the client's address
+         * @return whether the client is allowed
          */
         public boolean fromAllows(String clientHost, InetAddress clientAddress) {
             return from == null || HostPatterns.matchHostAndAddress(clientHost, clientAddress, from);
         }
 
-        /** Whether an {@code expiry-time} has passed at {@code now} (to the second, as sshd). */
+        /**
+         * Whether an {@code expiry-time} has passed at {@code now} (to the second, as sshd).
+         *
+         * @param now the time to judge at
+         * @return true if expired
+         */
         public boolean expired(Instant now) {
             return expiry != null && now.getEpochSecond() > expiry.getEpochSecond();
         }
@@ -648,36 +864,76 @@ public final class AuthorizedKeys {
             }
         }
 
-        /** The authorized_keys line that accepted the key (the CA line for a certificate). */
+        /**
+         * The authorized_keys line that accepted the key (the CA line for a certificate).
+         *
+         * @return the entry
+         */
         public AuthorizedKey entry() {
             return entry;
         }
 
+        /**
+         * The options of the line that accepted the key.
+         *
+         * @return the line's options, without the certificate's restrictions merged
+         */
         public KeyOptions options() {
             return entry.options();
         }
 
-        /** The certificate the client offered, if it offered one. */
+        /**
+         * The certificate the client offered, if it offered one.
+         *
+         * @return the certificate, or empty for a plain key
+         */
         public Optional<OpenSshCertificate> certificate() {
             return Optional.ofNullable(certificate);
         }
 
+        /**
+         * Whether a pty may be allocated: the line allows it and a certificate has {@code permit-pty}.
+         *
+         * @return true if allowed
+         */
         public boolean permitsPty() {
             return certPty && options().permitsPty();
         }
 
+        /**
+         * Whether port forwarding is allowed: the line allows it and a certificate has
+         * {@code permit-port-forwarding}.
+         *
+         * @return true if allowed
+         */
         public boolean permitsPortForwarding() {
             return certPortForwarding && options().permitsPortForwarding();
         }
 
+        /**
+         * Whether agent forwarding is allowed: the line allows it and a certificate has
+         * {@code permit-agent-forwarding}.
+         *
+         * @return true if allowed
+         */
         public boolean permitsAgentForwarding() {
             return certAgentForwarding && options().permitsAgentForwarding();
         }
 
+        /**
+         * Whether X11 forwarding is allowed: the line allows it and a certificate has {@code permit-X11-forwarding}.
+         *
+         * @return true if allowed
+         */
         public boolean permitsX11() {
             return certX11 && options().permitsX11();
         }
 
+        /**
+         * Whether ~/.ssh/rc may run: the line allows it and a certificate has {@code permit-user-rc}.
+         *
+         * @return true if allowed
+         */
         public boolean permitsUserRc() {
             return certUserRc && options().permitsUserRc();
         }
@@ -685,41 +941,84 @@ public final class AuthorizedKeys {
         /**
          * Whether FIDO signatures may omit user presence: the line must say {@code no-touch-required}
          * and, with a certificate, the certificate must have the {@code no-touch-required} extension.
+         *
+         * @return true if user presence may be omitted
          */
         public boolean noTouchRequired() {
             return certNoTouch && options().noTouchRequired();
         }
 
-        /** Whether FIDO signatures must attest user verification: the line's or the certificate's {@code verify-required}. */
+        /**
+         * Whether FIDO signatures must attest user verification: the line's or the certificate's
+         * {@code verify-required}.
+         *
+         * @return true if user verification is required
+         */
         public boolean verifyRequired() {
             return certVerifyRequired || options().verifyRequired();
         }
 
-        /** The line's {@code command=}, or else the certificate's {@code force-command} (equal if both are given). */
+        /**
+         * The line's {@code command=}, or else the certificate's {@code force-command} (equal if both are given).
+         *
+         * @return the command, or empty
+         */
         public Optional<String> forcedCommand() {
             Optional<String> c = options().forcedCommand();
             return c.isPresent() ? c : Optional.ofNullable(certCommand);
         }
 
+        /**
+         * The line's {@code environment=} variables (certificates carry none).
+         *
+         * @return the variables, by name; unmodifiable
+         */
         public Map<String, String> environment() {
             return options().environment();
         }
 
+        /**
+         * Whether a local forwarding to {@code host:port} is allowed: port forwarding must be allowed (see
+         * {@link #permitsPortForwarding()}) and the line's {@code permitopen} must allow the target.
+         *
+         * @param host the target host
+         * @param port the target port
+         * @return whether the forwarding is allowed
+         */
         public boolean permitOpen(String host, int port) {
             return certPortForwarding && options().permitOpen(host, port);
         }
 
+        /**
+         * Whether a remote forwarding listening on {@code host:port} is allowed: port forwarding must be allowed (see
+         * {@link #permitsPortForwarding()}) and the line's {@code permitlisten} must allow it.
+         *
+         * @param host the host to listen on
+         * @param port the port to listen on
+         * @return whether the forwarding is allowed
+         */
         public boolean permitListen(String host, int port) {
             return certPortForwarding && options().permitListen(host, port);
         }
 
-        /** The line's {@code from=} and the certificate's {@code source-address} must both allow the client. */
+        /**
+         * The line's {@code from=} and the certificate's {@code source-address} must both allow the client.
+         *
+         * @param clientHost    the client's canonical host name, or null to match the address text instead
+         * @param clientAddress the client's address
+         * @return whether the client is allowed
+         */
         public boolean fromAllows(String clientHost, InetAddress clientAddress) {
             return options().fromAllows(clientHost, clientAddress)
                     && (certSourceAddress == null || HostPatterns.matchCidrList(clientAddress, certSourceAddress));
         }
 
-        /** Whether the line's {@code expiry-time} or the certificate's validity has ended at {@code now}. */
+        /**
+         * Whether the line's {@code expiry-time} or the certificate's validity has ended at {@code now}.
+         *
+         * @param now the time to judge at
+         * @return true if the line or the certificate has expired
+         */
         public boolean expired(Instant now) {
             if (options().expired(now)) {
                 return true;
@@ -732,10 +1031,20 @@ public final class AuthorizedKeys {
             return Long.compareUnsigned(t, before) >= 0;
         }
 
+        /**
+         * The line's {@code principals=} list.
+         *
+         * @return the principal names, or empty if not given
+         */
         public Optional<List<String>> principals() {
             return options().principals();
         }
 
+        /**
+         * Whether the accepting line is a {@code cert-authority} line.
+         *
+         * @return true when a certificate was accepted through its CA
+         */
         public boolean isCertAuthority() {
             return options().isCertAuthority();
         }
@@ -743,6 +1052,8 @@ public final class AuthorizedKeys {
         /**
          * For logs, as sshd reports an accepted key: the key type and fingerprint (for a
          * certificate also its ID, serial and CA) and the {@code file:line} that accepted it.
+         *
+         * @return the description
          */
         public String description() {
             StringBuilder sb = new StringBuilder();

@@ -14,21 +14,34 @@ import java.util.List;
 @FunctionalInterface
 public interface HostKeyVerifier {
     /**
+     * Whether to trust the server's host key for this connection.
+     *
      * @param host         the host name or address the client connected to ({@code "unknown"} over raw streams)
      * @param port         the port, or 0 over raw streams
      * @param algorithm    the negotiated host key algorithm
      * @param hostKeyBlob  the host key (or host certificate) in SSH wire encoding
      * @return true to trust the key; false ends the connection with HOST_KEY_NOT_VERIFIABLE
+     * @throws SshException to refuse with a reason of the verifier's own; the connection ends
      */
     boolean verify(String host, int port, String algorithm, byte[] hostKeyBlob) throws SshException;
 
-    /** Trusts exactly these key blobs. */
+    /**
+     * Trusts exactly these key blobs.
+     *
+     * @param blobs the trusted host key blobs; copied
+     * @return a verifier accepting exactly those keys
+     */
     static HostKeyVerifier acceptKeys(List<byte[]> blobs) {
         List<byte[]> copy = blobs.stream().map(byte[]::clone).toList();
         return (host, port, alg, blob) -> copy.stream().anyMatch(b -> MessageDigest.isEqual(b, blob));
     }
 
-    /** Trusts the key with this SHA256 fingerprint, as {@code ssh-keygen -l} prints it ({@code SHA256:...}). */
+    /**
+     * Trusts the key with this SHA256 fingerprint, as {@code ssh-keygen -l} prints it ({@code SHA256:...}).
+     *
+     * @param sha256Fingerprint the fingerprint, {@code SHA256:} and unpadded base64
+     * @return a verifier accepting the key with that fingerprint
+     */
     static HostKeyVerifier acceptFingerprint(String sha256Fingerprint) {
         return (host, port, alg, blob) -> MessageDigest.isEqual(
                 SignatureAlgorithms.fingerprint(blob).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
@@ -38,6 +51,8 @@ public interface HostKeyVerifier {
     /**
      * Trusts any key. This makes the connection open to man-in-the-middle attacks; use it only
      * in tests or when the host key is verified by other means.
+     *
+     * @return a verifier accepting every key
      */
     static HostKeyVerifier insecureAcceptAny() {
         return (host, port, alg, blob) -> true;

@@ -48,6 +48,10 @@ public final class HostPatterns {
     /**
      * Whether {@code s} matches the single wildcard pattern {@code pattern} ({@code *} and
      * {@code ?}), case-sensitively. Runs in O(|s|·|pattern|) at worst.
+     *
+     * @param s       the string to match
+     * @param pattern the pattern
+     * @return whether the whole string matches
      */
     public static boolean wildcardMatch(String s, String pattern) {
         int si = 0;
@@ -78,6 +82,9 @@ public final class HostPatterns {
      * Matches {@code s} against a comma-separated pattern list (OpenSSH's match_pattern_list).
      *
      * @param ignoreCase lower-case (ASCII) both the string and the patterns before comparing
+     * @param s           the string to match
+     * @param patternList the patterns, comma-separated; a leading {@code !} negates one
+     * @return the outcome: a negated match wins over a positive one
      */
     public static Outcome matchList(String s, String patternList, boolean ignoreCase) {
         String str = ignoreCase ? asciiLower(s) : s;
@@ -108,7 +115,13 @@ public final class HostPatterns {
         return positive ? Outcome.MATCH : Outcome.NO_MATCH;
     }
 
-    /** Whether a host name matches a pattern list, case-insensitively (OpenSSH's match_hostname). */
+    /**
+     * Whether a host name matches a pattern list, case-insensitively (OpenSSH's match_hostname).
+     *
+     * @param host        the host name
+     * @param patternList the patterns, comma-separated; a leading {@code !} negates one
+     * @return true if a positive pattern matches and no negated one does
+     */
     public static boolean matchesHost(String host, String patternList) {
         return matchList(host, patternList, true) == Outcome.MATCH;
     }
@@ -121,6 +134,8 @@ public final class HostPatterns {
      * against {@code address}'s text as {@link #format} writes it.
      *
      * @param address a numeric IPv4 or IPv6 literal; anything else never matches
+     * @param list    the entries, comma-separated; a leading {@code !} negates one
+     * @return the outcome; {@link Outcome#ERROR} for a malformed CIDR entry
      */
     public static Outcome matchAddressList(String address, String list) {
         byte[] addr = parseAddress(address);
@@ -161,6 +176,10 @@ public final class HostPatterns {
      * Whether an address is inside a strict CIDR list, as OpenSSH checks a certificate's
      * {@code source-address} (addr_match_cidr_list): every entry must be an address or network
      * (no wildcards, no negation, no names); a malformed entry makes the whole list fail.
+     *
+     * @param address the address; null never matches
+     * @param list    the addresses and networks, comma-separated; null never matches
+     * @return true if the address is inside one entry and every entry is well-formed
      */
     public static boolean matchCidrList(InetAddress address, String list) {
         if (address == null || list == null) {
@@ -186,7 +205,12 @@ public final class HostPatterns {
         return found;
     }
 
-    /** Whether {@code list} is a well-formed strict CIDR list (see {@link #matchCidrList}). */
+    /**
+     * Whether {@code list} is a well-formed strict CIDR list (see {@link #matchCidrList}).
+     *
+     * @param list the list, or null
+     * @return true if every comma-separated entry is an address or network with a consistent mask
+     */
     public static boolean isValidCidrList(String list) {
         if (list == null) {
             return false;
@@ -213,6 +237,8 @@ public final class HostPatterns {
      * @param host    the client's canonical host name, or null to use the address text (as sshd
      *                does with {@code UseDNS no})
      * @param address the client's address
+     * @param patternList the {@code from=} patterns, comma-separated; a leading {@code !} negates one
+     * @return whether the client is allowed
      */
     public static boolean matchHostAndAddress(String host, InetAddress address, String patternList) {
         if (address == null || patternList == null) {
@@ -235,6 +261,9 @@ public final class HostPatterns {
     /**
      * Parses a numeric IPv4 (dotted quad) or IPv6 literal into 4 or 16 bytes, without any name
      * lookup; IPv4-mapped IPv6 addresses become 4 bytes. Returns null if {@code s} is not one.
+     *
+     * @param s the text, or null
+     * @return the address bytes, or null
      */
     public static byte[] parseAddress(String s) {
         if (s == null || s.isEmpty() || s.length() > 45) {
@@ -300,7 +329,12 @@ public final class HostPatterns {
         return a;
     }
 
-    /** The address text OpenSSH prints: dotted quad, or RFC 5952 compressed lower-case IPv6. */
+    /**
+     * The address text OpenSSH prints: dotted quad, or RFC 5952 compressed lower-case IPv6.
+     *
+     * @param address the address
+     * @return the text
+     */
     public static String format(InetAddress address) {
         return format(normalise(address.getAddress()));
     }
@@ -367,13 +401,28 @@ public final class HostPatterns {
         return c == null ? s : new String(c);
     }
 
-    /** An address with a prefix length; a plain address is a /32 or /128. */
+    /**
+     * An address with a prefix length; a plain address is a /32 or /128.
+     *
+     * @param network    the network address, 4 or 16 bytes
+     * @param maskLength the prefix length, 0 to 32 or 0 to 128
+     */
     public record Cidr(byte[] network, int maskLength) {
+        /**
+         * Copies the address in.
+         *
+         * @param network    the network address, 4 or 16 bytes
+         * @param maskLength the prefix length
+         */
         public Cidr {
             network = network.clone();
         }
 
-        /** The network address bytes (a copy). */
+        /**
+         * The network address bytes (a copy).
+         *
+         * @return a copy of the bytes
+         */
         @Override
         public byte[] network() {
             return network.clone();
@@ -383,6 +432,8 @@ public final class HostPatterns {
          * Parses {@code address[/len]}. Returns null if it is not an address at all (so it may be
          * a wildcard pattern instead).
          *
+         * @param s the text, e.g. {@code 10.0.0.0/8}, {@code ::1} or {@code 192.0.2.7}
+         * @return the network, or null if {@code s} is not an address
          * @throws IllegalArgumentException if it is an address but the mask is too long for its
          *                                  family or bits are set outside the mask (OpenSSH's
          *                                  "inconsistent mask length")
@@ -421,7 +472,12 @@ public final class HostPatterns {
             return new Cidr(a, len);
         }
 
-        /** Whether the address (4 or 16 bytes) lies inside this network; families never mix. */
+        /**
+         * Whether the address (4 or 16 bytes) lies inside this network; families never mix.
+         *
+         * @param address the address bytes; an IPv4-mapped IPv6 address counts as IPv4
+         * @return whether it is inside the network
+         */
         public boolean contains(byte[] address) {
             byte[] a = normalise(address);
             if (a.length != network.length) {
@@ -441,6 +497,12 @@ public final class HostPatterns {
             return (a[full] & mask) == (network[full] & mask);
         }
 
+        /**
+         * Whether the address lies inside this network; families never mix.
+         *
+         * @param address the address
+         * @return whether it is inside the network
+         */
         public boolean contains(InetAddress address) {
             return contains(address.getAddress());
         }

@@ -25,7 +25,12 @@ import java.util.Arrays;
 public final class KeyFiles {
     /** The private key file formats {@link #detect} tells apart. */
     public enum Format {
-        OPENSSH, PEM, PUTTY
+        /** OpenSSH's own format, {@code -----BEGIN OPENSSH PRIVATE KEY-----} ({@link OpenSshKeyFile}). */
+        OPENSSH,
+        /** A PEM private key: PKCS#1, SEC 1 or PKCS#8, encrypted or not ({@link PemKeyFile}). */
+        PEM,
+        /** A PuTTY {@code .ppk} file ({@link PuttyKeyFile}). */
+        PUTTY
     }
 
     private KeyFiles() {
@@ -34,6 +39,12 @@ public final class KeyFiles {
     /**
      * Reads the private key in {@code file}; {@code passphrases} is asked (once) only if the key
      * is encrypted, and may be null when no passphrase can be given.
+     *
+     * @param file        the private key file
+     * @param passphrases asked for the passphrase of an encrypted key, or null
+     * @return the key pair
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) it is no private key we read, the
+     *     passphrase is wrong or not given, or the key is corrupt
      */
     public static KeyPair readPrivateKey(Path file, PassphraseProvider passphrases) throws IOException {
         byte[] bytes = OpenSshKeyFile.readLimited(file, "not a private key file");
@@ -47,6 +58,13 @@ public final class KeyFiles {
     /**
      * Parses the text of a private key file (its bytes as ISO-8859-1 chars); {@code sourceName}
      * names it in errors and is what the passphrase provider is asked about.
+     *
+     * @param text        the file's text
+     * @param sourceName  the name for errors and the passphrase prompt; null for {@code <private key>}
+     * @param passphrases asked for the passphrase of an encrypted key, or null
+     * @return the key pair
+     * @throws SshException if the text is no private key we read, the passphrase is wrong or not given, or the key is
+     *     corrupt
      */
     public static KeyPair parsePrivateKey(String text, String sourceName, PassphraseProvider passphrases) throws SshException {
         String source = sourceName == null ? "<private key>" : sourceName;
@@ -80,6 +98,9 @@ public final class KeyFiles {
     /**
      * The format of a private key file's text, from its first non-blank line.
      *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <private key>}
+     * @return the format
      * @throws SshException naming the source and line if it is no private key we read: a public
      *                      key, another PEM type, or anything else
      */

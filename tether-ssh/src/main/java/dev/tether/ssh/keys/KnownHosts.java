@@ -85,18 +85,39 @@ public final class KnownHosts {
      */
     public record Result(Status status, String hostKeyName, String keyType, String fingerprint, byte[] plainKey,
                          List<KnownHostsEntry> entries, String certificateNote) {
+        /**
+         * Copies the key and the entries.
+         *
+         * @param status          the outcome
+         * @param hostKeyName     the name looked up
+         * @param keyType         the type of the key checked
+         * @param fingerprint     the offered key's SHA256 fingerprint
+         * @param plainKey        the plain key that was looked up; copied
+         * @param entries         the lines the outcome refers to; copied
+         * @param certificateNote why a certificate was not accepted, or null
+         * @throws NullPointerException if {@code status}, {@code plainKey} or {@code entries} is null
+         */
         public Result {
             Objects.requireNonNull(status);
             plainKey = plainKey.clone();
             entries = List.copyOf(entries);
         }
 
+        /**
+         * The plain key that was looked up (a copy).
+         *
+         * @return a copy of the key blob
+         */
         @Override
         public byte[] plainKey() {
             return plainKey.clone();
         }
 
-        /** The matching line for MATCH, the first offending or revoked line otherwise; null if none. */
+        /**
+         * The matching line for MATCH, the first offending or revoked line otherwise; null if none.
+         *
+         * @return the line, or null
+         */
         public KnownHostsEntry entry() {
             return entries.isEmpty() ? null : entries.get(0);
         }
@@ -105,6 +126,8 @@ public final class KnownHosts {
          * A message in the style of ssh(1): the "REMOTE HOST IDENTIFICATION HAS CHANGED" warning
          * with both fingerprints and the offending {@code file:line} for a mismatch, the revoked
          * key warning, or a one-line summary for the other outcomes.
+         *
+         * @return the message, possibly several lines
          */
         public String message() {
             StringBuilder sb = new StringBuilder();
@@ -202,6 +225,8 @@ public final class KnownHosts {
      * Loads the files in order, skipping missing files and bad lines (each bad line is logged
      * and kept in {@link #errors()}).
      *
+     * @param files the files, e.g. {@code ~/.ssh/known_hosts} then {@code /etc/ssh/ssh_known_hosts}
+     * @return the lines of all the files, in order
      * @throws IOException if a file exists but cannot be read
      */
     public static KnownHosts load(Path... files) throws IOException {
@@ -211,6 +236,8 @@ public final class KnownHosts {
     /**
      * Loads the files in order, refusing any bad line.
      *
+     * @param files the files, in order
+     * @return the lines of all the files, in order
      * @throws SshException naming every bad line as {@code file:line: reason} (each also a
      *                      suppressed exception)
      * @throws IOException  if a file exists but cannot be read
@@ -239,6 +266,9 @@ public final class KnownHosts {
      *
      * @param source the name used in {@code file:line} locations
      * @param strict throw on any bad line instead of skipping it
+     * @param content the file's text
+     * @return the lines, with the skipped bad ones in {@link #errors()}
+     * @throws SshException if {@code strict} is set and a line is bad
      */
     public static KnownHosts parse(String source, String content, boolean strict) throws SshException {
         List<KnownHostsEntry> entries = new ArrayList<>();
@@ -314,12 +344,20 @@ public final class KnownHosts {
         return new KnownHostsEntry(file, source, lineNo, marker, hosts, type, blob, f.rest());
     }
 
-    /** All key lines, in file order. */
+    /**
+     * All key lines, in file order.
+     *
+     * @return the entries, unmodifiable
+     */
     public List<KnownHostsEntry> entries() {
         return entries;
     }
 
-    /** The bad lines skipped while loading, each naming {@code file:line}. */
+    /**
+     * The bad lines skipped while loading, each naming {@code file:line}.
+     *
+     * @return the errors, unmodifiable
+     */
     public List<SshException> errors() {
         return errors;
     }
@@ -329,19 +367,38 @@ public final class KnownHosts {
     /**
      * The name OpenSSH looks a host up by: the lower-cased host for port 22 (or 0, unknown), else
      * {@code [host]:port}.
+     *
+     * @param host the host name or address
+     * @param port the port
+     * @return the name, e.g. {@code example.com} or {@code [example.com]:2222}
      */
     public static String hostKeyName(String host, int port) {
         String h = HostPatterns.asciiLower(Objects.requireNonNull(host, "host"));
         return port == 0 || port == 22 ? h : "[" + h + "]:" + port;
     }
 
-    /** The lines that apply to the host, of any marker, as {@code ssh-keygen -F} finds them. */
+    /**
+     * The lines that apply to the host, of any marker, as {@code ssh-keygen -F} finds them.
+     *
+     * @param host the host name or address
+     * @param port the port
+     * @return the lines, in file order
+     */
     public List<KnownHostsEntry> lookup(String host, int port) {
         String name = hostKeyName(host, port);
         return entries.stream().filter(e -> e.matches(name)).toList();
     }
 
-    /** {@link #check(String, int, String, byte[], Instant)} at the current time. */
+    /**
+     * {@link #check(String, int, String, byte[], Instant)} at the current time.
+     *
+     * @param host      the host name or address the client connected to
+     * @param port      the port
+     * @param algorithm the negotiated host key algorithm (informational)
+     * @param blob      the host key or host certificate blob
+     * @return the result
+     * @throws SshException if the blob is malformed (or a certificate cannot be parsed)
+     */
     public Result check(String host, int port, String algorithm, byte[] blob) throws SshException {
         return check(host, port, algorithm, blob, Instant.now());
     }
@@ -351,6 +408,10 @@ public final class KnownHosts {
      *
      * @param algorithm the negotiated host key algorithm (informational: the key type is read from the blob)
      * @param now       the time at which a certificate must be valid
+     * @param host      the host name or address the client connected to
+     * @param port      the port
+     * @param blob      the host key or host certificate blob
+     * @return the result
      * @throws SshException if the blob is malformed (or a certificate cannot be parsed)
      */
     public Result check(String host, int port, String algorithm, byte[] blob, Instant now) throws SshException {
@@ -434,6 +495,13 @@ public final class KnownHosts {
      * The line ssh(1) writes for a new host key: {@code name type base64}, where name is
      * {@link #hostKeyName} or, when {@code hash} is set, {@code |1|salt|hash} of it with a fresh
      * random salt. No comment and no trailing newline.
+     *
+     * @param host the host name or address
+     * @param port the port
+     * @param blob the host key blob
+     * @param hash whether to hash the host name
+     * @return the line
+     * @throws SshException if the blob does not start with a printable key type
      */
     public static String formatLine(String host, int port, byte[] blob, boolean hash) throws SshException {
         String type = KnownHostsEntry.blobType(blob);
@@ -459,7 +527,14 @@ public final class KnownHosts {
      * missing parent directories with mode 700, on POSIX file systems. Appends are serialised
      * within this JVM and hold an exclusive file lock against other processes that lock.
      *
+     * @param file the known_hosts file
+     * @param host the host name or address
+     * @param port the port
+     * @param blob the host key blob
+     * @param hash whether to hash the host name
      * @return the line written (without the newline)
+     * @throws IOException if the file cannot be created, locked or written, or (as {@link SshException}) the blob has
+     *     no printable key type
      */
     public static String append(Path file, String host, int port, byte[] blob, boolean hash) throws IOException {
         String line = formatLine(host, port, blob, hash);

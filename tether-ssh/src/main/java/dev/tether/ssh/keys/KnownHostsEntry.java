@@ -33,7 +33,11 @@ public final class KnownHostsEntry {
             this.text = text;
         }
 
-        /** The marker as written in the file, or "" for none. */
+        /**
+         * The marker as written in the file, or "" for none.
+         *
+         * @return the marker text, e.g. {@code @revoked}
+         */
         public String text() {
             return text;
         }
@@ -87,54 +91,102 @@ public final class KnownHostsEntry {
         }
     }
 
-    /** The file the line came from, or null when parsed from a string. */
+    /**
+     * The file the line came from, or null when parsed from a string.
+     *
+     * @return the file, or null
+     */
     public Path file() {
         return file;
     }
 
-    /** 1-based line number. */
+    /**
+     * 1-based line number.
+     *
+     * @return the line number
+     */
     public int line() {
         return line;
     }
 
-    /** {@code file:line}, as OpenSSH names a line in its messages. */
+    /**
+     * {@code file:line}, as OpenSSH names a line in its messages.
+     *
+     * @return the location, e.g. {@code /home/u/.ssh/known_hosts:7}
+     */
     public String location() {
         return source + ":" + line;
     }
 
+    /**
+     * The line's marker: none, {@code @cert-authority} or {@code @revoked}.
+     *
+     * @return the marker
+     */
     public Marker marker() {
         return marker;
     }
 
-    /** The host field as written: a pattern list, or one hashed name. */
+    /**
+     * The host field as written: a pattern list, or one hashed name.
+     *
+     * @return the host field
+     */
     public String hosts() {
         return hosts;
     }
 
+    /**
+     * Whether the host field is one hashed name ({@code |1|salt|hash}, {@code HashKnownHosts}).
+     *
+     * @return true for a hashed line
+     */
     public boolean isHashed() {
         return hostHash != null;
     }
 
-    /** The key type named on the line (equal to the type inside the blob). */
+    /**
+     * The key type named on the line (equal to the type inside the blob).
+     *
+     * @return the key type
+     */
     public String keyType() {
         return keyType;
     }
 
-    /** The public key blob (a copy). */
+    /**
+     * The public key blob (a copy).
+     *
+     * @return a copy of the blob
+     */
     public byte[] blob() {
         return blob.clone();
     }
 
+    /**
+     * The comment after the key.
+     *
+     * @return the comment, empty if none
+     */
     public String comment() {
         return comment;
     }
 
-    /** SHA256 fingerprint of the key. */
+    /**
+     * SHA256 fingerprint of the key.
+     *
+     * @return the fingerprint, {@code SHA256:} and unpadded base64
+     */
     public String fingerprint() {
         return SignatureAlgorithms.fingerprint(blob);
     }
 
-    /** Whether the key equals {@code other}, in constant time. */
+    /**
+     * Whether the key equals {@code other}, in constant time.
+     *
+     * @param other a public key blob, or null
+     * @return true if the blobs are equal; false for null
+     */
     public boolean keyEquals(byte[] other) {
         return other != null && MessageDigest.isEqual(blob, other);
     }
@@ -144,6 +196,9 @@ public final class KnownHostsEntry {
      * other than 22), already lower-cased as OpenSSH lower-cases it. A hashed line matches if
      * HMAC-SHA1 of the name under the line's salt equals its hash; a pattern list matches as
      * {@link HostPatterns#matchesHost}.
+     *
+     * @param name the lower-cased host key name, e.g. {@code example.com} or {@code [example.com]:2222}
+     * @return whether the line applies
      */
     public boolean matches(String name) {
         if (hostHash != null) {
@@ -152,7 +207,11 @@ public final class KnownHostsEntry {
         return HostPatterns.matchesHost(name, hosts);
     }
 
-    /** The line as it would be written back (marker, hosts, type, base64 key, comment). */
+    /**
+     * The line as it would be written back (marker, hosts, type, base64 key, comment).
+     *
+     * @return the line, without a line terminator
+     */
     public String toLine() {
         StringBuilder sb = new StringBuilder();
         if (marker != Marker.NONE) {

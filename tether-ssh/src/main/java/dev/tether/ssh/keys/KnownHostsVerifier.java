@@ -62,12 +62,21 @@ public final class KnownHostsVerifier implements HostKeyVerifier {
     /**
      * A verifier reading and (for ACCEPT_NEW and OFF) appending to {@code file}, such as
      * {@code ~/.ssh/known_hosts}. New entries are written with plain host names.
+     *
+     * @param file the known_hosts file
+     * @param mode how unknown and changed keys are handled
+     * @return the verifier
      */
     public static KnownHostsVerifier of(Path file, Mode mode) {
         return new KnownHostsVerifier(file, mode, false, List.of(), Clock.systemUTC());
     }
 
-    /** A copy that writes new entries with hashed host names ({@code HashKnownHosts yes}). */
+    /**
+     * A copy that writes new entries with hashed host names ({@code HashKnownHosts yes}).
+     *
+     * @param hashNewEntries whether new entries get hashed host names
+     * @return a new verifier
+     */
     public KnownHostsVerifier withHashing(boolean hashNewEntries) {
         return new KnownHostsVerifier(file, mode, hashNewEntries, readOnlyFiles, clock);
     }
@@ -75,20 +84,38 @@ public final class KnownHostsVerifier implements HostKeyVerifier {
     /**
      * A copy that also trusts these files, read after the main one and never written (as ssh(1)
      * reads {@code /etc/ssh/ssh_known_hosts}).
+     *
+     * @param files the read-only files, in order; replaces any given before
+     * @return a new verifier
      */
     public KnownHostsVerifier withReadOnlyFiles(Path... files) {
         return new KnownHostsVerifier(file, mode, hash, List.of(files), clock);
     }
 
-    /** A copy using this clock for certificate validity. */
+    /**
+     * A copy using this clock for certificate validity.
+     *
+     * @param c the clock
+     * @return a new verifier
+     */
     public KnownHostsVerifier withClock(Clock c) {
         return new KnownHostsVerifier(file, mode, hash, readOnlyFiles, c);
     }
 
+    /**
+     * The file read, and written for new hosts.
+     *
+     * @return the known_hosts file
+     */
     public Path file() {
         return file;
     }
 
+    /**
+     * How unknown and changed keys are handled.
+     *
+     * @return the mode
+     */
     public Mode mode() {
         return mode;
     }

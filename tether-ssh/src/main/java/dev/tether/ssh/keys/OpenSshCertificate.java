@@ -57,7 +57,10 @@ import java.util.Set;
 public final class OpenSshCertificate {
     /** The certificate's role: user (1) or host (2). */
     public enum Type {
-        USER(1), HOST(2);
+        /** A user certificate (1): it logs in users named by its principals. */
+        USER(1),
+        /** A host certificate (2): it vouches for a server's host key under its principals' names. */
+        HOST(2);
 
         private final int code;
 
@@ -65,6 +68,11 @@ public final class OpenSshCertificate {
             this.code = code;
         }
 
+        /**
+         * The type's number in the certificate.
+         *
+         * @return 1 for USER, 2 for HOST
+         */
         public int code() {
             return code;
         }
@@ -170,7 +178,12 @@ public final class OpenSshCertificate {
         encoded = blob.clone();
     }
 
-    /** True if {@code name} is a certificate key type or certificate signature algorithm name. */
+    /**
+     * True if {@code name} is a certificate key type or certificate signature algorithm name.
+     *
+     * @param name a key type or algorithm name, or null
+     * @return true for the {@code -cert-v01@openssh.com} names Tether supports
+     */
     public static boolean isCertificateAlgorithm(String name) {
         return name != null && (plainKeyType(name) != null || RSA_SHA2_CERT_ALGORITHMS.contains(name));
     }
@@ -188,7 +201,14 @@ public final class OpenSshCertificate {
         return CERTIFIABLE.contains(plain) ? plain : null;
     }
 
-    /** Parses a certificate blob (as sent on the wire or base64-decoded from a -cert.pub file). */
+    /**
+     * Parses a certificate blob (as sent on the wire or base64-decoded from a -cert.pub file).
+     *
+     * @param blob the certificate blob
+     * @return the parsed certificate; its signature is not checked (see {@link #verifySignature} and
+     *     {@link #validate})
+     * @throws SshException if the blob is null, malformed, of an unsupported type, or has trailing bytes
+     */
     public static OpenSshCertificate parse(byte[] blob) throws SshException {
         if (blob == null) {
             throw new SshException("invalid certificate: null");
@@ -200,7 +220,14 @@ public final class OpenSshCertificate {
         }
     }
 
-    /** Parses a {@code -cert.pub} line: {@code TYPE BASE64 [COMMENT]}; the type must match the blob. */
+    /**
+     * Parses a {@code -cert.pub} line: {@code TYPE BASE64 [COMMENT]}; the type must match the blob.
+     *
+     * @param line the line, e.g. the content of {@code id_ed25519-cert.pub}
+     * @return the parsed certificate; its signature is not checked
+     * @throws SshException if the line has no base64 blob, the blob is not a valid certificate, or its type differs
+     *     from the line's
+     */
     public static OpenSshCertificate parseLine(String line) throws SshException {
         String[] f = line == null ? new String[0] : line.strip().split("[ \t]+", 3);
         if (f.length < 2) {
@@ -220,78 +247,146 @@ public final class OpenSshCertificate {
         return c;
     }
 
-    /** The whole certificate blob. */
+    /**
+     * The whole certificate blob.
+     *
+     * @return a copy of the blob
+     */
     public byte[] encoded() {
         return encoded.clone();
     }
 
-    /** The bytes the CA signed: everything before the signature string. */
+    /**
+     * The bytes the CA signed: everything before the signature string.
+     *
+     * @return a copy of the signed bytes
+     */
     public byte[] signedBody() {
         return Arrays.copyOf(encoded, bodyLength);
     }
 
-    /** e.g. {@code ssh-ed25519-cert-v01@openssh.com}. */
+    /**
+     * e.g. {@code ssh-ed25519-cert-v01@openssh.com}.
+     *
+     * @return the certificate key type
+     */
     public String keyType() {
         return keyType;
     }
 
-    /** The certified public key. */
+    /**
+     * The certified public key.
+     *
+     * @return the public key
+     */
     public PublicKey publicKey() {
         return publicKey;
     }
 
-    /** The certified key's plain public key blob. */
+    /**
+     * The certified key's plain public key blob.
+     *
+     * @return a copy of the plain key blob
+     */
     public byte[] publicKeyBlob() {
         return publicKeyBlob.clone();
     }
 
+    /**
+     * The serial number the CA gave the certificate.
+     *
+     * @return the serial, an unsigned 64-bit value
+     */
     public long serial() {
         return serial;
     }
 
+    /**
+     * Whether this is a user or a host certificate.
+     *
+     * @return the type
+     */
     public Type type() {
         return type;
     }
 
+    /**
+     * The key ID the CA gave the certificate, which logs name.
+     *
+     * @return the key ID
+     */
     public String keyId() {
         return keyId;
     }
 
-    /** Valid principals; empty means any principal (OpenSSH treats it so). */
+    /**
+     * Valid principals; empty means any principal (OpenSSH treats it so).
+     *
+     * @return the principals, unmodifiable
+     */
     public List<String> principals() {
         return principals;
     }
 
-    /** Seconds since the epoch, unsigned; {@code validBefore} of 0xffffffffffffffff means forever. */
+    /**
+     * Seconds since the epoch, unsigned; {@code validBefore} of 0xffffffffffffffff means forever.
+     *
+     * @return the start of validity, in seconds since the epoch, unsigned
+     */
     public long validAfter() {
         return validAfter;
     }
 
+    /**
+     * The end of validity, in seconds since the epoch, unsigned; 0xffffffffffffffff (-1 as a long) means forever.
+     *
+     * @return the first second at which the certificate is no longer valid
+     */
     public long validBefore() {
         return validBefore;
     }
 
-    /** Critical options by name ({@code force-command}, {@code source-address}), values decoded. */
+    /**
+     * Critical options by name ({@code force-command}, {@code source-address}), values decoded.
+     *
+     * @return the options, by name, unmodifiable
+     */
     public Map<String, String> criticalOptions() {
         return criticalOptions;
     }
 
-    /** Extensions by name ({@code permit-pty}, {@code permit-port-forwarding}, ...), values decoded. */
+    /**
+     * Extensions by name ({@code permit-pty}, {@code permit-port-forwarding}, ...), values decoded.
+     *
+     * @return the extensions, by name, unmodifiable
+     */
     public Map<String, String> extensions() {
         return extensions;
     }
 
-    /** The CA's public key blob. */
+    /**
+     * The CA's public key blob.
+     *
+     * @return a copy of the CA key blob
+     */
     public byte[] signatureKey() {
         return signatureKey.clone();
     }
 
-    /** The CA's public key. */
+    /**
+     * The CA's public key.
+     *
+     * @return the CA's key
+     */
     public PublicKey caPublicKey() {
         return caKey;
     }
 
-    /** The algorithm the CA signed with, from the signature blob, e.g. {@code rsa-sha2-512}. */
+    /**
+     * The algorithm the CA signed with, from the signature blob, e.g. {@code rsa-sha2-512}.
+     *
+     * @return the signature algorithm name
+     */
     public String signatureAlgorithm() {
         return signatureAlgorithm;
     }
@@ -300,6 +395,7 @@ public final class OpenSshCertificate {
      * Checks the CA signature over the certificate body. SHA-1 {@code ssh-rsa} CA signatures are
      * refused unless {@code allowSha1} is set.
      *
+     * @param allowSha1 whether an {@code ssh-rsa} (SHA-1) CA signature is accepted
      * @return false if the signature does not verify
      * @throws SshException if the signature uses {@code ssh-rsa} and {@code allowSha1} is false,
      *                      uses an unsupported algorithm, does not fit the CA key's type, or is
@@ -321,12 +417,27 @@ public final class OpenSshCertificate {
      *
      * <p>The caller must still enforce the known critical options it accepts here:
      * {@code force-command}, {@code source-address} and {@code verify-required}.
+     *
+     * @param expected       the type the certificate must have
+     * @param principal      the name that must be among the principals, or null not to check
+     * @param now            the time that must be inside the validity window
+     * @param trustedCaBlobs the CA key blobs trusted to sign
+     * @throws SshException if any check fails, naming it
      */
     public void validate(Type expected, String principal, Instant now, Collection<byte[]> trustedCaBlobs) throws SshException {
         validate(expected, principal, now, trustedCaBlobs, false);
     }
 
-    /** As {@link #validate(Type, String, Instant, Collection)}, allowing {@code ssh-rsa} CA signatures if asked. */
+    /**
+     * As {@link #validate(Type, String, Instant, Collection)}, allowing {@code ssh-rsa} CA signatures if asked.
+     *
+     * @param expected       the type the certificate must have
+     * @param principal      the name that must be among the principals, or null not to check
+     * @param now            the time that must be inside the validity window
+     * @param trustedCaBlobs the CA key blobs trusted to sign
+     * @param allowSha1      whether an {@code ssh-rsa} (SHA-1) CA signature is accepted
+     * @throws SshException if any check fails, naming it
+     */
     public void validate(Type expected, String principal, Instant now, Collection<byte[]> trustedCaBlobs,
                          boolean allowSha1) throws SshException {
         if (expected == null || now == null || trustedCaBlobs == null) {
@@ -373,7 +484,25 @@ public final class OpenSshCertificate {
         }
     }
 
-    /** Signs a new certificate with the CA key, as {@code ssh-keygen -s} does. */
+    /**
+     * Signs a new certificate with the CA key, as {@code ssh-keygen -s} does.
+     *
+     * @param key                  the public key to certify
+     * @param type                 user or host
+     * @param serial               the serial number
+     * @param keyId                the key ID
+     * @param principals           the principals; empty means any
+     * @param validAfter           the start of validity, seconds since the epoch, unsigned
+     * @param validBefore          the end of validity, unsigned; -1 (0xffffffffffffffff) for forever
+     * @param criticalOptions      the critical options by name, e.g. {@code force-command}
+     * @param extensions           the extensions by name, e.g. {@code permit-pty} with an empty value
+     * @param caPublic             the CA's public key
+     * @param caPrivate            the CA's private key
+     * @param caSignatureAlgorithm the CA's signature algorithm, or null for the strongest its key type offers
+     * @return the signed certificate
+     * @throws NullPointerException if the key, type, key ID, principals or a CA key is null
+     * @throws SshException         if the validity window is empty or a key is of an unsupported type
+     */
     public static OpenSshCertificate sign(PublicKey key, Type type, long serial, String keyId, List<String> principals,
                                           long validAfter, long validBefore, Map<String, String> criticalOptions,
                                           Map<String, String> extensions, PublicKey caPublic, PrivateKey caPrivate,
@@ -428,7 +557,12 @@ public final class OpenSshCertificate {
         return cert;
     }
 
-    /** The {@code -cert.pub} line {@code TYPE BASE64 [COMMENT]}, without a line terminator. */
+    /**
+     * The {@code -cert.pub} line {@code TYPE BASE64 [COMMENT]}, without a line terminator.
+     *
+     * @param comment the comment to append, or null or empty for none
+     * @return the line
+     */
     public String toLine(String comment) {
         String s = keyType + " " + Base64.getEncoder().encodeToString(encoded);
         if (comment == null || comment.isEmpty()) {

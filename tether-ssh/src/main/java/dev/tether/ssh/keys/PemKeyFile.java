@@ -108,7 +108,15 @@ public final class PemKeyFile {
     private PemKeyFile() {
     }
 
-    /** Reads a PEM private key file, decrypting it with {@code passphrase} if it is encrypted. */
+    /**
+     * Reads a PEM private key file, decrypting it with {@code passphrase} if it is encrypted.
+     *
+     * @param file       the PEM file
+     * @param passphrase the passphrase, or null for an unencrypted key
+     * @return the key pair
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) it is no PEM private key we read,
+     *     the passphrase is wrong or missing, or the key is corrupt
+     */
     public static KeyPair read(Path file, char[] passphrase) throws IOException {
         byte[] bytes = OpenSshKeyFile.readLimited(file, "not a PEM private key");
         try {
@@ -121,6 +129,13 @@ public final class PemKeyFile {
     /**
      * Parses the text of a PEM private key file; {@code passphrase} is used only if the key is
      * encrypted and may be null otherwise. {@code sourceName} names the text in error messages.
+     *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <private key>}
+     * @param passphrase the passphrase, or null for an unencrypted key
+     * @return the key pair
+     * @throws SshException if the text is no PEM private key we read, the passphrase is wrong or missing, or the key
+     *     is corrupt
      */
     public static KeyPair parse(String text, String sourceName, char[] passphrase) throws SshException {
         String source = sourceName == null ? "<private key>" : sourceName;

@@ -43,22 +43,43 @@ public final class PublicKeyFile {
      * @param comment the comment, or an empty string
      */
     public record Entry(String type, byte[] blob, String comment) {
+        /**
+         * Copies the blob in.
+         *
+         * @param type    the key type name
+         * @param blob    the key or certificate blob
+         * @param comment the comment; null means empty
+         */
         public Entry {
             blob = blob.clone();
             comment = comment == null ? "" : comment;
         }
 
+        /**
+         * The key or certificate blob (a copy).
+         *
+         * @return a copy of the blob
+         */
         @Override
         public byte[] blob() {
             return blob.clone();
         }
 
-        /** True for an OpenSSH certificate ({@code ...-cert-v01@openssh.com}). */
+        /**
+         * True for an OpenSSH certificate ({@code ...-cert-v01@openssh.com}).
+         *
+         * @return whether the type is a certificate type
+         */
         public boolean isCertificate() {
             return type.endsWith("-cert-v01@openssh.com");
         }
 
-        /** The key as a JCA key. */
+        /**
+         * The key as a JCA key.
+         *
+         * @return the public key
+         * @throws SshException if the entry is a certificate, or the key's type is not supported
+         */
         public PublicKey publicKey() throws SshException {
             if (isCertificate()) {
                 throw new SshException("a " + type + " certificate is not a plain public key");
@@ -66,12 +87,20 @@ public final class PublicKeyFile {
             return SignatureAlgorithms.decodePublicKey(blob);
         }
 
-        /** SHA256 fingerprint, as {@code ssh-keygen -l} prints it. */
+        /**
+         * SHA256 fingerprint, as {@code ssh-keygen -l} prints it.
+         *
+         * @return the fingerprint, {@code SHA256:} and unpadded base64
+         */
         public String fingerprint() {
             return SignatureAlgorithms.fingerprint(blob);
         }
 
-        /** The OpenSSH one-line form {@code TYPE BASE64 [COMMENT]}, without a line terminator. */
+        /**
+         * The OpenSSH one-line form {@code TYPE BASE64 [COMMENT]}, without a line terminator.
+         *
+         * @return the line
+         */
         public String toOpenSshLine() {
             String line = type + " " + Base64.getEncoder().encodeToString(blob);
             return comment.isEmpty() ? line : line + " " + comment;
@@ -93,7 +122,14 @@ public final class PublicKeyFile {
         }
     }
 
-    /** Reads a public key file holding one key, in either format. */
+    /**
+     * Reads a public key file holding one key, in either format.
+     *
+     * @param file the file, e.g. {@code id_ed25519.pub}: an OpenSSH line or an RFC 4716 block
+     * @return the key
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) it does not hold exactly one valid
+     *     key
+     */
     public static Entry read(Path file) throws IOException {
         byte[] bytes = OpenSshKeyFile.readLimited(file, "not a public key file");
         return parse(new String(bytes, StandardCharsets.UTF_8), file.toString());
@@ -102,6 +138,11 @@ public final class PublicKeyFile {
     /**
      * Parses the text of a public key file holding one key, in either format; blank lines and
      * lines starting with {@code #} around an OpenSSH line are ignored.
+     *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <public key>}
+     * @return the key
+     * @throws SshException if the text does not hold exactly one valid key
      */
     public static Entry parse(String text, String sourceName) throws SshException {
         String source = sourceName == null ? "<public key>" : sourceName;
@@ -126,6 +167,11 @@ public final class PublicKeyFile {
     /**
      * Parses lines in OpenSSH's format, one key per line, skipping blank lines and {@code #}
      * comments.
+     *
+     * @param text       the text, e.g. of an {@code authorized_keys}-style list without options
+     * @param sourceName the name for errors; null for {@code <public key>}
+     * @return the keys, in order
+     * @throws SshException naming the line, if a line is not a valid key
      */
     public static List<Entry> parseLines(String text, String sourceName) throws SshException {
         String source = sourceName == null ? "<public key>" : sourceName;
@@ -249,6 +295,9 @@ public final class PublicKeyFile {
      * Formats a key in the RFC 4716 format, with a quoted {@code Comment} header (continued over
      * lines as needed) when {@code comment} is not empty.
      *
+     * @param blob    the key blob
+     * @param comment the comment, or null or empty for none
+     * @return the block, from {@code ---- BEGIN SSH2 PUBLIC KEY ----} to the end line, each line ended by a newline
      * @throws IllegalArgumentException if the comment holds a line break, a double quote or a backslash
      */
     public static String toRfc4716(byte[] blob, String comment) {

@@ -83,7 +83,15 @@ public final class PuttyKeyFile {
     private PuttyKeyFile() {
     }
 
-    /** Reads a {@code .ppk} file, decrypting it with {@code passphrase} if it is encrypted. */
+    /**
+     * Reads a {@code .ppk} file, decrypting it with {@code passphrase} if it is encrypted.
+     *
+     * @param file       the {@code .ppk} file
+     * @param passphrase the passphrase, or null for an unencrypted file
+     * @return the key pair
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) it is not a valid {@code .ppk}
+     *     file, the passphrase is wrong or missing, or the MAC does not verify
+     */
     public static KeyPair read(Path file, char[] passphrase) throws IOException {
         byte[] bytes = OpenSshKeyFile.readLimited(file, "not a PuTTY private key");
         try {
@@ -96,6 +104,13 @@ public final class PuttyKeyFile {
     /**
      * Parses the text of a {@code .ppk} file (its bytes as ISO-8859-1 chars, so that a comment in
      * any encoding is MACed as written); {@code passphrase} is used only if the file is encrypted.
+     *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <private key>}
+     * @param passphrase the passphrase, or null for an unencrypted file
+     * @return the key pair
+     * @throws SshException if the text is not a valid {@code .ppk} file, the passphrase is wrong or missing, or the
+     *     MAC does not verify
      */
     public static KeyPair parse(String text, String sourceName, char[] passphrase) throws SshException {
         String source = sourceName == null ? "<private key>" : sourceName;

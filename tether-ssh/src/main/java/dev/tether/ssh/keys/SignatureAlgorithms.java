@@ -111,6 +111,8 @@ public final class SignatureAlgorithms {
      * for {@code rsa-sha2-256-cert-v01@openssh.com}, {@code rsa-sha2-512-cert-v01@openssh.com}
      * and itself; any other certificate key type maps to itself.
      *
+     * @param algorithm a signature algorithm name, plain or certificate
+     * @return the key type name
      * @throws IllegalArgumentException if {@code algorithm} is neither in {@link #SUPPORTED} nor
      *                                  a certificate form of one of those
      */
@@ -130,6 +132,9 @@ public final class SignatureAlgorithms {
      * and checked: {@code ssh-ed25519} for {@code ssh-ed25519-cert-v01@openssh.com},
      * {@code rsa-sha2-512} for {@code rsa-sha2-512-cert-v01@openssh.com}, {@code ssh-rsa} for
      * {@code ssh-rsa-cert-v01@openssh.com}. Any other name, plain or not, maps to itself.
+     *
+     * @param algorithm an algorithm name
+     * @return the plain signature algorithm
      */
     public static String underlyingAlgorithm(String algorithm) {
         if (OpenSshCertificate.isCertificateAlgorithm(algorithm)) {
@@ -142,6 +147,9 @@ public final class SignatureAlgorithms {
      * The signature algorithms this key can make, in default preference order. {@code ssh-rsa}
      * is never included: it is only used when a caller asks for it explicitly. Empty for a key
      * we do not support (for instance EC on another curve, or Ed448).
+     *
+     * @param key the public key
+     * @return the algorithm names, strongest first; empty for an unsupported key
      */
     public static List<String> algorithmsFor(PublicKey key) {
         if (key instanceof EdECPublicKey k && isEd25519(k)) {
@@ -160,6 +168,8 @@ public final class SignatureAlgorithms {
     /**
      * The SSH public key blob (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4).
      *
+     * @param key an Ed25519, ECDSA (nistp256/384/521) or RSA public key
+     * @return the blob
      * @throws IllegalArgumentException for a key type or curve we do not support
      */
     public static byte[] encodePublicKey(PublicKey key) {
@@ -185,6 +195,8 @@ public final class SignatureAlgorithms {
      * key: the certificate is parsed strictly (see {@link OpenSshCertificate#parse}) but neither its
      * signature nor its validity is checked here.
      *
+     * @param blob the public key or certificate blob
+     * @return the key (for a certificate, the certified key)
      * @throws SshException if the blob is truncated, has trailing bytes, names an unknown key type,
      *                      names a curve that does not match its key type, or holds an invalid key
      *                      (an EC or Ed25519 point not on its curve, a non-positive or oversized
@@ -239,6 +251,10 @@ public final class SignatureAlgorithms {
      * Signs {@code data}, returning the SSH signature blob {@code string name || string sig}. A
      * certificate algorithm signs as its {@link #underlyingAlgorithm}, whose name the blob holds.
      *
+     * @param certOrPlainAlgorithm the signature algorithm, plain or certificate
+     * @param key                  the private key
+     * @param data                 the data to sign
+     * @return the signature blob
      * @throws SshException if the algorithm is unsupported, the key does not fit the algorithm
      *                      (wrong type or curve, RSA under {@value #RSA_MIN_BITS} bits), or the JCA fails
      */
@@ -279,6 +295,11 @@ public final class SignatureAlgorithms {
      * verifies as its {@link #underlyingAlgorithm} (the blob holds that name), with {@code key}
      * the certified key.
      *
+     * @param certOrPlainAlgorithm the signature algorithm, plain or certificate
+     * @param key                  the public key (for a certificate algorithm, the certified key)
+     * @param data                 the data that was signed
+     * @param signatureBlob        the signature blob {@code string name || string sig}
+     * @return true if the signature verifies, false if it does not
      * @throws SshException if the algorithm is unsupported or does not fit the key, the name in
      *                      the blob differs from {@code algorithm}, the blob is truncated or has
      *                      trailing bytes, an Ed25519 signature is not 64 bytes, an ECDSA r or s is
@@ -355,6 +376,11 @@ public final class SignatureAlgorithms {
      * Generates a key pair: {@code type} is ssh-ed25519, ecdsa-sha2-nistpNNN or ssh-rsa (bits used
      * for RSA: 2048 to 8192, or 3072 when {@code bits <= 0}; ignored for the other types). The
      * RSA signature algorithm names are accepted as aliases of ssh-rsa.
+     *
+     * @param type the key type
+     * @param bits the RSA key size; 0 or less for 3072
+     * @return the new key pair
+     * @throws SshException if the type is unknown or the RSA size is outside 2048 to 8192
      */
     public static KeyPair generate(String type, int bits) throws SshException {
         try {
@@ -383,12 +409,22 @@ public final class SignatureAlgorithms {
         throw new SshException("cannot generate keys of type " + quote(type));
     }
 
-    /** SHA256 fingerprint as ssh-keygen -l prints it: {@code SHA256:} and unpadded base64. */
+    /**
+     * SHA256 fingerprint as ssh-keygen -l prints it: {@code SHA256:} and unpadded base64.
+     *
+     * @param publicKeyBlob the public key blob
+     * @return the fingerprint
+     */
     public static String fingerprint(byte[] publicKeyBlob) {
         return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest("SHA-256", publicKeyBlob));
     }
 
-    /** MD5 fingerprint as {@code ssh-keygen -E md5 -l} prints it: {@code MD5:} and colon-separated hex. */
+    /**
+     * MD5 fingerprint as {@code ssh-keygen -E md5 -l} prints it: {@code MD5:} and colon-separated hex.
+     *
+     * @param publicKeyBlob the public key blob
+     * @return the fingerprint, e.g. {@code MD5:3b:1a:...}
+     */
     public static String md5Fingerprint(byte[] publicKeyBlob) {
         byte[] h = digest("MD5", publicKeyBlob);
         StringBuilder sb = new StringBuilder("MD5:");
