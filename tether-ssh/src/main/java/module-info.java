@@ -1,9 +1,11 @@
 /**
  * Tether's SSH2 client and server. The module exports the API packages only: the root package
- * (where an application starts), {@code common}, {@code policy}, {@code auth}, {@code keys},
- * {@code agent} and the pty SPI {@code pty}. The engine ({@code wire}, {@code transport},
- * {@code kex}, {@code userauth}, {@code connection}, {@code session}, {@code forward},
- * {@code server}) is public where one engine package needs another, and not exported.
+ * (where an application starts), {@code client} (the high-level {@code SshClient} that behaves
+ * like {@code ssh}), {@code common}, {@code policy}, {@code auth}, {@code keys}, {@code agent} and
+ * the pty SPI {@code pty}. The engine ({@code wire}, {@code transport}, {@code kex},
+ * {@code userauth}, {@code connection}, {@code session}, {@code forward}, {@code server},
+ * {@code config}) is public where one engine package needs another, and not exported;
+ * {@code config} also serves the CLI's sshd_config reader (on the class path).
  */
 module dev.tether.ssh {
     requires org.slf4j;
@@ -18,6 +20,7 @@ module dev.tether.ssh {
     exports dev.tether.ssh.keys;
     exports dev.tether.ssh.agent;
     exports dev.tether.ssh.pty;
+    exports dev.tether.ssh.client;
 
     // pseudo-terminals: tether-pty provides one (on the class path through META-INF/services)
     uses dev.tether.ssh.pty.PtySpawner;

@@ -56,6 +56,13 @@ final class Cli {
     }
 
     /** The local user name, as OpenSSH's default for {@code User}. */
+    /** A {@code debug1:} line on {@code err} when the settings' LogLevel is a DEBUG level ({@code -v}). */
+    static void debug(dev.tether.ssh.client.ClientSettings s, java.io.PrintStream err, String message) {
+        if (s.debug()) {
+            err.println("debug1: " + message);
+        }
+    }
+
     static String localUser() {
         String u = System.getProperty("user.name");
         return u == null || u.isEmpty() ? "root" : u;

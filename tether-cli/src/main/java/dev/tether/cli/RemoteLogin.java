@@ -1,5 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+import dev.tether.ssh.client.ConfigException;
+
 import dev.tether.ssh.Transport;
 import picocli.CommandLine.Option;
 
@@ -54,9 +57,9 @@ final class RemoteLogin {
             return null;
         }
         try {
-            SshSettings s = c.settings(userAtHost, null, 0);
+            ClientSettings s = c.settings(userAtHost, null, 0);
             return new SshSession(s, null, false, true, cli, err).open();
-        } catch (SshConfig.ConfigException e) {
+        } catch (ConfigException e) {
             err.println(e.getMessage());
             return null;
         } catch (IOException e) {

@@ -1,5 +1,10 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+import dev.tether.ssh.client.ConfigException;
+import dev.tether.ssh.client.Destination;
+import dev.tether.ssh.client.SshConfig;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -154,10 +159,10 @@ final class SshCommand implements Callable<Integer> {
         }
         int verbosity = quiet ? 0 : verbose.length + (after != null ? after.verbose.length : 0);
         Cli.configureLogging(verbosity);
-        SshSettings s;
+        ClientSettings s;
         try {
             s = settings(destination, after, verbosity);
-        } catch (SshConfig.ConfigException e) {
+        } catch (ConfigException e) {
             err.println(e.getMessage());
             return FAILURE;
         } catch (IOException e) {
@@ -169,7 +174,7 @@ final class SshCommand implements Callable<Integer> {
         }
         String command = rest.isEmpty() ? null : String.join(" ", rest);
         if (printConfig || (after != null && after.printConfig)) {
-            s.print(System.out, command);
+            printConfig(s, System.out, command);
             return 0;
         }
         boolean noCmd = noCommand || (after != null && after.noCommand);
@@ -183,8 +188,8 @@ final class SshCommand implements Callable<Integer> {
         boolean background;
         try {
             forwarding = SshForwarding.resolve(s.config(), stdio);
-            background = SshSettings.yes(s.config(), "forkafterauthentication", false);
-        } catch (SshConfig.ConfigException e) {
+            background = ClientSettings.yes(s.config(), "forkafterauthentication", false);
+        } catch (ConfigException e) {
             err.println(e.getMessage());
             return FAILURE;
         }
@@ -209,7 +214,7 @@ final class SshCommand implements Callable<Integer> {
     }
 
     /** Applies one segment of command-line flags (before or after the destination): first value wins. */
-    private static void applyFlags(SshConfig cfg, SshCommand c) throws SshConfig.ConfigException {
+    private static void applyFlags(SshConfig cfg, SshCommand c) throws ConfigException {
         if (c.user != null) {
             cfg.setIfAbsent("user", c.user);
         }
@@ -249,69 +254,88 @@ final class SshCommand implements Callable<Integer> {
     }
 
 
-    /** {@code [user@]host[:port]}, an IPv6 host in brackets: {user or null, host, port or null}. */
-    static String[] userHostPort(String spec) {
-        String user = null;
-        String port = null;
-        String host = spec;
-        int at = host.lastIndexOf('@');
-        if (at >= 0) {
-            user = host.substring(0, at);
-            host = host.substring(at + 1);
-        }
-        if (host.startsWith("[") && host.contains("]")) {
-            int close = host.indexOf(']');
-            if (host.length() > close + 1 && host.charAt(close + 1) == ':') {
-                port = host.substring(close + 2);
-            }
-            host = host.substring(1, close);
-        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
-            port = host.substring(host.indexOf(':') + 1);
-            host = host.substring(0, host.indexOf(':'));
-        }
-        return new String[]{user, host, port};
-    }
-
     /** Parses the destination, applies the flags before and after it, and resolves the rest from the config files. */
-    SshSettings settings(String destination, SshCommand after, int verbosity) throws IOException, SshConfig.ConfigException {
-        String destUser = null;
-        String destPort = null;
-        String host = destination;
-        if (destination.regionMatches(true, 0, "ssh://", 0, 6)) {
-            host = destination.substring(6);
-            if (host.endsWith("/")) {
-                host = host.substring(0, host.length() - 1);
-            }
-            String[] uhp = userHostPort(host);
-            destUser = uhp[0];
-            host = uhp[1];
-            destPort = uhp[2];
-        } else {
-            int at = destination.lastIndexOf('@');
-            if (at >= 0) {
-                destUser = destination.substring(0, at);
-                host = destination.substring(at + 1);
-            }
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
+    ClientSettings settings(String destination, SshCommand after, int verbosity) throws IOException, ConfigException {
+        Destination d;
+        try {
+            d = Destination.parse(destination);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (host.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "no host name in " + destination);
+        SshConfig cfg = new SshConfig(d.host(), Cli.localUser(), Cli.home());
+        if (verbosity > 0) {
+            cfg.setIfAbsent("loglevel", "DEBUG" + Math.min(3, verbosity)); // -v, as ssh(1) does
         }
-        String localUser = Cli.localUser();
-        SshConfig cfg = new SshConfig(host, localUser);
         applyFlags(cfg, this);
-        if (destUser != null && !destUser.isEmpty()) {
-            cfg.setIfAbsent("user", destUser);
+        if (d.user() != null) {
+            cfg.setIfAbsent("user", d.user());
         }
-        if (destPort != null && !destPort.isEmpty()) {
-            cfg.setIfAbsent("port", destPort);
+        if (d.port() != null) {
+            cfg.setIfAbsent("port", d.port());
         }
         if (after != null) {
             applyFlags(cfg, after);
         }
-        String cfgFile = configFile != null ? configFile : after != null ? after.configFile : null;
-        return SshSettings.resolve(cfg, cfgFile, localUser, verbosity);
+        cfg.readFiles(configFile != null ? configFile : after != null ? after.configFile : null);
+        ClientSettings s = ClientSettings.of(cfg);
+        if (verbosity == 0 && s.debug()) {
+            Cli.configureLogging(1); // LogLevel DEBUG in the files
+        }
+        return s;
+    }
+
+    /** {@code -G}: the configuration that applies, as ssh(1) prints it (a subset of its keywords). */
+    static void printConfig(ClientSettings s, PrintStream out, String command) {
+        out.println("host " + s.originalHost());
+        out.println("user " + s.user());
+        out.println("hostname " + s.hostName());
+        out.println("port " + s.port());
+        out.println("batchmode " + yesNo(s.batchMode()));
+        out.println("identitiesonly " + yesNo(s.identitiesOnly()));
+        out.println("pubkeyauthentication " + yesNo(s.pubkeyAuthentication()));
+        out.println("passwordauthentication " + yesNo(s.passwordAuthentication()));
+        out.println("kbdinteractiveauthentication " + yesNo(s.kbdInteractiveAuthentication()));
+        out.println("hashknownhosts " + yesNo(s.hashKnownHosts()));
+        out.println("compression " + yesNo(s.compression()));
+        out.println("stricthostkeychecking " + s.strictHostKeyChecking().configValue());
+        out.println("connecttimeout " + (s.connectTimeout() == null ? "none" : s.connectTimeout().toSeconds()));
+        out.println("serveraliveinterval " + s.serverAliveInterval().toSeconds());
+        out.println("serveralivecountmax " + s.serverAliveCountMax());
+        out.println("numberofpasswordprompts " + s.numberOfPasswordPrompts());
+        out.println("loglevel " + s.logLevel());
+        out.println("requesttty " + s.requestTty());
+        if (s.hostKeyAlias() != null) {
+            out.println("hostkeyalias " + s.hostKeyAlias());
+        }
+        out.println("preferredauthentications " + String.join(",", s.preferredAuthentications()));
+        out.println("ciphers " + String.join(",", s.ciphers()));
+        out.println("macs " + String.join(",", s.macs()));
+        out.println("kexalgorithms " + String.join(",", s.kexAlgorithms()));
+        if (s.hostKeyAlgorithms() != null) {
+            out.println("hostkeyalgorithms " + String.join(",", s.hostKeyAlgorithms()));
+        }
+        out.println("identityagent " + s.identityAgent());
+        for (Path p : s.identityFiles()) {
+            out.println("identityfile " + p);
+        }
+        for (Path p : s.certificateFiles()) {
+            out.println("certificatefile " + p);
+        }
+        out.println("userknownhostsfile " + String.join(" ", s.knownHosts().stream().map(Path::toString).toList()));
+        out.println("globalknownhostsfile " + String.join(" ", s.globalKnownHosts().stream().map(Path::toString).toList()));
+        if (s.proxyJump() != null) {
+            out.println("proxyjump " + s.proxyJump());
+        }
+        if (s.proxyCommand() != null) {
+            out.println("proxycommand " + s.proxyCommand());
+        }
+        if (command != null || s.remoteCommand() != null) {
+            out.println("remotecommand " + (command != null ? command : s.remoteCommand()));
+        }
+        out.flush();
+    }
+
+    private static String yesNo(boolean b) {
+        return b ? "yes" : "no";
     }
 }

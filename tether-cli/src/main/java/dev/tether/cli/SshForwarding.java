@@ -1,5 +1,9 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+import dev.tether.ssh.client.ConfigException;
+import dev.tether.ssh.client.SshConfig;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,15 +19,15 @@ record SshForwarding(List<ForwardSpec> local, List<ForwardSpec> remote, List<For
                      boolean exitOnForwardFailure, boolean gatewayPorts, boolean streamLocalBindUnlink) {
 
     /** Reads the forwardings of {@code cfg}; {@code stdioSpec} is -W's argument or null. */
-    static SshForwarding resolve(SshConfig cfg, String stdioSpec) throws SshConfig.ConfigException {
+    static SshForwarding resolve(SshConfig cfg, String stdioSpec) throws ConfigException {
         ForwardSpec stdio = null;
         if (stdioSpec != null) {
             stdio = ForwardSpec.parse(stdioSpec, true, false);
             if (stdio == null) {
-                throw new SshConfig.ConfigException("Bad stdio forwarding specification '" + stdioSpec + "'");
+                throw new ConfigException("Bad stdio forwarding specification '" + stdioSpec + "'");
             }
         }
-        boolean clear = stdio != null || SshSettings.yes(cfg, "clearallforwardings", false);
+        boolean clear = stdio != null || ClientSettings.yes(cfg, "clearallforwardings", false);
         List<ForwardSpec> local = new ArrayList<>();
         List<ForwardSpec> remote = new ArrayList<>();
         List<ForwardSpec> dynamic = new ArrayList<>();
@@ -42,18 +46,18 @@ record SshForwarding(List<ForwardSpec> local, List<ForwardSpec> remote, List<For
             }
         }
         return new SshForwarding(local, remote, dynamic, stdio,
-                stdio != null || SshSettings.yes(cfg, "exitonforwardfailure", false),
-                gatewayPorts(cfg), SshSettings.yes(cfg, "streamlocalbindunlink", false));
+                stdio != null || ClientSettings.yes(cfg, "exitonforwardfailure", false),
+                gatewayPorts(cfg), ClientSettings.yes(cfg, "streamlocalbindunlink", false));
     }
 
-    private static boolean gatewayPorts(SshConfig cfg) throws SshConfig.ConfigException {
-        return SshSettings.yes(cfg, "gatewayports", false);
+    private static boolean gatewayPorts(SshConfig cfg) throws ConfigException {
+        return ClientSettings.yes(cfg, "gatewayports", false);
     }
 
     /** {@code what} is the start of the message: where the spec came from and "Bad local" etc. */
-    private static ForwardSpec check(ForwardSpec f, String what, String spec) throws SshConfig.ConfigException {
+    private static ForwardSpec check(ForwardSpec f, String what, String spec) throws ConfigException {
         if (f == null) {
-            throw new SshConfig.ConfigException(what + " forwarding specification '" + spec + "'");
+            throw new ConfigException(what + " forwarding specification '" + spec + "'");
         }
         return f;
     }

@@ -1,5 +1,8 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+import dev.tether.ssh.client.SshConfig;
+
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.PtyRequest;
@@ -25,13 +28,13 @@ final class SshRemoteCommand {
     private static final long WINDOW_POLL_MILLIS = 500;
 
     private final Transport transport;
-    private final SshSettings s;
+    private final ClientSettings s;
     private final String command;
     private final boolean devNullStdin;
     private final PrintStream err;
 
     /** {@code command} null for the shell. */
-    SshRemoteCommand(Transport transport, SshSettings s, String command, boolean devNullStdin, PrintStream err) {
+    SshRemoteCommand(Transport transport, ClientSettings s, String command, boolean devNullStdin, PrintStream err) {
         this.transport = transport;
         this.s = s;
         this.command = command;
@@ -271,7 +274,7 @@ final class SshRemoteCommand {
     }
 
     private void debug(String message) {
-        s.debug(err, message);
+        Cli.debug(s, err, message);
     }
 
     /** The local terminal in raw mode, restored on close and by a shutdown hook (SIGINT, SIGTERM). */

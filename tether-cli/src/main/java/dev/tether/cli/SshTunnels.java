@@ -1,5 +1,7 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.Forward;
@@ -35,11 +37,11 @@ import java.util.List;
 final class SshTunnels {
     private final Transport t;
     private final SshForwarding f;
-    private final SshSettings s;
+    private final ClientSettings s;
     private final PrintStream err;
     private final List<Forward> forwards = new ArrayList<>();
 
-    SshTunnels(Transport t, SshForwarding f, SshSettings s, PrintStream err) {
+    SshTunnels(Transport t, SshForwarding f, ClientSettings s, PrintStream err) {
         this.t = t;
         this.f = f;
         this.s = s;
@@ -91,7 +93,7 @@ final class SshTunnels {
                     : l.connectPath() != null ? t.forwardLocalToSocket(bind, l.connectPath())
                     : t.forwardLocal(bind, l.connectHost(), l.connectPort());
             forwards.add(fwd);
-            s.debug(err, "Local " + (l.dynamic() ? "dynamic " : "") + "forwarding listening on " + fwd.boundAddress()
+            Cli.debug(s, err, "Local " + (l.dynamic() ? "dynamic " : "") + "forwarding listening on " + fwd.boundAddress()
                     + (l.dynamic() ? "" : " to " + l.target()));
             return true;
         } catch (IOException e) {
@@ -152,10 +154,10 @@ final class SshTunnels {
                 }
             }
             forwards.add(fwd);
-            s.debug(err, "remote forward success for: listen " + r.listen() + ", connect " + r.target());
+            Cli.debug(s, err, "remote forward success for: listen " + r.listen() + ", connect " + r.target());
             return true;
         } catch (IOException e) {
-            s.debug(err, "remote forward failure: " + e.getMessage());
+            Cli.debug(s, err, "remote forward failure: " + e.getMessage());
             return false;
         }
     }

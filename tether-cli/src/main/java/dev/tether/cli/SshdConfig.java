@@ -1,5 +1,7 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.config.ConfigFiles;
+
 import dev.tether.ssh.TransportConfig;
 import dev.tether.ssh.keys.HostPatterns;
 import dev.tether.ssh.keys.SignatureAlgorithms;

@@ -1,5 +1,9 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+import dev.tether.ssh.client.ConfigException;
+import dev.tether.ssh.client.SshConfig;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,14 +26,14 @@ public final class ConfigFuzzing {
      * forwarding specs parsed and {@code -G}'s output printed.
      */
     public static String sshConfig(Path file, Path includeBase, String host, String localUser) throws IOException {
-        SshConfig cfg = new SshConfig(host, localUser);
+        SshConfig cfg = new SshConfig(host, localUser, Cli.home());
         try {
             cfg.readFile(file, true, includeBase);
-            SshSettings s = SshSettings.resolve(cfg, "none", localUser, 0);
+            ClientSettings s = ClientSettings.of(cfg);
             SshForwarding.resolve(s.config(), null);
-            s.print(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), null);
+            SshCommand.printConfig(s, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), null);
             return null;
-        } catch (SshConfig.ConfigException e) {
+        } catch (ConfigException e) {
             return e.getMessage();
         }
     }

@@ -1,5 +1,9 @@
 package dev.tether.cli;
 
+import dev.tether.ssh.client.ClientSettings;
+import dev.tether.ssh.client.ConfigException;
+import dev.tether.ssh.client.SshConfig;
+
 import dev.tether.testkit.Processes;
 import dev.tether.testkit.TempDirs;
 import dev.tether.testkit.TetherCli;
@@ -129,7 +133,9 @@ class SshConfigTest {
         Map<String, List<String>> r = resolve("-F", "none", "plain.example");
         assertEquals(List.of("22"), r.get("port"));
         assertEquals(List.of(System.getProperty("user.name")), r.get("user"));
-        assertEquals(List.of(home + "/.ssh/id_rsa", home + "/.ssh/id_ecdsa", home + "/.ssh/id_ed25519"), r.get("identityfile"));
+        // OpenSSH's default list, in its order (the types Tether cannot load are skipped when offered)
+        assertEquals(List.of("id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa").stream()
+                .map(n -> home + "/.ssh/" + n).toList(), r.get("identityfile"));
         assertEquals(List.of(home + "/.ssh/known_hosts " + home + "/.ssh/known_hosts2"), r.get("userknownhostsfile"));
         assertEquals(List.of("ask"), r.get("stricthostkeychecking"));
         assertEquals(List.of("none"), r.get("connecttimeout"));
@@ -147,12 +153,12 @@ class SshConfigTest {
     private String errorOf(String text) throws IOException {
         Path dir = TempDirs.create("tether-cli-config-errors-");
         Path f = Files.writeString(dir.resolve("config"), text);
-        SshConfig cfg = new SshConfig("web1.example.org", "alice");
+        SshConfig cfg = new SshConfig("web1.example.org", "alice", home);
         try {
             cfg.readFile(f, true, dir);
-            SshForwarding.resolve(SshSettings.resolve(cfg, "none", "alice", 0).config(), null);
+            SshForwarding.resolve(ClientSettings.of(cfg).config(), null);
             return null;
-        } catch (SshConfig.ConfigException e) {
+        } catch (ConfigException e) {
             assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
             return e.getMessage();
         }

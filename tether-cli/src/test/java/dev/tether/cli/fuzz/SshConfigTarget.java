@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * {@code inc/other.conf} for relative Includes to find; it is read, resolved for the destination
  * and its forwardings parsed.
  *
- * <p>Only the configuration error ({@code SshConfig.ConfigException}) and {@link IOException}
+ * <p>Only the configuration error ({@code ConfigException}) and {@link IOException}
  * may escape the reader; an error's message must name the file and the line. An Include of
  * {@code /dev/zero} or of a FIFO must not hang.
  */

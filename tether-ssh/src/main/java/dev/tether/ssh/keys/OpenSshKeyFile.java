@@ -100,7 +100,13 @@ public final class OpenSshKeyFile {
     private OpenSshKeyFile() {
     }
 
-    /** Reads an unencrypted OpenSSH private key file; an encrypted one fails, asking for a passphrase. */
+    /**
+     * Reads an unencrypted OpenSSH private key file; an encrypted one fails, asking for a passphrase.
+     *
+     * @param file the key file
+     * @return the key pair
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) it is malformed or encrypted
+     */
     public static KeyPair read(Path file) throws IOException {
         return read(file, null);
     }
@@ -108,6 +114,12 @@ public final class OpenSshKeyFile {
     /**
      * Reads an OpenSSH private key file, decrypting it with {@code passphrase} if it is encrypted
      * ({@code passphrase} is ignored for an unencrypted key, and may be null then).
+     *
+     * @param file       the key file
+     * @param passphrase the passphrase, or null for an unencrypted key
+     * @return the key pair
+     * @throws IOException if the file cannot be read, or (as {@link SshException}) it is malformed, or encrypted and
+     *     the passphrase is missing or wrong
      */
     public static KeyPair read(Path file, char[] passphrase) throws IOException {
         byte[] bytes = readLimited(file, "not an OpenSSH private key");
@@ -134,6 +146,11 @@ public final class OpenSshKeyFile {
     /**
      * Parses the text of an unencrypted OpenSSH private key file; {@code sourceName} names it in
      * error messages.
+     *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <private key>}
+     * @return the key pair
+     * @throws SshException if the text is malformed or the key is encrypted
      */
     public static KeyPair parse(String text, String sourceName) throws SshException {
         return parse(text, sourceName, null);
@@ -143,6 +160,10 @@ public final class OpenSshKeyFile {
      * Parses the text of an OpenSSH private key file, decrypting it with {@code passphrase} if it
      * is encrypted; {@code sourceName} names it in error messages.
      *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <private key>}
+     * @param passphrase the passphrase, or null for an unencrypted key
+     * @return the key pair
      * @throws SshException naming the source: if the key is encrypted and {@code passphrase} is
      *                      null or empty, if the passphrase is wrong ("wrong passphrase or corrupt
      *                      key"), or if the file is malformed
@@ -158,12 +179,21 @@ public final class OpenSshKeyFile {
     }
 
     /**
-     * Whether the text is an OpenSSH private key whose private section is encrypted, so that
-     * reading it needs a passphrase.
+     * The public key blob an OpenSSH private key file carries in the clear, before its private
+     * section: readable without the passphrase, which is how a client offers an encrypted key
+     * and asks for the passphrase only once the server accepts it.
      *
      * @throws SshException if the text is not a well-formed OpenSSH private key file
      */
-    static boolean isEncrypted(String text, String sourceName) throws SshException {
+    public static byte[] publicKeyBlob(String text, String sourceName) throws SshException {
+        return header(text, sourceName).publicKey();
+    }
+
+    /** The clear part of a key file: its cipher's name and its (first) public key. */
+    private record Header(String cipher, byte[] publicKey) {
+    }
+
+    private static Header header(String text, String sourceName) throws SshException {
         String source = sourceName == null ? "<private key>" : sourceName;
         byte[] binary = unarmor(text, source);
         try {
@@ -171,7 +201,13 @@ public final class OpenSshKeyFile {
             if (r.remaining() < AUTH_MAGIC.length || !Arrays.equals(r.raw(AUTH_MAGIC.length), AUTH_MAGIC)) {
                 throw new SshException(source + ": invalid OpenSSH private key: bad magic (not an openssh-key-v1 key)");
             }
-            return !"none".equals(r.ascii());
+            String cipher = r.ascii();
+            r.string(); // kdf
+            r.string(); // kdf options
+            if (r.uint32AsLong() < 1) {
+                throw new SshException(source + ": invalid OpenSSH private key: it holds no key");
+            }
+            return new Header(cipher, r.string());
         } catch (SshException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(source + ":")) {
                 throw e;
@@ -183,12 +219,26 @@ public final class OpenSshKeyFile {
     }
 
     /**
+     * Whether the text is an OpenSSH private key whose private section is encrypted, so that
+     * reading it needs a passphrase.
+     *
+     * @throws SshException if the text is not a well-formed OpenSSH private key file
+     */
+    static boolean isEncrypted(String text, String sourceName) throws SshException {
+        return !"none".equals(header(text, sourceName).cipher());
+    }
+
+    /**
      * Writes {@code pair} as an unencrypted OpenSSH private key file, replacing any existing file.
      * Where the file system is POSIX the file is created with mode 600 before anything is written
      * to it; elsewhere it gets the file system's defaults.
      *
+     * @param file    the file to write
+     * @param pair    an Ed25519, ECDSA or RSA key pair
+     * @param comment the comment stored in the file; null means empty
      * @throws IllegalArgumentException if the key type is not supported, the private key does not
      *                                  expose its parameters, or the two keys do not belong together
+     * @throws IOException if the file cannot be written
      */
     public static void write(Path file, KeyPair pair, String comment) throws IOException {
         write(file, pair, comment, null);
@@ -198,6 +248,12 @@ public final class OpenSshKeyFile {
      * Writes {@code pair} as an OpenSSH private key file, encrypted with {@code passphrase}
      * ({@value #WRITE_CIPHER}, bcrypt with a random salt and {@value #DEFAULT_ROUNDS} rounds), or
      * unencrypted when {@code passphrase} is null or empty; otherwise as {@link #write(Path, KeyPair, String)}.
+     *
+     * @param file       the file to write
+     * @param pair       an Ed25519, ECDSA or RSA key pair
+     * @param comment    the comment stored in the file; null means empty
+     * @param passphrase the passphrase, or null or empty for an unencrypted file
+     * @throws IOException if the file cannot be written
      */
     public static void write(Path file, KeyPair pair, String comment, char[] passphrase) throws IOException {
         byte[] bytes = format(pair, comment, passphrase).getBytes(StandardCharsets.US_ASCII);
@@ -232,6 +288,9 @@ public final class OpenSshKeyFile {
      * The public key line {@code TYPE BASE64 COMMENT} (without a line terminator); the comment
      * and its separating space are left out when {@code comment} is null or empty.
      *
+     * @param key     an Ed25519, ECDSA or RSA public key
+     * @param comment the comment, or null or empty for none
+     * @return the line
      * @throws IllegalArgumentException for an unsupported key, or a comment with a line break
      */
     public static String publicKeyLine(PublicKey key, String comment) {

@@ -1,4 +1,4 @@
-package dev.tether.cli;
+package dev.tether.ssh.config;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,15 +17,18 @@ import java.util.List;
  * Reading an ssh_config or sshd_config file into lines, for both readers: a bounded read (the
  * path may name a pipe or a device, which has no size to check first), UTF-8, and a NUL refused
  * with its line, as OpenSSH does. Lines end with LF or CR LF, as for OpenSSH's {@code getline}.
+ * Engine (not exported): the client's {@code SshConfig} and the CLI's sshd_config reader use it.
+ *
+ * <p>Threading: stateless.
  */
-final class ConfigFiles {
+public final class ConfigFiles {
     /** The largest configuration file read (OpenSSH's own are a few KiB). */
-    static final int MAX_FILE = 1024 * 1024;
+    public static final int MAX_FILE = 1024 * 1024;
 
     /** What is wrong with a file's bytes; {@link #line} is 0 when it is the whole file. */
-    static final class BadFile extends Exception {
+    public static final class BadFile extends Exception {
         private static final long serialVersionUID = 1L;
-        final int line;
+        public final int line;
 
         BadFile(int line, String message) {
             super(message);
@@ -43,7 +46,7 @@ final class ConfigFiles {
      * @param strict whether bytes that are not UTF-8 are an error (else each becomes U+FFFD)
      * @throws java.nio.file.NoSuchFileException when there is no such file
      */
-    static List<String> readLines(Path file, boolean strict) throws IOException, BadFile {
+    public static List<String> readLines(Path file, boolean strict) throws IOException, BadFile {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_FILE + 1);

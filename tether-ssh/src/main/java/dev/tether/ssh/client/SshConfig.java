@@ -1,5 +1,6 @@
-package dev.tether.cli;
+package dev.tether.ssh.client;
 
+import dev.tether.ssh.config.ConfigFiles;
 import dev.tether.ssh.keys.HostPatterns;
 
 import java.io.IOException;
@@ -23,17 +24,14 @@ import java.util.Set;
  * ({@code *}, {@code ?}, {@code !} negation); {@code Match} supports {@code all}, {@code host},
  * {@code originalhost}, {@code user} and {@code localuser} (others never match);
  * {@code Include} reads files (globs, relative to {@code ~/.ssh}).
+ *
+ * <p>Values set before the files are read ({@link #setIfAbsent}, {@link #add},
+ * {@link #applyOption}) act as ssh(1)'s command line: they win over the files.
+ * {@link ClientSettings#of} turns the result into typed settings.
+ *
+ * <p>Threading: not thread-safe; one instance is built and read by one thread.
  */
-final class SshConfig {
-    /** A malformed line; OpenSSH exits 255 on these. */
-    static final class ConfigException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        ConfigException(String message) {
-            super(message);
-        }
-    }
-
+public final class SshConfig {
     /** Keywords whose every occurrence adds values; the others keep their first value. */
     private static final Set<String> MULTI = Set.of("identityfile", "certificatefile", "localforward", "remoteforward",
             "dynamicforward", "sendenv", "setenv");
@@ -72,6 +70,7 @@ final class SshConfig {
 
     private final String originalHost;
     private final String localUser;
+    private final Path home;
     private final Map<String, List<Value>> values = new LinkedHashMap<>();
 
     /** One value of a keyword and where it came from ({@code FILE line N}, or {@code command line}). */
@@ -86,54 +85,106 @@ final class SshConfig {
     private String configFileOption;
 
     /**
-     * @param originalHost the host as given on the command line (lower-cased, as ssh(1) does)
+     * A configuration for one destination, with nothing read yet.
+     *
+     * @param originalHost the host as given on the command line: {@code Host} patterns and {@code %n} see it as
+     *                     given; the host name ({@code %h}, {@code Match host}) is lower-cased, as ssh(1) does
+     * @param localUser    the local user name ({@code %u}, {@code Match localuser}, the default {@code User})
+     * @param home         the local user's home directory ({@code ~}, {@code %d}, {@code ~/.ssh/config})
      */
-    SshConfig(String originalHost, String localUser) {
-        this.originalHost = originalHost.toLowerCase(Locale.ROOT);
+    public SshConfig(String originalHost, String localUser, Path home) {
+        this.originalHost = originalHost;
         this.localUser = localUser;
+        this.home = home;
     }
 
-    String originalHost() {
+    /** The local user's home directory this configuration expands {@code ~} to. */
+    public Path home() {
+        return home;
+    }
+
+    /** The local user name. */
+    public String localUser() {
+        return localUser;
+    }
+
+    /**
+     * Reads the files ssh(1) reads: {@code configFile} (ssh's {@code -F}; {@code "none"} reads
+     * no file at all), or when it is null {@code ~/.ssh/config} and then
+     * {@code /etc/ssh/ssh_config}. Remembers the choice for jump hosts
+     * ({@link #configFileOption()}).
+     *
+     * @throws ConfigException if a file has a bad line, or {@code configFile} does not exist
+     */
+    public void readFiles(String configFile) throws IOException {
+        Path sshDir = home.resolve(".ssh");
+        configFileOption(configFile);
+        if (configFile != null) {
+            if (!configFile.equalsIgnoreCase("none")) {
+                readFile(Path.of(expandTilde(configFile)), true, sshDir);
+            }
+        } else {
+            readFile(sshDir.resolve("config"), false, sshDir);
+            readFile(SYSTEM_CONFIG, false, SYSTEM_CONFIG.getParent());
+        }
+    }
+
+    /** The system-wide client configuration, read after the user's. */
+    public static final Path SYSTEM_CONFIG = Path.of("/etc/ssh/ssh_config");
+
+    /** Expands a leading {@code ~} or {@code ~/} to {@link #home()}; other paths are returned as they are. */
+    public String expandTilde(String path) {
+        if (path.equals("~")) {
+            return home.toString();
+        }
+        if (path.startsWith("~/")) {
+            return home.resolve(path.substring(2)).toString();
+        }
+        return path;
+    }
+
+    public String originalHost() {
         return originalHost;
     }
 
     /** The -F argument (null: the default files); a jump host's configuration is read from the same. */
-    String configFileOption() {
+    public String configFileOption() {
         return configFileOption;
     }
 
-    void configFileOption(String file) {
+    public void configFileOption(String file) {
         this.configFileOption = file;
     }
 
     /** Things worth saying with -v: unsupported Match criteria, unknown keywords in files. */
-    List<String> notes() {
+    public List<String> notes() {
         return notes;
     }
 
     /** The first value of a keyword, or null. */
-    String get(String keyword) {
+    public String get(String keyword) {
         List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
         return v == null || v.isEmpty() ? null : v.get(0).text();
     }
 
     /** All arguments of a keyword: every argument of its first line, or, for accumulating keywords, of every line. */
-    List<String> getAll(String keyword) {
+    public List<String> getAll(String keyword) {
         List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
         return v == null ? List.of() : v.stream().map(Value::text).toList();
     }
 
-    boolean has(String keyword) {
+    /** Whether the keyword has a value from any source. */
+    public boolean has(String keyword) {
         return values.containsKey(keyword.toLowerCase(Locale.ROOT));
     }
 
     /** Sets a value from a command-line flag (-l, -p): first value wins, as for any other source. */
-    void setIfAbsent(String keyword, String value) {
+    public void setIfAbsent(String keyword, String value) {
         set(keyword.toLowerCase(Locale.ROOT), List.of(value), COMMAND_LINE);
     }
 
     /** Adds values from a command-line flag (-i) to an accumulating keyword. */
-    void add(String keyword, String value) {
+    public void add(String keyword, String value) {
         add(keyword.toLowerCase(Locale.ROOT), value, COMMAND_LINE);
     }
 
@@ -154,13 +205,13 @@ final class SshConfig {
      * {@code "FILE line N: "} or {@code "command line: "}; {@code index} picks the value of an
      * accumulating keyword (0 for the others).
      */
-    String where(String keyword, int index) {
+    public String where(String keyword, int index) {
         List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
         return (v == null || index >= v.size() ? COMMAND_LINE : v.get(index).origin()) + ": ";
     }
 
     /** A {@code -o} option: one configuration line, always in effect. */
-    void applyOption(String option) throws ConfigException {
+    public void applyOption(String option) throws ConfigException {
         if (option.indexOf('\0') >= 0) {
             throw new ConfigException("command-line line 0: NUL character in option");
         }
@@ -183,7 +234,7 @@ final class SshConfig {
      *
      * @param includeBase the directory relative Include paths are resolved against
      */
-    void readFile(Path file, boolean required, Path includeBase) throws IOException, ConfigException {
+    public void readFile(Path file, boolean required, Path includeBase) throws IOException {
         Path real = null;
         try {
             real = file.toRealPath();
@@ -334,7 +385,8 @@ final class SshConfig {
         for (String p : patterns) {
             boolean negated = p.startsWith("!");
             String pat = negated ? p.substring(1) : p;
-            if (HostPatterns.matchList(originalHost, pat, true) == HostPatterns.Outcome.MATCH) {
+            // as OpenSSH's match_pattern_list with dolower: the pattern is lower-cased, the host is not
+            if (HostPatterns.matchList(originalHost, pat.toLowerCase(Locale.ROOT), false) == HostPatterns.Outcome.MATCH) {
                 if (negated) {
                     return false;
                 }
@@ -369,9 +421,11 @@ final class SshConfig {
             switch (c) {
                 case "host" -> {
                     String h = get("hostname");
-                    m = HostPatterns.matchList(h != null ? expandHostName(h) : originalHost, list, true) == HostPatterns.Outcome.MATCH;
+                    String name = (h != null ? expandHostName(h) : originalHost).toLowerCase(Locale.ROOT);
+                    m = HostPatterns.matchList(name, list, true) == HostPatterns.Outcome.MATCH;
                 }
-                case "originalhost" -> m = HostPatterns.matchList(originalHost, list, true) == HostPatterns.Outcome.MATCH;
+                case "originalhost" -> m = HostPatterns.matchList(originalHost, list.toLowerCase(Locale.ROOT), false)
+                        == HostPatterns.Outcome.MATCH;
                 case "user" -> {
                     String u = get("user");
                     m = HostPatterns.matchList(u != null ? u : localUser, list, false) == HostPatterns.Outcome.MATCH;
@@ -388,12 +442,12 @@ final class SshConfig {
     }
 
     /** HostName's tokens: {@code %h} is the host given on the command line, {@code %%} a percent sign. */
-    String expandHostName(String hostName) {
+    public String expandHostName(String hostName) {
         return hostName.replace("%%", "\u0000").replace("%h", originalHost).replace("\u0000", "%");
     }
 
-    private static List<Path> glob(String pattern, Path base) throws IOException {
-        String expanded = Cli.expandTilde(pattern);
+    private List<Path> glob(String pattern, Path base) throws IOException {
+        String expanded = expandTilde(pattern);
         Path p = Path.of(expanded);
         if (!p.isAbsolute()) {
             p = base.resolve(p);
@@ -439,7 +493,7 @@ final class SshConfig {
     }
 
     /** Splits arguments on white space; double quotes group; an unquoted {@code #} starts a comment. */
-    static List<String> tokenize(String s, String source, int lineNo) throws ConfigException {
+    public static List<String> tokenize(String s, String source, int lineNo) throws ConfigException {
         List<String> out = new ArrayList<>();
         int i = 0;
         while (i < s.length()) {

@@ -1,4 +1,4 @@
-package dev.tether.cli;
+package dev.tether.ssh.client;
 
 import dev.tether.ssh.Transport;
 import dev.tether.ssh.agent.AgentClient;
@@ -7,48 +7,61 @@ import dev.tether.ssh.auth.KeyboardInteractiveHandler;
 import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
 import dev.tether.ssh.common.SshException;
-import dev.tether.ssh.policy.InteractiveQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code tether ssh}'s user authentication, as ssh(1) goes about it: publickey with the agent's
- * keys and then the identity files (certificates first, a passphrase asked only for a key the
- * server accepts), then keyboard-interactive and password prompts when a person is at the
- * terminal, each within NumberOfPasswordPrompts; partial success starts over with the methods
- * the server names next.
+ * User authentication as ssh(1) goes about it: {@code none} first (for the banner and the
+ * methods), then the {@code PreferredAuthentications} the server allows, in order: publickey
+ * with the agent's keys and then the identity files (certificates first, a passphrase asked only
+ * for a key the server accepts), then keyboard-interactive and password through
+ * {@link ClientPrompts} when a person can answer, each within {@code NumberOfPasswordPrompts};
+ * partial success starts over with the methods the server names next.
+ *
+ * <p>Threading: runs on the connecting thread; one instance per login.
  */
-final class SshAuth {
+final class ClientAuth {
+    private static final Logger log = LoggerFactory.getLogger(ClientAuth.class);
+
     private final Transport transport;
-    private final SshSettings s;
-    private final boolean canPrompt;
-    /** The -i files, which are warned about when missing (config IdentityFile lines are not). */
-    private final Set<Path> cliIdentities;
-    private final PrintStream err;
+    private final ClientSettings s;
+    private final ClientPrompts prompts;
+    /** The caller's own identity files, warned about when missing (config IdentityFile lines are not). */
+    private final Set<Path> explicitIdentities;
+    private final Map<String, String> env;
+    private final List<String> tried = new ArrayList<>();
     /** The agent connection of this login, opened once at the first publickey attempt, closed when authentication ends. */
     private AgentClient agent;
     private boolean agentOpened;
 
-    SshAuth(Transport transport, SshSettings s, boolean canPrompt, Set<Path> cliIdentities, PrintStream err) {
+    ClientAuth(Transport transport, ClientSettings s, ClientPrompts prompts, Set<Path> explicitIdentities,
+               Map<String, String> env) {
         this.transport = transport;
         this.s = s;
-        this.canPrompt = canPrompt;
-        this.cliIdentities = cliIdentities;
-        this.err = err;
+        this.prompts = prompts;
+        this.explicitIdentities = explicitIdentities;
+        this.env = env;
     }
 
-    /** none first (for the banner and the methods), then the preferred methods the server allows, in order. */
-    boolean authenticate() throws IOException {
+    /**
+     * Authenticates or throws.
+     *
+     * @throws AuthenticationException when every method is used up; the message is ssh(1)'s
+     *                                 {@code user@host: Permission denied (methods).}
+     */
+    void authenticate() throws IOException {
         try {
-            return authenticateWithMethods();
+            authenticateWithMethods();
         } finally {
             if (agent != null) {
                 agent.close(); // its signers are done with; agent forwarding opens connections of its own
@@ -57,13 +70,13 @@ final class SshAuth {
         }
     }
 
-    private boolean authenticateWithMethods() throws IOException {
+    private void authenticateWithMethods() throws IOException {
         List<String> allowed;
         try {
             List<String> r = transport.authNone(s.user());
             showBanner();
             if (r.isEmpty()) {
-                return true;
+                return;
             }
             allowed = r;
         } catch (AuthenticationException e) {
@@ -74,25 +87,28 @@ final class SshAuth {
         Set<String> triedKeys = new LinkedHashSet<>();
         while (true) {
             String method = null;
-            for (String m : s.preferred()) {
+            for (String m : s.preferredAuthentications()) {
                 if (allowed.contains(m) && !exhausted.contains(m)) {
                     method = m;
                     break;
                 }
             }
             if (method == null) {
-                err.println(s.user() + "@" + s.hostName() + ": Permission denied (" + String.join(",", allowed) + ").");
-                return false;
+                throw AuthenticationException.permissionDenied(s.user(), s.hostName(), tried, allowed);
             }
-            debug("Next authentication method: " + method);
+            log.debug("Next authentication method: {}", method);
+            boolean canAsk = prompts.interactive() && !s.batchMode();
             Outcome o = switch (method) {
-                case "publickey" -> s.pubkey() ? publickey(triedKeys) : Outcome.EXHAUSTED;
-                case "keyboard-interactive" -> s.kbdInteractive() && canPrompt ? keyboardInteractive() : Outcome.EXHAUSTED;
-                case "password" -> s.password() && canPrompt ? password() : Outcome.EXHAUSTED;
+                case "publickey" -> s.pubkeyAuthentication() ? publickey(triedKeys) : Outcome.EXHAUSTED;
+                case "keyboard-interactive" -> s.kbdInteractiveAuthentication() && canAsk ? keyboardInteractive() : Outcome.EXHAUSTED;
+                case "password" -> s.passwordAuthentication() && canAsk ? password() : Outcome.EXHAUSTED;
                 default -> Outcome.EXHAUSTED;
             };
+            if (o != Outcome.EXHAUSTED) {
+                tried.add(method);
+            }
             if (o.success) {
-                return true;
+                return;
             }
             if (o.partial != null) {
                 allowed = o.partial;
@@ -109,20 +125,24 @@ final class SshAuth {
     private void showBanner() {
         String banner = transport.getBanner();
         if (banner != null && !banner.isEmpty() && !s.quiet()) {
-            err.print(banner.endsWith("\n") ? banner : banner + "\n");
-            err.flush();
+            prompts.banner(banner.endsWith("\n") ? banner : banner + "\n");
+        }
+    }
+
+    private void warn(String message) {
+        if (!s.quiet()) {
+            prompts.warning(message);
         }
     }
 
     private Outcome publickey(Set<String> triedKeys) throws IOException {
-        List<Signer> signers = candidates();
         List<String> allowed = null;
-        for (Signer signer : signers) {
+        for (Signer signer : candidates()) {
             String id = IdentityFile.keyId(signer.blob());
             if (!triedKeys.add(id)) {
                 continue;
             }
-            debug("Offering public key: " + signer.describe());
+            log.debug("Offering public key: {}", signer.describe());
             try {
                 List<String> r = transport.authPublickey(s.user(), signer);
                 return r.isEmpty() ? Outcome.SUCCESS : Outcome.partial(r);
@@ -132,7 +152,7 @@ final class SshAuth {
                     break;
                 }
             } catch (IdentityFile.SkippedKey e) {
-                debug(e.getMessage());
+                log.debug("{}", e.getMessage());
             }
         }
         return Outcome.failed(allowed);
@@ -142,7 +162,8 @@ final class SshAuth {
     private List<Signer> candidates() {
         List<IdentityFile> files = new ArrayList<>();
         for (Path p : s.identityFiles()) {
-            IdentityFile f = IdentityFile.load(p, cliIdentities.contains(p), this::askPassphrase, err, s.quiet());
+            IdentityFile f = IdentityFile.load(p, explicitIdentities.contains(p), s.certificateFiles(),
+                    this::askPassphrase, this::warn);
             if (f != null) {
                 files.add(f);
             }
@@ -161,7 +182,7 @@ final class SshAuth {
                     }
                 }
             } catch (SshException e) {
-                debug("agent: " + e.getMessage());
+                log.debug("agent: {}", e.getMessage());
             }
         }
         for (IdentityFile f : files) {
@@ -179,70 +200,50 @@ final class SshAuth {
         return agent;
     }
 
-    private AgentClient openAgent() {
-        String where = s.identityAgent();
-        if (where.equalsIgnoreCase("none")) {
+    /** The agent socket IdentityAgent names: a path, {@code SSH_AUTH_SOCK}, {@code $VAR}, or null for none. */
+    static Path agentSocket(String identityAgent, Map<String, String> env) {
+        if (identityAgent.equalsIgnoreCase("none")) {
             return null;
         }
-        String path = where.equals("SSH_AUTH_SOCK") ? System.getenv(AgentClient.SSH_AUTH_SOCK)
-                : where.startsWith("$") ? System.getenv(where.substring(1)) : where;
-        if (path == null || path.isEmpty()) {
+        String path = identityAgent.equals("SSH_AUTH_SOCK") ? env.get(AgentClient.SSH_AUTH_SOCK)
+                : identityAgent.startsWith("$") ? env.get(identityAgent.substring(1)) : identityAgent;
+        return path == null || path.isEmpty() ? null : Path.of(path);
+    }
+
+    private AgentClient openAgent() {
+        Path path = agentSocket(s.identityAgent(), env);
+        if (path == null) {
             return null;
         }
         AgentClient agent;
         try {
-            agent = AgentClient.connect(Path.of(path), Duration.ofSeconds(30));
+            agent = AgentClient.connect(path, Duration.ofSeconds(30));
         } catch (SshException e) {
-            debug("no agent at " + path + ": " + e.getMessage());
+            log.debug("no agent at {}: {}", path, e.getMessage());
             return null;
         }
         try {
             // as ssh(1): bound to this session, keys added with ssh-add -h can sign for it
-            debug("agent: session-bind " + (transport.bindAgent(agent) ? "accepted" : "refused"));
+            log.debug("agent: session-bind {}", transport.bindAgent(agent) ? "accepted" : "refused");
         } catch (SshException e) {
-            debug("agent: session-bind: " + e.getMessage());
+            log.debug("agent: session-bind: {}", e.getMessage());
         }
         return agent;
     }
 
     private char[] askPassphrase(Path key, int attempt) {
-        if (!canPrompt) {
-            return null;
-        }
-        String prompt = attempt == 0 ? "Enter passphrase for key '" + key + "': "
-                : "Bad passphrase, try again for " + key + ": ";
-        return Tty.readSecret(prompt);
+        return prompts.interactive() && !s.batchMode() ? prompts.passphrase(key, attempt) : null;
     }
 
     private Outcome keyboardInteractive() throws IOException {
         List<String> allowed = null;
-        for (int attempt = 0; attempt < Math.max(1, s.passwordPrompts()); attempt++) {
+        for (int attempt = 0; attempt < Math.max(1, s.numberOfPasswordPrompts()); attempt++) {
             boolean[] aborted = {false};
-            KeyboardInteractiveHandler handler = (name, instruction, prompts) -> {
-                StringBuilder text = new StringBuilder();
-                if (!name.isEmpty()) {
-                    text.append(name).append('\n');
-                }
-                if (!instruction.isEmpty()) {
-                    text.append(instruction).append('\n');
-                }
-                if (text.length() > 0) {
-                    Tty.show(text.toString());
-                }
-                List<String> answers = new ArrayList<>();
-                for (InteractiveQuery.Prompt p : prompts) {
-                    String a;
-                    if (p.echo()) {
-                        a = Tty.readVisible(p.text());
-                    } else {
-                        char[] c = Tty.readSecret(p.text());
-                        a = c == null ? null : new String(c);
-                    }
-                    if (a == null) {
-                        aborted[0] = true;
-                        a = "";
-                    }
-                    answers.add(a);
+            KeyboardInteractiveHandler handler = (name, instruction, questions) -> {
+                List<String> answers = prompts.keyboardInteractive(name, instruction, questions);
+                if (answers == null || answers.size() != questions.size()) {
+                    aborted[0] = true;
+                    return questions.stream().map(q -> "").toList();
                 }
                 return answers;
             };
@@ -261,11 +262,11 @@ final class SshAuth {
 
     private Outcome password() throws IOException {
         List<String> allowed = null;
-        for (int attempt = 0; attempt < Math.max(1, s.passwordPrompts()); attempt++) {
+        for (int attempt = 0; attempt < Math.max(1, s.numberOfPasswordPrompts()); attempt++) {
             if (attempt > 0) {
-                err.println("Permission denied, please try again.");
+                warn("Permission denied, please try again.");
             }
-            char[] pw = Tty.readSecret(s.user() + "@" + s.hostName() + "'s password: ");
+            char[] pw = prompts.password(s.user() + "@" + s.hostName() + "'s password: ");
             if (pw == null) {
                 break;
             }
@@ -285,7 +286,7 @@ final class SshAuth {
     }
 
     /** What one authentication method came to. */
-    record Outcome(boolean success, List<String> partial, List<String> allowed) {
+    private record Outcome(boolean success, List<String> partial, List<String> allowed) {
         static final Outcome SUCCESS = new Outcome(true, null, null);
         static final Outcome EXHAUSTED = new Outcome(false, null, null);
 
@@ -296,9 +297,5 @@ final class SshAuth {
         static Outcome failed(List<String> allowed) {
             return new Outcome(false, null, allowed);
         }
-    }
-
-    private void debug(String message) {
-        s.debug(err, message);
     }
 }

@@ -1,11 +1,13 @@
-package dev.tether.cli;
+package dev.tether.ssh.client;
 
 import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.SshException;
+import dev.tether.ssh.keys.OpenSshCertificate;
+import dev.tether.ssh.keys.OpenSshKeyFile;
+import dev.tether.ssh.keys.PublicKeyFile;
 import dev.tether.ssh.keys.SignatureAlgorithms;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +18,10 @@ import java.util.Set;
 /**
  * An identity file, offered by its public key (from the .pub beside it or the private file's
  * clear header) and decrypted only when the server accepts the key, as ssh(1) does, so that
- * a passphrase is asked only for a key that will be used.
+ * a passphrase is asked only for a key that will be used. Its certificate is the
+ * {@code -cert.pub} file beside it or a {@code CertificateFile} whose key is this one.
+ *
+ * <p>Threading: used by the authenticating thread; {@link #keyPair} is synchronized.
  */
 final class IdentityFile {
     /** Why a key was not offered after all (no passphrase could be had). */
@@ -51,11 +56,18 @@ final class IdentityFile {
         return blob.clone();
     }
 
-    /** Null if the file does not exist or holds no key we can use (warned about for -i files). */
-    static IdentityFile load(Path path, boolean explicit, PassphraseAsker asker, PrintStream err, boolean quiet) {
+    /**
+     * Null if the file does not exist or holds no key we can use.
+     *
+     * @param explicit     given by the caller (ssh's {@code -i}): a missing or unreadable file is warned about
+     * @param certificates the {@code CertificateFile}s, matched to the key by its public half
+     * @param warnings     where warnings go (nowhere when quiet)
+     */
+    static IdentityFile load(Path path, boolean explicit, List<Path> certificates, PassphraseAsker asker,
+                             java.util.function.Consumer<String> warnings) {
         if (!Files.isRegularFile(path)) {
-            if (explicit && !quiet) {
-                err.println("Warning: Identity file " + path + " not accessible: No such file or directory.");
+            if (explicit) {
+                warnings.accept("Warning: Identity file " + path + " not accessible: No such file or directory.");
             }
             return null;
         }
@@ -63,19 +75,18 @@ final class IdentityFile {
         try {
             Path pub = Path.of(path + ".pub");
             if (Files.isRegularFile(pub)) {
-                for (String line : Files.readString(pub).split("\n")) {
-                    KeygenCommand.PublicLine p = KeygenCommand.PublicLine.parse(line);
-                    if (p != null) {
-                        blob = p.blob();
-                        break;
-                    }
-                }
-            }
-            if (blob == null) {
-                blob = KeyInfo.publicBlobFromPrivate(Files.readString(path, java.nio.charset.StandardCharsets.ISO_8859_1));
+                blob = PublicKeyFile.read(pub).blob();
             }
         } catch (IOException | RuntimeException e) {
             blob = null;
+        }
+        if (blob == null) {
+            try {
+                blob = OpenSshKeyFile.publicKeyBlob(Files.readString(path, java.nio.charset.StandardCharsets.ISO_8859_1),
+                        path.toString());
+            } catch (IOException | RuntimeException e) {
+                blob = null;
+            }
         }
         IdentityFile f;
         if (blob == null) {
@@ -86,13 +97,16 @@ final class IdentityFile {
                 f = new IdentityFile(path, SignatureAlgorithms.encodePublicKey(kp.getPublic()), null, asker);
                 f.loaded = kp;
             } catch (IOException | RuntimeException e) {
-                if (!quiet && explicit) {
-                    err.println("Load key \"" + path + "\": " + e.getMessage());
+                if (explicit) {
+                    warnings.accept("Load key \"" + path + "\": " + e.getMessage());
                 }
                 return null;
             }
         } else {
-            f = new IdentityFile(path, blob, certificateFor(path, blob), asker);
+            List<Path> candidates = new ArrayList<>();
+            candidates.add(Path.of(path + "-cert.pub"));
+            candidates.addAll(certificates);
+            f = new IdentityFile(path, blob, certificateFor(candidates, blob), asker);
         }
         try {
             SignatureAlgorithms.decodePublicKey(f.blob);
@@ -102,21 +116,20 @@ final class IdentityFile {
         return f;
     }
 
-    private static byte[] certificateFor(Path path, byte[] blob) {
-        Path cert = Path.of(path + "-cert.pub");
-        if (!Files.isRegularFile(cert)) {
-            return null;
-        }
-        try {
-            for (String line : Files.readString(cert).split("\n")) {
-                KeygenCommand.PublicLine p = KeygenCommand.PublicLine.parse(line);
-                if (p != null && KeyInfo.keyType(p.blob()).endsWith("-cert-v01@openssh.com")) {
-                    dev.tether.ssh.keys.OpenSshCertificate c = dev.tether.ssh.keys.OpenSshCertificate.parse(p.blob());
-                    return Arrays.equals(c.publicKeyBlob(), blob) ? p.blob() : null;
-                }
+    /** The first certificate among the files whose key is {@code blob}, or null. */
+    private static byte[] certificateFor(List<Path> files, byte[] blob) {
+        for (Path cert : files) {
+            if (!Files.isRegularFile(cert)) {
+                continue;
             }
-        } catch (IOException | RuntimeException e) {
-            return null;
+            try {
+                PublicKeyFile.Entry e = PublicKeyFile.read(cert);
+                if (e.isCertificate() && Arrays.equals(OpenSshCertificate.parse(e.blob()).publicKeyBlob(), blob)) {
+                    return e.blob();
+                }
+            } catch (IOException | RuntimeException e) {
+                // not a certificate we can use
+            }
         }
         return null;
     }
