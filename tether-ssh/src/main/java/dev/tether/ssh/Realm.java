@@ -10,8 +10,11 @@ import dev.tether.ssh.policy.Login;
 @FunctionalInterface
 public interface Realm {
     /**
+     * The avatar of a user who has just authenticated.
+     *
      * @param username the authenticated user name
      * @param login    how the user got in: methods, and the key's restrictions if a key was used
+     * @return the avatar; what it allows is what the user may do
      */
     Avatar avatarFor(String username, Login login);
 }

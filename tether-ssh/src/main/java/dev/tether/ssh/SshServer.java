@@ -72,12 +72,24 @@ public final class SshServer implements AutoCloseable {
      *
      * @param address the address to bind, e.g. 127.0.0.1
      * @param port    the port; 0 picks a free one (see {@link #port()})
+     * @param config  the server configuration, with at least one host key and a policy
+     * @return the running server, with the default {@link ServerLimits}
+     * @throws IOException if the address cannot be bound
      */
     public static SshServer start(String address, int port, TransportConfig config) throws IOException {
         return start(address, port, config, ServerLimits.defaults());
     }
 
-    /** Binds and starts accepting, with server-wide limits (MaxStartups, PROXY protocol, ...). */
+    /**
+     * Binds and starts accepting, with server-wide limits (MaxStartups, PROXY protocol, ...).
+     *
+     * @param address the address to bind, e.g. 127.0.0.1
+     * @param port    the port; 0 picks a free one (see {@link #port()})
+     * @param config  the server configuration, with at least one host key and a policy
+     * @param limits  the server-wide limits
+     * @return the running server
+     * @throws IOException if the address cannot be bound
+     */
     public static SshServer start(String address, int port, TransportConfig config, ServerLimits limits)
             throws IOException {
         java.util.Objects.requireNonNull(limits);
@@ -92,19 +104,38 @@ public final class SshServer implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The server-wide limits it was started with.
+     *
+     * @return the limits
+     */
     public ServerLimits limits() {
         return limits;
     }
 
+    /**
+     * The port the server listens on (the one picked, for port 0).
+     *
+     * @return the local port
+     */
     public int port() {
         return listener.getLocalPort();
     }
 
+    /**
+     * The address and port the server listens on.
+     *
+     * @return the bound address
+     */
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.getLocalSocketAddress();
     }
 
-    /** The connections currently open. */
+    /**
+     * The connections currently open.
+     *
+     * @return a snapshot of the open connections
+     */
     public Set<Transport> connections() {
         Set<Transport> out = new HashSet<>();
         for (PacketConnection c : gate.connections()) {
@@ -199,11 +230,18 @@ public final class SshServer implements AutoCloseable {
     /**
      * Replaces the validators; the first refusal in list order wins. Thread-safe: connections
      * arriving after the call see the new list.
+     *
+     * @param list the validators, in order
      */
     public void setValidators(List<ConnectionValidator> list) {
         validators = List.copyOf(list);
     }
 
+    /**
+     * The validators, in the order they are asked.
+     *
+     * @return the current list, unmodifiable
+     */
     public List<ConnectionValidator> validators() {
         return validators;
     }
