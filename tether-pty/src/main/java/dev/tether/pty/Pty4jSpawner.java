@@ -58,6 +58,10 @@ public final class Pty4jSpawner implements PtySpawner {
     /** pty4j's reaper class and its owner field, or null when this pty4j has none (logged once). */
     private static final Field REAPER_OWNER = reaperOwner();
 
+    /** The spawner; {@link java.util.ServiceLoader} creates it through this constructor. */
+    public Pty4jSpawner() {
+    }
+
     @Override
     public String name() {
         return "pty4j";

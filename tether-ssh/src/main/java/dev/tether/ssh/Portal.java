@@ -112,16 +112,29 @@ public final class Portal {
         this.required = List.copyOf(req);
     }
 
+    /**
+     * A builder with no checkers: add at least one of {@link Builder#passwords} and {@link Builder#publicKeys}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The spawner that serves pseudo-terminals, if sessions are on and one is available. */
+    /**
+     * The spawner that serves pseudo-terminals, if sessions are on and one is available.
+     *
+     * @return the spawner, or empty
+     */
     public Optional<PtySpawner> ptySpawner() {
         return Optional.ofNullable(ptySpawner);
     }
 
-    /** The per-connection policy factory. */
+    /**
+     * The per-connection policy factory.
+     *
+     * @return a factory making a fresh policy for each connection
+     */
     public Function<Transport, ServerInterface> serverInterface() {
         return Session::new;
     }
@@ -145,17 +158,30 @@ public final class Portal {
 
         private java.util.function.Function<String, Command> commands;
 
+        /** A builder with no checkers; the same as {@link Portal#builder()}. */
+        public Builder() {
+        }
+
         /**
          * In-process commands: {@code resolver} maps an exec command line (null for a shell) to a
          * {@link Command}, or to null to fall back to an OS process (if
          * {@link #processSessions} is on) or refuse.
+         *
+         * @param resolver maps a command line to a command, or to null
+         * @return this builder
          */
         public Builder commands(java.util.function.Function<String, Command> resolver) {
             this.commands = Objects.requireNonNull(resolver);
             return this;
         }
 
-        /** A subsystem every user may start (unless the avatar has its own of that name). */
+        /**
+         * A subsystem every user may start (unless the avatar has its own of that name).
+         *
+         * @param name    the subsystem name, e.g. {@code sftp}
+         * @param handler serves it
+         * @return this builder
+         */
         public Builder subsystem(String name, SubsystemHandler handler) {
             subsystems.put(name, Objects.requireNonNull(handler));
             return this;
@@ -167,6 +193,10 @@ public final class Portal {
          * channel is piped to its stdin and stdout (stderr goes as extended data), and its exit
          * status is reported. E.g. {@code subsystemCommand("sftp", "/usr/lib/openssh/sftp-server")}.
          * An in-process {@link #subsystem} of the same name wins.
+         *
+         * @param name    the subsystem name
+         * @param command the command line, run with {@code /bin/sh -c}
+         * @return this builder
          */
         public Builder subsystemCommand(String name, String command) {
             subsystemCommands.put(Objects.requireNonNull(name), Objects.requireNonNull(command));
@@ -177,6 +207,9 @@ public final class Portal {
          * The environment variables a client may set with {@code env}, as sshd_config's
          * {@code AcceptEnv}: names or patterns with {@code *} and {@code ?}. Default
          * {@code LANG} and {@code LC_*}, as Debian's sshd; an empty list accepts none.
+         *
+         * @param patterns the names and patterns; replaces the default
+         * @return this builder
          */
         public Builder acceptEnv(List<String> patterns) {
             this.acceptEnv = List.copyOf(patterns);
@@ -189,6 +222,9 @@ public final class Portal {
          * accepts what {@link #acceptEnv} allows (LANG and LC_* by default). An authorized_keys
          * {@code command=} (or a certificate's force-command) replaces what the client asks, with
          * the original in {@code SSH_ORIGINAL_COMMAND}.
+         *
+         * @param workingDirectory the processes' working directory, or null for the server's
+         * @return this builder
          */
         public Builder processSessions(Path workingDirectory) {
             this.sessions = true;
@@ -199,6 +235,9 @@ public final class Portal {
         /**
          * What opens pseudo-terminals for sessions; null refuses every {@code pty-req}. Unset,
          * the first {@link PtySpawner} found with {@link java.util.ServiceLoader} is used, if any.
+         *
+         * @param spawner the spawner, or null to refuse pseudo-terminals
+         * @return this builder
          */
         public Builder ptySpawner(PtySpawner spawner) {
             this.ptySpawner = spawner;
@@ -206,23 +245,46 @@ public final class Portal {
             return this;
         }
 
+        /**
+         * The {@code password} method, checked by {@code checker}; null (the default) does not offer it.
+         *
+         * @param checker the password checker, or null
+         * @return this builder
+         */
         public Builder passwords(PasswordChecker checker) {
             this.passwords = checker;
             return this;
         }
 
+        /**
+         * The {@code publickey} method, checked by {@code checker}; null (the default) does not offer it.
+         *
+         * @param checker the public key checker, or null
+         * @return this builder
+         */
         public Builder publicKeys(PublicKeyChecker checker) {
             this.publicKeys = checker;
             return this;
         }
 
-        /** Also offer keyboard-interactive, asking for the password (on by default when passwords are checked). */
+        /**
+         * Also offer keyboard-interactive, asking for the password (on by default when passwords are checked).
+         *
+         * @param on whether to offer keyboard-interactive when passwords are checked
+         * @return this builder
+         */
         public Builder keyboardInteractive(boolean on) {
             this.keyboardInteractive = on;
             return this;
         }
 
-        /** A set of methods that together admit a user ("publickey", "password"); repeatable. */
+        /**
+         * A set of methods that together admit a user ("publickey", "password"); repeatable.
+         *
+         * @param methods the methods of the set: {@code publickey} and/or {@code password}
+         * @return this builder
+         * @throws IllegalArgumentException for any other method name
+         */
         public Builder require(List<String> methods) {
             for (String m : methods) {
                 if (!m.equals("publickey") && !m.equals("password")) {
@@ -233,6 +295,13 @@ public final class Portal {
             return this;
         }
 
+        /**
+         * The realm that makes each authenticated user's avatar; by default an avatar with the defaults of
+         * {@link Avatar}.
+         *
+         * @param realm the realm
+         * @return this builder
+         */
         public Builder realm(Realm realm) {
             this.realm = Objects.requireNonNull(realm);
             return this;
@@ -243,6 +312,10 @@ public final class Portal {
          * user may forward X11 or the agent at all is the avatar's: its
          * {@link Avatar#channelTypes} must hold {@code x11} or {@code auth-agent@openssh.com}
          * (the default avatar has neither), and an authorized_keys entry may still forbid it.
+         *
+         * @param offset the first display number, 0 or more
+         * @return this builder
+         * @throws IllegalArgumentException if {@code offset} is negative
          */
         public Builder x11DisplayOffset(int offset) {
             if (offset < 0) {
@@ -252,11 +325,23 @@ public final class Portal {
             return this;
         }
 
+        /**
+         * The banner shown before authentication (RFC 4252 §5.4); null (the default) for none.
+         *
+         * @param banner the banner text, or null
+         * @return this builder
+         */
         public Builder banner(String banner) {
             this.banner = banner;
             return this;
         }
 
+        /**
+         * The portal.
+         *
+         * @return the portal
+         * @throws IllegalArgumentException if a set given to {@link #require} needs a checker that is not set
+         */
         public Portal build() {
             for (Set<String> set : required) {
                 if (set.contains("publickey") && publicKeys == null || set.contains("password") && passwords == null) {

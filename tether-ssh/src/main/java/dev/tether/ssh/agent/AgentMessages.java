@@ -778,6 +778,10 @@ public final class AgentMessages {
         private byte[] body;
         private int bodyFill;
 
+        /** A decoder at a message boundary, with nothing buffered. */
+        public FrameDecoder() {
+        }
+
         /**
          * Consumes {@code len} bytes and returns the payloads they complete, in order.
          *
