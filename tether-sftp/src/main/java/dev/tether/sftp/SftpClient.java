@@ -12,6 +12,7 @@ import dev.tether.sftp.protocol.SftpRequest;
 import dev.tether.sftp.protocol.SftpResponse;
 import dev.tether.sftp.server.FileStat;
 import dev.tether.ssh.Transport;
+import dev.tether.ssh.client.SshClient;
 import dev.tether.ssh.common.Channel;
 import dev.tether.ssh.common.SshReader;
 import dev.tether.ssh.common.SshWriter;
@@ -93,6 +94,18 @@ public final class SftpClient implements AutoCloseable {
         this.timeout = timeout;
         this.readBlock = readBlock;
         this.writeBlock = writeBlock;
+    }
+
+    /**
+     * Opens an SFTP session on an {@link SshClient}'s connection, with a 60 s deadline per
+     * request; closing the session leaves the connection open for other work.
+     *
+     * @param client a connected client
+     * @return the session
+     * @throws IOException if the server refuses the sftp subsystem or the connection fails
+     */
+    public static SftpClient open(SshClient client) throws IOException {
+        return open(client.transport());
     }
 
     /** Opens an SFTP session on an authenticated client connection, with a 60 s deadline per request. */
@@ -1034,6 +1047,19 @@ public final class SftpClient implements AutoCloseable {
     }
 
     /**
+     * Downloads one file as {@code sftp get} does, with {@link Transfer#DEFAULT} (no resume,
+     * attributes not preserved).
+     *
+     * @param remote the remote file
+     * @param local  where to write it
+     * @return the number of bytes transferred
+     * @throws IOException if the transfer fails
+     */
+    public long download(String remote, Path local) throws IOException {
+        return download(remote, local, Transfer.DEFAULT);
+    }
+
+    /**
      * Downloads a remote file, pipelined; returns the bytes transferred. A small file costs two
      * round trips: STAT with OPEN, then the READs (the CLOSE is not waited for).
      */
@@ -1091,6 +1117,18 @@ public final class SftpClient implements AutoCloseable {
             }
         }
         return moved;
+    }
+
+    /**
+     * Uploads one file as {@code sftp put} does, with {@link Transfer#DEFAULT}.
+     *
+     * @param local  the local file
+     * @param remote where to write it
+     * @return the number of bytes transferred
+     * @throws IOException if the transfer fails
+     */
+    public long upload(Path local, String remote) throws IOException {
+        return upload(local, remote, Transfer.DEFAULT);
     }
 
     /** Uploads a local file, pipelined; returns the bytes transferred. */

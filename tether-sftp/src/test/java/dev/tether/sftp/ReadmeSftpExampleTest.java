@@ -82,4 +82,48 @@ class ReadmeSftpExampleTest {
         }
         assertEquals(0, p.exitValue());
     }
+
+    @Test
+    void theFetchExampleDownloadsThroughAnSshConfigAlias() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        String source = null;
+        while (block.find()) {
+            if (block.group(1).contains("public class Fetch")) {
+                source = block.group(1);
+            }
+        }
+        assertTrue(source != null, "README.md has the Fetch example");
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        Path file = classes.resolve("Fetch.java");
+        Files.writeString(file, source);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
+                "--release", "17", file.toString()), "the README example must compile");
+
+        Path root = Files.createDirectories(dir.resolve("root"));
+        byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(root.resolve("report.bin"), data);
+        try (SftpTestServer server = new SftpTestServer(dir, SftpServer.builder().root(dev.tether.sftp.policy.SftpRoot.jail(root)).build())) {
+            // the program's home: a Host alias with the server's port, user and key, as ~/.ssh/config
+            Path home = Files.createDirectories(dir.resolve("home/.ssh")).getParent();
+            Files.writeString(home.resolve(".ssh/config"), "Host files\n  HostName 127.0.0.1\n  Port " + server.port()
+                    + "\n  User " + SftpTestServer.USER + "\n  IdentityFile " + server.clientKey
+                    + "\n  StrictHostKeyChecking accept-new\n");
+            Path local = dir.resolve("report-copy.bin");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(java, "-Duser.home=" + home, "-cp",
+                    classes + File.pathSeparator + System.getProperty("java.class.path"), "Fetch", "files", "/report.bin",
+                    local.toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().remove("CLASSPATH");
+            pb.environment().remove("SSH_AUTH_SOCK");
+            Process p = pb.start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the example did not finish");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), out);
+            assertEquals(data.length + " bytes\n", out);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(data, Files.readAllBytes(local));
+        }
+    }
 }

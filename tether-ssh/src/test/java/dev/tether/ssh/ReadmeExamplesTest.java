@@ -69,7 +69,7 @@ class ReadmeExamplesTest {
                 files.add(f.toString());
             }
         }
-        assertEquals(2, files.size(), "the README should hold the client and the server example");
+        assertEquals(4, files.size(), "the README should hold two client and two server examples: " + files);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
                 "--release", "17"));
@@ -130,10 +130,16 @@ class ReadmeExamplesTest {
     }
 
     private static ProcessBuilder java(Launch path, String mainClass, String... args) {
+        return java(path, List.of(), mainClass, args);
+    }
+
+    private static ProcessBuilder java(Launch path, List<String> jvmArgs, String mainClass, String... args) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(path == Launch.CLASS_PATH
-                ? List.of(java, "-cp", classes + File.pathSeparator + System.getProperty("java.class.path"), mainClass)
-                : List.of(java, "--module-path", moduleClasses() + File.pathSeparator + modulePath(true),
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(path == Launch.CLASS_PATH
+                ? List.of("-cp", classes + File.pathSeparator + System.getProperty("java.class.path"), mainClass)
+                : List.of("--module-path", moduleClasses() + File.pathSeparator + modulePath(true),
                         "-m", "readme.examples/readme." + mainClass));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -160,6 +166,63 @@ class ReadmeExamplesTest {
             assertEquals(3, p.exitValue(), out);
             assertEquals("hello\n", out);
             assertTrue(Files.readString(knownHosts).contains("[127.0.0.1]:" + server.port()), "accept-new recorded the host key");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Launch.class)
+    void sshClientExampleResolvesAHostAliasFromSshConfig(Launch path, @TempDir Path home) throws Exception {
+        KeyPair user = SignatureAlgorithms.generate("ssh-ed25519", 0);
+        Path ssh = Files.createDirectories(home.resolve(".ssh"));
+        OpenSshKeyFile.write(ssh.resolve("id_demo"), user, "me");
+        Path ak = home.resolve("authorized_keys");
+        Files.writeString(ak, OpenSshKeyFile.publicKeyLine(user.getPublic(), "me") + "\n");
+        Portal portal = Portal.builder().publicKeys(AuthorizedKeysChecker.forUser("me", ak)).processSessions(home).build();
+        try (SshServer server = SshServer.start("127.0.0.1", 0, TransportConfig.builder().hostKeys(List.of(TestKeys.ed25519()))
+                .serverInterface(portal.serverInterface()).build())) {
+            // the program's home (ssh(1) and SshClient take it from user.home): an alias with its port, user and key
+            Files.writeString(ssh.resolve("config"), "Host demo\n  HostName 127.0.0.1\n  Port " + server.port()
+                    + "\n  User me\n  IdentityFile ~/.ssh/id_demo\n  StrictHostKeyChecking accept-new\n");
+            ProcessBuilder pb = java(path, List.of("-Duser.home=" + home), "Hello", "demo").redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().remove("SSH_AUTH_SOCK");
+            Process p = pb.start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the example did not finish");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.startsWith("Linux "), out);
+            assertTrue(Files.readString(ssh.resolve("known_hosts")).contains("127.0.0.1]:" + server.port())
+                    || Files.readString(ssh.resolve("known_hosts")).startsWith("|1|"), "accept-new recorded the host key");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Launch.class)
+    void tinyServerExampleRunsCommandsForAuthorizedKeys(Launch path, @TempDir Path dir) throws Exception {
+        KeyPair user = SignatureAlgorithms.generate("ssh-ed25519", 0);
+        Path ak = dir.resolve("authorized_keys");
+        Files.writeString(ak, OpenSshKeyFile.publicKeyLine(user.getPublic(), "me") + "\n");
+        Process p = java(path, "TinyServer", "0", "me", ak.toString(), dir.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String first = out.readLine();
+            assertTrue(first != null && first.startsWith("listening on "), String.valueOf(first));
+            int port = Integer.parseInt(first.substring("listening on ".length()));
+            try (Transport other = Transport.connect("127.0.0.1", port, TransportConfig.builder().build(),
+                    HostKeyVerifier.insecureAcceptAny())) {
+                org.junit.jupiter.api.Assertions.assertThrows(AuthenticationException.class,
+                        () -> other.authPublickey("someone-else", user));
+            }
+            try (Transport t = Transport.connect("127.0.0.1", port, TransportConfig.builder().build(),
+                    HostKeyVerifier.insecureAcceptAny())) {
+                t.authPublickey("me", user);
+                ExecResult r = t.exec("pwd; echo hi", Duration.ofSeconds(30));
+                assertEquals(dir.toRealPath() + "\nhi\n", r.stdoutText());
+                assertEquals(0, r.exitStatus());
+            }
+        } finally {
+            p.getOutputStream().close(); // the example stops when stdin closes
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the server example did not stop");
+            assertEquals(0, p.exitValue());
         }
     }
 
