@@ -6,6 +6,8 @@ import dev.tether.ssh.agent.Identity;
 import dev.tether.ssh.auth.KeyboardInteractiveHandler;
 import dev.tether.ssh.auth.Signer;
 import dev.tether.ssh.common.AuthenticationException;
+import dev.tether.ssh.common.DisconnectException;
+import dev.tether.ssh.common.DisconnectReason;
 import dev.tether.ssh.common.SshException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +42,13 @@ final class ClientAuth {
     private final Set<Path> explicitIdentities;
     private final Map<String, String> env;
     private final List<String> tried = new ArrayList<>();
+    /** The methods the server last said can continue. */
+    private List<String> lastAllowed = List.of();
     /** The agent connection of this login, opened once at the first publickey attempt, closed when authentication ends. */
     private AgentClient agent;
     private boolean agentOpened;
+    /** SHA-256 of each password or answer set already sent in this login, so that a fixed one is not sent again. */
+    private final Set<ByteKey> rejected = new java.util.HashSet<>();
 
     ClientAuth(Transport transport, ClientSettings s, ClientPrompts prompts, Set<Path> explicitIdentities,
                Map<String, String> env) {
@@ -62,6 +68,19 @@ final class ClientAuth {
     void authenticate() throws IOException {
         try {
             authenticateWithMethods();
+        } catch (SshException e) {
+            // sshd's MaxAuthTries: it disconnects with "too many authentication failures" instead of
+            // a last USERAUTH_FAILURE; that is still a refusal, as ssh(1) reports it
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof DisconnectException d && d.fromPeer()
+                        && d.reason() == DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE) {
+                    AuthenticationException denied = AuthenticationException.permissionDenied(s.user(), s.hostName(),
+                            tried, lastAllowed);
+                    denied.initCause(e);
+                    throw denied;
+                }
+            }
+            throw e;
         } finally {
             if (agent != null) {
                 agent.close(); // its signers are done with; agent forwarding opens connections of its own
@@ -86,6 +105,7 @@ final class ClientAuth {
         Set<String> exhausted = new LinkedHashSet<>();
         Set<String> triedKeys = new LinkedHashSet<>();
         while (true) {
+            lastAllowed = allowed;
             String method = null;
             for (String m : s.preferredAuthentications()) {
                 if (allowed.contains(m) && !exhausted.contains(m)) {
@@ -241,7 +261,9 @@ final class ClientAuth {
             boolean[] aborted = {false};
             KeyboardInteractiveHandler handler = (name, instruction, questions) -> {
                 List<String> answers = prompts.keyboardInteractive(name, instruction, questions);
-                if (answers == null || answers.size() != questions.size()) {
+                if (answers == null || answers.size() != questions.size()
+                        || (!questions.isEmpty() && !rejected.add(digest(answers)))) {
+                    // nobody answered, or the same answers as a rejected round (fixed ones, from the builder)
                     aborted[0] = true;
                     return questions.stream().map(q -> "").toList();
                 }
@@ -270,6 +292,11 @@ final class ClientAuth {
             if (pw == null) {
                 break;
             }
+            ByteKey digest = digest(List.of(new String(pw)));
+            if (!rejected.add(digest)) {
+                Arrays.fill(pw, '\0');
+                break; // the same password again (a fixed one, from the builder): the server said no already
+            }
             try {
                 List<String> r = transport.authPassword(s.user(), new String(pw));
                 return r.isEmpty() ? Outcome.SUCCESS : Outcome.partial(r);
@@ -283,6 +310,33 @@ final class ClientAuth {
             }
         }
         return Outcome.failed(allowed);
+    }
+
+    /** A byte array as a set element. */
+    private record ByteKey(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByteKey k && java.security.MessageDigest.isEqual(bytes, k.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    /** A digest of secrets sent, never the secrets themselves. */
+    private static ByteKey digest(List<String> secrets) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String secret : secrets) {
+                md.update(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            return new ByteKey(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** What one authentication method came to. */
