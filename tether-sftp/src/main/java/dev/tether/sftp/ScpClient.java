@@ -36,7 +36,17 @@ public final class ScpClient {
     private ScpClient() {
     }
 
-    /** Sends local files (directories with {@code recursive}) to {@code target} on the remote host. */
+    /**
+     * Sends local files (directories with {@code recursive}) to {@code target} on the remote host.
+     *
+     * @param transport an authenticated client connection
+     * @param sources   the local files and directories to send
+     * @param target    the remote destination; empty means the remote start directory
+     * @param recursive whether to send directories with their contents ({@code -r})
+     * @param preserve  whether to keep modification times and permission bits ({@code -p})
+     * @param progress  told as each file goes, or null
+     * @throws IOException if a local file cannot be read, the remote scp reports an error, or the connection fails
+     */
     public static void upload(Transport transport, List<Path> sources, String target, boolean recursive, boolean preserve,
                               SftpClient.ProgressListener progress) throws IOException {
         String cmd = "scp -t" + (recursive ? " -r" : "") + (preserve ? " -p" : "") + (sources.size() > 1 ? " -d" : "")
@@ -63,7 +73,18 @@ public final class ScpClient {
         }
     }
 
-    /** Receives {@code source} (a directory with {@code recursive}) from the remote host into {@code target}. */
+    /**
+     * Receives {@code source} (a directory with {@code recursive}) from the remote host into {@code target}.
+     *
+     * @param transport an authenticated client connection
+     * @param source    the remote file or directory
+     * @param target    the local destination
+     * @param recursive whether to receive a directory with its contents ({@code -r})
+     * @param preserve  whether to keep modification times and permission bits ({@code -p})
+     * @param progress  told as each file goes, or null
+     * @throws IOException if the remote scp reports an error, a local file cannot be written, the server sends a name
+     *     that would escape {@code target}, or the connection fails
+     */
     public static void download(Transport transport, String source, Path target, boolean recursive, boolean preserve,
                                 SftpClient.ProgressListener progress) throws IOException {
         String cmd = "scp -f" + (recursive ? " -r" : "") + (preserve ? " -p" : "") + " -- " + shellQuote(source.isEmpty() ? "." : source);

@@ -17,18 +17,38 @@ import java.time.Instant;
 public record SftpAttributes(long size, long uid, long gid, int permissions, Instant accessTime, Instant modifiedTime) {
     private static final int S_IFMT = 0170000;
 
+    /**
+     * Whether the path is a directory.
+     *
+     * @return true if the permissions were reported and say directory
+     */
     public boolean isDirectory() {
         return permissions >= 0 && (permissions & S_IFMT) == 0040000;
     }
 
+    /**
+     * Whether the path is a regular file.
+     *
+     * @return true if the permissions were reported and say regular file
+     */
     public boolean isRegularFile() {
         return permissions >= 0 && (permissions & S_IFMT) == 0100000;
     }
 
+    /**
+     * Whether the path is a symbolic link (only {@code lstat} reports links).
+     *
+     * @return true if the permissions were reported and say symbolic link
+     */
     public boolean isSymbolicLink() {
         return permissions >= 0 && (permissions & S_IFMT) == 0120000;
     }
 
+    /**
+     * Whether the path is something else: a device, a FIFO, a socket.
+     *
+     * @return true if the permissions were reported and say none of the three kinds above
+     */
     public boolean isOther() {
         return permissions >= 0 && !isDirectory() && !isRegularFile() && !isSymbolicLink();
     }

@@ -76,8 +76,14 @@ import java.util.concurrent.CompletableFuture;
  * was told to own it.
  */
 public final class SftpClient implements AutoCloseable {
+    /**
+     * The default size of each READ and WRITE request, 32 KiB (OpenSSH's sftp's); the server's
+     * {@code limits@openssh.com} may lower it, and reads may grow up to 8 times it.
+     */
     public static final int DEFAULT_BLOCK = 32 * 1024;
+    /** Requests a transfer or stream keeps in flight at most, 64 (OpenSSH's sftp's default). */
     public static final int DEFAULT_OUTSTANDING = 64;
+    /** The default deadline of each request, 60 seconds. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     private final SftpChannel ch;
@@ -108,7 +114,14 @@ public final class SftpClient implements AutoCloseable {
         return open(client.transport());
     }
 
-    /** Opens an SFTP session on an authenticated client connection, with a 60 s deadline per request. */
+    /**
+     * Opens an SFTP session on an authenticated client connection, with a 60 s deadline per request.
+     *
+     * @param transport an authenticated client connection; closing the session leaves it open
+     * @return the session, its version negotiated
+     * @throws IOException if the server refuses the {@code sftp} subsystem, answers its INIT wrongly, or the
+     *     connection fails
+     */
     public static SftpClient open(Transport transport) throws IOException {
         return open(transport, DEFAULT_TIMEOUT, false);
     }
@@ -118,6 +131,10 @@ public final class SftpClient implements AutoCloseable {
      *
      * @param requestTimeout the deadline of every request
      * @param ownsTransport whether {@link #close} also closes the connection
+     * @param transport      an authenticated client connection
+     * @return the session, its version negotiated
+     * @throws IOException if the server refuses the {@code sftp} subsystem, answers its INIT wrongly, or the
+     *     connection fails
      */
     public static SftpClient open(Transport transport, Duration requestTimeout, boolean ownsTransport) throws IOException {
         Objects.requireNonNull(requestTimeout);
@@ -168,12 +185,20 @@ public final class SftpClient implements AutoCloseable {
         return new SftpRequest.Extended(id, x.name(), w.array(), 0, w.length());
     }
 
-    /** The extensions the server advertised, with their versions. */
+    /**
+     * The extensions the server advertised, with their versions.
+     *
+     * @return the extension names and versions, e.g. {@code posix-rename@openssh.com=1}
+     */
     public Map<String, String> extensions() {
         return ch.version().extensions();
     }
 
-    /** The size of each READ request of a transfer (from {@code limits@openssh.com}, at most 256 KiB). */
+    /**
+     * The size of each READ request of a transfer (from {@code limits@openssh.com}, at most 256 KiB).
+     *
+     * @return the block size, in bytes
+     */
     public int readBlockSize() {
         return readBlock;
     }
@@ -226,16 +251,36 @@ public final class SftpClient implements AutoCloseable {
         throw new SftpException(path, SSH_FX_BAD_MESSAGE, "unexpected reply " + r.getClass().getSimpleName());
     }
 
+    /**
+     * The attributes of a path, following symbolic links (STAT).
+     *
+     * @param path the remote path
+     * @return the attributes the server sent
+     * @throws IOException if the server reports an error (e.g. {@link java.nio.file.NoSuchFileException}), the
+     *     deadline passes, or the session fails
+     */
     public SftpAttributes stat(String path) throws IOException {
         return SftpAttributes.of(expect(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_STAT, id, path)), SftpResponse.Attrs.class).attrs());
     }
 
-    /** The attributes of a link itself. */
+    /**
+     * The attributes of a link itself.
+     *
+     * @param path the remote path
+     * @return the attributes the server sent
+     * @throws IOException if the server reports an error, the deadline passes, or the session fails
+     */
     public SftpAttributes lstat(String path) throws IOException {
         return SftpAttributes.of(expect(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_LSTAT, id, path)), SftpResponse.Attrs.class).attrs());
     }
 
-    /** Whether a path exists (following links). */
+    /**
+     * Whether a path exists (following links).
+     *
+     * @param path the remote path
+     * @return false if the server says there is no such file
+     * @throws IOException if the server reports another error, the deadline passes, or the session fails
+     */
     public boolean exists(String path) throws IOException {
         try {
             stat(path);
@@ -245,14 +290,37 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets a path's permission bits (SETSTAT), as {@code chmod}.
+     *
+     * @param path the remote path
+     * @param mode the permission bits; only the low 12 (07777) are sent
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public void chmod(String path, int mode) throws IOException {
         setAttrs(path, FileAttributes.EMPTY.withPermissions(mode & 07777));
     }
 
+    /**
+     * Sets a path's access and modification times (SETSTAT), to the second.
+     *
+     * @param path         the remote path
+     * @param accessTime   the access time
+     * @param modifiedTime the modification time
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public void setTimes(String path, Instant accessTime, Instant modifiedTime) throws IOException {
         setAttrs(path, FileAttributes.EMPTY.withTimes(accessTime.getEpochSecond(), modifiedTime.getEpochSecond()));
     }
 
+    /**
+     * Sets a path's owner and group by numeric id (SETSTAT), as {@code chown}.
+     *
+     * @param path the remote path
+     * @param uid  the user id
+     * @param gid  the group id
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public void chown(String path, int uid, int gid) throws IOException {
         setAttrs(path, FileAttributes.EMPTY.withOwner(uid, gid));
     }
@@ -260,18 +328,39 @@ public final class SftpClient implements AutoCloseable {
     /**
      * Sets a symbolic link's own times ({@code lsetstat@openssh.com}); without the extension,
      * SSH_FX_OP_UNSUPPORTED.
+     *
+     * @param path         the link's path
+     * @param accessTime   the access time
+     * @param modifiedTime the modification time
+     * @throws IOException if the extension is missing or the server refuses, the deadline passes, or the session
+     *     fails
      */
     public void setLinkTimes(String path, Instant accessTime, Instant modifiedTime) throws IOException {
         FileAttributes a = FileAttributes.EMPTY.withTimes(accessTime.getEpochSecond(), modifiedTime.getEpochSecond());
         setLinkAttrs(path, a);
     }
 
-    /** {@link #chmod} on a symbolic link itself ({@code lsetstat@openssh.com}, as {@code sftp chmod -h}). */
+    /**
+     * {@link #chmod} on a symbolic link itself ({@code lsetstat@openssh.com}, as {@code sftp chmod -h}).
+     *
+     * @param path the link's path
+     * @param mode the permission bits; only the low 12 are sent
+     * @throws IOException if the extension is missing or the server refuses, the deadline passes, or the session
+     *     fails
+     */
     public void chmodLink(String path, int mode) throws IOException {
         setLinkAttrs(path, FileAttributes.EMPTY.withPermissions(mode & 07777));
     }
 
-    /** {@link #chown} on a symbolic link itself ({@code lsetstat@openssh.com}, as {@code sftp chown -h}). */
+    /**
+     * {@link #chown} on a symbolic link itself ({@code lsetstat@openssh.com}, as {@code sftp chown -h}).
+     *
+     * @param path the link's path
+     * @param uid  the user id
+     * @param gid  the group id
+     * @throws IOException if the extension is missing or the server refuses, the deadline passes, or the session
+     *     fails
+     */
     public void chownLink(String path, int uid, int gid) throws IOException {
         setLinkAttrs(path, FileAttributes.EMPTY.withOwner(uid, gid));
     }
@@ -281,11 +370,23 @@ public final class SftpClient implements AutoCloseable {
         expectOk(path, call(id -> extended(id, new SftpExtended.Lsetstat(path, a))));
     }
 
-    /** User and group names for numeric ids, in order ({@code users-groups-by-id@openssh.com}); unknown ids map to "". */
+    /**
+     * User and group names for numeric ids, in order ({@code users-groups-by-id@openssh.com}); unknown ids map to "".
+     *
+     * @param users  the user names, one per uid asked for
+     * @param groups the group names, one per gid asked for
+     */
     public record IdNames(List<String> users, List<String> groups) {
     }
 
-    /** Looks names up on the server; without the extension every name is "". */
+    /**
+     * Looks names up on the server; without the extension every name is "".
+     *
+     * @param uids the user ids
+     * @param gids the group ids
+     * @return the names, in the order of the ids
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public IdNames names(int[] uids, int[] gids) throws IOException {
         if (!ch.supports(EXT_USERS_GROUPS_BY_ID)) {
             return new IdNames(Collections.nCopies(uids.length, ""), Collections.nCopies(gids.length, ""));
@@ -304,7 +405,13 @@ public final class SftpClient implements AutoCloseable {
         return List.copyOf(out);
     }
 
-    /** Truncates or extends a file (SETSTAT with a size). */
+    /**
+     * Truncates or extends a file (SETSTAT with a size).
+     *
+     * @param path the remote file
+     * @param size the new size
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public void truncate(String path, long size) throws IOException {
         setAttrs(path, FileAttributes.EMPTY.withSize(size));
     }
@@ -313,7 +420,13 @@ public final class SftpClient implements AutoCloseable {
         expectOk(path, call(id -> new SftpRequest.PathAttrs(SSH_FXP_SETSTAT, id, path, a)));
     }
 
-    /** Creates a directory; an existing one is a {@link FileAlreadyExistsException}. */
+    /**
+     * Creates a directory; an existing one is a {@link FileAlreadyExistsException}.
+     *
+     * @param path the directory to create
+     * @param mode its permission bits (low 12 sent)
+     * @throws IOException if it exists, the server refuses, the deadline passes, or the session fails
+     */
     public void mkdir(String path, int mode) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.PathAttrs(SSH_FXP_MKDIR, id, path, FileAttributes.EMPTY.withPermissions(mode & 07777)));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(path)) {
@@ -322,7 +435,14 @@ public final class SftpClient implements AutoCloseable {
         expectOk(path, r);
     }
 
-    /** Creates a directory and its missing parents. */
+    /**
+     * Creates a directory and its missing parents.
+     *
+     * @param path the directory to create, absolute or relative to the session's start directory
+     * @param mode the permission bits of each directory created (low 12 sent)
+     * @throws IOException if a path component is not a directory, the server refuses, the deadline passes, or the
+     *     session fails
+     */
     public void mkdirs(String path, int mode) throws IOException {
         String abs = path.startsWith("/") ? path : realpath(".") + "/" + path;
         StringBuilder cur = new StringBuilder();
@@ -359,6 +479,10 @@ public final class SftpClient implements AutoCloseable {
     /**
      * Removes an empty directory; a non-empty one is a {@link DirectoryNotEmptyException}, a file
      * or link a {@link NotDirectoryException}.
+     *
+     * @param path the directory to remove
+     * @throws IOException if it is not empty or not a directory, the server refuses, the deadline passes, or the
+     *     session fails
      */
     public void rmdir(String path) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.PathRequest(SSH_FXP_RMDIR, id, path));
@@ -379,7 +503,13 @@ public final class SftpClient implements AutoCloseable {
         expectOk(path, r);
     }
 
-    /** Removes a file or link. */
+    /**
+     * Removes a file or link.
+     *
+     * @param path the file or link to remove
+     * @throws IOException if the server refuses (e.g. {@link java.nio.file.NoSuchFileException}), the deadline
+     *     passes, or the session fails
+     */
     public void remove(String path) throws IOException {
         expectOk(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_REMOVE, id, path)));
     }
@@ -388,6 +518,10 @@ public final class SftpClient implements AutoCloseable {
      * Renames, replacing an existing target atomically where the server offers
      * {@code posix-rename@openssh.com}; otherwise SSH_FXP_RENAME, which never replaces (an
      * existing target is a {@link FileAlreadyExistsException}).
+     *
+     * @param from the path to rename
+     * @param to   the new path
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
      */
     public void rename(String from, String to) throws IOException {
         if (ch.supports(EXT_POSIX_RENAME)) {
@@ -401,7 +535,13 @@ public final class SftpClient implements AutoCloseable {
         expectOk(from, r);
     }
 
-    /** Creates a symbolic link {@code link} pointing at {@code target} (sent in OpenSSH's order). */
+    /**
+     * Creates a symbolic link {@code link} pointing at {@code target} (sent in OpenSSH's order).
+     *
+     * @param link   the path of the link to create
+     * @param target what the link points at, stored as given
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public void symlink(String link, String target) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.Symlink(id, target, link));
         if (r instanceof SftpResponse.Status s && s.code() == SSH_FX_FAILURE && existsQuietly(link)) {
@@ -410,11 +550,25 @@ public final class SftpClient implements AutoCloseable {
         expectOk(link, r);
     }
 
+    /**
+     * The target of a symbolic link (READLINK), as stored.
+     *
+     * @param path the link's path
+     * @return the link's target
+     * @throws IOException if the path is not a link, the server refuses, the deadline passes, or the session fails
+     */
     public String readlink(String path) throws IOException {
         return single(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_READLINK, id, path)));
     }
 
-    /** A hard link ({@code hardlink@openssh.com}); unsupported without the extension. */
+    /**
+     * A hard link ({@code hardlink@openssh.com}); unsupported without the extension.
+     *
+     * @param existing the existing file
+     * @param link     the path of the new link
+     * @throws IOException if the extension is missing or the server refuses, the deadline passes, or the session
+     *     fails
+     */
     public void hardlink(String existing, String link) throws IOException {
         requireExtension(EXT_HARDLINK, link);
         SftpResponse r = call(id -> extended(id, new SftpExtended.Hardlink(existing, link)));
@@ -430,17 +584,35 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
-    /** The canonical absolute form of a path. */
+    /**
+     * The canonical absolute form of a path.
+     *
+     * @param path the path, absolute or relative
+     * @return the server's canonical absolute path
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public String realpath(String path) throws IOException {
         return single(path, call(id -> new SftpRequest.PathRequest(SSH_FXP_REALPATH, id, path)));
     }
 
-    /** The session's start directory ({@code home-directory} where offered, else REALPATH of {@code .}). */
+    /**
+     * The session's start directory ({@code home-directory} where offered, else REALPATH of {@code .}).
+     *
+     * @return the absolute path of the start directory
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public String home() throws IOException {
         return realpath(".");
     }
 
-    /** {@code ~}, {@code ~/x} and relative paths expanded by the server ({@code expand-path@openssh.com}; without it, REALPATH). */
+    /**
+     * {@code ~}, {@code ~/x} and relative paths expanded by the server ({@code expand-path@openssh.com}; without it,
+     * REALPATH).
+     *
+     * @param path the path to expand
+     * @return the server's absolute path
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public String expandPath(String path) throws IOException {
         if (ch.supports(EXT_EXPAND_PATH)) {
             return single(path, call(id -> extended(id, new SftpExtended.ExpandPath(path))));
@@ -466,6 +638,11 @@ public final class SftpClient implements AutoCloseable {
      * The names of a user and a group by numeric id ({@code users-groups-by-id@openssh.com}):
      * {@code [user, group]}, either null where the server has no name for it; null where the
      * server lacks the extension.
+     *
+     * @param uid the user id
+     * @param gid the group id
+     * @return the two names, or null without the extension
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
      */
     public String[] namesById(int uid, int gid) throws IOException {
         if (!ch.supports(EXT_USERS_GROUPS_BY_ID)) {
@@ -479,22 +656,59 @@ public final class SftpClient implements AutoCloseable {
         return new String[] {user.isEmpty() ? null : user, group.isEmpty() ? null : group};
     }
 
-    /** File system statistics ({@code statvfs@openssh.com}). */
+    /**
+     * File system statistics ({@code statvfs@openssh.com}).
+     *
+     * @param blockSize       the file system's block size ({@code f_bsize})
+     * @param fragmentSize    the fundamental block size ({@code f_frsize}), the unit of the block counts
+     * @param blocks          the size of the file system, in fragments
+     * @param freeBlocks      the free fragments
+     * @param availableBlocks the free fragments available to unprivileged users
+     * @param files           the number of inodes
+     * @param freeFiles       the free inodes
+     * @param availableFiles  the free inodes available to unprivileged users
+     * @param fsid            the file system id
+     * @param flags           the mount flags ({@code ST_RDONLY}, {@code ST_NOSUID})
+     * @param maxNameLength   the longest file name
+     */
     public record StatVfs(long blockSize, long fragmentSize, long blocks, long freeBlocks, long availableBlocks, long files,
                           long freeFiles, long availableFiles, long fsid, long flags, long maxNameLength) {
+        /**
+         * The file system's size.
+         *
+         * @return {@code blocks} times {@code fragmentSize}, in bytes
+         */
         public long totalBytes() {
             return blocks * fragmentSize;
         }
 
+        /**
+         * The space available to unprivileged users.
+         *
+         * @return {@code availableBlocks} times {@code fragmentSize}, in bytes
+         */
         public long availableBytes() {
             return availableBlocks * fragmentSize;
         }
 
+        /**
+         * Whether the file system is mounted read-only.
+         *
+         * @return true if the {@code ST_RDONLY} flag is set
+         */
         public boolean readOnly() {
             return (flags & SSH_FXE_STATVFS_ST_RDONLY) != 0;
         }
     }
 
+    /**
+     * File system statistics of the file system holding {@code path} ({@code statvfs@openssh.com}, as {@code df}).
+     *
+     * @param path a path on the file system
+     * @return the statistics
+     * @throws IOException if the extension is missing or the server refuses, the deadline passes, or the session
+     *     fails
+     */
     public StatVfs statvfs(String path) throws IOException {
         requireExtension(EXT_STATVFS, path);
         SftpResponse.ExtendedReply x = expect(path, call(id -> extended(id, new SftpExtended.Statvfs(path))), SftpResponse.ExtendedReply.class);
@@ -503,7 +717,13 @@ public final class SftpClient implements AutoCloseable {
                 r.uint64(), r.uint64(), r.uint64());
     }
 
-    /** One name of a directory listing. */
+    /**
+     * One name of a directory listing.
+     *
+     * @param name       the entry's file name
+     * @param longname   the server's {@code ls -l} style line for it
+     * @param attributes its attributes
+     */
     public record Entry(String name, String longname, SftpAttributes attributes) {
     }
 
@@ -562,6 +782,10 @@ public final class SftpClient implements AutoCloseable {
     /**
      * Opens a directory for a lazy listing (including {@code .} and {@code ..} if the server sends
      * them); a file there is a {@link NotDirectoryException}.
+     *
+     * @param path the directory
+     * @return the listing, to be closed
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
      */
     public Listing openDirectory(String path) throws IOException {
         SftpResponse r = call(id -> new SftpRequest.PathRequest(SSH_FXP_OPENDIR, id, path));
@@ -578,7 +802,13 @@ public final class SftpClient implements AutoCloseable {
         return new Listing(path, expect(path, r, SftpResponse.Handle.class).handle());
     }
 
-    /** A whole directory listing, without {@code .} and {@code ..}. */
+    /**
+     * A whole directory listing, without {@code .} and {@code ..}.
+     *
+     * @param path the directory
+     * @return the entries, in the server's order
+     * @throws IOException if the server refuses, the deadline passes, or the session fails
+     */
     public List<Entry> list(String path) throws IOException {
         List<Entry> out = new ArrayList<>();
         try (Listing l = openDirectory(path)) {
@@ -611,16 +841,40 @@ public final class SftpClient implements AutoCloseable {
             this.handle = handle;
         }
 
+        /**
+         * The path the file was opened with.
+         *
+         * @return the remote path
+         */
         public String path() {
             return path;
         }
 
-        /** Reads up to {@code len} bytes at {@code offset}; -1 at the end of the file. */
+        /**
+         * Reads up to {@code len} bytes at {@code offset}; -1 at the end of the file.
+         *
+         * @param offset where in the file to read
+         * @param b      the buffer to read into
+         * @param off    where in {@code b} the bytes go
+         * @param len    the most bytes to read (one request reads at most {@link #readBlockSize()})
+         * @return the number of bytes read, or -1 at the end of the file
+         * @throws IOException if the server refuses, the deadline passes, or the session fails
+         */
         public int read(long offset, byte[] b, int off, int len) throws IOException {
             SftpResponse r = call(id -> new SftpRequest.Read(id, handle, offset, Math.min(len, readBlock)));
             return copyData(path, r, b, off, len);
         }
 
+        /**
+         * Writes {@code len} bytes at {@code offset}, in WRITE requests of at most the write block size, each waited
+         * for.
+         *
+         * @param offset where in the file to write
+         * @param b      the bytes
+         * @param off    where in {@code b} they start
+         * @param len    how many to write
+         * @throws IOException if the server refuses, the deadline passes, or the session fails
+         */
         public void write(long offset, byte[] b, int off, int len) throws IOException {
             int done = 0;
             int block = writeBlock(handle);
@@ -633,18 +887,34 @@ public final class SftpClient implements AutoCloseable {
             }
         }
 
+        /**
+         * The open file's attributes (FSTAT).
+         *
+         * @return the attributes the server sent
+         * @throws IOException if the server refuses, the deadline passes, or the session fails
+         */
         public SftpAttributes attributes() throws IOException {
             return SftpAttributes.of(expect(path, call(id -> new SftpRequest.HandleRequest(SSH_FXP_FSTAT, id, handle)),
                     SftpResponse.Attrs.class).attrs());
         }
 
-        /** Flushes the server's file to stable storage ({@code fsync@openssh.com}). */
+        /**
+         * Flushes the server's file to stable storage ({@code fsync@openssh.com}).
+         *
+         * @throws IOException if the extension is missing or the server refuses, the deadline passes, or the session
+         *     fails
+         */
         public void fsync() throws IOException {
             requireExtension(EXT_FSYNC, path);
             expectOk(path, call(id -> extended(id, new SftpExtended.Fsync(handle))));
         }
 
-        /** Truncates or extends the open file (FSETSTAT with a size). */
+        /**
+         * Truncates or extends the open file (FSETSTAT with a size).
+         *
+         * @param size the new size
+         * @throws IOException if the server refuses, the deadline passes, or the session fails
+         */
         public void truncate(long size) throws IOException {
             setAttributes(FileAttributes.EMPTY.withSize(size));
         }
@@ -704,6 +974,13 @@ public final class SftpClient implements AutoCloseable {
      * Opens a remote file: {@code READ}, {@code WRITE}, {@code APPEND}, {@code CREATE},
      * {@code CREATE_NEW}, {@code TRUNCATE_EXISTING} as for {@link Files#newByteChannel}; a new
      * file gets {@code mode} (less the server's umask).
+     *
+     * @param path    the remote file
+     * @param options the open options
+     * @param mode    the permission bits of a new file (low 12 sent)
+     * @return the open file, to be closed
+     * @throws IOException if the server refuses (e.g. {@link java.nio.file.NoSuchFileException}), the deadline
+     *     passes, or the session fails
      */
     public RemoteFile open(String path, Set<? extends OpenOption> options, int mode) throws IOException {
         int pf = 0;
@@ -735,12 +1012,25 @@ public final class SftpClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ streams
 
-    /** An input stream over a remote file with read-ahead: up to {@value #DEFAULT_OUTSTANDING} reads in flight. */
+    /**
+     * An input stream over a remote file with read-ahead: up to {@value #DEFAULT_OUTSTANDING} reads in flight.
+     *
+     * @param path the remote file
+     * @return the stream, to be closed
+     * @throws IOException if the file cannot be opened
+     */
     public InputStream newInputStream(String path) throws IOException {
         return newInputStream(path, 0);
     }
 
-    /** {@link #newInputStream(String)} starting at {@code offset}. */
+    /**
+     * {@link #newInputStream(String)} starting at {@code offset}.
+     *
+     * @param path   the remote file
+     * @param offset where to start reading
+     * @return the stream, to be closed
+     * @throws IOException if the file cannot be opened
+     */
     public InputStream newInputStream(String path, long offset) throws IOException {
         Opened o = openForRead(path, null);
         return new ReadAhead(o.file(), offset, o.attributes().size());
@@ -865,6 +1155,11 @@ public final class SftpClient implements AutoCloseable {
      * An output stream to a remote file with write-behind: up to {@value #DEFAULT_OUTSTANDING}
      * writes in flight; a failed write is thrown by a later call or by {@code close}. Default
      * options create or truncate the file.
+     *
+     * @param path    the remote file
+     * @param options the open options; none means CREATE, TRUNCATE_EXISTING and WRITE
+     * @return the stream, to be closed
+     * @throws IOException if the file cannot be opened
      */
     public OutputStream newOutputStream(String path, OpenOption... options) throws IOException {
         Set<OpenOption> opts = options.length == 0
@@ -963,9 +1258,20 @@ public final class SftpClient implements AutoCloseable {
      */
     @FunctionalInterface
     public interface ProgressListener {
+        /**
+         * After each block of a file.
+         *
+         * @param name  the file's path
+         * @param done  the bytes transferred so far, counting a resumed part
+         * @param total the file's size
+         */
         void progress(String name, long done, long total);
 
-        /** A tree transfer enters a directory (the remote path of a download, the local one of an upload). */
+        /**
+         * A tree transfer enters a directory (the remote path of a download, the local one of an upload).
+         *
+         * @param path the directory's path
+         */
         default void directory(String path) {
         }
 
@@ -973,6 +1279,8 @@ public final class SftpClient implements AutoCloseable {
          * A tree transfer leaves out an entry: a symbolic link under {@link Links#SKIP}, or what
          * is neither a regular file nor a directory (the remote path of a download, the local one
          * of an upload).
+         *
+         * @param path the entry's path
          */
         default void skipped(String path) {
         }
@@ -997,12 +1305,32 @@ public final class SftpClient implements AutoCloseable {
      * bits (as {@code -p}), {@code progress} is told as it goes, {@code links} is what a tree
      * transfer does with a symbolic link, {@code files} how many files of a tree move at once
      * (1: one after another, as OpenSSH's sftp; default {@value #DEFAULT_FILES}).
+     *
+     * @param resume   whether to continue from what the destination already has
+     * @param preserve whether to copy modification times and permission bits
+     * @param progress told as the transfer goes, or null
+     * @param links    what a tree transfer does with a symbolic link
+     * @param files    how many files of a tree move at once, 1 to 64
      */
     public record Transfer(boolean resume, boolean preserve, ProgressListener progress, Links links, int files) {
         /** Files of a tree that move at once by default: enough to hide the round trips of small files. */
         public static final int DEFAULT_FILES = 4;
+        /**
+         * No resume, nothing preserved, no progress, links copied as links, {@value #DEFAULT_FILES} files at once.
+         */
         public static final Transfer DEFAULT = new Transfer(false, false, null, Links.COPY, DEFAULT_FILES);
 
+        /**
+         * Checks the values.
+         *
+         * @param resume   whether to continue from what the destination already has
+         * @param preserve whether to copy modification times and permission bits
+         * @param progress told as the transfer goes, or null
+         * @param links    what a tree transfer does with a symbolic link
+         * @param files    how many files of a tree move at once
+         * @throws NullPointerException     if {@code links} is null
+         * @throws IllegalArgumentException if {@code files} is not 1 to 64
+         */
         public Transfer {
             Objects.requireNonNull(links);
             if (files < 1 || files > 64) {
@@ -1010,28 +1338,65 @@ public final class SftpClient implements AutoCloseable {
             }
         }
 
-        /** A transfer with {@value #DEFAULT_FILES} files of a tree at once. */
+        /**
+         * A transfer with {@value #DEFAULT_FILES} files of a tree at once.
+         *
+         * @param resume   whether to continue from what the destination already has
+         * @param preserve whether to copy modification times and permission bits
+         * @param progress told as the transfer goes, or null
+         * @param links    what a tree transfer does with a symbolic link
+         */
         public Transfer(boolean resume, boolean preserve, ProgressListener progress, Links links) {
             this(resume, preserve, progress, links, DEFAULT_FILES);
         }
 
-        /** A transfer that copies links as links, {@value #DEFAULT_FILES} files of a tree at once. */
+        /**
+         * A transfer that copies links as links, {@value #DEFAULT_FILES} files of a tree at once.
+         *
+         * @param resume   whether to continue from what the destination already has
+         * @param preserve whether to copy modification times and permission bits
+         * @param progress told as the transfer goes, or null
+         */
         public Transfer(boolean resume, boolean preserve, ProgressListener progress) {
             this(resume, preserve, progress, Links.COPY);
         }
 
+        /**
+         * A copy with another {@code resume}.
+         *
+         * @param r whether to continue from what the destination already has
+         * @return the new settings
+         */
         public Transfer withResume(boolean r) {
             return new Transfer(r, preserve, progress, links, files);
         }
 
+        /**
+         * A copy with another {@code preserve}.
+         *
+         * @param p whether to copy modification times and permission bits
+         * @return the new settings
+         */
         public Transfer withPreserve(boolean p) {
             return new Transfer(resume, p, progress, links, files);
         }
 
+        /**
+         * A copy with another progress listener.
+         *
+         * @param l the listener, or null
+         * @return the new settings
+         */
         public Transfer withProgress(ProgressListener l) {
             return new Transfer(resume, preserve, l, links, files);
         }
 
+        /**
+         * A copy with another way of handling symbolic links.
+         *
+         * @param l what a tree transfer does with a symbolic link
+         * @return the new settings
+         */
         public Transfer withLinks(Links l) {
             return new Transfer(resume, preserve, progress, l, files);
         }
@@ -1040,6 +1405,10 @@ public final class SftpClient implements AutoCloseable {
          * How many files of a tree move at once. Above 1 the {@link #progress} listener hears
          * the files that are going interleaved (never two calls at once, each file's in order),
          * and after a failure the files already going are finished.
+         *
+         * @param n how many files at once, 1 to 64
+         * @return the new settings
+         * @throws IllegalArgumentException if {@code n} is not 1 to 64
          */
         public Transfer withFiles(int n) {
             return new Transfer(resume, preserve, progress, links, n);
@@ -1062,6 +1431,13 @@ public final class SftpClient implements AutoCloseable {
     /**
      * Downloads a remote file, pipelined; returns the bytes transferred. A small file costs two
      * round trips: STAT with OPEN, then the READs (the CLOSE is not waited for).
+     *
+     * @param remote the remote file
+     * @param local  where to write it
+     * @param how    resume, preserve and progress
+     * @return the number of bytes transferred
+     * @throws IOException if the server refuses, a deadline passes, the local file cannot be written, or the session
+     *     fails
      */
     public long download(String remote, Path local, Transfer how) throws IOException {
         return download(remote, null, local, how);
@@ -1131,7 +1507,16 @@ public final class SftpClient implements AutoCloseable {
         return upload(local, remote, Transfer.DEFAULT);
     }
 
-    /** Uploads a local file, pipelined; returns the bytes transferred. */
+    /**
+     * Uploads a local file, pipelined; returns the bytes transferred.
+     *
+     * @param local  the local file
+     * @param remote where to write it
+     * @param how    resume, preserve and progress
+     * @return the number of bytes transferred
+     * @throws IOException if the local file cannot be read, the server refuses, a deadline passes, or the session
+     *     fails
+     */
     public long upload(Path local, String remote, Transfer how) throws IOException {
         PosixFileAttributeView view = Files.getFileAttributeView(local, PosixFileAttributeView.class);
         BasicFileAttributes la = view != null ? view.readAttributes() : Files.readAttributes(local, BasicFileAttributes.class);
@@ -1263,6 +1648,12 @@ public final class SftpClient implements AutoCloseable {
      * {@link Transfer#files} at once; symbolic links as {@link Transfer#links} says; other kinds
      * are skipped. Entries start in name order. The first failure ends the transfer (the files
      * already going are finished first). Returns the bytes transferred.
+     *
+     * @param localDir  the local directory
+     * @param remoteDir the remote directory to create or merge into
+     * @param how       resume, preserve, progress, links and files at once
+     * @return the number of bytes transferred
+     * @throws IOException on the first failure
      */
     public long uploadTree(Path localDir, String remoteDir, Transfer how) throws IOException {
         try (Tree tree = new Tree(how)) {
@@ -1351,6 +1742,12 @@ public final class SftpClient implements AutoCloseable {
      * {@link Transfer#files} at once; symbolic links as {@link Transfer#links} says; other kinds
      * are skipped. Entries start in name order. The first failure ends the transfer (the files
      * already going are finished first). Returns the bytes transferred.
+     *
+     * @param remoteDir the remote directory
+     * @param localDir  the local directory to create or merge into
+     * @param how       resume, preserve, progress, links and files at once
+     * @return the number of bytes transferred
+     * @throws IOException on the first failure
      */
     public long downloadTree(String remoteDir, Path localDir, Transfer how) throws IOException {
         SftpAttributes top = stat(remoteDir);
@@ -1438,6 +1835,10 @@ public final class SftpClient implements AutoCloseable {
     /**
      * Copies a remote file to another remote path on the server itself ({@code copy-data}), or
      * through this client where the server lacks the extension.
+     *
+     * @param from the remote file to copy
+     * @param to   the remote path of the copy
+     * @throws IOException if the server refuses, a deadline passes, or the session fails
      */
     public void copy(String from, String to) throws IOException {
         if (!ch.supports(EXT_COPY_DATA)) {
@@ -1453,7 +1854,11 @@ public final class SftpClient implements AutoCloseable {
         }
     }
 
-    /** Whether the session has ended. */
+    /**
+     * Whether the session has ended.
+     *
+     * @return true once the session's channel has closed
+     */
     public boolean isClosed() {
         return ch.isClosed();
     }

@@ -62,6 +62,12 @@ public final class SftpServer implements SubsystemHandler {
         this.settings = new SessionSettings(b.policy, b.readOnly, b.umask, b.allowed, b.denied, b.maxHandles, rules);
     }
 
+    /**
+     * A builder with the defaults: the whole file system from the current directory, every operation allowed,
+     * writable, the process's umask, at most 512 handles.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -81,6 +87,9 @@ public final class SftpServer implements SubsystemHandler {
      *
      * @param user who the session belongs to, for the event log and {@code home-directory} (may be null)
      * @param root where the files are; the root function of the builder is not asked
+     * @param in   the client's requests
+     * @param out  where the replies go
+     * @throws IOException if a stream fails; a client's malformed input ends the session with an exception too
      */
     public void serve(InputStream in, OutputStream out, String user, SftpRoot root) throws IOException {
         new SftpSession(settings, new FileView(Objects.requireNonNull(root)), user, null).serve(in, out);
@@ -90,6 +99,9 @@ public final class SftpServer implements SubsystemHandler {
      * The SCP server for a command line, or null if the line is not {@code scp -t ...} or
      * {@code scp -f ...}: give this to {@code Portal.Builder.commands}, so that OpenSSH's
      * {@code scp -O} runs in Java on the same root, policy and read-only mode as SFTP.
+     *
+     * @param commandLine the {@code exec} command line
+     * @return the command, or null
      */
     public Command scpCommand(String commandLine) {
         return dev.tether.sftp.scp.ScpServer.command(commandLine, settings, roots);
@@ -108,13 +120,21 @@ public final class SftpServer implements SubsystemHandler {
      *     public Command command(String line) { return mine.scpCommand(line); }
      * })
      * }</pre>
+     *
+     * @param root the root for the new server
+     * @return a server with these settings on {@code root}
      */
     public SftpServer withRoot(SftpRoot root) {
         Objects.requireNonNull(root);
         return new SftpServer(login -> root, settings);
     }
 
-    /** The root a login is served (the builder's function, applied). */
+    /**
+     * The root a login is served (the builder's function, applied).
+     *
+     * @param login the login
+     * @return the root its session serves
+     */
     public SftpRoot rootFor(Login login) {
         return roots.apply(login);
     }
@@ -135,32 +155,58 @@ public final class SftpServer implements SubsystemHandler {
             roots = login -> SftpRoot.host(cwd);
         }
 
-        /** One root for every user. Default: the whole file system, starting in the current directory. */
+        /**
+         * One root for every user. Default: the whole file system, starting in the current directory.
+         *
+         * @param root the root
+         * @return this builder
+         */
         public Builder root(SftpRoot root) {
             Objects.requireNonNull(root);
             this.roots = login -> root;
             return this;
         }
 
-        /** A root per login (Conch's realm giving each user their own files). */
+        /**
+         * A root per login (Conch's realm giving each user their own files).
+         *
+         * @param perLogin the root of each login
+         * @return this builder
+         */
         public Builder root(Function<Login, SftpRoot> perLogin) {
             this.roots = Objects.requireNonNull(perLogin);
             return this;
         }
 
-        /** Vetoes and observes each operation. Default: {@link SftpPolicy#ALLOW_ALL}. */
+        /**
+         * Vetoes and observes each operation. Default: {@link SftpPolicy#ALLOW_ALL}.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
         public Builder policy(SftpPolicy policy) {
             this.policy = Objects.requireNonNull(policy);
             return this;
         }
 
-        /** Refuses every change to the file system with SSH_FX_PERMISSION_DENIED (sftp-server's {@code -R}). */
+        /**
+         * Refuses every change to the file system with SSH_FX_PERMISSION_DENIED (sftp-server's {@code -R}).
+         *
+         * @param readOnly whether to refuse every change
+         * @return this builder
+         */
         public Builder readOnly(boolean readOnly) {
             this.readOnly = readOnly;
             return this;
         }
 
-        /** The umask for files and directories created (sftp-server's {@code -u}); by default the process's applies. */
+        /**
+         * The umask for files and directories created (sftp-server's {@code -u}); by default the process's applies.
+         *
+         * @param umask the umask, 0 to 0777
+         * @return this builder
+         * @throws IllegalArgumentException if {@code umask} is out of that range
+         */
         public Builder umask(int umask) {
             if (umask < 0 || umask > 0777) {
                 throw new IllegalArgumentException("umask " + Integer.toOctalString(umask));
@@ -169,14 +215,26 @@ public final class SftpServer implements SubsystemHandler {
             return this;
         }
 
-        /** Permits only these requests (sftp-server's {@code -p}); names from {@link #REQUEST_NAMES}. */
+        /**
+         * Permits only these requests (sftp-server's {@code -p}); names from {@link #REQUEST_NAMES}.
+         *
+         * @param names the request names permitted; added to those given before
+         * @return this builder
+         * @throws IllegalArgumentException for a name not in {@link #REQUEST_NAMES}
+         */
         public Builder allowRequests(Set<String> names) {
             check(names);
             allowed.addAll(names);
             return this;
         }
 
-        /** Refuses these requests with SSH_FX_PERMISSION_DENIED (sftp-server's {@code -P}). */
+        /**
+         * Refuses these requests with SSH_FX_PERMISSION_DENIED (sftp-server's {@code -P}).
+         *
+         * @param names the request names refused; added to those given before
+         * @return this builder
+         * @throws IllegalArgumentException for a name not in {@link #REQUEST_NAMES}
+         */
         public Builder denyRequests(Set<String> names) {
             check(names);
             denied.addAll(names);
@@ -191,7 +249,13 @@ public final class SftpServer implements SubsystemHandler {
             }
         }
 
-        /** At most this many open handles per session. Default 512, as OpenSSH. */
+        /**
+         * At most this many open handles per session. Default 512, as OpenSSH.
+         *
+         * @param max the most open handles, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is below 1
+         */
         public Builder maxHandles(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxHandles " + max);
@@ -204,12 +268,21 @@ public final class SftpServer implements SubsystemHandler {
          * Adds a rule to the SYMLINK compatibility table, ahead of the built-in ones: clients whose
          * SSH version string matches {@code versionGlob} send the target first ({@code true},
          * OpenSSH's order) or the link first ({@code false}, the draft's).
+         *
+         * @param versionGlob a glob over the client's SSH version string, e.g. {@code SSH-2.0-OpenSSH_*}
+         * @param targetFirst whether those clients send the target first
+         * @return this builder
          */
         public Builder symlinkOrder(String versionGlob, boolean targetFirst) {
             symlinkRules.add(new SymlinkCompat.Rule(versionGlob, targetFirst));
             return this;
         }
 
+        /**
+         * The server.
+         *
+         * @return the server, immutable
+         */
         public SftpServer build() {
             return new SftpServer(this);
         }

@@ -27,7 +27,11 @@ public final class SftpFileAttributes implements PosixFileAttributes {
         this.a = a;
     }
 
-    /** The attributes as the SFTP client reports them. */
+    /**
+     * The attributes as the SFTP client reports them.
+     *
+     * @return the attributes
+     */
     public SftpAttributes sftpAttributes() {
         return a;
     }

@@ -56,7 +56,12 @@ public final class SftpFileSystem extends FileSystem {
         this.client = client;
     }
 
-    /** The SFTP client under this file system, for what NIO cannot say (transfers with resume, extensions). */
+    /**
+     * The SFTP client under this file system, for what NIO cannot say (transfers with resume, extensions).
+     *
+     * @return the client
+     * @throws java.nio.file.ClosedFileSystemException if the file system is closed
+     */
     public SftpClient client() {
         if (!open) {
             throw new ClosedFileSystemException();

@@ -24,24 +24,40 @@ public record SftpOperation(Kind kind, String path, Path file, String target, St
         OPEN_WRITE,
         /** A handle closed; observed only (the open was checked). */
         CLOSE,
+        /** Open a directory for listing (OPENDIR; SCP's recursive source). */
         OPENDIR,
         /** STAT, LSTAT, FSTAT. */
         STAT,
         /** SETSTAT, FSETSTAT, LSETSTAT, and the times and modes SCP's {@code -p} sets. */
         SETSTAT,
+        /** Remove a file or link (REMOVE). */
         REMOVE,
+        /** Rename (RENAME, {@code posix-rename@openssh.com}). */
         RENAME,
+        /** Create a directory (MKDIR; SCP's recursive sink). */
         MKDIR,
+        /** Remove a directory (RMDIR). */
         RMDIR,
+        /** Read a symbolic link (READLINK). */
         READLINK,
+        /** Create a symbolic link (SYMLINK). */
         SYMLINK,
+        /** Create a hard link ({@code hardlink@openssh.com}). */
         HARDLINK,
+        /** File system statistics ({@code statvfs@openssh.com}, {@code fstatvfs@openssh.com}). */
         STATVFS,
+        /** Copy data between files on the server ({@code copy-data}). */
         COPY_DATA,
+        /** Flush a file to stable storage ({@code fsync@openssh.com}). */
         FSYNC
     }
 
-    /** Whether the operation changes the file system (refused in read-only mode). */
+    /**
+     * Whether the operation changes the file system (refused in read-only mode).
+     *
+     * @return true for the kinds that write: OPEN_WRITE, SETSTAT, REMOVE, RENAME, MKDIR, RMDIR, SYMLINK, HARDLINK and
+     *     COPY_DATA and FSYNC
+     */
     public boolean writes() {
         switch (kind) {
             case OPEN_WRITE: case SETSTAT: case REMOVE: case RENAME: case MKDIR: case RMDIR:

@@ -17,6 +17,9 @@ public interface SftpPolicy {
     /**
      * Before the operation runs: {@link SftpStatus#OK} lets it go ahead; anything else is sent to
      * the client as the request's status, and the operation does not happen.
+     *
+     * @param operation the operation about to run
+     * @return {@link SftpStatus#OK}, or the status to refuse it with
      */
     default SftpStatus check(SftpOperation operation) {
         return SftpStatus.OK;
@@ -25,6 +28,11 @@ public interface SftpPolicy {
     /**
      * After the operation ran (or failed): the status sent to the client. For {@code CLOSE} of a
      * file, {@code bytesRead} and {@code bytesWritten} count the handle's traffic; otherwise 0.
+     *
+     * @param operation    the operation that ran
+     * @param outcome      the status sent to the client
+     * @param bytesRead    the bytes read through the handle (CLOSE of a file), else 0
+     * @param bytesWritten the bytes written through the handle (CLOSE of a file), else 0
      */
     default void completed(SftpOperation operation, SftpStatus outcome, long bytesRead, long bytesWritten) {
     }

@@ -43,6 +43,9 @@ public final class SftpRoot {
     /**
      * The whole file system of {@code start}, as it is; sessions start in {@code start}, which
      * must be absolute.
+     *
+     * @param start the absolute start directory
+     * @return the root
      */
     public static SftpRoot host(Path start) {
         Objects.requireNonNull(start, "start");
@@ -53,7 +56,12 @@ public final class SftpRoot {
         return new SftpRoot(root, start.normalize().toString().replace(start.getFileSystem().getSeparator(), "/"), false);
     }
 
-    /** A jail: {@code dir} is the client's {@code /}, where sessions start. */
+    /**
+     * A jail: {@code dir} is the client's {@code /}, where sessions start.
+     *
+     * @param dir the jail's directory
+     * @return the root
+     */
     public static SftpRoot jail(Path dir) {
         return jail(dir, "/");
     }
@@ -61,6 +69,10 @@ public final class SftpRoot {
     /**
      * A jail: {@code dir} is the client's {@code /}; sessions start in {@code start}, a path as
      * the client sees it (e.g. {@code /home/alice}).
+     *
+     * @param dir   the jail's directory
+     * @param start the start directory, as the client sees it
+     * @return the root
      */
     public static SftpRoot jail(Path dir, String start) {
         Objects.requireNonNull(dir, "dir");
@@ -79,22 +91,38 @@ public final class SftpRoot {
         return new SftpRoot(abs, start, true);
     }
 
-    /** What the client sees as {@code /}: the jail's directory, or the file system's root. */
+    /**
+     * What the client sees as {@code /}: the jail's directory, or the file system's root.
+     *
+     * @return the root directory
+     */
     public Path root() {
         return root;
     }
 
-    /** The file system served. */
+    /**
+     * The file system served.
+     *
+     * @return the file system
+     */
     public FileSystem fileSystem() {
         return root.getFileSystem();
     }
 
-    /** The start directory, as the client sees it. */
+    /**
+     * The start directory, as the client sees it.
+     *
+     * @return the start directory, e.g. {@code /} or {@code /home/alice}
+     */
     public String home() {
         return home;
     }
 
-    /** Whether the client is confined to {@link #root()}. */
+    /**
+     * Whether the client is confined to {@link #root()}.
+     *
+     * @return true for a jail
+     */
     public boolean jailed() {
         return jailed;
     }

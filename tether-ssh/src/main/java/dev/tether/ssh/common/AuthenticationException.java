@@ -40,6 +40,12 @@ public class AuthenticationException extends SshException {
      * ssh(1)'s final word when every method is used up:
      * {@code user@host: Permission denied (publickey,password).}, naming the methods the
      * server allows.
+     *
+     * @param user    the user name, as the message shows it
+     * @param host    the host name, as the message shows it
+     * @param tried   the methods tried, in order; copied
+     * @param allowed the methods the server allows, listed in the message; copied
+     * @return the exception, whose message is exactly that line (without the lists appended)
      */
     public static AuthenticationException permissionDenied(String user, String host, List<String> tried,
                                                            List<String> allowed) {

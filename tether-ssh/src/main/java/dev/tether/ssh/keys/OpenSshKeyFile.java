@@ -183,6 +183,9 @@ public final class OpenSshKeyFile {
      * section: readable without the passphrase, which is how a client offers an encrypted key
      * and asks for the passphrase only once the server accepts it.
      *
+     * @param text       the file's text
+     * @param sourceName the name for errors; null for {@code <private key>}
+     * @return the public key blob of the file's first key
      * @throws SshException if the text is not a well-formed OpenSSH private key file
      */
     public static byte[] publicKeyBlob(String text, String sourceName) throws SshException {
