@@ -299,6 +299,41 @@ class SshClientConfigInteropTest {
     }
 
     @Test
+    void concurrentAcceptNewClientsLeaveAWellFormedKnownHostsFile() throws Exception {
+        Path kh = home.resolve(".ssh/kh_crowd");
+        Files.deleteIfExists(kh);
+        int n = 8;
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                results.add(threads.submit(() -> {
+                    // "fresh" with its own known_hosts file: accept-new, and nothing known yet
+                    try (SshClient c = client("fresh").option("UserKnownHostsFile=" + kh).connect()) {
+                        return c.exec("echo in", WAIT).stdoutText();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<String> f : results) {
+                assertEquals("in\n", f.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        // each client that found the key unknown appended one whole line under the file lock: none torn or interleaved
+        String key = new String(Files.readAllBytes(sshd.hostKeyPub()), StandardCharsets.US_ASCII).split(" ")[1];
+        List<String> lines = Files.readAllLines(kh);
+        assertTrue(!lines.isEmpty() && lines.size() <= n, lines.toString());
+        for (String line : lines) {
+            assertTrue(line.endsWith(" ssh-ed25519 " + key) && line.split(" ").length == 3, line);
+        }
+        // and the file works: a strict client now accepts the host
+        try (SshClient c = client("fresh").option("UserKnownHostsFile=" + kh).option("StrictHostKeyChecking=yes").connect()) {
+            assertTrue(c.isOpen());
+        }
+    }
+
+    @Test
     void everyFailureIsADocumentedExceptionInOpenSshWords() throws Exception {
         ConfigException bad = assertThrows(ConfigException.class, () -> client("web").option("Port=none").connect());
         assertTrue(bad.getMessage().contains("Bad port 'none'"), bad.getMessage());
