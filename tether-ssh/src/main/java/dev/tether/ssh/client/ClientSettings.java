@@ -37,7 +37,7 @@ import java.util.Locale;
  * @param strictHostKeyChecking {@code StrictHostKeyChecking} ({@code ask})
  * @param hashKnownHosts      {@code HashKnownHosts}: hash the names of keys added
  * @param hostKeyAlias        {@code HostKeyAlias}, or null
- * @param connectTimeout      {@code ConnectTimeout}, or null for the system's
+ * @param connectTimeout      {@code ConnectTimeout}, or null when unset ({@link SshClient.Builder#timeout} applies then)
  * @param serverAliveInterval {@code ServerAliveInterval} (zero: off)
  * @param serverAliveCountMax {@code ServerAliveCountMax} (3)
  * @param batchMode           {@code BatchMode}: never ask a person
@@ -79,7 +79,52 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
     static final List<String> DEFAULT_IDENTITIES = List.of("id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519",
             "id_ed25519_sk", "id_xmss", "id_dsa");
 
-    /** Copies the lists, so that the settings are immutable. */
+    /**
+     * Settings with these values, as they are: nothing is checked, defaulted or expanded here
+     * ({@link #of} does that). The lists are copied, so that the settings are immutable; every
+     * list but {@code hostKeyAlgorithms} must be non-null and hold no null.
+     *
+     * @param originalHost             the host as given ({@code %n})
+     * @param hostName                 the host name to connect to ({@code HostName}, {@code %h})
+     * @param port                     the port to connect to
+     * @param user                     the user to log in as
+     * @param identityFiles            the identity files to offer, in order
+     * @param certificateFiles         the certificate files to offer with them
+     * @param identitiesOnly           whether to offer only the agent keys that are also identity files
+     * @param identityAgent            the agent socket: a path, {@code SSH_AUTH_SOCK}, {@code $VARIABLE} or
+     *                                 {@code none}
+     * @param knownHosts               the UserKnownHostsFiles; new keys are written to the first
+     * @param globalKnownHosts         the GlobalKnownHostsFiles, read only
+     * @param strictHostKeyChecking    what to do with unknown and changed host keys
+     * @param hashKnownHosts           whether to hash the names of keys added to known_hosts
+     * @param hostKeyAlias             the name host keys are looked up and stored under, or null for the host's
+     * @param connectTimeout           the deadline for reaching the host and the handshake, or null for the
+     *                                 builder's
+     * @param serverAliveInterval      the keepalive interval; zero for none
+     * @param serverAliveCountMax      the {@code ServerAliveCountMax} value ({@link SshClient} does not use it)
+     * @param batchMode                whether never to ask a person anything
+     * @param preferredAuthentications the authentication methods to try, in order
+     * @param pubkeyAuthentication     whether {@code publickey} authentication may be used
+     * @param passwordAuthentication   whether {@code password} authentication may be used
+     * @param kbdInteractiveAuthentication whether {@code keyboard-interactive} authentication may be used
+     * @param numberOfPasswordPrompts  how many times a password or keyboard-interactive answers are asked for
+     * @param ciphers                  the ciphers to offer, in order
+     * @param macs                     the MACs to offer, in order
+     * @param kexAlgorithms            the key exchange algorithms to offer, in order
+     * @param hostKeyAlgorithms        the host key algorithms to offer, in order, or null for Tether's defaults
+     *                                 with the types known for the host first
+     * @param compression              whether to prefer compression ({@code zlib@openssh.com}) to none
+     * @param proxyJump                the {@code ProxyJump} hops, comma-separated, or null
+     * @param proxyCommand             the {@code ProxyCommand}, or null
+     * @param logLevel                 the {@code LogLevel}, upper case
+     * @param requestTty               the {@code RequestTTY} value, lower case
+     * @param remoteCommand            the {@code RemoteCommand}, or null
+     * @param escapeChar               the escape character, or null for none
+     * @param setEnv                   the {@code SetEnv} assignments ({@code NAME=value})
+     * @param sendEnv                  the {@code SendEnv} patterns
+     * @param config                   the configuration these came from
+     * @throws NullPointerException if a list other than {@code hostKeyAlgorithms} is null or holds a null
+     */
     public ClientSettings {
         identityFiles = List.copyOf(identityFiles);
         certificateFiles = List.copyOf(certificateFiles);
@@ -95,9 +140,17 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
     }
 
     /**
-     * The settings of a configuration whose files have been read ({@link SshConfig#readFiles}).
+     * The settings of a configuration whose files have been read ({@link SshConfig#readFiles}):
+     * each keyword's value, or OpenSSH's default when it has none, with the {@code %} tokens and
+     * a leading {@code ~} expanded in the paths (identity, certificate and known_hosts files, and
+     * {@code IdentityAgent}).
      *
-     * @throws ConfigException if a value is malformed; the message names where it came from
+     * @param cfg the configuration, with the command-line values set and the files read
+     * @return the typed settings, which keep {@code cfg} as {@link #config()}
+     * @throws ConfigException if a value is malformed (a port, a boolean, a number, a time, a log
+     *                         level, an escape character or a {@code StrictHostKeyChecking} value;
+     *                         the message then names where the value came from), or a path has a
+     *                         {@code %} token ssh_config does not define
      */
     public static ClientSettings of(SshConfig cfg) throws ConfigException {
         // ssh(1) lower-cases the host name after HostName's %h is expanded with the host as given
@@ -196,19 +249,32 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
                 logLevel, requestTty, cfg.get("remotecommand"), escape, cfg.getAll("setenv"), cfg.getAll("sendenv"), cfg);
     }
 
-    /** Whether {@code LogLevel} is {@code QUIET}, {@code FATAL} or {@code ERROR}: no warnings. */
+    /**
+     * Whether {@code LogLevel} is {@code QUIET}, {@code FATAL} or {@code ERROR}: no warnings.
+     *
+     * @return true if warnings (and the server's banner) are not to be shown
+     */
     public boolean quiet() {
         return logLevel.equals("QUIET") || logLevel.equals("FATAL") || logLevel.equals("ERROR");
     }
 
-    /** Whether {@code LogLevel} is one of the {@code DEBUG} levels. */
+    /**
+     * Whether {@code LogLevel} is one of the {@code DEBUG} levels.
+     *
+     * @return true for {@code DEBUG}, {@code DEBUG1}, {@code DEBUG2} and {@code DEBUG3}
+     */
     public boolean debug() {
         return logLevel.startsWith("DEBUG");
     }
 
     /**
-     * A boolean keyword ({@code yes}/{@code true}, {@code no}/{@code false}), or {@code def}.
+     * A boolean keyword's value: {@code yes} or {@code true}, {@code no} or {@code false} (any
+     * case), or {@code def} when the keyword is not set.
      *
+     * @param cfg the configuration to read
+     * @param key the keyword, lower case
+     * @param def the value when the keyword is not set
+     * @return the keyword's value as a boolean
      * @throws ConfigException for any other value, naming where it came from
      */
     public static boolean yes(SshConfig cfg, String key, boolean def) throws ConfigException {
@@ -273,9 +339,14 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
     }
 
     /**
-     * An algorithm list option as ssh_config(5) defines it: a replacement list, or {@code +}
-     * (append), {@code -} (remove, wildcards allowed) or {@code ^} (prepend) applied to
-     * {@code defaults}.
+     * An algorithm list option as ssh_config(5) defines it: a comma-separated replacement list,
+     * or {@code +} (append the names not already there), {@code -} (remove the names that match,
+     * wildcards {@code *} and {@code ?} allowed) or {@code ^} (put the names first) applied to
+     * {@code defaults}. The names are not checked against the algorithms Tether knows.
+     *
+     * @param spec     the option's value, or null
+     * @param defaults the list the operators apply to
+     * @return the resulting list; {@code defaults} itself when {@code spec} is null or empty
      */
     public static List<String> algorithms(String spec, List<String> defaults) {
         if (spec == null || spec.isEmpty()) {

@@ -11,6 +11,8 @@ public final class ConfigException extends SshException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * An exception with this message.
+     *
      * @param message where the bad value came from, then what is wrong with it
      */
     public ConfigException(String message) {

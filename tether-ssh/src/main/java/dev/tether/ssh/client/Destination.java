@@ -11,8 +11,13 @@ package dev.tether.ssh.client;
  */
 public record Destination(String user, String host, String port) {
     /**
-     * ssh's destination argument.
+     * Parses ssh's destination argument: {@code [user@]host} (the user is everything before the
+     * last {@code @}; brackets around the host are removed) or
+     * {@code ssh://[user@]host[:port]}. A {@code host:port} form without {@code ssh://} is not
+     * split: the whole is the host, as for ssh(1).
      *
+     * @param destination the argument
+     * @return the destination; an empty user or port is null, and the port is not checked here
      * @throws IllegalArgumentException if there is no host name in it
      */
     public static Destination parse(String destination) {
@@ -38,8 +43,12 @@ public record Destination(String user, String host, String port) {
     }
 
     /**
-     * A {@code ProxyJump} hop: {@code [user@]host[:port]} or {@code ssh://[user@]host[:port]}.
+     * Parses a {@code ProxyJump} hop: {@code [user@]host[:port]} or
+     * {@code ssh://[user@]host[:port]}, an IPv6 host in brackets ({@code [::1]:2222}); a host
+     * with more than one colon and no brackets is taken whole, as an IPv6 address.
      *
+     * @param spec one hop, white space around it ignored
+     * @return the hop; an empty user or port is null, and the port is not checked here
      * @throws IllegalArgumentException if there is no host name in it
      */
     public static Destination parseHop(String spec) {

@@ -24,10 +24,14 @@ public final class HostKeyException extends SshException {
         UNREADABLE
     }
 
+    /** Why the key was refused. */
     private final Kind kind;
+    /** The name the key was looked up under ({@code host} or {@code [host]:port}). */
     private final String host;
 
     /**
+     * A refusal; its disconnect reason is {@link DisconnectReason#HOST_KEY_NOT_VERIFIABLE}.
+     *
      * @param kind    why the key was refused
      * @param host    the name the key was looked up under ({@code host} or {@code [host]:port})
      * @param message what to tell the user, ending with "Host key verification failed."
@@ -38,12 +42,21 @@ public final class HostKeyException extends SshException {
         this.host = host;
     }
 
-    /** Why the key was refused. */
+    /**
+     * Why the key was refused.
+     *
+     * @return the reason
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** The name the key was looked up under ({@code host} or {@code [host]:port}). */
+    /**
+     * The name the key was looked up under, as known_hosts writes it: the host, lower-cased, as
+     * {@code [host]:port} when the port is not 22; the {@code HostKeyAlias} alone when one is set.
+     *
+     * @return the name
+     */
     public String host() {
         return host;
     }

@@ -35,6 +35,8 @@ public final class KnownHostsPolicy implements HostKeyVerifier {
     private final ClientPrompts prompts;
 
     /**
+     * A policy over these files. The files are not read here, only when a key is checked.
+     *
      * @param userFiles   UserKnownHostsFile: the first is where new keys are written (at least one)
      * @param globalFiles GlobalKnownHostsFile: read only
      * @param policy      what to do with unknown and changed keys
@@ -42,6 +44,7 @@ public final class KnownHostsPolicy implements HostKeyVerifier {
      * @param alias       HostKeyAlias, or null: the name keys are looked up and stored under
      * @param quiet       no warnings ({@code LogLevel QUIET})
      * @param prompts     asked about unknown keys under {@code ASK}, told about keys added
+     * @throws IllegalArgumentException if {@code userFiles} is empty
      */
     public KnownHostsPolicy(List<Path> userFiles, List<Path> globalFiles, StrictHostKeyChecking policy, boolean hash,
                             String alias, boolean quiet, ClientPrompts prompts) {
@@ -57,13 +60,29 @@ public final class KnownHostsPolicy implements HostKeyVerifier {
         this.prompts = prompts;
     }
 
-    /** The policy the settings name: their known_hosts files, StrictHostKeyChecking, HashKnownHosts and HostKeyAlias. */
+    /**
+     * The policy the settings name: their known_hosts files, StrictHostKeyChecking,
+     * HashKnownHosts and HostKeyAlias, quiet when their {@code LogLevel} is.
+     *
+     * @param s       the settings
+     * @param prompts asked about unknown keys under {@code ASK}, told about keys added
+     * @return the policy
+     */
     public static KnownHostsPolicy of(ClientSettings s, ClientPrompts prompts) {
         return new KnownHostsPolicy(s.knownHosts(), s.globalKnownHosts(), s.strictHostKeyChecking(), s.hashKnownHosts(),
                 s.hostKeyAlias(), s.quiet(), prompts);
     }
 
-    /** The key types known for the host, so that the client can prefer their algorithms as ssh(1) does. */
+    /**
+     * The key types known for the host, so that the client can prefer their algorithms as ssh(1)
+     * does. Looked up under {@code HostKeyAlias} (without a port) when one is set.
+     *
+     * @param host the host name
+     * @param port the port
+     * @return the key types named on the known_hosts lines for the host, whatever their marker
+     *         (such as {@code ssh-ed25519}), in file order; empty if there are none or the files
+     *         cannot be read
+     */
     public Set<String> knownKeyTypes(String host, int port) {
         Set<String> out = new LinkedHashSet<>();
         try {

@@ -67,7 +67,13 @@ public final class SshClientPool implements AutoCloseable {
         reaper.scheduleWithFixedDelay(this::closeIdle, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** A pool whose destinations connect with {@link SshClient#builder(String)}'s defaults. */
+    /**
+     * A pool whose destinations connect with {@link SshClient#builder(String)}'s defaults.
+     *
+     * @param idle how long a client no lease holds stays open
+     * @return the pool, with its idle reaper thread started
+     * @throws IllegalArgumentException if {@code idle} is zero or negative
+     */
     public static SshClientPool create(Duration idle) {
         return new SshClientPool(SshClient::builder, idle);
     }
@@ -75,15 +81,29 @@ public final class SshClientPool implements AutoCloseable {
     /**
      * A pool whose destinations connect with the builders {@code builders} makes (to set prompts,
      * a password, a config file or a host key verifier).
+     *
+     * @param builders makes the builder for a destination, as given to {@link #acquire}; called
+     *                 on the acquiring thread each time the destination is (re)connected
+     * @param idle     how long a client no lease holds stays open
+     * @return the pool, with its idle reaper thread started
+     * @throws IllegalArgumentException if {@code idle} is zero or negative
      */
     public static SshClientPool create(Function<String, SshClient.Builder> builders, Duration idle) {
         return new SshClientPool(builders, idle);
     }
 
     /**
-     * A lease on the destination's client, connecting it if needed.
+     * A lease on the destination's client, connecting it if needed. The calling thread
+     * connects (and blocks until done) when there is no client or it has closed; callers that
+     * come while it connects wait for the same attempt.
      *
+     * @param destination the destination, as {@link SshClient#builder(String)} takes it; the
+     *                    pool keys its clients by this string as given
+     * @return the lease; closing it gives the client back to the pool
      * @throws IOException what {@link SshClient.Builder#connect()} threw; the next acquire tries again
+     * @throws java.io.InterruptedIOException if interrupted while waiting for another caller's
+     *                                        connection attempt (the interrupt status is kept)
+     * @throws IllegalStateException if the pool is closed
      */
     public Lease acquire(String destination) throws IOException {
         Entry e;
@@ -135,7 +155,12 @@ public final class SshClientPool implements AutoCloseable {
         return new Lease(destination, e, client);
     }
 
-    /** How many destinations have a client (connected or connecting). */
+    /**
+     * How many destinations have a client (connected or connecting).
+     *
+     * @return the number of destinations with a client, counting one whose connection has
+     *         ended but that the pool has not yet noticed
+     */
     public int size() {
         synchronized (entries) {
             return entries.size();
@@ -206,7 +231,12 @@ public final class SshClientPool implements AutoCloseable {
             this.client = client;
         }
 
-        /** The shared client. */
+        /**
+         * The shared client. Close the lease, not the client: closing the client ends the
+         * connection for every lease on it.
+         *
+         * @return the client, shared with the other leases on the destination
+         */
         public SshClient client() {
             return client;
         }

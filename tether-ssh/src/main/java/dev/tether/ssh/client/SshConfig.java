@@ -98,12 +98,22 @@ public final class SshConfig {
         this.home = home;
     }
 
-    /** The local user's home directory this configuration expands {@code ~} to. */
+    /**
+     * The local user's home directory: what {@code ~} and {@code %d} expand to, and where
+     * {@code ~/.ssh/config} is read from.
+     *
+     * @return the home directory given to the constructor
+     */
     public Path home() {
         return home;
     }
 
-    /** The local user name. */
+    /**
+     * The local user name: {@code %u}, what {@code Match localuser} matches, and the
+     * {@code User} when none is set.
+     *
+     * @return the local user name given to the constructor
+     */
     public String localUser() {
         return localUser;
     }
@@ -112,9 +122,14 @@ public final class SshConfig {
      * Reads the files ssh(1) reads: {@code configFile} (ssh's {@code -F}; {@code "none"} reads
      * no file at all), or when it is null {@code ~/.ssh/config} and then
      * {@code /etc/ssh/ssh_config}. Remembers the choice for jump hosts
-     * ({@link #configFileOption()}).
+     * ({@link #configFileOption()}). A missing {@code ~/.ssh/config} or
+     * {@code /etc/ssh/ssh_config} is no error. Relative {@code Include} paths are resolved
+     * against {@code ~/.ssh} ({@code /etc/ssh} for the system file).
      *
+     * @param configFile the {@code -F} argument ({@code ~} expanded), {@code "none"}, or null for the
+     *                   default files
      * @throws ConfigException if a file has a bad line, or {@code configFile} does not exist
+     * @throws IOException     if a file that exists cannot be read
      */
     public void readFiles(String configFile) throws IOException {
         Path sshDir = home.resolve(".ssh");
@@ -132,7 +147,13 @@ public final class SshConfig {
     /** The system-wide client configuration, read after the user's. */
     public static final Path SYSTEM_CONFIG = Path.of("/etc/ssh/ssh_config");
 
-    /** Expands a leading {@code ~} or {@code ~/} to {@link #home()}; other paths are returned as they are. */
+    /**
+     * Expands a leading {@code ~} to {@link #home()}: the path {@code ~} alone or one starting
+     * with {@code ~/}; other paths (including {@code ~user}) are returned as they are.
+     *
+     * @param path the path as written
+     * @return the path with {@code ~} expanded
+     */
     public String expandTilde(String path) {
         if (path.equals("~")) {
             return home.toString();
@@ -143,47 +164,99 @@ public final class SshConfig {
         return path;
     }
 
+    /**
+     * The host as given on the command line ({@code %n}), not lower-cased: what {@code Host}
+     * patterns and {@code Match originalhost} are matched against.
+     *
+     * @return the host given to the constructor
+     */
     public String originalHost() {
         return originalHost;
     }
 
-    /** The -F argument (null: the default files); a jump host's configuration is read from the same. */
+    /**
+     * The {@code -F} argument the files were read with; a jump host's configuration is read
+     * from the same.
+     *
+     * @return the argument as given ({@code "none"} for no file), or null for the default files
+     */
     public String configFileOption() {
         return configFileOption;
     }
 
+    /**
+     * Sets what {@link #configFileOption()} returns, without reading anything;
+     * {@link #readFiles} sets it itself.
+     *
+     * @param file the {@code -F} argument, {@code "none"}, or null for the default files
+     */
     public void configFileOption(String file) {
         this.configFileOption = file;
     }
 
-    /** Things worth saying with -v: unsupported Match criteria, unknown keywords in files. */
+    /**
+     * Things worth saying with {@code -v}: unsupported {@code Match} criteria, unknown keywords
+     * in files (those {@code IgnoreUnknown} does not cover).
+     *
+     * @return the notes, in the order found; this configuration's own list, not a copy
+     */
     public List<String> notes() {
         return notes;
     }
 
-    /** The first value of a keyword, or null. */
+    /**
+     * The first value of a keyword: the first argument of the line that won, or for an
+     * accumulating keyword the first value added.
+     *
+     * @param keyword the keyword, in any case
+     * @return the value, or null if the keyword has none
+     */
     public String get(String keyword) {
         List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
         return v == null || v.isEmpty() ? null : v.get(0).text();
     }
 
-    /** All arguments of a keyword: every argument of its first line, or, for accumulating keywords, of every line. */
+    /**
+     * All arguments of a keyword: every argument of the line that won, or, for accumulating
+     * keywords, of every line, in the order read.
+     *
+     * @param keyword the keyword, in any case
+     * @return the arguments; empty if the keyword has none
+     */
     public List<String> getAll(String keyword) {
         List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
         return v == null ? List.of() : v.stream().map(Value::text).toList();
     }
 
-    /** Whether the keyword has a value from any source. */
+    /**
+     * Whether the keyword has a value from any source.
+     *
+     * @param keyword the keyword, in any case
+     * @return true if it has been set on the command line or in a file
+     */
     public boolean has(String keyword) {
         return values.containsKey(keyword.toLowerCase(Locale.ROOT));
     }
 
-    /** Sets a value from a command-line flag (-l, -p): first value wins, as for any other source. */
+    /**
+     * Sets a value from a command-line flag ({@code -l}, {@code -p}); nothing happens if the
+     * keyword already has a value, as the first value wins for any source. Its origin is
+     * {@code command line}.
+     *
+     * @param keyword the keyword, in any case
+     * @param value   its value
+     */
     public void setIfAbsent(String keyword, String value) {
         set(keyword.toLowerCase(Locale.ROOT), List.of(value), COMMAND_LINE);
     }
 
-    /** Adds values from a command-line flag (-i) to an accumulating keyword. */
+    /**
+     * Adds a value from a command-line flag ({@code -i}) to an accumulating keyword, after the
+     * values it already has. Its origin is {@code command line}.
+     *
+     * @param keyword the keyword, in any case
+     * @param value   the value to add
+     */
     public void add(String keyword, String value) {
         add(keyword.toLowerCase(Locale.ROOT), value, COMMAND_LINE);
     }
@@ -204,13 +277,28 @@ public final class SshConfig {
      * Where a keyword's value came from, as the start of an error message about it:
      * {@code "FILE line N: "} or {@code "command line: "}; {@code index} picks the value of an
      * accumulating keyword (0 for the others).
+     *
+     * @param keyword the keyword, in any case
+     * @param index   which value of the keyword
+     * @return the origin followed by {@code ": "}; {@code "command line: "} if the keyword has no
+     *         such value
      */
     public String where(String keyword, int index) {
         List<Value> v = values.get(keyword.toLowerCase(Locale.ROOT));
         return (v == null || index >= v.size() ? COMMAND_LINE : v.get(index).origin()) + ": ";
     }
 
-    /** A {@code -o} option: one configuration line, always in effect. */
+    /**
+     * A {@code -o} option: one configuration line, in effect whatever the host (outside any
+     * {@code Host} block); applied before the files are read, it wins over them. A blank option
+     * or a comment is ignored. Keywords OpenSSH knows but Tether does not implement are accepted
+     * and stored.
+     *
+     * @param option the line, {@code "Keyword value"} or {@code "Keyword=value"}
+     * @throws ConfigException if the option has a NUL character, is {@code Host}, {@code Match}
+     *                         or {@code Include}, names a keyword OpenSSH does not know, lacks
+     *                         its argument, or has unbalanced quotes
+     */
     public void applyOption(String option) throws ConfigException {
         if (option.indexOf('\0') >= 0) {
             throw new ConfigException("command-line line 0: NUL character in option");
@@ -230,9 +318,19 @@ public final class SshConfig {
     }
 
     /**
-     * Reads a configuration file; a missing file is no error unless {@code required} (as for -F).
+     * Reads a configuration file; a missing file is no error unless {@code required} (as for
+     * {@code -F}). A keyword that already has a value keeps it; an accumulating keyword gets the
+     * file's values after those it has.
      *
+     * @param file        the file
+     * @param required    whether a missing file is an error
      * @param includeBase the directory relative Include paths are resolved against
+     * @throws ConfigException if the file (or a file it includes) has a bad line or a NUL
+     *                         character or is larger than 1 MiB; if an {@code Include} names a
+     *                         device, FIFO or socket, includes a file being read, nests more
+     *                         than 16 deep or reads more than 256 files in all; or if
+     *                         {@code file} is required and missing
+     * @throws IOException     if a file that exists cannot be read
      */
     public void readFile(Path file, boolean required, Path includeBase) throws IOException {
         Path real = null;
@@ -441,7 +539,13 @@ public final class SshConfig {
         return result;
     }
 
-    /** HostName's tokens: {@code %h} is the host given on the command line, {@code %%} a percent sign. */
+    /**
+     * Expands HostName's tokens: {@code %h} is the host given on the command line, {@code %%}
+     * a percent sign; any other {@code %} sequence is left as it is.
+     *
+     * @param hostName the {@code HostName} value
+     * @return the value with its tokens expanded, not lower-cased
+     */
     public String expandHostName(String hostName) {
         return hostName.replace("%%", "\u0000").replace("%h", originalHost).replace("\u0000", "%");
     }
@@ -492,7 +596,17 @@ public final class SshConfig {
         return new String[]{key, rest};
     }
 
-    /** Splits arguments on white space; double quotes group; an unquoted {@code #} starts a comment. */
+    /**
+     * Splits a line's arguments on white space, as OpenSSH does: double quotes group (and are
+     * removed), a backslash escapes a double quote or a backslash, and an unquoted {@code #} at
+     * the start of an argument starts a comment that runs to the end of the line.
+     *
+     * @param s      the arguments (the line after its keyword)
+     * @param source where the line came from, for the error message
+     * @param lineNo the line's number, for the error message
+     * @return the arguments; empty for a blank line
+     * @throws ConfigException if a double quote is not closed
+     */
     public static List<String> tokenize(String s, String source, int lineNo) throws ConfigException {
         List<String> out = new ArrayList<>();
         int i = 0;

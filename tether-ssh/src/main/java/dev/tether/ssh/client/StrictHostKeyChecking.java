@@ -17,7 +17,13 @@ public enum StrictHostKeyChecking {
     /** Any key is accepted (also {@code false} and {@code off}); unknown keys are added, changed keys are not recorded. */
     NO;
 
-    /** Parses an ssh_config value, case-insensitively; null if it is none of OpenSSH's words. */
+    /**
+     * Parses an ssh_config value, case-insensitively: {@code yes}/{@code true}, {@code ask},
+     * {@code accept-new}, {@code no}/{@code false}/{@code off}.
+     *
+     * @param value the value
+     * @return the policy, or null if the value is none of OpenSSH's words
+     */
     public static StrictHostKeyChecking parse(String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "yes", "true" -> YES;
@@ -28,7 +34,11 @@ public enum StrictHostKeyChecking {
         };
     }
 
-    /** The word {@code ssh -G} prints for it. */
+    /**
+     * The word {@code ssh -G} prints for it.
+     *
+     * @return {@code true}, {@code ask}, {@code accept-new} or {@code false}
+     */
     public String configValue() {
         return switch (this) {
             case YES -> "true";
