@@ -189,6 +189,7 @@ class SshConfigTest {
         assertTrue(errorOf("Host web*\n  Port 99999\n").endsWith(" line 2: Bad port '99999'."));
         assertTrue(errorOf("\n\nBatchMode maybe\n").endsWith(" line 3: unsupported option \"batchmode\" value \"maybe\""));
         assertTrue(errorOf("ConnectTimeout soon\n").endsWith(" line 1: invalid time value \"soon\"."));
+        assertTrue(errorOf("Host *\n  IdentityFile ~/.ssh/id_%Q\n").endsWith(" line 2: unknown key %Q in \"~/.ssh/id_%Q\""));
         assertTrue(errorOf("LocalForward 1 h:2\nLocalForward nonsense x\n").endsWith(" line 2: Bad local forwarding specification 'nonsense:x'"));
     }
 }

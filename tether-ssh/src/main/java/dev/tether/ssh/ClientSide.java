@@ -155,8 +155,8 @@ final class ClientSide {
 
     // ------------------------------------------------------------------ keepalive, exec
 
-    /** {@link Transport#setKeepalive}. */
-    void setKeepalive(Duration interval) {
+    /** {@link Transport#setKeepalive(Duration, int)}. */
+    void setKeepalive(Duration interval, int countMax) {
         ScheduledFuture<?> old = keepalive;
         if (old != null) {
             old.cancel(false);
@@ -166,14 +166,28 @@ final class ClientSide {
             return;
         }
         long ms = Math.max(1, interval.toMillis());
+        // like sshd's ClientAliveCountMax (connection/IdleTimers): any packet from the server answers
+        long[] seen = {engine.lastReceivedNanos()};
+        int[] unanswered = {0};
         keepalive = Threads.timer().scheduleAtFixedRate(() -> {
             if (!engine.isActive()) {
                 TransportEngine.cancel(keepalive);
                 return;
             }
+            long received = engine.lastReceivedNanos();
+            if (received != seen[0]) {
+                seen[0] = received;
+                unanswered[0] = 0;
+            } else if (countMax > 0 && unanswered[0] >= countMax) {
+                log.info("{} Timeout, server not responding ({} keepalives unanswered)", t, unanswered[0]);
+                TransportEngine.cancel(keepalive);
+                t.disconnect(DisconnectReason.CONNECTION_LOST, "Timeout, server not responding");
+                return;
+            }
             try {
                 ConnectionService cs = running();
                 if (cs != null) {
+                    unanswered[0]++;
                     cs.sendKeepaliveNoWait();
                 }
             } catch (IOException e) {

@@ -490,7 +490,23 @@ public final class Transport implements ConnectionInfo, AutoCloseable {
      * @param interval the interval between keepalives; zero stops them
      */
     public void setKeepalive(Duration interval) {
-        clientSide.setKeepalive(interval);
+        clientSide.setKeepalive(interval, 0);
+    }
+
+    /**
+     * {@link #setKeepalive(Duration)} that also gives up on a server that stopped answering, as
+     * ssh's {@code ServerAliveInterval} with {@code ServerAliveCountMax}: once {@code countMax}
+     * keepalives in a row went by with nothing at all received from the server, the connection
+     * is closed ({@code Timeout, server not responding}).
+     *
+     * @param interval the interval between keepalives; zero stops them
+     * @param countMax how many unanswered keepalives to allow; 0 never gives up
+     */
+    public void setKeepalive(Duration interval, int countMax) {
+        if (countMax < 0) {
+            throw new IllegalArgumentException("countMax " + countMax);
+        }
+        clientSide.setKeepalive(interval, countMax);
     }
 
     /**

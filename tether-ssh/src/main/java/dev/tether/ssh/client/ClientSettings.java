@@ -101,7 +101,7 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
      * @param connectTimeout           the deadline for reaching the host and the handshake, or null for the
      *                                 builder's
      * @param serverAliveInterval      the keepalive interval; zero for none
-     * @param serverAliveCountMax      the {@code ServerAliveCountMax} value ({@link SshClient} does not use it)
+     * @param serverAliveCountMax      {@code ServerAliveCountMax}: keepalives unanswered before {@link SshClient} gives up on the server
      * @param batchMode                whether never to ask a person anything
      * @param preferredAuthentications the authentication methods to try, in order
      * @param pubkeyAuthentication     whether {@code publickey} authentication may be used
@@ -163,41 +163,16 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
         Tokens tokens = new Tokens(hostName, cfg.originalHost(), p, u, cfg.localUser(), cfg.home(),
                 alias != null ? alias : hostName, jump == null ? "" : jump);
 
-        List<Path> ids = new ArrayList<>();
-        for (String f : cfg.getAll("identityfile")) {
-            if (!f.equalsIgnoreCase("none")) {
-                ids.add(Path.of(tokens.expand(f, cfg)));
-            }
-        }
+        List<Path> ids = paths(cfg, tokens, "identityfile", List.of(), false);
         if (ids.isEmpty()) {
             for (String name : DEFAULT_IDENTITIES) {
                 ids.add(cfg.home().resolve(".ssh").resolve(name));
             }
         }
-        List<Path> certs = new ArrayList<>();
-        for (String f : cfg.getAll("certificatefile")) {
-            if (!f.equalsIgnoreCase("none")) {
-                certs.add(Path.of(tokens.expand(f, cfg)));
-            }
-        }
-        List<Path> known = new ArrayList<>();
-        List<String> khValues = cfg.getAll("userknownhostsfile");
-        if (khValues.isEmpty()) {
-            khValues = List.of("~/.ssh/known_hosts", "~/.ssh/known_hosts2");
-        }
-        for (String f : khValues) {
-            known.add(Path.of(f.equalsIgnoreCase("none") ? "/dev/null" : tokens.expand(f, cfg)));
-        }
-        List<Path> global = new ArrayList<>();
-        List<String> gValues = cfg.getAll("globalknownhostsfile");
-        if (gValues.isEmpty()) {
-            gValues = List.of("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2");
-        }
-        for (String f : gValues) {
-            if (!f.equalsIgnoreCase("none")) {
-                global.add(Path.of(tokens.expand(f, cfg)));
-            }
-        }
+        List<Path> certs = paths(cfg, tokens, "certificatefile", List.of(), false);
+        List<Path> known = paths(cfg, tokens, "userknownhostsfile", List.of("~/.ssh/known_hosts", "~/.ssh/known_hosts2"), true);
+        List<Path> global = paths(cfg, tokens, "globalknownhostsfile",
+                List.of("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"), false);
         String strictValue = cfg.get("stricthostkeychecking") != null ? cfg.get("stricthostkeychecking") : "ask";
         StrictHostKeyChecking strict = StrictHostKeyChecking.parse(strictValue);
         if (strict == null) {
@@ -231,7 +206,7 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
         if (agent == null) {
             agent = "SSH_AUTH_SOCK";
         } else if (!agent.equalsIgnoreCase("none") && !agent.equals("SSH_AUTH_SOCK")) {
-            agent = agent.startsWith("$") ? agent : tokens.expand(agent, cfg);
+            agent = agent.startsWith("$") ? agent : tokens.expand(agent, cfg, "identityagent", 0);
         }
         String requestTty = cfg.get("requesttty") != null ? cfg.get("requesttty").toLowerCase(Locale.ROOT) : "auto";
         TransportConfig defaults = TransportConfig.defaults();
@@ -287,6 +262,28 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
             case "no", "false" -> false;
             default -> throw new ConfigException(cfg.where(key, 0) + "unsupported option \"" + key + "\" value \"" + v + "\"");
         };
+    }
+
+    /**
+     * A path keyword's values ({@code defaults} when it has none), tokens and {@code ~} expanded;
+     * {@code none} is left out, or is /dev/null when {@code noneIsDevNull}.
+     */
+    private static List<Path> paths(SshConfig cfg, Tokens tokens, String key, List<String> defaults, boolean noneIsDevNull)
+            throws ConfigException {
+        List<String> values = cfg.getAll(key);
+        if (values.isEmpty()) {
+            values = defaults;
+        }
+        List<Path> out = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            String f = values.get(i);
+            if (!f.equalsIgnoreCase("none")) {
+                out.add(Path.of(tokens.expand(f, cfg, key, i)));
+            } else if (noneIsDevNull) {
+                out.add(Path.of("/dev/null"));
+            }
+        }
+        return out;
     }
 
     private static String noneIsNull(String v) {
@@ -383,7 +380,8 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
      */
     record Tokens(String hostName, String originalHost, int port, String user, String localUser, Path home,
                   String hostKeyAlias, String proxyJump) {
-        String expand(String s, SshConfig cfg) throws ConfigException {
+        /** {@code s} expanded; an unknown token is an error naming where {@code key}'s value {@code index} came from. */
+        String expand(String s, SshConfig cfg, String key, int index) throws ConfigException {
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
@@ -392,7 +390,7 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
                     continue;
                 }
                 if (i + 1 >= s.length()) {
-                    throw new ConfigException("invalid format string \"" + s + "\": a % at the end");
+                    throw new ConfigException(cfg.where(key, index) + "invalid format string \"" + s + "\": a % at the end");
                 }
                 char t = s.charAt(++i);
                 switch (t) {
@@ -408,7 +406,7 @@ public record ClientSettings(String originalHost, String hostName, int port, Str
                     case 'i' -> b.append(uid());
                     case 'C' -> b.append(connectionHash());
                     case 'l', 'L' -> b.append(localHostName(t == 'L'));
-                    default -> throw new ConfigException("unknown key %" + t + " in \"" + s + "\"");
+                    default -> throw new ConfigException(cfg.where(key, index) + "unknown key %" + t + " in \"" + s + "\"");
                 }
             }
             return cfg.expandTilde(b.toString());

@@ -63,7 +63,7 @@ import java.util.function.Consumer;
  *
  * <p>Threading: thread-safe. Many threads may open sessions, run commands and forward ports over
  * one client at once; each channel has its own flow control. {@link #close()} ends the connection
- * (and a jump host's connection under it) and never waits on the peer.
+ * (and a jump host's connection under it), waiting only a bounded time to send the DISCONNECT.
  */
 public final class SshClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshClient.class);
@@ -605,7 +605,7 @@ public final class SshClient implements AutoCloseable {
         /**
          * Resolves the settings, connects (directly or through the proxy they name), checks the
          * host key and authenticates; then starts keepalives if {@code ServerAliveInterval} is
-         * set. Each call makes a new connection.
+         * set (closing the connection after {@code ServerAliveCountMax} of them go unanswered). Each call makes a new connection.
          *
          * @return the connected, authenticated client; the caller closes it
          * @throws IOException if the configuration is bad, the host cannot be reached, its key is
@@ -644,7 +644,7 @@ public final class SshClient implements AutoCloseable {
                 throw e;
             }
             if (!s.serverAliveInterval().isZero()) {
-                t.setKeepalive(s.serverAliveInterval());
+                t.setKeepalive(s.serverAliveInterval(), s.serverAliveCountMax());
             }
             log.debug("Authenticated to {} ([{}]:{}) as {}", s.originalHost(), s.hostName(), s.port(), s.user());
             return new SshClient(t, s, commandTimeout);

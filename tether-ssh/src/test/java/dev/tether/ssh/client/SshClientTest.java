@@ -180,6 +180,84 @@ class SshClientTest {
         });
     }
 
+    @Test
+    void aServerThatStopsAnsweringIsGivenUpAfterServerAliveCountMax() throws Exception {
+        try (FreezingRelay relay = new FreezingRelay(sshd.port());
+             SshClient c = client("box").option("Port=" + relay.port()).option("HostKeyAlias=[127.0.0.1]:" + sshd.port())
+                     .option("ServerAliveInterval=1").option("ServerAliveCountMax=2").connect()) {
+            assertEquals("alive\n", c.exec("echo alive", WAIT).stdoutText());
+            relay.freeze(); // the server's bytes no longer arrive, as when a network path dies
+            long start = System.nanoTime();
+            assertTrue(Poll.until(() -> !c.isOpen(), WAIT), "the client should give up on a silent server");
+            long took = System.nanoTime() - start;
+            assertTrue(took >= Duration.ofMillis(1500).toNanos(), "not before two keepalives went unanswered: " + took);
+            assertTrue(String.valueOf(c.transport().closeCause()).contains("Timeout, server not responding"),
+                    String.valueOf(c.transport().closeCause()));
+        }
+    }
+
+    /** A TCP relay to 127.0.0.1:{@code target} that can stop passing the server's bytes on (one connection). */
+    private static final class FreezingRelay implements AutoCloseable {
+        private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        private final List<java.io.Closeable> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean frozen;
+
+        FreezingRelay(int target) throws IOException {
+            open.add(listener);
+            Thread t = new Thread(() -> {
+                try {
+                    Socket in = listener.accept();
+                    Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                    open.add(in);
+                    open.add(out);
+                    pump(in, out, false);
+                    pump(out, in, true);
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "freezing-relay");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        void freeze() {
+            frozen = true;
+        }
+
+        private void pump(Socket from, Socket to, boolean fromServer) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[8192];
+                try {
+                    InputStream in = from.getInputStream();
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        if (!(fromServer && frozen)) {
+                            to.getOutputStream().write(buf, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "freezing-relay-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() {
+            for (java.io.Closeable c : open) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
