@@ -1,11 +1,11 @@
 /**
  * Tether's SSH2 client and server. The module exports the API packages only: the root package
  * (where an application starts), {@code client} (the high-level {@code SshClient} that behaves
- * like {@code ssh}), {@code common}, {@code policy}, {@code auth}, {@code keys}, {@code agent} and
- * the pty SPI {@code pty}. The engine ({@code wire}, {@code transport}, {@code kex},
- * {@code userauth}, {@code connection}, {@code session}, {@code forward}, {@code server},
- * {@code config}) is public where one engine package needs another, and not exported;
- * {@code config} also serves the CLI's sshd_config reader (on the class path).
+ * like {@code ssh}), {@code common}, {@code policy}, {@code auth}, {@code keys}, {@code agent},
+ * the pty SPI {@code pty}, and {@code config} (reading OpenSSH-style configuration files). The
+ * engine ({@code wire}, {@code transport}, {@code kex}, {@code userauth}, {@code connection},
+ * {@code session}, {@code forward}, {@code server}) is public where one engine package needs
+ * another, and not exported.
  */
 module dev.tether.ssh {
     requires org.slf4j;
@@ -21,6 +21,7 @@ module dev.tether.ssh {
     exports dev.tether.ssh.agent;
     exports dev.tether.ssh.pty;
     exports dev.tether.ssh.client;
+    exports dev.tether.ssh.config;
 
     // pseudo-terminals: tether-pty provides one (on the class path through META-INF/services)
     uses dev.tether.ssh.pty.PtySpawner;

@@ -133,8 +133,12 @@ public final class Pty4jSpawner implements PtySpawner {
         while (root.getParent() != null) {
             root = root.getParent();
         }
+        // enumerate fills at most the array: when it is full, threads may have been left out, so grow and retry
         Thread[] threads = new Thread[root.activeCount() + 64];
-        int n = root.enumerate(threads, true);
+        int n;
+        while ((n = root.enumerate(threads, true)) == threads.length) {
+            threads = new Thread[threads.length * 2];
+        }
         try {
             for (int i = 0; i < n; i++) {
                 if (REAPER_OWNER.getDeclaringClass().isInstance(threads[i]) && REAPER_OWNER.get(threads[i]) == p) {

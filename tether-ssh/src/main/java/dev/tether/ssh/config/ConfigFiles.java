@@ -17,7 +17,7 @@ import java.util.List;
  * Reading an ssh_config or sshd_config file into lines, for both readers: a bounded read (the
  * path may name a pipe or a device, which has no size to check first), UTF-8, and a NUL refused
  * with its line, as OpenSSH does. Lines end with LF or CR LF, as for OpenSSH's {@code getline}.
- * Engine (not exported): the client's {@code SshConfig} and the CLI's sshd_config reader use it.
+ * The client's {@code SshConfig} and {@code tether server}'s sshd_config reader both use it.
  *
  * <p>Threading: stateless.
  */
@@ -28,6 +28,7 @@ public final class ConfigFiles {
     /** What is wrong with a file's bytes; {@link #line} is 0 when it is the whole file. */
     public static final class BadFile extends Exception {
         private static final long serialVersionUID = 1L;
+        /** The 1-based line of the fault, or 0 when it is the whole file (too large). */
         public final int line;
 
         BadFile(int line, String message) {
@@ -43,8 +44,13 @@ public final class ConfigFiles {
      * The file's lines, without their line ends; a last line ended by a line end is not followed
      * by an empty one.
      *
+     * @param file   the file; it may be a pipe or a device (at most {@link #MAX_FILE} + 1 bytes are read)
      * @param strict whether bytes that are not UTF-8 are an error (else each becomes U+FFFD)
+     * @return the lines, in order
      * @throws java.nio.file.NoSuchFileException when there is no such file
+     * @throws IOException if the file cannot be read
+     * @throws BadFile if the file is larger than {@link #MAX_FILE}, holds a NUL, or (when
+     *                 {@code strict}) is not UTF-8; {@link BadFile#line} says where
      */
     public static List<String> readLines(Path file, boolean strict) throws IOException, BadFile {
         byte[] bytes;

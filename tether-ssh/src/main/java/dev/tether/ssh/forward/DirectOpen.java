@@ -71,7 +71,7 @@ final class DirectOpen {
         try {
             channel = pending.confirm();
         } catch (IOException e) {
-            close(socket);
+            StreamRelay.closeQuietly(socket);
             return;
         }
         StreamRelay.startLogged(channel, socket, info, kind, target);
@@ -81,13 +81,5 @@ final class DirectOpen {
                                ChannelOpenResult reason, String why) {
         EventLog.forwardRefused(info, kind, target, reason.text(), why);
         pending.refuse(reason, Disconnect.sanitize(why));
-    }
-
-    static void close(java.io.Closeable c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
     }
 }

@@ -62,7 +62,7 @@ final class Listeners {
         }
 
         void close() {
-            DirectOpen.close(server);
+            StreamRelay.closeQuietly(server);
             if (socketFile != null) {
                 try {
                     Files.deleteIfExists(socketFile);
@@ -144,7 +144,7 @@ final class Listeners {
             }
             if (!l.server.isOpen()) {
                 // accepted while the listener closed (the socket listens until accept returns): not served
-                DirectOpen.close(s);
+                StreamRelay.closeQuietly(s);
                 return;
             }
             Threads.newThread("tether-forward-in-" + l.shown, () -> forward(s, l, connection, channelType, openData)).start();
@@ -160,7 +160,7 @@ final class Listeners {
             channel = (ChannelImpl) connection.openChannel(channelType, openData.apply(s));
         } catch (IOException | RuntimeException e) {
             EventLog.forwardRefused(info, channelType, l.shown, "open failed", Sockets.why(e));
-            DirectOpen.close(s);
+            StreamRelay.closeQuietly(s);
             return;
         }
         StreamRelay.startLogged(channel, s, info, channelType, l.shown);
