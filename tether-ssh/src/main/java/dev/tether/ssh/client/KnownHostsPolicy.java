@@ -137,7 +137,16 @@ public final class KnownHostsPolicy implements HostKeyVerifier {
                             "No " + r.keyType() + " host key is known for " + r.hostKeyName()
                                     + " and you have requested strict checking.\nHost key verification failed.");
                     case ASK -> {
-                        if (!prompts.interactive() || !prompts.confirmHostKey(question(host, port, r), r.fingerprint())) {
+                        if (!prompts.interactive()) {
+                            // nobody to ask (BatchMode, no terminal, or a library caller without prompts): say what to do
+                            throw new HostKeyException(HostKeyException.Kind.UNKNOWN, r.hostKeyName(),
+                                    "No " + r.keyType() + " host key is known for " + r.hostKeyName() + " (its fingerprint is "
+                                            + r.fingerprint() + ") and nobody can be asked to confirm it (BatchMode, no terminal, or no"
+                                            + " ClientPrompts): add it to " + userFiles.get(0) + " (ssh-keyscan), or connect"
+                                            + " once with StrictHostKeyChecking accept-new."
+                                            + "\nHost key verification failed.");
+                        }
+                        if (!prompts.confirmHostKey(question(host, port, r), r.fingerprint())) {
                             throw new HostKeyException(HostKeyException.Kind.UNKNOWN, r.hostKeyName(),
                                     "Host key verification failed.");
                         }

@@ -130,8 +130,8 @@ public final class SshClientPool implements AutoCloseable {
         if (connect) {
             try {
                 e.client.complete(builders.apply(destination).connect());
-            } catch (IOException | RuntimeException ex) {
-                e.client.completeExceptionally(ex);
+            } catch (Throwable ex) {
+                e.client.completeExceptionally(ex); // every waiter sees it, an Error too (none waits for ever)
             }
         }
         SshClient client;
@@ -145,6 +145,9 @@ public final class SshClientPool implements AutoCloseable {
             Throwable cause = ex.getCause();
             if (cause instanceof IOException io) {
                 throw io;
+            }
+            if (cause instanceof Error err) {
+                throw err;
             }
             throw (RuntimeException) cause;
         } catch (InterruptedException ex) {

@@ -290,6 +290,15 @@ class SshClientConfigInteropTest {
         }
         assertEquals(1, warnings.get(), "a known key is not added again");
 
+        // the default, StrictHostKeyChecking ask, with nobody to ask: refused, saying what to do
+        HostKeyException unknown = assertThrows(HostKeyException.class,
+                () -> client("web").option("UserKnownHostsFile=" + home.resolve(".ssh/kh_empty")).connect());
+        assertEquals(HostKeyException.Kind.UNKNOWN, unknown.kind());
+        assertTrue(unknown.getMessage().startsWith("No ED25519 host key is known for [127.0.0.1]:" + sshd.port()
+                + " (its fingerprint is SHA256:"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("accept-new"), unknown.getMessage());
+        assertFalse(Files.exists(home.resolve(".ssh/kh_empty")), "nothing was written");
+
         HostKeyException e = assertThrows(HostKeyException.class, () -> client("changed").connect());
         assertEquals(HostKeyException.Kind.CHANGED, e.kind());
         assertTrue(e.getMessage().contains("REMOTE HOST IDENTIFICATION HAS CHANGED"), e.getMessage());
