@@ -609,16 +609,23 @@ public final class Soak {
         return script.length() + text.length();
     }
 
-    /** ssh -N -L to the echo server, data through it checked. */
+    /**
+     * ssh -N -L to the echo server, data through it checked. The port is connected to only once
+     * ssh says (-v) that it listens there: the port comes from the kernel's ephemeral range, where
+     * another worker's listener (an our-fwd forward, another ssh -L) may hold the same number until
+     * our ssh finds it taken, and a connection made in that window would reach the other listener
+     * and be reset when that one closes (seen once in a 2-minute soak).
+     */
     long sshForward(Watchdog w, Path dir, Random rnd) throws Exception {
         for (int tries = 0; ; tries++) {
             int port = FreePorts.freePort();
             Path err = dir.resolve("fwd.err");
-            List<String> cmd = ssh("-N", "-n", "-o", "ExitOnForwardFailure=yes",
+            List<String> cmd = ssh("-N", "-n", "-o", "ExitOnForwardFailure=yes", "-v",
                     "-L", "127.0.0.1:" + port + ":127.0.0.1:" + echo.port(), dest());
             Process p = w.guard(builder(cmd, dir).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start());
             try {
                 Socket s = null;
+                String listening = "Local forwarding listening on 127.0.0.1 port " + port + ".";
                 while (s == null) {
                     if (!p.isAlive()) {
                         String e = readText(err);
@@ -626,6 +633,13 @@ public final class Soak {
                             break; // another process took the port; pick another
                         }
                         throw new Check("ssh -L exited with " + p.exitValue() + " before forwarding; stderr: " + tail(err));
+                    }
+                    if (!readText(err).contains(listening)) {
+                        if (w.expired()) {
+                            throw new Check("ssh -L did not start listening on " + port + "; stderr: " + tail(err));
+                        }
+                        Thread.sleep(50);
+                        continue;
                     }
                     try {
                         s = new Socket();
